@@ -1,0 +1,61 @@
+import type { ExchangeId } from '../src/domain/exchange-ids.js';
+
+/**
+ * Contract between the simulator core (HTTP server, fault injection, request log, control API) and
+ * one exchange's wire format. ccxt reaches the simulator through `proxyUrl`, so each request carries
+ * the exchange's original absolute URL; the core routes it to the handler owning that host.
+ * Additive changes only: several handlers implement this.
+ */
+
+export interface SimRequest {
+  method: string;
+  /** The original exchange URL ccxt meant to call (host kept: some exchanges sign it). */
+  url: URL;
+  /** Lower-cased header names. */
+  headers: Readonly<Record<string, string>>;
+  /** Raw body text ('' when none). */
+  body: string;
+  /** Simulator clock when received, ms since epoch (before any injected skew). */
+  receivedAt: number;
+}
+
+export interface SimResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON-serialisable value, or a string sent as is. */
+  body: unknown;
+}
+
+export interface SimBalance {
+  free: string;
+  used: string;
+}
+
+export interface SimAccount {
+  apiKey: string;
+  secret: string;
+  passphrase?: string;
+  /** What the exchange reports about the key. */
+  permissions: { trade: boolean; withdraw: boolean; ipRestricted: boolean };
+  /** Asset → balance, decimal strings. */
+  balances: Record<string, SimBalance>;
+}
+
+export interface SimContext {
+  /** The exchange's clock as it reports it: real simulator time plus any injected skew. */
+  exchangeNow(): number;
+  /** The account owning this API key on this exchange, if any. */
+  findAccount(exchange: ExchangeId, apiKey: string): SimAccount | undefined;
+}
+
+export interface ExchangeHandler {
+  readonly id: ExchangeId;
+  /** Hostnames this handler answers for (live and sandbox), e.g. api.binance.com, testnet.binance.vision. */
+  readonly hosts: readonly string[];
+  /** Answers the request, or returns null for an unknown path (the core answers 404 in the exchange's style). */
+  handle(req: SimRequest, ctx: SimContext): Promise<SimResponse | null> | SimResponse | null;
+  /** The exchange's own body for a rate-limit breach (the core adds status and Retry-After). */
+  rateLimitBody?(): unknown;
+  /** The exchange's own body for an unknown path. */
+  notFoundBody?(): unknown;
+}

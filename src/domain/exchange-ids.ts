@@ -1,0 +1,34 @@
+/** The seven exchanges CTS supports, by their ccxt ids. */
+export const EXCHANGE_IDS = ['bybit', 'binance', 'okx', 'kraken', 'coinbase', 'htx', 'gate'] as const;
+export type ExchangeId = (typeof EXCHANGE_IDS)[number];
+
+export const MARKET_TYPES = ['spot', 'futures', 'margin', 'swap'] as const;
+export type MarketType = (typeof MARKET_TYPES)[number];
+
+export const CONNECTION_MODES = ['live', 'testnet', 'paper', 'replay'] as const;
+export type ConnectionMode = (typeof CONNECTION_MODES)[number];
+
+export const CONNECTION_STATUSES = ['untested', 'ok', 'degraded', 'failing', 'disabled'] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export interface ExchangeFacts {
+  readonly displayName: string;
+  readonly marketTypes: readonly MarketType[];
+  /** OKX (and Coinbase Exchange-style keys) sign with a passphrase as a third credential. */
+  readonly needsPassphrase: boolean;
+}
+
+/** Trading types per exchange, as in DESIGN §1; the full profiles live in src/exchanges/profiles. */
+export const EXCHANGE_FACTS: Readonly<Record<ExchangeId, ExchangeFacts>> = {
+  bybit: { displayName: 'Bybit', marketTypes: ['spot', 'futures'], needsPassphrase: false },
+  binance: { displayName: 'Binance', marketTypes: ['spot', 'futures', 'margin'], needsPassphrase: false },
+  okx: { displayName: 'OKX', marketTypes: ['spot', 'futures', 'swap'], needsPassphrase: true },
+  kraken: { displayName: 'Kraken', marketTypes: ['spot', 'margin'], needsPassphrase: false },
+  coinbase: { displayName: 'Coinbase', marketTypes: ['spot'], needsPassphrase: false },
+  htx: { displayName: 'Huobi (HTX)', marketTypes: ['spot', 'futures'], needsPassphrase: false },
+  gate: { displayName: 'Gate.io', marketTypes: ['spot', 'futures'], needsPassphrase: false },
+};
+
+export function isExchangeId(value: string): value is ExchangeId {
+  return (EXCHANGE_IDS as readonly string[]).includes(value);
+}

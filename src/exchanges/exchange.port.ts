@@ -1,0 +1,112 @@
+import type { DecimalString } from '../domain/money.js';
+import type { MarketType } from '../domain/exchange-ids.js';
+
+/**
+ * The one port the core talks to. Every implementation (the ccxt adapter for live/testnet, the paper
+ * and replay exchanges) returns these normalized, validated shapes — never ccxt's.
+ * Amounts and prices are decimal strings.
+ */
+
+export type OrderSide = 'buy' | 'sell';
+export type OrderType = 'limit' | 'market';
+export type OrderStatus = 'open' | 'closed' | 'canceled' | 'rejected' | 'expired';
+
+export interface Market {
+  symbol: string; // unified, e.g. BTC/USDT
+  id: string; // exchange-native id
+  base: string;
+  quote: string;
+  type: MarketType;
+  active: boolean;
+  /** Smallest step of amount and price, as decimals ("0.0001"). */
+  amountStep: DecimalString | null;
+  priceStep: DecimalString | null;
+  minAmount: DecimalString | null;
+  maxAmount: DecimalString | null;
+  minCost: DecimalString | null;
+}
+
+export interface Ticker {
+  symbol: string;
+  timestamp: number;
+  bid: DecimalString | null;
+  ask: DecimalString | null;
+  last: DecimalString;
+}
+
+export interface Candle {
+  /** Candle open time, ms since epoch. */
+  time: number;
+  open: DecimalString;
+  high: DecimalString;
+  low: DecimalString;
+  close: DecimalString;
+  volume: DecimalString;
+}
+
+export interface BalanceEntry {
+  asset: string;
+  free: DecimalString;
+  used: DecimalString;
+  total: DecimalString;
+}
+
+export interface OrderRequest {
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  amount: DecimalString;
+  price?: DecimalString;
+  /** Locally generated, persisted before the request is sent; within the exchange's format. */
+  clientOrderId: string;
+}
+
+export interface ExchangeOrder {
+  id: string;
+  clientOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  price: DecimalString | null;
+  amount: DecimalString;
+  filled: DecimalString;
+  average: DecimalString | null;
+  timestamp: number;
+}
+
+export interface Fill {
+  tradeId: string;
+  orderId: string;
+  clientOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  price: DecimalString;
+  amount: DecimalString;
+  fee: DecimalString;
+  feeAsset: string | null;
+  timestamp: number;
+}
+
+export interface KeyPermissions {
+  /** null when the exchange does not report it. */
+  canTrade: boolean | null;
+  canWithdraw: boolean | null;
+  ipRestricted: boolean | null;
+}
+
+export interface Exchange {
+  readonly id: string;
+  fetchServerTime(): Promise<number>;
+  loadMarkets(): Promise<Market[]>;
+  fetchBalances(): Promise<BalanceEntry[]>;
+  fetchPermissions?(): Promise<KeyPermissions>;
+  fetchTicker(symbol: string): Promise<Ticker>;
+  fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]>;
+  createOrder(order: OrderRequest): Promise<ExchangeOrder>;
+  cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
+  fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
+  fetchOpenOrders(symbol?: string): Promise<ExchangeOrder[]>;
+  fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]>;
+  close(): Promise<void>;
+}
