@@ -1,0 +1,86 @@
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../domain/errors.js';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1']);
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every setting, its default, and the environment variable that overrides it (documented in docs/configuration.md). */
+const EnvSchema = z.object({
+  CTS_HOST: z.string().min(1).default('127.0.0.1'),
+  CTS_PORT: port.default(3000),
+  CTS_DATA_DIR: z.string().min(1).default('data'),
+  CTS_MASTER_KEY: z.string().min(1).optional(),
+  CTS_ADMIN_TOKEN: z.string().min(16, 'CTS_ADMIN_TOKEN must be at least 16 characters').optional(),
+  CTS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CTS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
+  CTS_CORS_ORIGIN: z.string().url().optional(),
+  CTS_EXCHANGE_PROXY_URL: z.string().url().optional(),
+  CTS_DEMO_CONNECTION: z.enum(['true', 'false']).default('true'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite)')
+    .optional(),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+});
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  masterKeyFromEnv: string | undefined;
+  adminToken: string | undefined;
+  logLevel: z.infer<typeof EnvSchema>['CTS_LOG_LEVEL'];
+  bodyLimitBytes: number;
+  corsOrigin: string | undefined;
+  exchangeProxyUrl: string | undefined;
+  seedDemoConnection: boolean;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+}
+
+/** Reads and validates the environment once at boot; an unusable setting stops the process with a clear message. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const parsed = EnvSchema.safeParse(pickDefined(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const e = parsed.data;
+  const config: Config = {
+    host: e.CTS_HOST,
+    port: e.CTS_PORT,
+    dataDir: path.resolve(cwd, e.CTS_DATA_DIR),
+    masterKeyFromEnv: e.CTS_MASTER_KEY,
+    adminToken: e.CTS_ADMIN_TOKEN,
+    logLevel: e.CTS_LOG_LEVEL,
+    bodyLimitBytes: e.CTS_BODY_LIMIT_BYTES,
+    corsOrigin: e.CTS_CORS_ORIGIN,
+    exchangeProxyUrl: e.CTS_EXCHANGE_PROXY_URL,
+    seedDemoConnection: e.CTS_DEMO_CONNECTION === 'true',
+    databaseUrl: e.DATABASE_URL,
+    redisUrl: e.REDIS_URL,
+  };
+  assertSafeBinding(config);
+  return config;
+}
+
+/** Exposing the API beyond this machine without a credential would hand the keys to anyone on the network. */
+export function assertSafeBinding(config: Pick<Config, 'host' | 'adminToken'>): void {
+  if (!LOOPBACK_HOSTS.has(config.host) && !config.adminToken) {
+    throw new ConfigError(
+      `Refusing to bind ${config.host} without CTS_ADMIN_TOKEN: binding anything but loopback exposes your exchange keys. ` +
+        'Set CTS_ADMIN_TOKEN (at least 16 characters) or bind 127.0.0.1.',
+    );
+  }
+}
+
+function pickDefined(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== '') out[key] = value;
+  }
+  return out;
+}

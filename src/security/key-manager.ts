@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { ConfigError, SecretDecryptionError } from '../domain/errors.js';
+import type { MetaRepository } from '../store/meta.repository.js';
+import {
+  generateMasterKey,
+  locateMasterKey,
+  MASTER_KEY_FILE,
+  promotePendingKey,
+  writeKeyFile,
+} from './master-key.js';
+import { SecretBox, type MasterKey } from './secret-box.js';
+
+const KEY_CHECK = 'key_check';
+const KEY_CHECK_PLAINTEXT = 'cts-master-key-check';
+const KEY_CHECK_CONTEXT = 'meta:key_check';
+
+export interface UnlockResult {
+  box: SecretBox;
+  /** What happened, for the startup log and verify-startup. */
+  event: 'created' | 'verified' | 'completed-rotation';
+  source: string;
+}
+
+/**
+ * Loads the master key and proves it is the one the database was written with, before anything is
+ * decrypted or encrypted. A missing or wrong key stops the process: there is no plaintext fallback.
+ */
+export async function unlockSecrets(params: {
+  dataDir: string;
+  envKey: string | undefined;
+  meta: MetaRepository;
+}): Promise<UnlockResult> {
+  const { dataDir, envKey, meta } = params;
+  const source = locateMasterKey(dataDir, envKey);
+  const check = await meta.get(KEY_CHECK);
+
+  if (check === undefined) {
+    const key = source.current ?? createKeyFile(dataDir);
+    const box = new SecretBox(key);
+    await meta.set(KEY_CHECK, box.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK_CONTEXT));
+    return { box, event: source.current ? 'verified' : 'created', source: source.describe };
+  }
+
+  if (source.current && passesCheck(source.current, check)) {
+    return { box: new SecretBox(source.current), event: 'verified', source: source.describe };
+  }
+  // A rotation that committed its database writes but crashed before swapping key files.
+  if (source.pendingRotation && passesCheck(source.pendingRotation, check)) {
+    promotePendingKey(dataDir);
+    return { box: new SecretBox(source.pendingRotation), event: 'completed-rotation', source: source.describe };
+  }
+  if (!source.current) {
+    throw new ConfigError(
+      `The database holds encrypted secrets but no master key was found: restore ${path.join(dataDir, MASTER_KEY_FILE)} ` +
+        'from your backup or set CTS_MASTER_KEY. CTS will not start without it.',
+    );
+  }
+  throw new ConfigError(
+    `The master key from ${source.describe} does not match this database (wrong key or a different data directory). ` +
+      'Restore the right key; CTS will not start with a key that cannot decrypt the stored secrets.',
+  );
+}
+
+export function keyCheckValue(box: SecretBox): string {
+  return box.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK_CONTEXT);
+}
+
+export const KEY_CHECK_META = KEY_CHECK;
+
+function passesCheck(key: MasterKey, check: string): boolean {
+  try {
+    return new SecretBox(key).open(check, KEY_CHECK_CONTEXT) === KEY_CHECK_PLAINTEXT;
+  } catch (error) {
+    if (error instanceof SecretDecryptionError) return false;
+    throw error;
+  }
+}
+
+function createKeyFile(dataDir: string): MasterKey {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const key = generateMasterKey(1);
+  writeKeyFile(path.join(dataDir, MASTER_KEY_FILE), key);
+  return key;
+}

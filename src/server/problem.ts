@@ -1,0 +1,74 @@
+import type { FastifyReply } from 'fastify';
+import type { ZodError } from 'zod';
+import {
+  AuthenticationFailedError,
+  ConflictError,
+  CtsError,
+  NotFoundError,
+  NotImplementedError,
+  RateLimitedError,
+  RetryLaterError,
+  ValidationError,
+  type FieldError,
+} from '../domain/errors.js';
+
+/** The one error shape of the API (RFC 9457 problem details), with field errors for validation. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  errors?: FieldError[];
+}
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  501: 'Not Implemented',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+};
+
+export function problem(status: number, slug: string, detail: string, errors?: FieldError[]): Problem {
+  return {
+    type: `https://cts.local/problems/${slug}`,
+    title: TITLES[status] ?? 'Error',
+    status,
+    detail,
+    ...(errors && errors.length > 0 ? { errors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, p: Problem): FastifyReply {
+  return reply.code(p.status).type('application/problem+json').send(p);
+}
+
+export function zodFieldErrors(error: ZodError, prefix?: string): FieldError[] {
+  return error.issues.map((issue) => {
+    const parts = [...(prefix ? [prefix] : []), ...issue.path.map(String)];
+    if (issue.code === 'unrecognized_keys') {
+      return { path: parts.join('.') || '(root)', message: `unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    return { path: parts.join('.') || '(root)', message: issue.message };
+  });
+}
+
+/** Our errors → HTTP. Anything unknown is a 500 with no internals in the body (the log has them). */
+export function problemFromError(error: unknown): Problem {
+  if (error instanceof ValidationError) return problem(400, 'validation-failed', error.message, error.fields);
+  if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
+  if (error instanceof ConflictError) return problem(409, 'conflict', error.message);
+  if (error instanceof NotImplementedError) return problem(501, 'not-implemented', error.message);
+  if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
+  if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
+  if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
+  if (error instanceof CtsError) return problem(500, error.code, error.message);
+  return problem(500, 'internal', 'An unexpected error occurred; it has been logged.');
+}

@@ -1,0 +1,49 @@
+import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
+ * exactly the same list, in order, on SQLite and Postgres. Never edit a released migration: add one.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_connections': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('connections')
+        .addColumn('id', 'varchar(40)', (c) => c.primaryKey())
+        .addColumn('name', 'varchar(100)', (c) => c.notNull().unique())
+        .addColumn('exchange', 'varchar(20)', (c) => c.notNull())
+        .addColumn('market_types', 'text', (c) => c.notNull())
+        .addColumn('mode', 'varchar(10)', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('status', 'varchar(10)', (c) => c.notNull())
+        .addColumn('api_key_sealed', 'text')
+        .addColumn('api_secret_sealed', 'text')
+        .addColumn('passphrase_sealed', 'text')
+        .addColumn('api_key_mask', 'varchar(40)')
+        .addColumn('api_key_fingerprint', 'varchar(16)')
+        .addColumn('key_version', 'integer')
+        .addColumn('last_test_at', 'varchar(30)')
+        .addColumn('last_test_result', 'text')
+        .addColumn('created_at', 'varchar(30)', (c) => c.notNull())
+        .addColumn('updated_at', 'varchar(30)', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('connections_exchange_idx').on('connections').column('exchange').execute();
+      await db.schema
+        .createTable('cts_meta')
+        .addColumn('key', 'varchar(60)', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+    },
+    async down(db: Kysely<unknown>) {
+      await db.schema.dropTable('cts_meta').execute();
+      await db.schema.dropTable('connections').execute();
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: () => Promise.resolve(migrations),
+};
+
+export const LATEST_MIGRATION = Object.keys(migrations).sort().at(-1) ?? '';
+

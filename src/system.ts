@@ -1,0 +1,76 @@
+import type { FastifyInstance } from 'fastify';
+import type { DestinationStream, Logger } from 'pino';
+import type { Config } from './config/config.js';
+import { ConnectionService } from './connections/connection.service.js';
+import { seedDemoConnection } from './connections/demo-connection.js';
+import { unlockSecrets } from './security/key-manager.js';
+import { buildApp } from './server/app.js';
+import { createLogger } from './server/logger.js';
+import { SqlConnectionRepository } from './store/connection.repository.js';
+import { openStore, type Store } from './store/database.js';
+import { acquireProcessLock } from './store/process-lock.js';
+import { MetaRepository } from './store/meta.repository.js';
+import { packageVersion } from './version.js';
+
+export interface System {
+  app: FastifyInstance;
+  store: Store;
+  logger: Logger;
+  connections: ConnectionService;
+  /** Set once listening. */
+  url?: string;
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/**
+ * The composition root's body: config → store → key → services → server. `main.ts` adds process
+ * concerns (signals, exit codes); tests call this directly with a temp data dir.
+ */
+export async function createSystem(config: Config, options: { logDestination?: DestinationStream } = {}): Promise<System> {
+  const logger = createLogger(config.logLevel, options.logDestination);
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  let releaseLock: (() => void) | undefined;
+  try {
+    releaseLock = acquireProcessLock(config.dataDir);
+    const meta = new MetaRepository(store.db);
+    const unlocked = await unlockSecrets({ dataDir: config.dataDir, envKey: config.masterKeyFromEnv, meta });
+    logger.info({ keySource: unlocked.source, event: unlocked.event, storage: store.backend }, 'master key loaded');
+
+    const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box });
+    if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
+
+    const app = await buildApp(
+      {
+        logger,
+        bodyLimitBytes: config.bodyLimitBytes,
+        adminToken: config.adminToken,
+        corsOrigin: config.corsOrigin,
+        version: packageVersion(),
+      },
+      { connections },
+    );
+
+    const system: System = {
+      app,
+      store,
+      logger,
+      connections,
+      async listen() {
+        const address = await app.listen({ host: config.host, port: config.port });
+        system.url = address;
+        return address;
+      },
+      async close() {
+        await app.close();
+        await store.close();
+        releaseLock?.();
+      },
+    };
+    return system;
+  } catch (error) {
+    await store.close();
+    releaseLock?.();
+    throw error;
+  }
+}
