@@ -37,8 +37,9 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
   installErrorHandling(app);
-  if (options.adminToken) installAdminAuth(app, options.adminToken);
+  // CORS first: a browser's preflight carries no Authorization header.
   if (options.corsOrigin) installCors(app, options.corsOrigin);
+  if (options.adminToken) installAdminAuth(app, options.adminToken);
 
   await app.register(swagger, {
     openapi: {

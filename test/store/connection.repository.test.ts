@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { ConnectionRecord } from '../../src/domain/connection.js';
+import { ConflictError } from '../../src/domain/errors.js';
+import { SqlConnectionRepository } from '../../src/store/connection.repository.js';
+import { appliedMigrations, openStore, type Store } from '../../src/store/database.js';
+import { LATEST_MIGRATION } from '../../src/store/migrations/index.js';
+import { MetaRepository } from '../../src/store/meta.repository.js';
+import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
+import { makeTempDir } from '../support/temp-system.js';
+
+function record(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
+  const id = overrides.id ?? `01H${randomBytes(12).toString('hex').toUpperCase().replace(/[ILOU]/g, 'A').slice(0, 23)}`;
+  return {
+    id,
+    name: `conn-${id}`,
+    exchange: 'binance',
+    marketTypes: ['spot'],
+    mode: 'live',
+    enabled: true,
+    status: 'untested',
+    sealed: { apiKey: 'v1.a.b.c', apiSecret: 'v1.d.e.f', passphrase: null },
+    apiKeyPreview: { mask: 'abcd…wxyz', fingerprint: '0123abcd' },
+    keyVersion: 1,
+    lastTestAt: null,
+    lastTestResult: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** One suite, run against the embedded SQLite and against the real Postgres of this machine. */
+function describeRepository(backend: 'sqlite' | 'postgres'): void {
+  describe(`connection repository on ${backend}`, () => {
+    let store: Store;
+    let repo: SqlConnectionRepository;
+    let dropSchema: (() => Promise<void>) | undefined;
+
+    beforeAll(async () => {
+      if (backend === 'postgres') {
+        const { schema, drop } = await createTestSchema();
+        dropSchema = drop;
+        store = await openStore({ dataDir: makeTempDir(), databaseUrl: POSTGRES_URL, pgSchema: schema });
+      } else {
+        store = await openStore({ dataDir: makeTempDir() });
+      }
+      repo = new SqlConnectionRepository(store.db);
+    });
+
+    afterAll(async () => {
+      await store.close();
+      await dropSchema?.();
+    });
+
+    beforeEach(async () => {
+      await store.db.deleteFrom('connections').execute();
+    });
+
+    it('runs every migration', async () => {
+      expect(store.backend).toBe(backend);
+      expect((await appliedMigrations(store.db)).at(-1)).toBe(LATEST_MIGRATION);
+    });
+
+    it('stores and reads back a record exactly', async () => {
+      const r = record({
+        marketTypes: ['spot', 'margin'],
+        lastTestAt: '2026-01-02T00:00:00.000Z',
+        lastTestResult: { outcome: 'warning', summary: 'w', startedAt: '2026-01-02T00:00:00.000Z', durationMs: 12, simulated: false, steps: [] },
+      });
+      await repo.insert(r);
+      expect(await repo.findById(r.id)).toEqual(r);
+      expect(await repo.findByName(r.name)).toEqual(r);
+      expect(await repo.findById('missing')).toBeUndefined();
+    });
+
+    it('updates and deletes', async () => {
+      const r = record();
+      await repo.insert(r);
+      const changed = { ...r, name: 'renamed', enabled: false, status: 'disabled' as const, sealed: { ...r.sealed, passphrase: 'v1.x.y.z' } };
+      await repo.update(changed);
+      expect(await repo.findById(r.id)).toEqual(changed);
+      expect(await repo.delete(r.id)).toBe(true);
+      expect(await repo.delete(r.id)).toBe(false);
+    });
+
+    it('enforces unique names at the database', async () => {
+      await repo.insert(record({ name: 'dup' }));
+      await expect(repo.insert(record({ name: 'dup' }))).rejects.toThrow(ConflictError);
+      const other = record({ name: 'other' });
+      await repo.insert(other);
+      await expect(repo.update({ ...other, name: 'dup' })).rejects.toThrow(ConflictError);
+    });
+
+    it('filters and paginates with a total', async () => {
+      await repo.insert(record({ name: 'a', createdAt: '2026-01-01T00:00:01.000Z' }));
+      await repo.insert(record({ name: 'b', exchange: 'okx', marketTypes: ['spot', 'swap'], createdAt: '2026-01-01T00:00:02.000Z' }));
+      await repo.insert(record({ name: 'c', enabled: false, status: 'disabled', mode: 'paper', createdAt: '2026-01-01T00:00:03.000Z' }));
+      const names = async (f: Parameters<typeof repo.list>[0], limit = 10, offset = 0): Promise<string[]> =>
+        (await repo.list(f, { limit, offset })).items.map((i) => i.name);
+      expect(await names({})).toEqual(['a', 'b', 'c']);
+      expect(await names({ exchange: 'okx' })).toEqual(['b']);
+      expect(await names({ enabled: false })).toEqual(['c']);
+      expect(await names({ status: 'disabled' })).toEqual(['c']);
+      expect(await names({ mode: 'paper' })).toEqual(['c']);
+      expect(await names({ marketType: 'swap' })).toEqual(['b']);
+      expect(await names({}, 1, 1)).toEqual(['b']);
+      expect((await repo.list({}, { limit: 1, offset: 0 })).total).toBe(3);
+    });
+
+    it('keeps meta values', async () => {
+      const meta = new MetaRepository(store.db);
+      await meta.set('k', 'v1');
+      await meta.set('k', 'v2');
+      expect(await meta.get('k')).toBe('v2');
+      expect(await meta.get('missing')).toBeUndefined();
+    });
+  });
+}
+
+describeRepository('sqlite');
+describeRepository('postgres');
