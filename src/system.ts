@@ -6,6 +6,7 @@ import { seedDemoConnection } from './connections/demo-connection.js';
 import { unlockSecrets } from './security/key-manager.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
+import { findUiDirectory } from './server/static-ui.js';
 import { SqlConnectionRepository } from './store/connection.repository.js';
 import { openStore, type Store } from './store/database.js';
 import { acquireProcessLock } from './store/process-lock.js';
@@ -47,6 +48,7 @@ export async function createSystem(config: Config, options: { logDestination?: D
         adminToken: config.adminToken,
         corsOrigin: config.corsOrigin,
         version: packageVersion(),
+        uiDirectory: findUiDirectory(),
       },
       { connections },
     );

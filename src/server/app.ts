@@ -6,6 +6,7 @@ import type { ConnectionService } from '../connections/connection.service.js';
 import { problem, problemFromError, sendProblem } from './problem.js';
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
+import { isUiNavigation, serveUi } from './static-ui.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -13,6 +14,8 @@ export interface AppOptions {
   adminToken?: string | undefined;
   corsOrigin?: string | undefined;
   version: string;
+  /** Directory of the built web UI (web/dist); the UI is not served when absent. */
+  uiDirectory?: string | undefined;
 }
 
 export interface AppServices {
@@ -36,7 +39,8 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, parseJsonBody);
 
-  installErrorHandling(app);
+  const uiServed = await serveUi(app, options.uiDirectory);
+  installErrorHandling(app, uiServed);
   // CORS first: a browser's preflight carries no Authorization header.
   if (options.corsOrigin) installCors(app, options.corsOrigin);
   if (options.adminToken) installAdminAuth(app, options.adminToken);
@@ -70,10 +74,11 @@ function parseJsonBody(_request: unknown, body: string, done: (err: Error | null
   }
 }
 
-function installErrorHandling(app: FastifyInstance): void {
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(404, 'route-not-found', `No route ${request.method} ${request.url.split('?')[0]}`)),
-  );
+function installErrorHandling(app: FastifyInstance, uiServed: boolean): void {
+  app.setNotFoundHandler((request, reply) => {
+    if (uiServed && isUiNavigation(request.method, request.url)) return reply.sendFile('index.html');
+    return sendProblem(reply, problem(404, 'route-not-found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const status = error.statusCode;
     // Fastify's own client errors (bad JSON, too large, wrong content type) keep their status.
