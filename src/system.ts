@@ -3,6 +3,9 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { ConnectionService } from './connections/connection.service.js';
 import { seedDemoConnection } from './connections/demo-connection.js';
+import { Metrics } from './ops/metrics.js';
+import { runStartupChecks } from './ops/startup-checks.js';
+import { SystemStatusService } from './ops/system-status.js';
 import { unlockSecrets } from './security/key-manager.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
@@ -41,16 +44,30 @@ export async function createSystem(config: Config, options: { logDestination?: D
     const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box });
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
 
+    const verifyStartup = () => runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source });
+    const startupReport = await verifyStartup();
+    for (const step of startupReport.steps) {
+      if (step.outcome === 'failed') logger.error({ check: step.name }, step.message);
+    }
+    const metrics = new Metrics();
+    const version = packageVersion();
+    const status = new SystemStatusService({
+      version,
+      store,
+      countConnectionsByStatus: () => connections.countByStatus(),
+      contributors: {},
+    });
+
     const app = await buildApp(
       {
         logger,
         bodyLimitBytes: config.bodyLimitBytes,
         adminToken: config.adminToken,
         corsOrigin: config.corsOrigin,
-        version: packageVersion(),
+        version,
         uiDirectory: findUiDirectory(),
       },
-      { connections },
+      { connections, system: { status, verifyStartup, startupReport, metrics } },
     );
 
     const system: System = {
@@ -64,6 +81,7 @@ export async function createSystem(config: Config, options: { logDestination?: D
         return address;
       },
       async close() {
+        status.stop();
         await app.close();
         await store.close();
         releaseLock?.();

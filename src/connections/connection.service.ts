@@ -85,6 +85,10 @@ export class ConnectionService {
     return { items: items.map(toView), total, ...page };
   }
 
+  countByStatus(): Promise<Partial<Record<ConnectionStatus, number>>> {
+    return this.#repo.countByStatus();
+  }
+
   async get(id: string): Promise<ConnectionView> {
     return toView(await this.#require(id));
   }

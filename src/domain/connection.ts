@@ -81,4 +81,5 @@ export interface ConnectionRepository {
   list(filter: ConnectionFilter, page: Page): Promise<{ items: ConnectionRecord[]; total: number }>;
   /** Every row, for key rotation. */
   all(): Promise<ConnectionRecord[]>;
+  countByStatus(): Promise<Partial<Record<ConnectionStatus, number>>>;
 }

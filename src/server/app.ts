@@ -7,6 +7,8 @@ import { problem, problemFromError, sendProblem } from './problem.js';
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { isUiNavigation, serveUi } from './static-ui.js';
+import { collectRoutes } from '../ops/api-verifier.js';
+import { installRequestMetrics, registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
 
 export interface AppOptions {
   logger: Logger;
@@ -20,6 +22,7 @@ export interface AppOptions {
 
 export interface AppServices {
   connections: ConnectionService;
+  system?: Omit<SystemRouteDeps, 'routes'>;
 }
 
 export async function buildApp(options: AppOptions, services: AppServices): Promise<FastifyInstance> {
@@ -32,6 +35,7 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
     ajv: { customOptions: { strict: false } },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
+  const routes = collectRoutes(app);
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
 
@@ -57,6 +61,11 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (api) => registerConnectionRoutes(api, services.connections));
+  const system = services.system;
+  if (system) {
+    installRequestMetrics(app, system.metrics);
+    await app.register(async (api) => registerSystemRoutes(api, { ...system, routes }));
+  }
   return app;
 }
 

@@ -72,6 +72,15 @@ export class SqlConnectionRepository implements ConnectionRepository {
     return { items: rows.map(fromRow), total: Number(countRow?.n ?? 0) };
   }
 
+  async countByStatus(): Promise<Partial<Record<ConnectionStatus, number>>> {
+    const rows = await this.#db
+      .selectFrom('connections')
+      .select(['status', (eb) => eb.fn.countAll<string | number>().as('n')])
+      .groupBy('status')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+  }
+
   async all(): Promise<ConnectionRecord[]> {
     const rows = await this.#db.selectFrom('connections').selectAll().orderBy('id').execute();
     return rows.map(fromRow);
