@@ -1,4 +1,5 @@
 import type { ExchangeId } from '../src/domain/exchange-ids.js';
+import type { Venue } from './matching/engine.js';
 
 /**
  * Contract between the simulator core (HTTP server, fault injection, request log, control API) and
@@ -46,6 +47,14 @@ export interface SimContext {
   exchangeNow(): number;
   /** The account owning this API key on this exchange, if any. */
   findAccount(exchange: ExchangeId, apiKey: string): SimAccount | undefined;
+  /** This exchange's matching engine (markets, prices, orders) in this simulator instance. */
+  venue(): Venue;
+  /**
+   * Adds `weight` to a fixed window counter (windows aligned to multiples of `windowMs` on the
+   * exchange clock) and returns the window's total and when it resets. Keys are per exchange, so
+   * handlers keep rate-limit state here instead of in module-level variables.
+   */
+  countInWindow(key: string, windowMs: number, weight?: number): { used: number; resetAt: number };
 }
 
 export interface ExchangeHandler {
@@ -54,8 +63,11 @@ export interface ExchangeHandler {
   readonly hosts: readonly string[];
   /** Answers the request, or returns null for an unknown path (the core answers 404 in the exchange's style). */
   handle(req: SimRequest, ctx: SimContext): Promise<SimResponse | null> | SimResponse | null;
-  /** The exchange's own body for a rate-limit breach (the core adds status and Retry-After). */
-  rateLimitBody?(): unknown;
+  /**
+   * The exchange's own body for a rate-limit breach (the core adds status and Retry-After). `kind`
+   * tells a plain limit from an IP ban; both arguments were added later and are optional.
+   */
+  rateLimitBody?(kind?: 'rateLimit' | 'ban', retryAfterSec?: number): unknown;
   /** The exchange's own body for an unknown path. */
   notFoundBody?(): unknown;
 }

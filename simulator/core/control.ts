@@ -1,0 +1,212 @@
+import type { Clock } from '../../src/domain/clock.js';
+import type { ExchangeId } from '../../src/domain/exchange-ids.js';
+import { EXCHANGE_IDS } from '../../src/domain/exchange-ids.js';
+import { Venue } from '../matching/engine.js';
+import type { PricePath } from '../matching/price-path.js';
+import type { MarketSpec, SimFill } from '../matching/types.js';
+import type { SimAccount, SimContext } from '../types.js';
+import { FaultStore, type FaultRule } from './faults.js';
+import { RequestLog, type LoggedRequest } from './request-log.js';
+import {
+  accountInputSchema,
+  clockSkewSchema,
+  type AccountInput,
+  type FaultRuleInput,
+  type RequestFilter,
+} from './schemas.js';
+
+export interface SimControlOptions {
+  clock: Clock;
+  markets: readonly MarketSpec[];
+  paths: ReadonlyMap<string, PricePath>;
+  /** Step the price paths automatically every this many ms of clock time (off when absent). */
+  autoStepMs?: number;
+}
+
+/**
+ * The simulator's state and its in-process control surface: accounts, fault rules, clock skew,
+ * request log, price steps. Tests hold this object; the HTTP control API is a thin layer over it.
+ */
+export class SimControl {
+  readonly #clock: Clock;
+  readonly #accounts = new Map<string, SimAccount>();
+  readonly #faults = new FaultStore();
+  readonly #log = new RequestLog();
+  readonly #skews = new Map<ExchangeId, number>();
+  readonly #venues = new Map<ExchangeId, Venue>();
+  readonly #counters = new Map<string, { windowStart: number; used: number }>();
+  readonly #markets: readonly MarketSpec[];
+  readonly #paths: ReadonlyMap<string, PricePath>;
+  readonly #autoStepMs: number | undefined;
+  #lastAutoStep: number;
+
+  constructor(options: SimControlOptions) {
+    this.#clock = options.clock;
+    this.#markets = options.markets;
+    this.#paths = options.paths;
+    this.#autoStepMs = options.autoStepMs;
+    this.#lastAutoStep = options.clock.now();
+  }
+
+  // ---- accounts ----------------------------------------------------------------------------
+
+  /** Creates or replaces the account owning `apiKey` on `exchange`; returns a live reference. */
+  addAccount(exchange: ExchangeId, input: AccountInput): SimAccount {
+    const parsed = accountInputSchema.parse(input);
+    const balances: SimAccount['balances'] = {};
+    for (const [asset, b] of Object.entries(parsed.balances)) {
+      balances[asset] = typeof b === 'string' ? { free: b, used: '0' } : { free: b.free, used: b.used };
+    }
+    const account: SimAccount = {
+      apiKey: parsed.apiKey,
+      secret: parsed.secret,
+      ...(parsed.passphrase !== undefined ? { passphrase: parsed.passphrase } : {}),
+      permissions: parsed.permissions,
+      balances,
+    };
+    this.#accounts.set(accountKey(exchange, parsed.apiKey), account);
+    return account;
+  }
+
+  account(exchange: ExchangeId, apiKey: string): SimAccount | undefined {
+    return this.#accounts.get(accountKey(exchange, apiKey));
+  }
+
+  removeAccount(exchange: ExchangeId, apiKey: string): boolean {
+    return this.#accounts.delete(accountKey(exchange, apiKey));
+  }
+
+  // ---- faults and clock --------------------------------------------------------------------
+
+  injectFault(input: FaultRuleInput): FaultRule {
+    return this.#faults.add(input);
+  }
+
+  faults(): FaultRule[] {
+    return this.#faults.list();
+  }
+
+  /** Clears one fault rule by id, or all of them. */
+  clearFaults(id?: string): boolean {
+    return this.#faults.clear(id);
+  }
+
+  /** Shifts the exchange's clock (what it reports and checks timestamps against) by `ms`. */
+  setClockSkew(exchange: ExchangeId, ms: number): void {
+    clockSkewSchema.parse({ ms });
+    if (ms === 0) this.#skews.delete(exchange);
+    else this.#skews.set(exchange, ms);
+  }
+
+  clockSkew(exchange: ExchangeId): number {
+    return this.#skews.get(exchange) ?? 0;
+  }
+
+  now(): number {
+    return this.#clock.now();
+  }
+
+  // ---- request log -------------------------------------------------------------------------
+
+  requests(filter: RequestFilter = {}): LoggedRequest[] {
+    return this.#log.list(filter);
+  }
+
+  clearRequests(): void {
+    this.#log.clear();
+  }
+
+  // ---- market ------------------------------------------------------------------------------
+
+  /** The matching engine of one exchange, created on first use. */
+  venue(exchange: ExchangeId): Venue {
+    let venue = this.#venues.get(exchange);
+    if (!venue) {
+      venue = new Venue({
+        markets: this.#markets,
+        paths: this.#paths,
+        now: () => this.#clock.now() + this.clockSkew(exchange),
+        // Distinct id ranges per exchange make cross-wiring bugs visible in tests.
+        firstOrderId: 1_000_001 + EXCHANGE_IDS.indexOf(exchange) * 100_000_000,
+      });
+      this.#venues.set(exchange, venue);
+    }
+    return venue;
+  }
+
+  /** Moves every price path `steps` candles; resting orders fill as prices reach them. */
+  step(steps = 1): SimFill[] {
+    const fills: SimFill[] = [];
+    for (let i = 0; i < steps; i++) {
+      for (const path of this.#paths.values()) path.step();
+      for (const venue of this.#venues.values()) fills.push(...venue.afterPriceStep());
+    }
+    return fills;
+  }
+
+  /** Current mid price (candle close) of a unified symbol. */
+  price(symbol: string): string | undefined {
+    return this.#paths.get(symbol)?.current().close;
+  }
+
+  /** Current mid price of every symbol. */
+  prices(): Record<string, string> {
+    return Object.fromEntries([...this.#paths].map(([symbol, path]) => [symbol, path.current().close]));
+  }
+
+  /** Forgets accounts, faults, skews, the log, orders and counters (price paths keep their place). */
+  reset(): void {
+    this.#accounts.clear();
+    this.#faults.clear();
+    this.#skews.clear();
+    this.#log.clear();
+    this.#venues.clear();
+    this.#counters.clear();
+  }
+
+  // ---- for the server ----------------------------------------------------------------------
+
+  get log(): RequestLog {
+    return this.#log;
+  }
+
+  get faultStore(): FaultStore {
+    return this.#faults;
+  }
+
+  /** Applies time-driven price steps, if configured; called before each exchange request. */
+  syncTime(): void {
+    if (this.#autoStepMs === undefined) return;
+    const due = Math.floor((this.#clock.now() - this.#lastAutoStep) / this.#autoStepMs);
+    if (due <= 0) return;
+    this.#lastAutoStep += due * this.#autoStepMs;
+    this.step(Math.min(due, 1000));
+  }
+
+  /** The context one handler sees for one request. */
+  contextFor(exchange: ExchangeId, options: { authFailure: boolean }): SimContext {
+    return {
+      exchangeNow: () => this.#clock.now() + this.clockSkew(exchange),
+      // An injected auth failure hides every account, so the handler answers with its real error.
+      findAccount: (ex, apiKey) => (options.authFailure ? undefined : this.account(ex, apiKey)),
+      venue: () => this.venue(exchange),
+      countInWindow: (key, windowMs, weight = 1) => this.#count(`${exchange}:${key}`, windowMs, weight, exchange),
+    };
+  }
+
+  #count(key: string, windowMs: number, weight: number, exchange: ExchangeId): { used: number; resetAt: number } {
+    const now = this.#clock.now() + this.clockSkew(exchange);
+    const windowStart = now - (now % windowMs);
+    let counter = this.#counters.get(key);
+    if (!counter || counter.windowStart !== windowStart) {
+      counter = { windowStart, used: 0 };
+      this.#counters.set(key, counter);
+    }
+    counter.used += weight;
+    return { used: counter.used, resetAt: windowStart + windowMs };
+  }
+}
+
+function accountKey(exchange: ExchangeId, apiKey: string): string {
+  return `${exchange}\u0000${apiKey}`;
+}

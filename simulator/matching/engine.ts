@@ -1,0 +1,320 @@
+import type { SimAccount } from '../types.js';
+import { Dec } from '../../src/domain/money.js';
+import { balanceOf, moveBalance } from './balances.js';
+import type { PricePath, SimCandle } from './price-path.js';
+import type {
+  BookTop,
+  MarketSpec,
+  OrderRef,
+  OrderRejection,
+  PlaceOrderInput,
+  PlaceResult,
+  SimFill,
+  SimOrder,
+} from './types.js';
+
+export interface VenueOptions {
+  markets: readonly MarketSpec[];
+  /** Price path per unified symbol; shared between venues so all exchanges see one market. */
+  paths: ReadonlyMap<string, PricePath>;
+  fees?: { maker: string; taker: string };
+  now: () => number;
+  /** First order id; exchanges' ids are large numbers, and tests like them distinct per venue. */
+  firstOrderId?: number;
+}
+
+interface Resting {
+  order: SimOrder;
+  account: SimAccount;
+}
+
+interface MarketState {
+  spec: MarketSpec;
+  path: PricePath;
+  /** Liquidity left in the current step, per taker side. */
+  liquidity: { buy: Dec; sell: Dec };
+}
+
+const OPEN: ReadonlySet<SimOrder['status']> = new Set(['new', 'partially_filled']);
+
+/**
+ * One exchange's matching engine: user orders against a price path. Takers fill at the touch (close
+ * ± one tick) up to the step's liquidity; resting limit orders fill as makers, at their own price,
+ * when a later candle's range reaches them. Remainders of market and IOC orders expire.
+ */
+export class Venue {
+  readonly #markets = new Map<string, MarketState>();
+  readonly #orders = new Map<number, Resting>();
+  readonly #fills: SimFill[] = [];
+  readonly #fees: { maker: Dec; taker: Dec };
+  readonly #now: () => number;
+  #nextOrderId: number;
+  #nextTradeId: number;
+
+  constructor(options: VenueOptions) {
+    for (const spec of options.markets) {
+      const path = options.paths.get(spec.symbol);
+      if (!path) throw new Error(`Expected a price path for ${spec.symbol}, got none`);
+      const liquidity = new Dec(spec.liquidityPerStep);
+      this.#markets.set(spec.symbol, { spec, path, liquidity: { buy: liquidity, sell: liquidity } });
+    }
+    this.#fees = { maker: new Dec(options.fees?.maker ?? '0.001'), taker: new Dec(options.fees?.taker ?? '0.001') };
+    this.#now = options.now;
+    this.#nextOrderId = options.firstOrderId ?? 1_000_001;
+    this.#nextTradeId = this.#nextOrderId * 10;
+  }
+
+  get fees(): { maker: string; taker: string } {
+    return { maker: this.#fees.maker.toFixed(), taker: this.#fees.taker.toFixed() };
+  }
+
+  markets(): MarketSpec[] {
+    return [...this.#markets.values()].map((m) => m.spec);
+  }
+
+  market(symbol: string): MarketSpec | undefined {
+    return this.#markets.get(symbol)?.spec;
+  }
+
+  candle(symbol: string): SimCandle | undefined {
+    return this.#markets.get(symbol)?.path.current();
+  }
+
+  candles(symbol: string, count: number): SimCandle[] {
+    return this.#markets.get(symbol)?.path.history(count) ?? [];
+  }
+
+  intervalMs(symbol: string): number {
+    return this.#markets.get(symbol)?.path.intervalMs ?? 3_600_000;
+  }
+
+  top(symbol: string): BookTop | undefined {
+    const m = this.#markets.get(symbol);
+    if (!m) return undefined;
+    const { bid, ask } = touch(m);
+    return { bid: bid.toFixed(), ask: ask.toFixed(), bidQty: m.liquidity.sell.toFixed(), askQty: m.liquidity.buy.toFixed() };
+  }
+
+  place(account: SimAccount, input: PlaceOrderInput): PlaceResult {
+    const m = this.#markets.get(input.symbol);
+    if (!m) return reject({ kind: 'unknown_symbol' });
+    const checked = this.#validate(m, account, input);
+    if ('kind' in checked) return reject(checked);
+    const now = this.#now();
+    const order: SimOrder = {
+      orderId: this.#nextOrderId++,
+      clientOrderId: input.clientOrderId,
+      owner: account.apiKey,
+      symbol: input.symbol,
+      side: input.side,
+      type: input.type,
+      timeInForce: input.type === 'market' ? 'GTC' : (input.timeInForce ?? 'GTC'),
+      price: input.type === 'limit' ? checked.price.toFixed() : '0',
+      origQty: checked.qty.toFixed(),
+      origQuoteQty: input.quoteQty ?? '0',
+      executedQty: '0',
+      cumQuote: '0',
+      status: 'new',
+      createdAt: now,
+      updatedAt: now,
+    };
+    if (order.type === 'limit') this.#lock(account, m.spec, order);
+    this.#orders.set(order.orderId, { order, account });
+    const fills = this.#takeLiquidity(m, { order, account });
+    if (remaining(order).gt(0) && (order.type === 'market' || order.timeInForce !== 'GTC')) {
+      this.#unlockRemainder({ order, account }, m.spec);
+      order.status = 'expired';
+    }
+    return { ok: true, order: { ...order }, fills };
+  }
+
+  cancel(owner: string, symbol: string, ref: OrderRef): SimOrder | undefined {
+    const resting = this.#find(owner, ref, symbol);
+    if (!resting || !OPEN.has(resting.order.status)) return undefined;
+    const spec = this.#markets.get(resting.order.symbol)?.spec;
+    if (spec) this.#unlockRemainder(resting, spec);
+    resting.order.status = 'canceled';
+    resting.order.updatedAt = this.#now();
+    return { ...resting.order };
+  }
+
+  order(owner: string, ref: OrderRef, symbol?: string): SimOrder | undefined {
+    const found = this.#find(owner, ref, symbol);
+    return found ? { ...found.order } : undefined;
+  }
+
+  orders(owner: string, filter: { symbol?: string; open?: boolean } = {}): SimOrder[] {
+    const out: SimOrder[] = [];
+    for (const { order } of this.#orders.values()) {
+      if (order.owner !== owner) continue;
+      if (filter.symbol !== undefined && order.symbol !== filter.symbol) continue;
+      if (filter.open !== undefined && OPEN.has(order.status) !== filter.open) continue;
+      out.push({ ...order });
+    }
+    return out;
+  }
+
+  fills(owner: string, filter: { symbol?: string; orderId?: number } = {}): SimFill[] {
+    return this.#fills.filter((f) => {
+      const order = this.#orders.get(f.orderId)?.order;
+      if (order?.owner !== owner) return false;
+      if (filter.symbol !== undefined && f.symbol !== filter.symbol) return false;
+      return filter.orderId === undefined || f.orderId === filter.orderId;
+    });
+  }
+
+  /**
+   * Called after the shared price paths moved one candle (paths are shared between venues, so the
+   * caller steps them once): refreshes each market's liquidity and fills resting orders it reaches.
+   */
+  afterPriceStep(): SimFill[] {
+    const fills: SimFill[] = [];
+    for (const m of this.#markets.values()) {
+      const liquidity = new Dec(m.spec.liquidityPerStep);
+      m.liquidity = { buy: liquidity, sell: liquidity };
+      fills.push(...this.#fillResting(m));
+    }
+    return fills;
+  }
+
+  #validate(m: MarketState, account: SimAccount, input: PlaceOrderInput): OrderRejection | { qty: Dec; price: Dec } {
+    const { spec } = m;
+    const { ask, bid } = touch(m);
+    if (input.type === 'limit' && input.price === undefined) return { kind: 'bad_request', message: 'price' };
+    const price = input.type === 'limit' ? new Dec(input.price ?? '0') : input.side === 'buy' ? ask : bid;
+    if (price.lte(0) || (input.type === 'limit' && !isMultiple(price, spec.tickSize))) return { kind: 'filter', filter: 'PRICE_FILTER' };
+    let qty: Dec;
+    if (input.quantity !== undefined) qty = new Dec(input.quantity);
+    else if (input.quoteQty !== undefined && input.type === 'market') {
+      qty = new Dec(input.quoteQty).div(price).toDecimalPlaces(new Dec(spec.stepSize).decimalPlaces(), Dec.ROUND_DOWN);
+    } else return { kind: 'bad_request', message: 'quantity' };
+    if (qty.lt(spec.minQty) || qty.gt(spec.maxQty) || !isMultiple(qty, spec.stepSize)) {
+      return { kind: 'filter', filter: 'LOT_SIZE' };
+    }
+    if (qty.mul(price).lt(spec.minNotional)) return { kind: 'filter', filter: 'NOTIONAL' };
+    if (this.orders(account.apiKey, { open: true }).some((o) => o.clientOrderId === input.clientOrderId)) {
+      return { kind: 'duplicate_client_id' };
+    }
+    const needed = input.side === 'buy' ? { asset: spec.quote, amount: qty.mul(price) } : { asset: spec.base, amount: qty };
+    if (balanceOf(account, needed.asset).free.lt(needed.amount)) return { kind: 'insufficient_balance' };
+    return { qty, price };
+  }
+
+  #lock(account: SimAccount, spec: MarketSpec, order: SimOrder): void {
+    const amount = order.side === 'buy' ? new Dec(order.origQty).mul(order.price) : new Dec(order.origQty);
+    const asset = order.side === 'buy' ? spec.quote : spec.base;
+    moveBalance(account, asset, { free: amount.neg(), used: amount });
+  }
+
+  #unlockRemainder({ order, account }: Resting, spec: MarketSpec): void {
+    if (order.type !== 'limit') return;
+    const rest = remaining(order);
+    const amount = order.side === 'buy' ? rest.mul(order.price) : rest;
+    moveBalance(account, order.side === 'buy' ? spec.quote : spec.base, { free: amount, used: amount.neg() });
+  }
+
+  /** Taker part of a new order: fills at the touch if marketable, up to the step's liquidity. */
+  #takeLiquidity(m: MarketState, resting: Resting): SimFill[] {
+    const { order } = resting;
+    const { ask, bid } = touch(m);
+    const px = order.side === 'buy' ? ask : bid;
+    const marketable = order.type === 'market' || (order.side === 'buy' ? px.lte(order.price) : px.gte(order.price));
+    if (!marketable) return [];
+    const qty = Dec.min(remaining(order), m.liquidity[order.side]);
+    if (qty.lte(0)) return [];
+    m.liquidity[order.side] = m.liquidity[order.side].sub(qty);
+    return [this.#fill(resting, m.spec, qty, px, false)];
+  }
+
+  /** Maker fills for resting orders the current candle reaches, best price first, then oldest. */
+  #fillResting(m: MarketState): SimFill[] {
+    const candle = m.path.current();
+    const open = [...this.#orders.values()].filter(
+      (r) => r.order.symbol === m.spec.symbol && r.order.type === 'limit' && OPEN.has(r.order.status),
+    );
+    const byPriority = (a: Resting, b: Resting): number => {
+      const cmp = new Dec(a.order.price).cmp(b.order.price);
+      const better = a.order.side === 'buy' ? -cmp : cmp;
+      return better !== 0 ? better : a.order.orderId - b.order.orderId;
+    };
+    const fills: SimFill[] = [];
+    for (const r of open.sort(byPriority)) {
+      const reached = r.order.side === 'buy' ? new Dec(candle.low).lte(r.order.price) : new Dec(candle.high).gte(r.order.price);
+      if (!reached) continue;
+      const qty = Dec.min(remaining(r.order), m.liquidity[r.order.side]);
+      if (qty.lte(0)) continue;
+      m.liquidity[r.order.side] = m.liquidity[r.order.side].sub(qty);
+      fills.push(this.#fill(r, m.spec, qty, new Dec(r.order.price), true));
+    }
+    return fills;
+  }
+
+  #fill({ order, account }: Resting, spec: MarketSpec, qty: Dec, price: Dec, maker: boolean): SimFill {
+    const quoteQty = qty.mul(price);
+    const rate = maker ? this.#fees.maker : this.#fees.taker;
+    // The fee is taken from what the order receives (Binance's default without a fee token).
+    // Commission precision is 8 decimals on both exchanges, so balances stay at exchange precision.
+    const fee = (order.side === 'buy' ? qty.mul(rate) : quoteQty.mul(rate)).toDecimalPlaces(8, Dec.ROUND_HALF_UP);
+    if (order.side === 'buy') {
+      if (order.type === 'limit') {
+        const reserved = qty.mul(order.price);
+        moveBalance(account, spec.quote, { used: reserved.neg(), free: reserved.sub(quoteQty) });
+      } else moveBalance(account, spec.quote, { free: quoteQty.neg() });
+      moveBalance(account, spec.base, { free: qty.sub(fee) });
+    } else {
+      if (order.type === 'limit') moveBalance(account, spec.base, { used: qty.neg() });
+      else moveBalance(account, spec.base, { free: qty.neg() });
+      moveBalance(account, spec.quote, { free: quoteQty.sub(fee) });
+    }
+    const now = this.#now();
+    order.executedQty = new Dec(order.executedQty).add(qty).toFixed();
+    order.cumQuote = new Dec(order.cumQuote).add(quoteQty).toFixed();
+    order.status = remaining(order).isZero() ? 'filled' : 'partially_filled';
+    order.updatedAt = now;
+    const fill: SimFill = {
+      tradeId: this.#nextTradeId++,
+      orderId: order.orderId,
+      symbol: order.symbol,
+      side: order.side,
+      price: price.toFixed(),
+      qty: qty.toFixed(),
+      quoteQty: quoteQty.toFixed(),
+      fee: fee.toFixed(),
+      feeAsset: order.side === 'buy' ? spec.base : spec.quote,
+      maker,
+      time: now,
+    };
+    this.#fills.push(fill);
+    return fill;
+  }
+
+  #find(owner: string, ref: OrderRef, symbol?: string): Resting | undefined {
+    let found: Resting | undefined;
+    if (ref.orderId !== undefined) found = this.#orders.get(ref.orderId);
+    else if (ref.clientOrderId !== undefined) {
+      // The newest order with that id wins: ids are reusable once the earlier order closed.
+      for (const r of this.#orders.values()) if (r.order.clientOrderId === ref.clientOrderId && r.order.owner === owner) found = r;
+    }
+    if (!found || found.order.owner !== owner) return undefined;
+    if (symbol !== undefined && found.order.symbol !== symbol) return undefined;
+    return found;
+  }
+}
+
+function touch(m: MarketState): { bid: Dec; ask: Dec } {
+  const mid = new Dec(m.path.current().close);
+  const tick = new Dec(m.spec.tickSize);
+  return { bid: Dec.max(tick, mid.sub(tick)), ask: mid.add(tick) };
+}
+
+function remaining(order: SimOrder): Dec {
+  return new Dec(order.origQty).sub(order.executedQty);
+}
+
+function isMultiple(value: Dec, step: string): boolean {
+  return value.mod(step).isZero();
+}
+
+function reject(rejection: OrderRejection): PlaceResult {
+  return { ok: false, rejection };
+}
