@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { ConnectionService } from './connections/connection.service.js';
+import { ConnectionTestService } from './connections/connection-test.service.js';
 import { seedDemoConnection } from './connections/demo-connection.js';
+import { HealthService } from './connections/health.service.js';
+import { systemClock, type Clock } from './domain/clock.js';
+import { ExchangeProvider } from './exchanges/exchange-provider.js';
+import { openGate } from './exchanges/request-gate.js';
 import { Metrics } from './ops/metrics.js';
 import { runStartupChecks } from './ops/startup-checks.js';
 import { SystemStatusService } from './ops/system-status.js';
@@ -31,7 +36,13 @@ export interface System {
  * The composition root's body: config → store → key → services → server. `main.ts` adds process
  * concerns (signals, exit codes); tests call this directly with a temp data dir.
  */
-export async function createSystem(config: Config, options: { logDestination?: DestinationStream } = {}): Promise<System> {
+export interface SystemOptions {
+  logDestination?: DestinationStream;
+  clock?: Clock;
+}
+
+export async function createSystem(config: Config, options: SystemOptions = {}): Promise<System> {
+  const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   let releaseLock: (() => void) | undefined;
@@ -43,6 +54,19 @@ export async function createSystem(config: Config, options: { logDestination?: D
 
     const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box });
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
+
+    const exchanges = new ExchangeProvider({ gate: openGate, clock, proxyUrl: config.exchangeProxyUrl, timeoutMs: config.testTimeoutMs });
+    const connectionTests = new ConnectionTestService({ connections, openExchange: exchanges.open, clock, timeoutMs: config.testTimeoutMs });
+    const health = new HealthService({
+      connections,
+      openExchange: exchanges.open,
+      clock,
+      intervalMs: config.healthIntervalMs,
+      probeTimeoutMs: config.testTimeoutMs,
+    });
+    connections.onChange(() => {
+      health.refresh().catch((error: unknown) => logger.error({ err: error }, 'health refresh failed'));
+    });
 
     const verifyStartup = () => runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source });
     const startupReport = await verifyStartup();
@@ -67,7 +91,7 @@ export async function createSystem(config: Config, options: { logDestination?: D
         version,
         uiDirectory: findUiDirectory(),
       },
-      { connections, system: { status, verifyStartup, startupReport, metrics } },
+      { connections, connectionTests, health, system: { status, verifyStartup, startupReport, metrics } },
     );
 
     const system: System = {
@@ -77,11 +101,13 @@ export async function createSystem(config: Config, options: { logDestination?: D
       connections,
       async listen() {
         const address = await app.listen({ host: config.host, port: config.port });
+        await health.start();
         system.url = address;
         return address;
       },
       async close() {
         status.stop();
+        await health.stop();
         await app.close();
         await store.close();
         releaseLock?.();

@@ -17,6 +17,8 @@ const EnvSchema = z.object({
   CTS_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(64 * 1024),
   CTS_CORS_ORIGIN: z.string().url().optional(),
   CTS_EXCHANGE_PROXY_URL: z.string().url().optional(),
+  CTS_HEALTH_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  CTS_TEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   CTS_DEMO_CONNECTION: z.enum(['true', 'false']).default('true'),
   DATABASE_URL: z
     .string()
@@ -36,6 +38,8 @@ export interface Config {
   corsOrigin: string | undefined;
   exchangeProxyUrl: string | undefined;
   seedDemoConnection: boolean;
+  healthIntervalMs: number;
+  testTimeoutMs: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
 }
@@ -59,6 +63,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     corsOrigin: e.CTS_CORS_ORIGIN,
     exchangeProxyUrl: e.CTS_EXCHANGE_PROXY_URL,
     seedDemoConnection: e.CTS_DEMO_CONNECTION === 'true',
+    healthIntervalMs: e.CTS_HEALTH_INTERVAL_MS,
+    testTimeoutMs: e.CTS_TEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
   };

@@ -36,6 +36,7 @@ export class ConnectionService {
   readonly #usage: ConnectionUsage | undefined;
   readonly #now: () => Date;
   readonly #newId = monotonicFactory();
+  readonly #listeners: ((id: string) => void)[] = [];
 
   constructor(deps: ConnectionServiceDeps) {
     this.#repo = deps.repository;
@@ -77,6 +78,7 @@ export class ConnectionService {
       updatedAt: now,
     };
     await this.#repo.insert(record);
+    this.#changed(id);
     return toView(record);
   }
 
@@ -119,6 +121,7 @@ export class ConnectionService {
       next.lastTestResult = null;
     }
     await this.#repo.update(next);
+    this.#changed(id);
     return toView(next);
   }
 
@@ -128,6 +131,7 @@ export class ConnectionService {
       throw new ConflictError('This connection has a running trade engine: stop the engine before deleting the connection');
     }
     await this.#repo.delete(id);
+    this.#changed(id);
   }
 
   /** Decrypts credentials for an exchange adapter; never for a response. */
@@ -142,23 +146,26 @@ export class ConnectionService {
     };
   }
 
-  async recordTestResult(id: string, result: ConnectionTestResult, status: ConnectionStatus): Promise<ConnectionView> {
-    const current = await this.#require(id);
-    const next: ConnectionRecord = {
-      ...current,
-      status: current.enabled ? status : 'disabled',
-      lastTestAt: result.startedAt,
-      lastTestResult: result,
-      updatedAt: this.#now().toISOString(),
-    };
-    await this.#repo.update(next);
-    return toView(next);
+  /**
+   * Stores a test result, unless the connection changed since `testedVersion` (its `updatedAt` when
+   * the test started). Returns whether it was stored.
+   */
+  async recordTestResult(id: string, result: ConnectionTestResult, status: ConnectionStatus, testedVersion: string): Promise<boolean> {
+    return this.#repo.recordTest(id, { status, lastTestAt: result.startedAt, lastTestResult: result }, testedVersion);
   }
 
+  /** Health's verdict; `updatedAt` is left alone: it tracks the user's edits, and caches key on it. */
   async setStatus(id: string, status: ConnectionStatus): Promise<void> {
-    const current = await this.#repo.findById(id);
-    if (!current || !current.enabled || current.status === status) return;
-    await this.#repo.update({ ...current, status, updatedAt: this.#now().toISOString() });
+    await this.#repo.updateStatusIfEnabled(id, status);
+  }
+
+  /** Called after every create, update or delete (health refreshes its list, engines their views). */
+  onChange(listener: (id: string) => void): void {
+    this.#listeners.push(listener);
+  }
+
+  #changed(id: string): void {
+    for (const listener of this.#listeners) listener(id);
   }
 
   async #require(id: string): Promise<ConnectionRecord> {

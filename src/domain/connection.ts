@@ -82,4 +82,11 @@ export interface ConnectionRepository {
   /** Every row, for key rotation. */
   all(): Promise<ConnectionRecord[]>;
   countByStatus(): Promise<Partial<Record<ConnectionStatus, number>>>;
+  /**
+   * Stores a test result unless the connection was edited since the test started (`updated_at`
+   * changed): a result about old credentials must not land on new ones. Returns whether it was stored.
+   */
+  recordTest(id: string, test: { status: ConnectionStatus; lastTestAt: string; lastTestResult: ConnectionTestResult }, testedVersion: string): Promise<boolean>;
+  /** Sets only the status of an enabled connection (health updates must not clobber concurrent edits). */
+  updateStatusIfEnabled(id: string, status: ConnectionStatus): Promise<void>;
 }

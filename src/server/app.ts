@@ -2,7 +2,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
+import type { ConnectionTestService } from '../connections/connection-test.service.js';
 import type { ConnectionService } from '../connections/connection.service.js';
+import type { HealthService } from '../connections/health.service.js';
 import { problem, problemFromError, sendProblem } from './problem.js';
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
@@ -22,6 +24,8 @@ export interface AppOptions {
 
 export interface AppServices {
   connections: ConnectionService;
+  connectionTests?: ConnectionTestService;
+  health?: HealthService;
   system?: Omit<SystemRouteDeps, 'routes'>;
 }
 
@@ -60,7 +64,9 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  await app.register(async (api) => registerConnectionRoutes(api, services.connections));
+  await app.register(async (api) =>
+    registerConnectionRoutes(api, { connections: services.connections, tests: services.connectionTests, health: services.health }),
+  );
   const system = services.system;
   if (system) {
     installRequestMetrics(app, system.metrics);

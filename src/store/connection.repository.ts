@@ -72,6 +72,28 @@ export class SqlConnectionRepository implements ConnectionRepository {
     return { items: rows.map(fromRow), total: Number(countRow?.n ?? 0) };
   }
 
+  async recordTest(
+    id: string,
+    test: { status: ConnectionStatus; lastTestAt: string; lastTestResult: ConnectionTestResult },
+    testedVersion: string,
+  ): Promise<boolean> {
+    const result = await this.#db
+      .updateTable('connections')
+      .set((eb) => ({
+        status: eb.case().when('enabled', '=', 1).then(test.status).else('disabled').end(),
+        last_test_at: test.lastTestAt,
+        last_test_result: JSON.stringify(test.lastTestResult),
+      }))
+      .where('id', '=', id)
+      .where('updated_at', '=', testedVersion)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async updateStatusIfEnabled(id: string, status: ConnectionStatus): Promise<void> {
+    await this.#db.updateTable('connections').set({ status }).where('id', '=', id).where('enabled', '=', 1).execute();
+  }
+
   async countByStatus(): Promise<Partial<Record<ConnectionStatus, number>>> {
     const rows = await this.#db
       .selectFrom('connections')

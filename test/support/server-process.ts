@@ -15,7 +15,8 @@ export interface ServerProcess {
 export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', CTS_PORT: '0', CTS_LOG_LEVEL: 'warn', ...env },
+    // Exchange traffic goes to a closed loopback port: tests never reach the internet.
+    env: { PATH: process.env.PATH ?? '', CTS_PORT: '0', CTS_LOG_LEVEL: 'warn', CTS_EXCHANGE_PROXY_URL: 'http://127.0.0.1:1/', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

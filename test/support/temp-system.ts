@@ -32,7 +32,13 @@ export function makeTempDir(prefix = 'cts-test-'): string {
 /** A real system (real SQLite in a temp dir, real Fastify) for in-process API tests. */
 export async function startTempSystem(env: Record<string, string> = {}): Promise<TempSystem> {
   const dataDir = env.CTS_DATA_DIR ?? makeTempDir();
-  const config = loadConfig({ CTS_DATA_DIR: dataDir, CTS_LOG_LEVEL: 'info', CTS_DEMO_CONNECTION: 'false', ...env });
+  const config = loadConfig({
+    CTS_DATA_DIR: dataDir,
+    CTS_LOG_LEVEL: 'info',
+    CTS_DEMO_CONNECTION: 'false',
+    CTS_EXCHANGE_PROXY_URL: 'http://127.0.0.1:1/',
+    ...env,
+  });
   const logs = new LogCapture();
   const system = await createSystem(config, { logDestination: logs });
   return {

@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ConnectionTestService } from '../../connections/connection-test.service.js';
 import type { ConnectionService } from '../../connections/connection.service.js';
+import type { HealthService } from '../../connections/health.service.js';
 import {
   ConnectionId,
   ConnectionListSchema,
+  ConnectionTestResultSchema,
   ConnectionViewSchema,
   CreateConnectionBody,
   ListConnectionsQuery,
@@ -16,7 +19,14 @@ const BASE = '/api/settings/connections';
 const tags = ['connections'];
 const IdParams = z.object({ id: ConnectionId }).strict();
 
-export function registerConnectionRoutes(app: FastifyInstance, connections: ConnectionService): void {
+export interface ConnectionRouteDeps {
+  connections: ConnectionService;
+  tests?: ConnectionTestService;
+  health?: HealthService;
+}
+
+export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionRouteDeps): void {
+  const { connections, tests, health } = deps;
   route(app, {
     method: 'GET',
     url: BASE,
@@ -51,7 +61,8 @@ export function registerConnectionRoutes(app: FastifyInstance, connections: Conn
     summary: 'Health of all connections',
     tags,
     handler: async () => {
-      throw new NotImplementedError('Connection health monitoring arrives with the exchange layer; no probes run yet');
+      if (!health) throw new NotImplementedError('Connection health monitoring is not enabled in this process');
+      return health.report();
     },
   });
 
@@ -104,9 +115,10 @@ export function registerConnectionRoutes(app: FastifyInstance, connections: Conn
     summary: 'Test one connection step by step',
     tags,
     params: IdParams,
+    responses: { 200: ConnectionTestResultSchema },
     handler: async ({ params }) => {
-      await connections.get(params.id);
-      throw new NotImplementedError('Connection testing arrives with the exchange layer; no exchange can be reached yet');
+      if (!tests) throw new NotImplementedError('Connection testing is not enabled in this process');
+      return tests.test(params.id);
     },
   });
 }

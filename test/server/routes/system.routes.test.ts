@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LATEST_MIGRATION } from '../../../src/store/migrations/index.js';
 import { paperBybit } from '../../support/connection-inputs.js';
 import { startTempSystem, type TempSystem } from '../../support/temp-system.js';
 
@@ -16,7 +17,7 @@ describe('system endpoints', () => {
     const body = res.json() as Record<string, unknown>;
     expect(body).toMatchObject({
       pid: process.pid,
-      storage: { backend: 'sqlite', migration: '0001_connections' },
+      storage: { backend: 'sqlite', migration: LATEST_MIGRATION },
       connections: { total: 1, byStatus: { untested: 1 } },
       engines: { total: 0 },
       rateLimitPauses: [],

@@ -1,0 +1,236 @@
+import { systemClock, type Clock } from '../../domain/clock.js';
+import { NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
+import type { ExchangeId } from '../../domain/exchange-ids.js';
+import type {
+  BalanceEntry,
+  Candle,
+  Exchange,
+  ExchangeOrder,
+  Fill,
+  KeyPermissions,
+  Market,
+  OrderRequest,
+  Ticker,
+} from '../exchange.port.js';
+import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
+import type { RequestGate } from '../request-gate.js';
+import { toBalances } from './balances.js';
+import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
+import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
+import { translateCcxtError } from './error-translation.js';
+import { GatedFetch, type CallScope } from './gated-fetch.js';
+import { PERMISSION_READERS } from './permissions.js';
+import {
+  isCompleteOrder,
+  parseOrThrow,
+  serverTimeSchema,
+  toCandles,
+  toFills,
+  toMarkets,
+  toOrder,
+  toTicker,
+  type OrderFallback,
+} from './response-schemas.js';
+
+export interface CcxtExchangeOptions {
+  readonly connection: CcxtConnection;
+  /** Every HTTP request passes through it (the rate limiter; `openGate` where limits do not matter). */
+  readonly gate: RequestGate;
+  /** From `loadCcxt()`; loaded on demand when absent. */
+  readonly ccxt?: CcxtModules;
+  readonly clock?: Clock;
+}
+
+/** Builds the adapter for a stored live/testnet connection. Throws ValidationError for an unusable connection. */
+export async function createCcxtExchange(options: CcxtExchangeOptions): Promise<CcxtExchange> {
+  const modules = options.ccxt ?? (await loadCcxt());
+  return new CcxtExchange(options, modules);
+}
+
+type OrderRef = { symbol: string; id?: string; clientOrderId?: string };
+
+/** ccxt's order lookups take a positional id that may be absent when the client id is passed instead. */
+const NO_ID = undefined as unknown as string;
+
+/** ccxt parameters some exchanges need on every call of a method (documented in the profiles' quirks). */
+const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> = { bybit: { acknowledged: true } };
+
+/**
+ * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
+ * error is translated into ours, and every result is validated before it is returned.
+ */
+export class CcxtExchange implements Exchange {
+  readonly id: ExchangeId;
+  readonly #profile: ExchangeProfile;
+  readonly #connection: CcxtConnection;
+  readonly #modules: CcxtModules;
+  readonly #clock: Clock;
+  readonly #ccxt: CcxtInstance;
+  readonly #hook: GatedFetch;
+
+  constructor(options: CcxtExchangeOptions, modules: CcxtModules) {
+    const { connection } = options;
+    this.#profile = getProfile(connection.exchange);
+    assertUsableConnection(connection, this.#profile);
+    this.id = connection.exchange;
+    this.#connection = connection;
+    this.#modules = modules;
+    this.#clock = options.clock ?? systemClock;
+    this.#ccxt = new modules.classes[connection.exchange](ccxtConfig(connection, this.#profile));
+    Object.assign(this.#ccxt.has, this.#profile.loadMarkets.hasOverrides);
+    if (connection.mode === 'testnet') this.#ccxt.setSandboxMode(true);
+    this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
+    this.#hook.install(this.#ccxt);
+  }
+
+  get profile(): ExchangeProfile {
+    return this.#profile;
+  }
+
+  fetchServerTime(): Promise<number> {
+    return this.#run({ lane: 'read' }, async (ex) => parseOrThrow(serverTimeSchema, await ex.fetchTime(), 'server time'));
+  }
+
+  loadMarkets(): Promise<Market[]> {
+    return this.#run({ lane: 'read' }, async (ex) => toMarkets(await ex.loadMarkets(), this.#connection.marketTypes, this.#profile.marketTypes));
+  }
+
+  fetchBalances(): Promise<BalanceEntry[]> {
+    return this.#run({ lane: 'read' }, async (ex) => toBalances(this.id, await ex.fetchBalance()));
+  }
+
+  /** Nulls where the exchange (or its testnet) does not report a permission. */
+  async fetchPermissions(): Promise<KeyPermissions> {
+    const probe = this.#profile.permissions;
+    const reader = PERMISSION_READERS[this.id];
+    const unknown: KeyPermissions = { canTrade: null, canWithdraw: null, ipRestricted: null };
+    if (!probe.queryable || !reader || (probe.liveOnly && this.#connection.mode === 'testnet')) return unknown;
+    const apiKey = this.#connection.credentials?.apiKey ?? '';
+    return this.#run({ lane: 'read' }, () => reader({ call: (method, params) => this.#rawCall(method, params), apiKey, marketTypes: this.#connection.marketTypes }));
+  }
+
+  fetchTicker(symbol: string): Promise<Ticker> {
+    return this.#withMarkets({ lane: 'read', symbol }, async (ex) => toTicker(await ex.fetchTicker(symbol), this.#clock.now()));
+  }
+
+  fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]> {
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex) =>
+      toCandles(await ex.fetchOHLCV(params.symbol, params.timeframe, params.since, params.limit)),
+    );
+  }
+
+  async createOrder(order: OrderRequest): Promise<ExchangeOrder> {
+    if (!isValidClientOrderId(this.id, order.clientOrderId)) {
+      throw new ValidationError(`Client order id "${order.clientOrderId}" does not fit ${this.#profile.displayName}'s format`, [
+        { path: 'clientOrderId', message: `max ${this.#profile.clientOrderId.maxLength} chars matching ${this.#profile.clientOrderId.pattern}` },
+      ]);
+    }
+    if (order.type === 'limit' && order.price === undefined) throw new ValidationError('A limit order needs a price', [{ path: 'price', message: 'required' }]);
+    const fallback: OrderFallback = { ...order, status: 'open' };
+    return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex) => {
+      const params = { [this.#profile.clientOrderId.field]: order.clientOrderId };
+      const price = order.price === undefined ? undefined : Number(order.price);
+      const raw = await ex.createOrder(order.symbol, order.type, order.side, Number(order.amount), price, params);
+      // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
+      return toOrder(raw, this.#clock.now(), fallback);
+    });
+  }
+
+  cancelOrder(ref: OrderRef): Promise<ExchangeOrder> {
+    return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex) => {
+      const target = await this.#resolveRef(ref, this.#profile.clientOrderId.cancelByClientId);
+      const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, target.params);
+      if (isCompleteOrder(raw)) {
+        const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
+        // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
+        return { ...order, clientOrderId: originalClientId(raw) ?? ref.clientOrderId ?? order.clientOrderId };
+      }
+      // The ack carries only ids (Bybit): read the order back for its real state.
+      const ackId = toOrderIdOrNull(raw) ?? target.id;
+      return this.#fetchOrderRaw(ex, { symbol: ref.symbol, ...(ackId ? { id: ackId } : { clientOrderId: ref.clientOrderId }) });
+    });
+  }
+
+  fetchOrder(ref: OrderRef): Promise<ExchangeOrder> {
+    return this.#withMarkets({ lane: 'read', symbol: ref.symbol }, (ex) => this.#fetchOrderRaw(ex, ref));
+  }
+
+  fetchOpenOrders(symbol?: string): Promise<ExchangeOrder[]> {
+    const scope: CallScope = symbol === undefined ? { lane: 'read' } : { lane: 'read', symbol };
+    return this.#withMarkets(scope, async (ex) => {
+      const raw: unknown = await ex.fetchOpenOrders(symbol);
+      if (!Array.isArray(raw)) return [toOrder(raw, this.#clock.now())];
+      return raw.map((o: unknown) => toOrder(o, this.#clock.now(), { status: 'open' }));
+    });
+  }
+
+  fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex) => toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit)));
+  }
+
+  async close(): Promise<void> {
+    await this.#ccxt.close();
+  }
+
+  async #fetchOrderRaw(ex: CcxtInstance, ref: OrderRef): Promise<ExchangeOrder> {
+    const target = await this.#resolveRef(ref, this.#profile.clientOrderId.fetchByClientId);
+    const extra = FETCH_ORDER_PARAMS[this.id] ?? {};
+    const raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, { ...extra, ...target.params });
+    return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+  }
+
+  /**
+   * By exchange id when given; by client id natively where ccxt supports it; otherwise the client id is
+   * looked up among open orders (documented per exchange in the profile).
+   */
+  async #resolveRef(ref: OrderRef, nativeClientId: boolean): Promise<{ id?: string; params: Record<string, unknown> }> {
+    if (ref.id !== undefined) return { id: ref.id, params: {} };
+    if (ref.clientOrderId === undefined) throw new ValidationError('Give the order id or the client order id', [{ path: 'id', message: 'required' }]);
+    if (nativeClientId) return { params: { [this.#profile.clientOrderId.lookupParam]: ref.clientOrderId } };
+    const open: unknown = await this.#ccxt.fetchOpenOrders(ref.symbol);
+    const match = Array.isArray(open) ? open.map((o: unknown) => toOrder(o, this.#clock.now(), { status: 'open' })).find((o) => o.clientOrderId === ref.clientOrderId) : undefined;
+    if (!match) throw new OrderNotFoundError(`${this.#profile.displayName}: no open order with client id ${ref.clientOrderId}`);
+    return { id: match.id, params: {} };
+  }
+
+  async #rawCall(method: string, params: Record<string, unknown> = {}): Promise<unknown> {
+    const fn: unknown = (this.#ccxt as unknown as Record<string, unknown>)[method];
+    if (typeof fn !== 'function') throw new NotImplementedError(`ccxt ${this.id} has no method ${method}`);
+    return (fn as (p: Record<string, unknown>) => Promise<unknown>).call(this.#ccxt, params);
+  }
+
+  /** Markets are loaded (once, in the read lane) before symbol calls, so they never hold up the order lane. */
+  async #withMarkets<T>(scope: CallScope, fn: (ex: CcxtInstance) => Promise<T>): Promise<T> {
+    await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
+    return this.#run(scope, fn);
+  }
+
+  async #run<T>(scope: CallScope, fn: (ex: CcxtInstance) => Promise<T>): Promise<T> {
+    try {
+      return await this.#hook.inScope(scope, () => fn(this.#ccxt));
+    } catch (error) {
+      const failure = this.#hook.failureOf(error);
+      throw translateCcxtError(error, {
+        profile: this.#profile,
+        errors: this.#modules.errors,
+        feedback: failure?.feedback,
+        json: failure?.json,
+        lane: scope.lane,
+        now: this.#clock.now(),
+      });
+    }
+  }
+}
+
+function toOrderIdOrNull(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !('id' in raw)) return undefined;
+  const id = raw.id;
+  return typeof id === 'string' && id !== '' ? id : typeof id === 'number' ? String(id) : undefined;
+}
+
+function originalClientId(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || !('info' in raw)) return undefined;
+  const info = raw.info;
+  if (typeof info !== 'object' || info === null || !('origClientOrderId' in info)) return undefined;
+  return typeof info.origClientOrderId === 'string' && info.origClientOrderId !== '' ? info.origClientOrderId : undefined;
+}

@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { InvalidResponseError } from '../../domain/errors.js';
+import type { MarketType } from '../../domain/exchange-ids.js';
+import { Dec, type DecimalString } from '../../domain/money.js';
+import type { Candle, ExchangeOrder, Fill, Market, OrderStatus, Ticker } from '../exchange.port.js';
+
+/**
+ * ccxt does not validate what exchanges send: a 200 with garbage becomes an empty balance or an order
+ * without an id. Everything ccxt returns passes one of these schemas before the core sees it, and a
+ * failure is an InvalidResponseError (retry later / treat as a fault), never data.
+ */
+
+const finite = z.number().finite();
+const optNum = finite.nullish();
+const nonEmpty = z.string().min(1);
+
+export function parseOrThrow<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid';
+    throw new InvalidResponseError(`Invalid ${what} from the exchange (${where})`);
+  }
+  return result.data;
+}
+
+export function toDecimal(value: number): DecimalString {
+  return new Dec(value).toFixed();
+}
+
+function toDecimalOrNull(value: number | null | undefined): DecimalString | null {
+  return value === null || value === undefined ? null : toDecimal(value);
+}
+
+export const serverTimeSchema = z.number().int().positive();
+
+const marketSchema = z.object({
+  id: nonEmpty,
+  symbol: nonEmpty,
+  base: nonEmpty,
+  quote: nonEmpty,
+  type: z.enum(['spot', 'margin', 'swap', 'future', 'option']),
+  margin: z.boolean().nullish(),
+  active: z.boolean().nullish(),
+  precision: z.object({ amount: optNum, price: optNum }),
+  limits: z
+    .object({
+      amount: z.object({ min: optNum, max: optNum }).partial().nullish(),
+      cost: z.object({ min: optNum }).partial().nullish(),
+    })
+    .partial(),
+});
+export const marketsSchema = z.record(z.string(), marketSchema);
+
+/**
+ * ccxt market type → ours: `future` is futures; `swap` is a separate type only where the exchange
+ * lists swaps separately (OKX), otherwise perpetuals count as futures.
+ */
+export function toMarkets(raw: unknown, traded: readonly MarketType[], exchangeTypes: readonly MarketType[]): Market[] {
+  const markets = parseOrThrow(marketsSchema, raw, 'market list');
+  const out: Market[] = [];
+  for (const m of Object.values(markets)) {
+    const type = ourType(m.type, m.margin ?? false, traded, exchangeTypes);
+    if (!type) continue;
+    out.push({
+      symbol: m.symbol,
+      id: m.id,
+      base: m.base,
+      quote: m.quote,
+      type,
+      active: m.active ?? true,
+      amountStep: toDecimalOrNull(m.precision.amount),
+      priceStep: toDecimalOrNull(m.precision.price),
+      minAmount: toDecimalOrNull(m.limits.amount?.min),
+      maxAmount: toDecimalOrNull(m.limits.amount?.max),
+      minCost: toDecimalOrNull(m.limits.cost?.min),
+    });
+  }
+  if (Object.keys(markets).length > 0 && out.length === 0 && traded.length > 0) {
+    throw new InvalidResponseError('The exchange listed no market of the connection\'s market types');
+  }
+  return out;
+}
+
+function ourType(ccxtType: string, margin: boolean, traded: readonly MarketType[], exchangeTypes: readonly MarketType[]): MarketType | undefined {
+  let type: MarketType | undefined;
+  if (ccxtType === 'spot') type = traded.includes('spot') || !margin ? 'spot' : 'margin';
+  else if (ccxtType === 'margin') type = 'margin';
+  else if (ccxtType === 'future') type = 'futures';
+  else if (ccxtType === 'swap') type = exchangeTypes.includes('swap') ? 'swap' : 'futures';
+  if (type === 'spot' && !traded.includes('spot') && traded.includes('margin') && margin) type = 'margin';
+  return type && traded.includes(type) ? type : undefined;
+}
+
+const tickerSchema = z.object({
+  symbol: nonEmpty,
+  timestamp: z.number().int().positive().nullish(),
+  bid: optNum,
+  ask: optNum,
+  last: finite.positive(),
+});
+
+export function toTicker(raw: unknown, now: number): Ticker {
+  const t = parseOrThrow(tickerSchema, raw, 'ticker');
+  return { symbol: t.symbol, timestamp: t.timestamp ?? now, bid: toDecimalOrNull(t.bid), ask: toDecimalOrNull(t.ask), last: toDecimal(t.last) };
+}
+
+const candleSchema = z.tuple([z.number().int().nonnegative(), finite, finite, finite, finite, finite.nonnegative()]);
+
+export function toCandles(raw: unknown): Candle[] {
+  return parseOrThrow(z.array(candleSchema), raw, 'candles').map(([time, open, high, low, close, volume]) => ({
+    time,
+    open: toDecimal(open),
+    high: toDecimal(high),
+    low: toDecimal(low),
+    close: toDecimal(close),
+    volume: toDecimal(volume),
+  }));
+}
+
+const STATUS: Readonly<Record<string, OrderStatus>> = {
+  open: 'open',
+  closed: 'closed',
+  canceled: 'canceled',
+  cancelled: 'canceled',
+  rejected: 'rejected',
+  expired: 'expired',
+};
+
+const orderSchema = z.object({
+  id: z.union([nonEmpty, z.number().int().transform(String)]),
+  clientOrderId: z.string().nullish(),
+  symbol: nonEmpty.nullish(),
+  side: z.enum(['buy', 'sell']).nullish(),
+  type: z.string().nullish(),
+  status: z.string().nullish(),
+  price: optNum,
+  amount: finite.nonnegative().nullish(),
+  filled: finite.nonnegative().nullish(),
+  average: optNum,
+  timestamp: z.number().int().nullish(),
+});
+
+/** What we know about an order without the exchange (what we sent), to fill terse acknowledgements. */
+export interface OrderFallback {
+  symbol?: string;
+  side?: ExchangeOrder['side'];
+  type?: ExchangeOrder['type'];
+  amount?: DecimalString;
+  price?: DecimalString;
+  clientOrderId?: string;
+  status?: OrderStatus;
+}
+
+/** Terse acks (Bybit create/cancel answer only ids) are completed from `fallback`; anything else missing is garbage. */
+export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {}): ExchangeOrder {
+  const o = parseOrThrow(orderSchema, raw, 'order');
+  const side = o.side ?? fallback.side;
+  const type = o.type === 'limit' || o.type === 'market' ? o.type : fallback.type;
+  const status = (o.status ? STATUS[o.status.toLowerCase()] : undefined) ?? fallback.status;
+  const amount = o.amount !== null && o.amount !== undefined ? toDecimal(o.amount) : fallback.amount;
+  const symbol = o.symbol ?? fallback.symbol;
+  if (!side || !type || !status || amount === undefined || !symbol) {
+    throw new InvalidResponseError(`Invalid order from the exchange: order ${o.id} lacks ${missing({ side, type, status, amount, symbol })}`);
+  }
+  return {
+    id: o.id,
+    clientOrderId: o.clientOrderId || fallback.clientOrderId || null,
+    symbol,
+    side,
+    type,
+    status,
+    price: toDecimalOrNull(o.price) ?? fallback.price ?? null,
+    amount,
+    filled: toDecimal(o.filled ?? 0),
+    average: toDecimalOrNull(o.average),
+    timestamp: o.timestamp ?? now,
+  };
+}
+
+/** Whether ccxt's order carries everything itself (no fallback needed). */
+export function isCompleteOrder(raw: unknown): boolean {
+  const o = orderSchema.safeParse(raw);
+  return o.success && !!o.data.side && !!o.data.status && !!o.data.type && o.data.amount !== null && o.data.amount !== undefined;
+}
+
+function missing(fields: Record<string, unknown>): string {
+  return Object.entries(fields)
+    .filter(([, v]) => v === undefined || v === null || v === '')
+    .map(([k]) => k)
+    .join(', ');
+}
+
+const tradeSchema = z.object({
+  id: z.union([nonEmpty, z.number().int().transform(String)]),
+  order: z.union([nonEmpty, z.number().int().transform(String)]),
+  clientOrderId: z.string().nullish(),
+  symbol: nonEmpty,
+  side: z.enum(['buy', 'sell']),
+  price: finite.positive(),
+  amount: finite.positive(),
+  timestamp: z.number().int().positive(),
+  fee: z.object({ cost: optNum, currency: z.string().nullish() }).nullish(),
+});
+
+export function toFills(raw: unknown): Fill[] {
+  return parseOrThrow(z.array(tradeSchema), raw, 'trade list').map((t) => ({
+    tradeId: t.id,
+    orderId: t.order,
+    clientOrderId: t.clientOrderId ?? null,
+    symbol: t.symbol,
+    side: t.side,
+    price: toDecimal(t.price),
+    amount: toDecimal(t.amount),
+    fee: toDecimal(t.fee?.cost ?? 0),
+    feeAsset: t.fee?.currency ?? null,
+    timestamp: t.timestamp,
+  }));
+}

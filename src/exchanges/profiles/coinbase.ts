@@ -1,0 +1,56 @@
+import type { ExchangeProfile } from './index.js';
+import { coinbaseLimitProfile } from './coinbase.limits.js';
+
+/** Coinbase Advanced Trade (spot). */
+export const coinbase: ExchangeProfile = {
+  id: 'coinbase',
+  ccxtId: 'coinbase',
+  displayName: 'Coinbase',
+  marketTypes: ['spot'],
+  credentials: {
+    passphrase: false,
+    keyNotes: 'CDP API key: key name (organizations/…/apiKeys/…) as API key, the EC private key (PEM) as secret.',
+  },
+  clientOrderId: {
+    field: 'client_order_id',
+    maxLength: 64,
+    pattern: /^[A-Za-z0-9_-]{1,64}$/,
+    format: 'prefix-ulid',
+    prefix: 'cts-',
+    uniqueness: 'a duplicate returns the existing order: true idempotency',
+    // Advanced Trade looks orders up and cancels them only by order id.
+    lookupParam: 'clientOrderId',
+    fetchByClientId: false,
+    cancelByClientId: false,
+  },
+  permissions: {
+    queryable: true,
+    endpoint: 'GET /api/v3/brokerage/key_permissions (can_trade, can_transfer)',
+    ccxtMethod: 'v3PrivateGetBrokerageKeyPermissions',
+    liveOnly: false,
+  },
+  testnet: { available: false, notes: 'No Advanced Trade sandbox in ccxt; use paper mode.' },
+  loadMarkets: {
+    fetchMarketsTypes: null,
+    typesShape: 'list',
+    options: {},
+    // fetchCurrencies makes three v2 calls; balances carry their currency codes already.
+    hasOverrides: { fetchCurrencies: false },
+  },
+  limits: coinbaseLimitProfile,
+  ccxtDefaultRateLimitMs: 34,
+  breachWaitMs: { rateLimited: 1_000, banned: 1_000 },
+  // v3 accounts report available and hold separately (the v2 default reports totals only).
+  ccxtOptions: { fetchBalance: 'v3PrivateGetBrokerageAccounts' },
+  errorCodes: {},
+  docs: {
+    rateLimits: 'https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits',
+    clientOrderId: 'https://docs.cdp.coinbase.com/advanced-trade/reference/retailbrokerageapi_postorder',
+    permissions: 'https://docs.cdp.coinbase.com/advanced-trade/reference/retailbrokerageapi_getapikeypermissions',
+  },
+  quirks: [
+    'Private 30 req/s per user, public 10 req/s per IP; at most 500 open orders per product.',
+    'loadMarkets also asks for the fee tier (transaction_summary) and two futures product lists; ccxt ignores their failures.',
+    'client_order_id is required and idempotent: resending a create with the same id returns the existing order.',
+  ],
+};

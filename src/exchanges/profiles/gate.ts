@@ -1,0 +1,54 @@
+import type { ExchangeProfile } from './index.js';
+import { gateLimitProfile } from './gate.limits.js';
+
+/** Gate.io v4: spot and USDT-settled perpetual futures. */
+export const gate: ExchangeProfile = {
+  id: 'gate',
+  ccxtId: 'gate',
+  displayName: 'Gate.io',
+  marketTypes: ['spot', 'futures'],
+  credentials: { passphrase: false, keyNotes: 'APIv4 key + secret.' },
+  clientOrderId: {
+    field: 'text',
+    // Gate's limit is 28 bytes after "t-"; ccxt checks 28 including it, so we stay within that.
+    maxLength: 28,
+    pattern: /^t-[A-Za-z0-9_.-]{1,26}$/,
+    format: 'prefix-ulid',
+    prefix: 't-',
+    uniqueness: 'not enforced by the exchange',
+    lookupParam: 'text',
+    fetchByClientId: true,
+    // ccxt's cancelOrder takes only the order id here.
+    cancelByClientId: false,
+  },
+  permissions: {
+    queryable: true,
+    endpoint: 'GET /api/v4/account/main_keys (perms[].read_only per area; "wallet" covers withdrawals)',
+    ccxtMethod: 'privateAccountGetMainKeys',
+    liveOnly: true,
+  },
+  testnet: { available: true, notes: 'api-testnet.gateapi.io (futures testnet) with testnet keys.' },
+  loadMarkets: {
+    // Gate's "futures" API is the USDT perpetual swap market.
+    fetchMarketsTypes: { spot: ['spot'], futures: ['swap'] },
+    typesShape: 'list',
+    // unifiedAccount declared skips /unified/account_mode; BTC-settled swaps are not traded.
+    options: { unifiedAccount: false, swap: { fetchMarkets: { settlementCurrencies: ['usdt'] } } },
+    hasOverrides: { fetchCurrencies: false },
+  },
+  limits: gateLimitProfile,
+  ccxtDefaultRateLimitMs: 50,
+  breachWaitMs: { rateLimited: 1_000, banned: 10_000 },
+  ccxtOptions: {},
+  errorCodes: {},
+  docs: {
+    rateLimits: 'https://www.gate.io/docs/developers/apiv4/#frequency-limit-rule',
+    clientOrderId: 'https://www.gate.io/docs/developers/apiv4/#create-an-order',
+    permissions: 'https://www.gate.io/docs/developers/apiv4/#query-all-main-account-key-information',
+  },
+  quirks: [
+    'Public 200 per 10 s per endpoint per IP; private 200 per 10 s per endpoint per UID; spot place 10/s per UID + market.',
+    'X-Gate-RateLimit-Requests-Remain / -Limit / -Reset-Timestamp report usage.',
+    'Spot loadMarkets also reads the margin currency pairs (2 calls).',
+  ],
+};

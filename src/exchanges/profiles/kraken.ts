@@ -1,0 +1,55 @@
+import type { ExchangeProfile } from './index.js';
+import { krakenLimitProfile } from './kraken.limits.js';
+
+/** Kraken spot (and spot margin). */
+export const kraken: ExchangeProfile = {
+  id: 'kraken',
+  ccxtId: 'kraken',
+  displayName: 'Kraken',
+  marketTypes: ['spot', 'margin'],
+  credentials: { passphrase: false, keyNotes: 'API key + base64 private key.' },
+  clientOrderId: {
+    field: 'cl_ord_id',
+    maxLength: 36,
+    // Kraken takes a UUID (or ≤18 free characters); our ULID's 128 bits fit a UUID exactly.
+    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    format: 'uuid',
+    prefix: '',
+    uniqueness: 'unique among open orders',
+    // ccxt maps fetchOrder's clientOrderId to the integer userref, so the adapter searches open orders.
+    lookupParam: 'cl_ord_id',
+    fetchByClientId: false,
+    cancelByClientId: true,
+  },
+  permissions: {
+    queryable: true,
+    endpoint: 'POST /0/private/GetApiKeyInfo (permissions[]: modify-trades, withdraw-funds…; ipAllowlist)',
+    ccxtMethod: 'privatePostGetApiKeyInfo',
+    liveOnly: false,
+  },
+  testnet: { available: false, notes: 'No spot testnet in ccxt; use paper mode.' },
+  loadMarkets: {
+    fetchMarketsTypes: null,
+    typesShape: 'list',
+    options: {},
+    // Kept: /0/public/Assets maps Kraken's asset ids (XXBT, ZUSD) to codes for balances.
+    hasOverrides: {},
+  },
+  limits: krakenLimitProfile,
+  ccxtDefaultRateLimitMs: 1000,
+  breachWaitMs: { rateLimited: 3_000, banned: 60_000 },
+  ccxtOptions: {},
+  // ccxt maps EAPI:Invalid key but not a bad signature (a wrong secret), which stays a bare ExchangeError.
+  errorCodes: { 'EAPI:Invalid signature': 'authentication_failed' },
+  docs: {
+    rateLimits: 'https://docs.kraken.com/api/docs/guides/spot-rest-ratelimits',
+    clientOrderId: 'https://docs.kraken.com/api/docs/rest-api/add-order',
+    errors: 'https://docs.kraken.com/api/docs/guides/spot-errors',
+  },
+  quirks: [
+    'Decaying call counter per tier: Starter 15 (−0.33/s), Intermediate 20 (−0.5/s), Pro 20 (−1/s); ledger/trade history cost 2.',
+    'Order counter per pair 60/125/180; cancelling an order younger than 5 s adds up to 8.',
+    'Breaches: EAPI:Rate limit exceeded, EOrder:Rate limit exceeded, EService: Throttled.',
+    'Nonce must increase per key: never share a key between two processes.',
+  ],
+};

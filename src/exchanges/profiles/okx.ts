@@ -1,0 +1,53 @@
+import type { ExchangeProfile } from './index.js';
+import { okxLimitProfile } from './okx.limits.js';
+
+/** OKX v5: spot, expiry futures and perpetual swaps. */
+export const okx: ExchangeProfile = {
+  id: 'okx',
+  ccxtId: 'okx',
+  displayName: 'OKX',
+  marketTypes: ['spot', 'futures', 'swap'],
+  credentials: { passphrase: true, keyNotes: 'API key + secret + the passphrase chosen when the key was created.' },
+  clientOrderId: {
+    field: 'clOrdId',
+    maxLength: 32,
+    pattern: /^[A-Za-z0-9]{1,32}$/,
+    format: 'prefix-ulid',
+    prefix: 'cts',
+    uniqueness: 'unique among pending orders',
+    lookupParam: 'clOrdId',
+    fetchByClientId: true,
+    cancelByClientId: true,
+  },
+  permissions: {
+    queryable: true,
+    endpoint: 'GET /api/v5/account/config (perm: read_only,trade,withdraw; ip)',
+    ccxtMethod: 'privateGetAccountConfig',
+    liveOnly: false,
+  },
+  testnet: { available: true, notes: 'Demo trading: same host, x-simulated-trading: 1 header, demo keys.' },
+  loadMarkets: {
+    fetchMarketsTypes: { spot: ['spot'], futures: ['future'], swap: ['swap'] },
+    typesShape: 'list',
+    options: {},
+    // With keys, ccxt would call the private /asset/currencies on every loadMarkets.
+    hasOverrides: { fetchCurrencies: false },
+  },
+  limits: okxLimitProfile,
+  ccxtDefaultRateLimitMs: 110,
+  breachWaitMs: { rateLimited: 2_000, banned: 2_000 },
+  ccxtOptions: {},
+  errorCodes: {},
+  docs: {
+    rateLimits: 'https://www.okx.com/docs-v5/en/#overview-rate-limits',
+    clientOrderId: 'https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order',
+    permissions: 'https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration',
+    errors: 'https://www.okx.com/docs-v5/en/#error-code',
+    testnet: 'https://www.okx.com/docs-v5/en/#overview-demo-trading-services',
+  },
+  quirks: [
+    'Place order 60 per 2 s per UID + instrument; place, amend and cancel are separate buckets.',
+    'No usage headers: the local buckets are the only signal. Breaches answer code 50011 / 50061.',
+    'Signing needs the passphrase (ccxt `password`).',
+  ],
+};

@@ -1,0 +1,120 @@
+import { ValidationError } from '../../domain/errors.js';
+import { CandleSeries } from '../../engine/candles.js';
+import type { BalanceEntry, Candle, Exchange, ExchangeOrder, Fill, Market, OrderRequest, Ticker } from '../exchange.port.js';
+import { FillSimulator, type FillSimulatorOptions } from './fill-simulator.js';
+import type { PriceEvent } from './price-feed.js';
+
+/**
+ * The `Exchange` port for paper and replay connections: the fill simulator plus the candles seen so
+ * far. It never reads ahead of the feed: `fetchCandles` and `fetchTicker` answer from what `ingest`
+ * delivered. Same port as the live adapter, so the engine has no `if (paper)` branch.
+ */
+export interface SimulatedExchangeOptions extends FillSimulatorOptions {
+  /** Reported by `id` (e.g. `paper:binance`, `replay`). */
+  id: string;
+}
+
+export class SimulatedExchange implements Exchange {
+  readonly id: string;
+  readonly simulator: FillSimulator;
+  readonly #history = new Map<string, CandleSeries>();
+  #closed = false;
+
+  constructor(options: SimulatedExchangeOptions) {
+    this.id = options.id;
+    this.simulator = new FillSimulator(options);
+  }
+
+  /** Feeds one closed candle: fills orders placed before it, then records it. Returns the fills. */
+  ingest(event: PriceEvent): readonly Fill[] {
+    this.#assertOpen();
+    const series = this.#series(event.symbol);
+    series.append(event.candle);
+    return this.simulator.onCandle(event.symbol, series, series.length - 1);
+  }
+
+  /** Candles ingested so far for a symbol (empty when none). */
+  history(symbol: string): CandleSeries {
+    return this.#series(symbol);
+  }
+
+  async fetchServerTime(): Promise<number> {
+    return this.simulator.time;
+  }
+
+  async loadMarkets(): Promise<Market[]> {
+    return this.simulator.markets;
+  }
+
+  async fetchBalances(): Promise<BalanceEntry[]> {
+    return this.simulator.account.balances();
+  }
+
+  async fetchTicker(symbol: string): Promise<Ticker> {
+    this.simulator.market(symbol);
+    const series = this.#history.get(symbol);
+    if (!series || series.length === 0) throw new ValidationError(`No prices for ${symbol} yet`);
+    const last = series.length - 1;
+    return { symbol, timestamp: series.time(last), bid: null, ask: null, last: series.text('close', last) };
+  }
+
+  async fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]> {
+    const series = this.#history.get(params.symbol);
+    if (!series) return [];
+    // Like exchanges: from `since` onwards (at most `limit`), otherwise the latest `limit` candles.
+    const limit = params.limit ?? series.length;
+    const from = params.since === undefined ? Math.max(0, series.length - limit) : firstAtOrAfter(series, params.since);
+    const out: Candle[] = [];
+    for (let i = from; i < series.length && out.length < limit; i++) out.push(series.candle(i));
+    return out;
+  }
+
+  async createOrder(order: OrderRequest): Promise<ExchangeOrder> {
+    this.#assertOpen();
+    return this.simulator.placeOrder(order);
+  }
+
+  async cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder> {
+    this.#assertOpen();
+    return this.simulator.cancelOrder(params);
+  }
+
+  async fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder> {
+    return this.simulator.fetchOrder(params);
+  }
+
+  async fetchOpenOrders(symbol?: string): Promise<ExchangeOrder[]> {
+    return this.simulator.openOrders(symbol);
+  }
+
+  async fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
+    return this.simulator.trades(params);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #series(symbol: string): CandleSeries {
+    this.simulator.market(symbol);
+    let series = this.#history.get(symbol);
+    if (!series) this.#history.set(symbol, (series = new CandleSeries()));
+    return series;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new ValidationError(`Simulated exchange ${this.id} is closed`);
+  }
+}
+
+/** Index of the first candle at or after `time` (binary search: times are strictly increasing). */
+function firstAtOrAfter(series: CandleSeries, time: number): number {
+  let lo = 0;
+  let hi = series.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (series.time(mid) < time) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}

@@ -1,0 +1,133 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
+import type { ConnectionTestResult } from '../../src/domain/connection-test.js';
+import { startTempSystem, type TempSystem } from '../support/temp-system.js';
+
+const BASE = '/api/settings/connections';
+const KEY = 'ctsapitestkey0123456789';
+const SECRET = 'ctsapitestsecret0123456789abcdef';
+
+let sim: RunningSimulator;
+let t: TempSystem;
+
+beforeAll(async () => {
+  sim = await startSimulator();
+  sim.control.addAccount('binance', { apiKey: KEY, secret: SECRET, balances: { USDT: '1000', BTC: '0.5' } });
+  sim.control.addAccount('bybit', { apiKey: KEY, secret: SECRET, permissions: { trade: true, withdraw: true, ipRestricted: false }, balances: { USDT: '10' } });
+  t = await startTempSystem({ CTS_EXCHANGE_PROXY_URL: sim.url, CTS_HEALTH_INTERVAL_MS: '200', CTS_TEST_TIMEOUT_MS: '3000' });
+  await t.system.listen();
+});
+afterAll(async () => {
+  await t.close();
+  await sim.close();
+});
+beforeEach(() => {
+  sim.control.clearFaults();
+  sim.control.setClockSkew('binance', 0);
+});
+
+async function create(body: Record<string, unknown>): Promise<string> {
+  const res = await t.system.app.inject({ method: 'POST', url: BASE, payload: body });
+  expect(res.statusCode, res.body).toBe(201);
+  return (res.json() as { id: string }).id;
+}
+
+async function test(id: string): Promise<{ status: number; result: ConnectionTestResult }> {
+  const res = await t.system.app.inject({ method: 'POST', url: `${BASE}/${id}/test` });
+  return { status: res.statusCode, result: res.json() as ConnectionTestResult };
+}
+
+async function connection(id: string): Promise<Record<string, unknown>> {
+  return (await t.system.app.inject({ method: 'GET', url: `${BASE}/${id}` })).json() as Record<string, unknown>;
+}
+
+describe('POST /api/settings/connections/{id}/test through ccxt and the simulator', () => {
+  it('reports every step and stores the result on the connection', async () => {
+    const id = await create({ name: 'bn ok', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
+    const { status, result } = await test(id);
+    expect(status).toBe(200);
+    expect(result.outcome).toBe('ok');
+    expect(result.simulated).toBe(false);
+    expect(result.steps.map((s) => [s.name, s.outcome])).toEqual([
+      ['reachability', 'ok'],
+      ['clock', 'ok'],
+      ['authentication', 'ok'],
+      ['permissions', 'ok'],
+      ['balances', 'ok'],
+    ]);
+    expect(result.steps.every((s) => s.durationMs >= 0)).toBe(true);
+    expect(await connection(id)).toMatchObject({ status: 'ok', lastTestAt: result.startedAt, lastTestResult: result });
+  });
+
+  it('a wrong secret is "authentication failed", stored as failing, never a 500', async () => {
+    const id = await create({ name: 'bn bad', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: 'wrong-secret-0123456789' });
+    const { status, result } = await test(id);
+    expect(status).toBe(200);
+    expect(result).toMatchObject({ outcome: 'failed', summary: 'authentication failed' });
+    expect(JSON.stringify(result)).not.toContain('wrong-secret-0123456789');
+    expect((await connection(id)).status).toBe('failing');
+  });
+
+  it('warns, impossible to miss, when the key can withdraw', async () => {
+    const id = await create({ name: 'bb withdraw', exchange: 'bybit', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
+    const { result } = await test(id);
+    expect(result.outcome).toBe('warning');
+    const permissions = result.steps.find((s) => s.name === 'permissions');
+    expect(permissions?.outcome).toBe('warning');
+    expect(permissions?.message).toMatch(/withdraw/i);
+  });
+
+  it('an exchange without a testnet fails the test with the reason, not a 500', async () => {
+    const id = await create({ name: 'kr testnet', exchange: 'kraken', marketTypes: ['spot'], mode: 'testnet', apiKey: KEY, apiSecret: Buffer.from(SECRET).toString('base64') });
+    const { status, result } = await test(id);
+    expect(status).toBe(200);
+    expect(result.outcome).toBe('failed');
+    expect(result.steps[0]?.message).toMatch(/testnet/i);
+  });
+
+  it('404 for an unknown connection, 400 for a malformed id', async () => {
+    expect((await t.system.app.inject({ method: 'POST', url: `${BASE}/01ARZ3NDEKTSV4RRFFQ69G5FAV/test` })).statusCode).toBe(404);
+    expect((await t.system.app.inject({ method: 'POST', url: `${BASE}/nope/test` })).statusCode).toBe(400);
+  });
+});
+
+describe('GET /api/settings/connections/health', () => {
+  interface Health {
+    overall: string;
+    connections: { connectionId: string; status: string | null; latencyP50Ms: number | null; consecutiveFailures: number; errorRate: number }[];
+  }
+  async function healthOf(id: string): Promise<Health['connections'][number] | undefined> {
+    const res = await t.system.app.inject({ method: 'GET', url: `${BASE}/health` });
+    expect(res.statusCode).toBe(200);
+    return (res.json() as Health).connections.find((c) => c.connectionId === id);
+  }
+  async function waitFor(id: string, predicate: (h: Health['connections'][number]) => boolean): Promise<Health['connections'][number]> {
+    const deadline = Date.now() + 8_000;
+    for (;;) {
+      const h = await healthOf(id);
+      if (h && predicate(h)) return h;
+      if (Date.now() > deadline) throw new Error(`health never matched: ${JSON.stringify(h)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  it('probes enabled connections and reflects an injected fault, then recovery', async () => {
+    const id = await create({ name: 'bn health', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
+    const healthy = await waitFor(id, (h) => h.status === 'ok');
+    expect(healthy.latencyP50Ms).not.toBeNull();
+    sim.control.injectFault({ exchange: 'binance', fault: { kind: 'serverError', status: 503 } });
+    await waitFor(id, (h) => h.status === 'failing' && h.consecutiveFailures >= 3);
+    expect((await connection(id)).status).toBe('failing');
+    sim.control.clearFaults();
+    await waitFor(id, (h) => h.status !== 'failing');
+  });
+
+  it('stops probing a connection once it is disabled', async () => {
+    const id = await create({ name: 'bn disabled', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
+    await waitFor(id, (h) => h.status === 'ok');
+    await t.system.app.inject({ method: 'PATCH', url: `${BASE}/${id}`, payload: { enabled: false } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await healthOf(id)).toBeUndefined();
+    expect((await connection(id)).status).toBe('disabled');
+  });
+});
