@@ -1,0 +1,2 @@
+export * from './position-ledger.js';
+export * from './portfolio.js';

@@ -1,0 +1,262 @@
+import { z } from 'zod';
+import { CtsError, ValidationError } from '../domain/errors.js';
+import { DECIMAL_PATTERN, Dec, type DecimalString } from '../domain/money.js';
+import type { Market, OrderSide, Ticker } from '../exchanges/exchange.port.js';
+import type { CandleWindow } from './candles.js';
+import type { PositionSide } from './accounting/position-ledger.js';
+
+/**
+ * The Strategy API. A strategy is a pure decision function over a read-only snapshot: candles in,
+ * intents out. It never calls the exchange; the runner turns intents into orders after risk checks.
+ * See docs/strategies.md.
+ */
+
+// ---- Intents --------------------------------------------------------------------------------------
+
+/** How much to trade: an amount of base (0.5 BTC) or of quote to spend or receive (100 USDT). */
+export type OrderSize = { readonly base: DecimalString } | { readonly quote: DecimalString };
+
+/** Open or add to a position. Without `price` it is a market order, with it a limit order. */
+export interface EnterIntent {
+  readonly kind: 'enter';
+  readonly side: 'long' | 'short';
+  readonly size: OrderSize;
+  readonly price?: DecimalString;
+  readonly reason?: string;
+}
+
+/** Reduce or close the current position (all of it when `size` is absent). */
+export interface ExitIntent {
+  readonly kind: 'exit';
+  readonly size?: OrderSize;
+  readonly price?: DecimalString;
+  readonly reason?: string;
+}
+
+/** A resting limit order; `tag` comes back on the open order and its fills so the strategy can track it. */
+export interface PlaceIntent {
+  readonly kind: 'place';
+  readonly side: OrderSide;
+  readonly amount: DecimalString;
+  readonly price: DecimalString;
+  readonly tag?: string;
+  readonly reason?: string;
+}
+
+export interface CancelIntent {
+  readonly kind: 'cancel';
+  readonly clientOrderId: string;
+  readonly reason?: string;
+}
+
+export type Intent = EnterIntent | ExitIntent | PlaceIntent | CancelIntent;
+
+/** Return this when there is nothing to do: no allocation per candle. */
+export const NO_INTENTS: readonly Intent[] = Object.freeze([]);
+
+// ---- Snapshot -------------------------------------------------------------------------------------
+
+export interface StrategyPosition {
+  readonly side: PositionSide;
+  /** Signed base quantity: positive long, negative short. */
+  readonly quantity: DecimalString;
+  readonly averageEntryPrice: DecimalString | null;
+}
+
+/** An order of this strategy that is still open (including ones accepted by the engine but not yet confirmed). */
+export interface StrategyOrder {
+  readonly clientOrderId: string;
+  readonly side: OrderSide;
+  readonly type: 'limit' | 'market';
+  readonly price: DecimalString | null;
+  readonly amount: DecimalString;
+  readonly filled: DecimalString;
+  readonly tag: string | null;
+}
+
+/** A fill of one of this strategy's orders since the previous call. */
+export interface StrategyFill {
+  readonly clientOrderId: string;
+  readonly side: OrderSide;
+  readonly price: DecimalString;
+  readonly amount: DecimalString;
+  readonly tag: string | null;
+  readonly timestamp: number;
+}
+
+export interface AssetBalance {
+  readonly asset: string;
+  readonly free: DecimalString;
+  readonly total: DecimalString;
+}
+
+export interface StrategySnapshot {
+  readonly symbol: string;
+  /** Time of the decision, ms since the epoch (in a backtest: the close of the current candle). */
+  readonly time: number;
+  /** Candles up to and including the current one; later ones are not reachable. */
+  readonly candles: CandleWindow;
+  readonly ticker: Readonly<Ticker> | null;
+  readonly market: Readonly<Market> | null;
+  readonly position: StrategyPosition;
+  readonly openOrders: readonly StrategyOrder[];
+  readonly fills: readonly StrategyFill[];
+  readonly balance: { readonly base: AssetBalance; readonly quote: AssetBalance };
+  /**
+   * True while the runner feeds history to build indicator state before trading; intents returned then
+   * are discarded. Incremental strategies must still consume these candles.
+   */
+  readonly warmingUp: boolean;
+}
+
+export const FLAT_POSITION: StrategyPosition = Object.freeze({ side: 'flat', quantity: '0', averageEntryPrice: null });
+
+/** Freezes a snapshot and its parts (cheap: the runner reuses frozen parts that did not change). */
+export function freezeSnapshot(snapshot: StrategySnapshot): StrategySnapshot {
+  freezeIfNeeded(snapshot.position);
+  freezeIfNeeded(snapshot.balance);
+  freezeIfNeeded(snapshot.balance.base);
+  freezeIfNeeded(snapshot.balance.quote);
+  freezeIfNeeded(snapshot.ticker);
+  freezeIfNeeded(snapshot.market);
+  freezeList(snapshot.openOrders);
+  freezeList(snapshot.fills);
+  return Object.freeze(snapshot);
+}
+
+function freezeIfNeeded(value: object | null): void {
+  if (value !== null && !Object.isFrozen(value)) Object.freeze(value);
+}
+
+function freezeList(list: readonly object[]): void {
+  if (Object.isFrozen(list)) return;
+  for (const item of list) freezeIfNeeded(item);
+  Object.freeze(list);
+}
+
+// ---- Strategy ---------------------------------------------------------------------------------------
+
+/** A running strategy instance; holds its own (incremental) indicator state. */
+export interface Strategy {
+  /** Candles needed before the first meaningful decision. */
+  readonly warmup: number;
+  /** Called once per closed candle, in order. */
+  onCandle(snapshot: StrategySnapshot): readonly Intent[];
+  /** Optional: called on ticker updates between candles (live and paper only). */
+  onTick?(snapshot: StrategySnapshot): readonly Intent[];
+}
+
+/** Documentation of one parameter, derived from the zod schema (for the UI, the API and docs). */
+export interface ParamDoc {
+  name: string;
+  type: string;
+  description: string;
+  default: unknown;
+  minimum?: number;
+  maximum?: number;
+}
+
+/** A registered strategy: metadata, its parameter schema, and a factory that validates before creating. */
+export interface StrategyDefinition {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly params: z.ZodType;
+  /** Validated parameters with defaults applied; throws ValidationError with one field error per problem. */
+  parseParams(input: unknown): Readonly<Record<string, unknown>>;
+  /** Candles of history the runner should feed before trading, for these parameters. */
+  warmup(input: unknown): number;
+  create(input: unknown): Strategy;
+  describeParams(): ParamDoc[];
+}
+
+export interface StrategySpec<S extends z.ZodType<Record<string, unknown>>> {
+  id: string;
+  name: string;
+  description: string;
+  params: S;
+  warmup(params: z.output<S>): number;
+  create(params: z.output<S>): Strategy;
+}
+
+/** Builds a type-erased definition from a typed spec, so the registry can hold strategies of any params. */
+export function defineStrategy<S extends z.ZodType<Record<string, unknown>>>(spec: StrategySpec<S>): StrategyDefinition {
+  const parse = (input: unknown): z.output<S> => parseStrategyParams(spec.id, spec.params, input);
+  return Object.freeze({
+    id: spec.id,
+    name: spec.name,
+    description: spec.description,
+    params: spec.params,
+    parseParams: (input: unknown) => Object.freeze(parse(input)),
+    warmup: (input: unknown) => spec.warmup(parse(input)),
+    create: (input: unknown) => spec.create(parse(input)),
+    describeParams: () => describeParams(spec.params),
+  });
+}
+
+function parseStrategyParams<S extends z.ZodType>(id: string, schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input ?? {});
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((issue) => ({ path: ['params', ...issue.path.map(String)].join('.'), message: issue.message }));
+  throw new ValidationError(`Invalid parameters for strategy ${id}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+}
+
+function describeParams(schema: z.ZodType): ParamDoc[] {
+  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
+    properties?: Record<string, { type?: string; description?: string; default?: unknown; minimum?: number; maximum?: number }>;
+  };
+  return Object.entries(json.properties ?? {}).map(([name, p]) => ({
+    name,
+    type: p.type ?? 'unknown',
+    description: p.description ?? '',
+    default: p.default,
+    ...(p.minimum !== undefined ? { minimum: p.minimum } : {}),
+    ...(p.maximum !== undefined ? { maximum: p.maximum } : {}),
+  }));
+}
+
+/** A positive decimal parameter, kept as a string so it never passes through a float. */
+export function decimalParam(description: string, options: { default: DecimalString; min?: DecimalString; max?: DecimalString }) {
+  return z
+    .string()
+    .regex(DECIMAL_PATTERN, 'must be a plain decimal such as "100" or "0.5"')
+    .refine((v) => new Dec(v).gt(options.min ?? 0), `must be greater than ${options.min ?? 0}`)
+    .refine((v) => options.max === undefined || new Dec(v).lte(options.max), `must be at most ${options.max}`)
+    .default(options.default)
+    .describe(description);
+}
+
+// ---- Failure ----------------------------------------------------------------------------------------
+
+/**
+ * A strategy threw or returned something that is not a list of intents. The runner records it as an
+ * event and carries on with the next candle: a bug in one strategy never kills the engine.
+ */
+export class StrategyError extends CtsError {
+  readonly code = 'strategy_failed';
+  constructor(
+    readonly strategyId: string,
+    readonly hook: 'onCandle' | 'onTick',
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Strategy ${strategyId} failed in ${hook}: ${message}`, options);
+  }
+}
+
+/** Calls a strategy hook; any throw (or a non-array result) becomes a StrategyError. */
+export function invokeStrategy(
+  strategyId: string,
+  strategy: Strategy,
+  hook: 'onCandle' | 'onTick',
+  snapshot: StrategySnapshot,
+): readonly Intent[] {
+  let result: unknown;
+  try {
+    result = hook === 'onCandle' ? strategy.onCandle(snapshot) : (strategy.onTick?.(snapshot) ?? NO_INTENTS);
+  } catch (error) {
+    throw new StrategyError(strategyId, hook, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+  if (!Array.isArray(result)) throw new StrategyError(strategyId, hook, `returned ${typeof result}, expected an array of intents`);
+  return result as readonly Intent[];
+}

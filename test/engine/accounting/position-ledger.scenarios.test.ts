@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { Dec } from '../../../src/domain/money.js';
+import { ValidationError } from '../../../src/domain/errors.js';
+import { PositionLedger } from '../../../src/engine/accounting/position-ledger.js';
+import { Portfolio, aggregatePortfolios } from '../../../src/engine/accounting/portfolio.js';
+import { fill } from './fixtures.js';
+
+/** Scenario tests with golden values worked out by hand (see each comment). */
+describe('accounting scenarios', () => {
+  it('btc-buy-and-sell-partially', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    ledger.apply(fill('buy', '2', '30000', { fee: '60' }));
+    ledger.apply(fill('buy', '1', '33000', { fee: '33' }));
+    // avg entry (60000 + 33000) / 3 = 31000; selling 1.5 takes 46500 of cost: realized 52500 − 46500
+    const effect = ledger.apply(fill('sell', '1.5', '35000', { fee: '52.5' }));
+    expect(effect).toMatchObject({ closedQuantity: '1.5', closedEntryPrice: '31000', realizedPnl: '6000', quantityAfter: '1.5' });
+    expect(ledger.snapshot(new Dec('34000'))).toEqual({
+      symbol: 'BTC/USDT',
+      side: 'long',
+      quantity: '1.5',
+      averageEntryPrice: '31000',
+      cost: '46500',
+      realizedPnl: '6000',
+      unrealizedPnl: '4500', // 1.5 × 34000 − 46500
+      fees: '145.5',
+      baseFees: '0',
+      netPnl: '10354.5',
+      markPrice: '34000',
+    });
+  });
+
+  it('eth-short-then-flip-to-long-in-one-fill', () => {
+    const ledger = new PositionLedger('ETH/USDT');
+    ledger.apply(fill('sell', '3', '2000', { symbol: 'ETH/USDT' }));
+    expect(ledger.side).toBe('short');
+    expect(ledger.averageEntryPrice?.toFixed()).toBe('2000');
+    const effect = ledger.apply(fill('buy', '5', '1800', { symbol: 'ETH/USDT' }));
+    // closes the 3 short at 1800 (+600), then opens 2 long at 1800
+    expect(effect).toMatchObject({ closedQuantity: '3', realizedPnl: '600', quantityBefore: '-3', quantityAfter: '2' });
+    expect(ledger.snapshot(new Dec('1900'))).toMatchObject({ side: 'long', quantity: '2', averageEntryPrice: '1800', unrealizedPnl: '200', realizedPnl: '600' });
+  });
+
+  it('short-partially-covered-at-a-loss', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    ledger.apply(fill('sell', '2', '100'));
+    ledger.apply(fill('sell', '2', '110')); // avg 105, cost −420
+    const effect = ledger.apply(fill('buy', '1', '120'));
+    expect(effect?.realizedPnl).toBe('-15'); // sold at 105 on average, bought back at 120
+    expect(ledger.snapshot(new Dec('100'))).toMatchObject({ quantity: '-3', cost: '-315', unrealizedPnl: '15', realizedPnl: '-15' });
+  });
+
+  it('close-to-exactly-flat-leaves-no-residue', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    ledger.apply(fill('buy', '1', '10'));
+    ledger.apply(fill('buy', '2', '11')); // cost 32, avg 10.666…
+    const first = ledger.apply(fill('sell', '1', '12'));
+    expect(first?.realizedPnl).toBe('1.33333333333333333333'); // 12 − 32/3 at 20 decimals
+    const last = ledger.apply(fill('sell', '2', '12'));
+    expect(last?.realizedPnl).toBe('2.66666666666666666667');
+    expect(ledger.realizedPnl.toFixed()).toBe('4'); // = cash flows −10 −22 +12 +24, exactly
+    expect(ledger.cost.toFixed()).toBe('0');
+    expect(ledger.side).toBe('flat');
+    expect(ledger.averageEntryPrice).toBeNull();
+  });
+
+  it('fee-charged-in-base-is-converted-at-the-fill-price', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    const effect = ledger.apply(fill('buy', '1', '20000', { fee: '0.001', feeAsset: 'BTC' }));
+    expect(effect?.feeQuote).toBe('20');
+    expect(ledger.snapshot()).toMatchObject({ fees: '20', baseFees: '0.001', quantity: '1' });
+  });
+
+  it('fee-in-a-third-asset-needs-its-quote-value', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    const bnbFee = fill('buy', '1', '20000', { fee: '0.01', feeAsset: 'BNB' });
+    expect(() => ledger.apply(bnbFee)).toThrow(/fee in BNB; pass its value in USDT/);
+    expect(ledger.fillCount).toBe(0); // the refused fill left nothing behind
+    ledger.apply(bnbFee, { feeInQuote: '3.1' });
+    expect(ledger.fees.toFixed()).toBe('3.1');
+  });
+
+  it('maker-rebate-is-a-negative-fee', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    ledger.apply(fill('buy', '1', '100', { fee: '-0.01' }));
+    expect(ledger.snapshot(new Dec('100')).netPnl).toBe('0.01');
+  });
+
+  it('the-same-trade-delivered-twice-counts-once', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    const once = fill('buy', '1', '100', { fee: '0.1', tradeId: 'dup' });
+    expect(ledger.apply(once)).not.toBeNull();
+    expect(ledger.apply({ ...once })).toBeNull();
+    expect(ledger.snapshot()).toMatchObject({ quantity: '1', fees: '0.1' });
+  });
+
+  it('refuses malformed fills before changing anything', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    expect(() => ledger.apply(fill('buy', '1e3', '100'))).toThrow(ValidationError);
+    expect(() => ledger.apply(fill('buy', '0', '100'))).toThrow(/positive price and amount/);
+    expect(() => ledger.apply(fill('buy', '1', '100', { symbol: 'ETH/USDT' }))).toThrow(/not BTC\/USDT/);
+    expect(ledger.fillCount).toBe(0);
+  });
+
+  it('state-round-trips-through-persistence', () => {
+    const ledger = new PositionLedger('XRP/USDT:USDT');
+    expect(ledger.quote).toBe('USDT');
+    ledger.apply(fill('buy', '100', '1.0801', { symbol: 'XRP/USDT:USDT', fee: '0.054', tradeId: 'a' }));
+    ledger.apply(fill('sell', '40', '1.09', { symbol: 'XRP/USDT:USDT', tradeId: 'b' }));
+    const copy = PositionLedger.restore(JSON.parse(JSON.stringify(ledger.toState())) as ReturnType<PositionLedger['toState']>);
+    expect(copy.snapshot(new Dec('1.1'))).toEqual(ledger.snapshot(new Dec('1.1')));
+    expect(copy.apply(fill('sell', '1', '1', { symbol: 'XRP/USDT:USDT', tradeId: 'a' }))).toBeNull();
+  });
+
+  it('two-engines-on-one-connection-aggregate-per-symbol', () => {
+    const a = new Portfolio();
+    const b = new Portfolio();
+    a.apply(fill('buy', '1', '100', { fee: '1' }));
+    b.apply(fill('buy', '3', '200', { fee: '2' }));
+    b.apply(fill('buy', '10', '5', { symbol: 'ETH/USDT' }));
+    const marks = new Map([
+      ['BTC/USDT', new Dec('150')],
+      ['ETH/USDT', new Dec('6')],
+    ]);
+    const { positions, pnl } = aggregatePortfolios([a, b], marks);
+    expect(positions.find((p) => p.symbol === 'BTC/USDT')).toMatchObject({ quantity: '4', averageEntryPrice: '175', unrealizedPnl: '-100' });
+    expect(pnl).toEqual({ realizedPnl: '0', unrealizedPnl: '-90', fees: '3', netPnl: '-93' });
+    expect(a.summary(marks)).toEqual({ realizedPnl: '0', unrealizedPnl: '50', fees: '1', netPnl: '49' });
+  });
+});

@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest';
+import { Dec } from '../../src/domain/money.js';
+import type { Market } from '../../src/exchanges/exchange.port.js';
+import {
+  checkDailyLoss,
+  checkProtections,
+  evaluateIntents,
+  parseRiskConfig,
+  rollDailyBaseline,
+  type RiskContext,
+} from '../../src/engine/risk.js';
+import type { Intent, StrategyOrder } from '../../src/engine/strategy.js';
+
+const market: Market = {
+  symbol: 'BTC/USDT',
+  id: 'BTCUSDT',
+  base: 'BTC',
+  quote: 'USDT',
+  type: 'spot',
+  active: true,
+  amountStep: '0.0001',
+  priceStep: '0.01',
+  minAmount: '0.0001',
+  maxAmount: '100',
+  minCost: '5',
+};
+
+function context(overrides: Partial<RiskContext> = {}): RiskContext {
+  return { market, price: new Dec('30000'), position: new Dec(0), openOrders: [], config: parseRiskConfig({}), ...overrides };
+}
+
+const order = (side: 'buy' | 'sell', amount: string, filled = '0'): StrategyOrder => ({
+  clientOrderId: `c-${side}-${amount}`,
+  side,
+  type: 'limit',
+  price: '1',
+  amount,
+  filled,
+  tag: null,
+});
+
+describe('risk config', () => {
+  it('applies defaults', () => {
+    expect(parseRiskConfig(undefined)).toEqual({ maxOpenOrders: 10, allowShort: false });
+  });
+
+  it('refuses insane settings with one field error each', () => {
+    expect(() => parseRiskConfig({ stopLossPct: 100 })).toThrow(/risk.stopLossPct/);
+    expect(() => parseRiskConfig({ stopLossPct: -1 })).toThrow(/risk.stopLossPct/);
+    expect(() => parseRiskConfig({ maxPositionBase: '0' })).toThrow(/maxPositionBase must be greater than 0/);
+    expect(() => parseRiskConfig({ dailyLossLimit: 50 })).toThrow(/risk.dailyLossLimit/);
+    expect(() => parseRiskConfig({ maxOpenOrders: 0 })).toThrow(/risk.maxOpenOrders/);
+    expect(() => parseRiskConfig({ stopLoss: 5 })).toThrow(/Unrecognized key/);
+  });
+});
+
+describe('intents become orders or precise refusals', () => {
+  it('sizes a quote-sized market entry at the reference price, rounding down to the step', () => {
+    const [decision] = evaluateIntents([{ kind: 'enter', side: 'long', size: { quote: '100' } }], context());
+    // 100 / 30000 = 0.00333… → 0.0033
+    expect(decision).toMatchObject({ kind: 'order', order: { side: 'buy', type: 'market', amount: '0.0033', price: null, reduceOnly: false } });
+  });
+
+  it('rounds limit prices in the cautious direction', () => {
+    const decisions = evaluateIntents(
+      [
+        { kind: 'place', side: 'buy', amount: '0.01', price: '29999.999' },
+        { kind: 'place', side: 'sell', amount: '0.01', price: '30000.001' },
+      ],
+      context({ position: new Dec('1') }),
+    );
+    expect(decisions.map((d) => (d.kind === 'order' ? d.order.price : d.kind))).toEqual(['29999.99', '30000.01']);
+  });
+
+  it('refuses below the minimum amount, naming the rounding', () => {
+    const [decision] = evaluateIntents([{ kind: 'enter', side: 'long', size: { base: '0.00005' } }], context());
+    expect(decision).toMatchObject({ kind: 'reject', reason: 'Order amount is 0 BTC after rounding 0.00005 down to the step 0.0001' });
+    const [cost] = evaluateIntents([{ kind: 'enter', side: 'long', size: { base: '0.0001' } }], context({ price: new Dec('100') }));
+    expect(cost).toMatchObject({ kind: 'reject', reason: 'Order value 0.01 USDT is below the BTC/USDT minimum of 5 USDT' });
+    const [big] = evaluateIntents([{ kind: 'enter', side: 'long', size: { base: '101' } }], context());
+    expect(big).toMatchObject({ kind: 'reject', reason: 'Amount 101 BTC is above the BTC/USDT maximum of 100 BTC' });
+  });
+
+  it('enforces max position including open orders on the same side', () => {
+    const config = parseRiskConfig({ maxPositionBase: '1' });
+    const [decision] = evaluateIntents(
+      [{ kind: 'enter', side: 'long', size: { base: '0.5' } }],
+      context({ config, position: new Dec('0.4'), openOrders: [order('buy', '0.2')] }),
+    );
+    expect(decision).toMatchObject({ kind: 'reject', reason: 'Position would reach 1.1 BTC (with open orders), above maxPositionBase 1' });
+  });
+
+  it('counts earlier intents of the same batch against max open orders', () => {
+    const config = parseRiskConfig({ maxOpenOrders: 2 });
+    const place = (price: string): Intent => ({ kind: 'place', side: 'buy', amount: '0.001', price });
+    const decisions = evaluateIntents([place('29000'), place('28000'), place('27000')], context({ config, openOrders: [order('buy', '0.001')] }));
+    expect(decisions.map((d) => d.kind)).toEqual(['order', 'reject', 'reject']);
+    expect(decisions[1]).toMatchObject({ reason: 'Max open orders reached (2 of 2)' });
+  });
+
+  it('a cancel in the batch frees its slot', () => {
+    const config = parseRiskConfig({ maxOpenOrders: 1 });
+    const open = order('buy', '0.001');
+    const decisions = evaluateIntents(
+      [{ kind: 'cancel', clientOrderId: open.clientOrderId }, { kind: 'place', side: 'buy', amount: '0.001', price: '29000' }],
+      context({ config, openOrders: [open] }),
+    );
+    expect(decisions.map((d) => d.kind)).toEqual(['cancel', 'order']);
+  });
+
+  it('refuses shorts unless allowed, and entering against a position', () => {
+    const [short] = evaluateIntents([{ kind: 'enter', side: 'short', size: { base: '0.01' } }], context());
+    expect(short).toMatchObject({ kind: 'reject', reason: expect.stringContaining('short selling is disabled') });
+    const allowed = parseRiskConfig({ allowShort: true });
+    expect(evaluateIntents([{ kind: 'enter', side: 'short', size: { base: '0.01' } }], context({ config: allowed }))[0]?.kind).toBe('order');
+    const [against] = evaluateIntents([{ kind: 'enter', side: 'short', size: { base: '0.01' } }], context({ config: allowed, position: new Dec('0.5') }));
+    expect(against).toMatchObject({ kind: 'reject', reason: 'Cannot enter short while long 0.5: exit first' });
+  });
+
+  it('exits the whole position by default, never more, and never twice', () => {
+    const [all] = evaluateIntents([{ kind: 'exit' }], context({ position: new Dec('0.53') }));
+    expect(all).toMatchObject({ kind: 'order', order: { side: 'sell', amount: '0.53', reduceOnly: true, type: 'market' } });
+    const [capped] = evaluateIntents([{ kind: 'exit', size: { base: '5' } }], context({ position: new Dec('-0.2'), config: parseRiskConfig({ allowShort: true }) }));
+    expect(capped).toMatchObject({ kind: 'order', order: { side: 'buy', amount: '0.2' } });
+    const twice = evaluateIntents([{ kind: 'exit' }, { kind: 'exit' }], context({ position: new Dec('0.5') }));
+    expect(twice[1]).toMatchObject({ kind: 'reject', reason: 'Exit orders for the whole position (0.5) are already open' });
+    expect(evaluateIntents([{ kind: 'exit' }], context())[0]).toMatchObject({ kind: 'reject', reason: 'No position to exit' });
+  });
+
+  it('exits pass even when max open orders is reached', () => {
+    const config = parseRiskConfig({ maxOpenOrders: 1 });
+    const [decision] = evaluateIntents([{ kind: 'exit' }], context({ config, position: new Dec('1'), openOrders: [order('buy', '0.1')] }));
+    expect(decision?.kind).toBe('order');
+  });
+
+  it('dust below the minimum cannot be exited and says so', () => {
+    const [decision] = evaluateIntents([{ kind: 'exit' }], context({ position: new Dec('0.00005') }));
+    expect(decision).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Cannot exit: Order amount is 0 BTC/) });
+  });
+});
+
+describe('stop-loss and take-profit', () => {
+  const config = parseRiskConfig({ stopLossPct: 5, takeProfitPct: 10 });
+  const check = (position: string, mark: string) =>
+    checkProtections({ position: new Dec(position), averageEntry: new Dec('100'), mark: new Dec(mark), config });
+
+  it('long: exits at −5 % and +10 % from the average entry, not before', () => {
+    expect(check('1', '95.01')).toBeNull();
+    expect(check('1', '95')).toEqual({ kind: 'exit', reason: 'stop-loss 5% hit: price 95 vs average entry 100' });
+    expect(check('1', '109.99')).toBeNull();
+    expect(check('1', '110')).toMatchObject({ reason: expect.stringMatching(/^take-profit 10% hit/) });
+  });
+
+  it('short: the thresholds mirror', () => {
+    expect(check('-1', '105')).toMatchObject({ reason: expect.stringMatching(/^stop-loss/) });
+    expect(check('-1', '90')).toMatchObject({ reason: expect.stringMatching(/^take-profit/) });
+    expect(check('-1', '104')).toBeNull();
+  });
+
+  it('flat or unconfigured: nothing', () => {
+    expect(check('0', '1')).toBeNull();
+    expect(checkProtections({ position: new Dec(1), averageEntry: new Dec(100), mark: new Dec(1), config: parseRiskConfig({}) })).toBeNull();
+  });
+});
+
+describe('daily loss limit', () => {
+  const config = parseRiskConfig({ dailyLossLimit: '50' });
+  const day1 = Date.UTC(2024, 0, 1, 15);
+  const day2 = Date.UTC(2024, 0, 2, 0, 0, 1);
+
+  it('trips the kill switch at −limit since UTC midnight, with the reason', () => {
+    const baseline = rollDailyBaseline(null, day1, new Dec('20'));
+    expect(baseline).toEqual({ day: '2024-01-01', netPnlAtStart: '20' });
+    expect(checkDailyLoss(baseline, new Dec('-29.99'), config)).toBeNull();
+    expect(checkDailyLoss(baseline, new Dec('-30'), config)).toEqual({
+      kind: 'kill',
+      reason: 'Daily loss limit hit: -50 since 00:00 UTC 2024-01-01 (limit −50)',
+      lossToday: '-50',
+    });
+  });
+
+  it('a new UTC day starts a new baseline; the same day keeps it', () => {
+    const baseline = rollDailyBaseline(null, day1, new Dec('0'));
+    expect(rollDailyBaseline(baseline, day1 + 1000, new Dec('-40'))).toBe(baseline);
+    expect(rollDailyBaseline(baseline, day2, new Dec('-40'))).toEqual({ day: '2024-01-02', netPnlAtStart: '-40' });
+  });
+
+  it('no limit configured: never kills', () => {
+    expect(checkDailyLoss({ day: '2024-01-01', netPnlAtStart: '0' }, new Dec('-1e9'), parseRiskConfig({}))).toBeNull();
+  });
+});
