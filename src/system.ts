@@ -2,12 +2,13 @@ import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { ConnectionService } from './connections/connection.service.js';
+import { BatchTestService } from './connections/batch-test.service.js';
 import { ConnectionTestService } from './connections/connection-test.service.js';
 import { seedDemoConnection } from './connections/demo-connection.js';
 import { HealthService } from './connections/health.service.js';
 import { systemClock, type Clock } from './domain/clock.js';
 import { ExchangeProvider } from './exchanges/exchange-provider.js';
-import { openGate } from './exchanges/request-gate.js';
+import { createExchangeGate } from './ratelimit/setup.js';
 import { Metrics } from './ops/metrics.js';
 import { runStartupChecks } from './ops/startup-checks.js';
 import { SystemStatusService } from './ops/system-status.js';
@@ -46,6 +47,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
   const logger = createLogger(config.logLevel, options.logDestination);
   const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
   let releaseLock: (() => void) | undefined;
+  // Closed in reverse order on shutdown or a failed start.
+  const resources: (() => Promise<void>)[] = [];
   try {
     releaseLock = acquireProcessLock(config.dataDir);
     const meta = new MetaRepository(store.db);
@@ -55,8 +58,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box });
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
 
-    const exchanges = new ExchangeProvider({ gate: openGate, clock, proxyUrl: config.exchangeProxyUrl, timeoutMs: config.testTimeoutMs });
+    const limits = createExchangeGate({ clock, redisUrl: config.redisUrl });
+    resources.push(() => limits.close());
+    const exchanges = new ExchangeProvider({ gate: limits.gate, clock, proxyUrl: config.exchangeProxyUrl, timeoutMs: config.testTimeoutMs });
     const connectionTests = new ConnectionTestService({ connections, openExchange: exchanges.open, clock, timeoutMs: config.testTimeoutMs });
+    const batchTests = new BatchTestService({ connections, tests: connectionTests, clock, itemTimeoutMs: config.testTimeoutMs + 5_000 });
     const health = new HealthService({
       connections,
       openExchange: exchanges.open,
@@ -64,11 +70,15 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       intervalMs: config.healthIntervalMs,
       probeTimeoutMs: config.testTimeoutMs,
     });
+    limits.limiter.on((event) => {
+      if (event.type === 'paused') health.applyPause(event.scope, event.until, event.reason);
+    });
     connections.onChange(() => {
       health.refresh().catch((error: unknown) => logger.error({ err: error }, 'health refresh failed'));
     });
 
-    const verifyStartup = () => runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source });
+    const verifyStartup = () =>
+      runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) });
     const startupReport = await verifyStartup();
     for (const step of startupReport.steps) {
       if (step.outcome === 'failed') logger.error({ check: step.name }, step.message);
@@ -79,7 +89,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       version,
       store,
       countConnectionsByStatus: () => connections.countByStatus(),
-      contributors: {},
+      contributors: { rateLimitPauses: () => limits.pauses() },
     });
 
     const app = await buildApp(
@@ -91,7 +101,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         version,
         uiDirectory: findUiDirectory(),
       },
-      { connections, connectionTests, health, system: { status, verifyStartup, startupReport, metrics } },
+      { connections, connectionTests, health, batchTests, system: { status, verifyStartup, startupReport, metrics } },
     );
 
     const system: System = {
@@ -107,14 +117,17 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       },
       async close() {
         status.stop();
+        await batchTests.stop();
         await health.stop();
         await app.close();
+        for (const close of resources.reverse()) await close();
         await store.close();
         releaseLock?.();
       },
     };
     return system;
   } catch (error) {
+    for (const close of resources.reverse()) await close().catch(() => undefined);
     await store.close();
     releaseLock?.();
     throw error;

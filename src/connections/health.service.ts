@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import { RateLimitedError } from '../domain/errors.js';
 import type { ConnectionView } from '../domain/connection.js';
 import type { Exchange } from '../exchanges/exchange.port.js';
 import type { ExchangeOpener } from '../exchanges/exchange-provider.js';
@@ -32,6 +33,8 @@ export class HealthService {
   readonly #o: HealthServiceOptions;
   readonly #monitor: HealthMonitor;
   readonly #exchanges = new Map<string, { updatedAt: string; exchange: Promise<Exchange> }>();
+  /** Exchange of each monitored connection, to map an IP-wide pause onto the connections it stops. */
+  #exchangeOf = new Map<string, string>();
 
   constructor(options: HealthServiceOptions) {
     this.#o = options;
@@ -57,9 +60,22 @@ export class HealthService {
   async refresh(): Promise<void> {
     const enabled = await this.#allEnabled();
     this.#monitor.setConnections(enabled.map((c) => c.id));
+    this.#exchangeOf = new Map(enabled.map((c) => [c.id, c.exchange]));
     const current = new Map(enabled.map((c) => [c.id, c.updatedAt]));
     for (const [id, entry] of this.#exchanges) {
       if (current.get(id) !== entry.updatedAt) await this.#drop(id, entry);
+    }
+  }
+
+  /**
+   * The limiter paused a scope (`<exchange>|ip|<key>` or `<exchange>|acct|<connectionId>`): show it in
+   * the health of every connection it stops. The limiter words bans as "…banned…".
+   */
+  applyPause(scope: string, until: number, reason: string): void {
+    const [exchange, kind, key] = scope.split('|');
+    const error = new RateLimitedError(reason, Math.max(0, until - this.#o.clock.now()), reason.includes('banned'));
+    for (const [id, ex] of this.#exchangeOf) {
+      if (ex === exchange && (kind === 'ip' || (kind === 'acct' && key === id))) this.#monitor.reportRateLimit(id, error);
     }
   }
 

@@ -5,7 +5,7 @@ import { appliedMigrations, type Store } from '../store/database.js';
 /** Parts of the system that report into the status page once they exist (engines, limiter). */
 export interface StatusContributors {
   enginesByState?: () => Record<string, number>;
-  rateLimitPauses?: () => { scope: string; until: string; reason: string }[];
+  rateLimitPauses?: () => Promise<{ scope: string; until: number; reason: string }[]>;
   clusterMembers?: () => Promise<{ id: string; pid: number; host: string; lastSeenAt: string }[]>;
 }
 
@@ -60,7 +60,7 @@ export class SystemStatusService {
       storage: { backend: store.backend, location: store.location, migration: (await appliedMigrations(store.db)).at(-1) ?? null },
       connections: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
       engines: { total: Object.values(engines).reduce((a, b) => a + b, 0), byState: engines },
-      rateLimitPauses: contributors.rateLimitPauses?.() ?? [],
+      rateLimitPauses: ((await contributors.rateLimitPauses?.()) ?? []).map((p) => ({ ...p, until: new Date(p.until).toISOString() })),
       cluster: {
         members: (await contributors.clusterMembers?.()) ?? [
           { id: `local-${process.pid}`, pid: process.pid, host: 'localhost', lastSeenAt: new Date().toISOString() },

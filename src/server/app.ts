@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
+import type { BatchTestService } from '../connections/batch-test.service.js';
 import type { ConnectionTestService } from '../connections/connection-test.service.js';
 import type { ConnectionService } from '../connections/connection.service.js';
 import type { HealthService } from '../connections/health.service.js';
@@ -26,6 +27,7 @@ export interface AppServices {
   connections: ConnectionService;
   connectionTests?: ConnectionTestService;
   health?: HealthService;
+  batchTests?: BatchTestService;
   system?: Omit<SystemRouteDeps, 'routes'>;
 }
 
@@ -65,7 +67,12 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   await app.register(async (api) =>
-    registerConnectionRoutes(api, { connections: services.connections, tests: services.connectionTests, health: services.health }),
+    registerConnectionRoutes(api, {
+      connections: services.connections,
+      tests: services.connectionTests,
+      health: services.health,
+      batchTests: services.batchTests,
+    }),
   );
   const system = services.system;
   if (system) {

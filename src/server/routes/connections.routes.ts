@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { BatchTestService } from '../../connections/batch-test.service.js';
 import type { ConnectionTestService } from '../../connections/connection-test.service.js';
 import type { ConnectionService } from '../../connections/connection.service.js';
 import type { HealthService } from '../../connections/health.service.js';
@@ -23,10 +24,20 @@ export interface ConnectionRouteDeps {
   connections: ConnectionService;
   tests?: ConnectionTestService;
   health?: HealthService;
+  batchTests?: BatchTestService;
 }
 
+const BatchTestBody = z
+  .object({ ids: z.array(ConnectionId).min(1).max(500).optional().describe('Connections to test; omit to test every enabled one') })
+  .strict();
+const JobParams = z.object({ jobId: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a job id') }).strict();
+
 export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionRouteDeps): void {
-  const { connections, tests, health } = deps;
+  const { connections, tests, health, batchTests } = deps;
+  const requireBatch = (): BatchTestService => {
+    if (!batchTests) throw new NotImplementedError('Batch testing is not enabled in this process');
+    return batchTests;
+  };
   route(app, {
     method: 'GET',
     url: BASE,
@@ -69,11 +80,32 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
   route(app, {
     method: 'POST',
     url: `${BASE}/batch-test`,
-    summary: 'Test many connections, batched per exchange',
+    summary: 'Start a batch test of the given connections (or all enabled: send {}), batched per exchange; poll the job',
     tags,
-    handler: async () => {
-      throw new NotImplementedError('Batch testing arrives with the exchange layer; no exchange can be reached yet');
+    body: BatchTestBody,
+    handler: async ({ body }, _req, reply) => {
+      const job = await requireBatch().start(body.ids);
+      reply.code(202).header('location', `${BASE}/batch-test/${job.jobId}`);
+      return job;
     },
+  });
+
+  route(app, {
+    method: 'GET',
+    url: `${BASE}/batch-test/:jobId`,
+    summary: 'Progress and per-connection results of a batch test',
+    tags,
+    params: JobParams,
+    handler: async ({ params }) => requireBatch().get(params.jobId),
+  });
+
+  route(app, {
+    method: 'DELETE',
+    url: `${BASE}/batch-test/:jobId`,
+    summary: 'Cancel a running batch test (pending connections are not tested)',
+    tags,
+    params: JobParams,
+    handler: async ({ params }) => requireBatch().cancel(params.jobId),
   });
 
   route(app, {
