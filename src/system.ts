@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config.js';
@@ -7,6 +8,13 @@ import { ConnectionTestService } from './connections/connection-test.service.js'
 import { seedDemoConnection } from './connections/demo-connection.js';
 import { HealthService } from './connections/health.service.js';
 import { systemClock, type Clock } from './domain/clock.js';
+import { BacktestService } from './engine/backtest/backtest.service.js';
+import { findBundledDir } from './engine/backtest/data-source.js';
+import { StrategyRegistry } from './engine/strategies/registry.js';
+import { EngineService } from './engine/engine.service.js';
+import { EngineEventBus } from './engine/events/event-bus.js';
+import { createVenueFactory, replayMarket, simulatedAccount } from './engine/runtime/venue.js';
+import { SimulatedConnectionExchange } from './exchanges/simulated/simulated-connection.js';
 import { ExchangeProvider } from './exchanges/exchange-provider.js';
 import { createExchangeGate } from './ratelimit/setup.js';
 import { Metrics } from './ops/metrics.js';
@@ -16,7 +24,10 @@ import { unlockSecrets } from './security/key-manager.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
 import { findUiDirectory } from './server/static-ui.js';
+import { SqlBacktestRepository } from './store/backtest.repository.js';
 import { SqlConnectionRepository } from './store/connection.repository.js';
+import { SqlEngineRepository, SqlEventLog } from './store/engine.repository.js';
+import { SqlOrderRepository } from './store/order.repository.js';
 import { openStore, type Store } from './store/database.js';
 import { acquireProcessLock } from './store/process-lock.js';
 import { MetaRepository } from './store/meta.repository.js';
@@ -55,7 +66,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const unlocked = await unlockSecrets({ dataDir: config.dataDir, envKey: config.masterKeyFromEnv, meta });
     logger.info({ keySource: unlocked.source, event: unlocked.event, storage: store.backend }, 'master key loaded');
 
-    const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box });
+    // Bound late: the engines need the connections, and deleting a connection asks the engines first.
+    const engineRef: { current?: EngineService } = {};
+    const usage = { isInUse: (id: string) => engineRef.current?.isInUse(id) ?? false };
+    const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box, usage });
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
 
     const limits = createExchangeGate({ clock, redisUrl: config.redisUrl });
@@ -77,6 +91,42 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       health.refresh().catch((error: unknown) => logger.error({ err: error }, 'health refresh failed'));
     });
 
+    // Paper and replay connections are tested and probed against their simulated account; paper also
+    // against the real exchange's public data it trades on.
+    exchanges.setSimulatedOpener(async (connection) => {
+      const account = simulatedAccount(`${connection.mode}:${connection.exchange}`, replayMarket('XRP/USDT'));
+      const publicData = connection.mode === 'paper' ? await exchanges.open({ ...connection, mode: 'live' }, undefined) : null;
+      return new SimulatedConnectionExchange({ account, publicData, clock });
+    });
+
+    const strategies = new StrategyRegistry();
+    const backtests = new BacktestService({
+      repository: new SqlBacktestRepository(store.db),
+      registry: strategies,
+      sources: {
+        bundledDir: findBundledDir(),
+        cacheDir: path.join(config.dataDir, 'cache'),
+        exchangeFor: async (id) => exchanges.open(await connections.get(id), await connections.credentialsFor(id)),
+      },
+      now: () => clock.now(),
+      onError: (error, id) => logger.warn({ err: error, backtest: id }, 'backtest failed'),
+    });
+    await backtests.init();
+    resources.push(() => backtests.close());
+
+    const engines = new EngineService({
+      connections,
+      strategies,
+      venues: createVenueFactory({ openExchange: exchanges.open, clock, replayCsvPath: path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv') }),
+      engines: new SqlEngineRepository(store.db),
+      orders: new SqlOrderRepository(store.db),
+      events: new EngineEventBus({ log: new SqlEventLog(store.db) }),
+      clock,
+    });
+    engineRef.current = engines;
+    // Registered after the backtests so it runs first on close: engines stop before the exchanges close.
+    resources.push(() => engines.shutdown());
+
     const verifyStartup = () =>
       runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) });
     const startupReport = await verifyStartup();
@@ -89,7 +139,14 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       version,
       store,
       countConnectionsByStatus: () => connections.countByStatus(),
-      contributors: { rateLimitPauses: () => limits.pauses() },
+      contributors: {
+        rateLimitPauses: () => limits.pauses(),
+        enginesByState: async () => {
+          const counts: Record<string, number> = {};
+          for (const engine of await engines.statusAll()) counts[engine.state] = (counts[engine.state] ?? 0) + 1;
+          return counts;
+        },
+      },
     });
 
     const app = await buildApp(
@@ -101,7 +158,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         version,
         uiDirectory: findUiDirectory(),
       },
-      { connections, connectionTests, health, batchTests, system: { status, verifyStartup, startupReport, metrics } },
+      { connections, connectionTests, health, batchTests, backtests, engines, system: { status, verifyStartup, startupReport, metrics } },
     );
 
     const system: System = {
@@ -112,6 +169,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       async listen() {
         const address = await app.listen({ host: config.host, port: config.port });
         await health.start();
+        await engines.resumeAll();
         system.url = address;
         return address;
       },

@@ -36,7 +36,7 @@ export async function runStartupChecks(facts: StartupFacts): Promise<CheckReport
       return { message: `${store.backend} reachable at ${store.location}` };
     }),
     await runStep('migrations', async () => {
-      const applied = await appliedMigrations(store.db);
+      const applied = await appliedMigrations(store);
       const current = applied.at(-1);
       if (current !== LATEST_MIGRATION) throw new Error(`database at ${current ?? 'none'}, code expects ${LATEST_MIGRATION}`);
       return { message: `current (${current})` };

@@ -4,7 +4,7 @@ import { appliedMigrations, type Store } from '../store/database.js';
 
 /** Parts of the system that report into the status page once they exist (engines, limiter). */
 export interface StatusContributors {
-  enginesByState?: () => Record<string, number>;
+  enginesByState?: () => Promise<Record<string, number>>;
   rateLimitPauses?: () => Promise<{ scope: string; until: number; reason: string }[]>;
   clusterMembers?: () => Promise<{ id: string; pid: number; host: string; lastSeenAt: string }[]>;
 }
@@ -43,7 +43,7 @@ export class SystemStatusService {
   async status(): Promise<SystemStatus> {
     const { store, contributors } = this.deps;
     const byStatus = await this.deps.countConnectionsByStatus();
-    const engines = contributors.enginesByState?.() ?? {};
+    const engines = (await contributors.enginesByState?.()) ?? {};
     const mem = process.memoryUsage();
     return {
       version: this.deps.version,
@@ -57,7 +57,7 @@ export class SystemStatusService {
         p99: nsToMs(this.#loop.percentile(99)),
         max: nsToMs(this.#loop.max),
       },
-      storage: { backend: store.backend, location: store.location, migration: (await appliedMigrations(store.db)).at(-1) ?? null },
+      storage: { backend: store.backend, location: store.location, migration: (await appliedMigrations(store)).at(-1) ?? null },
       connections: { total: Object.values(byStatus).reduce((a, b) => a + b, 0), byStatus },
       engines: { total: Object.values(engines).reduce((a, b) => a + b, 0), byState: engines },
       rateLimitPauses: ((await contributors.rateLimitPauses?.()) ?? []).map((p) => ({ ...p, until: new Date(p.until).toISOString() })),

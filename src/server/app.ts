@@ -6,9 +6,13 @@ import type { BatchTestService } from '../connections/batch-test.service.js';
 import type { ConnectionTestService } from '../connections/connection-test.service.js';
 import type { ConnectionService } from '../connections/connection.service.js';
 import type { HealthService } from '../connections/health.service.js';
+import type { BacktestService } from '../engine/backtest/backtest.service.js';
+import type { EngineService } from '../engine/engine.service.js';
 import { problem, problemFromError, sendProblem } from './problem.js';
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
+import { registerBacktestRoutes } from './routes/backtests.routes.js';
+import { registerTradeEngineRoutes } from './routes/trade-engine.routes.js';
 import { isUiNavigation, serveUi } from './static-ui.js';
 import { collectRoutes } from '../ops/api-verifier.js';
 import { installRequestMetrics, registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
@@ -29,6 +33,8 @@ export interface AppServices {
   health?: HealthService;
   batchTests?: BatchTestService;
   system?: Omit<SystemRouteDeps, 'routes'>;
+  backtests?: BacktestService;
+  engines?: EngineService;
 }
 
 export async function buildApp(options: AppOptions, services: AppServices): Promise<FastifyInstance> {
@@ -74,6 +80,10 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
       batchTests: services.batchTests,
     }),
   );
+  const backtests = services.backtests;
+  if (backtests) await app.register(async (api) => registerBacktestRoutes(api, backtests));
+  const engines = services.engines;
+  if (engines) await app.register(async (api) => registerTradeEngineRoutes(api, engines));
   const system = services.system;
   if (system) {
     installRequestMetrics(app, system.metrics);

@@ -14,6 +14,8 @@ export interface Store {
   backend: StorageBackend;
   /** Human-readable location (file path or host/db without credentials). */
   location: string;
+  /** Postgres schema holding the tables and the migration log, when not the default search path. */
+  schema?: string;
   close(): Promise<void>;
 }
 
@@ -29,7 +31,7 @@ export interface OpenStoreOptions {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const store = options.databaseUrl ? openPostgres(options.databaseUrl, options.pgSchema) : openSqlite(options.dataDir);
   try {
-    await migrate(store.db);
+    await migrate(store);
   } catch (cause) {
     await store.close();
     throw new ConfigError(`Database migration failed on ${store.location}: ${(cause as Error).message}`, { cause });
@@ -63,20 +65,33 @@ function openPostgres(url: string, schema: string | undefined): Store {
   const parsed = new URL(url);
   return {
     db,
+    ...(schema ? { schema } : {}),
     backend: 'postgres',
     location: `postgres://${parsed.host}${parsed.pathname}${schema ? ` (schema ${schema})` : ''}`,
     close: () => db.destroy(),
   };
 }
 
-export async function migrate(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+/**
+ * The migration log lives in the store's own schema: with several schemas in one database (tests, or
+ * two installations) each must see only its own log and lock.
+ */
+function migratorFor(store: Pick<Store, 'db' | 'schema'>): Migrator {
+  return new Migrator({
+    db: store.db,
+    provider: migrationProvider,
+    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
+  });
+}
+
+export async function migrate(store: Pick<Store, 'db' | 'schema'>): Promise<string[]> {
+  const migrator = migratorFor(store);
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).map((r) => r.migrationName);
 }
 
-export async function appliedMigrations(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
+export async function appliedMigrations(store: Pick<Store, 'db' | 'schema'>): Promise<string[]> {
+  const migrator = migratorFor(store);
   return (await migrator.getMigrations()).filter((m) => m.executedAt !== undefined).map((m) => m.name);
 }

@@ -1,3 +1,5 @@
+import type { Generated } from 'kysely';
+
 /**
  * Table shapes as Kysely sees them. The same columns on SQLite and Postgres: booleans are integers
  * 0/1, JSON is text, timestamps are ISO-8601 text, money is decimal text — so one repository code path
@@ -28,7 +30,94 @@ export interface MetaTable {
   value: string;
 }
 
+/** Past backtests and sweeps (request, summary and result are JSON text). */
+export interface BacktestsTable {
+  id: string;
+  kind: string;
+  status: string;
+  strategy: string;
+  symbol: string | null;
+  timeframe: string | null;
+  request: string;
+  summary: string | null;
+  result: string | null;
+  error: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** One trade engine per connection (params, risk and options are JSON text). */
+export interface EnginesTable {
+  connection_id: string;
+  state: string;
+  strategy: string;
+  params: string;
+  symbol: string;
+  timeframe: string;
+  risk: string;
+  options: string;
+  started_at: string | null;
+  stopped_at: string | null;
+  last_heartbeat_at: string | null;
+  last_error: string | null;
+  resume: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Engine orders, stored before they are sent (prices and amounts are decimal text). */
+export interface OrdersTable {
+  client_order_id: string;
+  connection_id: string;
+  exchange_order_id: string | null;
+  symbol: string;
+  side: string;
+  type: string;
+  price: string | null;
+  amount: string;
+  filled: string;
+  average: string | null;
+  status: string;
+  adopted: number;
+  reduce_only: number;
+  tag: string | null;
+  reason: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Fills, unique per connection and trade id. */
+export interface FillsTable {
+  connection_id: string;
+  trade_id: string;
+  client_order_id: string | null;
+  exchange_order_id: string;
+  symbol: string;
+  side: string;
+  price: string;
+  amount: string;
+  fee: string;
+  fee_asset: string | null;
+  time: string;
+}
+
+/** Engine events for SSE catch-up; `seq` is generated (serial / autoincrement). */
+export interface EngineEventsTable {
+  seq: Generated<number>;
+  engine_id: string;
+  type: string;
+  payload: string;
+  time: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   cts_meta: MetaTable;
+  backtests: BacktestsTable;
+  engines: EnginesTable;
+  orders: OrdersTable;
+  fills: FillsTable;
+  engine_events: EngineEventsTable;
 }

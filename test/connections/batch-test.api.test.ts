@@ -49,7 +49,7 @@ function maxInFlight(exchange: string): number {
     .requests({ exchange: exchange as 'binance' })
     .flatMap((r) => [
       { at: r.receivedAt, d: 1 },
-      { at: r.receivedAt + r.durationMs, d: -1 },
+      { at: r.receivedAt + (r.durationMs ?? 0), d: -1 },
     ])
     .sort((a, b) => a.at - b.at || a.d - b.d);
   let now = 0;

@@ -85,6 +85,25 @@ describe('POST /api/settings/connections/{id}/test through ccxt and the simulato
     expect(result.steps[0]?.message).toMatch(/testnet/i);
   });
 
+  it('a replay connection tests against its simulated exchange and says so', async () => {
+    const id = await create({ name: 'replay', exchange: 'binance', marketTypes: ['spot'], mode: 'replay' });
+    const { status, result } = await test(id);
+    expect(status).toBe(200);
+    expect(result).toMatchObject({ outcome: 'ok', simulated: true });
+    expect(result.summary).toMatch(/simulated/);
+    expect((await connection(id)).status).toBe('ok');
+  });
+
+  it('a paper connection tests the real exchange\'s public data and the simulated account', async () => {
+    const id = await create({ name: 'paper', exchange: 'bybit', marketTypes: ['spot'], mode: 'paper' });
+    sim.control.clearRequests();
+    const { result } = await test(id);
+    expect(result).toMatchObject({ outcome: 'ok', simulated: true });
+    const sent = sim.control.requests({ exchange: 'bybit' });
+    expect(sent.length).toBeGreaterThan(0);
+    expect(sent.every((r) => !r.headers['x-bapi-api-key'])).toBe(true); // nothing signed leaves for a paper account
+  });
+
   it('404 for an unknown connection, 400 for a malformed id', async () => {
     expect((await t.system.app.inject({ method: 'POST', url: `${BASE}/01ARZ3NDEKTSV4RRFFQ69G5FAV/test` })).statusCode).toBe(404);
     expect((await t.system.app.inject({ method: 'POST', url: `${BASE}/nope/test` })).statusCode).toBe(400);

@@ -59,7 +59,7 @@ function describeRepository(backend: 'sqlite' | 'postgres'): void {
 
     it('runs every migration', async () => {
       expect(store.backend).toBe(backend);
-      expect((await appliedMigrations(store.db)).at(-1)).toBe(LATEST_MIGRATION);
+      expect((await appliedMigrations(store)).at(-1)).toBe(LATEST_MIGRATION);
     });
 
     it('stores and reads back a record exactly', async () => {

@@ -1,4 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { engineMigration } from './0002-engine.js';
+import { backtestsMigration } from './0003-backtests.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -39,6 +41,8 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('connections').execute();
     },
   },
+  '0002_engine': engineMigration,
+  '0003_backtests': backtestsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

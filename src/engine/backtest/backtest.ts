@@ -1,0 +1,75 @@
+import { ValidationError } from '../../domain/errors.js';
+import type { StrategyRegistry } from '../strategies/registry.js';
+import type { StrategyDefinition } from '../strategy.js';
+import type { BacktestSummary } from './backtest-record.js';
+import { backtestRequestSchema, type BacktestRequest } from './config.js';
+import { prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
+import { buildReport, type BacktestReport } from './report.js';
+import { BacktestRunner } from './runner.js';
+
+/**
+ * One backtest from request to report, in three steps the service, the CLI and the sweep workers share:
+ * `parseBacktestRequest` (validate everything that can be checked without data), `prepareData`
+ * (load and cut the candles), `createRunner` + `buildReport`.
+ */
+
+/** Parses a request (strict schema, then the strategy's own parameter schema); throws ValidationError. */
+export function parseBacktestRequest(input: unknown, registry: StrategyRegistry): { request: BacktestRequest; definition: StrategyDefinition } {
+  const parsed = backtestRequestSchema.safeParse(input);
+  if (!parsed.success) {
+    const fields = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
+    throw new ValidationError(`Invalid backtest: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+  }
+  const definition = registry.get(parsed.data.strategy);
+  definition.parseParams(parsed.data.params);
+  return { request: parsed.data, definition };
+}
+
+/** Loads and cuts the candles; `warmup` defaults to what the strategy needs with the request's params. */
+export function loadBacktestData(
+  request: BacktestRequest,
+  definition: StrategyDefinition,
+  deps: CandleSourceDeps,
+  source: AnySource = request.data,
+  warmup = definition.warmup(request.params),
+): Promise<PreparedData> {
+  return prepareData(request, source, warmup, deps);
+}
+
+export function createRunner(request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, params: unknown = request.params): BacktestRunner {
+  return new BacktestRunner({
+    definition,
+    params,
+    series: data.series,
+    market: data.market,
+    timeframe: data.timeframe,
+    start: data.start,
+    end: data.end,
+    startingBalance: request.startingBalance,
+    feeRate: request.feeRate,
+    slippageBps: request.slippageBps,
+    risk: request.risk,
+  });
+}
+
+/** Runs synchronously to the end (CLI, workers, tests). */
+export function runBacktestSync(request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, params: unknown = request.params): BacktestReport {
+  const report = buildReport(createRunner(request, definition, data, params).run(), request.equityPoints);
+  return withDataFacts(report, data);
+}
+
+export function withDataFacts(report: BacktestReport, data: PreparedData): BacktestReport {
+  return { ...report, period: { ...report.period, gaps: data.gaps, source: data.sourceName } };
+}
+
+export function summarize(report: BacktestReport): BacktestSummary {
+  const r = report.result;
+  return {
+    netProfit: r.netProfit,
+    netProfitPct: r.netProfitPct,
+    maxDrawdownPct: r.maxDrawdown.pct,
+    tradeCount: r.tradeCount,
+    winRate: r.winRate,
+    sharpe: r.sharpe,
+  };
+}

@@ -1,0 +1,137 @@
+import { ValidationError } from '../../domain/errors.js';
+import type { StrategyRegistry } from '../strategies/registry.js';
+import type { ParamDoc } from '../strategy.js';
+import { RANK_METRICS } from './config.js';
+
+/**
+ * Command-line arguments of `npm run backtest` turned into the same request object the API takes.
+ * Settings have fixed names; every other `--name value` is a strategy parameter, converted to the type
+ * the strategy's schema declares (so `--fast 10` is the number 10) and then validated by that schema.
+ */
+
+export const CLI_USAGE = `Usage: npm run backtest -- --strategy <id> (--data <file.csv> | --bundled <name.csv>) [options] [--<param> <value>…]
+
+Data
+  --data <path>            a candle CSV (header timestamp_ms,open,high,low,close,volume)
+  --bundled <name>         a file in data/ (e.g. XRP_USDT_USDT-1h-futures.csv)
+  --symbol <BASE/QUOTE>    default: from the file name (freqtrade naming)
+  --timeframe <1h>         default: inferred from the candle spacing
+  --from <date|ms>         first traded candle (earlier ones only warm up); --to <date|ms> end (exclusive)
+Account and fills
+  --balance <quote>        starting balance (default 1000)
+  --fee <rate>             fee per fill as a fraction (default 0.001)
+  --slippage-bps <bps>     market orders fill this much worse than the next open (default 5)
+  --amount-step <step>     amount step of the market (default 0.00000001)
+Risk
+  --stop-loss <pct>  --take-profit <pct>  --max-position <base>  --max-open-orders <n>
+  --daily-loss-limit <quote>  --allow-short
+Sweep
+  --sweep <param>=<v1>,<v2>,…   repeat per parameter; runs every combination on worker threads
+  --rank <metric>          ${RANK_METRICS.join(' | ')} (default sharpe)
+  --workers <n>            default: the cores available
+Output
+  --json                   the full report (or sweep results) as JSON on stdout
+  --equity-points <n>      points kept in the equity curve (default 1000)
+  --list                   list strategies and their parameters
+Strategy parameters: any other --<name> <value>, e.g. --fast 10 --slow 30 (see --list).`;
+
+export interface CliOptions {
+  json: boolean;
+  list: boolean;
+  help: boolean;
+  /** The file for `--data` (read locally; never part of an API request). */
+  dataPath: string | null;
+  request: Record<string, unknown>;
+  sweep: Record<string, unknown[]> | null;
+}
+
+type Setting = (request: Record<string, unknown>, value: string) => void;
+const risk = (request: Record<string, unknown>): Record<string, unknown> => (request.risk ??= {}) as Record<string, unknown>;
+
+const SETTINGS: Readonly<Record<string, Setting>> = {
+  strategy: (r, v) => (r.strategy = v),
+  bundled: (r, v) => (r.data = { source: 'bundled', file: v }),
+  symbol: (r, v) => (r.symbol = v),
+  timeframe: (r, v) => (r.timeframe = v),
+  from: (r, v) => (r.from = instant(v)),
+  to: (r, v) => (r.to = instant(v)),
+  balance: (r, v) => (r.startingBalance = v),
+  fee: (r, v) => (r.feeRate = v),
+  'slippage-bps': (r, v) => (r.slippageBps = v),
+  'amount-step': (r, v) => (r.market = { amountStep: v }),
+  'equity-points': (r, v) => (r.equityPoints = Number(v)),
+  'stop-loss': (r, v) => (risk(r).stopLossPct = Number(v)),
+  'take-profit': (r, v) => (risk(r).takeProfitPct = Number(v)),
+  'max-position': (r, v) => (risk(r).maxPositionBase = v),
+  'max-open-orders': (r, v) => (risk(r).maxOpenOrders = Number(v)),
+  'daily-loss-limit': (r, v) => (risk(r).dailyLossLimit = v),
+  rank: (r, v) => (r.rank = v),
+  workers: (r, v) => (r.workers = Number(v)),
+};
+const FLAGS = new Set(['json', 'list', 'help', 'allow-short']);
+
+export function parseCliArgs(argv: readonly string[], registry: StrategyRegistry): CliOptions {
+  const options: CliOptions = { json: false, list: false, help: false, dataPath: null, request: {}, sweep: null };
+  const params: [string, string][] = [];
+  const sweeps: [string, string][] = [];
+  for (let k = 0; k < argv.length; k++) {
+    const arg = argv[k] as string;
+    if (!arg.startsWith('--')) throw new ValidationError(`Unexpected argument "${arg}"; options start with --`);
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq > 0 ? eq : undefined);
+    if (FLAGS.has(name) && eq < 0) {
+      applyFlag(options, name);
+      continue;
+    }
+    const value = eq > 0 ? arg.slice(eq + 1) : argv[++k];
+    if (value === undefined) throw new ValidationError(`--${name} needs a value`);
+    if (name === 'data') options.dataPath = value;
+    else if (name === 'sweep') sweeps.push(splitSweep(value));
+    else if (SETTINGS[name]) (SETTINGS[name] as Setting)(options.request, value);
+    else params.push([name, value]);
+  }
+  if (options.help || options.list) return options;
+  const strategy = options.request.strategy;
+  if (typeof strategy !== 'string') throw new ValidationError('--strategy is required (see --list)');
+  const docs = registry.get(strategy).describeParams();
+  options.request.params = Object.fromEntries(params.map(([name, value]) => [name, convert(docs, name, value, strategy)]));
+  if (sweeps.length > 0) options.sweep = Object.fromEntries(sweeps.map(([name, values]) => [name, values.split(',').map((v) => convert(docs, name, v.trim(), strategy))]));
+  if (!options.dataPath && !options.request.data) throw new ValidationError('Give the candles: --data <file.csv> or --bundled <name.csv>');
+  return options;
+}
+
+function applyFlag(options: CliOptions, name: string): void {
+  if (name === 'json') options.json = true;
+  else if (name === 'list') options.list = true;
+  else if (name === 'help') options.help = true;
+  else risk(options.request).allowShort = true;
+}
+
+function splitSweep(value: string): [string, string] {
+  const eq = value.indexOf('=');
+  if (eq <= 0 || eq === value.length - 1) throw new ValidationError(`--sweep expects <param>=<v1>,<v2>,…, got "${value}"`);
+  return [value.slice(0, eq), value.slice(eq + 1)];
+}
+
+/** A flag's text as the type the strategy's schema declares for it. */
+function convert(docs: readonly ParamDoc[], name: string, value: string, strategy: string): unknown {
+  const doc = docs.find((d) => d.name === name);
+  if (!doc) {
+    throw new ValidationError(`Unknown option --${name}: not a setting, and ${strategy} has no parameter "${name}" (it has: ${docs.map((d) => d.name).join(', ')})`);
+  }
+  if (doc.type === 'number' || doc.type === 'integer') {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n)) throw new ValidationError(`--${name} must be a number, got "${value}"`, [{ path: `params.${name}`, message: 'must be a number' }]);
+    return n;
+  }
+  if (doc.type === 'boolean') {
+    if (value !== 'true' && value !== 'false') throw new ValidationError(`--${name} must be true or false, got "${value}"`);
+    return value === 'true';
+  }
+  return value;
+}
+
+/** An ISO date/time stays a string (the schema parses it); digits are ms since the epoch. */
+function instant(value: string): string | number {
+  return /^\d+$/.test(value) ? Number(value) : value;
+}

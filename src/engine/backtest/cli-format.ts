@@ -1,0 +1,85 @@
+import { Dec } from '../../domain/money.js';
+import type { BacktestReport } from './report.js';
+import type { SweepResult } from './sweep.js';
+
+/** Human-readable tables for the CLI. Figures are rounded for reading; `--json` gives the exact values. */
+
+const money = (v: string, dp = 2): string => new Dec(v).toDecimalPlaces(dp).toFixed(dp);
+const ratio = (v: number | null, dp = 2): string => (v === null ? '—' : v.toFixed(dp));
+const price = (v: string | null): string => (v === null ? '—' : new Dec(v).toSignificantDigits(8).toFixed());
+const short = (iso: string | null): string => (iso === null ? '—' : iso.replace(':00.000Z', 'Z').replace('T', ' '));
+
+/** Columns padded to their widest cell; numbers (`right` columns) align right, text left. */
+function table(rows: string[][], right: readonly number[] = []): string {
+  const widths = rows[0]?.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length))) ?? [];
+  return rows.map((r) => r.map((cell, c) => (right.includes(c) ? cell.padStart(widths[c] ?? 0) : cell.padEnd(widths[c] ?? 0))).join('  ').trimEnd()).join('\n');
+}
+
+export function formatReport(report: BacktestReport, maxTrades = 20): string {
+  const r = report.result;
+  const params = Object.entries(report.strategy.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const head = [
+    `${report.strategy.id} ${params}`,
+    `${report.symbol} ${report.timeframe}  ${short(report.period.from)} → ${short(report.period.to)}  ${report.period.candles} candles (+${report.period.warmupCandles} warm-up)${report.period.gaps ? `, ${report.period.gaps} gap(s)` : ''}`,
+    '',
+  ];
+  const rows = [
+    ['Starting balance', money(r.startingBalance)],
+    ['Ending equity', money(r.endingEquity)],
+    ['Net profit', `${money(r.netProfit)} (${r.netProfitPct} %)`],
+    ['Buy and hold', `${money(report.buyAndHold.netProfit)} (${report.buyAndHold.netProfitPct} %)`],
+    ['Max drawdown', `${money(r.maxDrawdown.amount)} (${r.maxDrawdown.pct} %)`],
+    ['Trades', `${r.tradeCount} (${r.closedTrades} closed: ${r.wins} won, ${r.losses} lost)`],
+    ['Win rate', r.winRate === null ? '—' : `${(r.winRate * 100).toFixed(1)} %`],
+    ['Profit factor', ratio(r.profitFactor)],
+    ['Sharpe / Sortino', `${ratio(r.sharpe)} / ${ratio(r.sortino)} (×√${r.annualisation.periodsPerYear})`],
+    ['Exposure', `${(r.exposure * 100).toFixed(1)} %`],
+    ['Fees paid', money(r.feesPaid, 4)],
+    ['Refused orders', String(report.events.rejections.count)],
+    ['Strategy errors', String(report.events.strategyErrors.count)],
+    ...(report.events.killSwitch ? [['Kill switch', `${short(report.events.killSwitch.time)}: ${report.events.killSwitch.message}`]] : []),
+  ];
+  return [...head, table(rows), '', formatTrades(report, maxTrades)].join('\n');
+}
+
+function formatTrades(report: BacktestReport, maxTrades: number): string {
+  if (report.trades.length === 0) return 'No trades.';
+  const shown = report.trades.slice(-maxTrades);
+  const rows = [
+    ['#', 'side', 'entry', 'price', 'exit', 'price', 'size', 'PnL', 'fee', 'exit reason'],
+    ...shown.map((t) => [String(t.id), t.side, short(t.entryTime), price(t.entryPrice), t.status === 'open' ? 'open' : short(t.exitTime), price(t.exitPrice), price(t.size), money(t.pnl, 4), money(t.fee, 4), t.exitReason ?? '']),
+  ];
+  const more = report.trades.length > shown.length ? `\n(${report.trades.length - shown.length} earlier trades not shown; --json lists all)` : '';
+  return table(rows, [0, 3, 5, 6, 7, 8]) + more;
+}
+
+export function formatSweep(result: SweepResult, maxRows = 20): string {
+  const rows = [
+    ['rank', 'params', 'net profit', 'net %', 'max DD %', 'trades', 'win rate', 'PF', 'Sharpe', 'Sortino'],
+    ...result.results.slice(0, maxRows).map((row) => [
+      String(row.rank),
+      Object.entries(row.params).map(([k, v]) => `${k}=${String(v)}`).join(' '),
+      money(row.metrics.netProfit),
+      row.metrics.netProfitPct,
+      row.metrics.maxDrawdownPct,
+      String(row.metrics.tradeCount),
+      row.metrics.winRate === null ? '—' : `${(row.metrics.winRate * 100).toFixed(0)} %`,
+      ratio(row.metrics.profitFactor),
+      ratio(row.metrics.sharpe),
+      ratio(row.metrics.sortino),
+    ]),
+  ];
+  const notes = [
+    `${result.strategy}: ${result.combinations} combinations on ${result.workers} worker thread(s), ranked by ${result.rankBy}`,
+    ...(result.invalid.length > 0 ? [`${result.invalid.length} refused by the strategy's schema, e.g. ${JSON.stringify(result.invalid[0]?.params)}: ${result.invalid[0]?.error}`] : []),
+    ...(result.failed.length > 0 ? [`${result.failed.length} failed, e.g. ${result.failed[0]?.error}`] : []),
+  ];
+  return [...notes, '', table(rows, [0, 2, 3, 4, 5, 6, 7, 8, 9])].join('\n');
+}
+
+/** One line of progress for a TTY: `[#####-----]  52 %  520,000 / 1,000,000 candles`. */
+export function progressBar(done: number, total: number, unit: string, width = 30): string {
+  const fraction = total > 0 ? Math.min(1, done / total) : 0;
+  const filled = Math.round(fraction * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(fraction * 100).toFixed(0).padStart(3)} %  ${done.toLocaleString('en')} / ${total.toLocaleString('en')} ${unit}`;
+}

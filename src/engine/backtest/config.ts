@@ -1,0 +1,113 @@
+import { z } from 'zod';
+import { DECIMAL_PATTERN, Dec } from '../../domain/money.js';
+import { riskConfigSchema } from '../risk.js';
+import { TIMEFRAME_PATTERN } from './timeframe.js';
+
+/**
+ * What a backtest is asked to do: one schema for the API body, the CLI and the sweep workers. Every
+ * option is documented once here, with its default (docs/backtesting.md repeats the table).
+ */
+
+const decimal = (what: string, opts: { min?: string; max?: string; positive?: boolean }) =>
+  z
+    .string()
+    .regex(DECIMAL_PATTERN, `${what} must be a plain decimal string such as "0.001"`)
+    .refine((v) => (opts.positive ? new Dec(v).gt(0) : new Dec(v).gte(opts.min ?? 0)), `${what} must be ${opts.positive ? 'greater than 0' : `at least ${opts.min ?? 0}`}`)
+    .refine((v) => opts.max === undefined || new Dec(v).lte(opts.max), `${what} must be at most ${opts.max}`);
+
+const instant = z.union([
+  z.number().int().nonnegative().describe('ms since the epoch'),
+  z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
+  z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
+]);
+
+/** A unified symbol: BASE/QUOTE, or BASE/QUOTE:SETTLE for a linear derivative. */
+export const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?$/;
+
+export const dataSourceSchema = z.discriminatedUnion('source', [
+  z
+    .object({
+      source: z.literal('bundled'),
+      file: z.string().regex(/^[A-Za-z0-9_.-]+\.csv$/, 'a file name in data/, e.g. XRP_USDT_USDT-1h-futures.csv'),
+    })
+    .strict(),
+  z
+    .object({
+      source: z.literal('csv'),
+      /** The CSV text itself (the API never reads arbitrary server paths). */
+      csv: z.string().min(1).max(50_000_000),
+      name: z.string().max(200).optional(),
+    })
+    .strict(),
+  z
+    .object({
+      source: z.literal('exchange'),
+      /** A stored connection whose exchange serves the candles (public data; no order is sent). */
+      connectionId: z.string().min(1).max(40),
+    })
+    .strict(),
+]);
+export type DataSource = z.output<typeof dataSourceSchema>;
+
+/** The fields of a backtest, shared by the single run and the sweep (which adds its grid). */
+const backtestFields = z
+  .object({
+    strategy: z.string().min(1).max(60).describe('Registered strategy id, e.g. sma-crossover'),
+    params: z.record(z.string(), z.unknown()).default({}).describe("Strategy parameters, validated by the strategy's schema"),
+    symbol: z.string().regex(SYMBOL_PATTERN, 'a unified symbol such as BTC/USDT').optional().describe('Default: from the bundled file name; required for exchange data'),
+    timeframe: z.string().regex(TIMEFRAME_PATTERN, 'a timeframe such as 1m, 1h or 1d').optional().describe('Default: inferred from the candle spacing'),
+    from: instant.optional().describe('First candle open time to trade (inclusive); earlier candles only warm up indicators'),
+    to: instant.optional().describe('End of the range (exclusive)'),
+    startingBalance: decimal('startingBalance', { positive: true }).default('1000').describe('Quote currency at the start'),
+    feeRate: decimal('feeRate', { max: '0.1' }).default('0.001').describe('Fee per fill as a fraction of its value (0.001 = 0.1 %)'),
+    slippageBps: decimal('slippageBps', { max: '1000' }).default('5').describe('Market orders fill this many basis points (0.01 %) worse than the next open'),
+    risk: riskConfigSchema.default({ maxOpenOrders: 10, allowShort: false }),
+    data: dataSourceSchema,
+    market: z
+      .object({
+        amountStep: decimal('market.amountStep', { positive: true }).optional(),
+        priceStep: decimal('market.priceStep', { positive: true }).optional(),
+        minAmount: decimal('market.minAmount', {}).optional(),
+        minCost: decimal('market.minCost', {}).optional(),
+      })
+      .strict()
+      .optional()
+      .describe('Market rules for file data (exchange data uses the real market). Default: amountStep 0.00000001, nothing else'),
+    /** Points kept in the report's equity curve (min/max per bucket, see docs). */
+    equityPoints: z.number().int().min(10).max(100_000).default(1000),
+  })
+  .strict();
+
+const rangeInOrder = (r: { from?: number | undefined; to?: number | undefined }) => r.from === undefined || r.to === undefined || r.from < r.to;
+
+export const backtestRequestSchema = backtestFields.refine(rangeInOrder, { message: 'from must be before to', path: ['from'] });
+
+export type BacktestRequestInput = z.input<typeof backtestRequestSchema>;
+export type BacktestRequest = z.output<typeof backtestRequestSchema>;
+
+/** Metrics a sweep can rank by; all but maxDrawdown rank higher-is-better. */
+export const RANK_METRICS = ['sharpe', 'sortino', 'netProfit', 'profitFactor', 'winRate', 'maxDrawdown'] as const;
+export type RankMetric = (typeof RANK_METRICS)[number];
+export const MAX_SWEEP_COMBINATIONS = 1000;
+
+const gridValue = z.union([z.number(), z.string().max(100), z.boolean()]);
+
+/**
+ * A parameter sweep: the backtest fields (with `params` as the fixed base) plus a grid of values per
+ * parameter. Every combination runs; combinations the strategy's schema refuses are listed, not run.
+ */
+export const sweepRequestSchema = backtestFields
+  .extend({
+    grid: z
+      .record(z.string().min(1).max(60), z.array(gridValue).min(1).max(200))
+      .refine((g) => Object.keys(g).length > 0, 'give at least one parameter with a list of values')
+      .refine((g) => Object.values(g).reduce((n, values) => n * values.length, 1) <= MAX_SWEEP_COMBINATIONS, `at most ${MAX_SWEEP_COMBINATIONS} combinations`)
+      .describe('Values to try per strategy parameter, e.g. {"fast":[5,10,20],"slow":[30,50]}'),
+    rank: z.enum(RANK_METRICS).default('sharpe').describe('Metric the results are ranked by (maxDrawdown: lowest first)'),
+    workers: z.number().int().min(1).max(64).optional().describe('Worker threads; default and maximum: the cores available'),
+  })
+  .strict()
+  .refine(rangeInOrder, { message: 'from must be before to', path: ['from'] });
+
+export type SweepRequestInput = z.input<typeof sweepRequestSchema>;
+export type SweepRequest = z.output<typeof sweepRequestSchema>;

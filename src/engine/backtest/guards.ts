@@ -1,0 +1,84 @@
+import type { Dec } from '../../domain/money.js';
+import type { PositionLedger } from '../accounting/position-ledger.js';
+import type { CandleSeries } from '../candles.js';
+import { checkDailyLoss, checkProtections, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
+import type { ExitIntent } from '../strategy.js';
+import type { EquityRecorder } from './equity-recorder.js';
+
+/**
+ * Per-candle risk checks (stop-loss / take-profit and the daily loss limit) without decimal work on
+ * ordinary candles: a double pre-check with a safety margin decides "clearly not triggered", and only
+ * otherwise E's exact decimal checks in risk.ts decide. The margin (1e-9 relative) is far wider than
+ * double rounding, so the fast path never hides a trigger the exact check would see.
+ */
+const MARGIN = 1e-9;
+const DAY_MS = 86_400_000;
+
+export class ProtectionGuard {
+  readonly #config: RiskConfig;
+  readonly enabled: boolean;
+  /** Close prices between which nothing can trigger; NaN bounds mean "always check exactly". */
+  #low = Number.NaN;
+  #high = Number.NaN;
+
+  constructor(config: RiskConfig) {
+    this.#config = config;
+    this.enabled = config.stopLossPct !== undefined || config.takeProfitPct !== undefined;
+  }
+
+  /** The position changed: recompute the safe band around its average entry. */
+  onPosition(ledger: PositionLedger): void {
+    if (!this.enabled) return;
+    const entry = ledger.averageEntryPrice;
+    if (entry === null) return;
+    const e = entry.toNumber();
+    const long = ledger.side === 'long';
+    const sl = this.#config.stopLossPct;
+    const tp = this.#config.takeProfitPct;
+    const slPrice = sl === undefined ? (long ? -Infinity : Infinity) : e * (1 + ((long ? -1 : 1) * sl) / 100);
+    const tpPrice = tp === undefined ? (long ? Infinity : -Infinity) : e * (1 + ((long ? 1 : -1) * tp) / 100);
+    this.#low = Math.min(slPrice, tpPrice) * (1 + MARGIN);
+    this.#high = Math.max(slPrice, tpPrice) * (1 - MARGIN);
+  }
+
+  check(ledger: PositionLedger, series: CandleSeries, i: number): ExitIntent | null {
+    if (!this.enabled || ledger.quantity.isZero()) return null;
+    const close = series.close(i);
+    if (close > this.#low && close < this.#high) return null;
+    return checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark: series.decimal('close', i), config: this.#config });
+  }
+}
+
+export class DailyLossGuard {
+  readonly #config: RiskConfig;
+  readonly enabled: boolean;
+  readonly #limit: number;
+  readonly #starting: Dec;
+  readonly #startingNumber: number;
+  #day = Number.NaN;
+  #baseline: DailyPnlBaseline | null = null;
+  #baselineNumber = 0;
+
+  constructor(config: RiskConfig, startingBalance: Dec) {
+    this.#config = config;
+    this.enabled = config.dailyLossLimit !== undefined;
+    this.#limit = Number(config.dailyLossLimit ?? 0);
+    this.#starting = startingBalance;
+    this.#startingNumber = startingBalance.toNumber();
+  }
+
+  /** The kill reason when today's net PnL at candle i's close is at or below −limit, else null. */
+  /** `k`: index of the traded candle; `now`: its close, when the engine would check. */
+  check(k: number, now: number, equity: EquityRecorder): string | null {
+    const day = Math.floor(now / DAY_MS);
+    if (day !== this.#day) {
+      this.#day = day;
+      this.#baseline = rollDailyBaseline(null, now, equity.exact(k).sub(this.#starting));
+      this.#baselineNumber = Number(this.#baseline.netPnlAtStart);
+    }
+    const today = (equity.values[k] as number) - this.#startingNumber - this.#baselineNumber;
+    if (today > -this.#limit * (1 - MARGIN)) return null;
+    const kill = checkDailyLoss(this.#baseline as DailyPnlBaseline, equity.exact(k).sub(this.#starting), this.#config);
+    return kill ? kill.reason : null;
+  }
+}

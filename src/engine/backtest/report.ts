@@ -1,0 +1,185 @@
+import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
+import { roundDownToStep } from '../order-sizing.js';
+import type { RiskConfig } from '../risk.js';
+import { downsampleIndices } from './equity-curve.js';
+import { maxDrawdown, returnRatios, round } from './metrics.js';
+import type { RunEvent, RunOutcome } from './runner.js';
+import { periodsPerYear, timeframeMs } from './timeframe.js';
+import type { BacktestTrade } from './trade-list.js';
+
+/**
+ * The report a trader reads. Money is decimal strings (exact, from the ledger and the simulator's
+ * balances); ratios (Sharpe, Sortino, win rate, profit factor, exposure) are numbers rounded to 6
+ * decimals; percentages of money are decimal strings with 4 decimals; times are ISO-8601 UTC.
+ */
+
+const PCT_SCALE = 4;
+
+export interface BacktestReport {
+  strategy: { id: string; params: Readonly<Record<string, unknown>> };
+  symbol: string;
+  timeframe: string;
+  period: { from: string; to: string; candles: number; warmupCandles: number; gaps?: number; source?: string };
+  settings: { startingBalance: DecimalString; feeRate: DecimalString; slippageBps: DecimalString; risk: RiskConfig };
+  result: BacktestResult;
+  buyAndHold: { entryPrice: DecimalString; exitPrice: DecimalString; quantity: DecimalString; netProfit: DecimalString; netProfitPct: DecimalString };
+  equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
+  trades: ReportTrade[];
+  events: { rejections: EventList; strategyErrors: EventList; killSwitch: { time: string; message: string } | null };
+}
+
+export interface BacktestResult {
+  startingBalance: DecimalString;
+  endingEquity: DecimalString;
+  netProfit: DecimalString;
+  netProfitPct: DecimalString;
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  feesPaid: DecimalString;
+  maxDrawdown: { amount: DecimalString; pct: DecimalString; peakTime: string | null; troughTime: string | null };
+  tradeCount: number;
+  closedTrades: number;
+  wins: number;
+  losses: number;
+  /** Closed trades with PnL > 0, as a fraction; null with no closed trade. */
+  winRate: number | null;
+  /** Σ winning PnL / |Σ losing PnL| over closed trades; null when no trade lost. */
+  profitFactor: number | null;
+  sharpe: number | null;
+  sortino: number | null;
+  annualisation: { periodsPerYear: number; note: string };
+  /** Fraction of traded candles that closed with a position open. */
+  exposure: number;
+}
+
+export type ReportTrade = Omit<BacktestTrade, 'entryTime' | 'exitTime' | 'fills'> & {
+  entryTime: string;
+  exitTime: string | null;
+  fills: (Omit<BacktestTrade['fills'][number], 'time'> & { time: string })[];
+};
+
+type EventList = { count: number; samples: { time: string; message: string }[] };
+
+export function buildReport(outcome: RunOutcome, equityPoints: number): BacktestReport {
+  const { input, equity } = outcome;
+  const n = equity.length;
+  const last = input.start + n - 1;
+  const endingEquity = n > 0 ? equity.exact(n - 1) : new Dec(input.startingBalance);
+  const mark = n > 0 ? input.series.decimal('close', last) : null;
+  const trades = outcome.trades.trades(mark ? outcome.ledger.unrealizedPnl(mark) : ZERO);
+  return {
+    strategy: { id: input.definition.id, params: outcome.params },
+    symbol: input.market.symbol,
+    timeframe: input.timeframe,
+    period: {
+      from: iso(input.series.time(input.start)),
+      to: iso(input.series.time(last) + timeframeMs(input.timeframe)),
+      candles: n,
+      warmupCandles: input.start,
+    },
+    settings: { startingBalance: input.startingBalance, feeRate: input.feeRate, slippageBps: input.slippageBps, risk: input.risk },
+    result: buildResult(outcome, endingEquity, mark, trades),
+    buyAndHold: buyAndHold(outcome),
+    equityCurve: curve(outcome, equityPoints),
+    trades: trades.map(reportTrade),
+    events: { rejections: events(outcome.rejections), strategyErrors: events(outcome.strategyErrors), killSwitch: outcome.killSwitch ? event(outcome.killSwitch) : null },
+  };
+}
+
+function buildResult(outcome: RunOutcome, endingEquity: Dec, mark: Dec | null, trades: BacktestTrade[]): BacktestResult {
+  const { input, equity, ledger } = outcome;
+  const start = new Dec(input.startingBalance);
+  const net = endingEquity.sub(start);
+  const closed = trades.filter((t) => t.status === 'closed').map((t) => new Dec(t.pnl));
+  const wins = closed.filter((p) => p.gt(0));
+  const losses = closed.filter((p) => p.lt(0));
+  const grossWin = wins.reduce((a, b) => a.add(b), ZERO);
+  const grossLoss = losses.reduce((a, b) => a.add(b), ZERO).abs();
+  const ppy = periodsPerYear(input.timeframe);
+  const ratios = returnRatios(equity.values, equity.length, ppy);
+  return {
+    startingBalance: toDecimalString(start),
+    endingEquity: toDecimalString(endingEquity),
+    netProfit: toDecimalString(net),
+    netProfitPct: pct(net, start),
+    realizedPnl: toDecimalString(ledger.realizedPnl),
+    unrealizedPnl: toDecimalString(mark ? ledger.unrealizedPnl(mark) : ZERO),
+    feesPaid: toDecimalString(ledger.fees),
+    maxDrawdown: drawdown(outcome),
+    tradeCount: trades.length,
+    closedTrades: closed.length,
+    wins: wins.length,
+    losses: losses.length,
+    winRate: closed.length > 0 ? round(wins.length / closed.length) : null,
+    profitFactor: grossLoss.isZero() ? null : round(grossWin.div(grossLoss).toNumber()),
+    sharpe: ratios.sharpe,
+    sortino: ratios.sortino,
+    annualisation: { periodsPerYear: round(ppy), note: `per-candle returns × √${round(ppy)} (365-day year of ${input.timeframe} candles), risk-free rate 0` },
+    exposure: equity.length > 0 ? round(outcome.exposureCandles / equity.length) : 0,
+  };
+}
+
+/** Located on the double curve, then valued exactly at the peak and trough candles. */
+function drawdown(outcome: RunOutcome): BacktestResult['maxDrawdown'] {
+  const { equity, input } = outcome;
+  const dd = maxDrawdown(equity.values, equity.length);
+  if (dd.fraction === 0) return { amount: '0', pct: '0', peakTime: null, troughTime: null };
+  const peak = equity.exact(dd.peakIndex);
+  const trough = equity.exact(dd.troughIndex);
+  const tf = timeframeMs(input.timeframe);
+  return {
+    amount: toDecimalString(peak.sub(trough)),
+    pct: pct(peak.sub(trough), peak),
+    peakTime: iso(input.series.time(input.start + dd.peakIndex) + tf),
+    troughTime: iso(input.series.time(input.start + dd.troughIndex) + tf),
+  };
+}
+
+/**
+ * All of the starting balance bought at the first traded candle's open, with the same slippage, fee and
+ * amount step as a market order of the strategy, valued at the last close (no exit fee, like the
+ * strategy's own open position).
+ */
+function buyAndHold(outcome: RunOutcome): BacktestReport['buyAndHold'] {
+  const { input, equity } = outcome;
+  const start = new Dec(input.startingBalance);
+  if (equity.length === 0) return { entryPrice: '0', exitPrice: '0', quantity: '0', netProfit: '0', netProfitPct: '0' };
+  const entry = input.series.decimal('open', input.start).mul(new Dec(input.slippageBps).div(10_000).add(1));
+  const exit = input.series.decimal('close', input.start + equity.length - 1);
+  const step = input.market.amountStep === null ? null : new Dec(input.market.amountStep);
+  const quantity = roundDownToStep(start.div(entry.mul(new Dec(input.feeRate).add(1))), step);
+  const spent = quantity.mul(entry);
+  const net = quantity.mul(exit).sub(spent).sub(spent.mul(input.feeRate));
+  return { entryPrice: toDecimalString(entry), exitPrice: toDecimalString(exit), quantity: toDecimalString(quantity), netProfit: toDecimalString(net), netProfitPct: pct(net, start) };
+}
+
+function curve(outcome: RunOutcome, maxPoints: number): BacktestReport['equityCurve'] {
+  const { equity, input } = outcome;
+  const tf = timeframeMs(input.timeframe);
+  const keep = downsampleIndices(equity.values, equity.length, maxPoints);
+  return {
+    method: keep.length < equity.length ? `min and max of each of ${Math.floor((maxPoints - 2) / 2)} equal buckets, plus first and last` : 'every candle',
+    totalPoints: equity.length,
+    points: keep.map((k) => ({ time: iso(input.series.time(input.start + k) + tf), equity: toDecimalString(equity.exact(k)) })),
+  };
+}
+
+function reportTrade(t: BacktestTrade): ReportTrade {
+  return { ...t, entryTime: iso(t.entryTime), exitTime: t.exitTime === null ? null : iso(t.exitTime), fills: t.fills.map((f) => ({ ...f, time: iso(f.time) })) };
+}
+
+function events(list: { count: number; samples: RunEvent[] }): EventList {
+  return { count: list.count, samples: list.samples.map(event) };
+}
+
+function event(e: RunEvent): { time: string; message: string } {
+  return { time: iso(e.time), message: e.message };
+}
+
+function pct(part: Dec, whole: Dec): DecimalString {
+  return whole.isZero() ? '0' : toDecimalString(part.div(whole).mul(100).toDecimalPlaces(PCT_SCALE));
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

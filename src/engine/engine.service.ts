@@ -1,0 +1,327 @@
+import { systemClock, type Clock } from '../domain/clock.js';
+import type { ConnectionView, Credentials } from '../domain/connection.js';
+import { ConflictError } from '../domain/errors.js';
+import type { ExchangeId } from '../domain/exchange-ids.js';
+import { toDecimalString } from '../domain/money.js';
+import { Portfolio } from './accounting/index.js';
+import { ClientOrderIdGenerator } from './client-order-id.js';
+import { isActive, transition, type EngineState } from './engine-state.js';
+import type { EngineEventBus } from './events/event-bus.js';
+import {
+  DEFAULT_ENGINE_OPTIONS,
+  checkConnection,
+  checkStrategyAndRisk,
+  pickMarket,
+  startEngineSchema,
+  type StartEngineInput,
+} from './runtime/engine-config.js';
+import { EngineRunner } from './runtime/engine-runner.js';
+import { applyFill } from './runtime/fill-applier.js';
+import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
+import { OrderManager } from './runtime/order-manager.js';
+import type { EngineEvent, EngineRecord, EngineStore, FillRecord, OrderRecord, OrderStore, StoredOrderStatus } from './runtime/ports.js';
+import type { VenueFactory } from './runtime/venue.js';
+import type { StrategyRegistry } from './strategies/registry.js';
+
+/**
+ * The application layer of the trade engines (the HTTP routes are one line each over this). One engine
+ * per connection; implements `ConnectionUsage` so a connection whose engine runs cannot be deleted.
+ */
+
+export interface EngineConnections {
+  get(id: string): Promise<ConnectionView>;
+  credentialsFor(id: string): Promise<Credentials | undefined>;
+}
+
+export interface EngineServiceDeps {
+  connections: EngineConnections;
+  strategies: StrategyRegistry;
+  venues: VenueFactory;
+  engines: EngineStore;
+  orders: OrderStore;
+  events: EngineEventBus;
+  clock?: Clock;
+  random?: () => number;
+  /** Tuning, mostly for tests. */
+  settleMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  reconcileEveryMs?: number;
+}
+
+export class EngineService {
+  readonly #d: EngineServiceDeps;
+  readonly #clock: Clock;
+  readonly #runners = new Map<string, EngineRunner>();
+  readonly #starting = new Set<string>();
+
+  constructor(deps: EngineServiceDeps) {
+    this.#d = deps;
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  get strategies(): StrategyRegistry {
+    return this.#d.strategies;
+  }
+
+  /** ConnectionUsage: an engine that holds resources blocks deleting its connection. */
+  isInUse(connectionId: string): boolean {
+    const runner = this.#runners.get(connectionId);
+    return this.#starting.has(connectionId) || (runner !== undefined && isActive(runner.state));
+  }
+
+  /** Validates everything, then starts; resolves once running (or with the engine in `error`). */
+  async start(input: StartEngineInput): Promise<EngineStatus> {
+    const request = startEngineSchema.parse(input);
+    const id = request.connectionId;
+    const stored = this.#runners.get(id)?.record ?? (await this.#d.engines.find(id));
+    transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes
+    if (this.#starting.has(id)) throw new ConflictError('This engine is already being started');
+    this.#starting.add(id);
+    try {
+      const connection = await this.#d.connections.get(id);
+      checkConnection(connection);
+      const checked = checkStrategyAndRisk(request, this.#d.strategies);
+      const credentials = connection.mode === 'live' || connection.mode === 'testnet' ? await this.#d.connections.credentialsFor(id) : undefined;
+      const portfolio = await this.#portfolio(id);
+      const venue = await this.#d.venues({
+        connection,
+        credentials,
+        symbol: request.symbol,
+        timeframe: request.timeframe,
+        timeframeMs: checked.timeframeMs,
+        replaySpeed: request.options.replaySpeed,
+        position: toDecimalString(portfolio.ledger(request.symbol).quantity),
+      });
+      let market;
+      try {
+        market = pickMarket(await venue.exchange.loadMarkets(), request.symbol, `${connection.name} (${connection.exchange}, ${connection.mode})`);
+      } catch (error) {
+        await venue.close();
+        throw error;
+      }
+      const now = new Date(this.#clock.now()).toISOString();
+      const record: EngineRecord = {
+        connectionId: id,
+        strategy: checked.definition.id,
+        params: checked.params,
+        symbol: request.symbol,
+        timeframe: request.timeframe,
+        risk: checked.risk,
+        options: { ...DEFAULT_ENGINE_OPTIONS, ...request.options },
+        state: this.#effectiveState(id, stored),
+        startedAt: null,
+        stoppedAt: null,
+        lastHeartbeatAt: null,
+        lastError: null,
+        resume: request.options.resumeOnRestart,
+        createdAt: stored?.createdAt ?? now,
+        updatedAt: now,
+      };
+      const emit = this.#emitter(id);
+      const orders = new OrderManager({
+        connectionId: id,
+        symbol: request.symbol,
+        exchange: venue.exchange,
+        store: this.#d.orders,
+        portfolio,
+        ids: new ClientOrderIdGenerator({ exchange: connection.exchange as ExchangeId, clock: this.#clock }),
+        clock: this.#clock,
+        emit,
+        ...(this.#d.settleMs !== undefined ? { settleMs: this.#d.settleMs } : {}),
+      });
+      const runner = new EngineRunner({
+        record,
+        strategy: checked.definition.create(checked.params),
+        risk: checked.risk,
+        market,
+        timeframeMs: checked.timeframeMs,
+        warmup: checked.warmup,
+        venue,
+        orders,
+        portfolio,
+        engines: this.#d.engines,
+        clock: this.#clock,
+        random: this.#d.random ?? Math.random,
+        emit,
+        emitTransient: (type, payload) => this.#d.events.publishTransient({ engineId: id, type, payload, time: new Date(this.#clock.now()).toISOString() }),
+        ...(this.#d.backoffBaseMs !== undefined ? { backoffBaseMs: this.#d.backoffBaseMs } : {}),
+        ...(this.#d.backoffMaxMs !== undefined ? { backoffMaxMs: this.#d.backoffMaxMs } : {}),
+        ...(this.#d.reconcileEveryMs !== undefined ? { reconcileEveryMs: this.#d.reconcileEveryMs } : {}),
+        onExit: () => {
+          if (this.#runners.get(id) === runner) this.#runners.delete(id);
+        },
+      });
+      this.#runners.set(id, runner);
+      await runner.transition('start');
+      await runner.begin();
+    } finally {
+      this.#starting.delete(id);
+    }
+    return this.status(id);
+  }
+
+  async stop(connectionId: string, options: { cancelOpenOrders?: boolean } = {}): Promise<EngineStatus> {
+    const runner = this.#runners.get(connectionId);
+    if (!runner) return this.#stopWithoutRunner(connectionId);
+    await runner.stop({ reason: 'stopped by user', cancelOrders: options.cancelOpenOrders ?? runner.record.options.cancelOrdersOnStop });
+    return this.status(connectionId);
+  }
+
+  /** Cancel every open order, optionally close the position with a market order, stop. */
+  async emergencyStop(connectionId: string, options: { flatten?: boolean } = {}): Promise<EngineStatus> {
+    const runner = this.#runners.get(connectionId);
+    if (!runner) return this.#stopWithoutRunner(connectionId);
+    await runner.stop({ reason: 'emergency stop', cancelOrders: true, flatten: options.flatten ?? false });
+    return this.status(connectionId);
+  }
+
+  async pause(connectionId: string): Promise<EngineStatus> {
+    await (await this.#requireRunner(connectionId, 'pause')).pause();
+    return this.status(connectionId);
+  }
+
+  async resume(connectionId: string): Promise<EngineStatus> {
+    await (await this.#requireRunner(connectionId, 'resume')).resume();
+    return this.status(connectionId);
+  }
+
+  async status(connectionId: string): Promise<EngineStatus> {
+    const runner = this.#runners.get(connectionId);
+    if (runner) return buildStatus({ record: runner.record, runner, now: this.#clock.now(), openOrders: await this.#liveOrders(connectionId) });
+    const record = await this.#d.engines.find(connectionId);
+    if (!record) await this.#d.connections.get(connectionId); // 404 for an unknown connection
+    return buildStatus({
+      record,
+      connectionId,
+      portfolio: await this.#portfolio(connectionId),
+      now: this.#clock.now(),
+      openOrders: await this.#liveOrders(connectionId),
+    });
+  }
+
+  async statusAll(): Promise<EngineStatus[]> {
+    const records = await this.#d.engines.all();
+    return Promise.all(records.map((r) => this.status(r.connectionId)));
+  }
+
+  async positions(connectionId: string): Promise<Pick<EngineStatus, 'connectionId' | 'positions' | 'pnl'>> {
+    const { positions, pnl } = await this.status(connectionId);
+    return { connectionId, positions, pnl };
+  }
+
+  async orders(connectionId: string, options: { status?: StoredOrderStatus; limit?: number } = {}): Promise<OrderRecord[]> {
+    await this.#requireKnown(connectionId);
+    return this.#d.orders.listOrders(connectionId, { ...(options.status ? { statuses: [options.status] } : {}), limit: options.limit ?? 500 });
+  }
+
+  async trades(connectionId: string, options: { limit?: number } = {}): Promise<FillRecord[]> {
+    await this.#requireKnown(connectionId);
+    return this.#d.orders.listFills(connectionId, { limit: options.limit ?? 500 });
+  }
+
+  events(after: number, options: { limit: number; engineId?: string }): Promise<EngineEvent[]> {
+    return this.#d.events.since(after, options);
+  }
+
+  subscribe(listener: (event: EngineEvent) => void): () => void {
+    return this.#d.events.subscribe(listener);
+  }
+
+  // ---- process lifecycle -------------------------------------------------------------------------------
+
+  /**
+   * Process start: engines whose process went away while they ran are marked stopped (their owner is
+   * gone, so the state machine's history no longer applies); those flagged `resume` start again, after
+   * the reconciliation every start does.
+   */
+  async resumeAll(): Promise<void> {
+    for (const record of await this.#d.engines.all()) {
+      if (isActive(record.state)) await this.#markOrphanStopped(record);
+      if (!record.resume) continue;
+      try {
+        await this.start({ connectionId: record.connectionId, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
+      } catch (error) {
+        const message = `Could not resume after restart: ${(error as Error).message}`;
+        await this.#d.engines.save({ ...record, state: 'stopped', lastError: message, resume: false, updatedAt: new Date(this.#clock.now()).toISOString() });
+        await this.#emitter(record.connectionId)('engine.resume_failed', { error: message });
+      }
+    }
+  }
+
+  /**
+   * Process shutdown: stops every engine (orders per each engine's shutdown policy), keeping the resume
+   * flag. Bounded by `timeoutMs` so a hung exchange call cannot hold the process past its supervisor's
+   * patience; an engine still stopping then is treated as interrupted on the next start (reconciled).
+   */
+  async shutdown(timeoutMs = 7_000): Promise<void> {
+    const stops = [...this.#runners.values()].map(async (runner) => {
+      try {
+        await runner.stop({ reason: 'process shutdown', cancelOrders: runner.record.options.cancelOrdersOnShutdown, keepResume: true });
+      } catch {
+        await runner.finished; // already stopping: wait for it
+      }
+    });
+    const bound = new AbortController();
+    await Promise.race([Promise.all(stops), this.#clock.sleep(timeoutMs, bound.signal).catch(() => undefined)]);
+    bound.abort();
+  }
+
+  // ---- helpers -----------------------------------------------------------------------------------------------
+
+  /** A stored active state with no runner in this process is a leftover of a dead process: it counts as stopped. */
+  #effectiveState(id: string, record: EngineRecord | undefined): EngineState {
+    if (!record) return 'stopped';
+    if (this.#runners.has(id)) return record.state;
+    return isActive(record.state) ? 'stopped' : record.state;
+  }
+
+  async #markOrphanStopped(record: EngineRecord): Promise<void> {
+    const from = record.state;
+    Object.assign(record, { state: 'stopped', stoppedAt: new Date(this.#clock.now()).toISOString(), lastError: record.lastError ?? 'The process ended while the engine was running' });
+    await this.#d.engines.save(record);
+    await this.#emitter(record.connectionId)('engine.state', { from, to: 'stopped', action: 'process_restarted' });
+  }
+
+  async #stopWithoutRunner(connectionId: string): Promise<EngineStatus> {
+    const record = await this.#requireKnown(connectionId);
+    const from = this.#effectiveState(connectionId, record);
+    const to = transition(from, 'stop'); // only `error → stopped` is legal without a running loop
+    if (record) {
+      await this.#d.engines.save({ ...record, state: to, updatedAt: new Date(this.#clock.now()).toISOString(), resume: false });
+      await this.#emitter(connectionId)('engine.state', { from, to, action: 'stop' });
+    }
+    return this.status(connectionId);
+  }
+
+  async #requireRunner(connectionId: string, action: 'pause' | 'resume'): Promise<EngineRunner> {
+    const runner = this.#runners.get(connectionId);
+    if (runner) return runner;
+    const record = await this.#requireKnown(connectionId);
+    transition(this.#effectiveState(connectionId, record), action); // throws the precise 409
+    throw new ConflictError(`Cannot ${action}: the engine is not running in this process`);
+  }
+
+  /** The engine's record, or undefined when none was ever started; 404 when the connection does not exist either. */
+  async #requireKnown(connectionId: string): Promise<EngineRecord | undefined> {
+    const record = this.#runners.get(connectionId)?.record ?? (await this.#d.engines.find(connectionId));
+    if (!record) await this.#d.connections.get(connectionId);
+    return record;
+  }
+
+  async #portfolio(connectionId: string): Promise<Portfolio> {
+    const portfolio = new Portfolio();
+    for (const fill of await this.#d.orders.listFills(connectionId)) applyFill(portfolio, fill);
+    return portfolio;
+  }
+
+  #liveOrders(connectionId: string): Promise<OrderRecord[]> {
+    return this.#d.orders.listOrders(connectionId, { statuses: ['pending_create', 'open', 'unknown'] });
+  }
+
+  #emitter(engineId: string): (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void> {
+    return async (type, payload) => {
+      await this.#d.events.publish({ engineId, type, payload, time: new Date(this.#clock.now()).toISOString() });
+    };
+  }
+}

@@ -1,0 +1,74 @@
+import type { Dec } from '../../domain/money.js';
+import type { PnlSummary, PositionSnapshot } from '../accounting/index.js';
+import { Portfolio } from '../accounting/index.js';
+import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
+import type { EngineRunner } from './engine-runner.js';
+import type { EngineOptions, EngineRecord, OrderRecord } from './ports.js';
+
+/** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
+export interface EngineStatus {
+  connectionId: string;
+  state: EngineState;
+  allowedActions: EngineAction[];
+  strategy: string | null;
+  params: Readonly<Record<string, unknown>> | null;
+  symbol: string | null;
+  timeframe: string | null;
+  risk: Readonly<Record<string, unknown>> | null;
+  options: EngineOptions | null;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  /** Since `startedAt`, while the engine is active. */
+  uptimeMs: number | null;
+  lastHeartbeatAt: string | null;
+  lastError: string | null;
+  resumeOnRestart: boolean;
+  consecutiveFailures: number;
+  candlesProcessed: number;
+  lastPrice: string | null;
+  positions: PositionSnapshot[];
+  openOrders: OrderRecord[];
+  pnl: PnlSummary;
+}
+
+export interface StatusInput {
+  record: Readonly<EngineRecord> | undefined;
+  connectionId?: string;
+  runner?: EngineRunner;
+  portfolio?: Portfolio;
+  now: number;
+  openOrders: OrderRecord[];
+}
+
+export function buildStatus(input: StatusInput): EngineStatus {
+  const { record, runner } = input;
+  const state: EngineState = record?.state ?? 'stopped';
+  const mark = runner?.tick.mark ?? null;
+  const portfolio = runner?.portfolio ?? input.portfolio ?? new Portfolio();
+  const marks = mark && record ? new Map([[record.symbol, mark]]) : new Map<string, Dec>();
+  const active = state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping';
+  const startedAt = record?.startedAt ?? null;
+  return {
+    connectionId: record?.connectionId ?? input.connectionId ?? '',
+    state,
+    allowedActions: allowedActions(state),
+    strategy: record?.strategy ?? null,
+    params: record?.params ?? null,
+    symbol: record?.symbol ?? null,
+    timeframe: record?.timeframe ?? null,
+    risk: record?.risk ?? null,
+    options: record?.options ?? null,
+    startedAt,
+    stoppedAt: record?.stoppedAt ?? null,
+    uptimeMs: active && startedAt ? Math.max(0, input.now - Date.parse(startedAt)) : null,
+    lastHeartbeatAt: record?.lastHeartbeatAt ?? null,
+    lastError: record?.lastError ?? null,
+    resumeOnRestart: record?.resume ?? false,
+    consecutiveFailures: runner?.consecutiveFailures ?? 0,
+    candlesProcessed: runner?.tick.candlesProcessed ?? 0,
+    lastPrice: mark ? mark.toFixed() : null,
+    positions: portfolio.positions(marks),
+    openOrders: input.openOrders,
+    pnl: portfolio.summary(marks),
+  };
+}

@@ -1,0 +1,103 @@
+import type { Fill } from '../../exchanges/exchange.port.js';
+import type { FillEffect, Portfolio } from '../accounting/index.js';
+import type { OrderRecord, OrderStore } from './ports.js';
+
+/**
+ * Fills into storage and into E's accounting, exactly once each. The stored fill comes first: if the
+ * process dies before the ledger sees it, the ledger is rebuilt from storage on the next start; if it
+ * dies after, the ledger's own trade-id check makes the second delivery a no-op. So a fill is never
+ * counted twice and never lost, whichever way the exchange repeats it.
+ */
+
+export interface AppliedFill {
+  fill: Fill;
+  effect: FillEffect;
+  clientOrderId: string;
+  tag: string | null;
+}
+
+export interface FillApplierDeps {
+  connectionId: string;
+  store: OrderStore;
+  portfolio: Portfolio;
+  emit: (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
+}
+
+export class FillApplier {
+  readonly #d: FillApplierDeps;
+  /** Trade ids seen on the exchange that belong to no order of this engine (manual trades, other bots). */
+  readonly #foreign = new Set<string>();
+  readonly #tags = new Map<string, string | null>();
+
+  constructor(deps: FillApplierDeps) {
+    this.#d = deps;
+  }
+
+  /** Rebuilds the positions from every stored fill of the connection, in time order. */
+  async restore(): Promise<void> {
+    for (const fill of await this.#d.store.listFills(this.#d.connectionId)) this.#applyToLedger(fill);
+  }
+
+  tagOf(clientOrderId: string): string | null {
+    return this.#tags.get(clientOrderId) ?? null;
+  }
+
+  /** Applies the trades that belong to this engine's orders and were not applied before. */
+  async collect(trades: readonly Fill[], tracked: readonly OrderRecord[]): Promise<AppliedFill[]> {
+    const applied: AppliedFill[] = [];
+    for (const trade of [...trades].sort((a, b) => a.timestamp - b.timestamp)) {
+      if (this.#foreign.has(trade.tradeId) || this.#d.portfolio.ledger(trade.symbol).hasTrade(trade.tradeId)) continue;
+      const order = tracked.find((o) => matches(o, trade)) ?? (await this.#findOwner(trade));
+      if (!order) {
+        this.#foreign.add(trade.tradeId);
+        continue;
+      }
+      const result = await this.#apply(trade, order);
+      if (result) applied.push(result);
+    }
+    return applied;
+  }
+
+  async #apply(trade: Fill, order: OrderRecord): Promise<AppliedFill | null> {
+    // Stored under our client id: adopted orders may carry none, and reports group by it.
+    const fill: Fill = { ...trade, clientOrderId: order.clientOrderId };
+    await this.#d.store.insertFill({ ...fill, connectionId: this.#d.connectionId });
+    this.#tags.set(order.clientOrderId, order.tag);
+    const effect = this.#applyToLedger(fill);
+    if (!effect) return null;
+    await this.#d.emit('fill', { ...fill, tag: order.tag, realizedPnl: effect.realizedPnl, positionAfter: effect.quantityAfter, feeQuote: effect.feeQuote });
+    if (order.status === 'rejected' || order.status === 'lost') {
+      // A fill is proof the order existed: the earlier verdict was wrong, say so rather than hide the fill.
+      await this.#d.emit('order.fill_after_verdict', { clientOrderId: order.clientOrderId, status: order.status, tradeId: fill.tradeId });
+    }
+    return { fill, effect, clientOrderId: order.clientOrderId, tag: order.tag };
+  }
+
+  #applyToLedger(fill: Fill): FillEffect | null {
+    return applyFill(this.#d.portfolio, fill, () => {
+      void this.#d.emit('accounting.fee_unpriced', { tradeId: fill.tradeId, fee: fill.fee, feeAsset: fill.feeAsset });
+    });
+  }
+
+  async #findOwner(trade: Fill): Promise<OrderRecord | undefined> {
+    const byClient = trade.clientOrderId !== null ? await this.#d.store.findOrder(trade.clientOrderId) : undefined;
+    if (byClient && byClient.connectionId === this.#d.connectionId) return byClient;
+    return this.#d.store.findByExchangeId(this.#d.connectionId, trade.orderId);
+  }
+}
+
+function matches(order: OrderRecord, trade: Fill): boolean {
+  return (order.exchangeOrderId !== null && order.exchangeOrderId === trade.orderId) || (trade.clientOrderId !== null && trade.clientOrderId === order.clientOrderId);
+}
+
+/**
+ * Applies a fill to E's accounting. A fee in a third asset (BNB) has no quote value here: it is
+ * accounted as 0 in quote (and `onUnpriced` told) while storage keeps it as charged.
+ */
+export function applyFill(portfolio: Portfolio, fill: Fill, onUnpriced: () => void = () => undefined): FillEffect | null {
+  const ledger = portfolio.ledger(fill.symbol);
+  const thirdAsset = fill.feeAsset !== null && fill.feeAsset !== ledger.base && fill.feeAsset !== ledger.quote && !/^0(\.0+)?$/.test(fill.fee);
+  if (!thirdAsset) return portfolio.apply(fill);
+  onUnpriced();
+  return portfolio.apply(fill, { feeInQuote: '0' });
+}

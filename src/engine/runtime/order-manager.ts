@@ -1,0 +1,357 @@
+import type { Clock } from '../../domain/clock.js';
+import {
+  AuthenticationFailedError,
+  InsufficientFundsError,
+  OrderNotFoundError,
+  OrderRejectedError,
+  PermissionMissingError,
+  ValidationError,
+} from '../../domain/errors.js';
+import { Dec, ZERO } from '../../domain/money.js';
+import type { Exchange, ExchangeOrder } from '../../exchanges/exchange.port.js';
+import type { PlannedOrder } from '../risk.js';
+import type { StrategyOrder } from '../strategy.js';
+import { FillApplier, type AppliedFill } from './fill-applier.js';
+import type { Portfolio } from '../accounting/index.js';
+import { LIVE_STATUSES, type OrderRecord, type OrderStore, type StoredOrderStatus } from './ports.js';
+
+/**
+ * Turns risk-approved orders into exchange orders, safely:
+ *  - the client order id is generated locally and the order stored as `pending_create` BEFORE the
+ *    request, so a crash or a timeout can never leave an order we do not know about;
+ *  - a create whose outcome is unknown (timeout, 5xx, garbage) is never sent again: it becomes
+ *    `unknown` and is resolved by looking it up by client id; not found after `settleMs` → `rejected`;
+ *  - an order the exchange accepted and later no longer knows → `lost` (the lost-order policy);
+ *  - every status change and fill is stored, fills applied idempotently by trade id.
+ * It owns no loop: the runner calls `sync` every tick and `reconcile` at start and periodically.
+ */
+
+export type OrderEventEmitter = (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
+
+export interface OrderManagerDeps {
+  connectionId: string;
+  symbol: string;
+  exchange: Exchange;
+  store: OrderStore;
+  portfolio: Portfolio;
+  /** E's ClientOrderIdGenerator (or anything with `next`). */
+  ids: { next(): string };
+  clock: Clock;
+  emit: OrderEventEmitter;
+  /** How long an unacknowledged create may stay invisible on the exchange before it counts as not placed. Default 10 s. */
+  settleMs?: number;
+}
+
+const DEFAULT_SETTLE_MS = 10_000;
+const MAX_FILL_ATTEMPTS = 5;
+
+export class OrderManager {
+  readonly #d: OrderManagerDeps;
+  readonly #settleMs: number;
+  readonly #fills: FillApplier;
+  /** Orders that are (or may be) live on the exchange, by client id. */
+  readonly #live = new Map<string, OrderRecord>();
+  /**
+   * Orders that ended with a fill not yet seen in the trade list (a market order is often `closed` in
+   * the create's own answer): the next syncs still fetch trades for them, a bounded number of times.
+   */
+  readonly #awaitingFills = new Map<string, { order: OrderRecord; attempts: number }>();
+  readonly #filledSeen = new Map<string, Dec>();
+
+  constructor(deps: OrderManagerDeps) {
+    this.#d = deps;
+    this.#settleMs = deps.settleMs ?? DEFAULT_SETTLE_MS;
+    this.#fills = new FillApplier({ connectionId: deps.connectionId, store: deps.store, portfolio: deps.portfolio, emit: deps.emit });
+  }
+
+  /** Loads the live orders and rebuilds the positions from every stored fill (the fills are the truth). */
+  async load(): Promise<void> {
+    await this.#fills.restore();
+    const live = await this.#d.store.listOrders(this.#d.connectionId, { statuses: LIVE_STATUSES });
+    for (const order of live) if (order.symbol === this.#d.symbol) this.#live.set(order.clientOrderId, order);
+  }
+
+  get liveOrders(): OrderRecord[] {
+    return [...this.#live.values()];
+  }
+
+  /** The strategy's and the risk gate's view: every order that is or may be live. */
+  strategyOrders(): StrategyOrder[] {
+    return this.liveOrders.map((o) => ({
+      clientOrderId: o.clientOrderId,
+      side: o.side,
+      type: o.type,
+      price: o.price,
+      amount: o.amount,
+      filled: o.filled,
+      tag: o.tag,
+    }));
+  }
+
+  tagOf(clientOrderId: string | null): string | null {
+    return clientOrderId === null ? null : (this.#live.get(clientOrderId)?.tag ?? this.#fills.tagOf(clientOrderId));
+  }
+
+  // ---- placing ----------------------------------------------------------------------------------------
+
+  /** Stores the order, then sends it. Throws only what the runner must act on (auth, transient faults). */
+  async place(planned: PlannedOrder): Promise<OrderRecord> {
+    const now = this.#iso();
+    const order: OrderRecord = {
+      clientOrderId: this.#d.ids.next(),
+      connectionId: this.#d.connectionId,
+      exchangeOrderId: null,
+      symbol: this.#d.symbol,
+      side: planned.side,
+      type: planned.type,
+      price: planned.price,
+      amount: planned.amount,
+      filled: '0',
+      average: null,
+      status: 'pending_create',
+      adopted: false,
+      reduceOnly: planned.reduceOnly,
+      tag: planned.tag,
+      reason: planned.reason,
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#d.store.insertOrder(order);
+    this.#live.set(order.clientOrderId, order);
+    await this.#d.emit('order.created', orderPayload(order));
+    await this.#send(order);
+    return order;
+  }
+
+  async #send(order: OrderRecord): Promise<void> {
+    try {
+      const remote = await this.#d.exchange.createOrder({
+        symbol: order.symbol,
+        side: order.side,
+        type: order.type,
+        amount: order.amount,
+        ...(order.price === null ? {} : { price: order.price }),
+        clientOrderId: order.clientOrderId,
+      });
+      await this.#applyRemote(order, remote, 'order.accepted');
+    } catch (error) {
+      if (isDefinitiveRefusal(error)) {
+        await this.#finish(order, 'rejected', 'order.rejected', (error as Error).message);
+        if (error instanceof AuthenticationFailedError || error instanceof PermissionMissingError) throw error;
+        return;
+      }
+      // The request may have reached the exchange: never resend, look it up later by client id.
+      await this.#setStatus(order, 'unknown', 'order.unknown', describe(error));
+      throw error;
+    }
+  }
+
+  // ---- cancelling ---------------------------------------------------------------------------------------
+
+  async cancel(clientOrderId: string, reason: string): Promise<void> {
+    const order = this.#live.get(clientOrderId);
+    if (!order) {
+      await this.#d.emit('order.cancel_ignored', { clientOrderId, reason: `${reason}: not a live order of this engine` });
+      return;
+    }
+    try {
+      const remote = await this.#d.exchange.cancelOrder({ symbol: order.symbol, ...this.#ref(order) });
+      await this.#applyRemote(order, { ...remote, status: remote.status === 'open' ? 'canceled' : remote.status }, 'order.canceled');
+    } catch (error) {
+      if (!(error instanceof OrderNotFoundError)) throw error;
+      // Already gone (filled or cancelled meanwhile): find out which.
+      await this.#lookup(order);
+    }
+  }
+
+  /** Cancels every live order; keeps going past failures and rethrows the first one at the end. */
+  async cancelAll(reason: string): Promise<void> {
+    let first: unknown;
+    for (const order of this.liveOrders) {
+      try {
+        await this.cancel(order.clientOrderId, reason);
+      } catch (error) {
+        first ??= error;
+        await this.#d.emit('order.cancel_failed', { clientOrderId: order.clientOrderId, reason, error: describe(error) });
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+
+  // ---- keeping up with the exchange ----------------------------------------------------------------------
+
+  /** Every tick: resolve uncertain creates, refresh open orders, apply new fills. Returns the new fills. */
+  async sync(): Promise<AppliedFill[]> {
+    if (this.#live.size === 0 && this.#awaitingFills.size === 0) return [];
+    const tracked = this.liveOrders;
+    await this.#resolveUncertain();
+    if ([...this.#live.values()].some((o) => o.status === 'open')) {
+      const remoteOpen = await this.#d.exchange.fetchOpenOrders(this.#d.symbol);
+      await this.#refreshOpen(remoteOpen);
+    }
+    return this.#collectFills(tracked);
+  }
+
+  async #collectFills(tracked: readonly OrderRecord[]): Promise<AppliedFill[]> {
+    const awaiting = [...this.#awaitingFills.values()].map((a) => a.order);
+    const trades = await this.#d.exchange.fetchMyTrades({ symbol: this.#d.symbol });
+    const applied = await this.#fills.collect(trades, [...tracked, ...awaiting]);
+    for (const f of applied) this.#filledSeen.set(f.clientOrderId, (this.#filledSeen.get(f.clientOrderId) ?? ZERO).add(f.fill.amount));
+    for (const [id, entry] of this.#awaitingFills) {
+      entry.attempts++;
+      // Done when every filled unit has its trade, or after a few tries (the reconcile catches stragglers).
+      if ((this.#filledSeen.get(id) ?? ZERO).gte(entry.order.filled) || entry.attempts >= MAX_FILL_ATTEMPTS) this.#awaitingFills.delete(id);
+    }
+    return applied;
+  }
+
+  /** At start and periodically: adopt open orders we do not know, resolve ours the exchange does not show. */
+  async reconcile(): Promise<AppliedFill[]> {
+    const remoteOpen = await this.#d.exchange.fetchOpenOrders(this.#d.symbol);
+    for (const remote of remoteOpen) await this.#adoptIfUnknown(remote);
+    const tracked = this.liveOrders;
+    await this.#resolveUncertain();
+    await this.#refreshOpen(remoteOpen);
+    if (tracked.length === 0 && this.#awaitingFills.size === 0) return [];
+    return this.#collectFills(tracked);
+  }
+
+  async #refreshOpen(remoteOpen: readonly ExchangeOrder[]): Promise<void> {
+    for (const order of this.liveOrders) {
+      if (order.status !== 'open') continue;
+      const remote = remoteOpen.find((r) => (order.exchangeOrderId !== null && r.id === order.exchangeOrderId) || r.clientOrderId === order.clientOrderId);
+      if (remote) await this.#applyRemote(order, remote, 'order.updated');
+      else await this.#lookup(order);
+    }
+  }
+
+  async #resolveUncertain(): Promise<void> {
+    for (const order of this.liveOrders) {
+      if (order.status === 'pending_create' || order.status === 'unknown') await this.#lookup(order);
+    }
+  }
+
+  /** Looks one order up by id or client id and applies the answer or the lost-order policy. */
+  async #lookup(order: OrderRecord): Promise<void> {
+    try {
+      const remote = await this.#d.exchange.fetchOrder({ symbol: order.symbol, ...this.#ref(order) });
+      await this.#applyRemote(order, remote, order.status === 'open' ? 'order.updated' : 'order.resolved');
+    } catch (error) {
+      if (!(error instanceof OrderNotFoundError)) throw error;
+      await this.#notFound(order);
+    }
+  }
+
+  /** The lost-order policy (docs/engine.md). */
+  async #notFound(order: OrderRecord): Promise<void> {
+    if (order.status === 'open') {
+      await this.#finish(order, 'lost', 'order.lost', 'The exchange no longer knows this order (not open, not in its history)');
+      return;
+    }
+    const age = this.#d.clock.now() - Date.parse(order.createdAt);
+    if (age < this.#settleMs) return; // the exchange may not show it yet: ask again next tick
+    await this.#finish(order, 'rejected', 'order.not_placed', `Not found on the exchange ${Math.round(age / 1000)} s after the create: it was never placed`);
+  }
+
+  async #adoptIfUnknown(remote: ExchangeOrder): Promise<void> {
+    if (remote.symbol !== this.#d.symbol) return;
+    const known =
+      (remote.clientOrderId !== null ? await this.#d.store.findOrder(remote.clientOrderId) : undefined) ??
+      (await this.#d.store.findByExchangeId(this.#d.connectionId, remote.id));
+    if (known && known.connectionId === this.#d.connectionId) {
+      if (!this.#live.has(known.clientOrderId)) {
+        this.#live.set(known.clientOrderId, known);
+        await this.#applyRemote(known, remote, 'order.reopened');
+      }
+      return;
+    }
+    const now = this.#iso();
+    const order: OrderRecord = {
+      // A foreign client id may collide with another connection's: then a local key stands in.
+      clientOrderId: remote.clientOrderId !== null && !known ? remote.clientOrderId : `ext-${this.#d.connectionId}-${remote.id}`,
+      connectionId: this.#d.connectionId,
+      exchangeOrderId: remote.id,
+      symbol: remote.symbol,
+      side: remote.side,
+      type: remote.type,
+      price: remote.price,
+      amount: remote.amount,
+      filled: remote.filled,
+      average: remote.average,
+      status: 'open',
+      adopted: true,
+      reduceOnly: false,
+      tag: null,
+      reason: 'adopted: open on the exchange but unknown locally',
+      error: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    await this.#d.store.insertOrder(order);
+    this.#live.set(order.clientOrderId, order);
+    await this.#d.emit('order.adopted', orderPayload(order));
+  }
+
+  // ---- state changes ---------------------------------------------------------------------------------------
+
+  async #applyRemote(order: OrderRecord, remote: ExchangeOrder, event: string): Promise<void> {
+    const status: StoredOrderStatus = remote.status;
+    const changed =
+      order.exchangeOrderId !== remote.id || order.status !== status || order.filled !== remote.filled || order.average !== remote.average;
+    if (!changed) return;
+    Object.assign(order, {
+      exchangeOrderId: remote.id,
+      status,
+      filled: remote.filled,
+      average: remote.average,
+      price: order.price ?? remote.price,
+      error: status === 'open' || status === 'closed' ? null : order.error,
+      updatedAt: this.#iso(),
+    });
+    await this.#d.store.updateOrder(order);
+    if (!LIVE_STATUSES.includes(status)) {
+      this.#live.delete(order.clientOrderId);
+      if (new Dec(order.filled).gt(ZERO)) this.#awaitingFills.set(order.clientOrderId, { order, attempts: 0 });
+    }
+    await this.#d.emit(status === 'open' || event === 'order.accepted' ? event : `order.${status}`, orderPayload(order));
+  }
+
+  async #setStatus(order: OrderRecord, status: StoredOrderStatus, event: string, error: string): Promise<void> {
+    Object.assign(order, { status, error, updatedAt: this.#iso() });
+    await this.#d.store.updateOrder(order);
+    await this.#d.emit(event, orderPayload(order));
+  }
+
+  async #finish(order: OrderRecord, status: 'rejected' | 'lost', event: string, error: string): Promise<void> {
+    this.#live.delete(order.clientOrderId);
+    await this.#setStatus(order, status, event, error);
+  }
+
+  #ref(order: OrderRecord): { id: string } | { clientOrderId: string } {
+    return order.exchangeOrderId !== null ? { id: order.exchangeOrderId } : { clientOrderId: order.clientOrderId };
+  }
+
+  #iso(): string {
+    return new Date(this.#d.clock.now()).toISOString();
+  }
+}
+
+/** The exchange said no (or we never sent it): the order does not exist there. */
+function isDefinitiveRefusal(error: unknown): boolean {
+  return (
+    error instanceof OrderRejectedError ||
+    error instanceof InsufficientFundsError ||
+    error instanceof ValidationError ||
+    error instanceof AuthenticationFailedError ||
+    error instanceof PermissionMissingError
+  );
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export function orderPayload(order: OrderRecord): Record<string, unknown> {
+  return { ...order };
+}

@@ -1,0 +1,232 @@
+import type { Clock } from '../../domain/clock.js';
+import { Dec, toDecimalString } from '../../domain/money.js';
+import type { BalanceEntry, Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { Portfolio } from '../accounting/index.js';
+import { CandleCursor, CandleSeries } from '../candles.js';
+import { checkDailyLoss, checkProtections, evaluateIntents, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig, type RiskDecision } from '../risk.js';
+import {
+  FLAT_POSITION,
+  NO_INTENTS,
+  StrategyError,
+  freezeSnapshot,
+  invokeStrategy,
+  type Intent,
+  type Strategy,
+  type StrategyFill,
+  type StrategyPosition,
+  type StrategySnapshot,
+} from '../strategy.js';
+import type { AppliedFill } from './fill-applier.js';
+import type { OrderManager } from './order-manager.js';
+
+/**
+ * One engine tick, as a list of named steps (see `run`). The runner owns the loop, lifecycle and
+ * error policy; this owns the market state the strategy sees between ticks.
+ */
+
+export type Emit = (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
+
+export interface TradingTickDeps {
+  strategyId: string;
+  strategy: Strategy;
+  risk: RiskConfig;
+  market: Market;
+  timeframeMs: number;
+  exchange: Exchange;
+  orders: OrderManager;
+  portfolio: Portfolio;
+  clock: Clock;
+  emit: Emit;
+  emitTransient: (type: string, payload: Readonly<Record<string, unknown>>) => void;
+  /** Reconcile open orders with the exchange at most this often (clock ms). Default 60 s. */
+  reconcileEveryMs?: number;
+}
+
+export interface TickOutcome {
+  /** The daily loss limit tripped: the runner must stop the engine (orders are already cancelled). */
+  kill?: string;
+}
+
+export class TradingTick {
+  readonly #d: TradingTickDeps;
+  readonly #series = new CandleSeries();
+  readonly #cursor = new CandleCursor(this.#series);
+  #mark: Dec | null = null;
+  #newFills: StrategyFill[] = [];
+  #balances: BalanceEntry[] | null = null;
+  #baseline: DailyPnlBaseline | null = null;
+  #lastReconcile: number;
+
+  constructor(deps: TradingTickDeps) {
+    this.#d = deps;
+    this.#lastReconcile = deps.clock.now();
+  }
+
+  get candlesProcessed(): number {
+    return this.#series.length;
+  }
+
+  get mark(): Dec | null {
+    return this.#mark;
+  }
+
+  get lastCandleTime(): number | null {
+    return this.#series.length === 0 ? null : this.#series.time(this.#series.length - 1);
+  }
+
+  /** Feeds history to the strategy (intents discarded) so its indicators are ready for the first live candle. */
+  warmUp(candles: readonly Candle[]): void {
+    for (const candle of candles) {
+      if (this.#ingest(candle)) this.#callStrategy(candle.time + this.#d.timeframeMs, true);
+    }
+  }
+
+  /** The steps of one tick. `trading` false while paused: the strategy still sees candles, nothing is placed. */
+  async run(candle: Candle, trading: boolean, signal: AbortSignal): Promise<TickOutcome> {
+    if (!this.#ingest(candle)) return {};
+    const closeTime = candle.time + this.#d.timeframeMs;
+    const fills = await this.#syncOrders();
+    this.#updateMarks(candle);
+    const kill = await this.#checkKillSwitch(closeTime);
+    if (kill) return { kill };
+    if (signal.aborted) return {};
+    await this.#refreshBalancesIfStale();
+    const intents = this.#callStrategy(closeTime, !trading || this.#warmingUp());
+    // Risk runs on every trading candle, not only when the strategy spoke: a stop-loss must fire on a quiet one.
+    if (trading && !this.#warmingUp()) {
+      const decisions = this.#riskCheck(intents);
+      if (decisions.length > 0) await this.#execute(decisions);
+    }
+    await this.#reconcileIfDue();
+    await this.#publish(fills, closeTime);
+    return {};
+  }
+
+  // ---- steps ------------------------------------------------------------------------------------------------
+
+  /** Appends a closed candle; false for one already seen (feeds may repeat the last candle). */
+  #ingest(candle: Candle): boolean {
+    const last = this.lastCandleTime;
+    if (last !== null && candle.time <= last) return false;
+    this.#series.append(candle);
+    this.#cursor.showUntil(this.#series.length);
+    return true;
+  }
+
+  async #syncOrders(): Promise<AppliedFill[]> {
+    const fills = await this.#d.orders.sync();
+    for (const f of fills) {
+      this.#newFills.push(Object.freeze({ clientOrderId: f.clientOrderId, side: f.fill.side, price: f.fill.price, amount: f.fill.amount, tag: f.tag, timestamp: f.fill.timestamp }));
+    }
+    if (fills.length > 0) this.#balances = null;
+    return fills;
+  }
+
+  #updateMarks(candle: Candle): void {
+    this.#mark = new Dec(candle.close);
+  }
+
+  /** Daily loss limit (E's risk): cancel every open order and tell the runner to stop. */
+  async #checkKillSwitch(closeTime: number): Promise<string | undefined> {
+    const net = new Dec(this.#d.portfolio.summary(this.#marks()).netPnl);
+    this.#baseline = rollDailyBaseline(this.#baseline, closeTime, net);
+    const kill = checkDailyLoss(this.#baseline, net, this.#d.risk);
+    if (!kill) return undefined;
+    await this.#d.emit('engine.kill_switch', { reason: kill.reason, lossToday: kill.lossToday });
+    await this.#d.orders.cancelAll(`kill switch: ${kill.reason}`);
+    return kill.reason;
+  }
+
+  async #refreshBalancesIfStale(): Promise<void> {
+    this.#balances ??= await this.#d.exchange.fetchBalances();
+  }
+
+  #callStrategy(time: number, warmingUp: boolean): readonly Intent[] {
+    const snapshot = freezeSnapshot({
+      symbol: this.#d.market.symbol,
+      time,
+      candles: this.#cursor.window,
+      ticker: null,
+      market: this.#d.market,
+      position: this.#position(),
+      openOrders: this.#d.orders.strategyOrders(),
+      fills: this.#newFills,
+      balance: this.#balanceView(),
+      warmingUp,
+    });
+    this.#newFills = [];
+    try {
+      const intents = invokeStrategy(this.#d.strategyId, this.#d.strategy, 'onCandle', snapshot);
+      return warmingUp ? NO_INTENTS : intents;
+    } catch (error) {
+      if (!(error instanceof StrategyError)) throw error;
+      // A strategy bug is an event, never the end of the engine.
+      void this.#d.emit('strategy.error', { strategy: error.strategyId, hook: error.hook, message: error.message });
+      return NO_INTENTS;
+    }
+  }
+
+  /** E's risk gate on every intent, with stop-loss / take-profit exits first. */
+  #riskCheck(intents: readonly Intent[]): RiskDecision[] {
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    const mark = this.#mark ?? new Dec(0);
+    const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk });
+    const all = protective && !this.#exitPending() ? [protective, ...intents] : intents;
+    return evaluateIntents(all, { market: this.#d.market, price: mark, position: ledger.quantity, openOrders: this.#d.orders.strategyOrders(), config: this.#d.risk });
+  }
+
+  async #execute(decisions: readonly RiskDecision[]): Promise<void> {
+    for (const decision of decisions) {
+      if (decision.kind === 'reject') await this.#d.emit('risk.rejected', { reason: decision.reason, intent: { ...decision.intent } });
+      else if (decision.kind === 'cancel') await this.#d.orders.cancel(decision.clientOrderId, decision.intent.reason ?? 'strategy');
+      else await this.#d.orders.place(decision.order);
+      this.#balances = null;
+    }
+  }
+
+  async #reconcileIfDue(): Promise<void> {
+    const every = this.#d.reconcileEveryMs ?? 60_000;
+    if (this.#d.clock.now() - this.#lastReconcile < every) return;
+    this.#lastReconcile = this.#d.clock.now();
+    await this.#d.orders.reconcile();
+  }
+
+  async #publish(fills: readonly AppliedFill[], closeTime: number): Promise<void> {
+    const summary = this.#d.portfolio.summary(this.#marks());
+    if (fills.length > 0) {
+      await this.#d.emit('position', { positions: this.#d.portfolio.positions(this.#marks()), pnl: summary });
+    }
+    this.#d.emitTransient('heartbeat', { candleTime: closeTime, mark: this.#mark ? toDecimalString(this.#mark) : null, pnl: summary, openOrders: this.#d.orders.liveOrders.length });
+  }
+
+  // ---- views ------------------------------------------------------------------------------------------------
+
+  #warmingUp(): boolean {
+    return this.#series.length < this.#d.strategy.warmup;
+  }
+
+  #marks(): Map<string, Dec> {
+    return this.#mark ? new Map([[this.#d.market.symbol, this.#mark]]) : new Map();
+  }
+
+  #exitPending(): boolean {
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    const reducing = ledger.side === 'long' ? 'sell' : 'buy';
+    return this.#d.orders.liveOrders.some((o) => o.side === reducing);
+  }
+
+  #position(): StrategyPosition {
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    if (ledger.side === 'flat') return FLAT_POSITION;
+    const average = ledger.averageEntryPrice;
+    return { side: ledger.side, quantity: toDecimalString(ledger.quantity), averageEntryPrice: average ? toDecimalString(average) : null };
+  }
+
+  #balanceView(): StrategySnapshot['balance'] {
+    const entry = (asset: string) => {
+      const b = this.#balances?.find((x) => x.asset === asset);
+      return { asset, free: b?.free ?? '0', total: b?.total ?? '0' };
+    };
+    return { base: entry(this.#d.market.base), quote: entry(this.#d.market.quote) };
+  }
+}

@@ -1,0 +1,146 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { EngineService } from '../../engine/engine.service.js';
+import { startEngineSchema } from '../../engine/runtime/engine-config.js';
+import { ORDER_STATUSES, type EngineEvent } from '../../engine/runtime/ports.js';
+import { route } from '../route.js';
+
+const BASE = '/api/trade-engine';
+const tags = ['trade-engine'];
+const ConnectionId = z.string().min(1).max(40);
+const IdParams = z.object({ id: ConnectionId }).strict();
+const ConnectionBody = z.object({ connectionId: ConnectionId }).strict();
+const StopBody = z
+  .object({ connectionId: ConnectionId, cancelOpenOrders: z.boolean().optional().describe("Default: the engine's cancelOrdersOnStop option") })
+  .strict();
+const EmergencyBody = z
+  .object({ connectionId: ConnectionId, flatten: z.boolean().default(false).describe('Also close the position with a market order') })
+  .strict();
+const OrdersQuery = z.object({ status: z.enum(ORDER_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict();
+const TradesQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict();
+const EventsQuery = z
+  .object({
+    since: z.coerce.number().int().min(0).optional().describe('Send events after this sequence number first (Last-Event-ID wins when both are given)'),
+    connectionId: ConnectionId.optional().describe('Only this engine'),
+    follow: z.enum(['true', 'false']).default('true').describe('false: send the missed events and close (polling clients)'),
+  })
+  .strict();
+
+export interface TradeEngineRouteOptions {
+  /** SSE keep-alive interval. Default 15 s (below common proxy idle timeouts). */
+  heartbeatMs?: number;
+}
+
+const CATCH_UP_PAGE = 500;
+
+/** The trade engine API: thin routes over EngineService; `GET events` is a Server-Sent Events stream. */
+export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineService, options: TradeEngineRouteOptions = {}): void {
+  // Open SSE streams would keep `app.close()` waiting forever: end them when the server closes.
+  const streams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const end of [...streams]) end();
+  });
+  route(app, { method: 'POST', url: `${BASE}/start`, summary: 'Start the engine of a connection (validates everything first)', tags, body: startEngineSchema, handler: async ({ body }) => engines.start(body) });
+  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, handler: async ({ body }) => engines.stop(body.connectionId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders }) });
+  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: ConnectionBody, handler: async ({ body }) => engines.pause(body.connectionId) });
+  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: ConnectionBody, handler: async ({ body }) => engines.resume(body.connectionId) });
+  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, handler: async ({ body }) => engines.emergencyStop(body.connectionId, { flatten: body.flatten }) });
+  route(app, { method: 'GET', url: `${BASE}/status/:id`, summary: "One engine's status", tags, params: IdParams, handler: async ({ params }) => engines.status(params.id) });
+  route(app, { method: 'GET', url: `${BASE}/status-all`, summary: 'Every engine', tags, handler: async () => ({ items: await engines.statusAll() }) });
+  route(app, { method: 'GET', url: `${BASE}/positions/:id`, summary: 'Positions and PnL (decimal strings)', tags, params: IdParams, handler: async ({ params }) => engines.positions(params.id) });
+  route(app, {
+    method: 'GET',
+    url: `${BASE}/orders/:id`,
+    summary: "An engine's orders, newest last",
+    tags,
+    params: IdParams,
+    query: OrdersQuery,
+    handler: async ({ params, query }) => ({ items: await engines.orders(params.id, { ...(query.status ? { status: query.status } : {}), limit: query.limit }) }),
+  });
+  route(app, { method: 'GET', url: `${BASE}/trades/:id`, summary: "An engine's fills, newest last", tags, params: IdParams, query: TradesQuery, handler: async ({ params, query }) => ({ items: await engines.trades(params.id, { limit: query.limit }) }) });
+  route(app, {
+    method: 'GET',
+    url: `${BASE}/strategies`,
+    summary: 'Available strategies with their parameters',
+    tags,
+    handler: async () => ({
+      items: engines.strategies.list().map((s) => ({ id: s.id, name: s.name, description: s.description, params: s.describeParams() })),
+    }),
+  });
+  route(app, {
+    method: 'GET',
+    url: `${BASE}/events`,
+    summary: 'Server-Sent Events: state changes, orders, fills, positions, errors, heartbeats; resume with Last-Event-ID or ?since=',
+    tags,
+    query: EventsQuery,
+    handler: async ({ query }, request, reply) => {
+      await streamEvents(engines, request, reply, { ...query, heartbeatMs: options.heartbeatMs ?? 15_000, streams });
+    },
+  });
+}
+
+interface StreamOptions {
+  since?: number | undefined;
+  connectionId?: string | undefined;
+  follow: 'true' | 'false';
+  heartbeatMs: number;
+  streams: Set<() => void>;
+}
+
+/**
+ * Catch-up then live: subscribe first (buffering), send what the client missed from the event log,
+ * then the buffered and live events, skipping any sequence already sent. So nothing falls in the gap
+ * between the catch-up query and the subscription.
+ */
+async function streamEvents(engines: EngineService, request: FastifyRequest, reply: FastifyReply, options: StreamOptions): Promise<void> {
+  const header = request.headers['last-event-id'];
+  const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
+  let last = fromHeader ?? options.since ?? 0;
+  const raw = reply.raw;
+  const wanted = (e: EngineEvent): boolean => options.connectionId === undefined || e.engineId === options.connectionId;
+  const send = (e: EngineEvent): void => {
+    if (e.seq !== undefined) {
+      if (e.seq <= last) return;
+      last = e.seq;
+    }
+    raw.write(`${e.seq !== undefined ? `id: ${e.seq}\n` : ''}event: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
+  };
+  let buffer: EngineEvent[] | null = [];
+  const unsubscribe = engines.subscribe((e) => {
+    if (!wanted(e)) return;
+    if (buffer) buffer.push(e);
+    else send(e);
+  });
+  reply.hijack();
+  raw.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache, no-transform', connection: 'keep-alive', 'x-accel-buffering': 'no' });
+  raw.write('retry: 2000\n\n');
+  try {
+    for (;;) {
+      const page = await engines.events(last, { limit: CATCH_UP_PAGE, ...(options.connectionId ? { engineId: options.connectionId } : {}) });
+      for (const e of page) send(e);
+      if (page.length < CATCH_UP_PAGE) break;
+    }
+  } catch (error) {
+    unsubscribe();
+    raw.end(`event: error\ndata: ${JSON.stringify({ message: (error as Error).message })}\n\n`);
+    return;
+  }
+  const pending = buffer;
+  buffer = null;
+  for (const e of pending) send(e);
+  if (options.follow === 'false') {
+    unsubscribe();
+    raw.end();
+    return;
+  }
+  const timer = setInterval(() => raw.write(`event: heartbeat\ndata: ${JSON.stringify({ time: new Date().toISOString(), lastSeq: last })}\n\n`), options.heartbeatMs);
+  timer.unref();
+  const end = (): void => {
+    clearInterval(timer);
+    unsubscribe();
+    options.streams.delete(end);
+    if (!raw.writableEnded) raw.end();
+  };
+  options.streams.add(end);
+  request.raw.once('close', end);
+}

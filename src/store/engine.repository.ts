@@ -1,0 +1,112 @@
+import type { Kysely, Selectable } from 'kysely';
+import { isEngineState } from '../engine/engine-state.js';
+import type { EngineEvent, EngineOptions, EngineRecord, EngineStore, EventLog, NewEngineEvent } from '../engine/runtime/ports.js';
+import type { Database, EngineEventsTable, EnginesTable } from './schema.js';
+
+type Db = Kysely<Database>;
+
+/** Engines (one per connection) on SQLite and Postgres. */
+export class SqlEngineRepository implements EngineStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async save(record: EngineRecord): Promise<void> {
+    const row = toRow(record);
+    const { connection_id: _id, created_at: _created, ...changes } = row;
+    await this.#db
+      .insertInto('engines')
+      .values(row)
+      .onConflict((oc) => oc.column('connection_id').doUpdateSet(changes))
+      .execute();
+  }
+
+  async find(connectionId: string): Promise<EngineRecord | undefined> {
+    const row = await this.#db.selectFrom('engines').selectAll().where('connection_id', '=', connectionId).executeTakeFirst();
+    return row ? fromRow(row) : undefined;
+  }
+
+  async all(): Promise<EngineRecord[]> {
+    const rows = await this.#db.selectFrom('engines').selectAll().orderBy('connection_id').execute();
+    return rows.map(fromRow);
+  }
+}
+
+/** The engine event log: append-only, read back by sequence for SSE catch-up. */
+export class SqlEventLog implements EventLog {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async append(event: NewEngineEvent): Promise<EngineEvent & { seq: number }> {
+    const row = await this.#db
+      .insertInto('engine_events')
+      .values({ engine_id: event.engineId, type: event.type, payload: JSON.stringify(event.payload), time: event.time })
+      .returning('seq')
+      .executeTakeFirstOrThrow();
+    return { ...event, seq: Number(row.seq) };
+  }
+
+  async since(after: number, options: { limit: number; engineId?: string }): Promise<(EngineEvent & { seq: number })[]> {
+    let query = this.#db.selectFrom('engine_events').selectAll().where('seq', '>', after);
+    if (options.engineId !== undefined) query = query.where('engine_id', '=', options.engineId);
+    const rows = await query.orderBy('seq').limit(options.limit).execute();
+    return rows.map(eventFromRow);
+  }
+
+  /** The latest sequence number (0 when empty). */
+  async lastSeq(): Promise<number> {
+    const row = await this.#db.selectFrom('engine_events').select((eb) => eb.fn.max('seq').as('max')).executeTakeFirst();
+    return Number(row?.max ?? 0);
+  }
+}
+
+function eventFromRow(row: Selectable<EngineEventsTable>): EngineEvent & { seq: number } {
+  return { seq: Number(row.seq), engineId: row.engine_id, type: row.type, payload: JSON.parse(row.payload) as Record<string, unknown>, time: row.time };
+}
+
+function toRow(r: EngineRecord): EnginesTable {
+  return {
+    connection_id: r.connectionId,
+    state: r.state,
+    strategy: r.strategy,
+    params: JSON.stringify(r.params),
+    symbol: r.symbol,
+    timeframe: r.timeframe,
+    risk: JSON.stringify(r.risk),
+    options: JSON.stringify(r.options),
+    started_at: r.startedAt,
+    stopped_at: r.stoppedAt,
+    last_heartbeat_at: r.lastHeartbeatAt,
+    last_error: r.lastError,
+    resume: r.resume ? 1 : 0,
+    created_at: r.createdAt,
+    updated_at: r.updatedAt,
+  };
+}
+
+function fromRow(row: Selectable<EnginesTable>): EngineRecord {
+  // A state this build does not know (written by a newer one) is shown as error rather than trusted.
+  const state = isEngineState(row.state) ? row.state : 'error';
+  return {
+    connectionId: row.connection_id,
+    state,
+    strategy: row.strategy,
+    params: JSON.parse(row.params) as Record<string, unknown>,
+    symbol: row.symbol,
+    timeframe: row.timeframe,
+    risk: JSON.parse(row.risk) as Record<string, unknown>,
+    options: JSON.parse(row.options) as EngineOptions,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    lastHeartbeatAt: row.last_heartbeat_at,
+    lastError: row.last_error,
+    resume: Number(row.resume) === 1,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}

@@ -1,0 +1,150 @@
+import type { Kysely, Selectable } from 'kysely';
+import type { OrderSide, OrderType } from '../exchanges/exchange.port.js';
+import { ORDER_STATUSES, type FillRecord, type OrderRecord, type OrderStore, type StoredOrderStatus } from '../engine/runtime/ports.js';
+import type { Database, FillsTable, OrdersTable } from './schema.js';
+
+type Db = Kysely<Database>;
+
+/** Engine orders and fills on SQLite and Postgres. Fills are unique per (connection, trade id). */
+export class SqlOrderRepository implements OrderStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async insertOrder(order: OrderRecord): Promise<void> {
+    await this.#db.insertInto('orders').values(orderToRow(order)).execute();
+  }
+
+  async updateOrder(order: OrderRecord): Promise<void> {
+    const { client_order_id: id, created_at: _created, ...changes } = orderToRow(order);
+    await this.#db.updateTable('orders').set(changes).where('client_order_id', '=', id).execute();
+  }
+
+  async findOrder(clientOrderId: string): Promise<OrderRecord | undefined> {
+    const row = await this.#db.selectFrom('orders').selectAll().where('client_order_id', '=', clientOrderId).executeTakeFirst();
+    return row ? orderFromRow(row) : undefined;
+  }
+
+  async findByExchangeId(connectionId: string, exchangeOrderId: string): Promise<OrderRecord | undefined> {
+    const row = await this.#db
+      .selectFrom('orders')
+      .selectAll()
+      .where('connection_id', '=', connectionId)
+      .where('exchange_order_id', '=', exchangeOrderId)
+      .executeTakeFirst();
+    return row ? orderFromRow(row) : undefined;
+  }
+
+  async listOrders(connectionId: string, options: { statuses?: readonly StoredOrderStatus[]; limit?: number } = {}): Promise<OrderRecord[]> {
+    let query = this.#db.selectFrom('orders').selectAll().where('connection_id', '=', connectionId);
+    if (options.statuses) {
+      if (options.statuses.length === 0) return [];
+      query = query.where('status', 'in', [...options.statuses]);
+    }
+    if (options.limit !== undefined) {
+      // The newest `limit`, returned oldest first.
+      const rows = await query.orderBy('created_at', 'desc').orderBy('client_order_id', 'desc').limit(options.limit).execute();
+      return rows.reverse().map(orderFromRow);
+    }
+    const rows = await query.orderBy('created_at').orderBy('client_order_id').execute();
+    return rows.map(orderFromRow);
+  }
+
+  async insertFill(fill: FillRecord): Promise<boolean> {
+    const result = await this.#db
+      .insertInto('fills')
+      .values(fillToRow(fill))
+      .onConflict((oc) => oc.columns(['connection_id', 'trade_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async listFills(connectionId: string, options: { limit?: number } = {}): Promise<FillRecord[]> {
+    const query = this.#db.selectFrom('fills').selectAll().where('connection_id', '=', connectionId);
+    if (options.limit !== undefined) {
+      const rows = await query.orderBy('time', 'desc').orderBy('trade_id', 'desc').limit(options.limit).execute();
+      return rows.reverse().map(fillFromRow);
+    }
+    return (await query.orderBy('time').orderBy('trade_id').execute()).map(fillFromRow);
+  }
+}
+
+function orderToRow(o: OrderRecord): OrdersTable {
+  return {
+    client_order_id: o.clientOrderId,
+    connection_id: o.connectionId,
+    exchange_order_id: o.exchangeOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    price: o.price,
+    amount: o.amount,
+    filled: o.filled,
+    average: o.average,
+    status: o.status,
+    adopted: o.adopted ? 1 : 0,
+    reduce_only: o.reduceOnly ? 1 : 0,
+    tag: o.tag,
+    reason: o.reason,
+    error: o.error,
+    created_at: o.createdAt,
+    updated_at: o.updatedAt,
+  };
+}
+
+function orderFromRow(row: Selectable<OrdersTable>): OrderRecord {
+  return {
+    clientOrderId: row.client_order_id,
+    connectionId: row.connection_id,
+    exchangeOrderId: row.exchange_order_id,
+    symbol: row.symbol,
+    side: row.side as OrderSide,
+    type: row.type as OrderType,
+    price: row.price,
+    amount: row.amount,
+    filled: row.filled,
+    average: row.average,
+    status: (ORDER_STATUSES as readonly string[]).includes(row.status) ? (row.status as StoredOrderStatus) : 'unknown',
+    adopted: Number(row.adopted) === 1,
+    reduceOnly: Number(row.reduce_only) === 1,
+    tag: row.tag,
+    reason: row.reason,
+    error: row.error,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function fillToRow(f: FillRecord): FillsTable {
+  return {
+    connection_id: f.connectionId,
+    trade_id: f.tradeId,
+    client_order_id: f.clientOrderId,
+    exchange_order_id: f.orderId,
+    symbol: f.symbol,
+    side: f.side,
+    price: f.price,
+    amount: f.amount,
+    fee: f.fee,
+    fee_asset: f.feeAsset,
+    time: new Date(f.timestamp).toISOString(),
+  };
+}
+
+function fillFromRow(row: Selectable<FillsTable>): FillRecord {
+  return {
+    connectionId: row.connection_id,
+    tradeId: row.trade_id,
+    clientOrderId: row.client_order_id,
+    orderId: row.exchange_order_id,
+    symbol: row.symbol,
+    side: row.side as OrderSide,
+    price: row.price,
+    amount: row.amount,
+    fee: row.fee,
+    feeAsset: row.fee_asset,
+    timestamp: Date.parse(row.time),
+  };
+}

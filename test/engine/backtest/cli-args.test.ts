@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from '../../../src/engine/backtest/cli-args.js';
+import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+
+const registry = new StrategyRegistry();
+
+describe('backtest CLI arguments', () => {
+  it('maps settings to the request and strategy flags to typed params', () => {
+    const o = parseCliArgs(['--strategy', 'sma-crossover', '--data', 'data/x.csv', '--fast', '10', '--slow=30', '--sizeQuote', '250', '--fee', '0.0004', '--stop-loss', '2', '--allow-short', '--json'], registry);
+    expect(o.dataPath).toBe('data/x.csv');
+    expect(o.json).toBe(true);
+    expect(o.request).toEqual({ strategy: 'sma-crossover', params: { fast: 10, slow: 30, sizeQuote: '250' }, feeRate: '0.0004', risk: { stopLossPct: 2, allowShort: true } });
+  });
+
+  it('builds a sweep grid with typed values', () => {
+    const o = parseCliArgs(['--strategy', 'sma-crossover', '--bundled', 'XRP_USDT_USDT-1h-futures.csv', '--sweep', 'fast=5,10,20', '--sweep', 'slow=30,50', '--rank', 'sortino'], registry);
+    expect(o.sweep).toEqual({ fast: [5, 10, 20], slow: [30, 50] });
+    expect(o.request).toMatchObject({ rank: 'sortino', data: { source: 'bundled', file: 'XRP_USDT_USDT-1h-futures.csv' } });
+  });
+
+  it('refuses what it cannot use, saying what would work', () => {
+    expect(() => parseCliArgs(['--data', 'x.csv'], registry)).toThrow(/--strategy is required/);
+    expect(() => parseCliArgs(['--strategy', 'sma-crossover'], registry)).toThrow(/--data <file.csv> or --bundled/);
+    expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data', 'x.csv', '--fats', '10'], registry)).toThrow(/no parameter "fats" \(it has: fast, slow, sizeQuote\)/);
+    expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data', 'x.csv', '--fast', 'ten'], registry)).toThrow(/--fast must be a number, got "ten"/);
+    expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data'], registry)).toThrow(/--data needs a value/);
+    expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data', 'x.csv', '--sweep', 'fast'], registry)).toThrow(/--sweep expects/);
+  });
+});

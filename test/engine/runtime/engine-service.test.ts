@@ -1,0 +1,142 @@
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/domain/clock.js';
+import type { ConnectionView } from '../../../src/domain/connection.js';
+import { ConflictError, NotFoundError, ValidationError } from '../../../src/domain/errors.js';
+import { Dec, ZERO } from '../../../src/domain/money.js';
+import { EngineService } from '../../../src/engine/engine.service.js';
+import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
+import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
+import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import { connectionView, tempStore, type TestStore } from './support.js';
+
+const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
+
+/** Lets the engine's async steps (SQLite, events) run; bounded, no timers. */
+async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+describe('engine service on the bundled replay data (ManualClock, no real sleeps)', () => {
+  let db: TestStore;
+  let clock: ManualClock;
+  let service: EngineService;
+  let connections: Map<string, ConnectionView>;
+
+  beforeEach(async () => {
+    db = await tempStore();
+    clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
+    connections = new Map([
+      ['demo', connectionView()],
+      ['off', connectionView({ id: 'off', name: 'Off', enabled: false, status: 'disabled' })],
+      ['live', connectionView({ id: 'live', name: 'Live', mode: 'live', status: 'untested' })],
+    ]);
+    service = new EngineService({
+      connections: {
+        get: async (id) => {
+          const c = connections.get(id);
+          if (!c) throw new NotFoundError(`No connection with id ${id}`);
+          return c;
+        },
+        credentialsFor: async () => undefined,
+      },
+      strategies: new StrategyRegistry(),
+      venues: createVenueFactory({ openExchange: () => Promise.reject(new Error('no live exchange in this test')), clock, replayCsvPath: CSV }),
+      engines: db.engines,
+      orders: db.orders,
+      events: new EngineEventBus({ log: db.events }),
+      clock,
+      random: () => 0.5,
+    });
+  });
+
+  afterEach(async () => {
+    await service.shutdown();
+    await db.store.close();
+  });
+
+  const demoStart = { connectionId: 'demo', strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } };
+
+  async function playCandles(n: number): Promise<void> {
+    for (let i = 0; i < n; i++) {
+      await clock.advance(1000);
+      await settle();
+    }
+  }
+
+  it('refuses a bad configuration with a precise message and changes nothing', async () => {
+    await expect(service.start({ ...demoStart, connectionId: 'nope' })).rejects.toBeInstanceOf(NotFoundError);
+    await expect(service.start({ ...demoStart, connectionId: 'off' })).rejects.toThrow(/disabled/);
+    await expect(service.start({ ...demoStart, connectionId: 'live' })).rejects.toThrow(/last test passed/);
+    await expect(service.start({ ...demoStart, strategy: 'nope' })).rejects.toThrow(/Unknown strategy "nope"/);
+    await expect(service.start({ ...demoStart, params: { fast: 9, slow: 3 } })).rejects.toThrow(/fast must be shorter than slow/);
+    await expect(service.start({ ...demoStart, symbol: 'BTC/USDT' })).rejects.toThrow(/BTC\/USDT is not a market.*XRP\/USDT/);
+    await expect(service.start({ ...demoStart, risk: { maxOpenOrders: 0 } })).rejects.toBeInstanceOf(ValidationError);
+    await expect(service.start({ ...demoStart, timeframe: '5m' })).rejects.toThrow(/Replay plays 1h/);
+    expect(await db.engines.all()).toEqual([]);
+    expect(await db.events.since(0, { limit: 10 })).toEqual([]);
+    expect(service.isInUse('demo')).toBe(false);
+  });
+
+  it('walks the lifecycle, refuses illegal transitions with 409 and leaves state unchanged', async () => {
+    const started = await service.start(demoStart);
+    expect(started.state).toBe('running');
+    expect(service.isInUse('demo')).toBe(true);
+    await expect(service.start(demoStart)).rejects.toBeInstanceOf(ConflictError);
+    await expect(service.resume('demo')).rejects.toThrow(/Cannot resume an engine that is running/);
+    expect((await service.pause('demo')).state).toBe('paused');
+    await expect(service.pause('demo')).rejects.toBeInstanceOf(ConflictError);
+    expect((await db.engines.find('demo'))?.state).toBe('paused');
+    expect((await service.resume('demo')).state).toBe('running');
+    const stopped = await service.stop('demo');
+    expect(stopped.state).toBe('stopped');
+    expect(stopped.resumeOnRestart).toBe(false);
+    await expect(service.stop('demo')).rejects.toThrow(/Cannot stop an engine that is stopped/);
+    await expect(service.pause('demo')).rejects.toBeInstanceOf(ConflictError);
+    expect((await db.engines.find('demo'))?.state).toBe('stopped');
+    const states = (await db.events.since(0, { limit: 100 })).filter((e) => e.type === 'engine.state').map((e) => e.payload.to);
+    expect(states).toEqual(['starting', 'running', 'paused', 'running', 'stopping', 'stopped']);
+  });
+
+  it('trades the replay: orders, fills, position and PnL agree exactly with the stored fills', async () => {
+    await service.start(demoStart);
+    await playCandles(100);
+    const status = await service.status('demo');
+    expect(status.state).toBe('stopped'); // the replay ended: the engine stopped itself
+    const fills = await service.trades('demo');
+    expect(fills.length).toBeGreaterThan(1);
+    const orders = await service.orders('demo');
+    expect(orders.every((o) => ['closed', 'canceled'].includes(o.status))).toBe(true);
+    for (const f of fills) expect(orders.some((o) => o.clientOrderId === f.clientOrderId)).toBe(true);
+    // Independent recomputation from the stored fills.
+    const quantity = fills.reduce((q, f) => q.add(f.side === 'buy' ? f.amount : new Dec(f.amount).neg()), ZERO);
+    const cash = fills.reduce((c, f) => c.add(new Dec(f.amount).mul(f.price).mul(f.side === 'buy' ? -1 : 1)), ZERO);
+    const fees = fills.reduce((s, f) => s.add(f.fee), ZERO);
+    const position = status.positions.find((p) => p.symbol === 'XRP/USDT');
+    expect(position?.quantity).toBe(quantity.toFixed());
+    expect(status.pnl.fees).toBe(fees.toFixed());
+    if (quantity.isZero()) expect(status.pnl.realizedPnl).toBe(cash.toFixed());
+    const types = new Set((await db.events.since(0, { limit: 5000 })).map((e) => e.type));
+    for (const t of ['order.created', 'order.accepted', 'fill', 'position', 'engine.stopped']) expect(types).toContain(t);
+  });
+
+  it('keeps the resume flag on shutdown and resumes flagged engines after a restart', async () => {
+    await service.start(demoStart);
+    await playCandles(3);
+    await service.shutdown();
+    const record = await db.engines.find('demo');
+    expect(record).toMatchObject({ state: 'stopped', resume: true });
+    await service.resumeAll();
+    expect((await service.status('demo')).state).toBe('running');
+  });
+
+  it('marks an engine left running by a dead process as stopped at startup before resuming it', async () => {
+    await service.start({ ...demoStart, options: { replaySpeed: 1, resumeOnRestart: false } });
+    const record = await db.engines.find('demo');
+    // Simulate a crash: a fresh service over the same store, the row still says running.
+    const fresh = new EngineService({ connections: { get: async () => connectionView(), credentialsFor: async () => undefined }, strategies: new StrategyRegistry(), venues: createVenueFactory({ openExchange: () => Promise.reject(new Error('x')), clock, replayCsvPath: CSV }), engines: db.engines, orders: db.orders, events: new EngineEventBus({ log: db.events }), clock });
+    expect(record?.state).toBe('running');
+    await fresh.resumeAll();
+    expect(await db.engines.find('demo')).toMatchObject({ state: 'stopped', lastError: expect.stringContaining('process ended') });
+  });
+});

@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
+import { ManualClock } from '../../../src/domain/clock.js';
+import type { ExchangeId } from '../../../src/domain/exchange-ids.js';
+import { Dec, ZERO } from '../../../src/domain/money.js';
+import { EngineService } from '../../../src/engine/engine.service.js';
+import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
+import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
+import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
+import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
+import { getProfile } from '../../../src/exchanges/profiles/index.js';
+import { openGate } from '../../../src/exchanges/request-gate.js';
+import { connectionView, tempStore, type TestStore } from './support.js';
+
+const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
+const POLL_MS = 360_000; // the live feed polls every tenth of a 1 h candle
+
+let sim: RunningSimulator;
+let ccxt: CcxtModules;
+
+beforeAll(async () => {
+  ccxt = await loadCcxt();
+  sim = await startSimulator();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+/** Real network round trips to the simulator: wait (bounded) until the engine has caught up. */
+async function until(check: () => Promise<boolean>, timeoutMs = 1_500): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
+}
+
+for (const exchangeId of ['binance', 'bybit'] as const) {
+  describe(`live engine → ccxt → simulated ${exchangeId} (SMA crossover on the simulator's price path)`, () => {
+    let db: TestStore;
+    let service: EngineService;
+    const clock = new ManualClock(Date.now());
+    const apiKey = `ctslive${exchangeId}${Date.now().toString(36)}`;
+    const secret = `cts${exchangeId}livesecret0123456789`;
+    const connectionId = `live-${exchangeId}`;
+
+    beforeAll(async () => {
+      db = await tempStore();
+      sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000' } });
+      service = new EngineService({
+        connections: {
+          get: async () => connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok' }),
+          credentialsFor: async () => ({ apiKey, apiSecret: secret }),
+        },
+        strategies: new StrategyRegistry(),
+        venues: createVenueFactory({
+          clock,
+          replayCsvPath: CSV,
+          openExchange: async (connection, credentials) =>
+            createCcxtExchange({
+              ccxt,
+              gate: openGate,
+              clock,
+              connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
+            }),
+        }),
+        engines: db.engines,
+        orders: db.orders,
+        events: new EngineEventBus({ log: db.events }),
+        clock,
+      });
+    });
+
+    afterAll(async () => {
+      await service.shutdown();
+      await db.store.close();
+    });
+
+    it('trades with our client ids, and fills move position and PnL exactly; stops cleanly', async () => {
+      const started = await service.start({ connectionId, strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
+      expect(started.state).toBe('running');
+      for (let i = 0; i < 60; i++) {
+        const before = (await service.status(connectionId)).candlesProcessed;
+        sim.control.step();
+        await clock.advance(POLL_MS);
+        await until(async () => (await service.status(connectionId)).candlesProcessed > before || (await service.status(connectionId)).state !== 'running');
+      }
+      const status = await service.status(connectionId);
+      expect(status.state, JSON.stringify(status.lastError)).toBe('running');
+      const field = getProfile(exchangeId as ExchangeId).clientOrderId.field;
+      const sent = sim.control.requests({ exchange: exchangeId }).map((r) => r.params[field]).filter((v): v is string => typeof v === 'string');
+      const orders = await service.orders(connectionId);
+      expect(orders.length).toBeGreaterThan(0);
+      // Every order we stored reached the simulator once, with our client id.
+      for (const o of orders) expect(sent.filter((id) => id === o.clientOrderId)).toHaveLength(1);
+      const fills = await service.trades(connectionId);
+      expect(fills.length).toBeGreaterThan(0);
+      const quantity = fills.reduce((q, f) => q.add(f.side === 'buy' ? f.amount : new Dec(f.amount).neg()), ZERO);
+      expect(status.positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0').toBe(quantity.toFixed());
+      const stopped = await service.stop(connectionId);
+      expect(stopped.state).toBe('stopped');
+      expect(stopped.openOrders).toEqual([]);
+    }, 60_000);
+  });
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTempSystem, type TempSystem } from '../../support/temp-system.js';
+
+const BASE = '/api/backtests';
+const BUNDLED = { source: 'bundled', file: 'XRP_USDT_USDT-1h-futures.csv' };
+const GOLDEN = path.join(import.meta.dirname, '../../engine/backtest/golden');
+let t: TempSystem;
+let app: FastifyInstance;
+
+async function call(options: InjectOptions): Promise<{ status: number; json: Record<string, unknown>; headers: Record<string, unknown> }> {
+  const res = await app.inject(options);
+  return { status: res.statusCode, json: res.body ? (JSON.parse(res.body) as Record<string, unknown>) : {}, headers: res.headers };
+}
+
+/** Polls until the run leaves queued/running (each poll yields to the event loop; no fixed sleeps). */
+async function finished(id: string): Promise<Record<string, unknown>> {
+  for (let k = 0; k < 2_000; k++) {
+    const res = await call({ method: 'GET', url: `${BASE}/${id}` });
+    expect(res.status).toBe(200);
+    if (res.json.status === 'completed' || res.json.status === 'failed') return res.json;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`backtest ${id} did not finish`);
+}
+
+beforeAll(async () => {
+  t = await startTempSystem();
+  app = t.system.app;
+});
+afterAll(async () => t.close());
+
+describe('POST /api/backtests', () => {
+  it('answers 202 with an id and a Location, then serves the same report as the golden file', async () => {
+    const body = { strategy: 'sma-crossover', params: { fast: 5, slow: 20 }, data: BUNDLED, startingBalance: '1000', feeRate: '0.001', slippageBps: '5' };
+    const res = await call({ method: 'POST', url: BASE, payload: body });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    expect(res.json.id).toMatch(/^[0-9A-Z]{26}$/);
+    expect(res.headers.location).toBe(`${BASE}/${String(res.json.id)}`);
+    const done = await finished(String(res.json.id));
+    expect(done).toMatchObject({ status: 'completed', kind: 'backtest', strategy: 'sma-crossover', symbol: 'XRP/USDT:USDT', timeframe: '1h', error: null, progress: null });
+    const golden = JSON.parse(readFileSync(path.join(GOLDEN, 'sma-crossover.json'), 'utf8')) as unknown;
+    expect(done.result).toEqual(golden);
+    expect(done.summary).toMatchObject({ netProfit: '-2.3850419390866533148', tradeCount: 3 });
+  });
+
+  it('runs an uploaded CSV and stores its name and size instead of its content', async () => {
+    const csv = readFileSync(path.join(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv'), 'utf8');
+    const res = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', params: { intervalCandles: 8 }, symbol: 'XRP/USDT', data: { source: 'csv', csv, name: 'mine.csv' } } });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done.status).toBe('completed');
+    expect(done.request).toMatchObject({ data: { source: 'csv', name: 'mine.csv', bytes: Buffer.byteLength(csv) } });
+    expect(JSON.stringify(done.request)).not.toContain('1637110800000');
+  });
+
+  it('refuses unknown fields, bad parameters and unknown strategies with 400 and the field at fault', async () => {
+    const unknown = await call({ method: 'POST', url: BASE, payload: { strategy: 'sma-crossover', data: BUNDLED, leverage: 10 } });
+    expect(unknown.status).toBe(400);
+    expect(JSON.stringify(unknown.json.errors)).toContain('leverage');
+    const params = await call({ method: 'POST', url: BASE, payload: { strategy: 'sma-crossover', params: { fast: 50, slow: 20 }, data: BUNDLED } });
+    expect(params.status).toBe(400);
+    expect(params.json.errors).toEqual([{ path: 'params.fast', message: 'fast must be shorter than slow' }]);
+    const strategy = await call({ method: 'POST', url: BASE, payload: { strategy: 'martingale', data: BUNDLED } });
+    expect(strategy.status).toBe(400);
+    expect(String(strategy.json.detail)).toMatch(/Unknown strategy "martingale"; known: sma-crossover/);
+    const fee = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: BUNDLED, feeRate: 0.001 } });
+    expect(fee.status).toBe(400);
+    expect(JSON.stringify(fee.json.errors)).toContain('feeRate');
+    expect((await call({ method: 'POST', url: BASE })).status).toBe(400);
+  });
+
+  it('refuses a bad CSV with every bad line numbered', async () => {
+    const csv = ['timestamp_ms,open,high,low,close,volume', '1637110800000,1,2,0.5,1,1', '1637114400000,1,2,0.5,abc,1', '1637114400000,1,2,0.5,1,1', '1637118000000,1,0.4,0.5,0.45,1', ''].join('\n');
+    const res = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', symbol: 'XRP/USDT', data: { source: 'csv', csv } } });
+    expect(res.status).toBe(400);
+    const errors = res.json.errors as { path: string; message: string }[];
+    expect(errors.map((e) => e.path)).toEqual(expect.arrayContaining(['line 3', 'line 5']));
+    expect(errors.find((e) => e.path === 'line 3')?.message).toMatch(/close "abc"/);
+    expect(errors.find((e) => e.path === 'line 5')?.message).toMatch(/high 0.4 is below low 0.5/);
+  });
+
+  it('answers 404 for a bundled file that does not exist', async () => {
+    const res = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: { source: 'bundled', file: 'BTC_USDT-1m.csv' } } });
+    expect(res.status).toBe(404);
+    expect(String(res.json.detail)).toContain('XRP_USDT_USDT-1h-futures.csv');
+  });
+});
+
+describe('GET /api/backtests', () => {
+  it('lists past runs newest first with their headline figures, not their reports', async () => {
+    const res = await call({ method: 'GET', url: `${BASE}?limit=10` });
+    expect(res.status).toBe(200);
+    const items = res.json.items as Record<string, unknown>[];
+    expect(res.json.total).toBeGreaterThanOrEqual(2);
+    expect(items[0]?.strategy).toBe('dca');
+    expect(items.every((i) => !('result' in i))).toBe(true);
+    expect(items.find((i) => i.strategy === 'sma-crossover')?.summary).toMatchObject({ tradeCount: 3 });
+    expect((await call({ method: 'GET', url: `${BASE}?limit=0` })).status).toBe(400);
+  });
+
+  it('answers 404 for an unknown id', async () => {
+    const res = await call({ method: 'GET', url: `${BASE}/01HZZZZZZZZZZZZZZZZZZZZZZZ` });
+    expect(res.status).toBe(404);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+  });
+
+  it('serves the catalog of strategies and bundled files', async () => {
+    const res = await call({ method: 'GET', url: `${BASE}/catalog` });
+    expect(res.status).toBe(200);
+    expect(res.json.bundledFiles).toEqual(['XRP_USDT_USDT-1h-futures.csv']);
+    expect((res.json.strategies as { id: string }[]).map((s) => s.id)).toEqual(['sma-crossover', 'rsi-mean-reversion', 'grid', 'dca']);
+  });
+});
+
+describe('POST /api/backtests/sweeps', () => {
+  it('runs every combination on worker threads and ranks them by the chosen metric', async () => {
+    const body = { strategy: 'sma-crossover', data: BUNDLED, grid: { fast: [3, 5, 10], slow: [20, 30] }, rank: 'netProfit' };
+    const res = await call({ method: 'POST', url: `${BASE}/sweeps`, payload: body });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done.status, String(done.error)).toBe('completed');
+    expect(done.kind).toBe('sweep');
+    const result = done.result as { combinations: number; results: { rank: number; params: Record<string, number>; metrics: { netProfit: string } }[] };
+    expect(result.combinations).toBe(6);
+    expect(result.results.map((r) => r.rank)).toEqual([1, 2, 3, 4, 5, 6]);
+    const profits = result.results.map((r) => Number(r.metrics.netProfit));
+    expect(profits).toEqual([...profits].sort((a, b) => b - a));
+    // The sweep's figures are the single backtest's figures for the same parameters.
+    expect(result.results.find((r) => r.params.fast === 5 && r.params.slow === 20)?.metrics.netProfit).toBe('-2.3850419390866533148');
+  });
+
+  it('refuses a sweep without a grid or with an unknown rank metric', async () => {
+    expect((await call({ method: 'POST', url: `${BASE}/sweeps`, payload: { strategy: 'dca', data: BUNDLED } })).status).toBe(400);
+    const rank = await call({ method: 'POST', url: `${BASE}/sweeps`, payload: { strategy: 'dca', data: BUNDLED, grid: { intervalCandles: [4, 8] }, rank: 'luck' } });
+    expect(rank.status).toBe(400);
+    expect(JSON.stringify(rank.json.errors)).toContain('rank');
+  });
+});

@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Dec, ZERO } from '../../../src/domain/money.js';
+import { startTempSystem, type TempSystem } from '../../support/temp-system.js';
+
+type Json = Record<string, unknown>;
+
+describe('trade engine API on a temp system (replay of the bundled data)', () => {
+  let temp: TempSystem;
+  let demoId: string;
+  let otherId: string;
+
+  const api = async (method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) => {
+    const res = await temp.system.app.inject({ method, url, ...(body === undefined ? {} : { payload: body as Json }), headers });
+    return { status: res.statusCode, json: () => res.json() as Json, text: res.body, headers: res.headers };
+  };
+
+  async function waitForState(id: string, states: string[], timeoutMs = 15_000): Promise<Json> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = (await api('GET', `/api/trade-engine/status/${id}`)).json();
+      if (states.includes(String(status.state)) || Date.now() > deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
+  const createReplay = async (name: string) =>
+    String((await api('POST', '/api/settings/connections', { name, exchange: 'binance', marketTypes: ['spot'], mode: 'replay', enabled: true })).json().id);
+
+  beforeAll(async () => {
+    temp = await startTempSystem();
+    demoId = await createReplay('Demo replay');
+    otherId = await createReplay('Lifecycle replay');
+  });
+
+  afterAll(async () => {
+    await temp.close();
+  });
+
+  const start = (connectionId: string, extra: Json = {}) =>
+    api('POST', '/api/trade-engine/start', {
+      connectionId,
+      strategy: 'sma-crossover',
+      params: { fast: 3, slow: 8, sizeQuote: '100' },
+      symbol: 'XRP/USDT',
+      risk: { maxOpenOrders: 4 },
+      ...extra,
+    });
+
+  it('lists the strategies with their parameter docs', async () => {
+    const res = await api('GET', '/api/trade-engine/strategies');
+    expect(res.status).toBe(200);
+    const items = res.json().items as { id: string; params: { name: string }[] }[];
+    expect(items.map((s) => s.id)).toEqual(expect.arrayContaining(['sma-crossover', 'rsi-mean-reversion', 'grid', 'dca']));
+    expect(items.find((s) => s.id === 'sma-crossover')?.params.map((p) => p.name)).toEqual(['fast', 'slow', 'sizeQuote']);
+  });
+
+  it('refuses bad start requests with 4xx and precise messages', async () => {
+    expect((await start(demoId, { extra: 1 })).status).toBe(400);
+    const unknown = await start(demoId, { strategy: 'moon' });
+    expect(unknown.status).toBe(400);
+    expect(String(unknown.json().detail)).toContain('Unknown strategy "moon"');
+    expect((await start('01NOPE')).status).toBe(404);
+    const badSymbol = await start(demoId, { symbol: 'DOGE/USDT' });
+    expect(badSymbol.status).toBe(400);
+    expect(String(badSymbol.json().detail)).toMatch(/DOGE\/USDT is not a market/);
+    expect((await api('POST', '/api/trade-engine/stop', {})).status).toBe(400);
+  });
+
+  it('answers illegal transitions with 409 and changes nothing; deleting a connection with a running engine is refused', async () => {
+    expect((await api('POST', '/api/trade-engine/stop', { connectionId: otherId })).status).toBe(409);
+    expect((await api('POST', '/api/trade-engine/pause', { connectionId: otherId })).status).toBe(409);
+    const started = await start(otherId, { options: { replaySpeed: 1 } });
+    expect(started.status).toBe(200);
+    expect(started.json().state).toBe('running');
+    const twice = await start(otherId, { options: { replaySpeed: 1 } });
+    expect(twice.status).toBe(409);
+    expect(String(twice.json().detail)).toMatch(/Cannot start an engine that is running/);
+    expect((await api('POST', '/api/trade-engine/resume', { connectionId: otherId })).status).toBe(409);
+    expect((await api('DELETE', `/api/settings/connections/${otherId}`)).status).toBe(409);
+    expect((await api('POST', '/api/trade-engine/pause', { connectionId: otherId })).json().state).toBe('paused');
+    expect((await api('POST', '/api/trade-engine/pause', { connectionId: otherId })).status).toBe(409);
+    expect((await api('GET', `/api/trade-engine/status/${otherId}`)).json().state).toBe('paused');
+    expect((await api('POST', '/api/trade-engine/resume', { connectionId: otherId })).json().state).toBe('running');
+    const stopped = await api('POST', '/api/trade-engine/stop', { connectionId: otherId });
+    expect(stopped.json()).toMatchObject({ state: 'stopped', resumeOnRestart: false });
+    expect((await api('POST', '/api/trade-engine/stop', { connectionId: otherId })).status).toBe(409);
+    expect((await api('GET', `/api/trade-engine/status/${otherId}`)).json().state).toBe('stopped');
+  });
+
+  it('runs the demo replay end to end: orders, fills, position and PnL change; events replay from a sequence', async () => {
+    const res = await start(demoId, { options: { replaySpeed: 400 } });
+    expect(res.status).toBe(200);
+    const final = await waitForState(demoId, ['stopped', 'error']);
+    expect(final.state).toBe('stopped'); // the replay file ended
+
+    const orders = (await api('GET', `/api/trade-engine/orders/${demoId}`)).json().items as Json[];
+    const trades = (await api('GET', `/api/trade-engine/trades/${demoId}`)).json().items as Json[];
+    expect(orders.length).toBeGreaterThan(1);
+    expect(trades.length).toBeGreaterThan(1);
+    for (const o of orders) expect(String(o.clientOrderId)).toMatch(/^ct-[0-9A-HJKMNP-TV-Z]{26}$/);
+    const positions = (await api('GET', `/api/trade-engine/positions/${demoId}`)).json() as { positions: Json[]; pnl: Json };
+    const quantity = trades.reduce<Dec>((q, t) => q.add(t.side === 'buy' ? String(t.amount) : new Dec(String(t.amount)).neg()), ZERO);
+    const fees = trades.reduce<Dec>((s, t) => s.add(String(t.fee)), ZERO);
+    expect(positions.positions[0]?.quantity).toBe(quantity.toFixed());
+    expect(positions.pnl.fees).toBe(fees.toFixed());
+    for (const key of ['realizedPnl', 'unrealizedPnl', 'fees', 'netPnl']) expect(typeof positions.pnl[key]).toBe('string');
+
+    const all = await api('GET', `/api/trade-engine/events?connectionId=${demoId}&follow=false`);
+    expect(all.headers['content-type']).toContain('text/event-stream');
+    const ids = [...all.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids.length).toBeGreaterThan(5);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(all.text).toContain('event: fill');
+    const middle = ids[Math.floor(ids.length / 2)] as number;
+    const resumed = await api('GET', `/api/trade-engine/events?connectionId=${demoId}&follow=false`, undefined, { 'last-event-id': String(middle) });
+    const resumedIds = [...resumed.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(resumedIds).toEqual(ids.filter((id) => id > middle));
+    const since = await api('GET', `/api/trade-engine/events?since=${middle}&connectionId=${demoId}&follow=false`);
+    expect(since.text).toBe(resumed.text);
+
+    const statusAll = (await api('GET', '/api/trade-engine/status-all')).json().items as Json[];
+    expect(statusAll.map((s) => s.connectionId)).toEqual(expect.arrayContaining([demoId, otherId]));
+  });
+
+  it('streams live events after the catch-up over a real connection', async () => {
+    const url = temp.system.url ?? (await temp.system.listen());
+    const before = await api('GET', `/api/trade-engine/events?follow=false`);
+    const lastId = Math.max(0, ...[...before.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
+    const controller = new AbortController();
+    const response = await fetch(`${url}/api/trade-engine/events?connectionId=${otherId}`, { headers: { 'last-event-id': String(lastId) }, signal: controller.signal });
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await start(otherId, { options: { replaySpeed: 1 } });
+    let text = '';
+    const deadline = Date.now() + 10_000;
+    while (!text.includes('"to":"running"') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    controller.abort();
+    expect(text).toContain('event: engine.state');
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids.every((id) => id > lastId)).toBe(true);
+    expect((await api('POST', '/api/trade-engine/emergency-stop', { connectionId: otherId, flatten: true })).json().state).toBe('stopped');
+  });
+});

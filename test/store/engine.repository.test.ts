@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { EngineRecord, FillRecord, OrderRecord } from '../../src/engine/runtime/ports.js';
+import { SqlEngineRepository, SqlEventLog } from '../../src/store/engine.repository.js';
+import { openStore, type Store } from '../../src/store/database.js';
+import { SqlOrderRepository } from '../../src/store/order.repository.js';
+import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
+import { makeTempDir } from '../support/temp-system.js';
+
+function engine(overrides: Partial<EngineRecord> = {}): EngineRecord {
+  return {
+    connectionId: 'conn-1',
+    strategy: 'sma-crossover',
+    params: { fast: 5, slow: 20, sizeQuote: '100' },
+    symbol: 'XRP/USDT',
+    timeframe: '1h',
+    risk: { maxOpenOrders: 10, allowShort: false },
+    options: { cancelOrdersOnStop: true, cancelOrdersOnShutdown: false, resumeOnRestart: true, maxConsecutiveFailures: 5, replaySpeed: 10 },
+    state: 'running',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    stoppedAt: null,
+    lastHeartbeatAt: null,
+    lastError: null,
+    resume: true,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
+  return {
+    clientOrderId: 'ct-01JAAAAAAAAAAAAAAAAAAAAAAA',
+    connectionId: 'conn-1',
+    exchangeOrderId: null,
+    symbol: 'XRP/USDT',
+    side: 'buy',
+    type: 'limit',
+    price: '1.0801',
+    amount: '92',
+    filled: '0',
+    average: null,
+    status: 'pending_create',
+    adopted: false,
+    reduceOnly: false,
+    tag: null,
+    reason: 'enter',
+    error: null,
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+function fill(overrides: Partial<FillRecord> = {}): FillRecord {
+  return {
+    connectionId: 'conn-1',
+    tradeId: 't-1',
+    orderId: 'o-1',
+    clientOrderId: 'ct-01JAAAAAAAAAAAAAAAAAAAAAAA',
+    symbol: 'XRP/USDT',
+    side: 'buy',
+    price: '1.0801',
+    amount: '92',
+    fee: '0.0993692',
+    feeAsset: 'USDT',
+    timestamp: Date.parse('2026-01-01T01:00:00.000Z'),
+    ...overrides,
+  };
+}
+
+function describeRepositories(backend: 'sqlite' | 'postgres'): void {
+  describe(`engine repositories on ${backend}`, () => {
+    let store: Store;
+    let engines: SqlEngineRepository;
+    let orders: SqlOrderRepository;
+    let events: SqlEventLog;
+    let dropSchema: (() => Promise<void>) | undefined;
+
+    beforeAll(async () => {
+      if (backend === 'postgres') {
+        const { schema, drop } = await createTestSchema();
+        dropSchema = drop;
+        store = await openStore({ dataDir: makeTempDir(), databaseUrl: POSTGRES_URL, pgSchema: schema });
+      } else {
+        store = await openStore({ dataDir: makeTempDir() });
+      }
+      engines = new SqlEngineRepository(store.db);
+      orders = new SqlOrderRepository(store.db);
+      events = new SqlEventLog(store.db);
+    });
+
+    afterAll(async () => {
+      await store.close();
+      await dropSchema?.();
+    });
+
+    beforeEach(async () => {
+      for (const table of ['engines', 'orders', 'fills'] as const) await store.db.deleteFrom(table).execute();
+    });
+
+    it('saves an engine, reads it back exactly, and upserts by connection id', async () => {
+      const e = engine();
+      await engines.save(e);
+      expect(await engines.find('conn-1')).toEqual(e);
+      const changed = { ...e, state: 'stopped' as const, resume: false, lastError: 'boom', stoppedAt: '2026-01-02T00:00:00.000Z' };
+      await engines.save(changed);
+      expect(await engines.find('conn-1')).toEqual(changed);
+      expect(await engines.all()).toHaveLength(1);
+      expect(await engines.find('missing')).toBeUndefined();
+    });
+
+    it('stores orders before sending, updates them, and lists by status', async () => {
+      const o = order();
+      await orders.insertOrder(o);
+      expect(await orders.findOrder(o.clientOrderId)).toEqual(o);
+      const open = { ...o, status: 'open' as const, exchangeOrderId: 'o-1', updatedAt: '2026-01-01T00:00:01.000Z' };
+      await orders.updateOrder(open);
+      expect(await orders.findByExchangeId('conn-1', 'o-1')).toEqual(open);
+      await orders.insertOrder(order({ clientOrderId: 'ct-2', status: 'closed', adopted: true, createdAt: '2026-01-01T00:00:02.000Z' }));
+      expect((await orders.listOrders('conn-1', { statuses: ['open', 'pending_create', 'unknown'] })).map((x) => x.clientOrderId)).toEqual([o.clientOrderId]);
+      expect((await orders.listOrders('conn-1')).map((x) => x.clientOrderId)).toEqual([o.clientOrderId, 'ct-2']);
+      expect((await orders.listOrders('conn-1', { limit: 1 })).map((x) => x.adopted)).toEqual([true]);
+      await expect(orders.insertOrder(o)).rejects.toThrow(); // client order id is unique
+    });
+
+    it('stores a fill once per (connection, trade id), with exact decimals', async () => {
+      expect(await orders.insertFill(fill())).toBe(true);
+      expect(await orders.insertFill(fill({ price: '9' }))).toBe(false);
+      expect(await orders.insertFill(fill({ connectionId: 'conn-2' }))).toBe(true);
+      expect(await orders.listFills('conn-1')).toEqual([fill()]);
+    });
+
+    it('gives events increasing sequence numbers and reads them back from a sequence', async () => {
+      const first = await events.append({ engineId: 'conn-1', type: 'engine.state', payload: { to: 'running' }, time: '2026-01-01T00:00:00.000Z' });
+      const second = await events.append({ engineId: 'conn-2', type: 'fill', payload: { price: '1.5' }, time: '2026-01-01T00:00:01.000Z' });
+      const third = await events.append({ engineId: 'conn-1', type: 'fill', payload: { nested: { a: [1] } }, time: '2026-01-01T00:00:02.000Z' });
+      expect(second.seq).toBeGreaterThan(first.seq);
+      expect(third.seq).toBeGreaterThan(second.seq);
+      expect((await events.since(first.seq, { limit: 10 })).map((e) => e.seq)).toEqual([second.seq, third.seq]);
+      expect(await events.since(first.seq, { limit: 10, engineId: 'conn-1' })).toEqual([third]);
+      expect(await events.since(0, { limit: 1 })).toHaveLength(1);
+      expect(await events.lastSeq()).toBe(third.seq);
+    });
+  });
+}
+
+describeRepositories('sqlite');
+describeRepositories('postgres');
