@@ -16,6 +16,7 @@ import { EngineEventBus } from './engine/events/event-bus.js';
 import { createVenueFactory, replayMarket, simulatedAccount } from './engine/runtime/venue.js';
 import { SimulatedConnectionExchange } from './exchanges/simulated/simulated-connection.js';
 import { ExchangeProvider } from './exchanges/exchange-provider.js';
+import { krakenLimits } from './exchanges/profiles/kraken.limits.js';
 import { createExchangeGate } from './ratelimit/setup.js';
 import { Metrics } from './ops/metrics.js';
 import { runStartupChecks } from './ops/startup-checks.js';
@@ -74,7 +75,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
 
     const limits = createExchangeGate({ clock, redisUrl: config.redisUrl });
     resources.push(() => limits.close());
-    const exchanges = new ExchangeProvider({ gate: limits.gate, clock, proxyUrl: config.exchangeProxyUrl, timeoutMs: config.testTimeoutMs });
+    const exchanges = new ExchangeProvider({
+      configureLimits: (c) => {
+        if (c.exchange === 'kraken') limits.gate.useAccountProfile(c.id, krakenLimits({ tier: c.rateLimitTier ?? 'starter' }));
+      },
+      gate: limits.gate, clock, proxyUrl: config.exchangeProxyUrl, timeoutMs: config.testTimeoutMs });
     const connectionTests = new ConnectionTestService({ connections, openExchange: exchanges.open, clock, timeoutMs: config.testTimeoutMs });
     const batchTests = new BatchTestService({ connections, tests: connectionTests, clock, itemTimeoutMs: config.testTimeoutMs + 5_000 });
     const health = new HealthService({

@@ -11,6 +11,7 @@ export interface ConnectionDraft {
   hasApiKey: boolean;
   hasApiSecret: boolean;
   hasPassphrase: boolean;
+  hasRateLimitTier?: boolean;
 }
 
 const MODES_NEEDING_CREDENTIALS: readonly ConnectionMode[] = ['live', 'testnet'];
@@ -42,6 +43,9 @@ export function validateDraft(draft: ConnectionDraft): FieldError[] {
   }
   if (draft.hasPassphrase && !facts.needsPassphrase) {
     errors.push({ path: 'passphrase', message: `${facts.displayName} keys have no passphrase; leave it out` });
+  }
+  if (draft.hasRateLimitTier && draft.exchange !== 'kraken') {
+    errors.push({ path: 'rateLimitTier', message: 'only Kraken has verification tiers; leave it out' });
   }
   return errors;
 }

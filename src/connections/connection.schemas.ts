@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONNECTION_MODES, CONNECTION_STATUSES, EXCHANGE_IDS, MARKET_TYPES } from '../domain/exchange-ids.js';
+import { CONNECTION_MODES, CONNECTION_STATUSES, EXCHANGE_IDS, MARKET_TYPES, RATE_LIMIT_TIERS } from '../domain/exchange-ids.js';
 
 /** Request and response schemas: they validate at the edge and generate the OpenAPI document. */
 
@@ -30,6 +30,7 @@ export const CreateConnectionBody = z
     apiKey: ApiKey.optional(),
     apiSecret: ApiSecret.optional(),
     passphrase: Passphrase.optional(),
+    rateLimitTier: z.enum(RATE_LIMIT_TIERS).optional().describe('Kraken only: verification tier (sets the rate limits)'),
   })
   .strict();
 export type CreateConnectionInput = z.infer<typeof CreateConnectionBody>;
@@ -44,6 +45,7 @@ export const UpdateConnectionBody = z
     apiKey: ApiKey.nullable().optional().describe('null removes the stored key (paper/replay only)'),
     apiSecret: ApiSecret.nullable().optional(),
     passphrase: Passphrase.nullable().optional(),
+    rateLimitTier: z.enum(RATE_LIMIT_TIERS).nullable().optional(),
   })
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: 'send at least one field to change' });
@@ -92,6 +94,7 @@ export const ConnectionViewSchema = z.object({
   apiKey: z.object({ mask: z.string(), fingerprint: z.string() }).nullable(),
   hasApiSecret: z.boolean(),
   hasPassphrase: z.boolean(),
+  rateLimitTier: z.enum(RATE_LIMIT_TIERS).nullable(),
   lastTestAt: z.string().nullable(),
   lastTestResult: ConnectionTestResultSchema.nullable(),
   createdAt: z.string(),

@@ -53,6 +53,7 @@ export class ConnectionService {
       hasApiKey: input.apiKey !== undefined,
       hasApiSecret: input.apiSecret !== undefined,
       hasPassphrase: input.passphrase !== undefined,
+      hasRateLimitTier: input.rateLimitTier !== undefined,
     });
     await this.#assertNameFree(input.name);
     const id = this.#newId();
@@ -72,6 +73,7 @@ export class ConnectionService {
       },
       apiKeyPreview: input.apiKey ? previewKey(input.apiKey) : null,
       keyVersion: input.apiKey || input.apiSecret || input.passphrase ? this.#secrets.keyVersion : null,
+      rateLimitTier: input.rateLimitTier ?? null,
       lastTestAt: null,
       lastTestResult: null,
       createdAt: now,
@@ -105,6 +107,7 @@ export class ConnectionService {
       marketTypes: patch.marketTypes ?? current.marketTypes,
       mode: patch.mode ?? current.mode,
       enabled: patch.enabled ?? current.enabled,
+      rateLimitTier: patch.rateLimitTier === undefined ? current.rateLimitTier : patch.rateLimitTier,
       sealed: this.#patchSecrets(id, current.sealed, patch),
       updatedAt: this.#now().toISOString(),
     };
@@ -205,6 +208,7 @@ function draftOf(record: ConnectionRecord): ConnectionDraft {
     hasApiKey: record.sealed.apiKey !== null,
     hasApiSecret: record.sealed.apiSecret !== null,
     hasPassphrase: record.sealed.passphrase !== null,
+    hasRateLimitTier: record.rateLimitTier !== null,
   };
 }
 
@@ -231,6 +235,7 @@ export function toView(record: ConnectionRecord): ConnectionView {
     apiKey: record.apiKeyPreview,
     hasApiSecret: record.sealed.apiSecret !== null,
     hasPassphrase: record.sealed.passphrase !== null,
+    rateLimitTier: record.rateLimitTier,
     lastTestAt: record.lastTestAt,
     lastTestResult: record.lastTestResult,
     createdAt: record.createdAt,

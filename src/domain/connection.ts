@@ -1,5 +1,5 @@
 import type { ConnectionTestResult } from './connection-test.js';
-import type { ConnectionMode, ConnectionStatus, ExchangeId, MarketType } from './exchange-ids.js';
+import type { ConnectionMode, ConnectionStatus, ExchangeId, MarketType, RateLimitTier } from './exchange-ids.js';
 
 /** What the API shows of a stored API key: never the key itself. */
 export interface KeyPreview {
@@ -21,6 +21,8 @@ export interface ConnectionView {
   apiKey: KeyPreview | null;
   hasApiSecret: boolean;
   hasPassphrase: boolean;
+  /** Kraken only: the account's verification tier, which sets its rate limits (null: starter, the safest). */
+  rateLimitTier: RateLimitTier | null;
   lastTestAt: string | null;
   lastTestResult: ConnectionTestResult | null;
   createdAt: string;
@@ -39,6 +41,7 @@ export interface ConnectionRecord {
   sealed: SealedCredentials;
   apiKeyPreview: KeyPreview | null;
   keyVersion: number | null;
+  rateLimitTier: RateLimitTier | null;
   lastTestAt: string | null;
   lastTestResult: ConnectionTestResult | null;
   createdAt: string;

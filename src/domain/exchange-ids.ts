@@ -29,6 +29,10 @@ export const EXCHANGE_FACTS: Readonly<Record<ExchangeId, ExchangeFacts>> = {
   gate: { displayName: 'Gate.io', marketTypes: ['spot', 'futures'], needsPassphrase: false },
 };
 
+/** Kraken's verification tiers; its rate limits grow with the tier. */
+export const RATE_LIMIT_TIERS = ['starter', 'intermediate', 'pro'] as const;
+export type RateLimitTier = (typeof RATE_LIMIT_TIERS)[number];
+
 export function isExchangeId(value: string): value is ExchangeId {
   return (EXCHANGE_IDS as readonly string[]).includes(value);
 }

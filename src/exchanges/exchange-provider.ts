@@ -15,6 +15,8 @@ export interface ExchangeProviderOptions {
   /** CTS_EXCHANGE_PROXY_URL: all exchange traffic to this base URL (the simulator, or a user's proxy). */
   proxyUrl?: string | undefined;
   timeoutMs?: number;
+  /** Called before a live/testnet exchange is built: per-connection limits (Kraken's tier). */
+  configureLimits?: (connection: ConnectionView) => void;
   /** Paper and replay exchanges (the engine layer provides them). */
   openSimulated?: ExchangeOpener;
 }
@@ -38,6 +40,7 @@ export class ExchangeProvider {
       }
       return this.#options.openSimulated(connection, credentials);
     }
+    this.#options.configureLimits?.(connection);
     this.#ccxt ??= loadCcxt();
     return createCcxtExchange({
       connection: {

@@ -7,7 +7,7 @@ import type {
   Page,
 } from '../domain/connection.js';
 import type { ConnectionTestResult } from '../domain/connection-test.js';
-import type { ConnectionMode, ConnectionStatus, ExchangeId, MarketType } from '../domain/exchange-ids.js';
+import type { ConnectionMode, ConnectionStatus, ExchangeId, MarketType, RateLimitTier } from '../domain/exchange-ids.js';
 import type { ConnectionsTable, Database } from './schema.js';
 
 type Row = Selectable<ConnectionsTable>;
@@ -126,6 +126,7 @@ function toRow(r: ConnectionRecord): Row {
     key_version: r.keyVersion,
     last_test_at: r.lastTestAt,
     last_test_result: r.lastTestResult ? JSON.stringify(r.lastTestResult) : null,
+    rate_limit_tier: r.rateLimitTier,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
   };
@@ -144,6 +145,7 @@ function fromRow(row: Row): ConnectionRecord {
     apiKeyPreview:
       row.api_key_mask && row.api_key_fingerprint ? { mask: row.api_key_mask, fingerprint: row.api_key_fingerprint } : null,
     keyVersion: row.key_version === null ? null : Number(row.key_version),
+    rateLimitTier: (row.rate_limit_tier as RateLimitTier | null) ?? null,
     lastTestAt: row.last_test_at,
     lastTestResult: row.last_test_result ? (JSON.parse(row.last_test_result) as ConnectionTestResult) : null,
     createdAt: row.created_at,

@@ -21,6 +21,7 @@ export interface ConnectionsTable {
   key_version: number | null;
   last_test_at: string | null;
   last_test_result: string | null;
+  rate_limit_tier: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -112,6 +113,26 @@ export interface EngineEventsTable {
   time: string;
 }
 
+/** Which process owns which engine (multi-process installations); times in ms since the epoch. */
+export interface EngineLeasesTable {
+  connection_id: string;
+  owner_id: string;
+  /** Fencing token: grows each time the lease changes hands. bigint: pg returns it as a string. */
+  token: number | string;
+  expires_at: number | string;
+  acquired_at: string;
+}
+
+/** Live CTS processes of the installation, each heartbeating its row. */
+export interface ClusterMembersTable {
+  instance_id: string;
+  pid: number;
+  host: string;
+  url: string | null;
+  started_at: string;
+  last_seen_ms: number | string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   cts_meta: MetaTable;
@@ -120,4 +141,6 @@ export interface Database {
   orders: OrdersTable;
   fills: FillsTable;
   engine_events: EngineEventsTable;
+  engine_leases: EngineLeasesTable;
+  cluster_members: ClusterMembersTable;
 }

@@ -22,6 +22,7 @@ function record(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
     sealed: { apiKey: 'v1.a.b.c', apiSecret: 'v1.d.e.f', passphrase: null },
     apiKeyPreview: { mask: 'abcd…wxyz', fingerprint: '0123abcd' },
     keyVersion: 1,
+    rateLimitTier: null,
     lastTestAt: null,
     lastTestResult: null,
     createdAt: '2026-01-01T00:00:00.000Z',
@@ -77,7 +78,7 @@ function describeRepository(backend: 'sqlite' | 'postgres'): void {
     it('updates and deletes', async () => {
       const r = record();
       await repo.insert(r);
-      const changed = { ...r, name: 'renamed', enabled: false, status: 'disabled' as const, sealed: { ...r.sealed, passphrase: 'v1.x.y.z' } };
+      const changed = { ...r, rateLimitTier: 'pro' as const, name: 'renamed', enabled: false, status: 'disabled' as const, sealed: { ...r.sealed, passphrase: 'v1.x.y.z' } };
       await repo.update(changed);
       expect(await repo.findById(r.id)).toEqual(changed);
       expect(await repo.delete(r.id)).toBe(true);

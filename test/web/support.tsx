@@ -21,6 +21,7 @@ export function connection(overrides: Partial<ConnectionView> = {}): ConnectionV
     apiKey: { mask: 'abcd…wxyz', fingerprint: '1f2e3d4c' },
     hasApiSecret: true,
     hasPassphrase: false,
+    rateLimitTier: null,
     lastTestAt: '2026-01-01T10:00:00.000Z',
     lastTestResult: null,
     createdAt: '2026-01-01T09:00:00.000Z',

@@ -1,9 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useRef, useSyncExternalStore, type MouseEvent } from 'react';
+import { Suspense, lazy, useEffect, useRef, useSyncExternalStore, type MouseEvent } from 'react';
 import { TokenDialog } from './auth/TokenDialog';
 import { getAuthState, subscribeAuth } from './auth/token';
+import { Loading } from './components/States';
 import { ExchangeConnectionManagerV2 } from './features/connections/ExchangeConnectionManagerV2';
-import { ComingSoon } from './features/placeholder/ComingSoon';
 import { SystemPage } from './features/system/SystemPage';
 import { navigate, usePathname } from './router';
 
@@ -16,12 +16,16 @@ interface Route {
 
 const ROUTES: Route[] = [
   { path: '/settings/connections', label: 'Exchange connections', section: 'Settings' },
-  { path: '/live', label: 'Live trading', section: 'Trading', note: 'coming with the trade engine' },
-  { path: '/backtests', label: 'Backtests', section: 'Trading', note: 'coming with the trade engine' },
+  { path: '/live', label: 'Live trading', section: 'Trading' },
+  { path: '/backtests', label: 'Backtests', section: 'Trading' },
   { path: '/system', label: 'System', section: 'System' },
 ];
 
 const HOME = '/settings/connections';
+
+// The trading pages carry the charting library: loaded when first opened, not with the shell.
+const LiveTradingPage = lazy(() => import('./features/live-trading/LiveTradingPage').then((m) => ({ default: m.LiveTradingPage })));
+const BacktestsPage = lazy(() => import('./features/backtests/BacktestsPage').then((m) => ({ default: m.BacktestsPage })));
 
 export function App() {
   const pathname = usePathname();
@@ -74,7 +78,9 @@ export function App() {
         </nav>
       </header>
       <main id="main" ref={main} tabIndex={-1} className="main">
-        <Page path={route?.path ?? HOME} />
+        <Suspense fallback={<Loading />}>
+          <Page path={route?.path ?? HOME} />
+        </Suspense>
       </main>
       {auth.required ? <TokenDialog rejected={auth.rejected} onSaved={() => void queryClient.invalidateQueries()} /> : null}
     </div>
@@ -84,17 +90,9 @@ export function App() {
 function Page({ path }: { path: string }) {
   switch (path) {
     case '/live':
-      return (
-        <ComingSoon eyebrow="Trading" title="Live trading">
-          Engine controls, positions, orders, fills and the price chart appear here once the trade engine API is available.
-        </ComingSoon>
-      );
+      return <LiveTradingPage />;
     case '/backtests':
-      return (
-        <ComingSoon eyebrow="Trading" title="Backtests">
-          Backtest runs, their reports and equity curves appear here once the backtest API is available.
-        </ComingSoon>
-      );
+      return <BacktestsPage />;
     case '/system':
       return <SystemPage />;
     default:

@@ -1,6 +1,8 @@
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { engineMigration } from './0002-engine.js';
 import { backtestsMigration } from './0003-backtests.js';
+import { connectionTierMigration } from './0004-connection-tier.js';
+import { engineLeasesMigration } from './0005-engine-leases.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -43,6 +45,8 @@ const migrations: Record<string, Migration> = {
   },
   '0002_engine': engineMigration,
   '0003_backtests': backtestsMigration,
+  '0004_connection_tier': connectionTierMigration,
+  '0005_engine_leases': engineLeasesMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -135,6 +135,7 @@ export function connectionView(overrides: Partial<ConnectionView> = {}): Connect
     apiKey: null,
     hasApiSecret: false,
     hasPassphrase: false,
+    rateLimitTier: null,
     lastTestAt: null,
     lastTestResult: null,
     createdAt: '2026-01-01T00:00:00.000Z',

@@ -89,6 +89,16 @@ describe('create', () => {
     expect(errors.every((e) => e.message.length > 0)).toBe(true);
   });
 
+  it('keeps a Kraken verification tier (it sets the rate limits) and refuses one elsewhere', async () => {
+    const kraken = await create({ ...liveBinance('Kraken'), exchange: 'kraken', marketTypes: ['spot'], rateLimitTier: 'pro' });
+    expect(kraken.rateLimitTier).toBe('pro');
+    const patched = await call({ method: 'PATCH', url: `${BASE}/${String(kraken.id)}`, payload: { rateLimitTier: null } });
+    expect(patched.json.rateLimitTier).toBeNull();
+    const refused = await call({ method: 'POST', url: BASE, payload: { ...liveBinance(), rateLimitTier: 'pro' } });
+    expect(refused.status).toBe(400);
+    expect((refused.json.errors as { path: string }[]).map((e) => e.path)).toContain('rateLimitTier');
+  });
+
   it('refuses a duplicate name with 409', async () => {
     await create(liveBinance('Same'));
     const res = await call({ method: 'POST', url: BASE, payload: paperBybit('Same') });

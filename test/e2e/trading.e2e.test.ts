@@ -1,0 +1,130 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { VIEWPORTS, ensureUiBuilt, launchBrowser, publishScreenshot, screenshotBoth } from './support/browser.js';
+
+/**
+ * Live trading in a real browser against the real server (fresh data dir): start the demo replay
+ * engine from the form, watch it run and fill (table and chart), pause/resume, stop it.
+ */
+/** Full-page shots from the top (the sticky top bar would otherwise land mid-page). */
+async function shoot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await screenshotBoth(page, name, options);
+}
+
+describe('web UI: live trading (Chromium)', () => {
+  let server: ServerProcess;
+  let browser: Browser;
+  let page: Page;
+  let dataDir: string;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    ensureUiBuilt();
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cts-e2e-trading-'));
+    server = await startServerProcess({ CTS_DATA_DIR: dataDir });
+    browser = await launchBrowser();
+    page = await browser.newPage({ viewport: VIEWPORTS.desktop });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('opens on the demo replay connection with a start form generated from the strategy', async () => {
+    await page.goto(`${server.url}/live`);
+    await page.getByRole('heading', { level: 1, name: 'Live trading' }).waitFor();
+    await page.waitForURL(/\/live\/[A-Z0-9]+$/);
+    const tab = page.getByRole('button', { name: /Demo \(replay\)/ });
+    expect(await tab.getAttribute('aria-pressed')).toBe('true');
+    const form = page.getByRole('form', { name: 'Start engine' });
+    await form.waitFor();
+    await form.getByLabel('Strategy').selectOption('sma-crossover');
+    // Parameters come from GET /api/trade-engine/strategies, with their defaults and bounds.
+    expect(await form.getByLabel('Fast', { exact: true }).inputValue()).toBe('10');
+    expect(await form.getByLabel('Slow', { exact: true }).getAttribute('max')).toBe('5000');
+    expect(await form.getByLabel('Size quote').inputValue()).toBe('100');
+    await page.getByText('Live', { exact: true }).waitFor();
+
+    // A bound is checked as you type.
+    await form.getByLabel('Fast', { exact: true }).fill('0');
+    await form.getByText('Fast must be at least 1.').waitFor();
+    await form.getByLabel('Fast', { exact: true }).fill('3');
+    await form.getByLabel('Slow', { exact: true }).fill('8');
+    expect(await form.getByText(/must be at least/).count()).toBe(0);
+  }, 60_000);
+
+  it('shows a refusal from the server in plain words (unknown market)', async () => {
+    const form = page.getByRole('form', { name: 'Start engine' });
+    await form.getByLabel('Symbol').fill('NOPE/USDT');
+    await form.getByRole('button', { name: 'Start engine' }).click();
+    await form.getByRole('alert').getByText(/NOPE\/USDT is not a market/).waitFor({ timeout: 30_000 });
+    await form.getByLabel('Symbol').fill('XRP/USDT');
+  }, 60_000);
+
+  it('starts the demo engine: running, a fill in the table and on the chart, live PnL', async () => {
+    const form = page.getByRole('form', { name: 'Start engine' });
+    // Slow enough to watch (and to stop before the 100 bundled candles run out).
+    await form.getByLabel('Replay speed (candles per second)').fill('3');
+    await form.getByRole('button', { name: 'Start engine' }).click();
+
+    const status = page.getByRole('region', { name: /^Engine of Demo/ });
+    await status.locator('[data-state="running"]').waitFor({ timeout: 30_000 });
+    await status.getByText(/Heartbeat \d+ s ago/).waitFor();
+    await page.getByRole('group', { name: 'Engine controls' }).waitFor();
+
+    const fills = page.getByRole('table', { name: 'Fills' });
+    await fills.locator('tbody tr').first().waitFor({ timeout: 60_000 });
+    expect(await fills.locator('tbody tr').first().innerText()).toMatch(/XRP\/USDT/);
+    await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-markers') ?? 0) > 0, undefined, { timeout: 10_000 });
+    await page.waitForFunction(() => Number(document.querySelector('.chart')?.getAttribute('data-points') ?? 0) > 5, undefined, { timeout: 10_000 });
+    const log = page.getByRole('list', { name: 'Engine events' });
+    await log.getByText(/^Filled (buy|sell)/).first().waitFor();
+    await log.getByText('Engine starting → running').waitFor();
+    expect(await page.getByTestId('net-pnl').innerText()).toMatch(/^[+-]?\d/);
+
+    // Everything above came from the events stream: the page was never reloaded.
+    expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
+    await fills.locator('tbody tr').nth(1).waitFor({ timeout: 30_000 });
+    await shoot(page, 'live-trading');
+    publishScreenshot('live-trading-1280.png', 'live-trading.png');
+  }, 120_000);
+
+  it('pauses, resumes and stops it (with confirmation)', async () => {
+    const controls = page.getByRole('group', { name: 'Engine controls' });
+    const status = page.getByRole('region', { name: /^Engine of Demo/ });
+    const running = status.locator('[data-state="running"]');
+    if (await running.count()) {
+      await controls.getByRole('button', { name: 'Pause' }).click();
+      await status.locator('[data-state="paused"]').waitFor();
+      await controls.getByRole('button', { name: 'Resume' }).click();
+      await running.waitFor();
+
+      await controls.getByRole('button', { name: 'Emergency stop' }).click();
+      const emergency = page.getByRole('alertdialog', { name: /Emergency stop/ });
+      await emergency.getByLabel(/flatten/).waitFor();
+      await screenshotBoth(page, 'live-trading-emergency-dialog', { fullPage: false });
+      await emergency.getByRole('button', { name: 'Cancel', exact: true }).click();
+      await emergency.waitFor({ state: 'detached' });
+
+      await controls.getByRole('button', { name: 'Stop', exact: true }).click();
+      const confirm = page.getByRole('alertdialog', { name: 'Stop Demo (replay)?' });
+      await confirm.getByRole('button', { name: 'Stop engine' }).click();
+      await confirm.waitFor({ state: 'detached' });
+    }
+    // Stopped (by us, or because the replay data ran out first): the start form is back.
+    await status.locator('[data-state="stopped"]').waitFor({ timeout: 30_000 });
+    await page.getByRole('form', { name: 'Start engine' }).waitFor();
+    await page.getByRole('list', { name: 'Engine events' }).getByText(/^Stopped: /).first().waitFor();
+    expect(await page.getByRole('table', { name: 'Fills' }).locator('tbody tr').count()).toBeGreaterThan(0);
+    await shoot(page, 'live-trading-stopped');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});

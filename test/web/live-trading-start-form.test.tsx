@@ -1,0 +1,115 @@
+// @vitest-environment jsdom
+import { cleanup, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { StartEngineForm } from '../../web/src/features/live-trading/StartEngineForm';
+import { DCA, SMA, engineStatus } from './live-trading-fixtures';
+import { connection, mockApi, problem, renderWithClient } from './support';
+
+afterEach(() => {
+  cleanup();
+  vi.unstubAllGlobals();
+});
+
+const demo = connection({ id: 'demo', name: 'Demo (replay)', mode: 'replay', exchange: 'binance', apiKey: null, hasApiSecret: false });
+const live = connection({ id: 'main', name: 'Binance main' });
+
+function strategiesApi(extra?: (call: { method: string; url: string; body: unknown }) => { status: number; body?: unknown } | undefined) {
+  return mockApi((call) => {
+    if (call.url === '/api/trade-engine/strategies') return { status: 200, body: { items: [SMA, DCA] } };
+    return extra?.(call);
+  });
+}
+
+describe('StartEngineForm', () => {
+  it('generates the parameters of the chosen strategy and sends a typed start request', async () => {
+    const api = strategiesApi((call) => (call.url === '/api/trade-engine/start' ? { status: 200, body: engineStatus({ state: 'running', allowedActions: ['pause', 'stop'] }) } : undefined));
+    const started = vi.fn();
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[demo, live]} connectionId="demo" onConnectionChange={() => {}} previous={undefined} onStarted={started} />);
+
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    expect((within(form).getByLabelText('Fast') as HTMLInputElement).value).toBe('10');
+    await user.selectOptions(within(form).getByLabelText('Strategy'), 'dca');
+    expect(within(form).queryByLabelText('Fast')).toBeNull();
+    expect((within(form).getByLabelText('Interval candles') as HTMLInputElement).value).toBe('24');
+    await user.selectOptions(within(form).getByLabelText('Strategy'), 'sma-crossover');
+
+    await user.clear(within(form).getByLabelText('Fast'));
+    await user.type(within(form).getByLabelText('Fast'), '3');
+    await user.clear(within(form).getByLabelText('Size quote'));
+    await user.type(within(form).getByLabelText('Size quote'), '250.5');
+    await user.type(within(form).getByLabelText('Stop loss %'), '5');
+    await user.selectOptions(within(form).getByLabelText('Timeframe'), '15m');
+    await user.clear(within(form).getByLabelText('Replay speed (candles per second)'));
+    await user.type(within(form).getByLabelText('Replay speed (candles per second)'), '20');
+    await user.click(within(form).getByRole('button', { name: 'Start engine' }));
+
+    await waitFor(() => expect(started).toHaveBeenCalled());
+    expect(api.calls.find((c) => c.url === '/api/trade-engine/start')?.body).toEqual({
+      connectionId: 'demo',
+      strategy: 'sma-crossover',
+      params: { fast: 3, slow: 30, sizeQuote: '250.5' },
+      symbol: 'XRP/USDT',
+      timeframe: '15m',
+      risk: { maxOpenOrders: 10, stopLossPct: 5, allowShort: false },
+      options: { cancelOrdersOnStop: true, replaySpeed: 20 },
+    });
+  });
+
+  it('refuses to send while anything is invalid, and focuses the first problem', async () => {
+    const api = strategiesApi();
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[demo]} connectionId="demo" onConnectionChange={() => {}} previous={undefined} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    await user.clear(within(form).getByLabelText('Symbol'));
+    await user.type(within(form).getByLabelText('Symbol'), 'XRPUSDT');
+    expect(within(form).getByText('Symbol must look like BASE/QUOTE, e.g. BTC/USDT.')).toBeTruthy();
+    await user.clear(within(form).getByLabelText('Slow'));
+    await user.click(within(form).getByRole('button', { name: 'Start engine' }));
+    expect(within(form).getByText('Slow is required.')).toBeTruthy();
+    await waitFor(() => expect(document.activeElement).toBe(within(form).getByLabelText('Symbol')));
+    expect(api.calls.filter((c) => c.url === '/api/trade-engine/start')).toHaveLength(0);
+  });
+
+  it("puts the server's refusal in words and its field errors on the fields", async () => {
+    strategiesApi((call) =>
+      call.url === '/api/trade-engine/start'
+        ? { status: 400, body: problem(400, 'Invalid parameters for strategy sma-crossover: params.fast: fast must be shorter than slow', [{ path: 'params.fast', message: 'fast must be shorter than slow' }]) }
+        : undefined,
+    );
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[demo]} connectionId="demo" onConnectionChange={() => {}} previous={undefined} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    await user.clear(within(form).getByLabelText('Fast'));
+    await user.type(within(form).getByLabelText('Fast'), '40');
+    await user.click(within(form).getByRole('button', { name: 'Start engine' }));
+    expect((await within(form).findByRole('alert')).textContent).toBe('Could not start: Invalid parameters for strategy sma-crossover: params.fast: fast must be shorter than slow');
+    expect(within(form).getByText('fast must be shorter than slow')).toBeTruthy();
+    expect(within(form).getByLabelText('Fast').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('starts again from the settings of the previous run; replay speed only for replay connections', async () => {
+    strategiesApi();
+    const previous = engineStatus({ strategy: 'dca', params: { intervalCandles: 6, amountQuote: '25' }, symbol: 'BTC/USDT', timeframe: '4h', risk: { maxOpenOrders: 3 } });
+    const change = vi.fn();
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[demo, live]} connectionId="main" onConnectionChange={change} previous={previous} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    expect((within(form).getByLabelText('Strategy') as HTMLSelectElement).value).toBe('dca');
+    expect((within(form).getByLabelText('Interval candles') as HTMLInputElement).value).toBe('6');
+    expect((within(form).getByLabelText('Amount quote') as HTMLInputElement).value).toBe('25');
+    expect((within(form).getByLabelText('Symbol') as HTMLInputElement).value).toBe('BTC/USDT');
+    expect((within(form).getByLabelText('Timeframe') as HTMLSelectElement).value).toBe('4h');
+    expect((within(form).getByLabelText('Max open orders') as HTMLInputElement).value).toBe('3');
+    expect(within(form).queryByLabelText('Replay speed (candles per second)')).toBeNull();
+    await user.selectOptions(within(form).getByLabelText('Connection'), 'demo');
+    expect(change).toHaveBeenCalledWith('demo');
+  });
+
+  it('says so when the strategies cannot be loaded', async () => {
+    mockApi(() => ({ status: 500, body: problem(500, 'database is locked') }));
+    renderWithClient(<StartEngineForm connections={[demo]} connectionId="demo" onConnectionChange={() => {}} previous={undefined} />);
+    expect((await screen.findByRole('alert')).textContent).toContain('Could not load the strategies: database is locked');
+  });
+});

@@ -1,0 +1,289 @@
+/**
+ * Shapes of the trade engine and backtest APIs, mirrored from the server (the route files' zod schemas
+ * and the types they return: src/engine/runtime/engine-status.ts, runtime/ports.ts, engine-state.ts,
+ * strategy.ts, backtest/report.ts, backtest/sweep.ts, backtest/backtest-record.ts). Declared here rather
+ * than imported because those modules pull in Node-only types. Money is always a decimal string.
+ */
+
+export type DecimalString = string;
+
+export const ENGINE_STATES = ['stopped', 'starting', 'running', 'paused', 'stopping', 'error'] as const;
+export type EngineState = (typeof ENGINE_STATES)[number];
+export type EngineAction = 'start' | 'started' | 'pause' | 'resume' | 'stop' | 'stopped' | 'fail' | 'recover';
+
+/** Documentation of one strategy parameter, derived on the server from the strategy's zod schema. */
+export interface ParamDoc {
+  name: string;
+  /** JSON-schema type: integer, number, string (decimals are strings), boolean. */
+  type: string;
+  description: string;
+  /** Absent (undefined) when the parameter is optional without a default. */
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  /** Allowed values, when the parameter is an enum (not produced by the current built-ins). */
+  enum?: readonly (string | number)[];
+}
+
+export interface StrategyInfo {
+  id: string;
+  name: string;
+  description: string;
+  params: ParamDoc[];
+}
+
+export interface EngineOptions {
+  cancelOrdersOnStop: boolean;
+  cancelOrdersOnShutdown: boolean;
+  resumeOnRestart: boolean;
+  maxConsecutiveFailures: number;
+  replaySpeed: number;
+}
+
+export interface StartEngineBody {
+  connectionId: string;
+  strategy: string;
+  params: Record<string, unknown>;
+  symbol: string;
+  timeframe: string;
+  risk: Record<string, unknown>;
+  options?: Partial<EngineOptions>;
+}
+
+export interface PositionSnapshot {
+  symbol: string;
+  side: 'long' | 'short' | 'flat';
+  quantity: DecimalString;
+  averageEntryPrice: DecimalString | null;
+  cost: DecimalString;
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  fees: DecimalString;
+  baseFees: DecimalString;
+  netPnl: DecimalString;
+  markPrice: DecimalString | null;
+}
+
+export interface PnlSummary {
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  fees: DecimalString;
+  netPnl: DecimalString;
+}
+
+export const ORDER_STATUSES = ['pending_create', 'open', 'closed', 'canceled', 'rejected', 'expired', 'unknown', 'lost'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+/** Statuses in which an order may still be live on the exchange. */
+export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ['pending_create', 'open', 'unknown'];
+
+export interface OrderRecord {
+  clientOrderId: string;
+  connectionId: string;
+  exchangeOrderId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  type: string;
+  price: DecimalString | null;
+  amount: DecimalString;
+  filled: DecimalString;
+  average: DecimalString | null;
+  status: OrderStatus;
+  adopted: boolean;
+  reduceOnly: boolean;
+  tag: string | null;
+  reason: string | null;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface FillRecord {
+  connectionId?: string;
+  tradeId: string;
+  orderId: string;
+  clientOrderId: string | null;
+  symbol: string;
+  side: 'buy' | 'sell';
+  price: DecimalString;
+  amount: DecimalString;
+  fee: DecimalString;
+  feeAsset: string | null;
+  /** Exchange time in ms (in replay: the historical candle's time). */
+  timestamp: number;
+}
+
+export interface EngineStatus {
+  connectionId: string;
+  state: EngineState;
+  allowedActions: EngineAction[];
+  strategy: string | null;
+  params: Record<string, unknown> | null;
+  symbol: string | null;
+  timeframe: string | null;
+  risk: Record<string, unknown> | null;
+  options: EngineOptions | null;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  uptimeMs: number | null;
+  lastHeartbeatAt: string | null;
+  lastError: string | null;
+  resumeOnRestart: boolean;
+  consecutiveFailures: number;
+  candlesProcessed: number;
+  lastPrice: DecimalString | null;
+  positions: PositionSnapshot[];
+  openOrders: OrderRecord[];
+  pnl: PnlSummary;
+}
+
+/** One message of `GET /api/trade-engine/events` (the SSE `data:`); `seq` is the SSE id, absent on heartbeats. */
+export interface EngineEvent {
+  engineId: string;
+  type: string;
+  payload: Record<string, unknown>;
+  time: string;
+  seq?: number;
+}
+
+// ---- backtests ---------------------------------------------------------------------------------------
+
+export type BacktestStatus = 'queued' | 'running' | 'completed' | 'failed';
+
+export type DataSource =
+  | { source: 'bundled'; file: string }
+  | { source: 'csv'; csv: string; name?: string }
+  | { source: 'exchange'; connectionId: string };
+
+export interface BacktestRequestBody {
+  strategy: string;
+  params: Record<string, unknown>;
+  symbol?: string;
+  timeframe?: string;
+  from?: string;
+  to?: string;
+  startingBalance?: DecimalString;
+  feeRate?: DecimalString;
+  slippageBps?: DecimalString;
+  risk?: Record<string, unknown>;
+  data: DataSource;
+}
+
+export interface BacktestCatalog {
+  strategies: StrategyInfo[];
+  bundledFiles: string[];
+}
+
+export interface BacktestSummary {
+  netProfit: DecimalString;
+  netProfitPct: DecimalString;
+  maxDrawdownPct: DecimalString;
+  tradeCount: number;
+  winRate: number | null;
+  sharpe: number | null;
+}
+
+export interface BacktestListItem {
+  id: string;
+  kind: 'backtest' | 'sweep';
+  status: BacktestStatus;
+  strategy: string;
+  symbol: string | null;
+  timeframe: string | null;
+  request: Record<string, unknown>;
+  summary: BacktestSummary | null;
+  error: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface BacktestProgress {
+  done: number;
+  total: number;
+  fraction: number;
+}
+
+export interface BacktestView extends BacktestListItem {
+  progress: BacktestProgress | null;
+  /** BacktestReport for a backtest, SweepResult for a sweep; null until completed. */
+  result: unknown;
+}
+
+export interface BacktestResult {
+  startingBalance: DecimalString;
+  endingEquity: DecimalString;
+  netProfit: DecimalString;
+  netProfitPct: DecimalString;
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  feesPaid: DecimalString;
+  maxDrawdown: { amount: DecimalString; pct: DecimalString; peakTime: string | null; troughTime: string | null };
+  tradeCount: number;
+  closedTrades: number;
+  wins: number;
+  losses: number;
+  winRate: number | null;
+  profitFactor: number | null;
+  sharpe: number | null;
+  sortino: number | null;
+  annualisation?: { periodsPerYear: number; note: string };
+  exposure: number;
+}
+
+export interface ReportTrade {
+  id: number;
+  side: 'long' | 'short';
+  status: 'closed' | 'open';
+  entryTime: string;
+  entryPrice: DecimalString;
+  exitTime: string | null;
+  exitPrice: DecimalString | null;
+  size: DecimalString;
+  pnl: DecimalString;
+  fee: DecimalString;
+  entryReason: string | null;
+  exitReason: string | null;
+}
+
+export interface BacktestReport {
+  strategy: { id: string; params: Record<string, unknown> };
+  symbol: string;
+  timeframe: string;
+  period: { from: string; to: string; candles: number; warmupCandles: number; gaps?: number; source?: string };
+  settings: { startingBalance: DecimalString; feeRate: DecimalString; slippageBps: DecimalString; risk: Record<string, unknown> };
+  result: BacktestResult;
+  buyAndHold: { entryPrice: DecimalString; exitPrice: DecimalString; quantity: DecimalString; netProfit: DecimalString; netProfitPct: DecimalString };
+  equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
+  trades: ReportTrade[];
+  events?: { rejections: EventList; strategyErrors: EventList; killSwitch: { time: string; message: string } | null };
+}
+
+interface EventList {
+  count: number;
+  samples: { time: string; message: string }[];
+}
+
+export interface SweepRow {
+  rank: number;
+  params: Record<string, unknown>;
+  metrics: {
+    netProfit: DecimalString;
+    netProfitPct: DecimalString;
+    maxDrawdownPct: DecimalString;
+    tradeCount: number;
+    winRate: number | null;
+    profitFactor: number | null;
+    sharpe: number | null;
+  };
+}
+
+export interface SweepResult {
+  strategy: string;
+  rankBy: string;
+  combinations: number;
+  results: SweepRow[];
+  invalid: { params: Record<string, unknown>; error: string }[];
+  failed: { params: Record<string, unknown>; error: string }[];
+}

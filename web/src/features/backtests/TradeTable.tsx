@@ -1,0 +1,48 @@
+import type { ReportTrade } from '../../api/engine-types';
+import { formatDecimal, pnlClass, signed } from '../live-trading/format';
+
+const shortTime = (iso: string): string => {
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+};
+
+/** Round trips of a backtest (entry to flat), as the report lists them. */
+export function TradeTable({ trades }: { trades: readonly ReportTrade[] }) {
+  if (trades.length === 0) return <p className="muted small">The strategy made no trade in this period.</p>;
+  return (
+    <div className="table-scroll table-scroll--tall">
+      <table className="table" aria-label="Trades">
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Side</th>
+            <th scope="col">Entry</th>
+            <th scope="col" className="num">Entry price</th>
+            <th scope="col">Exit</th>
+            <th scope="col" className="num">Exit price</th>
+            <th scope="col" className="num">Size</th>
+            <th scope="col" className="num">Fee</th>
+            <th scope="col" className="num">PnL</th>
+          </tr>
+        </thead>
+        <tbody>
+          {trades.map((t) => (
+            <tr key={t.id} title={[t.entryReason, t.exitReason].filter(Boolean).join(' → ')}>
+              <td>{t.id}</td>
+              <td>
+                <span className={`side side--${t.side}`}>{t.side}</span>
+              </td>
+              <td>{shortTime(t.entryTime)}</td>
+              <td className="num">{formatDecimal(t.entryPrice, 6)}</td>
+              <td>{t.exitTime ? shortTime(t.exitTime) : <span className="muted">open</span>}</td>
+              <td className="num">{formatDecimal(t.exitPrice, 6)}</td>
+              <td className="num">{formatDecimal(t.size, 6)}</td>
+              <td className="num">{formatDecimal(t.fee, 4)}</td>
+              <td className={`num ${pnlClass(t.pnl)}`}>{signed(t.pnl, 4)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

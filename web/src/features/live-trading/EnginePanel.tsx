@@ -1,0 +1,126 @@
+import { useMemo } from 'react';
+import { ApiError, describeError } from '../../api/client';
+import { useEngineOrders, useEngineStatus, useEngineTrades } from '../../api/engine';
+import { LIVE_ORDER_STATUSES, type EngineStatus } from '../../api/engine-types';
+import type { ConnectionView } from '../../api/types';
+import { ErrorState, Loading } from '../../components/States';
+import { fillMarkers, linePoints, orderLines } from './chart-data';
+import { EngineControls } from './EngineControls';
+import { EngineStateBadge, HeartbeatAge, useNow } from './EngineStateBadge';
+import { EventLog } from './EventLog';
+import { FillsTable } from './FillsTable';
+import { formatDecimal, formatDuration } from './format';
+import { engineLive, type LiveState } from './live-model';
+import { OrdersTable } from './OrdersTable';
+import { PositionsPanel } from './PositionsPanel';
+import { PriceChart } from './PriceChart';
+import { StartEngineForm } from './StartEngineForm';
+
+interface EnginePanelProps {
+  connection: ConnectionView;
+  connections: readonly ConnectionView[];
+  onSelect: (id: string) => void;
+  live: LiveState;
+}
+
+/** Everything about one connection's engine. */
+export function EnginePanel({ connection, connections, onSelect, live }: EnginePanelProps) {
+  const id = connection.id;
+  const status = useEngineStatus(id);
+  const orders = useEngineOrders(id);
+  const trades = useEngineTrades(id);
+  const view = engineLive(live, id);
+  const data = status.data;
+  const symbol = data?.symbol ?? null;
+
+  const fills = trades.data;
+  const line = useMemo(() => linePoints(view.marks, fills ?? [], symbol), [view.marks, fills, symbol]);
+  const markers = useMemo(() => fillMarkers(fills ?? [], symbol), [fills, symbol]);
+  const openOrders = data?.openOrders;
+  const priceLines = useMemo(() => orderLines(openOrders ?? []), [openOrders]);
+
+  if (status.isPending) return <Loading label="Loading the engine…" />;
+  if (status.isError) {
+    const message = status.error instanceof ApiError && status.error.notAvailable ? 'The trade engine is not available in this server version yet.' : describeError(status.error);
+    return <ErrorState message={`Could not load the engine of ${connection.name}: ${message}`} onRetry={() => void status.refetch()} />;
+  }
+  const s = data as EngineStatus;
+  const canStart = s.allowedActions.includes('start');
+  const hasControls = s.allowedActions.some((a) => a === 'pause' || a === 'resume' || a === 'stop');
+  const history = (orders.data ?? []).filter((o) => !LIVE_ORDER_STATUSES.includes(o.status));
+
+  return (
+    <div className="engine-layout">
+      <div className="engine-main">
+        <section className="panel engine-status" aria-label={`Engine of ${connection.name}`}>
+          <header className="engine-status__header">
+            <div className="engine-status__title">
+              <h2>{connection.name}</h2>
+              <EngineStateBadge state={s.state} />
+              <HeartbeatAge at={view.lastHeartbeatAt ?? s.lastHeartbeatAt} active={s.state === 'running' || s.state === 'paused'} />
+            </div>
+            {hasControls ? <EngineControls status={s} name={connection.name} /> : null}
+          </header>
+          <dl className="engine-facts">
+            <Fact label="Strategy" value={s.strategy ?? '—'} />
+            <Fact label="Symbol" value={s.symbol ? `${s.symbol} · ${s.timeframe ?? ''}` : '—'} />
+            <Fact label="Last price" value={formatDecimal(s.lastPrice)} />
+            <Uptime status={s} />
+            <Fact label="Mode" value={connection.mode} />
+          </dl>
+          {s.lastError ? (
+            <p className={`notice ${s.state === 'error' ? 'notice--error' : 'notice--info'}`} role={s.state === 'error' ? 'alert' : undefined}>
+              {s.state === 'error' ? 'The engine stopped on an error: ' : 'Last error: '}
+              {s.lastError}
+            </p>
+          ) : null}
+        </section>
+
+        <section className="panel" aria-labelledby="chart-title">
+          <h2 id="chart-title">Price {symbol ? `· ${symbol}` : ''}</h2>
+          <PriceChart line={line} markers={markers} orders={priceLines} label={`Price chart of ${symbol ?? 'the engine'}`} />
+          <p className="muted small">
+            Line: the engine&rsquo;s last price per candle while this page is open, and fill prices (the API exposes no candle history). Arrows: fills (green buy, red
+            sell). Dashed lines: open limit orders.
+          </p>
+        </section>
+
+        <PositionsPanel positions={s.positions} pnl={s.pnl} />
+        <OrdersTable orders={s.openOrders} title="Open orders" empty="No open orders." />
+        {trades.isError ? <ErrorState message={`Could not load fills: ${describeError(trades.error)}`} onRetry={() => void trades.refetch()} /> : <FillsTable fills={fills ?? []} />}
+        {orders.isError ? (
+          <ErrorState message={`Could not load orders: ${describeError(orders.error)}`} onRetry={() => void orders.refetch()} />
+        ) : (
+          <OrdersTable orders={history} title="Order history" empty="No finished orders yet." />
+        )}
+      </div>
+
+      <aside className="engine-side">
+        {canStart ? (
+          <section className="panel" aria-labelledby="start-title">
+            <h2 id="start-title">{s.state === 'error' ? 'Restart the engine' : 'Start an engine'}</h2>
+            <StartEngineForm key={`${id}-${s.startedAt ?? ''}`} connections={connections} connectionId={id} onConnectionChange={onSelect} previous={s} />
+          </section>
+        ) : null}
+        <EventLog entries={view.log} />
+      </aside>
+    </div>
+  );
+}
+
+/** Counts on between status refreshes. */
+function Uptime({ status }: { status: EngineStatus }) {
+  const now = useNow();
+  const active = status.state === 'running' || status.state === 'paused' || status.state === 'starting';
+  const ms = active && status.startedAt ? Math.max(0, now - Date.parse(status.startedAt)) : null;
+  return <Fact label="Uptime" value={formatDuration(ms)} />;
+}
+
+function Fact({ label, value }: { label: string; value: string }) {
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>{value}</dd>
+    </div>
+  );
+}

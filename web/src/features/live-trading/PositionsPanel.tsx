@@ -1,0 +1,65 @@
+import type { PnlSummary, PositionSnapshot } from '../../api/engine-types';
+import { formatDecimal, pnlClass, signed } from './format';
+
+/** PnL totals (net, realized, unrealized, fees) and one row per symbol's position. */
+export function PositionsPanel({ positions, pnl }: { positions: readonly PositionSnapshot[]; pnl: PnlSummary }) {
+  return (
+    <section className="panel" aria-labelledby="positions-title">
+      <h2 id="positions-title">Positions and PnL</h2>
+      <dl className="pnl-grid" aria-label="Profit and loss">
+        <Figure label="Net PnL" value={pnl.netPnl} strong />
+        <Figure label="Realized" value={pnl.realizedPnl} />
+        <Figure label="Unrealized" value={pnl.unrealizedPnl} />
+        <div>
+          <dt>Fees</dt>
+          <dd>{formatDecimal(pnl.fees)}</dd>
+        </div>
+      </dl>
+      {positions.length === 0 ? (
+        <p className="muted small">No position yet.</p>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" aria-label="Positions">
+            <thead>
+              <tr>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col" className="num">Quantity</th>
+                <th scope="col" className="num">Avg entry</th>
+                <th scope="col" className="num">Mark</th>
+                <th scope="col" className="num">Unrealized</th>
+                <th scope="col" className="num">Net PnL</th>
+              </tr>
+            </thead>
+            <tbody>
+              {positions.map((p) => (
+                <tr key={p.symbol}>
+                  <td>{p.symbol}</td>
+                  <td>
+                    <span className={`side side--${p.side}`}>{p.side}</span>
+                  </td>
+                  <td className="num">{formatDecimal(p.quantity)}</td>
+                  <td className="num">{formatDecimal(p.averageEntryPrice)}</td>
+                  <td className="num">{formatDecimal(p.markPrice)}</td>
+                  <td className={`num ${pnlClass(p.unrealizedPnl)}`}>{signed(p.unrealizedPnl, 6)}</td>
+                  <td className={`num ${pnlClass(p.netPnl)}`}>{signed(p.netPnl, 6)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function Figure({ label, value, strong = false }: { label: string; value: string; strong?: boolean }) {
+  return (
+    <div className={strong ? 'pnl-grid__main' : undefined}>
+      <dt>{label}</dt>
+      <dd className={pnlClass(value)} data-testid={strong ? 'net-pnl' : undefined}>
+        {signed(value, 6)}
+      </dd>
+    </div>
+  );
+}

@@ -1,0 +1,236 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError, describeError } from '../../api/client';
+import { useStartEngine, useStrategies } from '../../api/engine';
+import type { EngineStatus, StartEngineBody, StrategyInfo } from '../../api/engine-types';
+import type { ConnectionView } from '../../api/types';
+import { Field, invalidProps } from '../../components/Field';
+import { ErrorState, Loading } from '../../components/States';
+import { ParamFields } from './ParamFields';
+import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from './param-form';
+
+export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '4h', '1d'] as const;
+const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?$/;
+const DEFAULT_SYMBOL = 'XRP/USDT';
+
+interface StartEngineFormProps {
+  connections: readonly ConnectionView[];
+  connectionId: string;
+  onConnectionChange: (id: string) => void;
+  /** The engine's last run, to start again with the same settings. */
+  previous: EngineStatus | undefined;
+  onStarted?: (status: EngineStatus) => void;
+}
+
+/** Loads the strategy registry, then renders the form for it. */
+export function StartEngineForm(props: StartEngineFormProps) {
+  const strategies = useStrategies();
+  if (strategies.isPending) return <Loading label="Loading strategies…" />;
+  if (strategies.isError) return <ErrorState message={`Could not load the strategies: ${describeError(strategies.error)}`} onRetry={() => void strategies.refetch()} />;
+  if (strategies.data.length === 0) return <p className="notice notice--info">The server offers no strategies.</p>;
+  return <StartForm {...props} strategies={strategies.data} />;
+}
+
+type TopField = 'connectionId' | 'strategy' | 'symbol' | 'timeframe' | 'replaySpeed';
+
+function pick(values: ParamValues, from: Record<string, unknown> | null | undefined): ParamValues {
+  if (!from) return values;
+  const next = { ...values };
+  for (const [k, v] of Object.entries(from)) if (k in next && v !== undefined && v !== null) next[k] = String(v);
+  return next;
+}
+
+function StartForm({ connections, connectionId, onConnectionChange, previous, onStarted, strategies }: StartEngineFormProps & { strategies: StrategyInfo[] }) {
+  const start = useStartEngine();
+  const first = strategies.find((s) => s.id === previous?.strategy) ?? (strategies[0] as StrategyInfo);
+  const [strategyId, setStrategyId] = useState(first.id);
+  const [params, setParams] = useState<ParamValues>(() => pick(initialValues(first.params), previous?.params));
+  const [risk, setRisk] = useState<ParamValues>(() => pick(initialValues(RISK_PARAMS), previous?.risk));
+  const [symbol, setSymbol] = useState(previous?.symbol ?? DEFAULT_SYMBOL);
+  const [timeframe, setTimeframe] = useState(previous?.timeframe ?? '1h');
+  const [replaySpeed, setReplaySpeed] = useState(String(previous?.options?.replaySpeed ?? 10));
+  const [cancelOnStop, setCancelOnStop] = useState(previous?.options?.cancelOrdersOnStop ?? true);
+  const [touched, setTouched] = useState<Set<string>>(new Set());
+  const [submitted, setSubmitted] = useState(false);
+
+  const strategy = strategies.find((s) => s.id === strategyId) ?? first;
+  const connection = connections.find((c) => c.id === connectionId);
+  const isReplay = connection?.mode === 'replay';
+
+  const serverErrors = start.error instanceof ApiError ? start.error.fieldErrors : [];
+  const local = {
+    params: validateParams(strategy.params, params),
+    risk: validateParams(RISK_PARAMS, risk),
+    top: topErrors({ connectionId, symbol, replaySpeed, isReplay }),
+  };
+  const show = (key: string, error: string | undefined): string | undefined => (submitted || touched.has(key) ? error : undefined);
+  const visible = (group: 'params' | 'risk', errors: ParamErrors): ParamErrors => {
+    const out: ParamErrors = { ...groupErrors(serverErrors, group) };
+    for (const [name, message] of Object.entries(errors)) {
+      const shown = show(`${group}.${name}`, message);
+      if (shown) out[name] = shown;
+    }
+    return out;
+  };
+  const topError = (field: TopField): string | undefined => show(field, local.top[field]) ?? serverErrors.find((e) => e.path === field)?.message;
+
+  const touch = (key: string): void => setTouched((t) => (t.has(key) ? t : new Set(t).add(key)));
+  const chooseStrategy = (id: string): void => {
+    const next = strategies.find((s) => s.id === id);
+    if (!next) return;
+    setStrategyId(id);
+    setParams(initialValues(next.params));
+    start.reset();
+  };
+
+  const onSubmit = (event: FormEvent): void => {
+    event.preventDefault();
+    setSubmitted(true);
+    const invalid = Object.keys(local.params).length + Object.keys(local.risk).length + Object.keys(local.top).length > 0;
+    if (invalid) {
+      focusFirstInvalid(event.currentTarget as HTMLFormElement);
+      return;
+    }
+    const body: StartEngineBody = {
+      connectionId,
+      strategy: strategy.id,
+      params: toPayload(strategy.params, params),
+      symbol: symbol.trim(),
+      timeframe,
+      risk: toPayload(RISK_PARAMS, risk),
+      options: { cancelOrdersOnStop: cancelOnStop, ...(isReplay ? { replaySpeed: Number(replaySpeed) } : {}) },
+    };
+    start.mutate(body, { onSuccess: (status) => onStarted?.(status) });
+  };
+
+  return (
+    <form className="form start-form" aria-label="Start engine" noValidate onSubmit={onSubmit}>
+      <div className="form__stack">
+        <Field id="start-connection" label="Connection" error={topError('connectionId')}>
+          <select id="start-connection" value={connectionId} onChange={(e) => onConnectionChange(e.target.value)} {...invalidProps('start-connection', topError('connectionId'))}>
+            {connections.map((c) => (
+              <option key={c.id} value={c.id} disabled={!c.enabled}>
+                {c.name} ({c.mode}{c.enabled ? '' : ', disabled'})
+              </option>
+            ))}
+          </select>
+        </Field>
+        <Field id="start-strategy" label="Strategy" error={topError('strategy')} hint={strategy.description}>
+          <select id="start-strategy" value={strategy.id} onChange={(e) => chooseStrategy(e.target.value)} {...invalidProps('start-strategy', topError('strategy'), 'start-strategy-hint')}>
+            {strategies.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.name}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+      <div className="form__row">
+        <Field id="start-symbol" label="Symbol" error={topError('symbol')} hint="Unified symbol such as BTC/USDT. The demo replay data is XRP/USDT.">
+          <input
+            id="start-symbol"
+            type="text"
+            autoComplete="off"
+            spellCheck={false}
+            value={symbol}
+            onChange={(e) => {
+              setSymbol(e.target.value);
+              touch('symbol');
+            }}
+            {...invalidProps('start-symbol', topError('symbol'), 'start-symbol-hint')}
+          />
+        </Field>
+        <Field id="start-timeframe" label="Timeframe" error={topError('timeframe')} hint={isReplay ? 'Replay plays the bundled 1h candles: use 1h.' : 'Candle length the strategy decides on.'}>
+          <select id="start-timeframe" value={timeframe} onChange={(e) => setTimeframe(e.target.value)} {...invalidProps('start-timeframe', topError('timeframe'), 'start-timeframe-hint')}>
+            {TIMEFRAMES.map((tf) => (
+              <option key={tf} value={tf}>
+                {tf}
+              </option>
+            ))}
+          </select>
+        </Field>
+      </div>
+
+      <fieldset className="fieldset">
+        <legend>{strategy.name} parameters</legend>
+        <ParamFields
+          idPrefix="start-param"
+          docs={strategy.params}
+          values={params}
+          errors={visible('params', local.params)}
+          onChange={(name, value) => {
+            setParams((p) => ({ ...p, [name]: value }));
+            touch(`params.${name}`);
+          }}
+        />
+      </fieldset>
+
+      <fieldset className="fieldset">
+        <legend>Risk limits</legend>
+        <ParamFields
+          idPrefix="start-risk"
+          docs={RISK_PARAMS}
+          values={risk}
+          errors={visible('risk', local.risk)}
+          onChange={(name, value) => {
+            setRisk((r) => ({ ...r, [name]: value }));
+            touch(`risk.${name}`);
+          }}
+        />
+      </fieldset>
+
+      <fieldset className="fieldset">
+        <legend>Options</legend>
+        {isReplay ? (
+          <Field id="start-replay-speed" label="Replay speed (candles per second)" error={topError('replaySpeed')} hint="Replay only: how fast history is played back (0–10000).">
+            <input
+              id="start-replay-speed"
+              type="number"
+              step="any"
+              min={0}
+              max={10_000}
+              value={replaySpeed}
+              onChange={(e) => {
+                setReplaySpeed(e.target.value);
+                touch('replaySpeed');
+              }}
+              {...invalidProps('start-replay-speed', topError('replaySpeed'), 'start-replay-speed-hint')}
+            />
+          </Field>
+        ) : null}
+        <label className="checkbox" htmlFor="start-cancel-on-stop">
+          <input id="start-cancel-on-stop" type="checkbox" checked={cancelOnStop} onChange={(e) => setCancelOnStop(e.target.checked)} />
+          Cancel open orders when I stop the engine
+        </label>
+      </fieldset>
+
+      {start.isError ? (
+        <p className="notice notice--error" role="alert">
+          Could not start: {describeError(start.error)}
+        </p>
+      ) : null}
+      <div className="form__actions">
+        <button type="submit" className="button button--primary" disabled={start.isPending || !connection}>
+          {start.isPending ? 'Starting…' : 'Start engine'}
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function topErrors(input: { connectionId: string; symbol: string; replaySpeed: string; isReplay: boolean }): Partial<Record<TopField, string>> {
+  const errors: Partial<Record<TopField, string>> = {};
+  if (!input.connectionId) errors.connectionId = 'Choose a connection.';
+  const symbol = input.symbol.trim();
+  if (!symbol) errors.symbol = 'Symbol is required.';
+  else if (!SYMBOL_PATTERN.test(symbol)) errors.symbol = 'Symbol must look like BASE/QUOTE, e.g. BTC/USDT.';
+  if (input.isReplay) {
+    const speed = Number(input.replaySpeed);
+    if (input.replaySpeed.trim() === '' || !Number.isFinite(speed) || speed <= 0 || speed > 10_000) errors.replaySpeed = 'Replay speed must be above 0 and at most 10000.';
+  }
+  return errors;
+}
+
+function focusFirstInvalid(form: HTMLFormElement): void {
+  // After React renders the messages.
+  requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
