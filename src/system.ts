@@ -18,6 +18,7 @@ import { SimulatedConnectionExchange } from './exchanges/simulated/simulated-con
 import { ExchangeProvider } from './exchanges/exchange-provider.js';
 import { krakenLimits } from './exchanges/profiles/kraken.limits.js';
 import { createExchangeGate } from './ratelimit/setup.js';
+import { runIntegrationTest } from './ops/integration-test.js';
 import { Metrics } from './ops/metrics.js';
 import { runStartupChecks } from './ops/startup-checks.js';
 import { SystemStatusService } from './ops/system-status.js';
@@ -154,6 +155,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       },
     });
 
+    const replayCsvPath = path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv');
     const app = await buildApp(
       {
         logger,
@@ -163,7 +165,15 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         version,
         uiDirectory: findUiDirectory(),
       },
-      { connections, connectionTests, health, batchTests, backtests, engines, system: { status, verifyStartup, startupReport, metrics } },
+      {
+        connections,
+        connectionTests,
+        health,
+        batchTests,
+        backtests,
+        engines,
+        system: { status, verifyStartup, startupReport, metrics, integrationTest: () => runIntegrationTest({ store, clock, replayCsvPath }) },
+      },
     );
 
     const system: System = {

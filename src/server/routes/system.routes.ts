@@ -3,6 +3,7 @@ import type { Metrics } from '../../ops/metrics.js';
 import { probeRoutes, type RegisteredRoute } from '../../ops/api-verifier.js';
 import type { CheckReport } from '../../ops/check.js';
 import type { SystemStatusService } from '../../ops/system-status.js';
+import { ConflictError, NotImplementedError } from '../../domain/errors.js';
 import { route } from '../route.js';
 
 export interface SystemRouteDeps {
@@ -12,6 +13,8 @@ export interface SystemRouteDeps {
   startupReport: CheckReport;
   routes: RegisteredRoute[];
   metrics: Metrics;
+  /** The sandboxed end-to-end self-test. */
+  integrationTest?: () => Promise<CheckReport>;
 }
 
 export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps): void {
@@ -30,6 +33,24 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
     tags,
     handler: async () => deps.verifyStartup(),
   });
+  let selfTestRunning = false;
+  route(app, {
+    method: 'POST',
+    url: '/api/system/integration-test',
+    summary: 'End-to-end self-test in a sandbox (own simulator, key and temporary database): storage, secrets, exchange adapter, connection test, engine order → fill → stop',
+    tags,
+    handler: async () => {
+      if (!deps.integrationTest) throw new NotImplementedError('The self-test is not available in this process');
+      if (selfTestRunning) throw new ConflictError('A self-test is already running');
+      selfTestRunning = true;
+      try {
+        return await deps.integrationTest();
+      } finally {
+        selfTestRunning = false;
+      }
+    },
+  });
+
   route(app, {
     method: 'GET',
     url: '/api/system/verify-apis',

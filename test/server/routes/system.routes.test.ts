@@ -60,3 +60,29 @@ describe('system endpoints', () => {
     expect(metrics.body).toContain('cts_process_resident_memory_bytes');
   });
 });
+
+describe('POST /api/system/integration-test', () => {
+  it('runs every step for real in a sandbox and leaves no trace in the user data', async () => {
+    const before = {
+      connections: (await t.system.app.inject({ method: 'GET', url: '/api/settings/connections' })).body,
+      meta: JSON.stringify(await t.system.store.db.selectFrom('cts_meta').selectAll().orderBy('key').execute()),
+      engines: (await t.system.app.inject({ method: 'GET', url: '/api/trade-engine/status-all' })).body,
+    };
+    const res = await t.system.app.inject({ method: 'POST', url: '/api/system/integration-test' });
+    expect(res.statusCode).toBe(200);
+    const report = res.json() as { outcome: string; steps: { name: string; outcome: string; durationMs: number; message: string }[] };
+    expect(report.steps.map((s) => [s.name, s.outcome])).toEqual([
+      ['storage write/read/rollback', 'ok'],
+      ['secret encrypt/decrypt', 'ok'],
+      ['exchange adapter through ccxt to the simulator', 'ok'],
+      ['connection test', 'ok'],
+      ['engine start → order → fill → stop on replay', 'ok'],
+      ['cleanup', 'ok'],
+    ]);
+    expect(report.outcome).toBe('ok');
+    expect(report.steps.find((s) => s.name.startsWith('engine'))?.message).toMatch(/fill/);
+    expect((await t.system.app.inject({ method: 'GET', url: '/api/settings/connections' })).body).toBe(before.connections);
+    expect(JSON.stringify(await t.system.store.db.selectFrom('cts_meta').selectAll().orderBy('key').execute())).toBe(before.meta);
+    expect((await t.system.app.inject({ method: 'GET', url: '/api/trade-engine/status-all' })).body).toBe(before.engines);
+  }, 60_000);
+});
