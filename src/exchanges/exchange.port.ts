@@ -49,6 +49,13 @@ export interface BalanceEntry {
   free: DecimalString;
   used: DecimalString;
   total: DecimalString;
+  /**
+   * The exchange account the balance is held in (`spot`, `margin`, `futures`, `unified`, …) and the
+   * market types it funds. Set by the ccxt adapter; absent from implementations with one account.
+   * A connection trading several types may report one asset once per account: filter by `marketTypes`.
+   */
+  account?: string;
+  marketTypes?: MarketType[];
 }
 
 export interface OrderRequest {

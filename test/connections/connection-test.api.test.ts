@@ -95,13 +95,14 @@ describe('POST /api/settings/connections/{id}/test through ccxt and the simulato
   });
 
   it('a paper connection tests the real exchange\'s public data and the simulated account', async () => {
-    const id = await create({ name: 'paper', exchange: 'bybit', marketTypes: ['spot'], mode: 'paper' });
+    // OKX: no other connection in this file talks to it, so every OKX request seen here is the paper test's.
+    const id = await create({ name: 'paper', exchange: 'okx', marketTypes: ['spot'], mode: 'paper' });
     sim.control.clearRequests();
     const { result } = await test(id);
     expect(result).toMatchObject({ outcome: 'ok', simulated: true });
-    const sent = sim.control.requests({ exchange: 'bybit' });
+    const sent = sim.control.requests({ exchange: 'okx' });
     expect(sent.length).toBeGreaterThan(0);
-    expect(sent.every((r) => !r.headers['x-bapi-api-key'])).toBe(true); // nothing signed leaves for a paper account
+    expect(sent.every((r) => !r.headers['ok-access-key'])).toBe(true); // nothing signed leaves for a paper account
   });
 
   it('404 for an unknown connection, 400 for a malformed id', async () => {

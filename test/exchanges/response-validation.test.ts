@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidResponseError } from '../../src/domain/errors.js';
 import { toBalances } from '../../src/exchanges/ccxt/balances.js';
+import type { BalanceAccount } from '../../src/exchanges/profiles/index.js';
 import { toCandles, toFills, toMarkets, toOrder, toTicker } from '../../src/exchanges/ccxt/response-schemas.js';
 
 const NOW = 1_700_000_000_000;
@@ -15,6 +16,16 @@ describe('validation of what ccxt returns', () => {
     expect(toBalances('binance', { info: { balances: [] }, free: {}, used: {}, total: {} })).toEqual([]);
     const out = toBalances('kraken', { info: { error: [], result: {} }, free: { BTC: undefined }, used: { BTC: 0.1 }, total: { BTC: 0.3 } });
     expect(out).toEqual([{ asset: 'BTC', free: '0.2', used: '0.1', total: '0.3' }]);
+  });
+
+  it('accepts each account envelope the routing reads (Binance margin/futures, HTX linear swaps) and tags the account', () => {
+    const margin: BalanceAccount = { account: 'margin', marketTypes: ['margin'], params: { type: 'margin' } };
+    expect(toBalances('binance', { info: { userAssets: [] }, free: { BTC: 1 }, used: { BTC: 0 }, total: { BTC: 1 } }, margin)).toEqual([
+      { asset: 'BTC', free: '1', used: '0', total: '1', account: 'margin', marketTypes: ['margin'] },
+    ]);
+    expect(toBalances('binance', { info: { assets: [] }, free: {}, used: {}, total: {} })).toEqual([]);
+    expect(toBalances('htx', { info: { code: 200, data: { details: [] } }, free: {}, used: {}, total: {} })).toEqual([]);
+    expect(() => toBalances('htx', { info: { code: 200, data: {} }, free: {}, used: {}, total: {} })).toThrow(InvalidResponseError);
   });
 
   it('rejects negative balances', () => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
+import type { BalanceAccount } from '../profiles/index.js';
 import type { BalanceEntry } from '../exchange.port.js';
 import { Dec, dec, toDecimalString } from '../../domain/money.js';
 import { parseOrThrow } from './response-schemas.js';
@@ -9,12 +10,23 @@ import { parseOrThrow } from './response-schemas.js';
  * empty balance, which would read as "this account holds nothing" — so the raw `info` is checked too.
  */
 const RAW_BALANCE: Readonly<Record<ExchangeId, z.ZodType>> = {
-  binance: z.union([z.object({ balances: z.array(z.unknown()) }), z.object({ assets: z.array(z.unknown()) }), z.array(z.unknown())]),
+  // spot `balances`, USDⓈ-M futures `assets`, cross margin `userAssets`.
+  binance: z.union([
+    z.object({ balances: z.array(z.unknown()) }),
+    z.object({ assets: z.array(z.unknown()) }),
+    z.object({ userAssets: z.array(z.unknown()) }),
+    z.array(z.unknown()),
+  ]),
   bybit: z.object({ retCode: z.literal(0), result: z.object({ list: z.array(z.unknown()) }) }),
   okx: z.object({ code: z.literal('0'), data: z.array(z.object({ details: z.array(z.unknown()) })) }),
   kraken: z.object({ error: z.array(z.unknown()).length(0), result: z.record(z.string(), z.unknown()) }),
   coinbase: z.object({ accounts: z.array(z.unknown()) }),
-  htx: z.object({ status: z.literal('ok'), data: z.object({ list: z.array(z.unknown()) }) }),
+  // spot {status, data.list}; linear swaps (api.hbdm.com /v5/account/balance) {code: 200, data.details}.
+  htx: z.union([
+    z.object({ status: z.literal('ok'), data: z.object({ list: z.array(z.unknown()) }) }),
+    z.object({ code: z.literal(200), data: z.object({ details: z.array(z.unknown()) }) }),
+  ]),
+  // ccxt wraps the futures account object in an array itself.
   gate: z.union([z.array(z.unknown()), z.object({ balances: z.record(z.string(), z.unknown()) })]),
 };
 
@@ -26,8 +38,8 @@ const ccxtBalanceSchema = z.object({
   total: z.record(z.string(), amount),
 });
 
-/** Validated balances, one entry per asset ccxt reported (zero balances included). */
-export function toBalances(exchange: ExchangeId, raw: unknown): BalanceEntry[] {
+/** Validated balances, one entry per asset ccxt reported (zero balances included), tagged with their account. */
+export function toBalances(exchange: ExchangeId, raw: unknown, account?: BalanceAccount): BalanceEntry[] {
   const balance = parseOrThrow(ccxtBalanceSchema, raw, 'balance');
   parseOrThrow(RAW_BALANCE[exchange], balance.info, 'balance payload');
   const entries: BalanceEntry[] = [];
@@ -41,7 +53,12 @@ export function toBalances(exchange: ExchangeId, raw: unknown): BalanceEntry[] {
     const total = totalValue !== null && totalValue !== undefined ? dec(totalValue) : dec(free ?? 0).plus(used ?? 0);
     const freeDec = free !== null ? dec(free) : Dec.max(0, total.minus(used ?? 0));
     const usedDec = used !== null ? dec(used) : Dec.max(0, total.minus(freeDec));
-    entries.push({ asset, free: toDecimalString(freeDec), used: toDecimalString(usedDec), total: toDecimalString(total) });
+    const entry: BalanceEntry = { asset, free: toDecimalString(freeDec), used: toDecimalString(usedDec), total: toDecimalString(total) };
+    if (account) {
+      entry.account = account.account;
+      entry.marketTypes = [...account.marketTypes];
+    }
+    entries.push(entry);
   }
   return entries;
 }

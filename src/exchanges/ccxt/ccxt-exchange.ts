@@ -15,11 +15,13 @@ import type {
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
+import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { translateCcxtError } from './error-translation.js';
 import { GatedFetch, type CallScope } from './gated-fetch.js';
-import { PERMISSION_READERS } from './permissions.js';
+import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
+import { PERMISSION_READERS, type RawCall } from './permissions.js';
 import {
   isCompleteOrder,
   parseOrThrow,
@@ -54,6 +56,10 @@ const NO_ID = undefined as unknown as string;
 
 /** ccxt parameters some exchanges need on every call of a method (documented in the profiles' quirks). */
 const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> = { bybit: { acknowledged: true } };
+
+/** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
+type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -95,8 +101,16 @@ export class CcxtExchange implements Exchange {
     return this.#run({ lane: 'read' }, async (ex) => toMarkets(await ex.loadMarkets(), this.#connection.marketTypes, this.#profile.marketTypes));
   }
 
+  /** One fetchBalance per account the connection's market types live in (one for unified accounts). */
   fetchBalances(): Promise<BalanceEntry[]> {
-    return this.#run({ lane: 'read' }, async (ex) => toBalances(this.id, await ex.fetchBalance()));
+    return this.#run({ lane: 'read' }, async (ex) => {
+      const entries: BalanceEntry[] = [];
+      // Sequential: each account is a private call with its own weight; the gate paces them anyway.
+      for (const account of balanceAccountsFor(this.#connection.marketTypes, this.#profile)) {
+        entries.push(...toBalances(this.id, await ex.fetchBalance({ ...account.params }), account));
+      }
+      return entries;
+    });
   }
 
   /** Nulls where the exchange (or its testnet) does not report a permission. */
@@ -128,7 +142,7 @@ export class CcxtExchange implements Exchange {
     if (order.type === 'limit' && order.price === undefined) throw new ValidationError('A limit order needs a price', [{ path: 'price', message: 'required' }]);
     const fallback: OrderFallback = { ...order, status: 'open' };
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex) => {
-      const params = { [this.#profile.clientOrderId.field]: order.clientOrderId };
+      const params = { ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId };
       const price = order.price === undefined ? undefined : Number(order.price);
       const raw = await ex.createOrder(order.symbol, order.type, order.side, Number(order.amount), price, params);
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
@@ -138,8 +152,9 @@ export class CcxtExchange implements Exchange {
 
   cancelOrder(ref: OrderRef): Promise<ExchangeOrder> {
     return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex) => {
-      const target = await this.#resolveRef(ref, this.#profile.clientOrderId.cancelByClientId);
-      const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, target.params);
+      const route = this.#route(ex, ref.symbol);
+      const target = await this.#resolveRef(ref, this.#profile.clientOrderId.cancelByClientId, route);
+      const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, { ...route.params, ...target.params });
       if (isCompleteOrder(raw)) {
         const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
         // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
@@ -155,17 +170,21 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'read', symbol: ref.symbol }, (ex) => this.#fetchOrderRaw(ex, ref));
   }
 
+  /** With a symbol: that market's orders. Without: every market type the connection trades, one call each. */
   fetchOpenOrders(symbol?: string): Promise<ExchangeOrder[]> {
     const scope: CallScope = symbol === undefined ? { lane: 'read' } : { lane: 'read', symbol };
     return this.#withMarkets(scope, async (ex) => {
-      const raw: unknown = await ex.fetchOpenOrders(symbol);
-      if (!Array.isArray(raw)) return [toOrder(raw, this.#clock.now())];
-      return raw.map((o: unknown) => toOrder(o, this.#clock.now(), { status: 'open' }));
+      const routes = symbol === undefined ? symbolLessRoutes(this.#connection.marketTypes, this.#profile) : [this.#route(ex, symbol).params];
+      const orders: ExchangeOrder[] = [];
+      for (const params of routes) orders.push(...this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, { ...params })));
+      return orders;
     });
   }
 
   fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
-    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex) => toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit)));
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex) =>
+      toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit, { ...this.#route(ex, params.symbol).params })),
+    );
   }
 
   async close(): Promise<void> {
@@ -173,22 +192,37 @@ export class CcxtExchange implements Exchange {
   }
 
   async #fetchOrderRaw(ex: CcxtInstance, ref: OrderRef): Promise<ExchangeOrder> {
-    const target = await this.#resolveRef(ref, this.#profile.clientOrderId.fetchByClientId);
+    const route = this.#route(ex, ref.symbol);
+    const lookup = CLIENT_ID_LOOKUPS[this.id];
+    if (ref.id === undefined && ref.clientOrderId !== undefined && lookup) {
+      const raw = await lookup(ex, (method, params) => this.#rawCall(method, params), ref.symbol, ref.clientOrderId);
+      return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+    }
+    const target = await this.#resolveRef(ref, this.#profile.clientOrderId.fetchByClientId, route);
     const extra = FETCH_ORDER_PARAMS[this.id] ?? {};
-    const raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, { ...extra, ...target.params });
+    const raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, { ...extra, ...route.params, ...target.params });
     return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+  }
+
+  #route(ex: CcxtInstance, symbol: string): Route {
+    return routeSymbol(ex, symbol, this.#connection.marketTypes, this.#profile);
+  }
+
+  #toOpenOrders(raw: unknown): ExchangeOrder[] {
+    if (!Array.isArray(raw)) return [toOrder(raw, this.#clock.now())];
+    return raw.map((o: unknown) => toOrder(o, this.#clock.now(), { status: 'open' }));
   }
 
   /**
    * By exchange id when given; by client id natively where ccxt supports it; otherwise the client id is
    * looked up among open orders (documented per exchange in the profile).
    */
-  async #resolveRef(ref: OrderRef, nativeClientId: boolean): Promise<{ id?: string; params: Record<string, unknown> }> {
+  async #resolveRef(ref: OrderRef, nativeClientId: boolean, route: Route): Promise<{ id?: string; params: Record<string, unknown> }> {
     if (ref.id !== undefined) return { id: ref.id, params: {} };
     if (ref.clientOrderId === undefined) throw new ValidationError('Give the order id or the client order id', [{ path: 'id', message: 'required' }]);
     if (nativeClientId) return { params: { [this.#profile.clientOrderId.lookupParam]: ref.clientOrderId } };
-    const open: unknown = await this.#ccxt.fetchOpenOrders(ref.symbol);
-    const match = Array.isArray(open) ? open.map((o: unknown) => toOrder(o, this.#clock.now(), { status: 'open' })).find((o) => o.clientOrderId === ref.clientOrderId) : undefined;
+    const open = this.#toOpenOrders(await this.#ccxt.fetchOpenOrders(ref.symbol, undefined, undefined, { ...route.params }));
+    const match = open.find((o) => o.clientOrderId === ref.clientOrderId);
     if (!match) throw new OrderNotFoundError(`${this.#profile.displayName}: no open order with client id ${ref.clientOrderId}`);
     return { id: match.id, params: {} };
   }

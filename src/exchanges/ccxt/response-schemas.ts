@@ -60,7 +60,7 @@ export function toMarkets(raw: unknown, traded: readonly MarketType[], exchangeT
   const markets = parseOrThrow(marketsSchema, raw, 'market list');
   const out: Market[] = [];
   for (const m of Object.values(markets)) {
-    const type = ourType(m.type, m.margin ?? false, traded, exchangeTypes);
+    const type = ourMarketType(m.type, m.margin ?? false, traded, exchangeTypes);
     if (!type) continue;
     out.push({
       symbol: m.symbol,
@@ -82,7 +82,8 @@ export function toMarkets(raw: unknown, traded: readonly MarketType[], exchangeT
   return out;
 }
 
-function ourType(ccxtType: string, margin: boolean, traded: readonly MarketType[], exchangeTypes: readonly MarketType[]): MarketType | undefined {
+/** ccxt's market type → ours, or undefined when the connection does not trade it (also used to route calls). */
+export function ourMarketType(ccxtType: string, margin: boolean, traded: readonly MarketType[], exchangeTypes: readonly MarketType[]): MarketType | undefined {
   let type: MarketType | undefined;
   if (ccxtType === 'spot') type = traded.includes('spot') || !margin ? 'spot' : 'margin';
   else if (ccxtType === 'margin') type = 'margin';

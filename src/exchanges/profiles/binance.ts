@@ -35,11 +35,22 @@ export const binance: ExchangeProfile = {
     options: { fetchCurrencies: false, fetchMargins: false },
     hasOverrides: {},
   },
+  routing: {
+    // ccxt's `type: 'margin'` selects the cross-margin (sapi) endpoints; swap + linear selects fapi.
+    typeParams: { spot: { type: 'spot' }, margin: { type: 'margin' }, futures: { type: 'swap', subType: 'linear' } },
+    balanceAccounts: [
+      { account: 'spot', marketTypes: ['spot'], params: { type: 'spot' } },
+      { account: 'margin', marketTypes: ['margin'], params: { type: 'margin' } },
+      { account: 'futures', marketTypes: ['futures'], params: { type: 'swap', subType: 'linear' } },
+    ],
+  },
   limits: binanceLimitProfile,
   ccxtDefaultRateLimitMs: 50,
   // 429 always carries Retry-After; a 418 ban lasts 2 minutes to 3 days (Retry-After says how long).
   breachWaitMs: { rateLimited: 60_000, banned: 120_000 },
-  ccxtOptions: {},
+  // Without a symbol ccxt refuses open orders unless told the heavier weight (spot 80, fapi 40) is known:
+  // the adapter lists all open orders only for reconciliation, and the limiter carries the weight.
+  ccxtOptions: { fetchOpenOrders: { warnWithoutSymbol: false } },
   errorCodes: {},
   docs: {
     rateLimits: 'https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits',

@@ -35,6 +35,11 @@ export const bybit: ExchangeProfile = {
     // Bybit ignores options.fetchCurrencies; only the capability flag stops the private coin-info call.
     hasOverrides: { fetchCurrencies: false },
   },
+  routing: {
+    typeParams: { spot: { type: 'spot' }, futures: { type: 'swap', subType: 'linear' } },
+    // The unified trading account holds spot and derivatives: one wallet-balance call (accountType UNIFIED).
+    balanceAccounts: [{ account: 'unified', marketTypes: ['spot', 'futures'], params: {} }],
+  },
   limits: bybitLimitProfile,
   ccxtDefaultRateLimitMs: 20,
   // retCode 10006 is per endpoint (reset timestamp in X-Bapi-Limit-Reset-Timestamp); the IP limit answers
@@ -55,5 +60,7 @@ export const bybit: ExchangeProfile = {
     'ccxt raises RateLimitExceeded for HTTP 429, HTTP 403 (IP limit) and retCode 10006.',
     'Create and cancel answer only {orderId, orderLinkId}; the adapter fetches the order for the rest.',
     'fetchOrder only reaches the last 500 orders; ccxt requires params.acknowledged = true.',
+    'Lookup by orderLinkId reads /v5/order/realtime then /v5/order/history (ccxt 4.5.84 crashes on an empty list).',
+    'The adapter assumes a unified trading account: one wallet balance for spot and linear.',
   ],
 };

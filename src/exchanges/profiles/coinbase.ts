@@ -37,6 +37,10 @@ export const coinbase: ExchangeProfile = {
     // fetchCurrencies makes three v2 calls; balances carry their currency codes already.
     hasOverrides: { fetchCurrencies: false },
   },
+  routing: {
+    typeParams: { spot: {} },
+    balanceAccounts: [{ account: 'spot', marketTypes: ['spot'], params: {} }],
+  },
   limits: coinbaseLimitProfile,
   ccxtDefaultRateLimitMs: 34,
   breachWaitMs: { rateLimited: 1_000, banned: 1_000 },

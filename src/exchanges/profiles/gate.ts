@@ -36,6 +36,14 @@ export const gate: ExchangeProfile = {
     options: { unifiedAccount: false, swap: { fetchMarkets: { settlementCurrencies: ['usdt'] } } },
     hasOverrides: { fetchCurrencies: false },
   },
+  routing: {
+    // USDT-settled perpetuals only (ccxt's default settle for swap is usdt).
+    typeParams: { spot: { type: 'spot' }, futures: { type: 'swap' } },
+    balanceAccounts: [
+      { account: 'spot', marketTypes: ['spot'], params: { type: 'spot' } },
+      { account: 'futures', marketTypes: ['futures'], params: { type: 'swap' } },
+    ],
+  },
   limits: gateLimitProfile,
   ccxtDefaultRateLimitMs: 50,
   breachWaitMs: { rateLimited: 1_000, banned: 10_000 },

@@ -33,6 +33,13 @@ export const htx: ExchangeProfile = {
     // Currency codes are the upper-cased ids; the reference-currency call adds nothing we use.
     hasOverrides: { fetchCurrencies: false },
   },
+  routing: {
+    typeParams: { spot: { type: 'spot' }, futures: { type: 'swap', subType: 'linear' } },
+    balanceAccounts: [
+      { account: 'spot', marketTypes: ['spot'], params: { type: 'spot' } },
+      { account: 'futures', marketTypes: ['futures'], params: { type: 'swap', subType: 'linear' } },
+    ],
+  },
   limits: htxLimitProfile,
   ccxtDefaultRateLimitMs: 100,
   breachWaitMs: { rateLimited: 1_000, banned: 1_000 },

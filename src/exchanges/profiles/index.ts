@@ -57,6 +57,32 @@ export interface LoadMarketsTrim {
   readonly hasOverrides: Readonly<Record<string, boolean>>;
 }
 
+/** ccxt params that select one market type (ccxt's `type` / `subType`), as data per exchange. */
+export type CcxtTypeParams = Readonly<Record<string, string>>;
+
+/**
+ * How calls reach each market type through ccxt. A unified symbol already names its market
+ * (`BTC/USDT` spot, `BTC/USDT:USDT` linear), so calls with a symbol need params only where the symbol
+ * is shared by two types (margin trades the spot symbols). Calls without a symbol (balances, all open
+ * orders) would otherwise go to ccxt's default type (spot), hence these tables.
+ */
+export interface MarketRouting {
+  /** Params for symbol-less calls (all open orders) per market type; also used for margin on spot symbols. */
+  readonly typeParams: Partial<Record<MarketType, CcxtTypeParams>>;
+  /**
+   * The accounts balances live in. One fetchBalance per account holding a market type the connection
+   * trades; an exchange with one unified account lists it once for all its types.
+   */
+  readonly balanceAccounts: readonly BalanceAccount[];
+}
+
+export interface BalanceAccount {
+  /** Reported on each BalanceEntry (`spot`, `margin`, `futures`, `unified`, `trading`). */
+  readonly account: string;
+  readonly marketTypes: readonly MarketType[];
+  readonly params: CcxtTypeParams;
+}
+
 export interface ExchangeProfile {
   readonly id: ExchangeId;
   readonly ccxtId: string;
@@ -67,6 +93,7 @@ export interface ExchangeProfile {
   readonly permissions: PermissionsProbe;
   readonly testnet: { readonly available: boolean; readonly notes: string };
   readonly loadMarkets: LoadMarketsTrim;
+  readonly routing: MarketRouting;
   /** ccxt's own default spacing between requests (ms); informative only, ccxt's throttler is off. */
   readonly ccxtDefaultRateLimitMs: number;
   /** The documented limits as data (`<exchange>.limits.ts`, default options), for the limiter and the docs. */

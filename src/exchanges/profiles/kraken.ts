@@ -35,6 +35,11 @@ export const kraken: ExchangeProfile = {
     // Kept: /0/public/Assets maps Kraken's asset ids (XXBT, ZUSD) to codes for balances.
     hasOverrides: {},
   },
+  routing: {
+    // Margin orders use the spot endpoints (with a leverage the adapter does not set): same routes.
+    typeParams: { spot: {}, margin: {} },
+    balanceAccounts: [{ account: 'spot', marketTypes: ['spot', 'margin'], params: {} }],
+  },
   limits: krakenLimitProfile,
   ccxtDefaultRateLimitMs: 1000,
   breachWaitMs: { rateLimited: 3_000, banned: 60_000 },

@@ -33,6 +33,11 @@ export const okx: ExchangeProfile = {
     // With keys, ccxt would call the private /asset/currencies on every loadMarkets.
     hasOverrides: { fetchCurrencies: false },
   },
+  routing: {
+    typeParams: { spot: { type: 'spot' }, futures: { type: 'future' }, swap: { type: 'swap' } },
+    // The trading account is shared by every instrument type: one /api/v5/account/balance call.
+    balanceAccounts: [{ account: 'trading', marketTypes: ['spot', 'futures', 'swap'], params: {} }],
+  },
   limits: okxLimitProfile,
   ccxtDefaultRateLimitMs: 110,
   breachWaitMs: { rateLimited: 2_000, banned: 2_000 },

@@ -38,13 +38,6 @@ afterAll(async () => {
 });
 
 for (const exchangeId of ['binance', 'bybit'] as const) {
-  /**
-   * Known adapter gap (reported to C): looking up a Bybit order that does not exist by orderLinkId
-   * makes ccxt trip over the empty list (TypeError → InvalidResponseError) instead of OrderNotFound,
-   * so the order stays `unknown` (safe: never re-sent) instead of resolving to `rejected`. These cases
-   * are expected to fail until the adapter maps it; `it.fails` flips to red once it is fixed.
-   */
-  const notFoundCase = exchangeId === 'bybit' ? it.fails : it;
   describe(`order manager → ccxt → simulated ${exchangeId}`, () => {
     let db: TestStore;
     let clock: ManualClock;
@@ -105,7 +98,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       expect((await db.orders.findOrder(order.clientOrderId))?.status).toBe('canceled');
     });
 
-    notFoundCase('5xx on create: unknown, resolved by lookup (not placed → rejected after the settle time), never re-sent', async () => {
+    it('5xx on create: unknown, resolved by lookup (not placed → rejected after the settle time), never re-sent', async () => {
       sim.control.injectFault({ exchange: exchangeId, method: 'POST', path: CREATE_PATH[exchangeId], times: 1, fault: { kind: 'serverError', status: 503 } });
       await expect(manager.place(restingBuy())).rejects.toBeInstanceOf(RetryLaterError);
       const [order] = manager.liveOrders;
@@ -131,7 +124,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       await manager.cancelAll('cleanup');
     });
 
-    notFoundCase('429 on create: rate limited, resolved by lookup, not re-sent', async () => {
+    it('429 on create: rate limited, resolved by lookup, not re-sent', async () => {
       sim.control.injectFault({ exchange: exchangeId, method: 'POST', path: CREATE_PATH[exchangeId], times: 1, fault: { kind: 'rateLimit', retryAfterSec: 1 } });
       const error = await manager.place(restingBuy()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CtsError);
@@ -143,7 +136,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       expect(createsFor(clientOrderId)).toHaveLength(1);
     });
 
-    notFoundCase('garbage answer to a create: treated as unknown, never as data', async () => {
+    it('garbage answer to a create: treated as unknown, never as data', async () => {
       sim.control.injectFault({ exchange: exchangeId, method: 'POST', path: CREATE_PATH[exchangeId], times: 1, fault: { kind: 'garbage', mode: 'wrongShape' } });
       await expect(manager.place(restingBuy())).rejects.toBeInstanceOf(RetryLaterError);
       const clientOrderId = manager.liveOrders[0]?.clientOrderId ?? '';
