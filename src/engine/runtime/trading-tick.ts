@@ -223,8 +223,10 @@ export class TradingTick {
   }
 
   #balanceView(): StrategySnapshot['balance'] {
+    // With one account per market type (Binance spot + futures), only the account this market trades in counts.
+    const type = this.#d.market.type;
     const entry = (asset: string) => {
-      const b = this.#balances?.find((x) => x.asset === asset);
+      const b = this.#balances?.find((x) => x.asset === asset && (x.marketTypes === undefined || x.marketTypes.includes(type)));
       return { asset, free: b?.free ?? '0', total: b?.total ?? '0' };
     };
     return { base: entry(this.#d.market.base), quote: entry(this.#d.market.quote) };
