@@ -6,20 +6,14 @@ import { sql } from 'kysely';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import { testConnection } from '../connections/connection-tester.js';
 import type { Clock } from '../domain/clock.js';
-import type { ConnectionView } from '../domain/connection.js';
-import { EngineService } from '../engine/engine.service.js';
-import { EngineEventBus } from '../engine/events/event-bus.js';
-import { createVenueFactory } from '../engine/runtime/venue.js';
-import { StrategyRegistry } from '../engine/strategies/registry.js';
 import { createCcxtExchange } from '../exchanges/ccxt/ccxt-exchange.js';
 import type { Exchange } from '../exchanges/exchange.port.js';
 import { openGate } from '../exchanges/request-gate.js';
 import { generateMasterKey } from '../security/master-key.js';
 import { SecretBox } from '../security/secret-box.js';
-import { openStore, type Store } from '../store/database.js';
-import { SqlEngineRepository, SqlEventLog } from '../store/engine.repository.js';
+import type { Store } from '../store/database.js';
 import { MetaRepository } from '../store/meta.repository.js';
-import { SqlOrderRepository } from '../store/order.repository.js';
+import { createSandboxEngines } from './sandbox-engines.js';
 import { runStep, summarize, type CheckReport, type CheckStep } from './check.js';
 
 export interface IntegrationTestDeps {
@@ -120,21 +114,7 @@ async function secretRoundTrip(): Promise<{ message: string }> {
 }
 
 async function engineRoundTrip(sandbox: string, deps: IntegrationTestDeps): Promise<{ message: string }> {
-  const store = await openStore({ dataDir: path.join(sandbox, 'engine') });
-  const connection: ConnectionView = {
-    id: 'self-test-replay', name: 'Self-test replay', exchange: 'binance', marketTypes: ['spot'], mode: 'replay', enabled: true,
-    status: 'ok', apiKey: null, hasApiSecret: false, hasPassphrase: false, rateLimitTier: null, lastTestAt: null, lastTestResult: null,
-    createdAt: new Date(0).toISOString(), updatedAt: new Date(0).toISOString(),
-  };
-  const engines = new EngineService({
-    connections: { get: async () => connection, credentialsFor: async () => undefined },
-    strategies: new StrategyRegistry(),
-    venues: createVenueFactory({ openExchange: () => Promise.reject(new Error('the self-test never opens a real exchange')), clock: deps.clock, replayCsvPath: deps.replayCsvPath }),
-    engines: new SqlEngineRepository(store.db),
-    orders: new SqlOrderRepository(store.db),
-    events: new EngineEventBus({ log: new SqlEventLog(store.db) }),
-    clock: deps.clock,
-  });
+  const { engines, connection, close } = await createSandboxEngines({ dataDir: path.join(sandbox, 'engine'), clock: deps.clock, replayCsvPath: deps.replayCsvPath });
   try {
     await engines.start({ connectionId: connection.id, strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', options: { replaySpeed: 200, resumeOnRestart: false } });
     const deadline = Date.now() + 10_000;
@@ -149,7 +129,6 @@ async function engineRoundTrip(sandbox: string, deps: IntegrationTestDeps): Prom
     if (final.state !== 'stopped') throw new Error(`engine ended in state ${final.state}`);
     return { message: `${fills.length} fill(s); first ${fills[0]?.side} ${fills[0]?.amount} @ ${fills[0]?.price}; engine stopped` };
   } finally {
-    await engines.shutdown();
-    await store.close();
+    await close();
   }
 }
