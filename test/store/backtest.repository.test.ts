@@ -1,9 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BacktestRecord } from '../../src/engine/backtest/backtest-record.js';
 import { SqlBacktestRepository } from '../../src/store/backtest.repository.js';
-import { openStore, type Store } from '../../src/store/database.js';
-import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
-import { makeTempDir } from '../support/temp-system.js';
+import type { Store } from '../../src/store/database.js';
+import { useTestStore } from '../support/store-backends.js';
 
 let counter = 0;
 function record(overrides: Partial<BacktestRecord> = {}): BacktestRecord {
@@ -29,24 +28,13 @@ function record(overrides: Partial<BacktestRecord> = {}): BacktestRecord {
 /** One suite, on the embedded SQLite and on the real Postgres of this machine, through the real migrations. */
 function describeRepository(backend: 'sqlite' | 'postgres'): void {
   describe(`backtest repository on ${backend}`, () => {
+    const storeOf = useTestStore(backend);
     let store: Store;
     let repo: SqlBacktestRepository;
-    let dropSchema: (() => Promise<void>) | undefined;
 
-    beforeAll(async () => {
-      if (backend === 'postgres') {
-        const { schema, drop } = await createTestSchema();
-        dropSchema = drop;
-        store = await openStore({ dataDir: makeTempDir(), databaseUrl: POSTGRES_URL, pgSchema: schema });
-      } else {
-        store = await openStore({ dataDir: makeTempDir() });
-      }
+    beforeAll(() => {
+      store = storeOf();
       repo = new SqlBacktestRepository(store.db);
-    });
-
-    afterAll(async () => {
-      await store.close();
-      await dropSchema?.();
     });
 
     beforeEach(async () => {

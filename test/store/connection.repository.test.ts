@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ConnectionRecord } from '../../src/domain/connection.js';
 import { ConflictError } from '../../src/domain/errors.js';
 import { SqlConnectionRepository } from '../../src/store/connection.repository.js';
-import { appliedMigrations, openStore, type Store } from '../../src/store/database.js';
+import { appliedMigrations, type Store } from '../../src/store/database.js';
 import { LATEST_MIGRATION } from '../../src/store/migrations/index.js';
 import { MetaRepository } from '../../src/store/meta.repository.js';
-import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
-import { makeTempDir } from '../support/temp-system.js';
+import { useTestStore } from '../support/store-backends.js';
 
 function record(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
   const id = overrides.id ?? `01H${randomBytes(12).toString('hex').toUpperCase().replace(/[ILOU]/g, 'A').slice(0, 23)}`;
@@ -34,24 +33,13 @@ function record(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
 /** One suite, run against the embedded SQLite and against the real Postgres of this machine. */
 function describeRepository(backend: 'sqlite' | 'postgres'): void {
   describe(`connection repository on ${backend}`, () => {
+    const storeOf = useTestStore(backend);
     let store: Store;
     let repo: SqlConnectionRepository;
-    let dropSchema: (() => Promise<void>) | undefined;
 
-    beforeAll(async () => {
-      if (backend === 'postgres') {
-        const { schema, drop } = await createTestSchema();
-        dropSchema = drop;
-        store = await openStore({ dataDir: makeTempDir(), databaseUrl: POSTGRES_URL, pgSchema: schema });
-      } else {
-        store = await openStore({ dataDir: makeTempDir() });
-      }
+    beforeAll(() => {
+      store = storeOf();
       repo = new SqlConnectionRepository(store.db);
-    });
-
-    afterAll(async () => {
-      await store.close();
-      await dropSchema?.();
     });
 
     beforeEach(async () => {
