@@ -1,37 +1,18 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { VIEWPORTS, ensureUiBuilt, launchBrowser, publishScreenshot, screenshotBoth } from './support/browser.js';
-
-async function shoot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await screenshotBoth(page, name, options);
-}
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../support/server-process.js';
+import { publishScreenshot, screenshotBoth } from './support/browser.js';
+import { shootFromTop, useE2eSession } from './support/session.js';
 
 /** Backtests in a real browser against the real server: run one on the bundled data, read the report, reopen it. */
 describe('web UI: backtests (Chromium)', () => {
+  const session = useE2eSession('cts-e2e-backtests-');
+  const pageErrors = session.pageErrors;
   let server: ServerProcess;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    ensureUiBuilt();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cts-e2e-backtests-'));
-    server = await startServerProcess({ CTS_DATA_DIR: dataDir });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: VIEWPORTS.desktop });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  beforeAll(() => {
+    ({ server, page } = session.current());
   });
 
   it('shows the form from the catalog, with no runs yet', async () => {
@@ -69,7 +50,7 @@ describe('web UI: backtests (Chromium)', () => {
     expect(await trades.locator('tbody tr').count()).toBe(stored.result.result.tradeCount);
     expect(stored.result.result.tradeCount).toBeGreaterThan(0);
     expect(Number(await report.locator('.chart').getAttribute('data-points'))).toBeGreaterThan(10);
-    await shoot(page, 'backtests');
+    await shootFromTop(page, 'backtests');
     publishScreenshot('backtests-1280.png', 'backtests.png');
   }, 120_000);
 

@@ -1,35 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { VIEWPORTS, ensureUiBuilt, launchBrowser, publishScreenshot, screenshotBoth } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../support/server-process.js';
+import { publishScreenshot, screenshotBoth } from './support/browser.js';
+import { useE2eSession } from './support/session.js';
 
 /**
  * The connection manager in a real browser against the real server (fresh data dir, temp port):
  * add a connection, see it listed, edit it, delete it with confirmation; screenshots of every page.
  */
 describe('web UI: exchange connections (Chromium)', () => {
+  const session = useE2eSession('cts-e2e-');
+  const pageErrors = session.pageErrors;
   let server: ServerProcess;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    ensureUiBuilt();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cts-e2e-'));
-    server = await startServerProcess({ CTS_DATA_DIR: dataDir });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: VIEWPORTS.desktop });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  beforeAll(() => {
+    ({ server, page } = session.current());
   });
 
   const apiKey = 'E2EkeyAAAABBBBCCCCDDDD9876';

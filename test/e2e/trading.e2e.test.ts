@@ -1,41 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { VIEWPORTS, ensureUiBuilt, launchBrowser, publishScreenshot, screenshotBoth } from './support/browser.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../support/server-process.js';
+import { publishScreenshot, screenshotBoth } from './support/browser.js';
+import { shootFromTop, useE2eSession } from './support/session.js';
 
 /**
  * Live trading in a real browser against the real server (fresh data dir): start the demo replay
  * engine from the form, watch it run and fill (table and chart), pause/resume, stop it.
  */
-/** Full-page shots from the top (the sticky top bar would otherwise land mid-page). */
-async function shoot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<void> {
-  await page.evaluate(() => window.scrollTo(0, 0));
-  await screenshotBoth(page, name, options);
-}
-
 describe('web UI: live trading (Chromium)', () => {
+  const session = useE2eSession('cts-e2e-trading-');
+  const pageErrors = session.pageErrors;
   let server: ServerProcess;
-  let browser: Browser;
   let page: Page;
-  let dataDir: string;
-  const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    ensureUiBuilt();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'cts-e2e-trading-'));
-    server = await startServerProcess({ CTS_DATA_DIR: dataDir });
-    browser = await launchBrowser();
-    page = await browser.newPage({ viewport: VIEWPORTS.desktop });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-  }, 180_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  beforeAll(() => {
+    ({ server, page } = session.current());
   });
 
   it('opens on the demo replay connection with a start form generated from the strategy', async () => {
@@ -93,7 +73,7 @@ describe('web UI: live trading (Chromium)', () => {
     // Everything above came from the events stream: the page was never reloaded.
     expect(await page.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(1);
     await fills.locator('tbody tr').nth(1).waitFor({ timeout: 30_000 });
-    await shoot(page, 'live-trading');
+    await shootFromTop(page, 'live-trading');
     publishScreenshot('live-trading-1280.png', 'live-trading.png');
   }, 120_000);
 
@@ -124,7 +104,7 @@ describe('web UI: live trading (Chromium)', () => {
     await page.getByRole('form', { name: 'Start engine' }).waitFor();
     await page.getByRole('list', { name: 'Engine events' }).getByText(/^Stopped: /).first().waitFor();
     expect(await page.getByRole('table', { name: 'Fills' }).locator('tbody tr').count()).toBeGreaterThan(0);
-    await shoot(page, 'live-trading-stopped');
+    await shootFromTop(page, 'live-trading-stopped');
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });
