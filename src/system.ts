@@ -4,6 +4,7 @@ import type { DestinationStream, Logger } from 'pino';
 import type { Config } from './config/config.js';
 import { ConnectionService } from './connections/connection.service.js';
 import { BatchTestService } from './connections/batch-test.service.js';
+import { createCluster } from './cluster/setup.js';
 import { ConnectionTestService } from './connections/connection-test.service.js';
 import { seedDemoConnection } from './connections/demo-connection.js';
 import { HealthService } from './connections/health.service.js';
@@ -27,6 +28,7 @@ import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
 import { findUiDirectory } from './server/static-ui.js';
 import { SqlBacktestRepository } from './store/backtest.repository.js';
+import { CachedConnectionRepository } from './store/cached-connection.repository.js';
 import { SqlConnectionRepository } from './store/connection.repository.js';
 import { SqlEngineRepository, SqlEventLog } from './store/engine.repository.js';
 import { SqlOrderRepository } from './store/order.repository.js';
@@ -58,7 +60,7 @@ export interface SystemOptions {
 export async function createSystem(config: Config, options: SystemOptions = {}): Promise<System> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl });
+  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}) });
   let releaseLock: (() => void) | undefined;
   // Closed in reverse order on shutdown or a failed start.
   const resources: (() => Promise<void>)[] = [];
@@ -71,7 +73,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // Bound late: the engines need the connections, and deleting a connection asks the engines first.
     const engineRef: { current?: EngineService } = {};
     const usage = { isInUse: (id: string) => engineRef.current?.isInUse(id) ?? false };
-    const connections = new ConnectionService({ repository: new SqlConnectionRepository(store.db), secrets: unlocked.box, usage });
+    // SQLite has one writer (the data-dir lock), so connections can be served from memory; Postgres may have several.
+    const sqlConnections = new SqlConnectionRepository(store.db);
+    const connectionRepository = store.backend === 'sqlite' ? new CachedConnectionRepository(sqlConnections) : sqlConnections;
+    const connections = new ConnectionService({ repository: connectionRepository, secrets: unlocked.box, usage });
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
 
     const limits = createExchangeGate({ clock, redisUrl: config.redisUrl });
@@ -120,18 +125,25 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     await backtests.init();
     resources.push(() => backtests.close());
 
+    // Postgres: several processes may share the installation (leases, membership, event fan-out).
+    const eventLog = new SqlEventLog(store.db);
+    const cluster = await createCluster({ store, eventLog, clock, logger, redisUrl: config.redisUrl, leaseTtlMs: config.leaseTtlMs, scanMs: config.clusterScanMs });
+    if (cluster) resources.push(() => cluster.close()); // closes after the engines released their leases
     const engines = new EngineService({
       connections,
       strategies,
       venues: createVenueFactory({ openExchange: exchanges.open, clock, replayCsvPath: path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv') }),
       engines: new SqlEngineRepository(store.db),
       orders: new SqlOrderRepository(store.db),
-      events: new EngineEventBus({ log: new SqlEventLog(store.db) }),
+      events: new EngineEventBus({ log: eventLog, ...(cluster ? { transport: cluster.transport } : {}) }),
+      ...(cluster ? { ownership: cluster.ownership } : {}),
       clock,
     });
     engineRef.current = engines;
     // Registered after the backtests so it runs first on close: engines stop before the exchanges close.
     resources.push(() => engines.shutdown());
+    // Runs before the shutdown: a stopping process must not take back the engines it is releasing.
+    if (cluster) resources.push(() => cluster.stopTakeover());
 
     const verifyStartup = () =>
       runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) });
@@ -147,6 +159,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       countConnectionsByStatus: () => connections.countByStatus(),
       contributors: {
         rateLimitPauses: () => limits.pauses(),
+        ...(cluster ? { clusterMembers: () => cluster.members() } : {}),
         enginesByState: async () => {
           const counts: Record<string, number> = {};
           for (const engine of await engines.statusAll()) counts[engine.state] = (counts[engine.state] ?? 0) + 1;
@@ -184,7 +197,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       async listen() {
         const address = await app.listen({ host: config.host, port: config.port });
         await health.start();
+        await cluster?.join(address);
         await engines.resumeAll();
+        cluster?.startTakeover(() => engines.resumeAll());
         system.url = address;
         return address;
       },

@@ -25,6 +25,12 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'DATABASE_URL must be a postgres:// URL (leave it unset for the embedded SQLite)')
     .optional(),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'REDIS_URL must be a redis:// URL').optional(),
+  CTS_PG_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'CTS_PG_SCHEMA must be a lower-case Postgres identifier')
+    .optional(),
+  CTS_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
+  CTS_CLUSTER_SCAN_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
 });
 
 export interface Config {
@@ -42,6 +48,12 @@ export interface Config {
   testTimeoutMs: number;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** Postgres only: the schema holding CTS's tables (default: the connection's search path). */
+  pgSchema: string | undefined;
+  /** Multi-process: how long an engine lease lasts without renewal. */
+  leaseTtlMs: number;
+  /** Multi-process: how often each process looks for engines whose owner is gone. */
+  clusterScanMs: number;
 }
 
 /** Reads and validates the environment once at boot; an unusable setting stops the process with a clear message. */
@@ -67,6 +79,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     testTimeoutMs: e.CTS_TEST_TIMEOUT_MS,
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    pgSchema: e.CTS_PG_SCHEMA,
+    leaseTtlMs: e.CTS_LEASE_TTL_MS,
+    clusterScanMs: e.CTS_CLUSTER_SCAN_MS,
   };
   assertSafeBinding(config);
   return config;

@@ -7,6 +7,7 @@ import { Portfolio } from './accounting/index.js';
 import { ClientOrderIdGenerator } from './client-order-id.js';
 import { isActive, transition, type EngineState } from './engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
+import { describeOwner, type EngineLease, type EngineOwnership } from './ownership.js';
 import {
   DEFAULT_ENGINE_OPTIONS,
   checkConnection,
@@ -16,6 +17,7 @@ import {
   type StartEngineInput,
 } from './runtime/engine-config.js';
 import { EngineRunner } from './runtime/engine-runner.js';
+import { fenceEngineStore, fenceExchange, fenceOrderStore } from './runtime/fenced.js';
 import { applyFill } from './runtime/fill-applier.js';
 import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
 import { OrderManager } from './runtime/order-manager.js';
@@ -40,6 +42,11 @@ export interface EngineServiceDeps {
   engines: EngineStore;
   orders: OrderStore;
   events: EngineEventBus;
+  /**
+   * Multi-process installations: engines run only where their lease is held (docs/deployment.md).
+   * Absent: this process owns every engine (single process; SQLite's data-dir lock guarantees it).
+   */
+  ownership?: EngineOwnership;
   clock?: Clock;
   random?: () => number;
   /** Tuning, mostly for tests. */
@@ -54,6 +61,7 @@ export class EngineService {
   readonly #clock: Clock;
   readonly #runners = new Map<string, EngineRunner>();
   readonly #starting = new Set<string>();
+  readonly #leases = new Map<string, EngineLease>();
 
   constructor(deps: EngineServiceDeps) {
     this.#d = deps;
@@ -78,7 +86,9 @@ export class EngineService {
     transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes
     if (this.#starting.has(id)) throw new ConflictError('This engine is already being started');
     this.#starting.add(id);
+    let launched = false;
     try {
+      const lease = await this.#claim(id); // 409 naming the owner when another process runs it
       const connection = await this.#d.connections.get(id);
       checkConnection(connection);
       const checked = checkStrategyAndRisk(request, this.#d.strategies);
@@ -119,11 +129,13 @@ export class EngineService {
         updatedAt: now,
       };
       const emit = this.#emitter(id);
+      // With a lease every write and order-changing call is fenced: a process that lost it stops dead.
+      const exchange = lease ? fenceExchange(venue.exchange, lease) : venue.exchange;
       const orders = new OrderManager({
         connectionId: id,
         symbol: request.symbol,
-        exchange: venue.exchange,
-        store: this.#d.orders,
+        exchange,
+        store: lease ? fenceOrderStore(this.#d.orders, lease) : this.#d.orders,
         portfolio,
         ids: new ClientOrderIdGenerator({ exchange: connection.exchange as ExchangeId, clock: this.#clock }),
         clock: this.#clock,
@@ -137,10 +149,10 @@ export class EngineService {
         market,
         timeframeMs: checked.timeframeMs,
         warmup: checked.warmup,
-        venue,
+        venue: lease ? { exchange, feed: venue.feed, history: (limit) => venue.history(limit), close: () => venue.close() } : venue,
         orders,
         portfolio,
-        engines: this.#d.engines,
+        engines: lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines,
         clock: this.#clock,
         random: this.#d.random ?? Math.random,
         emit,
@@ -149,21 +161,25 @@ export class EngineService {
         ...(this.#d.backoffMaxMs !== undefined ? { backoffMaxMs: this.#d.backoffMaxMs } : {}),
         ...(this.#d.reconcileEveryMs !== undefined ? { reconcileEveryMs: this.#d.reconcileEveryMs } : {}),
         onExit: () => {
-          if (this.#runners.get(id) === runner) this.#runners.delete(id);
+          if (this.#runners.get(id) !== runner) return;
+          this.#runners.delete(id);
+          this.#dropLease(id); // after the final state was stored: then another process may take over
         },
       });
       this.#runners.set(id, runner);
+      launched = true;
       await runner.transition('start');
       await runner.begin();
     } finally {
       this.#starting.delete(id);
+      if (!launched) this.#dropLease(id);
     }
     return this.status(id);
   }
 
   async stop(connectionId: string, options: { cancelOpenOrders?: boolean } = {}): Promise<EngineStatus> {
     const runner = this.#runners.get(connectionId);
-    if (!runner) return this.#stopWithoutRunner(connectionId);
+    if (!runner) return this.#stopWithoutRunner(connectionId, 'stop');
     await runner.stop({ reason: 'stopped by user', cancelOrders: options.cancelOpenOrders ?? runner.record.options.cancelOrdersOnStop });
     return this.status(connectionId);
   }
@@ -171,7 +187,7 @@ export class EngineService {
   /** Cancel every open order, optionally close the position with a market order, stop. */
   async emergencyStop(connectionId: string, options: { flatten?: boolean } = {}): Promise<EngineStatus> {
     const runner = this.#runners.get(connectionId);
-    if (!runner) return this.#stopWithoutRunner(connectionId);
+    if (!runner) return this.#stopWithoutRunner(connectionId, 'emergency-stop');
     await runner.stop({ reason: 'emergency stop', cancelOrders: true, flatten: options.flatten ?? false });
     return this.status(connectionId);
   }
@@ -231,21 +247,44 @@ export class EngineService {
   // ---- process lifecycle -------------------------------------------------------------------------------
 
   /**
-   * Process start: engines whose process went away while they ran are marked stopped (their owner is
-   * gone, so the state machine's history no longer applies); those flagged `resume` start again, after
-   * the reconciliation every start does.
+   * Process start (and, with ownership, every takeover scan): engines whose process went away while
+   * they ran are marked stopped (their owner is gone, so the state machine's history no longer
+   * applies); those flagged `resume` start again, after the reconciliation every start does. With
+   * ownership only engines whose lease this process wins are touched: the others run elsewhere.
    */
   async resumeAll(): Promise<void> {
     for (const record of await this.#d.engines.all()) {
-      if (isActive(record.state)) await this.#markOrphanStopped(record);
-      if (!record.resume) continue;
-      try {
-        await this.start({ connectionId: record.connectionId, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
-      } catch (error) {
-        const message = `Could not resume after restart: ${(error as Error).message}`;
-        await this.#d.engines.save({ ...record, state: 'stopped', lastError: message, resume: false, updatedAt: new Date(this.#clock.now()).toISOString() });
-        await this.#emitter(record.connectionId)('engine.resume_failed', { error: message });
+      const id = record.connectionId;
+      if (this.#runners.has(id) || this.#starting.has(id)) continue;
+      if (!this.#d.ownership) {
+        await this.#resumeOne(record, 'process_restarted');
+        continue;
       }
+      if (!record.resume && !isActive(record.state)) continue;
+      const owner = await this.#d.ownership.ownerElsewhere(id);
+      if (owner) continue;
+      this.#starting.add(id);
+      try {
+        if (!(await this.#d.ownership.acquire(id).then((r) => (r.ok ? this.#keepLease(id, r.lease) : false)))) continue;
+        // Read again under the lease: the previous owner may have written after the list was read.
+        await this.#resumeOne((await this.#d.engines.find(id)) ?? record, 'owner_lost');
+      } finally {
+        this.#starting.delete(id);
+        if (!this.#runners.has(id)) this.#dropLease(id);
+      }
+    }
+  }
+
+  async #resumeOne(record: EngineRecord, action: 'process_restarted' | 'owner_lost'): Promise<void> {
+    if (isActive(record.state)) await this.#markOrphanStopped(record, action);
+    if (!record.resume) return;
+    try {
+      this.#starting.delete(record.connectionId); // the start below marks it again
+      await this.start({ connectionId: record.connectionId, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
+    } catch (error) {
+      const message = `Could not resume after restart: ${(error as Error).message}`;
+      await this.#d.engines.save({ ...record, state: 'stopped', lastError: message, resume: false, updatedAt: new Date(this.#clock.now()).toISOString() });
+      await this.#emitter(record.connectionId)('engine.resume_failed', { error: message });
     }
   }
 
@@ -276,15 +315,26 @@ export class EngineService {
     return isActive(record.state) ? 'stopped' : record.state;
   }
 
-  async #markOrphanStopped(record: EngineRecord): Promise<void> {
+  async #markOrphanStopped(record: EngineRecord, action: 'process_restarted' | 'owner_lost' | 'stop'): Promise<void> {
     const from = record.state;
     Object.assign(record, { state: 'stopped', stoppedAt: new Date(this.#clock.now()).toISOString(), lastError: record.lastError ?? 'The process ended while the engine was running' });
     await this.#d.engines.save(record);
-    await this.#emitter(record.connectionId)('engine.state', { from, to: 'stopped', action: 'process_restarted' });
+    await this.#emitter(record.connectionId)('engine.state', { from, to: 'stopped', action });
   }
 
-  async #stopWithoutRunner(connectionId: string): Promise<EngineStatus> {
+  async #stopWithoutRunner(connectionId: string, action: 'stop' | 'emergency-stop'): Promise<EngineStatus> {
     const record = await this.#requireKnown(connectionId);
+    if (this.#d.ownership && record && (isActive(record.state) || record.resume)) {
+      // Its owner died and no process took it over yet: hold the lease so none does, record the stop.
+      await this.#claim(connectionId, action);
+      try {
+        record.resume = false;
+        await this.#markOrphanStopped(record, 'stop');
+      } finally {
+        this.#dropLease(connectionId);
+      }
+      return this.status(connectionId);
+    }
     const from = this.#effectiveState(connectionId, record);
     const to = transition(from, 'stop'); // only `error → stopped` is legal without a running loop
     if (record) {
@@ -297,6 +347,8 @@ export class EngineService {
   async #requireRunner(connectionId: string, action: 'pause' | 'resume'): Promise<EngineRunner> {
     const runner = this.#runners.get(connectionId);
     if (runner) return runner;
+    const owner = await this.#d.ownership?.ownerElsewhere(connectionId);
+    if (owner) throw new ConflictError(`Cannot ${action} here: the engine runs in ${describeOwner(owner)}; send the request to that process`);
     const record = await this.#requireKnown(connectionId);
     transition(this.#effectiveState(connectionId, record), action); // throws the precise 409
     throw new ConflictError(`Cannot ${action}: the engine is not running in this process`);
@@ -307,6 +359,39 @@ export class EngineService {
     const record = this.#runners.get(connectionId)?.record ?? (await this.#d.engines.find(connectionId));
     if (!record) await this.#d.connections.get(connectionId);
     return record;
+  }
+
+  // ---- ownership (multi-process) ------------------------------------------------------------------------
+
+  /** This process's lease on the engine (taken now if free); undefined without ownership. */
+  async #claim(id: string, action = 'start'): Promise<EngineLease | undefined> {
+    const ownership = this.#d.ownership;
+    if (!ownership) return undefined;
+    const held = this.#leases.get(id);
+    if (held?.isValid()) return held;
+    const result = await ownership.acquire(id);
+    if (!result.ok) throw new ConflictError(`Cannot ${action} here: the engine runs in ${describeOwner(result.owner)}; send the request to that process (or wait until its lease expires if it is gone)`);
+    this.#keepLease(id, result.lease);
+    return result.lease;
+  }
+
+  #keepLease(id: string, lease: EngineLease): true {
+    this.#leases.set(id, lease);
+    lease.onLost(() => {
+      if (this.#leases.get(id) === lease) this.#leases.delete(id);
+      // Fencing: stop acting at once, store nothing; the new owner reconciles from the stored orders.
+      this.#runners.get(id)?.abandon('this process lost the engine lease');
+      this.#emitter(id)('engine.lease_lost', { owner: this.#d.ownership?.instanceId }).catch(() => undefined);
+    });
+    return true;
+  }
+
+  /** Forgets the lease at once (a later claim starts fresh) and gives it up in the background. */
+  #dropLease(id: string): void {
+    const lease = this.#leases.get(id);
+    if (!lease) return;
+    this.#leases.delete(id);
+    lease.release().catch(() => undefined); // conditional on owner and token, so a late release is harmless
   }
 
   async #portfolio(connectionId: string): Promise<Portfolio> {

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import { isEngineState } from '../engine/engine-state.js';
 import type { EngineEvent, EngineOptions, EngineRecord, EngineStore, EventLog, NewEngineEvent } from '../engine/runtime/ports.js';
 import type { Database, EngineEventsTable, EnginesTable } from './schema.js';
@@ -34,16 +34,36 @@ export class SqlEngineRepository implements EngineStore {
   }
 }
 
+/** Advisory lock key (with the schema's hash as the second key) serializing event appends on Postgres. */
+const EVENT_APPEND_LOCK = 0x43545345;
+
 /** The engine event log: append-only, read back by sequence for SSE catch-up. */
 export class SqlEventLog implements EventLog {
   readonly #db: Db;
+  readonly #postgres: boolean;
 
   constructor(db: Db) {
     this.#db = db;
+    this.#postgres = db.getExecutor().adapter instanceof PostgresAdapter;
   }
 
+  /**
+   * On Postgres several processes append at once, and a `serial` is handed out at insert, not at
+   * commit: seq 11 could become visible before seq 10, and a reader resuming "after 11" would miss
+   * 10 for good. So appends take a transaction-scoped advisory lock first: sequence order equals
+   * commit order, and whoever sees seq N can read every seq below it (SSE catch-up and the
+   * multi-process fan-out's gap filling rely on that). SQLite has a single writer already.
+   */
   async append(event: NewEngineEvent): Promise<EngineEvent & { seq: number }> {
-    const row = await this.#db
+    if (!this.#postgres) return this.#insert(this.#db, event);
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${sql.lit(EVENT_APPEND_LOCK)}, hashtext(current_schema()))`.execute(trx);
+      return this.#insert(trx, event);
+    });
+  }
+
+  async #insert(db: Db, event: NewEngineEvent): Promise<EngineEvent & { seq: number }> {
+    const row = await db
       .insertInto('engine_events')
       .values({ engine_id: event.engineId, type: event.type, payload: JSON.stringify(event.payload), time: event.time })
       .returning('seq')

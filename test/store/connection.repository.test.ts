@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ConnectionRecord } from '../../src/domain/connection.js';
+import type { ConnectionRecord, ConnectionRepository } from '../../src/domain/connection.js';
 import { ConflictError } from '../../src/domain/errors.js';
+import { CachedConnectionRepository } from '../../src/store/cached-connection.repository.js';
 import { SqlConnectionRepository } from '../../src/store/connection.repository.js';
 import { appliedMigrations, type Store } from '../../src/store/database.js';
 import { LATEST_MIGRATION } from '../../src/store/migrations/index.js';
@@ -31,19 +32,20 @@ function record(overrides: Partial<ConnectionRecord> = {}): ConnectionRecord {
 }
 
 /** One suite, run against the embedded SQLite and against the real Postgres of this machine. */
-function describeRepository(backend: 'sqlite' | 'postgres'): void {
-  describe(`connection repository on ${backend}`, () => {
+function describeRepository(backend: 'sqlite' | 'postgres', cached = false): void {
+  describe(`connection repository on ${backend}${cached ? ' behind the in-memory cache' : ''}`, () => {
     const storeOf = useTestStore(backend);
     let store: Store;
-    let repo: SqlConnectionRepository;
+    let repo: ConnectionRepository;
 
     beforeAll(() => {
       store = storeOf();
-      repo = new SqlConnectionRepository(store.db);
+      repo = cached ? new CachedConnectionRepository(new SqlConnectionRepository(store.db)) : new SqlConnectionRepository(store.db);
     });
 
     beforeEach(async () => {
-      await store.db.deleteFrom('connections').execute();
+      // Through the repository, so a cache in front of it sees the deletions too.
+      for (const r of await repo.all()) await repo.delete(r.id);
     });
 
     it('runs every migration', async () => {
@@ -97,6 +99,23 @@ function describeRepository(backend: 'sqlite' | 'postgres'): void {
       expect((await repo.list({}, { limit: 1, offset: 0 })).total).toBe(3);
     });
 
+    it('records a test result only on the version that was tested, and counts by status', async () => {
+      const r = record({ name: 'tested' });
+      await repo.insert(r);
+      const result = { outcome: 'ok' as const, summary: 'ok', startedAt: '2026-01-03T00:00:00.000Z', durationMs: 3, simulated: false, steps: [] };
+      expect(await repo.recordTest(r.id, { status: 'ok', lastTestAt: result.startedAt, lastTestResult: result }, 'not-the-version')).toBe(false);
+      expect((await repo.findById(r.id))?.status).toBe('untested');
+      expect(await repo.recordTest(r.id, { status: 'ok', lastTestAt: result.startedAt, lastTestResult: result }, r.updatedAt)).toBe(true);
+      expect(await repo.findById(r.id)).toMatchObject({ status: 'ok', lastTestAt: result.startedAt, lastTestResult: result });
+      await repo.insert(record({ name: 'off', enabled: false, status: 'disabled' }));
+      await repo.updateStatusIfEnabled(r.id, 'degraded');
+      const off = await repo.findByName('off');
+      await repo.updateStatusIfEnabled(off?.id ?? '', 'ok');
+      expect((await repo.findById(r.id))?.status).toBe('degraded');
+      expect((await repo.findByName('off'))?.status).toBe('disabled');
+      expect(await repo.countByStatus()).toEqual({ degraded: 1, disabled: 1 });
+    });
+
     it('keeps meta values', async () => {
       const meta = new MetaRepository(store.db);
       await meta.set('k', 'v1');
@@ -109,3 +128,4 @@ function describeRepository(backend: 'sqlite' | 'postgres'): void {
 
 describeRepository('sqlite');
 describeRepository('postgres');
+describeRepository('sqlite', true);

@@ -53,7 +53,7 @@ export interface StopRequest {
   recordAsError?: boolean;
 }
 
-type Exit = { kind: 'stop'; request: StopRequest } | { kind: 'fail'; error: unknown };
+type Exit = { kind: 'stop'; request: StopRequest } | { kind: 'fail'; error: unknown } | { kind: 'abandon'; reason: string };
 
 const HEARTBEAT_PERSIST_MS = 5_000;
 
@@ -243,9 +243,20 @@ export class EngineRunner {
     await this.#done;
   }
 
+  /**
+   * The process lost the engine's lease (multi-process installations): another process owns it now,
+   * so this one ends the loop and releases the venue WITHOUT storing a state, cancelling orders or
+   * publishing a transition — all of that belongs to the new owner. Takes precedence over a stop.
+   */
+  abandon(reason: string): void {
+    this.#exit = { kind: 'abandon', reason };
+    this.#abort.abort(new Error(`abandoned: ${reason}`));
+  }
+
   async #finish(): Promise<void> {
     const exit = this.#exit ?? { kind: 'stop', request: { reason: 'loop ended', cancelOrders: false } };
     try {
+      if (exit.kind === 'abandon') return;
       if (exit.kind === 'fail') await this.#fail(exit.error);
       else await this.#windDown(exit.request);
     } finally {

@@ -1,0 +1,167 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
+import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
+import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { makeTempDir } from '../support/temp-system.js';
+import { api, leaseOf, openSse, until, type SseEvent } from './cluster-support.js';
+
+/**
+ * Three real CTS processes on this machine's Postgres and Redis form one installation. Engines are
+ * started through one process; the owner is killed with SIGKILL; the engines must resume on another
+ * process within lease TTL + scan interval (+ the start itself), after reconciliation, with every
+ * order the simulator received stored exactly once and none sent twice, and an SSE client on a
+ * surviving process must see the events wherever the engines run.
+ */
+
+const REDIS_URL = process.env.CTS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const LEASE_TTL_MS = 10_000;
+const SCAN_MS = 2_000;
+const START_ALLOWANCE_MS = 6_000; // loadMarkets, reconciliation and warm-up through ccxt on loopback
+const ENGINE = { strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1s' };
+
+let sim: RunningSimulator;
+let schema: { schema: string; drop(): Promise<void> };
+const processes: ServerProcess[] = [];
+const dataDirs: string[] = [];
+const sse: { close(): void }[] = [];
+
+function env(): Record<string, string> {
+  const dataDir = makeTempDir('cts-scale-');
+  dataDirs.push(dataDir);
+  return {
+    CTS_DATA_DIR: dataDir,
+    DATABASE_URL: POSTGRES_URL,
+    CTS_PG_SCHEMA: schema.schema,
+    REDIS_URL,
+    CTS_EXCHANGE_PROXY_URL: sim.url,
+    CTS_MASTER_KEY: MASTER_KEY,
+    CTS_DEMO_CONNECTION: 'false',
+    CTS_HEALTH_INTERVAL_MS: '600000',
+    CTS_LEASE_TTL_MS: String(LEASE_TTL_MS),
+    CTS_CLUSTER_SCAN_MS: String(SCAN_MS),
+  };
+}
+const MASTER_KEY = randomBytes(32).toString('base64');
+
+beforeAll(async () => {
+  schema = await createTestSchema();
+  // Prices move every 300 ms: the engines' 1 s candle polls each see new candles and the SMA trades.
+  sim = await startSimulator({ autoStepMs: 300 });
+  // The first process migrates the schema and records the key check; the other two join it.
+  processes.push(await startServerProcess(env()));
+  processes.push(...(await Promise.all([startServerProcess(env()), startServerProcess(env())])));
+}, 60_000);
+
+afterAll(async () => {
+  for (const s of sse) s.close();
+  await Promise.all(processes.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : Promise.resolve(null))));
+  await sim?.close();
+  await schema?.drop();
+  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function createConnection(base: string, name: string): Promise<string> {
+  const apiKey = `ctsscale${randomBytes(6).toString('hex')}`;
+  const secret = `ctsscalesecret${randomBytes(12).toString('hex')}`;
+  sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '100000', XRP: '1000' } });
+  const created = await api(base, '/api/settings/connections', { body: { name, exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey, apiSecret: secret } });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const id = String(created.body.id);
+  const tested = await api(base, `/api/settings/connections/${id}/test`, { body: {} });
+  expect(tested.status, JSON.stringify(tested.body)).toBe(200);
+  const after = await api(base, `/api/settings/connections/${id}`);
+  expect(['ok', 'degraded'], JSON.stringify(tested.body)).toContain(after.body.status);
+  return id;
+}
+
+function byPid(pid: number | null): ServerProcess | undefined {
+  return processes.find((p) => p.child.pid === pid);
+}
+
+async function storedOrders(base: string, id: string): Promise<{ clientOrderId: string; status: string }[]> {
+  const res = await api(base, `/api/trade-engine/orders/${id}?limit=1000`);
+  expect(res.status).toBe(200);
+  return res.body.items as { clientOrderId: string; status: string }[];
+}
+
+describe('three CTS processes on one Postgres and Redis', () => {
+  it('runs each engine in exactly one process, takes over after kill -9 without duplicated or lost orders, and fans events out', async () => {
+    const [p0, p1] = processes as [ServerProcess, ServerProcess, ServerProcess];
+    const members = await api(p1.url, '/api/system/status');
+    expect((members.body.cluster as { members: { pid: number }[] }).members.map((m) => m.pid).sort()).toEqual(processes.map((p) => p.child.pid).sort());
+
+    const ids = [await createConnection(p0.url, 'Binance scale A'), await createConnection(p0.url, 'Binance scale B')];
+    for (const id of ids) {
+      const started = await api(p0.url, '/api/trade-engine/start', { body: { connectionId: id, ...ENGINE } });
+      expect(started.status, JSON.stringify(started.body)).toBe(200);
+      expect(started.body.state).toBe('running');
+    }
+    // Exactly one owner: another process refuses, naming it.
+    const again = await api(p1.url, '/api/trade-engine/start', { body: { connectionId: ids[0], ...ENGINE } });
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain(`pid ${String(p0.child.pid)}`);
+    const owner = byPid((await leaseOf(schema.schema, ids[0] as string))?.pid ?? null);
+    expect(owner).toBe(p0);
+
+    // An SSE client on another process sees the owner's events live.
+    const watcher = processes.find((p) => p !== owner) as ServerProcess;
+    const stream = openSse(`${watcher.url}/api/trade-engine/events?since=0`);
+    sse.push(stream);
+    await stream.ready;
+    await until('orders on both engines before the kill', async () => (await Promise.all(ids.map((id) => storedOrders(p1.url, id)))).every((o) => o.length >= 2), 40_000);
+    await until('the watcher to receive order events from the owner', async () => stream.events.some((e) => e.type === 'order.created'), 5_000);
+
+    const killedAt = Date.now();
+    const deadPid = owner?.child.pid ?? null;
+    await owner?.stop('SIGKILL');
+    const bound = LEASE_TTL_MS + SCAN_MS + START_ALLOWANCE_MS;
+    for (const id of ids) {
+      await until(
+        `engine ${id} to run on a surviving process`,
+        async () => {
+          const lease = await leaseOf(schema.schema, id);
+          if (!lease || lease.pid === deadPid || lease.pid === null || lease.expiresAt < Date.now()) return undefined;
+          const status = await api(watcher.url, `/api/trade-engine/status/${id}`);
+          return status.body.state === 'running' && Date.parse(String(status.body.startedAt)) > killedAt ? true : undefined;
+        },
+        bound + 5_000,
+      );
+    }
+    const takeoverMs = Date.now() - killedAt;
+    expect(takeoverMs).toBeLessThan(bound);
+
+    // It trades on: more orders after the takeover, placed by the new owner.
+    const before = new Map(await Promise.all(ids.map(async (id) => [id, (await storedOrders(watcher.url, id)).length] as const)));
+    await until('new orders after the takeover', async () => (await Promise.all(ids.map(async (id) => (await storedOrders(watcher.url, id)).length > (before.get(id) ?? 0)))).some(Boolean), 30_000);
+
+    // The watcher's stream saw the takeover (state events published by another surviving process),
+    // in sequence order, each event once.
+    await until('the takeover events on the watcher stream', async () => stream.events.some((e) => e.type === 'engine.state' && e.data.payload?.['action'] === 'owner_lost'), 5_000);
+    const seqs = stream.events.filter((e: SseEvent) => e.id !== undefined).map((e) => e.id as number);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+
+    // Stop through whichever process owns each engine now.
+    for (const id of ids) {
+      const lease = await leaseOf(schema.schema, id);
+      const current = byPid(lease?.pid ?? null) as ServerProcess;
+      const stopped = await api(current.url, '/api/trade-engine/stop', { body: { connectionId: id } });
+      expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
+    }
+
+    // No order sent twice, none sent that is not stored, none stored as placed that was never sent.
+    const creates = sim.control.requests({ exchange: 'binance' }).filter((r) => r.method === 'POST' && r.path === '/api/v3/order');
+    const sent = creates.map((r) => r.params['newClientOrderId']).filter((v): v is string => typeof v === 'string');
+    const stored = (await Promise.all(ids.map((id) => storedOrders(watcher.url, id)))).flat();
+    const storedIds = new Map(stored.map((o) => [o.clientOrderId, o.status]));
+    expect(sent.length).toBeGreaterThan(0);
+    expect(new Set(sent).size).toBe(sent.length);
+    for (const id of sent) expect(storedIds.has(id), `sent ${id} but not stored`).toBe(true);
+    for (const o of stored) {
+      // `rejected` covers a create stored but never sent (killed in between): looked up, not found, not placed.
+      if (o.status !== 'rejected') expect(sent, `stored ${o.clientOrderId} (${o.status}) but never sent`).toContain(o.clientOrderId);
+    }
+  }, 120_000);
+});
