@@ -206,14 +206,18 @@ export class OrderManager {
     return applied;
   }
 
-  /** At start and periodically: adopt open orders we do not know, resolve ours the exchange does not show. */
+  /**
+   * At start and periodically: adopt open orders we do not know, resolve ours the exchange does not
+   * show, and apply every trade of ours not applied yet — also with no order live: a process that died
+   * after storing an order as filled but before storing its fills (a market order is `closed` in the
+   * create's own answer, its trades are fetched a tick later) finds them here, by order id.
+   */
   async reconcile(): Promise<AppliedFill[]> {
     const remoteOpen = await this.#d.exchange.fetchOpenOrders(this.#d.symbol);
     for (const remote of remoteOpen) await this.#adoptIfUnknown(remote);
     const tracked = this.liveOrders;
     await this.#resolveUncertain();
     await this.#refreshOpen(remoteOpen);
-    if (tracked.length === 0 && this.#awaitingFills.size === 0) return [];
     return this.#collectFills(tracked);
   }
 

@@ -172,7 +172,7 @@ export class TradingTick {
     const mark = this.#mark ?? new Dec(0);
     const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk });
     const all = protective && !this.#exitPending() ? [protective, ...intents] : intents;
-    return evaluateIntents(all, { market: this.#d.market, price: mark, position: ledger.quantity, openOrders: this.#d.orders.strategyOrders(), config: this.#d.risk });
+    return evaluateIntents(all, { market: this.#d.market, price: mark, position: this.#sellable(ledger.quantity), openOrders: this.#d.orders.strategyOrders(), config: this.#d.risk });
   }
 
   async #execute(decisions: readonly RiskDecision[]): Promise<void> {
@@ -220,6 +220,18 @@ export class TradingTick {
     if (ledger.side === 'flat') return FLAT_POSITION;
     const average = ledger.averageEntryPrice;
     return { side: ledger.side, quantity: toDecimalString(ledger.quantity), averageEntryPrice: average ? toDecimalString(average) : null };
+  }
+
+  /**
+   * A long position can only be sold as far as the account holds it: an exchange that takes its fee in
+   * the base asset (Binance without BNB) leaves less than the filled amount, and selling the full
+   * fill would be rejected for insufficient funds. The ledger keeps the gross position for accounting.
+   */
+  #sellable(quantity: Dec): Dec {
+    if (!quantity.isPositive()) return quantity;
+    // Total (free + locked in orders), not free: resting sells of this engine still count as held.
+    const held = this.#balances?.find((b) => b.asset === this.#d.market.base && (b.marketTypes === undefined || b.marketTypes.includes(this.#d.market.type)))?.total;
+    return held === undefined ? quantity : Dec.min(quantity, new Dec(held));
   }
 
   #balanceView(): StrategySnapshot['balance'] {
