@@ -43,11 +43,9 @@ import { ScriptedPath, type CandleShape } from './crash/scripted-path.js';
  */
 
 /*
- * A restarted grid forgets its cells, and its order tags (`grid:<cell>:<n>`) start again at n = 1, so
- * a fill of an order placed before the restart can be credited to the new instance's cell when their
- * tags collide (reported with this test). The scenario avoids that: every fill of an earlier process's
- * order reaches the new process either in the reconciliation at start (not shown to the strategy) or in
- * its very first tick, before the new grid has tagged anything.
+ * A restarted grid forgets its cells (its tags carry the instance's first candle time, so an earlier
+ * instance's late fills are never credited to the new one's cells). The scenario also keeps every fill
+ * of an earlier process's order in the reconciliation at start or the very first tick.
  */
 
 const MASTER_KEY = Buffer.alloc(32, 5).toString('base64');

@@ -15,7 +15,7 @@ type Params = z.output<typeof params>;
 
 /**
  * One cell per pair of neighbouring levels: it buys `sizePerLevel` at its lower level, then sells what it
- * bought at its upper level, then buys again. Orders are tracked by tag (`grid:<cell>:<n>`), which comes
+ * bought at its upper level, then buys again. Orders are tracked by tag (`grid:<epoch>:<cell>:<n>`), which comes
  * back on open orders and fills; an order that is no longer open has finished (filled, cancelled or
  * rejected) and the cell acts on what was actually filled.
  */
@@ -35,6 +35,11 @@ class Grid implements Strategy {
   readonly #cells: Cell[];
   readonly #size: Dec;
   #sequence = 0;
+  /**
+   * Distinguishes this instance's tags from a previous instance's (before a restart), whose orders and
+   * fills may still arrive: the first candle this instance saw, in base 36. Deterministic, unlike a random id.
+   */
+  #epoch: string | null = null;
 
   constructor(p: Params) {
     const lower = new Dec(p.lower);
@@ -46,6 +51,7 @@ class Grid implements Strategy {
   }
 
   onCandle(s: StrategySnapshot): readonly Intent[] {
+    this.#epoch ??= s.time.toString(36);
     this.#collectFills(s);
     const open = new Set<string>();
     for (const order of s.openOrders) if (order.tag !== null) open.add(order.tag);
@@ -83,7 +89,7 @@ class Grid implements Strategy {
   #nextOrder(cell: Cell, k: number, close: number): Intent | null {
     // Buy only below the market: a buy limit above it would just be a market order in disguise.
     if (cell.phase === 'buy' && !(close > (this.#levelNumbers[k] as number))) return null;
-    cell.tag = `grid:${k}:${++this.#sequence}`;
+    cell.tag = `grid:${this.#epoch ?? '0'}:${k}:${++this.#sequence}`;
     const buying = cell.phase === 'buy';
     return {
       kind: 'place',

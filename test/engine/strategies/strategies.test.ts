@@ -124,22 +124,36 @@ describe('grid', () => {
     const strategy = registry.get('grid').create({ lower: '10', upper: '14', levels: 5, sizePerLevel: '2' });
     const harness = new StrategyHarness(strategy, candlesFromCloses([12.5, 12.5, 12.5, 12.5]));
     const first = harness.step() as Extract<Intent, { kind: 'place' }>[];
+    const epoch = (first[0]?.tag ?? '').split(':')[1] ?? '';
+    expect(epoch).toMatch(/^[0-9a-z]+$/);
+    const tag = (cell: number, n: number): string => `grid:${epoch}:${cell}:${n}`;
     expect(first.map((i) => [i.side, i.price, i.amount, i.tag])).toEqual([
-      ['buy', '10', '2', 'grid:0:1'],
-      ['buy', '11', '2', 'grid:1:2'],
-      ['buy', '12', '2', 'grid:2:3'],
+      ['buy', '10', '2', tag(0, 1)],
+      ['buy', '11', '2', tag(1, 2)],
+      ['buy', '12', '2', tag(2, 3)],
     ]);
     const open = first.map((i) => ({ clientOrderId: i.tag ?? '', side: i.side, type: 'limit' as const, price: i.price, amount: i.amount, filled: '0', tag: i.tag ?? null }));
     expect(harness.step({ openOrders: open })).toEqual([]); // all resting: nothing to do
     // the buy at 12 filled completely: its cell now sells 2 at 13
-    const fill = { clientOrderId: 'grid:2:3', side: 'buy' as const, price: '12', amount: '2', tag: 'grid:2:3', timestamp: 0 };
+    const fill = { clientOrderId: tag(2, 3), side: 'buy' as const, price: '12', amount: '2', tag: tag(2, 3), timestamp: 0 };
     expect(harness.step({ openOrders: open.slice(0, 2), fills: [fill] })).toEqual([
-      { kind: 'place', side: 'sell', amount: '2', price: '13', tag: 'grid:2:4', reason: 'grid sell at level 3' },
+      { kind: 'place', side: 'sell', amount: '2', price: '13', tag: tag(2, 4), reason: 'grid sell at level 3' },
     ]);
-    const sold = { clientOrderId: 'grid:2:4', side: 'sell' as const, price: '13', amount: '2', tag: 'grid:2:4', timestamp: 0 };
+    const sold = { clientOrderId: tag(2, 4), side: 'sell' as const, price: '13', amount: '2', tag: tag(2, 4), timestamp: 0 };
     expect(harness.step({ openOrders: open.slice(0, 2), fills: [sold] })).toEqual([
-      { kind: 'place', side: 'buy', amount: '2', price: '12', tag: 'grid:2:5', reason: 'grid buy at level 2' },
+      { kind: 'place', side: 'buy', amount: '2', price: '12', tag: tag(2, 5), reason: 'grid buy at level 2' },
     ]);
+  });
+
+  it('a restarted instance never reuses the tags of the one before (late fills stay with their order)', () => {
+    const params = { lower: '10', upper: '14', levels: 5, sizePerLevel: '2' };
+    const before = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5, 12.5]));
+    const beforeTags = (before.step() as Extract<Intent, { kind: 'place' }>[]).map((i) => i.tag);
+    // The restarted engine's first candle comes later than the first instance's.
+    const after = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5, 12.5], 1_700_000_000_000 + 3_600_000));
+    const afterTags = (after.step() as Extract<Intent, { kind: 'place' }>[]).map((i) => i.tag);
+    expect(afterTags.length).toBeGreaterThan(0);
+    expect(afterTags.filter((t) => beforeTags.includes(t))).toEqual([]);
   });
 });
 
