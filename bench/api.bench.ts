@@ -26,7 +26,8 @@ async function seed(url: string, count: number): Promise<string> {
     const res = await fetch(`${url}/api/settings/connections`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: `bench-${i}`, exchange, marketTypes: ['spot'], mode: 'paper' }),
+      // Replay: no exchange traffic, so the health monitor's probes stay in-process while we measure the API.
+      body: JSON.stringify({ name: `bench-${i}`, exchange, marketTypes: ['spot'], mode: 'replay' }),
     });
     if (res.status !== 201) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
   }

@@ -17,7 +17,7 @@ import type { CreateConnectionInput, UpdateConnectionInput } from './connection.
 
 /** Tells whether an engine is using a connection; the engine layer provides it. */
 export interface ConnectionUsage {
-  isInUse(connectionId: string): boolean;
+  isInUse(connectionId: string): boolean | Promise<boolean>;
 }
 
 export interface ConnectionServiceDeps {
@@ -130,7 +130,7 @@ export class ConnectionService {
 
   async delete(id: string): Promise<void> {
     await this.#require(id);
-    if (this.#usage?.isInUse(id)) {
+    if (await this.#usage?.isInUse(id)) {
       throw new ConflictError('This connection has a running trade engine: stop the engine before deleting the connection');
     }
     await this.#repo.delete(id);

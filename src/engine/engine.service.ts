@@ -72,10 +72,20 @@ export class EngineService {
     return this.#d.strategies;
   }
 
-  /** ConnectionUsage: an engine that holds resources blocks deleting its connection. */
-  isInUse(connectionId: string): boolean {
+  /** Whether this process is starting or running the engine. */
+  runsHere(connectionId: string): boolean {
     const runner = this.#runners.get(connectionId);
     return this.#starting.has(connectionId) || (runner !== undefined && isActive(runner.state));
+  }
+
+  /** ConnectionUsage: an engine running (or due to run) anywhere blocks deleting its connection. */
+  async isInUse(connectionId: string): Promise<boolean> {
+    if (this.runsHere(connectionId)) return true;
+    if (!this.#d.ownership) return false;
+    // Several processes: the engine may run in another one, or be due for takeover by one.
+    if (await this.#d.ownership.ownerElsewhere(connectionId)) return true;
+    const record = await this.#d.engines.find(connectionId);
+    return record !== undefined && (isActive(record.state) || record.resume);
   }
 
   /** Validates everything, then starts; resolves once running (or with the engine in `error`). */

@@ -61,7 +61,8 @@ describe('engine ownership by lease (two services on one database, ManualClock)'
     await expect(b.service.pause('demo')).rejects.toThrow(/runs in CTS process proc-a/);
     expect((await b.service.status('demo')).state).toBe('running'); // read from the shared store
     await b.service.resumeAll(); // the takeover scan leaves a live owner alone
-    expect(b.service.isInUse('demo')).toBe(false);
+    expect(b.service.runsHere('demo')).toBe(false);
+    expect(await b.service.isInUse('demo')).toBe(true); // so deleting its connection on B is refused
 
     // A clean stop releases the lease: the other process may start it at once.
     await a.service.stop('demo');
@@ -84,14 +85,14 @@ describe('engine ownership by lease (two services on one database, ManualClock)'
     await settle();
     await a.leases.renewAll(); // the watchdog round: the lease ran out locally
     await settle();
-    expect(a.service.isInUse('demo')).toBe(false);
+    expect(a.service.runsHere('demo')).toBe(false);
     expect((await db.engines.find('demo'))?.state).toBe('running'); // the record belongs to the next owner
     for (const o of await db.orders.listOrders('demo')) expect(Date.parse(o.updatedAt)).toBeLessThan(validUntil);
     const late = (await db.events.since(eventsBefore, { limit: 100 })).filter((e) => Date.parse(e.time) >= validUntil);
     expect(late.map((e) => e.type)).toEqual(['engine.lease_lost']);
 
     await b.service.resumeAll();
-    expect(b.service.isInUse('demo')).toBe(false); // the row has not expired yet
+    expect(b.service.runsHere('demo')).toBe(false); // the row has not expired yet
     await clock.advance(2_000);
     await b.service.resumeAll();
     const status = await b.service.status('demo');

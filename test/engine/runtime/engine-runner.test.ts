@@ -106,7 +106,7 @@ describe('engine runner error policy (ManualClock, faults injected into the exch
     const status = await service.status('demo');
     expect(status.state).toBe('error');
     expect(status.lastError).toMatch(/3 consecutive failures; last: ExchangeUnavailableError: 503 #3/);
-    expect(service.isInUse('demo')).toBe(false);
+    expect(service.runsHere('demo')).toBe(false);
     // error → stop is legal and lands in stopped; error → start is legal too.
     expect((await service.stop('demo')).state).toBe('stopped');
   });

@@ -75,13 +75,13 @@ describe('engine service on the bundled replay data (ManualClock, no real sleeps
     await expect(service.start({ ...demoStart, timeframe: '5m' })).rejects.toThrow(/Replay plays 1h/);
     expect(await db.engines.all()).toEqual([]);
     expect(await db.events.since(0, { limit: 10 })).toEqual([]);
-    expect(service.isInUse('demo')).toBe(false);
+    expect(service.runsHere('demo')).toBe(false);
   });
 
   it('walks the lifecycle, refuses illegal transitions with 409 and leaves state unchanged', async () => {
     const started = await service.start(demoStart);
     expect(started.state).toBe('running');
-    expect(service.isInUse('demo')).toBe(true);
+    expect(service.runsHere('demo')).toBe(true);
     await expect(service.start(demoStart)).rejects.toBeInstanceOf(ConflictError);
     await expect(service.resume('demo')).rejects.toThrow(/Cannot resume an engine that is running/);
     expect((await service.pause('demo')).state).toBe('paused');
