@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import type { ServerProcess } from '../support/server-process.js';
 import { publishScreenshot, screenshotBoth } from './support/browser.js';
 import { useE2eSession } from './support/session.js';
@@ -9,7 +10,13 @@ import { useE2eSession } from './support/session.js';
  * add a connection, see it listed, edit it, delete it with confirmation; screenshots of every page.
  */
 describe('web UI: exchange connections (Chromium)', () => {
-  const session = useE2eSession('cts-e2e-');
+  // The exchange behind every live connection here is the loopback simulator.
+  let sim: RunningSimulator;
+  beforeAll(async () => {
+    sim = await startSimulator();
+  });
+  afterAll(async () => sim?.close());
+  const session = useE2eSession('cts-e2e-', () => ({ CTS_EXCHANGE_PROXY_URL: sim.url }));
   const pageErrors = session.pageErrors;
   let server: ServerProcess;
   let page: Page;
@@ -110,36 +117,40 @@ describe('web UI: exchange connections (Chromium)', () => {
     await page.getByRole('article', { name: 'Binance primary' }).waitFor();
   }, 60_000);
 
-  it('tests a connection and runs "Test all" with live progress (or says plainly that this server cannot yet)', async () => {
-    const demo = page.getByRole('article', { name: 'Demo (replay)' });
-    await demo.getByRole('button', { name: 'Test Demo (replay)' }).click();
-    const outcome = demo.locator('.outcome');
-    const unavailable = demo.getByText('Test could not run: Not available in this version yet.');
-    await outcome.or(unavailable).first().waitFor({ timeout: 30_000 });
-    if (await outcome.count()) {
-      // The card shows what the server recorded.
-      const stored = (await (await fetch(`${server.url}/api/settings/connections?mode=replay`)).json()) as {
-        items: { lastTestResult: { outcome: string; summary: string } | null }[];
-      };
-      const result = stored.items[0]?.lastTestResult;
-      expect(result).toBeTruthy();
-      const label = { ok: 'Passed', warning: 'Passed with warnings', failed: 'Failed' }[result?.outcome ?? 'failed'];
-      await demo.locator('.outcome', { hasText: new RegExp(`^${label}$`) }).waitFor();
-      await demo.getByText(result?.summary ?? '', { exact: false }).first().waitFor();
+  it('tests connections against the exchange: OK, a wrong secret fails plainly, and "Test all" shows live progress', async () => {
+    const key = 'e2eTestedKey0123456789';
+    const secret = 'e2e-tested-secret-0123456789abcdef';
+    sim.control.addAccount('binance', { apiKey: key, secret, balances: { USDT: '1000' } });
+    for (const [name, apiSecret] of [['Binance tested', secret], ['Binance wrong secret', 'not-the-secret-0123456789']] as const) {
+      const res = await fetch(`${server.url}/api/settings/connections`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: key, apiSecret }),
+      });
+      expect(res.status).toBe(201);
     }
+    await page.reload();
+
+    const good = page.getByRole('article', { name: 'Binance tested' });
+    await good.getByRole('button', { name: 'Test Binance tested' }).click();
+    await good.locator('.outcome', { hasText: /^Passed$/ }).waitFor({ timeout: 30_000 });
+
+    const bad = page.getByRole('article', { name: 'Binance wrong secret' });
+    await bad.getByRole('button', { name: 'Test Binance wrong secret' }).click();
+    await bad.locator('.outcome', { hasText: /^Failed$/ }).waitFor({ timeout: 30_000 });
+    await bad.getByText('authentication failed', { exact: false }).first().waitFor();
+    expect(await page.content()).not.toContain('not-the-secret-0123456789');
+    await screenshotBoth(page, 'connection-tests');
 
     await page.getByRole('button', { name: 'Test all' }).click();
-    const progress = page.getByRole('progressbar', { name: 'Batch test progress' });
-    const notStarted = page.getByText('Test all could not start: Not available in this version yet.');
-    await progress.or(notStarted).first().waitFor({ timeout: 30_000 });
-    if (await progress.count()) {
-      await page.getByText(/^(Done|Cancelled): \d+ of \d+ tested/).waitFor({ timeout: 60_000 });
-      const panel = page.getByRole('region', { name: 'Testing all connections' });
-      await panel.getByText('Demo (replay)').waitFor();
-      await panel.getByText('Binance primary').waitFor();
-      await screenshotBoth(page, 'batch-test');
-      await panel.getByRole('button', { name: 'Close' }).click();
-    }
+    await page.getByRole('progressbar', { name: 'Batch test progress' }).waitFor({ timeout: 30_000 });
+    await page.getByText(/^(Done|Cancelled): \d+ of \d+ tested/).waitFor({ timeout: 60_000 });
+    const panel = page.getByRole('region', { name: 'Testing all connections' });
+    await panel.getByText('Demo (replay)').waitFor();
+    await panel.getByText('Binance tested').waitFor();
+    await panel.getByText('Binance wrong secret').waitFor();
+    await screenshotBoth(page, 'batch-test');
+    await panel.getByRole('button', { name: 'Close' }).click();
   }, 120_000);
 
   it('deletes only after confirmation', async () => {

@@ -14,16 +14,19 @@ export interface E2eSession {
 
 /**
  * For the enclosing `describe`: the real server on a fresh data dir and temp port, and one Chromium
- * page on it. `pageErrors` collects every uncaught error in the page. Everything is torn down after.
+ * page on it. `env` is read when the server starts (after earlier `beforeAll`s, e.g. a simulator's). `pageErrors` collects every uncaught error in the page. Everything is torn down after.
  */
-export function useE2eSession(prefix: string, env: Record<string, string> = {}): { current: () => E2eSession; pageErrors: string[] } {
+export function useE2eSession(
+  prefix: string,
+  env: () => Record<string, string> = () => ({}),
+): { current: () => E2eSession; pageErrors: string[] } {
   let session: E2eSession | undefined;
   let dataDir: string | undefined;
   const pageErrors: string[] = [];
   beforeAll(async () => {
     ensureUiBuilt();
     dataDir = mkdtempSync(path.join(os.tmpdir(), prefix));
-    const server = await startServerProcess({ CTS_DATA_DIR: dataDir, ...env });
+    const server = await startServerProcess({ CTS_DATA_DIR: dataDir, ...env() });
     const browser = await launchBrowser();
     const page = await browser.newPage({ viewport: VIEWPORTS.desktop });
     page.on('pageerror', (error) => pageErrors.push(error.message));
