@@ -79,13 +79,18 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const connections = new ConnectionService({ repository: connectionRepository, secrets: unlocked.box, usage });
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
 
+    const metrics = new Metrics();
     const limits = createExchangeGate({ clock, redisUrl: config.redisUrl });
     resources.push(() => limits.close());
     const exchanges = new ExchangeProvider({
       configureLimits: (c) => {
         if (c.exchange === 'kraken') limits.gate.useAccountProfile(c.id, krakenLimits({ tier: c.rateLimitTier ?? 'starter' }));
       },
-      gate: limits.gate, clock, proxyUrl: config.exchangeProxyUrl, timeoutMs: config.testTimeoutMs });
+      gate: metrics.instrumentGate(limits.gate),
+      clock,
+      proxyUrl: config.exchangeProxyUrl,
+      timeoutMs: config.testTimeoutMs,
+    });
     const connectionTests = new ConnectionTestService({ connections, openExchange: exchanges.open, clock, timeoutMs: config.testTimeoutMs });
     const batchTests = new BatchTestService({ connections, tests: connectionTests, clock, itemTimeoutMs: config.testTimeoutMs + 5_000 });
     const health = new HealthService({
@@ -96,6 +101,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       probeTimeoutMs: config.testTimeoutMs,
     });
     limits.limiter.on((event) => {
+      if (event.type === 'paused') metrics.limiterPauses.inc({ exchange: event.scope.split('|')[0] ?? 'unknown', kind: event.reason.includes('banned') ? 'ban' : 'pause' });
       if (event.type === 'paused') health.applyPause(event.scope, event.until, event.reason);
     });
     connections.onChange(() => {
@@ -129,13 +135,16 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     const eventLog = new SqlEventLog(store.db);
     const cluster = await createCluster({ store, eventLog, clock, logger, redisUrl: config.redisUrl, leaseTtlMs: config.leaseTtlMs, scanMs: config.clusterScanMs });
     if (cluster) resources.push(() => cluster.close()); // closes after the engines released their leases
+    const engineEvents = new EngineEventBus({ log: eventLog, ...(cluster ? { transport: cluster.transport } : {}) });
+    // With several processes this sees every process's events (fanned out): the counters are cluster-wide.
+    engineEvents.subscribe((event) => metrics.engineEvents.inc({ type: event.type }));
     const engines = new EngineService({
       connections,
       strategies,
       venues: createVenueFactory({ openExchange: exchanges.open, clock, replayCsvPath: path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv') }),
       engines: new SqlEngineRepository(store.db),
       orders: new SqlOrderRepository(store.db),
-      events: new EngineEventBus({ log: eventLog, ...(cluster ? { transport: cluster.transport } : {}) }),
+      events: engineEvents,
       ...(cluster ? { ownership: cluster.ownership } : {}),
       clock,
     });
@@ -151,8 +160,13 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     for (const step of startupReport.steps) {
       if (step.outcome === 'failed') logger.error({ check: step.name }, step.message);
     }
-    const metrics = new Metrics();
     const version = packageVersion();
+    const enginesByState = async (): Promise<Record<string, number>> => {
+      const counts: Record<string, number> = {};
+      for (const engine of await engines.statusAll()) counts[engine.state] = (counts[engine.state] ?? 0) + 1;
+      return counts;
+    };
+    metrics.gaugeEngineStates(enginesByState);
     const status = new SystemStatusService({
       version,
       store,
@@ -160,11 +174,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       contributors: {
         rateLimitPauses: () => limits.pauses(),
         ...(cluster ? { clusterMembers: () => cluster.members() } : {}),
-        enginesByState: async () => {
-          const counts: Record<string, number> = {};
-          for (const engine of await engines.statusAll()) counts[engine.state] = (counts[engine.state] ?? 0) + 1;
-          return counts;
-        },
+        enginesByState,
       },
     });
 

@@ -150,4 +150,24 @@ describe('GET /api/settings/connections/health', () => {
     expect(await healthOf(id)).toBeUndefined();
     expect((await connection(id)).status).toBe('disabled');
   });
+
+  // Last: the ban pauses Binance for this whole process for 120 s.
+  it('shows an exchange ban in health, and counts exchange calls and pauses in /metrics', async () => {
+    const id = await create({ name: 'bn banned', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
+    await waitFor(id, (h) => h.status === 'ok');
+    sim.control.injectFault({ exchange: 'binance', times: 1, fault: { kind: 'ban', retryAfterSec: 120, status: 418 } });
+    const deadline = Date.now() + 8_000;
+    let ban: unknown = null;
+    while (!ban && Date.now() < deadline) {
+      const body = (await t.system.app.inject({ method: 'GET', url: `${BASE}/health` })).json() as { connections: { connectionId: string; ban: unknown }[] };
+      ban = body.connections.find((c) => c.connectionId === id)?.ban ?? null;
+      if (!ban) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ban).toMatchObject({ banned: true });
+    const metrics = (await t.system.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/cts_exchange_requests_total\{exchange="binance",lane="read",outcome="2xx"\} [1-9]/);
+    expect(metrics).toMatch(/cts_exchange_requests_total\{exchange="binance",lane="read",outcome="4xx"\} [1-9]/);
+    expect(metrics).toMatch(/cts_ratelimit_pauses_total\{exchange="binance",kind="ban"\} [1-9]/);
+    expect(metrics).toContain('cts_ratelimit_wait_seconds_bucket');
+  });
 });
