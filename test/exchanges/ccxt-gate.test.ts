@@ -71,6 +71,24 @@ describe('every ccxt request passes the gate', () => {
     expect(last?.feedback[0]).toMatchObject({ status: 429, headers: { 'retry-after': '3' } });
   });
 
+  it('keeps labels and responses apart for concurrent calls, identical requests included', async () => {
+    const gate = recordingGate();
+    const exchange = await ccxtSimHarness(sim, ccxt, 'binance', gate).make();
+    await exchange.loadMarkets();
+    await Promise.all([exchange.fetchTicker('BTC/USDT'), exchange.fetchTicker('ETH/USDT'), exchange.fetchOpenOrders('XRP/USDT')]);
+    const labels = gate.seen.slice(1).map((s) => `${s.request.path} ${s.request.symbol ?? '-'} ${s.feedback.length}`);
+    expect(labels.sort()).toEqual(['/api/v3/openOrders XRP/USDT 1', '/api/v3/ticker/24hr BTC/USDT 1', '/api/v3/ticker/24hr ETH/USDT 1']);
+
+    sim.control.injectFault({ exchange: 'binance', path: '/api/v3/time', times: 1, fault: { kind: 'rateLimit', retryAfterSec: 4 } });
+    const results = await Promise.allSettled([exchange.fetchServerTime(), exchange.fetchServerTime(), exchange.fetchServerTime()]);
+    const failed = results.filter((r) => r.status === 'rejected');
+    expect(failed).toHaveLength(1);
+    expect((failed[0] as PromiseRejectedResult).reason).toBeInstanceOf(RateLimitedError);
+    expect(((failed[0] as PromiseRejectedResult).reason as RateLimitedError).retryAfterMs).toBe(4_000);
+    const times = gate.seen.filter((s) => s.request.path === '/api/v3/time');
+    expect(times.map((s) => `${s.failed} ${s.feedback.map((f) => f.status).join()}`).sort()).toEqual(['false 200', 'false 200', 'true 429']);
+  });
+
   it('treats a 418 as an IP ban', async () => {
     const exchange = await ccxtSimHarness(sim, ccxt, 'binance').make();
     sim.control.injectFault({ exchange: 'binance', path: '/api/v3/time', times: 1, fault: { kind: 'ban', retryAfterSec: 120 } });

@@ -34,6 +34,8 @@ export async function startTempSystem(env: Record<string, string> = {}): Promise
   const dataDir = env.CTS_DATA_DIR ?? makeTempDir();
   const config = loadConfig({
     CTS_DATA_DIR: dataDir,
+    // Any free port: tests never take 3000 from a running CTS (or from each other).
+    CTS_PORT: '0',
     CTS_LOG_LEVEL: 'info',
     CTS_DEMO_CONNECTION: 'false',
     CTS_EXCHANGE_PROXY_URL: 'http://127.0.0.1:1/',

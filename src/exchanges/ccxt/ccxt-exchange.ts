@@ -19,7 +19,7 @@ import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { translateCcxtError } from './error-translation.js';
-import { GatedFetch, type CallScope } from './gated-fetch.js';
+import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
 import { PERMISSION_READERS, type RawCall } from './permissions.js';
 import {
@@ -50,6 +50,9 @@ export async function createCcxtExchange(options: CcxtExchangeOptions): Promise<
 }
 
 type OrderRef = { symbol: string; id?: string; clientOrderId?: string };
+
+/** ccxt `params` carrying the running call's scope (lane, symbol) for the request gate; see gated-fetch.ts. */
+type Tag = (params?: Record<string, unknown>) => Record<string, unknown>;
 
 /** ccxt's order lookups take a positional id that may be absent when the client id is passed instead. */
 const NO_ID = undefined as unknown as string;
@@ -94,7 +97,7 @@ export class CcxtExchange implements Exchange {
   }
 
   fetchServerTime(): Promise<number> {
-    return this.#run({ lane: 'read' }, async (ex) => parseOrThrow(serverTimeSchema, await ex.fetchTime(), 'server time'));
+    return this.#run({ lane: 'read' }, async (ex, tag) => parseOrThrow(serverTimeSchema, await ex.fetchTime(tag()), 'server time'));
   }
 
   loadMarkets(): Promise<Market[]> {
@@ -103,11 +106,11 @@ export class CcxtExchange implements Exchange {
 
   /** One fetchBalance per account the connection's market types live in (one for unified accounts). */
   fetchBalances(): Promise<BalanceEntry[]> {
-    return this.#run({ lane: 'read' }, async (ex) => {
+    return this.#run({ lane: 'read' }, async (ex, tag) => {
       const entries: BalanceEntry[] = [];
       // Sequential: each account is a private call with its own weight; the gate paces them anyway.
       for (const account of balanceAccountsFor(this.#connection.marketTypes, this.#profile)) {
-        entries.push(...toBalances(this.id, await ex.fetchBalance({ ...account.params }), account));
+        entries.push(...toBalances(this.id, await ex.fetchBalance(tag({ ...account.params })), account));
       }
       return entries;
     });
@@ -120,16 +123,16 @@ export class CcxtExchange implements Exchange {
     const unknown: KeyPermissions = { canTrade: null, canWithdraw: null, ipRestricted: null };
     if (!probe.queryable || !reader || (probe.liveOnly && this.#connection.mode === 'testnet')) return unknown;
     const apiKey = this.#connection.credentials?.apiKey ?? '';
-    return this.#run({ lane: 'read' }, () => reader({ call: (method, params) => this.#rawCall(method, params), apiKey, marketTypes: this.#connection.marketTypes }));
+    return this.#run({ lane: 'read' }, (_ex, tag) => reader({ call: (method, params) => this.#rawCall(method, tag(params)), apiKey, marketTypes: this.#connection.marketTypes }));
   }
 
   fetchTicker(symbol: string): Promise<Ticker> {
-    return this.#withMarkets({ lane: 'read', symbol }, async (ex) => toTicker(await ex.fetchTicker(symbol), this.#clock.now()));
+    return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toTicker(await ex.fetchTicker(symbol, tag()), this.#clock.now()));
   }
 
   fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]> {
-    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex) =>
-      toCandles(await ex.fetchOHLCV(params.symbol, params.timeframe, params.since, params.limit)),
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
+      toCandles(await ex.fetchOHLCV(params.symbol, params.timeframe, params.since, params.limit, tag())),
     );
   }
 
@@ -141,8 +144,8 @@ export class CcxtExchange implements Exchange {
     }
     if (order.type === 'limit' && order.price === undefined) throw new ValidationError('A limit order needs a price', [{ path: 'price', message: 'required' }]);
     const fallback: OrderFallback = { ...order, status: 'open' };
-    return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex) => {
-      const params = { ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId };
+    return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
+      const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId });
       const price = order.price === undefined ? undefined : Number(order.price);
       const raw = await ex.createOrder(order.symbol, order.type, order.side, Number(order.amount), price, params);
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
@@ -151,10 +154,10 @@ export class CcxtExchange implements Exchange {
   }
 
   cancelOrder(ref: OrderRef): Promise<ExchangeOrder> {
-    return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex) => {
+    return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex, tag) => {
       const route = this.#route(ex, ref.symbol);
-      const target = await this.#resolveRef(ref, this.#profile.clientOrderId.cancelByClientId, route);
-      const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, { ...route.params, ...target.params });
+      const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.cancelByClientId, route);
+      const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params }));
       if (isCompleteOrder(raw)) {
         const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
         // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
@@ -162,28 +165,28 @@ export class CcxtExchange implements Exchange {
       }
       // The ack carries only ids (Bybit): read the order back for its real state.
       const ackId = toOrderIdOrNull(raw) ?? target.id;
-      return this.#fetchOrderRaw(ex, { symbol: ref.symbol, ...(ackId ? { id: ackId } : { clientOrderId: ref.clientOrderId }) });
+      return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, ...(ackId ? { id: ackId } : { clientOrderId: ref.clientOrderId }) });
     });
   }
 
   fetchOrder(ref: OrderRef): Promise<ExchangeOrder> {
-    return this.#withMarkets({ lane: 'read', symbol: ref.symbol }, (ex) => this.#fetchOrderRaw(ex, ref));
+    return this.#withMarkets({ lane: 'read', symbol: ref.symbol }, (ex, tag) => this.#fetchOrderRaw(ex, tag, ref));
   }
 
   /** With a symbol: that market's orders. Without: every market type the connection trades, one call each. */
   fetchOpenOrders(symbol?: string): Promise<ExchangeOrder[]> {
     const scope: CallScope = symbol === undefined ? { lane: 'read' } : { lane: 'read', symbol };
-    return this.#withMarkets(scope, async (ex) => {
+    return this.#withMarkets(scope, async (ex, tag) => {
       const routes = symbol === undefined ? symbolLessRoutes(this.#connection.marketTypes, this.#profile) : [this.#route(ex, symbol).params];
       const orders: ExchangeOrder[] = [];
-      for (const params of routes) orders.push(...this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, { ...params })));
+      for (const params of routes) orders.push(...this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params }))));
       return orders;
     });
   }
 
   fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
-    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex) =>
-      toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit, { ...this.#route(ex, params.symbol).params })),
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
+      toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params }))),
     );
   }
 
@@ -191,16 +194,16 @@ export class CcxtExchange implements Exchange {
     await this.#ccxt.close();
   }
 
-  async #fetchOrderRaw(ex: CcxtInstance, ref: OrderRef): Promise<ExchangeOrder> {
+  async #fetchOrderRaw(ex: CcxtInstance, tag: Tag, ref: OrderRef): Promise<ExchangeOrder> {
     const route = this.#route(ex, ref.symbol);
     const lookup = CLIENT_ID_LOOKUPS[this.id];
     if (ref.id === undefined && ref.clientOrderId !== undefined && lookup) {
-      const raw = await lookup(ex, (method, params) => this.#rawCall(method, params), ref.symbol, ref.clientOrderId);
+      const raw = await lookup(ex, (method, params) => this.#rawCall(method, tag(params)), ref.symbol, ref.clientOrderId);
       return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
     }
-    const target = await this.#resolveRef(ref, this.#profile.clientOrderId.fetchByClientId, route);
+    const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId, route);
     const extra = FETCH_ORDER_PARAMS[this.id] ?? {};
-    const raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, { ...extra, ...route.params, ...target.params });
+    const raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params }));
     return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
   }
 
@@ -217,11 +220,11 @@ export class CcxtExchange implements Exchange {
    * By exchange id when given; by client id natively where ccxt supports it; otherwise the client id is
    * looked up among open orders (documented per exchange in the profile).
    */
-  async #resolveRef(ref: OrderRef, nativeClientId: boolean, route: Route): Promise<{ id?: string; params: Record<string, unknown> }> {
+  async #resolveRef(ex: CcxtInstance, tag: Tag, ref: OrderRef, nativeClientId: boolean, route: Route): Promise<{ id?: string; params: Record<string, unknown> }> {
     if (ref.id !== undefined) return { id: ref.id, params: {} };
     if (ref.clientOrderId === undefined) throw new ValidationError('Give the order id or the client order id', [{ path: 'id', message: 'required' }]);
     if (nativeClientId) return { params: { [this.#profile.clientOrderId.lookupParam]: ref.clientOrderId } };
-    const open = this.#toOpenOrders(await this.#ccxt.fetchOpenOrders(ref.symbol, undefined, undefined, { ...route.params }));
+    const open = this.#toOpenOrders(await ex.fetchOpenOrders(ref.symbol, undefined, undefined, tag({ ...route.params })));
     const match = open.find((o) => o.clientOrderId === ref.clientOrderId);
     if (!match) throw new OrderNotFoundError(`${this.#profile.displayName}: no open order with client id ${ref.clientOrderId}`);
     return { id: match.id, params: {} };
@@ -234,14 +237,15 @@ export class CcxtExchange implements Exchange {
   }
 
   /** Markets are loaded (once, in the read lane) before symbol calls, so they never hold up the order lane. */
-  async #withMarkets<T>(scope: CallScope, fn: (ex: CcxtInstance) => Promise<T>): Promise<T> {
+  async #withMarkets<T>(scope: CallScope, fn: (ex: CcxtInstance, tag: Tag) => Promise<T>): Promise<T> {
     await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
     return this.#run(scope, fn);
   }
 
-  async #run<T>(scope: CallScope, fn: (ex: CcxtInstance) => Promise<T>): Promise<T> {
+  /** Runs `fn` against the ccxt instance; `tag` labels the `params` of each ccxt call with `scope`. */
+  async #run<T>(scope: CallScope, fn: (ex: CcxtInstance, tag: Tag) => Promise<T>): Promise<T> {
     try {
-      return await this.#hook.inScope(scope, () => fn(this.#ccxt));
+      return await fn(this.#ccxt, (params) => scopedParams(scope, params));
     } catch (error) {
       const failure = this.#hook.failureOf(error);
       throw translateCcxtError(error, {

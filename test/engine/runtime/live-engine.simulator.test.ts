@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
-import { ManualClock } from '../../../src/domain/clock.js';
+import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import type { ExchangeId } from '../../../src/domain/exchange-ids.js';
 import { Dec, ZERO } from '../../../src/domain/money.js';
 import { EngineService } from '../../../src/engine/engine.service.js';
@@ -11,7 +11,7 @@ import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
-import { openGate } from '../../../src/exchanges/request-gate.js';
+import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 
 const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
@@ -19,6 +19,9 @@ const POLL_MS = 360_000; // the live feed polls every tenth of a 1 h candle
 
 let sim: RunningSimulator;
 let ccxt: CcxtModules;
+// The real limiter on real time, as in production: the engine's ManualClock can run far ahead of the
+// exchange's real-time windows, and only the limiter keeps requests within Bybit's per-UID limits.
+const limits = createExchangeGate({ clock: systemClock });
 
 beforeAll(async () => {
   ccxt = await loadCcxt();
@@ -27,6 +30,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sim.close();
+  await limits.close();
 });
 
 /** Real network round trips to the simulator: wait (bounded) until the engine has caught up. */
@@ -63,7 +67,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
           openExchange: async (connection, credentials) =>
             createCcxtExchange({
               ccxt,
-              gate: openGate,
+              gate: limits.gate,
               clock,
               connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
             }),
