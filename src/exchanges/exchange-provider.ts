@@ -3,6 +3,7 @@ import type { ConnectionView, Credentials } from '../domain/connection.js';
 import { NotImplementedError } from '../domain/errors.js';
 import { loadCcxt, type CcxtModules } from './ccxt/ccxt-classes.js';
 import { createCcxtExchange } from './ccxt/ccxt-exchange.js';
+import { MarketCache } from './ccxt/market-cache.js';
 import type { Exchange } from './exchange.port.js';
 import type { RequestGate } from './request-gate.js';
 
@@ -28,9 +29,11 @@ export interface ExchangeProviderOptions {
 export class ExchangeProvider {
   readonly #options: ExchangeProviderOptions;
   #ccxt: Promise<CcxtModules> | undefined;
+  readonly #markets: MarketCache;
 
   constructor(options: ExchangeProviderOptions) {
     this.#options = options;
+    this.#markets = new MarketCache({ clock: options.clock });
   }
 
   readonly open: ExchangeOpener = async (connection, credentials) => {
@@ -55,6 +58,7 @@ export class ExchangeProvider {
       gate: this.#options.gate,
       ccxt: await this.#ccxt,
       clock: this.#options.clock,
+      marketCache: this.#markets,
     });
   };
 

@@ -1,3 +1,4 @@
+import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
@@ -41,6 +42,8 @@ export interface CcxtExchangeOptions {
   /** From `loadCcxt()`; loaded on demand when absent. */
   readonly ccxt?: CcxtModules;
   readonly clock?: Clock;
+  /** Markets shared with other adapters of the same exchange, mode and market types. */
+  readonly marketCache?: MarketCache;
 }
 
 /** Builds the adapter for a stored live/testnet connection. Throws ValidationError for an unusable connection. */
@@ -76,6 +79,7 @@ export class CcxtExchange implements Exchange {
   readonly #clock: Clock;
   readonly #ccxt: CcxtInstance;
   readonly #hook: GatedFetch;
+  readonly #marketCache: MarketCache | undefined;
 
   constructor(options: CcxtExchangeOptions, modules: CcxtModules) {
     const { connection } = options;
@@ -90,6 +94,9 @@ export class CcxtExchange implements Exchange {
     if (connection.mode === 'testnet') this.#ccxt.setSandboxMode(true);
     this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
     this.#hook.install(this.#ccxt);
+    this.#marketCache = options.marketCache;
+    const cached = this.#marketCache?.get(connection);
+    if (cached) this.#ccxt.setMarketsFromExchange(cached.source);
   }
 
   get profile(): ExchangeProfile {
@@ -243,9 +250,19 @@ export class CcxtExchange implements Exchange {
   }
 
   /** Runs `fn` against the ccxt instance; `tag` labels the `params` of each ccxt call with `scope`. */
+  /** Once ccxt has loaded markets (it does so lazily inside any call), other instances may reuse them. */
+  #shareMarkets(): void {
+    const cache = this.#marketCache;
+    const markets: unknown = this.#ccxt.markets;
+    if (!cache || typeof markets !== 'object' || markets === null || Object.keys(markets).length === 0) return;
+    if (!cache.get(this.#connection)) cache.set(this.#connection, this.#ccxt);
+  }
+
   async #run<T>(scope: CallScope, fn: (ex: CcxtInstance, tag: Tag) => Promise<T>): Promise<T> {
     try {
-      return await fn(this.#ccxt, (params) => scopedParams(scope, params));
+      const result = await fn(this.#ccxt, (params) => scopedParams(scope, params));
+      this.#shareMarkets();
+      return result;
     } catch (error) {
       const failure = this.#hook.failureOf(error);
       throw translateCcxtError(error, {
