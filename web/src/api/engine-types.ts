@@ -1,8 +1,9 @@
 /**
  * Shapes of the trade engine and backtest APIs, mirrored from the server (the route files' zod schemas
  * and the types they return: src/engine/runtime/engine-status.ts, runtime/ports.ts, engine-state.ts,
- * strategy.ts, backtest/report.ts, backtest/sweep.ts, backtest/backtest-record.ts). Declared here rather
- * than imported because those modules pull in Node-only types. Money is always a decimal string.
+ * strategy.ts, backtest/report.ts, backtest/sweep.ts, backtest/backtest-record.ts). Declared here where
+ * those modules pull in Node-only code; imported where the server module has type-only imports
+ * (orders, fills). Money is always a decimal string.
  */
 
 export type DecimalString = string;
@@ -78,41 +79,9 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 /** Statuses in which an order may still be live on the exchange. */
 export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ['pending_create', 'open', 'unknown'];
 
-export interface OrderRecord {
-  clientOrderId: string;
-  connectionId: string;
-  exchangeOrderId: string | null;
-  symbol: string;
-  side: 'buy' | 'sell';
-  type: string;
-  price: DecimalString | null;
-  amount: DecimalString;
-  filled: DecimalString;
-  average: DecimalString | null;
-  status: OrderStatus;
-  adopted: boolean;
-  reduceOnly: boolean;
-  tag: string | null;
-  reason: string | null;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FillRecord {
-  connectionId?: string;
-  tradeId: string;
-  orderId: string;
-  clientOrderId: string | null;
-  symbol: string;
-  side: 'buy' | 'sell';
-  price: DecimalString;
-  amount: DecimalString;
-  fee: DecimalString;
-  feeAsset: string | null;
-  /** Exchange time in ms (in replay: the historical candle's time). */
-  timestamp: number;
-}
+// Orders and fills are the server's own types: src/engine/runtime/ports.ts imports types only.
+import type { FillRecord, OrderRecord } from '../../../src/engine/runtime/ports.js';
+export type { FillRecord, OrderRecord };
 
 export interface EngineStatus {
   connectionId: string;
