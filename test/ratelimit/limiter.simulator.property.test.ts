@@ -11,7 +11,12 @@ import { RateLimiter } from '../../src/ratelimit/limiter.js';
 import { breach } from '../../src/ratelimit/profile-kit.js';
 
 const CAPACITY = 10;
-const WINDOW_MS = 250;
+const WINDOW_MS = 500;
+/**
+ * Slack the limiter keeps on every window for the time between admitting a request and the exchange
+ * counting it: on a loaded 2-core CI machine the event loop can lag tens of milliseconds.
+ */
+const MARGIN_MS = 100;
 /** A tight budget with weights, so a short random stream must be paced: ticker costs 3, time 1. */
 const PROFILE: ExchangeLimitProfile = {
   exchange: 'binance',
@@ -41,8 +46,8 @@ afterAll(async () => sim.close());
 describe('the limiter, judged by what the exchange received', () => {
   it('for random request streams with random weights, no window at the simulator ever holds more than the budget', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 10, maxLength: 24 }), async (tickers) => {
-        const limiter = new RateLimiter({ clock: systemClock, windowMarginMs: 25 });
+      fc.asyncProperty(fc.array(fc.boolean(), { minLength: 8, maxLength: 16 }), async (tickers) => {
+        const limiter = new RateLimiter({ clock: systemClock, windowMarginMs: MARGIN_MS });
         const gate = new ExchangeRateLimiter({ limiter, profiles: { binance: PROFILE } });
         const exchange = await createCcxtExchange({
           ccxt,
@@ -62,7 +67,7 @@ describe('the limiter, judged by what the exchange received', () => {
           expect(inWindow).toBeLessThanOrEqual(CAPACITY);
         }
       }),
-      { numRuns: 6, seed: 424242 },
+      { numRuns: 4, seed: 424242 },
     );
   }, 60_000);
 });
