@@ -68,7 +68,10 @@ describe('RedisBucketStore', () => {
     const sends = outputs.flat().map((at) => ({ at, weight: 1 }));
     expect(outputs.every((o) => o.length > 0)).toBe(true); // every process got a share
     expect(worstOverrun(shared.limit, sends)).toBeLessThanOrEqual(0);
-    expect(worstOverrun(decay.limit, sends)).toBeLessThanOrEqual(1e-9);
+    // Each worker stamps a send after the Redis round trip, so on a loaded machine a stamp can lag the
+    // store's own clock by tens of milliseconds, and the decay counter drains 30/s: allow 40 ms of
+    // stamp jitter (1.2 units). A broken (non-atomic) store double-spends over and over, far beyond it.
+    expect(worstOverrun(decay.limit, sends)).toBeLessThanOrEqual(decay.limit.type === 'decay' ? (decay.limit.decayPerSecond * 40) / 1000 : 0);
     expect(sends.length).toBeGreaterThan(40); // the budget was really used, not just respected
   }, 20_000);
 
