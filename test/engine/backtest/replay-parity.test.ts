@@ -1,12 +1,9 @@
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { NotFoundError } from '../../../src/domain/errors.js';
-import { EngineService } from '../../../src/engine/engine.service.js';
-import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
-import { createVenueFactory, replayMarket } from '../../../src/engine/runtime/venue.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import { connectionView, tempStore, type TestStore } from '../runtime/support.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
+import { replayMarket } from '../../../src/engine/runtime/venue.js';
+import { connectionView, replayEngineService, tempStore, type TestStore } from '../runtime/support.js';
 import { BUNDLED, backtest } from './support.js';
 
 /**
@@ -37,22 +34,7 @@ describe('replay on the engine and backtest give the same trades', () => {
   beforeEach(async () => {
     db = await tempStore();
     clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
-    engines = new EngineService({
-      connections: {
-        get: async (id) => {
-          if (id !== 'demo') throw new NotFoundError(`No connection with id ${id}`);
-          return connectionView();
-        },
-        credentialsFor: async () => undefined,
-      },
-      strategies: new StrategyRegistry(),
-      venues: createVenueFactory({ openExchange: () => Promise.reject(new Error('offline')), clock, replayCsvPath: CSV }),
-      engines: db.engines,
-      orders: db.orders,
-      events: new EngineEventBus({ log: db.events }),
-      clock,
-      random: () => 0.5,
-    });
+    engines = replayEngineService({ db, clock, connections: new Map([['demo', connectionView()]]), replayCsvPath: CSV });
   });
 
   afterEach(async () => {

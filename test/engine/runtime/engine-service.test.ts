@@ -8,7 +8,7 @@ import { EngineService } from '../../../src/engine/engine.service.js';
 import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
 import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import { connectionView, tempStore, type TestStore } from './support.js';
+import { connectionView, replayEngineService, tempStore, type TestStore } from './support.js';
 
 const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
 
@@ -31,23 +31,7 @@ describe('engine service on the bundled replay data (ManualClock, no real sleeps
       ['off', connectionView({ id: 'off', name: 'Off', enabled: false, status: 'disabled' })],
       ['live', connectionView({ id: 'live', name: 'Live', mode: 'live', status: 'untested' })],
     ]);
-    service = new EngineService({
-      connections: {
-        get: async (id) => {
-          const c = connections.get(id);
-          if (!c) throw new NotFoundError(`No connection with id ${id}`);
-          return c;
-        },
-        credentialsFor: async () => undefined,
-      },
-      strategies: new StrategyRegistry(),
-      venues: createVenueFactory({ openExchange: () => Promise.reject(new Error('no live exchange in this test')), clock, replayCsvPath: CSV }),
-      engines: db.engines,
-      orders: db.orders,
-      events: new EngineEventBus({ log: db.events }),
-      clock,
-      random: () => 0.5,
-    });
+    service = replayEngineService({ db, clock, connections, replayCsvPath: CSV });
   });
 
   afterEach(async () => {

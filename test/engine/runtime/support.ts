@@ -1,4 +1,10 @@
+import type { ManualClock } from '../../../src/domain/clock.js';
 import type { ConnectionView } from '../../../src/domain/connection.js';
+import { NotFoundError } from '../../../src/domain/errors.js';
+import { EngineService } from '../../../src/engine/engine.service.js';
+import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
+import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
+import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { PriceEvent, PriceFeed } from '../../../src/exchanges/simulated/price-feed.js';
 import type { Candle, Exchange, ExchangeOrder, Fill, Market, OrderRequest } from '../../../src/exchanges/exchange.port.js';
 import { SimulatedExchange } from '../../../src/exchanges/simulated/simulated-exchange.js';
@@ -163,4 +169,34 @@ export class FaultyFeed implements PriceFeed {
   close(): Promise<void> {
     return this.#inner.close();
   }
+}
+
+/**
+ * An engine service over the bundled replay data on `db`, with the given connections (by id) and a
+ * venue factory that refuses live exchanges: the setup shared by the replay-mode engine tests.
+ */
+export function replayEngineService(options: {
+  db: TestStore;
+  clock: ManualClock;
+  connections: ReadonlyMap<string, ConnectionView>;
+  replayCsvPath: string;
+}): EngineService {
+  const { db, clock, connections } = options;
+  return new EngineService({
+    connections: {
+      get: async (id) => {
+        const c = connections.get(id);
+        if (!c) throw new NotFoundError(`No connection with id ${id}`);
+        return c;
+      },
+      credentialsFor: async () => undefined,
+    },
+    strategies: new StrategyRegistry(),
+    venues: createVenueFactory({ openExchange: () => Promise.reject(new Error('no live exchange in this test')), clock, replayCsvPath: options.replayCsvPath }),
+    engines: db.engines,
+    orders: db.orders,
+    events: new EngineEventBus({ log: db.events }),
+    clock,
+    random: () => 0.5,
+  });
 }
