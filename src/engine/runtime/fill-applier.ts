@@ -23,10 +23,17 @@ export interface FillApplierDeps {
   emit: (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
 }
 
+/** At most this many "owner unknown" verdicts are cached; an evicted one only costs a store lookup next time. */
+const MAX_FOREIGN = 10_000;
+
 export class FillApplier {
   readonly #d: FillApplierDeps;
-  /** Trade ids seen on the exchange that belong to no order of this engine (manual trades, other bots). */
-  readonly #foreign = new Set<string>();
+  /**
+   * Trades seen on the exchange whose owner is not known (manual trades, other bots — or an order of
+   * ours whose exchange id is not known yet), trade id → exchange order id. A verdict, not a fact: it
+   * is dropped by `reconsider` as soon as an order of ours turns out to have that exchange order id.
+   */
+  readonly #foreign = new Map<string, string>();
   readonly #tags = new Map<string, string | null>();
 
   constructor(deps: FillApplierDeps) {
@@ -49,13 +56,31 @@ export class FillApplier {
       if (this.#foreign.has(trade.tradeId) || this.#d.portfolio.ledger(trade.symbol).hasTrade(trade.tradeId)) continue;
       const order = tracked.find((o) => matches(o, trade)) ?? (await this.#findOwner(trade));
       if (!order) {
-        this.#foreign.add(trade.tradeId);
+        this.#markForeign(trade);
         continue;
       }
       const result = await this.#apply(trade, order);
       if (result) applied.push(result);
     }
     return applied;
+  }
+
+  /**
+   * An order of ours just got its exchange order id (a create that timed out, found by client id; an
+   * adopted order): its trades may have been read before and filed as foreign — look at them again.
+   * The trade list carries no client id on some exchanges (Binance myTrades), so the order id is all
+   * that links a trade to its order.
+   */
+  reconsider(exchangeOrderId: string): void {
+    for (const [tradeId, orderId] of this.#foreign) if (orderId === exchangeOrderId) this.#foreign.delete(tradeId);
+  }
+
+  #markForeign(trade: Fill): void {
+    if (this.#foreign.size >= MAX_FOREIGN) {
+      const oldest = this.#foreign.keys().next();
+      if (!oldest.done) this.#foreign.delete(oldest.value);
+    }
+    this.#foreign.set(trade.tradeId, trade.orderId);
   }
 
   async #apply(trade: Fill, order: OrderRecord): Promise<AppliedFill | null> {

@@ -57,6 +57,8 @@ export class OrderManager {
    */
   readonly #awaitingFills = new Map<string, { order: OrderRecord; attempts: number }>();
   readonly #filledSeen = new Map<string, Dec>();
+  /** Fills applied since the last `sync` answered (a reconciliation applies some too): the strategy sees each once. */
+  #undelivered: AppliedFill[] = [];
 
   constructor(deps: OrderManagerDeps) {
     this.#d = deps;
@@ -181,22 +183,37 @@ export class OrderManager {
 
   // ---- keeping up with the exchange ----------------------------------------------------------------------
 
-  /** Every tick: resolve uncertain creates, refresh open orders, apply new fills. Returns the new fills. */
+  /**
+   * Every tick: resolve uncertain creates (before the trade list is read, so a late-placed create's
+   * trades have an owner), refresh open orders, apply new fills. Returns every fill applied since the
+   * previous `sync` — also those a reconciliation applied in between (at start: fills of the previous
+   * process's orders, which a restarted strategy must see to manage them).
+   */
   async sync(): Promise<AppliedFill[]> {
-    if (this.#live.size === 0 && this.#awaitingFills.size === 0) return [];
-    const tracked = this.liveOrders;
-    await this.#resolveUncertain();
-    if ([...this.#live.values()].some((o) => o.status === 'open')) {
-      const remoteOpen = await this.#d.exchange.fetchOpenOrders(this.#d.symbol);
-      await this.#refreshOpen(remoteOpen);
+    if (this.#live.size > 0 || this.#awaitingFills.size > 0) {
+      const tracked = this.liveOrders;
+      await this.#resolveUncertain();
+      if ([...this.#live.values()].some((o) => o.status === 'open')) {
+        const remoteOpen = await this.#d.exchange.fetchOpenOrders(this.#d.symbol);
+        await this.#refreshOpen(remoteOpen);
+      }
+      await this.#collectFills(tracked);
     }
-    return this.#collectFills(tracked);
+    const fills = this.#undelivered;
+    this.#undelivered = [];
+    return fills;
+  }
+
+  /** Orders that ended with a fill whose trades have not all been applied yet. */
+  get awaitingFills(): OrderRecord[] {
+    return [...this.#awaitingFills.values()].map((a) => a.order);
   }
 
   async #collectFills(tracked: readonly OrderRecord[]): Promise<AppliedFill[]> {
     const awaiting = [...this.#awaitingFills.values()].map((a) => a.order);
     const trades = await this.#d.exchange.fetchMyTrades({ symbol: this.#d.symbol });
     const applied = await this.#fills.collect(trades, [...tracked, ...awaiting]);
+    this.#undelivered.push(...applied);
     for (const f of applied) this.#filledSeen.set(f.clientOrderId, (this.#filledSeen.get(f.clientOrderId) ?? ZERO).add(f.fill.amount));
     for (const [id, entry] of this.#awaitingFills) {
       entry.attempts++;
@@ -294,6 +311,7 @@ export class OrderManager {
     };
     await this.#d.store.insertOrder(order);
     this.#live.set(order.clientOrderId, order);
+    this.#fills.reconsider(remote.id);
     await this.#d.emit('order.adopted', orderPayload(order));
   }
 
@@ -304,6 +322,7 @@ export class OrderManager {
     const changed =
       order.exchangeOrderId !== remote.id || order.status !== status || order.filled !== remote.filled || order.average !== remote.average;
     if (!changed) return;
+    const learnedId = order.exchangeOrderId !== remote.id;
     Object.assign(order, {
       exchangeOrderId: remote.id,
       status,
@@ -314,6 +333,9 @@ export class OrderManager {
       updatedAt: this.#iso(),
     });
     await this.#d.store.updateOrder(order);
+    // Stored first: the trade list may have been read before this order's id was known (a create that
+    // timed out and was placed late); those trades get their owner checked again on the next collect.
+    if (learnedId) this.#fills.reconsider(remote.id);
     if (!LIVE_STATUSES.includes(status)) {
       this.#live.delete(order.clientOrderId);
       if (new Dec(order.filled).gt(ZERO)) this.#awaitingFills.set(order.clientOrderId, { order, attempts: 0 });

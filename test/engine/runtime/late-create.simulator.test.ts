@@ -1,0 +1,118 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ulid } from 'ulid';
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
+import { ManualClock } from '../../../src/domain/clock.js';
+import { RetryLaterError } from '../../../src/domain/errors.js';
+import { Dec, ZERO } from '../../../src/domain/money.js';
+import { Portfolio } from '../../../src/engine/accounting/index.js';
+import { ClientOrderIdGenerator } from '../../../src/engine/client-order-id.js';
+import { OrderManager } from '../../../src/engine/runtime/order-manager.js';
+import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
+import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
+import type { Exchange } from '../../../src/exchanges/exchange.port.js';
+import { openGate } from '../../../src/exchanges/request-gate.js';
+import { tempStore, type TestStore } from './support.js';
+
+/**
+ * Issue 12, defect 9: a Binance market buy whose create times out at the client (1 s) while the
+ * exchange places it 1.5 s after receiving it. The next sync looks it up by client id before the
+ * exchange has placed it (not found, too young to be declared not placed), then reads the trade list —
+ * slowed down by a latency fault so that the exchange answers it after the placement. That trade
+ * carries no client id (Binance myTrades) and its order id is not known yet: it has no owner. The
+ * following sync finds the order `closed` by client id; its fill must be applied then, not after a
+ * restart. Three runs, each must apply the fill; the ledger must equal the simulator's balance.
+ */
+
+const CREATE = '/api/v3/order';
+const TRADES = '/api/v3/myTrades';
+const SYMBOL = 'XRP/USDT';
+
+let sim: RunningSimulator;
+let ccxt: CcxtModules;
+
+beforeAll(async () => {
+  ccxt = await loadCcxt();
+  sim = await startSimulator();
+});
+
+afterAll(async () => {
+  await sim.close();
+});
+
+describe('order manager → ccxt → simulated binance: a create placed after the client timed out', () => {
+  let db: TestStore;
+  let exchange: Exchange;
+  let apiKey: string;
+
+  beforeEach(async () => {
+    db = await tempStore();
+    apiKey = `ctslate${ulid().slice(-10)}`;
+    const secret = 'ctslatesecret0123456789abcdef';
+    sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '10000' } });
+    exchange = await createCcxtExchange({
+      ccxt,
+      gate: openGate,
+      connection: { id: 'c-late', exchange: 'binance', mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 1_000 },
+    });
+  });
+
+  afterEach(async () => {
+    sim.control.clearFaults();
+    await exchange.close();
+    sim.control.removeAccount('binance', apiKey);
+    await db.store.close();
+  });
+
+  for (const run of [1, 2, 3]) {
+    it(`applies the late order's fill in the sync that resolves it (run ${run} of 3)`, async () => {
+      const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
+      const portfolio = new Portfolio();
+      const events: string[] = [];
+      const manager = new OrderManager({
+        connectionId: 'c-late',
+        symbol: SYMBOL,
+        exchange,
+        store: db.orders,
+        portfolio,
+        ids: new ClientOrderIdGenerator({ exchange: 'binance', clock }),
+        clock,
+        emit: async (type) => {
+          events.push(type);
+        },
+      });
+      await manager.load();
+
+      sim.control.injectFault({ exchange: 'binance', method: 'POST', path: CREATE, times: 1, fault: { kind: 'latency', ms: 1_500 } });
+      const createdAt = Date.now();
+      await expect(manager.place({ side: 'buy', type: 'market', amount: '20', price: null, reduceOnly: false, tag: null, reason: 'test' })).rejects.toBeInstanceOf(RetryLaterError);
+      const clientOrderId = manager.liveOrders[0]?.clientOrderId ?? '';
+      expect(manager.liveOrders[0]?.status).toBe('unknown');
+
+      // Lookup at ~1.0 s (not placed yet), trade list answered at ~1.9 s (placed at 1.5 s).
+      sim.control.injectFault({ exchange: 'binance', method: 'GET', path: TRADES, times: 1, fault: { kind: 'latency', ms: 900 } });
+      const first = await manager.sync();
+      expect(first).toEqual([]);
+      const lookups = sim.control.requests({ exchange: 'binance', method: 'GET', path: CREATE }).filter((r) => r.params['origClientOrderId'] === clientOrderId);
+      // The scenario holds only if the lookup really came before the placement.
+      expect(lookups[0]?.receivedAt ?? Infinity).toBeLessThan(createdAt + 1_500);
+      const trades = await exchange.fetchMyTrades({ symbol: SYMBOL });
+      expect(trades.filter((t) => t.clientOrderId === null)).toHaveLength(trades.length);
+      expect(trades).toHaveLength(1);
+
+      // The next sync finds the order closed by client id and applies its fill in the same sync.
+      const second = await manager.sync();
+      expect((await db.orders.findOrder(clientOrderId))?.status).toBe('closed');
+      expect(second.map((f) => [f.clientOrderId, f.fill.amount])).toEqual([[clientOrderId, '20']]);
+      expect((await db.orders.listFills('c-late')).map((f) => f.clientOrderId)).toEqual([clientOrderId]);
+
+      // The ledger equals the account: the bought amount net of the fee the exchange took in XRP.
+      const ledger = portfolio.ledger(SYMBOL);
+      const baseFees = trades.filter((t) => t.feeAsset === 'XRP').reduce((sum, t) => sum.add(t.fee), ZERO);
+      const held = sim.control.account('binance', apiKey)?.balances['XRP'];
+      const heldTotal = new Dec(held?.free ?? '0').add(held?.used ?? '0');
+      expect(ledger.quantity.sub(baseFees).eq(heldTotal) || ledger.quantity.eq(heldTotal)).toBe(true);
+      expect(heldTotal.gt(ZERO)).toBe(true);
+      expect(events).not.toContain('order.not_placed');
+    });
+  }
+});
