@@ -20,6 +20,7 @@ import { EngineRunner } from './runtime/engine-runner.js';
 import { fenceEngineStore, fenceExchange, fenceOrderStore } from './runtime/fenced.js';
 import { applyFill } from './runtime/fill-applier.js';
 import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
+import type { FlattenOutcome } from './runtime/flatten.js';
 import { OrderManager } from './runtime/order-manager.js';
 import type { EngineEvent, EngineRecord, EngineStore, FillRecord, OrderRecord, OrderStore, StoredOrderStatus } from './runtime/ports.js';
 import type { VenueFactory } from './runtime/venue.js';
@@ -60,6 +61,8 @@ export class EngineService {
   readonly #d: EngineServiceDeps;
   readonly #clock: Clock;
   readonly #runners = new Map<string, EngineRunner>();
+  /** The last emergency flatten of engines whose runner has exited (its lastError is stored too). */
+  readonly #flattens = new Map<string, FlattenOutcome>();
   readonly #starting = new Set<string>();
   readonly #leases = new Map<string, EngineLease>();
 
@@ -172,11 +175,13 @@ export class EngineService {
         ...(this.#d.reconcileEveryMs !== undefined ? { reconcileEveryMs: this.#d.reconcileEveryMs } : {}),
         onExit: () => {
           if (this.#runners.get(id) !== runner) return;
+          if (runner.flattenOutcome) this.#flattens.set(id, runner.flattenOutcome);
           this.#runners.delete(id);
           this.#dropLease(id); // after the final state was stored: then another process may take over
         },
       });
       this.#runners.set(id, runner);
+      this.#flattens.delete(id);
       launched = true;
       await runner.transition('start');
       await runner.begin();
@@ -223,6 +228,7 @@ export class EngineService {
       portfolio: await this.#portfolio(connectionId),
       now: this.#clock.now(),
       openOrders: await this.#liveOrders(connectionId),
+      ...(this.#flattens.has(connectionId) ? { flatten: this.#flattens.get(connectionId) } : {}),
     });
   }
 

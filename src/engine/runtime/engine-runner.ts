@@ -3,8 +3,9 @@ import { AuthenticationFailedError, PermissionMissingError, RateLimitedError } f
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
 import { allowedActions, transition, type EngineAction, type EngineState } from '../engine-state.js';
-import { evaluateIntents, type RiskConfig } from '../risk.js';
+import type { RiskConfig } from '../risk.js';
 import type { Strategy } from '../strategy.js';
+import { flattenPosition, type FlattenOutcome } from './flatten.js';
 import { describe, type OrderManager } from './order-manager.js';
 import type { EngineRecord, EngineStore } from './ports.js';
 import { TradingTick, type Emit } from './trading-tick.js';
@@ -39,6 +40,8 @@ export interface EngineRunnerDeps {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   reconcileEveryMs?: number;
+  /** How long an emergency flatten waits for each settle step (clock ms); default 10 s. */
+  flattenSettleMs?: number;
   /** Called once the engine has fully stopped or failed, and its venue is closed. */
   onExit?: () => void;
 }
@@ -66,6 +69,7 @@ export class EngineRunner {
   #lastHeartbeatSaved = 0;
   #done: Promise<void> = Promise.resolve();
   #lock: Promise<unknown> = Promise.resolve();
+  #flattenOutcome: FlattenOutcome | null = null;
 
   constructor(deps: EngineRunnerDeps) {
     this.#d = deps;
@@ -99,6 +103,11 @@ export class EngineRunner {
 
   get portfolio(): Portfolio {
     return this.#d.portfolio;
+  }
+
+  /** The last emergency flatten of this run, or null when none was requested. */
+  get flattenOutcome(): FlattenOutcome | null {
+    return this.#flattenOutcome;
   }
 
   get consecutiveFailures(): number {
@@ -277,34 +286,47 @@ export class EngineRunner {
     if (this.state !== 'stopping') await this.transition('stop');
     let problem: string | null = null;
     try {
-      if (request.cancelOrders || request.flatten) await this.#d.orders.cancelAll(request.reason);
-      if (request.flatten) await this.#flatten(request.reason);
-      if (request.cancelOrders || request.flatten) await this.#d.orders.sync();
+      if (request.flatten) this.#flattenOutcome = await this.#flatten(request.reason);
+      else if (request.cancelOrders) {
+        await this.#d.orders.cancelAll(request.reason);
+        await this.#d.orders.sync();
+      }
     } catch (error) {
       problem = `While stopping: ${describe(error)}; open orders may remain and are reconciled on the next start`;
       await this.#d.emit('engine.stop_problem', { error: problem });
     }
+    const outcome = this.#flattenOutcome;
+    if (request.flatten && outcome === null) this.#flattenOutcome = { state: 'incomplete', remaining: this.#d.portfolio.ledger(this.#d.market.symbol).quantity.toFixed(), reason: problem, at: this.#iso() };
+    const flattenProblem = this.#flattenOutcome?.state === 'incomplete' ? `Flatten incomplete: ${this.#flattenOutcome.remaining} ${this.#d.market.base} remain — ${this.#flattenOutcome.reason ?? 'unknown reason'}` : null;
     await this.transition('stopped', {
       stoppedAt: this.#iso(),
-      lastError: problem ?? (request.recordAsError ? request.reason : this.#d.record.lastError),
+      lastError: flattenProblem ?? problem ?? (request.recordAsError ? request.reason : this.#d.record.lastError),
       resume: request.keepResume ? this.#d.record.resume : false,
     });
-    await this.#d.emit('engine.stopped', { reason: request.reason, cancelOrders: request.cancelOrders, flatten: request.flatten ?? false });
+    await this.#d.emit('engine.stopped', {
+      reason: request.reason,
+      cancelOrders: request.cancelOrders,
+      flatten: request.flatten ?? false,
+      ...(this.#flattenOutcome ? { flattenState: this.#flattenOutcome.state, remaining: this.#flattenOutcome.remaining } : {}),
+    });
   }
 
-  /** Emergency stop with flatten: one market order closing the whole position, fitted by E's risk rules. */
-  async #flatten(reason: string): Promise<void> {
-    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
-    if (ledger.quantity.isZero()) return;
-    const [decision] = evaluateIntents([{ kind: 'exit', reason: `flatten: ${reason}` }], {
-      market: this.#d.market,
-      price: this.#tick.mark ?? ledger.averageEntryPrice ?? ledger.quantity.abs(),
-      position: ledger.quantity,
-      openOrders: [],
-      config: this.#d.risk,
-    });
-    if (decision?.kind === 'order') await this.#d.orders.place(decision.order);
-    else await this.#d.emit('engine.flatten_refused', { reason: decision?.kind === 'reject' ? decision.reason : 'nothing to do' });
+  /** Emergency stop with flatten: cancel, settle every fill, close the final position, verify (./flatten.ts). */
+  #flatten(reason: string): Promise<FlattenOutcome> {
+    return flattenPosition(
+      {
+        market: this.#d.market,
+        risk: this.#d.risk,
+        orders: this.#d.orders,
+        portfolio: this.#d.portfolio,
+        exchange: this.#d.venue.exchange,
+        clock: this.#d.clock,
+        mark: this.#tick.mark,
+        emit: this.#d.emit,
+        ...(this.#d.flattenSettleMs !== undefined ? { settleMs: this.#d.flattenSettleMs } : {}),
+      },
+      reason,
+    );
   }
 
   #iso(): string {

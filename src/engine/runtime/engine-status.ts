@@ -3,6 +3,7 @@ import type { PnlSummary, PositionSnapshot } from '../accounting/index.js';
 import { Portfolio } from '../accounting/index.js';
 import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
+import { FLATTEN_NOT_REQUESTED, type FlattenOutcome } from './flatten.js';
 import type { EngineOptions, EngineRecord, OrderRecord } from './ports.js';
 
 /** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
@@ -29,6 +30,8 @@ export interface EngineStatus {
   positions: PositionSnapshot[];
   openOrders: OrderRecord[];
   pnl: PnlSummary;
+  /** The last emergency flatten in this process: `incomplete` means a position is left open (see `remaining`). */
+  flatten: FlattenOutcome;
 }
 
 export interface StatusInput {
@@ -38,6 +41,8 @@ export interface StatusInput {
   portfolio?: Portfolio;
   now: number;
   openOrders: OrderRecord[];
+  /** The last flatten of an engine whose runner has exited. */
+  flatten?: FlattenOutcome;
 }
 
 export function buildStatus(input: StatusInput): EngineStatus {
@@ -70,5 +75,6 @@ export function buildStatus(input: StatusInput): EngineStatus {
     positions: portfolio.positions(marks),
     openOrders: input.openOrders,
     pnl: portfolio.summary(marks),
+    flatten: runner?.flattenOutcome ?? input.flatten ?? FLATTEN_NOT_REQUESTED,
   };
 }

@@ -204,9 +204,20 @@ export class OrderManager {
     return fills;
   }
 
-  /** Orders that ended with a fill whose trades have not all been applied yet. */
-  get awaitingFills(): OrderRecord[] {
-    return [...this.#awaitingFills.values()].map((a) => a.order);
+  /**
+   * Of `orders`, those whose `filled` (as the exchange last reported it) is not yet covered by stored
+   * fills: the trade list lags behind the order. Read from storage, so fills applied by an earlier
+   * process count too.
+   */
+  async unappliedFills(orders: readonly OrderRecord[]): Promise<{ clientOrderId: string; missing: Dec }[]> {
+    if (!orders.some((o) => new Dec(o.filled).gt(ZERO))) return [];
+    const applied = new Map<string, Dec>();
+    for (const f of await this.#d.store.listFills(this.#d.connectionId)) {
+      if (f.clientOrderId !== null) applied.set(f.clientOrderId, (applied.get(f.clientOrderId) ?? ZERO).add(f.amount));
+    }
+    return orders
+      .map((o) => ({ clientOrderId: o.clientOrderId, missing: new Dec(o.filled).sub(applied.get(o.clientOrderId) ?? ZERO) }))
+      .filter((m) => m.missing.gt(ZERO));
   }
 
   async #collectFills(tracked: readonly OrderRecord[]): Promise<AppliedFill[]> {
