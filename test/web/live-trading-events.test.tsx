@@ -98,6 +98,19 @@ describe('live view reducer', () => {
     });
   });
 
+  it('never calls an incomplete flatten "flattened"', () => {
+    expect(describeEvent(ev('engine.flatten_incomplete', { remaining: '39.96', reason: 'the exchange rejected the flatten order: Insufficient balance.' }))).toEqual({
+      level: 'error',
+      message: 'Flatten incomplete: 39.96 still open — the exchange rejected the flatten order: Insufficient balance.',
+    });
+    const incomplete = describeEvent(ev('engine.stopped', { reason: 'emergency stop', flatten: true, flattenState: 'incomplete', remaining: '39.96' }));
+    expect(incomplete).toEqual({ level: 'error', message: 'Stopped: emergency stop — flatten INCOMPLETE, 39.96 left open' });
+    expect(incomplete.message).not.toMatch(/flattened/);
+    expect(describeEvent(ev('engine.stopped', { reason: 'emergency stop', flatten: true, flattenState: 'flat', remaining: '0.06' })).message).toBe('Stopped: emergency stop (position flattened)');
+    // Requested but no outcome reported (an older server): no claim either way.
+    expect(describeEvent(ev('engine.stopped', { reason: 'emergency stop', flatten: true })).message).toBe('Stopped: emergency stop');
+  });
+
   it('parses a polled text/event-stream body', () => {
     const text = `retry: 2000\n\nid: 1\nevent: fill\ndata: ${JSON.stringify(ev('fill', FILL, 1))}\n\nevent: heartbeat\ndata: {"time":"x","lastSeq":1}\n\n`;
     expect(parseSseText(text)).toEqual([ev('fill', FILL, 1)]);
@@ -242,6 +255,36 @@ describe('LiveTradingPage', () => {
     expect(within(panel).getByRole('alert').textContent).toBe('The engine stopped on an error: exchange unreachable');
     // An engine in error can be started again: the form is offered.
     expect(await screen.findByRole('form', { name: 'Start engine' })).toBeTruthy();
+  });
+
+  it('shows a red banner with the remaining position when the last flatten is incomplete', async () => {
+    const demo = connection({ id: ID, name: 'Live bybit', mode: 'live' });
+    const stopped = engineStatus({
+      connectionId: ID,
+      state: 'stopped',
+      allowedActions: ['start'],
+      strategy: 'grid',
+      symbol: 'XRP/USDT',
+      timeframe: '1m',
+      lastError: 'Flatten incomplete: 39.96 XRP remain — placing the flatten order failed',
+      flatten: { state: 'incomplete', remaining: '39.96', reason: 'placing the flatten order failed', at: T0 },
+    });
+    mockApi((call) => {
+      if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [demo], total: 1, limit: 50, offset: 0 } };
+      if (call.url === '/api/trade-engine/status-all') return { status: 200, body: { items: [stopped] } };
+      if (call.url === `/api/trade-engine/status/${ID}`) return { status: 200, body: stopped };
+      if (call.url.startsWith(`/api/trade-engine/orders/${ID}`)) return { status: 200, body: { items: [] } };
+      if (call.url.startsWith(`/api/trade-engine/trades/${ID}`)) return { status: 200, body: { items: [] } };
+      if (call.url === '/api/trade-engine/strategies') return { status: 200, body: { items: [SMA] } };
+      return undefined;
+    });
+    renderWithClient(<LiveTradingPage />);
+    const banner = await screen.findByTestId('flatten-incomplete');
+    expect(banner.getAttribute('role')).toBe('alert');
+    expect(banner.className).toContain('notice--error');
+    expect(banner.textContent).toContain('Flatten incomplete: 39.96 XRP still open on the exchange');
+    expect(banner.textContent).toContain('placing the flatten order failed');
+    expect(screen.queryByText(/position flattened/)).toBeNull();
   });
 
   it('guides to the connection manager when there is no connection', async () => {

@@ -45,6 +45,7 @@ export function engineStatus(overrides: Partial<EngineStatus> = {}): EngineStatu
     positions: [],
     openOrders: [],
     pnl: { realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0' },
+    flatten: { state: 'not_requested', remaining: '0', reason: null, at: null },
     ...overrides,
   };
 }

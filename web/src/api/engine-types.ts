@@ -105,6 +105,15 @@ export interface EngineStatus {
   positions: PositionSnapshot[];
   openOrders: OrderRecord[];
   pnl: PnlSummary;
+  /** The last emergency flatten: `incomplete` means a position was left open (`remaining`, in base). */
+  flatten: FlattenStatus;
+}
+
+export interface FlattenStatus {
+  state: 'flat' | 'incomplete' | 'not_requested';
+  remaining: DecimalString;
+  reason: string | null;
+  at: string | null;
 }
 
 /** One message of `GET /api/trade-engine/events` (the SSE `data:`); `seq` is the SSE id, absent on heartbeats. */

@@ -160,6 +160,8 @@ export const KNOWN_EVENT_TYPES = [
   'engine.kill_switch',
   'engine.stop_problem',
   'engine.flatten_refused',
+  'engine.flattened',
+  'engine.flatten_incomplete',
   'engine.resume_failed',
   'order.created',
   'order.accepted',

@@ -68,6 +68,12 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
             <Uptime status={s} />
             <Fact label="Mode" value={connection.mode} />
           </dl>
+          {s.flatten.state === 'incomplete' ? (
+            <p className="notice notice--error" role="alert" data-testid="flatten-incomplete">
+              Flatten incomplete: {s.flatten.remaining} {s.symbol?.split('/')[0] ?? ''} still open on the exchange. Close it by hand or start the engine again.
+              {s.flatten.reason ? ` Reason: ${s.flatten.reason}` : ''}
+            </p>
+          ) : null}
           {s.lastError ? (
             <p className={`notice ${s.state === 'error' ? 'notice--error' : 'notice--info'}`} role={s.state === 'error' ? 'alert' : undefined}>
               {s.state === 'error' ? 'The engine stopped on an error: ' : 'Last error: '}

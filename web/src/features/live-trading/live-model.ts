@@ -114,7 +114,13 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
       return { level, message: `Engine ${str(p.from)} → ${to}${error && to === 'error' ? `: ${error}` : ''}` };
     }
     case 'engine.stopped':
-      return { level: 'info', message: `Stopped: ${str(p.reason)}${p.flatten === true ? ' (position flattened)' : ''}` };
+      return p.flattenState === 'incomplete'
+        ? { level: 'error', message: `Stopped: ${str(p.reason)} — flatten INCOMPLETE, ${str(p.remaining)} left open` }
+        : { level: 'info', message: `Stopped: ${str(p.reason)}${p.flattenState === 'flat' ? ' (position flattened)' : ''}` };
+    case 'engine.flattened':
+      return { level: 'success', message: `Position flattened (left: ${str(p.remaining)}, below the smallest tradable amount)` };
+    case 'engine.flatten_incomplete':
+      return { level: 'error', message: `Flatten incomplete: ${str(p.remaining)} still open — ${str(p.reason)}` };
     case 'engine.error':
       return { level: 'error', message: `Engine error: ${str(p.error)}` };
     case 'engine.retry':
