@@ -11,7 +11,8 @@ import type { OrderRecord, OrderStore } from './ports.js';
 
 export interface AppliedFill {
   fill: Fill;
-  effect: FillEffect;
+  /** What it did to the ledger; null for a fill an earlier process applied, handed again to a restarted strategy. */
+  effect: FillEffect | null;
   clientOrderId: string;
   tag: string | null;
 }
@@ -40,9 +41,11 @@ export class FillApplier {
     this.#d = deps;
   }
 
-  /** Rebuilds the positions from every stored fill of the connection, in time order. */
-  async restore(): Promise<void> {
-    for (const fill of await this.#d.store.listFills(this.#d.connectionId)) this.#applyToLedger(fill);
+  /** Rebuilds the positions from every stored fill of the connection, in time order; returns those fills. */
+  async restore(): Promise<Fill[]> {
+    const fills = await this.#d.store.listFills(this.#d.connectionId);
+    for (const fill of fills) this.#applyToLedger(fill);
+    return fills;
   }
 
   tagOf(clientOrderId: string): string | null {

@@ -66,11 +66,19 @@ export class OrderManager {
     this.#fills = new FillApplier({ connectionId: deps.connectionId, store: deps.store, portfolio: deps.portfolio, emit: deps.emit });
   }
 
-  /** Loads the live orders and rebuilds the positions from every stored fill (the fills are the truth). */
+  /**
+   * Loads the live orders and rebuilds the positions from every stored fill (the fills are the truth).
+   * The new strategy instance takes these orders over from its predecessor (a grid's resting levels):
+   * the first `sync` hands it every fill they had so far, so it knows what each of them filled.
+   */
   async load(): Promise<void> {
-    await this.#fills.restore();
+    const stored = await this.#fills.restore();
     const live = await this.#d.store.listOrders(this.#d.connectionId, { statuses: LIVE_STATUSES });
     for (const order of live) if (order.symbol === this.#d.symbol) this.#live.set(order.clientOrderId, order);
+    for (const fill of stored) {
+      const order = fill.clientOrderId === null ? undefined : this.#live.get(fill.clientOrderId);
+      if (order) this.#undelivered.push({ fill, effect: null, clientOrderId: order.clientOrderId, tag: order.tag });
+    }
   }
 
   get liveOrders(): OrderRecord[] {

@@ -15,9 +15,15 @@ type Params = z.output<typeof params>;
 
 /**
  * One cell per pair of neighbouring levels: it buys `sizePerLevel` at its lower level, then sells what it
- * bought at its upper level, then buys again. Orders are tracked by tag (`grid:<epoch>:<cell>:<n>`), which comes
- * back on open orders and fills; an order that is no longer open has finished (filled, cancelled or
- * rejected) and the cell acts on what was actually filled.
+ * bought at its upper level, then buys again. Orders are tracked by tag
+ * (`grid:<grid>:<instance>:<cell>:<n>`), which comes back on open orders and fills; an order that is no
+ * longer open has finished (filled, cancelled or rejected) and the cell acts on what was actually filled.
+ *
+ * `<grid>` is derived from the parameters, `<instance>` from the first candle this instance saw. A
+ * restarted grid (same parameters, so the same `<grid>`) takes over its predecessor's orders: an order of
+ * another instance of the same grid becomes its cell's order, and its fills count (the engine hands a
+ * restarted strategy every fill of the orders it inherits). Orders of a grid with other parameters are
+ * never mistaken for ours, and `<instance>` keeps our tags distinct from every earlier instance's.
  */
 interface Cell {
   phase: 'buy' | 'sell';
@@ -28,18 +34,22 @@ interface Cell {
   filled: Dec;
 }
 
+interface ParsedTag {
+  grid: string;
+  instance: string;
+  cell: number;
+}
+
 class Grid implements Strategy {
   readonly warmup = 1;
   readonly #levels: DecimalString[];
   readonly #levelNumbers: number[];
   readonly #cells: Cell[];
   readonly #size: Dec;
+  readonly #grid: string;
   #sequence = 0;
-  /**
-   * Distinguishes this instance's tags from a previous instance's (before a restart), whose orders and
-   * fills may still arrive: the first candle this instance saw, in base 36. Deterministic, unlike a random id.
-   */
-  #epoch: string | null = null;
+  /** Deterministic, unlike a random id: the first candle this instance saw, in base 36. */
+  #instance: string | null = null;
 
   constructor(p: Params) {
     const lower = new Dec(p.lower);
@@ -48,15 +58,18 @@ class Grid implements Strategy {
     this.#levelNumbers = this.#levels.map(Number);
     this.#cells = Array.from({ length: p.levels - 1 }, () => ({ phase: 'buy' as const, held: ZERO, tag: null, filled: ZERO }));
     this.#size = new Dec(p.sizePerLevel);
+    this.#grid = gridIdentity(this.#levels, this.#size);
   }
 
   onCandle(s: StrategySnapshot): readonly Intent[] {
-    this.#epoch ??= s.time.toString(36);
-    this.#collectFills(s);
+    this.#instance ??= s.time.toString(36);
     const open = new Set<string>();
     for (const order of s.openOrders) if (order.tag !== null) open.add(order.tag);
+    const intents: Intent[] = this.#takeOver(s, open);
+    this.#collectFills(s);
+    // Intents are discarded while warming up or paused: a cell gets a tag only for an order really placed.
+    if (s.warmingUp) return intents.length === 0 ? NO_INTENTS : intents;
     const close = s.candles.close(s.candles.last);
-    const intents: Intent[] = [];
     this.#cells.forEach((cell, k) => {
       if (cell.tag !== null && open.has(cell.tag)) return;
       if (cell.tag !== null) this.#finish(cell);
@@ -64,6 +77,42 @@ class Grid implements Strategy {
       if (intent) intents.push(intent);
     });
     return intents.length === 0 ? NO_INTENTS : intents;
+  }
+
+  /**
+   * Orders and fills of an earlier instance of this grid become their cell's, when the cell has no live
+   * order of its own; a second live order on a cell that already has one is cancelled (one per level).
+   */
+  #takeOver(s: StrategySnapshot, open: ReadonlySet<string>): Intent[] {
+    const cancels: Intent[] = [];
+    const idle = (cell: Cell) => cell.tag === null || (!open.has(cell.tag) && cell.filled.isZero() && !s.fills.some((f) => f.tag === cell.tag));
+    for (const order of s.openOrders) {
+      const cell = this.#inherited(order.tag);
+      if (!cell || cell.tag === order.tag) continue;
+      if (idle(cell)) this.#adopt(cell, order.tag as string, order.side, new Dec(order.amount));
+      else cancels.push({ kind: 'cancel', clientOrderId: order.clientOrderId, reason: 'grid: a second order on the same level' });
+    }
+    for (const fill of s.fills) {
+      const cell = this.#inherited(fill.tag);
+      // An inherited order that finished while no instance was running: only its fills tell what it did.
+      if (cell && cell.tag !== fill.tag && idle(cell)) this.#adopt(cell, fill.tag as string, fill.side, sumOf(s, fill.tag as string));
+    }
+    return cancels;
+  }
+
+  #adopt(cell: Cell, tag: string, side: 'buy' | 'sell', amount: Dec): void {
+    cell.tag = tag;
+    cell.filled = ZERO;
+    cell.phase = side;
+    // A sell is of what the cell held; a buy holds nothing yet.
+    cell.held = side === 'sell' ? amount : ZERO;
+  }
+
+  /** The cell of a tag from another instance of this same grid, or undefined. */
+  #inherited(tag: string | null): Cell | undefined {
+    const parsed = parseTag(tag);
+    if (!parsed || parsed.grid !== this.#grid || parsed.instance === this.#instance) return undefined;
+    return this.#cells[parsed.cell];
   }
 
   #collectFills(s: StrategySnapshot): void {
@@ -89,7 +138,7 @@ class Grid implements Strategy {
   #nextOrder(cell: Cell, k: number, close: number): Intent | null {
     // Buy only below the market: a buy limit above it would just be a market order in disguise.
     if (cell.phase === 'buy' && !(close > (this.#levelNumbers[k] as number))) return null;
-    cell.tag = `grid:${this.#epoch ?? '0'}:${k}:${++this.#sequence}`;
+    cell.tag = `grid:${this.#grid}:${this.#instance ?? '0'}:${k}:${++this.#sequence}`;
     const buying = cell.phase === 'buy';
     return {
       kind: 'place',
@@ -100,6 +149,27 @@ class Grid implements Strategy {
       reason: buying ? `grid buy at level ${k}` : `grid sell at level ${k + 1}`,
     };
   }
+}
+
+/** A short, stable name of the grid's levels and size (FNV-1a, base 36): equal parameters, equal name. */
+function gridIdentity(levels: readonly DecimalString[], size: Dec): string {
+  let hash = 0x811c9dc5;
+  for (const char of `${levels.join(',')}|${size.toFixed()}`) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
+}
+
+const TAG = /^grid:([0-9a-z]+):([0-9a-z]+):(\d+):\d+$/;
+
+function parseTag(tag: string | null): ParsedTag | null {
+  const m = tag === null ? null : TAG.exec(tag);
+  return m ? { grid: m[1] as string, instance: m[2] as string, cell: Number(m[3]) } : null;
+}
+
+function sumOf(s: StrategySnapshot, tag: string): Dec {
+  return s.fills.filter((f) => f.tag === tag).reduce((sum, f) => sum.add(f.amount), ZERO);
 }
 
 export const grid = defineStrategy({

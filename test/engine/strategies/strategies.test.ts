@@ -124,9 +124,10 @@ describe('grid', () => {
     const strategy = registry.get('grid').create({ lower: '10', upper: '14', levels: 5, sizePerLevel: '2' });
     const harness = new StrategyHarness(strategy, candlesFromCloses([12.5, 12.5, 12.5, 12.5]));
     const first = harness.step() as Extract<Intent, { kind: 'place' }>[];
-    const epoch = (first[0]?.tag ?? '').split(':')[1] ?? '';
+    const [, grid = '', epoch = ''] = (first[0]?.tag ?? '').split(':');
+    expect(grid).toMatch(/^[0-9a-z]+$/);
     expect(epoch).toMatch(/^[0-9a-z]+$/);
-    const tag = (cell: number, n: number): string => `grid:${epoch}:${cell}:${n}`;
+    const tag = (cell: number, n: number): string => `grid:${grid}:${epoch}:${cell}:${n}`;
     expect(first.map((i) => [i.side, i.price, i.amount, i.tag])).toEqual([
       ['buy', '10', '2', tag(0, 1)],
       ['buy', '11', '2', tag(1, 2)],
@@ -154,6 +155,66 @@ describe('grid', () => {
     const afterTags = (after.step() as Extract<Intent, { kind: 'place' }>[]).map((i) => i.tag);
     expect(afterTags.length).toBeGreaterThan(0);
     expect(afterTags.filter((t) => beforeTags.includes(t))).toEqual([]);
+  });
+});
+
+describe('grid: a restarted instance takes over its predecessor', () => {
+  const params = { lower: '10', upper: '14', levels: 5, sizePerLevel: '2' };
+  const LATER = 1_700_000_000_000 + 7 * 3_600_000;
+  type Place = Extract<Intent, { kind: 'place' }>;
+  const asOpen = (i: Place, filled = '0') => ({ clientOrderId: `c-${i.tag ?? ''}`, side: i.side, type: 'limit' as const, price: i.price, amount: i.amount, filled, tag: i.tag ?? null });
+  const fillOf = (i: Place, amount = i.amount) => ({ clientOrderId: `c-${i.tag ?? ''}`, side: i.side, price: i.price, amount, tag: i.tag ?? null, timestamp: 0 });
+  const predecessor = (start?: number) => new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5], start)).step() as Place[];
+
+  it("holds the predecessor's resting buys as its own levels: places nothing on top of them", () => {
+    const old = predecessor();
+    expect(old).toHaveLength(3);
+    const next = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5, 12.5], LATER));
+    expect(next.step({ openOrders: old.map((o) => asOpen(o)) })).toEqual([]);
+    expect(next.step({ openOrders: old.map((o) => asOpen(o)) })).toEqual([]);
+  });
+
+  it("sells what the predecessor's buy filled (fills handed over at start), one level up, with its own tag", () => {
+    const old = predecessor();
+    const next = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5, 12.5], LATER));
+    const buyAt12 = old[2] as Place;
+    // The buy at 12 filled 1.5 before the restart and 0.5 after; the engine hands over both fills.
+    const intents = next.step({ openOrders: old.slice(0, 2).map((o) => asOpen(o)), fills: [fillOf(buyAt12, '1.5'), fillOf(buyAt12, '0.5')] }) as Place[];
+    expect(intents.map((i) => [i.side, i.price, i.amount])).toEqual([['sell', '13', '2']]);
+    expect(intents[0]?.tag).not.toBe(buyAt12.tag);
+    expect(intents[0]?.tag?.split(':').slice(0, 2)).toEqual(buyAt12.tag?.split(':').slice(0, 2)); // the same grid
+  });
+
+  it("takes over a predecessor's resting sell and buys again once it has sold", () => {
+    const old = predecessor();
+    const first = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5, 12.5], LATER - 3_600_000));
+    const sell = first.step({ openOrders: old.slice(0, 2).map((o) => asOpen(o)), fills: [fillOf(old[2] as Place)] })[0] as Place;
+    expect(sell.side).toBe('sell');
+    const next = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5, 12.5], LATER));
+    const resting = [...old.slice(0, 2), sell].map((o) => asOpen(o));
+    expect(next.step({ openOrders: resting })).toEqual([]);
+    const again = next.step({ openOrders: resting.slice(0, 2), fills: [fillOf(sell)] }) as Place[];
+    expect(again.map((i) => [i.side, i.price, i.amount])).toEqual([['buy', '12', '2']]);
+  });
+
+  it('cancels a second order on a level it already holds (left by an earlier bug), keeps one', () => {
+    const old = predecessor();
+    // An instance before the predecessor placed the same levels again.
+    const twice = predecessor(1_700_000_000_000 + 3_600_000).map((o) => asOpen(o));
+    const next = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5], LATER));
+    const intents = next.step({ openOrders: [...old.map((o) => asOpen(o)), ...twice] });
+    expect(intents).toEqual(twice.map((o) => ({ kind: 'cancel', clientOrderId: o.clientOrderId, reason: 'grid: a second order on the same level' })));
+  });
+
+  it('never takes the orders or fills of a grid with other parameters', () => {
+    const other = new StrategyHarness(registry.get('grid').create({ ...params, sizePerLevel: '3' }), candlesFromCloses([12.5, 12.5])).step() as Place[];
+    const next = new StrategyHarness(registry.get('grid').create(params), candlesFromCloses([12.5, 12.5], LATER));
+    const intents = next.step({ openOrders: other.map((o) => asOpen(o)), fills: [fillOf(other[2] as Place)] }) as Place[];
+    expect(intents.map((i) => [i.side, i.price, i.amount])).toEqual([
+      ['buy', '10', '2'],
+      ['buy', '11', '2'],
+      ['buy', '12', '2'],
+    ]);
   });
 });
 
