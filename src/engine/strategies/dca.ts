@@ -30,11 +30,22 @@ class Dca implements Strategy {
   }
 
   onCandle(s: StrategySnapshot): readonly Intent[] {
-    // Stateless schedule: candle indices 0, N, 2N… so a restarted engine keeps the same rhythm.
-    const due = s.candles.last % this.#p.intervalCandles === 0;
     if (s.openOrders.length > 0) return NO_INTENTS;
     if (this.#takeProfitReached(s)) return this.#takeProfit;
-    return due ? this.#buy : NO_INTENTS;
+    return this.#due(s) ? this.#buy : NO_INTENTS;
+  }
+
+  /**
+   * Stateless schedule on the candle's time, not its index in this instance's series: a restarted
+   * engine (whose series starts again at 0) keeps the same rhythm instead of waiting N candles again —
+   * restarted more often than every N candles, an index schedule would never buy. Candle k (counted
+   * from the epoch in timeframes) is due when k is a multiple of N.
+   */
+  #due(s: StrategySnapshot): boolean {
+    const open = s.candles.time(s.candles.last);
+    const timeframe = s.time - open;
+    if (!(timeframe > 0)) return s.candles.last % this.#p.intervalCandles === 0;
+    return Math.floor(open / timeframe) % this.#p.intervalCandles === 0;
   }
 
   #takeProfitReached(s: StrategySnapshot): boolean {

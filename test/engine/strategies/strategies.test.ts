@@ -106,16 +106,41 @@ describe('rsi-mean-reversion', () => {
   });
 });
 
+/** 2026-01-01T00:00Z: a whole number of hours (and of 3-hour blocks) since the epoch. */
+const ALIGNED = Date.UTC(2026, 0, 1);
+
 describe('dca', () => {
   it('buys every N candles and takes profit above the average entry', () => {
     const strategy = registry.get('dca').create({ intervalCandles: 3, amountQuote: '25', takeProfitPct: 10 });
-    const harness = new StrategyHarness(strategy, candlesFromCloses([100, 100, 100, 100, 100, 100, 100, 111]));
+    const harness = new StrategyHarness(strategy, candlesFromCloses([100, 100, 100, 100, 100, 100, 100, 111], ALIGNED));
     const buys = [0, 1, 2, 3, 4, 5, 6].map(() => harness.step({ position: { side: 'long', quantity: '1', averageEntryPrice: '100' } }));
     expect(buys.map((x) => x.length)).toEqual([1, 0, 0, 1, 0, 0, 1]);
     expect(buys[0]).toEqual([{ kind: 'enter', side: 'long', size: { quote: '25' }, reason: 'scheduled buy' }]);
     expect(harness.step({ position: { side: 'long', quantity: '1', averageEntryPrice: '100' } })).toEqual([
       { kind: 'exit', reason: 'take-profit 10%' },
     ]);
+  });
+
+  it('a restarted instance keeps the rhythm (by candle time, not by its own candle count)', () => {
+    const params = { intervalCandles: 3, amountQuote: '25' };
+    const first = new StrategyHarness(registry.get('dca').create(params), candlesFromCloses([100, 100], ALIGNED));
+    expect([first.step(), first.step()].map((x) => x.length)).toEqual([1, 0]);
+    // Restarted at the third candle: the new instance's first candle is not due; the fourth is.
+    const restarted = new StrategyHarness(registry.get('dca').create(params), candlesFromCloses([100, 100, 100], ALIGNED + 2 * 3_600_000));
+    expect([restarted.step(), restarted.step(), restarted.step()].map((x) => x.length)).toEqual([0, 1, 0]);
+    // Restarted every two candles, an index schedule (due at the instance's candle 0, 3, …) would buy at
+    // every restart and never on schedule; by time it buys exactly every third candle.
+    const buys: number[] = [];
+    for (let k = 0; k < 12; k += 2) {
+      const instance = new StrategyHarness(registry.get('dca').create(params), candlesFromCloses([100, 100], ALIGNED + k * 3_600_000));
+      [instance.step(), instance.step()].forEach((x, i) => x.length > 0 && buys.push(k + i));
+    }
+    expect(buys).toEqual([0, 3, 6, 9]);
+  });
+
+  it('a restarted instance takes profit on the position it inherits (the ledger is rebuilt from the stored fills)', () => {
+    const restarted = new StrategyHarness(registry.get('dca').create({ intervalCandles: 24, amountQuote: '25', takeProfitPct: 10 }), candlesFromCloses([111], ALIGNED + 3_600_000));
+    expect(restarted.step({ position: { side: 'long', quantity: '3', averageEntryPrice: '100' } })).toEqual([{ kind: 'exit', reason: 'take-profit 10%' }]);
   });
 });
 
