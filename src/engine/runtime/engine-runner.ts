@@ -295,9 +295,9 @@ export class EngineRunner {
       problem = `While stopping: ${describe(error)}; open orders may remain and are reconciled on the next start`;
       await this.#d.emit('engine.stop_problem', { error: problem });
     }
-    const outcome = this.#flattenOutcome;
-    if (request.flatten && outcome === null) this.#flattenOutcome = { state: 'incomplete', remaining: this.#d.portfolio.ledger(this.#d.market.symbol).quantity.toFixed(), reason: problem, at: this.#iso() };
-    const flattenProblem = this.#flattenOutcome?.state === 'incomplete' ? `Flatten incomplete: ${this.#flattenOutcome.remaining} ${this.#d.market.base} remain — ${this.#flattenOutcome.reason ?? 'unknown reason'}` : null;
+    if (request.flatten && this.#flattenOutcome === null) await this.#flattenAborted(problem ?? 'the flatten did not run');
+    const flat = this.#flattenOutcome;
+    const flattenProblem = flat?.state === 'incomplete' ? `Flatten incomplete: ${flat.remaining} ${this.#d.market.base} remain — ${flat.reason ?? 'no reason known'}` : null;
     await this.transition('stopped', {
       stoppedAt: this.#iso(),
       lastError: flattenProblem ?? problem ?? (request.recordAsError ? request.reason : this.#d.record.lastError),
@@ -309,6 +309,13 @@ export class EngineRunner {
       flatten: request.flatten ?? false,
       ...(this.#flattenOutcome ? { flattenState: this.#flattenOutcome.state, remaining: this.#flattenOutcome.remaining } : {}),
     });
+  }
+
+  /** The flatten procedure itself failed (storage, a bug): as loud as any other incomplete flatten. */
+  async #flattenAborted(reason: string): Promise<void> {
+    const remaining = this.#d.portfolio.ledger(this.#d.market.symbol).quantity.toFixed();
+    this.#flattenOutcome = { state: 'incomplete', remaining, reason, at: this.#iso() };
+    await this.#d.emit('engine.flatten_incomplete', { remaining, reason, at: this.#flattenOutcome.at });
   }
 
   /** Emergency stop with flatten: cancel, settle every fill, close the final position, verify (./flatten.ts). */
