@@ -14,8 +14,8 @@ import { openGate } from '../../../src/exchanges/request-gate.js';
 import { tempStore, type TestStore } from './support.js';
 
 /**
- * Issue 12, defect 9: a Binance market buy whose create times out at the client (1 s) while the
- * exchange places it 1.5 s after receiving it. The next sync looks it up by client id before the
+ * Issue 12, defect 9: a Binance market buy whose create times out at the client (2 s) while the
+ * exchange places it 3 s after receiving it. The next sync looks it up by client id before the
  * exchange has placed it (not found, too young to be declared not placed), then reads the trade list —
  * slowed down by a latency fault so that the exchange answers it after the placement. That trade
  * carries no client id (Binance myTrades) and its order id is not known yet: it has no owner. The
@@ -26,6 +26,8 @@ import { tempStore, type TestStore } from './support.js';
 const CREATE = '/api/v3/order';
 const TRADES = '/api/v3/myTrades';
 const SYMBOL = 'XRP/USDT';
+/** The simulator holds the create this long, then places it; the client gives up after 2 s. */
+const PLACED_AFTER_MS = 3_000;
 
 let sim: RunningSimulator;
 let ccxt: CcxtModules;
@@ -52,7 +54,7 @@ describe('order manager → ccxt → simulated binance: a create placed after th
     exchange = await createCcxtExchange({
       ccxt,
       gate: openGate,
-      connection: { id: 'c-late', exchange: 'binance', mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 1_000 },
+      connection: { id: 'c-late', exchange: 'binance', mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 2_000 },
     });
   });
 
@@ -82,19 +84,21 @@ describe('order manager → ccxt → simulated binance: a create placed after th
       });
       await manager.load();
 
-      sim.control.injectFault({ exchange: 'binance', method: 'POST', path: CREATE, times: 1, fault: { kind: 'latency', ms: 1_500 } });
-      const createdAt = Date.now();
+      sim.control.injectFault({ exchange: 'binance', method: 'POST', path: CREATE, times: 1, fault: { kind: 'latency', ms: PLACED_AFTER_MS } });
       await expect(manager.place({ side: 'buy', type: 'market', amount: '20', price: null, reduceOnly: false, tag: null, reason: 'test' })).rejects.toBeInstanceOf(RetryLaterError);
       const clientOrderId = manager.liveOrders[0]?.clientOrderId ?? '';
       expect(manager.liveOrders[0]?.status).toBe('unknown');
 
-      // Lookup at ~1.0 s (not placed yet), trade list answered at ~1.9 s (placed at 1.5 s).
-      sim.control.injectFault({ exchange: 'binance', method: 'GET', path: TRADES, times: 1, fault: { kind: 'latency', ms: 900 } });
+      // The lookup is sent when the create has timed out (≥ 2 s), before the placement (3 s); the trade
+      // list is sent after the lookup's answer and held 1.5 s, so the exchange reads it after the placement.
+      sim.control.injectFault({ exchange: 'binance', method: 'GET', path: TRADES, times: 1, fault: { kind: 'latency', ms: 1_500 } });
       const first = await manager.sync();
       expect(first).toEqual([]);
       const lookups = sim.control.requests({ exchange: 'binance', method: 'GET', path: CREATE }).filter((r) => r.params['origClientOrderId'] === clientOrderId);
       // The scenario holds only if the lookup really came before the placement.
-      expect(lookups[0]?.receivedAt ?? Infinity).toBeLessThan(createdAt + 1_500);
+      const create = sim.control.requests({ exchange: 'binance', method: 'POST', path: CREATE }).find((r) => r.params['newClientOrderId'] === clientOrderId);
+      expect(create).toBeDefined();
+      expect(lookups[0]?.receivedAt ?? Infinity).toBeLessThan((create?.receivedAt ?? 0) + PLACED_AFTER_MS);
       const trades = await exchange.fetchMyTrades({ symbol: SYMBOL });
       expect(trades.filter((t) => t.clientOrderId === null)).toHaveLength(trades.length);
       expect(trades).toHaveLength(1);
