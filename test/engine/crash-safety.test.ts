@@ -37,15 +37,15 @@ import { ScriptedPath, type CandleShape } from './crash/scripted-path.js';
  * never reached it, which must end `rejected` after the settle time and never be sent), one create
  * request per client id, stored fills = the simulator's trades by trade id, position = Σ signed fills.
  *
- * Grid strategy, one cell: buy 25 000 XRP at 0.5 (the simulator fills 10 000 per step), sell at 0.6
- * (never reached). `maxOpenOrders: 1` so a restarted grid (which forgets its cells) cannot stack a
- * second buy on top of a resumed one. Timeframe 1s makes the live feed poll every second.
+ * Grid strategy, one cell: buy 25 000 XRP at 0.5 (the simulator fills 10 000 per step), sell it at 0.6
+ * (reached by a `spike` candle), buy again. `maxOpenOrders: 1`. Timeframe 1s makes the live feed poll
+ * every second.
  */
 
 /*
- * A restarted grid forgets its cells (its tags carry the instance's first candle time, so an earlier
- * instance's late fills are never credited to the new one's cells). The scenario also keeps every fill
- * of an earlier process's order in the reconciliation at start or the very first tick.
+ * A restarted grid takes over its predecessor's order (same parameters, same grid identity in the tag)
+ * with every fill it had, also those made while no process ran, and sells what it bought: buy 1,
+ * interrupted by a crash mid-fill, is sold by the next instance (sell 2).
  */
 
 const MASTER_KEY = Buffer.alloc(32, 5).toString('base64');
@@ -77,7 +77,8 @@ beforeAll(async () => {
     priceSource: (market, seed) =>
       market.symbol === 'XRP/USDT' ? path : new RandomWalkPath({ seed, start: market.symbol.startsWith('BTC') ? '60000' : '3000', tickSize: market.tickSize }),
   });
-  sim.control.addAccount('binance', { apiKey: API_KEY, secret: SECRET, balances: { USDT: '1000000' } });
+  // Some XRP beforehand: the grid sells the bought amount although the exchange took the buy fee in XRP.
+  sim.control.addAccount('binance', { apiKey: API_KEY, secret: SECRET, balances: { USDT: '1000000', XRP: '1000' } });
   sim.control.addAccount('binance', { apiKey: DCA_KEY, secret: SECRET, balances: { USDT: '1000' } });
   dataDir = makeTempDir('cts-crash-');
 });
@@ -228,39 +229,39 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
   it('(b) after send, before the answer is stored: the exchange places the order after the server died', async () => {
     const [buy1] = ids as [string];
     sim.control.injectFault({ exchange: 'binance', method: 'POST', path: '/api/v3/order', times: 1, fault: { kind: 'latency', ms: 2_000 } });
-    move('dip'); // buy 1 completes; the same tick places buy 2, held 2 s by the exchange
-    const buy2 = await heldCreate(ids);
-    ids.push(buy2);
-    expect(createsFor(buy2)[0]?.outcome).toBe('pending'); // still held: no answer has left the exchange
+    move('dip'); // buy 1 completes; the same tick places the grid's sell one level up (sell 2), held 2 s by the exchange
+    const sell2 = await heldCreate(ids);
+    ids.push(sell2);
+    expect(createsFor(sell2)[0]?.outcome).toBe('pending'); // still held: no answer has left the exchange
     await crash();
     const atCrash = readStore(dataDir, connectionId);
-    expect(atCrash.orders.find((o) => o.clientOrderId === buy2)).toMatchObject({ status: 'pending_create', exchangeOrderId: null });
+    expect(atCrash.orders.find((o) => o.clientOrderId === sell2)).toMatchObject({ status: 'pending_create', exchangeOrderId: null });
 
-    await until('the exchange to place the held order', () => (createsFor(buy2)[0]?.outcome === 'answered' ? true : undefined), 5_000);
-    expect(simOrders().find((o) => o.clientOrderId === buy2)).toMatchObject({ status: 'new' });
-    move('dip'); // and fill most of it while the server is still down
-    move('dip');
+    await until('the exchange to place the held order', () => (createsFor(sell2)[0]?.outcome === 'answered' ? true : undefined), 5_000);
+    expect(simOrders().find((o) => o.clientOrderId === sell2)).toMatchObject({ status: 'new' });
+    move('spike'); // and fill most of it while the server is still down
+    move('spike');
     sim.control.clearFaults();
 
     await boot();
     expect((await status()).state).toBe('running');
     const resumed = await orders();
-    const remote2 = simOrders().find((o) => o.clientOrderId === buy2);
+    const remote2 = simOrders().find((o) => o.clientOrderId === sell2);
     expect(resumed.map((o) => [o.clientOrderId, o.status, o.filled, o.adopted])).toEqual([
       [buy1, 'closed', SIZE, false],
-      [buy2, 'open', '20000', false],
+      [sell2, 'open', '20000', false],
     ]);
     expect(resumed[1]?.exchangeOrderId).toBe(String(remote2?.orderId));
     expect((await fills()).map((f) => f.tradeId).sort()).toEqual(simFills().map((f) => String(f.tradeId)).sort());
-    expect(createsFor(buy2)).toHaveLength(1);
+    expect(createsFor(sell2)).toHaveLength(1);
   }, 20_000);
 
   it('(a) before send: the create is stored, then held inside the server by its rate limiter; never sent, never re-sent, rejected after the settle time', async () => {
-    const [, buy2] = ids as [string, string];
+    const [, sell2] = ids as [string, string];
     // The account's 10-s order count must not roll over between the budget use and buy 3's answer below.
     await until('room in the exchange\'s 10-second order-count window', () => (Date.now() % 10_000 < 4_000 ? true : undefined), 11_000);
     sim.control.injectFault({ exchange: 'binance', method: 'POST', path: '/api/v3/order', times: 1, fault: { kind: 'latency', ms: 1_000 } });
-    move('dip'); // buy 2 completes; the same tick places buy 3, held 1 s by the exchange
+    move('spike'); // sell 2 completes; the same tick places buy 3 (the cell buys again), held 1 s by the exchange
     const buy3 = await heldCreate(ids);
     ids.push(buy3);
     // Meanwhile another client of the account uses its order budget: buy 3 is answered with
@@ -271,23 +272,23 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     expect(simOrders().find((o) => o.clientOrderId === buy3)).toMatchObject({ status: 'filled' });
     // The engine sees buy 3 done and places its next order (the grid's sell one level up): stored
     // `pending_create`, then waiting in the limiter.
-    const buy4 = await until('a new order stored but not sent', async () => {
+    const sell4 = await until('a new order stored but not sent', async () => {
       const fresh = (await orders()).find((o) => !ids.includes(o.clientOrderId));
       return fresh?.status === 'pending_create' ? fresh.clientOrderId : undefined;
     });
-    ids.push(buy4);
+    ids.push(sell4);
     // Held, not merely caught in flight: half a second later it is still stored and still not sent.
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await orders()).find((o) => o.clientOrderId === buy4)?.status).toBe('pending_create');
-    expect(createsFor(buy4), 'the create must still be inside the server').toEqual([]);
+    expect((await orders()).find((o) => o.clientOrderId === sell4)?.status).toBe('pending_create');
+    expect(createsFor(sell4), 'the create must still be inside the server').toEqual([]);
     await crash();
     const atCrash = readStore(dataDir, connectionId);
-    expect(atCrash.orders.find((o) => o.clientOrderId === buy4)).toMatchObject({ status: 'pending_create', exchangeOrderId: null });
-    expect(createsFor(buy4)).toEqual([]);
+    expect(atCrash.orders.find((o) => o.clientOrderId === sell4)).toMatchObject({ status: 'pending_create', exchangeOrderId: null });
+    expect(createsFor(sell4)).toEqual([]);
 
     await boot();
     expect((await status()).state).toBe('running');
-    expect((await orders()).filter((o) => o.clientOrderId === buy2 || o.clientOrderId === buy3).map((o) => [o.status, o.filled])).toEqual([
+    expect((await orders()).filter((o) => o.clientOrderId === sell2 || o.clientOrderId === buy3).map((o) => [o.status, o.filled])).toEqual([
       ['closed', SIZE],
       ['closed', SIZE],
     ]);
@@ -295,7 +296,7 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     const verdict = await until(
       'the never-sent order to be resolved',
       async () => {
-        const order = (await orders()).find((o) => o.clientOrderId === buy4);
+        const order = (await orders()).find((o) => o.clientOrderId === sell4);
         if (order && order.status !== 'pending_create' && order.status !== 'unknown') return order;
         move('calm');
         return undefined;
@@ -305,7 +306,7 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     );
     expect(verdict).toMatchObject({ status: 'rejected', exchangeOrderId: null, filled: '0' });
     expect(verdict.error).toMatch(/never placed/);
-    expect(createsFor(buy4)).toEqual([]);
+    expect(createsFor(sell4)).toEqual([]);
     // The grid decides afresh with a new client id; wait until that order rests, then check everything.
     const buy5 = await until(
       'a fresh order after the verdict',
@@ -324,7 +325,7 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
   it('afterwards (grid account): every exchange order maps to one stored order, one create per client id, fills and position exact', async () => {
     const stored = await orders();
     const remote = simOrders();
-    const [, , , buy4] = ids as [string, string, string, string];
+    const [, , , sell4] = ids as [string, string, string, string];
 
     // No adopted rows (our own orders are never adopted as strangers), no duplicates.
     expect(stored.filter((o) => o.adopted)).toEqual([]);
@@ -339,22 +340,22 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     }
     // Store → exchange: everything but the order the exchange never received.
     const notOnExchange = stored.filter((o) => !remote.some((r) => r.clientOrderId === o.clientOrderId));
-    expect(notOnExchange.map((o) => [o.clientOrderId, o.status])).toEqual([[buy4, 'rejected']]);
+    expect(notOnExchange.map((o) => [o.clientOrderId, o.status])).toEqual([[sell4, 'rejected']]);
 
     // One create request per client id, ever: nothing was re-sent after any of the crashes, and the
     // order that never left the server was never sent at all.
     const creates = createRequests(sim, API_KEY, CLIENT_ID_FIELD);
-    expect(creates.map((r) => r.clientOrderId).sort()).toEqual(ids.filter((id) => id !== buy4).sort());
+    expect(creates.map((r) => r.clientOrderId).sort()).toEqual(ids.filter((id) => id !== sell4).sort());
 
     // Fills = the exchange's trades, by trade id, amount and price.
     const storedFills = await fills();
     const remoteFills = simFills();
     const key = (f: { tradeId: string | number; side: string; price: string; amount: string }) => `${String(f.tradeId)} ${f.side} ${new Dec(f.price).toFixed()} ${new Dec(f.amount).toFixed()}`;
     expect(storedFills.map(key).sort()).toEqual(remoteFills.map((f) => key({ ...f, amount: f.qty })).sort());
-    expect(remoteFills).toHaveLength(9); // buys 1 to 3, each 10 000 + 10 000 + 5 000
+    expect(remoteFills).toHaveLength(9); // buy 1, sell 2, buy 3, each 10 000 + 10 000 + 5 000
 
-    // Position = Σ signed fills (75 000 XRP: buys 1 to 3 in full).
-    expect(signedSum(storedFills)).toBe('75000');
+    // Position = Σ signed fills (25 000 XRP: buy 1 sold by sell 2, buy 3 held).
+    expect(signedSum(storedFills)).toBe('25000');
     expect(await position(connectionId)).toBe(signedSum(storedFills));
     const engine = await status();
     expect(engine.state, String(engine.lastError)).toBe('running');

@@ -3,14 +3,16 @@ import type { PricePath, SimCandle } from '../../../simulator/matching/price-pat
 /**
  * A price path the test steers candle by candle, so resting limit orders fill exactly when it wants:
  * a `calm` candle stays between 0.54 and 0.56; a `dip` reaches down to 0.49 (a buy resting at 0.5
- * fills, up to the market's liquidity per step) and closes back at 0.55. The close never moves, so a
+ * fills, up to the market's liquidity per step) and closes back at 0.55; a `spike` reaches 0.61. The close never moves, so a
  * grid buying at 0.5 always sees the market above its level and its orders never cross on arrival.
  */
-export type CandleShape = 'calm' | 'dip';
+export type CandleShape = 'calm' | 'dip' | 'spike';
 
 const SHAPES: Readonly<Record<CandleShape, Omit<SimCandle, 'openTime'>>> = {
   calm: { open: '0.55', high: '0.56', low: '0.54', close: '0.55', volume: '100000' },
   dip: { open: '0.55', high: '0.56', low: '0.49', close: '0.55', volume: '100000' },
+  /** Reaches up to 0.61: a sell resting at 0.6 fills (up to the liquidity per step). */
+  spike: { open: '0.55', high: '0.61', low: '0.54', close: '0.55', volume: '100000' },
 };
 
 export class ScriptedPath implements PricePath {
