@@ -139,6 +139,31 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(result.output).toContain(kept[0]);
   }, 120_000);
 
+  it('restores over a database a crash left with its write-ahead log: the log stays with the kept copy, never meets the new file', async () => {
+    const dir = makeTempDir();
+    copyFileSync(path.join(sourceDir, 'master.key'), path.join(dir, 'master.key'));
+    const crashed = await startServerProcess({ CTS_DATA_DIR: dir });
+    expect((await post(crashed.url, liveOkx('Written before the crash'))).status).toBe(201);
+    await crashed.stop('SIGKILL');
+    expect(existsSync(path.join(dir, 'cts.sqlite-wal'))).toBe(true);
+
+    const result = await cts(['restore', backupFile], dir);
+    expect(result.code, result.output).toBe(0);
+    const names = (file: string): string[] => {
+      const db = new SQLite(file, { readonly: true });
+      try {
+        return (db.prepare('select name from connections order by name').all() as { name: string }[]).map((r) => r.name);
+      } finally {
+        db.close();
+      }
+    };
+    const kept = readdirSync(dir).find((n) => /^cts\.sqlite\.before-restore-[^-]/.test(n) && !n.endsWith('-wal') && !n.endsWith('-shm'));
+    expect(names(path.join(dir, kept ?? ''))).toContain('Written before the crash');
+    expect(names(path.join(dir, 'cts.sqlite'))).toContain('OKX main');
+    expect(names(path.join(dir, 'cts.sqlite'))).not.toContain('Written before the crash');
+    expect(existsSync(path.join(dir, 'cts.sqlite-wal'))).toBe(false);
+  }, 120_000);
+
   it('refuses a backup the current master key cannot decrypt, and changes nothing', async () => {
     const dir = await dataDirWithOtherKey();
     const before = snapshot(dir);
