@@ -19,6 +19,7 @@ import type { Database } from './schema.js';
 export async function backupSqlite(source: string, destination: string): Promise<{ bytes: number }> {
   if (!existsSync(source)) throw new ConfigError(`No SQLite database at ${source}: nothing to back up`);
   if (existsSync(destination)) throw new ConfigError(`${destination} already exists: choose a new file name (nothing was written)`);
+  if (!existsSync(path.dirname(destination))) throw new ConfigError(`The directory ${path.dirname(destination)} does not exist (nothing was written)`);
   const partial = `${destination}.partial-${process.pid}`;
   // 0600 from the first byte: the backup holds the sealed secrets and the trading history.
   closeSync(openSync(partial, 'wx', 0o600));
