@@ -1,4 +1,7 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   defaultTarget,
@@ -89,6 +92,25 @@ describe('test pre-flight', () => {
     const result = await runPreflight(p, target(openPort, port));
     expect(result).toEqual({ missing: [], started: ['Redis'] });
     expect(p.ran).toEqual([['redis-server', '--daemonize', 'yes']]);
+  });
+
+  it('for real: starts a stopped Redis with the real command and waits until its port answers', async () => {
+    // A second, throwaway redis-server on a free port: the machine's own services are never touched.
+    const port = await closedPort();
+    const dir = mkdtempSync(path.join(tmpdir(), 'cts-preflight-'));
+    const pidFile = path.join(dir, 'redis.pid');
+    const command = realProbes.startCommand('redis');
+    expect(command).toBeDefined();
+    const ours = [...(command ?? []).map((a) => (a === '6379' ? String(port) : a)), '--pidfile', pidFile, '--dir', dir];
+    try {
+      const result = await runPreflight({ ...realProbes, startCommand: (s) => (s === 'redis' ? ours : undefined), postgresProblem: async () => undefined }, target(openPort, port));
+      expect(result).toEqual({ missing: [], started: ['Redis'] });
+      expect(await realProbes.portOpen('127.0.0.1', port)).toBe(true);
+    } finally {
+      const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : 0;
+      if (pid > 0) process.kill(pid, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a service that was started but never came up, with the command and its output', async () => {
