@@ -45,7 +45,9 @@ async function dataDirWithOtherKey(): Promise<string> {
   return dir;
 }
 
-let server: ServerProcess;
+let server: ServerProcess | undefined;
+/** Generous: a loaded CI machine can take well over 20 s to start a tsx server process. */
+const START_MS = 60_000;
 let sourceDir: string;
 let backupDir: string;
 let backupFile: string;
@@ -57,18 +59,19 @@ beforeAll(async () => {
   sourceDir = makeTempDir();
   backupDir = makeTempDir('cts-backups-');
   backupFile = path.join(backupDir, 'cts-backup.sqlite');
-  server = await startServerProcess({ CTS_DATA_DIR: sourceDir });
-  const created = await post(server.url, liveOkx());
+  const running = await startServerProcess({ CTS_DATA_DIR: sourceDir }, START_MS);
+  server = running;
+  const created = await post(running.url, liveOkx());
   expect(created.status).toBe(201);
   connectionId = String(created.body.id);
   // The backup runs while the server keeps writing; every later test restores this file.
-  const writes = Promise.all([1, 2, 3].map((i) => post(server.url, liveOkx(`OKX ${i}`))));
+  const writes = Promise.all([1, 2, 3].map((i) => post(running.url, liveOkx(`OKX ${i}`))));
   backupRun = await cts(['backup', backupFile], sourceDir);
   concurrentWrites = (await writes).map((w) => w.status);
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
-  await server.stop();
+  await server?.stop();
 });
 
 describe('cts backup / cts restore (embedded SQLite)', () => {
@@ -93,7 +96,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     const again = await cts(['backup', backupFile], sourceDir);
     expect(again.code).toBe(1);
     expect(again.output).toContain('already exists');
-  }, 120_000);
+  }, 240_000);
 
   it('refuses to restore while a server holds the data dir, and changes nothing', async () => {
     const before = snapshot(sourceDir);
@@ -101,7 +104,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(result.code).toBe(1);
     expect(result.output).toMatch(/CTS is running \(pid \d+\)/);
     expect(snapshot(sourceDir)).toEqual(before);
-  }, 60_000);
+  }, 120_000);
 
   it('restores into a fresh data dir with the right key: the server starts and serves the data', async () => {
     const fresh = makeTempDir();
@@ -116,7 +119,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(result.output).toMatch(/opened its key check and all [1-9]\d* stored secret/);
     expect(statSync(path.join(fresh, 'cts.sqlite')).mode & 0o777).toBe(0o600);
 
-    const restored = await startServerProcess({ CTS_DATA_DIR: fresh });
+    const restored = await startServerProcess({ CTS_DATA_DIR: fresh }, START_MS);
     try {
       const res = await fetch(`${restored.url}${BASE}/${connectionId}`);
       expect(res.status).toBe(200);
@@ -124,7 +127,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     } finally {
       expect(await restored.stop()).toBe(0);
     }
-  }, 120_000);
+  }, 240_000);
 
   it('keeps the replaced database as <name>.before-restore-<time> when restoring over one', async () => {
     const dir = makeTempDir();
@@ -137,12 +140,12 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(kept).toHaveLength(1);
     expect(sha(path.join(dir, kept[0] ?? ''))).toBe(first);
     expect(result.output).toContain(kept[0]);
-  }, 120_000);
+  }, 240_000);
 
   it('restores over a database a crash left with its write-ahead log: the log stays with the kept copy, never meets the new file', async () => {
     const dir = makeTempDir();
     copyFileSync(path.join(sourceDir, 'master.key'), path.join(dir, 'master.key'));
-    const crashed = await startServerProcess({ CTS_DATA_DIR: dir });
+    const crashed = await startServerProcess({ CTS_DATA_DIR: dir }, START_MS);
     expect((await post(crashed.url, liveOkx('Written before the crash'))).status).toBe(201);
     await crashed.stop('SIGKILL');
     expect(existsSync(path.join(dir, 'cts.sqlite-wal'))).toBe(true);
@@ -162,7 +165,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(names(path.join(dir, 'cts.sqlite'))).toContain('OKX main');
     expect(names(path.join(dir, 'cts.sqlite'))).not.toContain('Written before the crash');
     expect(existsSync(path.join(dir, 'cts.sqlite-wal'))).toBe(false);
-  }, 120_000);
+  }, 240_000);
 
   it('refuses a backup the current master key cannot decrypt, and changes nothing', async () => {
     const dir = await dataDirWithOtherKey();
@@ -172,7 +175,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(result.output).toContain('does not pass this database\'s key check');
     expect(result.output).toContain('nothing was changed');
     expect(snapshot(dir)).toEqual(before);
-  }, 120_000);
+  }, 240_000);
 
   it('refuses a corrupt backup and a file that is not a database, and changes nothing', async () => {
     const dir = await dataDirWithOtherKey();
@@ -195,7 +198,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
     expect(notDb.output).toMatch(/is not an intact SQLite database \(file is not a database\)/);
 
     expect(snapshot(dir)).toEqual(before);
-  }, 120_000);
+  }, 240_000);
 
   it('with DATABASE_URL set, both commands refuse and print the pg_dump / pg_restore equivalent', async () => {
     const dir = makeTempDir();
@@ -205,5 +208,5 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
       expect(result.output).toContain(command === 'backup' ? 'pg_dump --format=custom' : 'pg_restore --clean');
     }
     expect(readdirSync(dir)).toEqual([]);
-  }, 60_000);
+  }, 120_000);
 });
