@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config.js';
+import { backupCommand, resolveUserPath, restoreCommand } from './backup.js';
 import { unlockSecrets } from '../security/key-manager.js';
 import { rotateMasterKey } from '../security/key-rotation.js';
 import { formatMasterKeyText, generateMasterKey, parseMasterKeyText } from '../security/master-key.js';
@@ -14,6 +15,12 @@ Commands:
                  With CTS_MASTER_KEY set, also set CTS_NEW_MASTER_KEY (see generate-key);
                  afterwards start CTS with CTS_MASTER_KEY set to that new value.
   generate-key   Print a new random master key for CTS_MASTER_KEY / CTS_NEW_MASTER_KEY.
+  backup <file>  Copy the SQLite database to <file> with SQLite's online backup (safe while CTS runs).
+                 The master key is not in it: back up master.key / CTS_MASTER_KEY separately.
+  restore <file> Replace the SQLite database with <file> (stop CTS first). Refuses, changing nothing,
+                 unless the current master key decrypts every secret in the backup; the previous
+                 database is kept as cts.sqlite.before-restore-<time>.
+  With DATABASE_URL set, backup and restore print the pg_dump / pg_restore equivalent instead.
 `;
 
 async function rotateKey(): Promise<void> {
@@ -46,6 +53,12 @@ async function run(argv: string[]): Promise<number> {
   const command = argv[0];
   if (command === 'rotate-key') {
     await rotateKey();
+    return 0;
+  }
+  if ((command === 'backup' || command === 'restore') && argv.length === 2 && argv[1]) {
+    const file = resolveUserPath(argv[1]);
+    const config = loadConfig();
+    process.stdout.write(command === 'backup' ? await backupCommand(config, file) : await restoreCommand(config, file));
     return 0;
   }
   if (command === 'generate-key') {

@@ -68,7 +68,8 @@ export function keyCheckValue(box: SecretBox): string {
 
 export const KEY_CHECK_META = KEY_CHECK;
 
-function passesCheck(key: MasterKey, check: string): boolean {
+/** Whether `key` opens the database's key check (`cts_meta.key_check`): the test the server runs at start. */
+export function passesCheck(key: MasterKey, check: string): boolean {
   try {
     return new SecretBox(key).open(check, KEY_CHECK_CONTEXT) === KEY_CHECK_PLAINTEXT;
   } catch (error) {
