@@ -12,7 +12,7 @@ export interface ServerProcess {
 }
 
 /** Starts the real server entry point (as `npm start` does, through tsx instead of a build) on a free port. */
-export function startServerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> {
+export function startServerProcess(env: Record<string, string>, timeoutMs = 45_000): Promise<ServerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
     cwd: ROOT,
     // Exchange traffic goes to a closed loopback port: tests never reach the internet.
