@@ -3,6 +3,7 @@ import type { ZodError } from 'zod';
 import {
   AuthenticationFailedError,
   ConflictError,
+  CredentialFormatError,
   CtsError,
   NotFoundError,
   NotImplementedError,
@@ -28,8 +29,10 @@ const TITLES: Record<number, string> = {
   405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   502: 'Bad Gateway',
@@ -66,6 +69,10 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
   if (error instanceof ConflictError) return problem(409, 'conflict', error.message);
   if (error instanceof NotImplementedError) return problem(501, 'not-implemented', error.message);
+  // decimal.js throws a plain Error named DecimalError (it exports no class); reaching here means a
+  // schema let a non-decimal through: still the caller's input, never a 500.
+  if (error instanceof Error && error.name === 'DecimalError') return problem(400, 'invalid-decimal', 'A number in the request is not a valid decimal');
+  if (error instanceof CredentialFormatError) return problem(400, 'credential-format-invalid', error.message, [{ path: 'apiSecret', message: 'not in the format the exchange issues' }]);
   if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
   if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
   if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
