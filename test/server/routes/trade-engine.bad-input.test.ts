@@ -85,7 +85,7 @@ const notDecimal = fc.oneof(
 const notInt = fc.oneof(fc.string(), fc.double().filter((n) => !Number.isInteger(n)), fc.constant(null), fc.integer({ min: 100_000_000 }));
 
 /** One certainly-bad change to an otherwise valid start body. */
-const badStartBody: fc.Arbitrary<Json> = fc.oneof(
+const badStartBody: fc.Arbitrary<unknown> = fc.oneof(
   notDecimal.map((v) => ({ ...validStart(), params: { fast: 3, slow: 8, sizeQuote: v } })),
   notDecimal.map((v) => ({ ...validStart(), risk: { maxPositionBase: v } })),
   notDecimal.map((v) => ({ ...validStart(), risk: { dailyLossLimit: v } })),
