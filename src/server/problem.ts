@@ -73,7 +73,8 @@ export function problemFromError(error: unknown): Problem {
   // decimal.js throws a plain Error named DecimalError (it exports no class); reaching here means a
   // schema let a non-decimal through: still the caller's input, never a 500.
   if (error instanceof Error && error.name === 'DecimalError') return problem(400, 'invalid-decimal', 'A number in the request is not a valid decimal');
-  if (error instanceof CredentialFormatError) return problem(400, 'credential-format-invalid', error.message, [{ path: 'apiSecret', message: 'not in the format the exchange issues' }]);
+  // The stored secret cannot sign (nothing was sent): the user must re-enter it on the connection.
+  if (error instanceof CredentialFormatError) return problem(400, 'credential-format-invalid', error.message);
   if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
   if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
   if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
