@@ -11,7 +11,7 @@ describe('problemFromError', () => {
     } catch (error) {
       thrown = error;
     }
-    expect((thrown as Error).name).toBe('DecimalError');
+    expect((thrown as Error).message).toMatch(/^\[DecimalError\] /);
     const p = problemFromError(thrown);
     expect(p).toMatchObject({ status: 400, type: 'https://cts.local/problems/invalid-decimal' });
     expect(p.detail).not.toContain('abc');
