@@ -72,7 +72,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
 
     // Bound late: the engines need the connections, and deleting a connection asks the engines first.
     const engineRef: { current?: EngineService } = {};
-    const usage = { isInUse: async (id: string) => (await engineRef.current?.isInUse(id)) ?? false };
+    const usage = {
+      isInUse: async (id: string) => (await engineRef.current?.isInUse(id)) ?? false,
+      activeEngine: async (id: string) => (await engineRef.current?.activeEngine(id)) ?? null,
+    };
     // SQLite has one writer (the data-dir lock), so connections can be served from memory; Postgres may have several.
     const sqlConnections = new SqlConnectionRepository(store.db);
     const connectionRepository = store.backend === 'sqlite' ? new CachedConnectionRepository(sqlConnections) : sqlConnections;

@@ -30,6 +30,9 @@ export function validateDraft(draft: ConnectionDraft): FieldError[] {
   if (new Set(draft.marketTypes).size !== draft.marketTypes.length) {
     errors.push({ path: 'marketTypes', message: 'must not list a market type twice' });
   }
+  if (draft.mode === 'testnet' && !facts.hasTestnet) {
+    errors.push({ path: 'mode', message: `${facts.displayName} has no testnet; use paper mode to try it without real money` });
+  }
   if (MODES_NEEDING_CREDENTIALS.includes(draft.mode)) {
     if (!draft.hasApiKey) errors.push({ path: 'apiKey', message: `is required for ${draft.mode} mode` });
     if (!draft.hasApiSecret) errors.push({ path: 'apiSecret', message: `is required for ${draft.mode} mode` });

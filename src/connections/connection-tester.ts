@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { ConnectionTestResult, ConnectionTestStep, ConnectionTestStepName } from '../domain/connection-test.js';
-import { CtsError, RetryLaterError } from '../domain/errors.js';
+import { CredentialFormatError, CtsError, RetryLaterError } from '../domain/errors.js';
 import { dec } from '../domain/money.js';
 import type { BalanceEntry, Exchange, KeyPermissions } from '../exchanges/exchange.port.js';
 
@@ -172,6 +172,8 @@ function unreachableMessage(error: unknown): string {
 function authMessage(error: unknown): string {
   if (error instanceof DeadlineExceeded) return 'The exchange did not answer the authenticated request within the test timeout.';
   if (!(error instanceof CtsError)) return `Authentication check failed: ${describe(error)}`;
+  // Nothing reached the exchange: the message says what to fix (the stored secret), not "rejected".
+  if (error instanceof CredentialFormatError) return error.message;
   switch (error.code) {
     case 'authentication_failed':
       return 'Authentication failed: the exchange rejected the API key, secret or passphrase.';
@@ -193,6 +195,7 @@ function describe(error: unknown): string {
 
 function errorDetails(error: unknown): Record<string, string | number | boolean | null> {
   if (error instanceof DeadlineExceeded) return { code: 'timeout' };
+  if (error instanceof CredentialFormatError) return { code: error.code, retryable: false, secretFormatInvalid: true };
   if (error instanceof CtsError) return { code: error.code, retryable: error instanceof RetryLaterError };
   return { code: 'unexpected' };
 }
@@ -222,6 +225,7 @@ function summarize(run: Run, startedAt: number, simulated: boolean): ConnectionT
 function failureSummary(step: ConnectionTestStep): string {
   const code = step.details?.['code'];
   if (step.name === 'authentication' && code === 'clock_skew') return 'clock skew';
+  if (step.name === 'authentication' && step.details?.['secretFormatInvalid'] === true) return 'secret format invalid';
   if (step.name === 'authentication' && code !== 'authentication_failed' && code !== 'permission_missing') {
     return code === 'timeout' || code === 'retry_later' || code === 'exchange_unavailable' ? 'unreachable' : 'exchange error';
   }

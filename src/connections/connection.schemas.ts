@@ -8,12 +8,20 @@ export const ConnectionId = z
   .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be a connection id (26-character ULID)')
   .describe('Connection id (ULID)');
 
+/**
+ * A name people tell connections apart by: well-formed Unicode (a lone UTF-16 surrogate would be
+ * stored as U+FFFD, so two different names could end up identical), no control, format or separator
+ * characters (bidi overrides, zero-width spaces and the like make names that look alike or hide text),
+ * stored in NFC. Uniqueness ignores case (connection.service.ts `nameKey`).
+ */
 const Name = z
   .string()
   .trim()
   .min(1, 'must not be empty')
   .max(100, 'must be at most 100 characters')
-  .regex(/^[^\p{Cc}]*$/u, 'must not contain control characters');
+  .refine((name) => !/\p{Cs}/u.test(name), 'must be valid Unicode text (it contains a lone UTF-16 surrogate)')
+  .refine((name) => !/[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name), 'must not contain control or invisible formatting characters (such as bidi overrides or zero-width spaces)')
+  .transform((name) => name.normalize('NFC'));
 
 const ApiKey = z.string().min(16, 'must be at least 16 characters').max(512, 'must be at most 512 characters')
   .regex(/^\S(.*\S)?$/s, 'must not start or end with whitespace');

@@ -13,11 +13,18 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import type { ConnectionStatus } from '../domain/exchange-ids.js';
 import type { SecretBox } from '../security/secret-box.js';
 import { previewKey, secretContext, validateDraft, type ConnectionDraft } from './connection-rules.js';
+import { credentialFormatErrors, type CredentialValues } from './credential-rules.js';
 import type { CreateConnectionInput, UpdateConnectionInput } from './connection.schemas.js';
 
 /** Tells whether an engine is using a connection; the engine layer provides it. */
 export interface ConnectionUsage {
+  /** An engine runs on it or is due to (deleting the connection would strand it). */
   isInUse(connectionId: string): boolean | Promise<boolean>;
+  /**
+   * The engine that is starting, running, paused or stopping on the connection, described for the
+   * person who must stop it ("sma-crossover on XRP/USDT (running)"); null when there is none.
+   */
+  activeEngine(connectionId: string): string | null | Promise<string | null>;
 }
 
 export interface ConnectionServiceDeps {
@@ -28,6 +35,7 @@ export interface ConnectionServiceDeps {
 }
 
 type SecretField = 'apiKey' | 'apiSecret' | 'passphrase';
+const SECRET_FIELDS: readonly SecretField[] = ['apiKey', 'apiSecret', 'passphrase'];
 
 /** Connections: create, read, change, delete. Secrets go in sealed and never come back out to callers. */
 export class ConnectionService {
@@ -55,6 +63,7 @@ export class ConnectionService {
       hasPassphrase: input.passphrase !== undefined,
       hasRateLimitTier: input.rateLimitTier !== undefined,
     });
+    assertCredentialFormat(input.exchange, input);
     await this.#assertNameFree(input.name);
     const id = this.#newId();
     const now = this.#now().toISOString();
@@ -99,6 +108,7 @@ export class ConnectionService {
 
   async update(id: string, patch: UpdateConnectionInput): Promise<ConnectionView> {
     const current = await this.#require(id);
+    await this.#assertNotTrading(current, patch);
     const credentialsChanged = patch.apiKey !== undefined || patch.apiSecret !== undefined || patch.passphrase !== undefined;
     const next: ConnectionRecord = {
       ...current,
@@ -112,12 +122,13 @@ export class ConnectionService {
       updatedAt: this.#now().toISOString(),
     };
     assertValid(draftOf(next));
+    if (credentialsChanged || next.exchange !== current.exchange) assertCredentialFormat(next.exchange, this.#effectiveCredentials(id, next.sealed));
     if (patch.apiKey !== undefined) next.apiKeyPreview = patch.apiKey === null ? null : previewKey(patch.apiKey);
     if (credentialsChanged) next.keyVersion = hasAnySecret(next.sealed) ? this.#secrets.keyVersion : null;
-    if (next.name !== current.name) await this.#assertNameFree(next.name);
+    if (next.name !== current.name) await this.#assertNameFree(next.name, id);
 
     const testInvalidated =
-      credentialsChanged || next.exchange !== current.exchange || next.mode !== current.mode;
+      credentialsChanged || next.exchange !== current.exchange || next.mode !== current.mode || !sameSet(next.marketTypes, current.marketTypes);
     next.status = nextStatus(current, next.enabled, testInvalidated);
     if (testInvalidated) {
       next.lastTestAt = null;
@@ -131,7 +142,8 @@ export class ConnectionService {
   async delete(id: string): Promise<void> {
     await this.#require(id);
     if (await this.#usage?.isInUse(id)) {
-      throw new ConflictError('This connection has a running trade engine: stop the engine before deleting the connection');
+      const engine = (await this.#usage?.activeEngine(id)) ?? 'its trade engine';
+      throw new ConflictError(`This connection is used by ${engine}: stop the engine (POST /api/trade-engine/stop) before deleting the connection`);
     }
     await this.#repo.delete(id);
     this.#changed(id);
@@ -177,8 +189,36 @@ export class ConnectionService {
     return record;
   }
 
-  async #assertNameFree(name: string): Promise<void> {
-    if (await this.#repo.findByName(name)) throw new ConflictError(`A connection named "${name}" already exists`);
+  /** Names are unique ignoring case and Unicode composition ("Main" and "main" are one name to people). */
+  async #assertNameFree(name: string, selfId?: string): Promise<void> {
+    const key = nameKey(name);
+    // Connections are few (hundreds at most); the exact-name lookup stays as the storage's own guard.
+    const clash = (await this.#repo.findByName(name)) ?? (await this.#repo.all()).find((r) => nameKey(r.name) === key);
+    if (clash && clash.id !== selfId) throw new ConflictError(`A connection named "${clash.name}" already exists (names are compared ignoring case)`);
+  }
+
+  /**
+   * While an engine trades on the connection, what the engine was started with (exchange, mode,
+   * market types, credentials, being enabled) must not change under it: the engine would keep trading
+   * on the old account while the connection says otherwise. Name and rate-limit tier stay editable.
+   */
+  async #assertNotTrading(current: ConnectionRecord, patch: UpdateConnectionInput): Promise<void> {
+    const locked = lockedChanges(current, patch);
+    if (locked.length === 0 || !this.#usage) return;
+    const engine = await this.#usage.activeEngine(current.id);
+    if (engine === null) return;
+    throw new ConflictError(
+      `Connection "${current.name}" is used by ${engine}: stop that engine (POST /api/trade-engine/stop) before changing ${locked.join(', ')}`,
+    );
+  }
+
+  /** The credentials as they would be stored after the change, opened only to check their format. */
+  #effectiveCredentials(id: string, sealed: SealedCredentials): CredentialValues {
+    const open = (field: SecretField): string | undefined => {
+      const value = sealed[field];
+      return value === null ? undefined : this.#secrets.open(value, secretContext(id, field));
+    };
+    return { apiKey: open('apiKey'), apiSecret: open('apiSecret'), passphrase: open('passphrase') };
   }
 
   #seal(id: string, field: SecretField, value: string | undefined): string | null {
@@ -193,6 +233,34 @@ export class ConnectionService {
     };
     return { apiKey: pick('apiKey'), apiSecret: pick('apiSecret'), passphrase: pick('passphrase') };
   }
+}
+
+function assertCredentialFormat(exchange: ConnectionRecord['exchange'], values: CredentialValues): void {
+  const errors = credentialFormatErrors(exchange, values);
+  if (errors.length > 0) throw new ValidationError('The credentials are not in the format the exchange issues', errors);
+}
+
+/** The fields of a PATCH that would change what a running engine trades on. */
+function lockedChanges(current: ConnectionRecord, patch: UpdateConnectionInput): string[] {
+  const changed: string[] = [];
+  if (patch.exchange !== undefined && patch.exchange !== current.exchange) changed.push('exchange');
+  if (patch.mode !== undefined && patch.mode !== current.mode) changed.push('mode');
+  if (patch.marketTypes !== undefined && !sameSet(patch.marketTypes, current.marketTypes)) changed.push('marketTypes');
+  if (patch.enabled === false && current.enabled) changed.push('enabled');
+  for (const field of SECRET_FIELDS) {
+    const value = patch[field];
+    if (value !== undefined && !(value === null && current.sealed[field] === null)) changed.push(field);
+  }
+  return changed;
+}
+
+function sameSet<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x) => b.includes(x));
+}
+
+/** What names are compared by: NFC, then case folded (upper then lower also folds ß and the like). */
+export function nameKey(name: string): string {
+  return name.normalize('NFC').toUpperCase().toLowerCase().normalize('NFC');
 }
 
 function assertValid(draft: ConnectionDraft): void {

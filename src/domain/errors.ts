@@ -100,3 +100,11 @@ export class OrderNotFoundError extends CtsError {
 export class InvalidResponseError extends RetryLaterError {
   override readonly code = 'invalid_response';
 }
+
+/**
+ * The stored secret could not even be used to sign a request (a Kraken secret that is not base64, a
+ * PEM that is not a key): nothing was sent to the exchange. An authentication failure in every
+ * respect — never retry, end what runs on the credentials — but the user must re-enter the secret in
+ * the format the exchange issues, not regenerate the key.
+ */
+export class CredentialFormatError extends AuthenticationFailedError {}

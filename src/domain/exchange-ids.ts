@@ -16,17 +16,19 @@ export interface ExchangeFacts {
   readonly marketTypes: readonly MarketType[];
   /** OKX (and Coinbase Exchange-style keys) sign with a passphrase as a third credential. */
   readonly needsPassphrase: boolean;
+  /** The exchange offers a test network ccxt can reach (the profiles' `testnet.available`). */
+  readonly hasTestnet: boolean;
 }
 
 /** Trading types per exchange, as in DESIGN §1; the full profiles live in src/exchanges/profiles. */
 export const EXCHANGE_FACTS: Readonly<Record<ExchangeId, ExchangeFacts>> = {
-  bybit: { displayName: 'Bybit', marketTypes: ['spot', 'futures'], needsPassphrase: false },
-  binance: { displayName: 'Binance', marketTypes: ['spot', 'futures', 'margin'], needsPassphrase: false },
-  okx: { displayName: 'OKX', marketTypes: ['spot', 'futures', 'swap'], needsPassphrase: true },
-  kraken: { displayName: 'Kraken', marketTypes: ['spot', 'margin'], needsPassphrase: false },
-  coinbase: { displayName: 'Coinbase', marketTypes: ['spot'], needsPassphrase: false },
-  htx: { displayName: 'Huobi (HTX)', marketTypes: ['spot', 'futures'], needsPassphrase: false },
-  gate: { displayName: 'Gate.io', marketTypes: ['spot', 'futures'], needsPassphrase: false },
+  bybit: { displayName: 'Bybit', marketTypes: ['spot', 'futures'], needsPassphrase: false, hasTestnet: true },
+  binance: { displayName: 'Binance', marketTypes: ['spot', 'futures', 'margin'], needsPassphrase: false, hasTestnet: true },
+  okx: { displayName: 'OKX', marketTypes: ['spot', 'futures', 'swap'], needsPassphrase: true, hasTestnet: true },
+  kraken: { displayName: 'Kraken', marketTypes: ['spot', 'margin'], needsPassphrase: false, hasTestnet: false },
+  coinbase: { displayName: 'Coinbase', marketTypes: ['spot'], needsPassphrase: false, hasTestnet: false },
+  htx: { displayName: 'Huobi (HTX)', marketTypes: ['spot', 'futures'], needsPassphrase: false, hasTestnet: false },
+  gate: { displayName: 'Gate.io', marketTypes: ['spot', 'futures'], needsPassphrase: false, hasTestnet: true },
 };
 
 /** Kraken's verification tiers; its rate limits grow with the tier. */

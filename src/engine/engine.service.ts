@@ -91,6 +91,19 @@ export class EngineService {
     return record !== undefined && (isActive(record.state) || record.resume);
   }
 
+  /**
+   * ConnectionUsage: the engine holding the connection (starting, running, paused or stopping, here or
+   * in another process), described for the person who must stop it; null when none does.
+   */
+  async activeEngine(connectionId: string): Promise<string | null> {
+    const runner = this.#runners.get(connectionId);
+    if (runner && isActive(runner.state)) return `${runner.record.strategy} on ${runner.record.symbol} (${runner.state})`;
+    if (this.#starting.has(connectionId)) return 'the engine being started on it (starting)';
+    if (!(await this.isInUse(connectionId))) return null;
+    const record = await this.#d.engines.find(connectionId);
+    return record ? `${record.strategy} on ${record.symbol} (${record.state}, in another process)` : 'an engine in another process';
+  }
+
   /** Validates everything, then starts; resolves once running (or with the engine in `error`). */
   async start(input: StartEngineInput): Promise<EngineStatus> {
     const request = startEngineSchema.parse(input);

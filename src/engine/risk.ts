@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { decimalString } from '../domain/decimal-schema.js';
 import { ValidationError } from '../domain/errors.js';
-import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
+import { Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
 import type { Market, OrderSide, OrderType } from '../exchanges/exchange.port.js';
 import { fitOrderToMarket } from './order-sizing.js';
 import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js';
@@ -11,11 +12,7 @@ import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js
  * protective exits (stop-loss, take-profit) and the kill decision of the daily loss limit.
  */
 
-const positiveDecimal = (what: string) =>
-  z
-    .string()
-    .regex(DECIMAL_PATTERN, `${what} must be a plain decimal such as "100"`)
-    .refine((v) => new Dec(v).gt(0), `${what} must be greater than 0`);
+const positiveDecimal = (what: string) => decimalString({ what, greaterThan: '0' });
 
 export const riskConfigSchema = z
   .object({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CtsError, ValidationError } from '../domain/errors.js';
-import { DECIMAL_PATTERN, Dec, type DecimalString } from '../domain/money.js';
+import { decimalString } from '../domain/decimal-schema.js';
+import type { DecimalString } from '../domain/money.js';
 import type { Market, OrderSide, Ticker } from '../exchanges/exchange.port.js';
 import type { CandleWindow } from './candles.js';
 import type { PositionSide } from './accounting/position-ledger.js';
@@ -217,11 +218,7 @@ function describeParams(schema: z.ZodType): ParamDoc[] {
 
 /** A positive decimal parameter, kept as a string so it never passes through a float. */
 export function decimalParam(description: string, options: { default: DecimalString; min?: DecimalString; max?: DecimalString }) {
-  return z
-    .string()
-    .regex(DECIMAL_PATTERN, 'must be a plain decimal such as "100" or "0.5"')
-    .refine((v) => new Dec(v).gt(options.min ?? 0), `must be greater than ${options.min ?? 0}`)
-    .refine((v) => options.max === undefined || new Dec(v).lte(options.max), `must be at most ${options.max}`)
+  return decimalString({ greaterThan: options.min ?? '0', ...(options.max === undefined ? {} : { max: options.max }), example: '0.5' })
     .default(options.default)
     .describe(description);
 }

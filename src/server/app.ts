@@ -9,6 +9,7 @@ import type { HealthService } from '../connections/health.service.js';
 import type { BacktestService } from '../engine/backtest/backtest.service.js';
 import type { EngineService } from '../engine/engine.service.js';
 import { problem, problemFromError, sendProblem } from './problem.js';
+import { MAX_HEADER_BYTES, MAX_PARAM_LENGTH, onClientError, onFrameworkError } from './router-errors.js';
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerBacktestRoutes } from './routes/backtests.routes.js';
@@ -45,7 +46,10 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
     // Our zod parsing is the only validation and JSON.stringify the only serializer: the JSON schemas
     // attached to routes exist to describe the API, not to be enforced twice.
     ajv: { customOptions: { strict: false } },
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: MAX_PARAM_LENGTH },
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
   });
   const routes = collectRoutes(app);
   app.setValidatorCompiler(() => () => true);
@@ -124,7 +128,7 @@ function installErrorHandling(app: FastifyInstance, uiServed: boolean): void {
 }
 
 function slugFor(status: number): string {
-  return { 400: 'bad-request', 413: 'payload-too-large', 415: 'unsupported-media-type' }[status] ?? 'client-error';
+  return { 400: 'bad-request', 404: 'not-found', 413: 'payload-too-large', 415: 'unsupported-media-type' }[status] ?? 'client-error';
 }
 
 function clientMessage(error: FastifyError, status: number): string {

@@ -3,6 +3,7 @@ import type { ZodError } from 'zod';
 import {
   AuthenticationFailedError,
   ConflictError,
+  CredentialFormatError,
   CtsError,
   NotFoundError,
   NotImplementedError,
@@ -26,10 +27,13 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  408: 'Request Timeout',
   409: 'Conflict',
   413: 'Payload Too Large',
+  414: 'URI Too Long',
   415: 'Unsupported Media Type',
   429: 'Too Many Requests',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   501: 'Not Implemented',
   502: 'Bad Gateway',
@@ -66,9 +70,19 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
   if (error instanceof ConflictError) return problem(409, 'conflict', error.message);
   if (error instanceof NotImplementedError) return problem(501, 'not-implemented', error.message);
+  // decimal.js throws a plain Error whose only mark is its message prefix (its `decimalError` constant;
+  // it exports no class). Reaching here means a schema let a non-decimal through: still the caller's
+  // input, never a 500.
+  if (isDecimalJsError(error)) return problem(400, 'invalid-decimal', 'A number in the request is not a valid decimal');
+  // The stored secret cannot sign (nothing was sent): the user must re-enter it on the connection.
+  if (error instanceof CredentialFormatError) return problem(400, 'credential-format-invalid', error.message);
   if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
   if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
   if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
   if (error instanceof CtsError) return problem(500, error.code, error.message);
   return problem(500, 'internal', 'An unexpected error occurred; it has been logged.');
+}
+
+function isDecimalJsError(error: unknown): boolean {
+  return error instanceof Error && error.constructor === Error && error.message.startsWith('[DecimalError] ');
 }

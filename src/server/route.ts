@@ -11,8 +11,14 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   params?: P;
   query?: Q;
   body?: B;
-  /** Response schemas by status, for the OpenAPI document. */
+  /** Success responses by status (each status the route answers on success), for the OpenAPI document. Default: 200. */
   responses?: Record<number, ZodType>;
+  /**
+   * Error statuses this route answers beyond the ones its shape implies (added by `route`: 400 for any
+   * params, query or body; 404 with path params; 400, 413 and 415 on methods with a request body; 401
+   * when an admin token is set; 500). All are documented as the problem+json body.
+   */
+  errors?: readonly number[];
   handler: (
     input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> },
     request: FastifyRequest,
@@ -37,7 +43,7 @@ export function route<P extends ZodType = ZodType, Q extends ZodType = ZodType, 
       ...(spec.params ? { params: toJsonSchema(spec.params, 'input') } : {}),
       ...(spec.query ? { querystring: toJsonSchema(spec.query, 'input') } : {}),
       ...(spec.body ? { body: toJsonSchema(spec.body, 'input') } : {}),
-      ...(spec.responses ? { response: mapResponses(spec.responses) } : {}),
+      response: mapResponses(spec.responses ?? { 200: z.unknown() }, errorStatuses(spec)),
     },
     handler: async (request, reply) => {
       const params = parsePart(spec.params, request.params, 'params');
@@ -64,8 +70,30 @@ function toJsonSchema(schema: ZodType, io: 'input' | 'output'): Record<string, u
   return json;
 }
 
-function mapResponses(responses: Record<number, ZodType>): Record<number, unknown> {
+/** The problem+json body of every error answer (src/server/problem.ts). */
+export const ProblemSchema = z.object({
+  type: z.string(),
+  title: z.string(),
+  status: z.number().int(),
+  detail: z.string(),
+  errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+});
+
+/** Methods whose request body Fastify reads (and so may refuse: malformed 400, too large 413, not JSON 415). */
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function errorStatuses(spec: { method: HTTPMethods; params?: ZodType; query?: ZodType; body?: ZodType; errors?: readonly number[] }): number[] {
+  const statuses = new Set<number>([401, 500, ...(spec.errors ?? [])]);
+  if (spec.params || spec.query || spec.body) statuses.add(400);
+  if (spec.params) statuses.add(404);
+  if (BODY_METHODS.has(String(spec.method))) [400, 413, 415].forEach((s) => statuses.add(s));
+  return [...statuses].sort((a, b) => a - b);
+}
+
+function mapResponses(responses: Record<number, ZodType>, errors: readonly number[]): Record<number, unknown> {
   const out: Record<number, unknown> = {};
   for (const [status, schema] of Object.entries(responses)) out[Number(status)] = toJsonSchema(schema, 'output');
+  const problemJson = toJsonSchema(ProblemSchema, 'output');
+  for (const status of errors) out[status] = { description: `Problem (${status})`, content: { 'application/problem+json': { schema: problemJson } } };
   return out;
 }

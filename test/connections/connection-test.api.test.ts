@@ -77,12 +77,14 @@ describe('POST /api/settings/connections/{id}/test through ccxt and the simulato
     expect(permissions?.message).toMatch(/withdraw/i);
   });
 
-  it('an exchange without a testnet fails the test with the reason, not a 500', async () => {
-    const id = await create({ name: 'kr testnet', exchange: 'kraken', marketTypes: ['spot'], mode: 'testnet', apiKey: KEY, apiSecret: Buffer.from(SECRET).toString('base64') });
-    const { status, result } = await test(id);
-    expect(status).toBe(200);
-    expect(result.outcome).toBe('failed');
-    expect(result.steps[0]?.message).toMatch(/testnet/i);
+  it('an exchange without a testnet cannot get a testnet connection at all (400 on mode)', async () => {
+    const res = await t.system.app.inject({
+      method: 'POST',
+      url: BASE,
+      payload: { name: 'kr testnet', exchange: 'kraken', marketTypes: ['spot'], mode: 'testnet', apiKey: KEY, apiSecret: Buffer.alloc(64, 5).toString('base64') },
+    });
+    expect(res.statusCode).toBe(400);
+    expect((res.json() as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual(['mode']);
   });
 
   it('a replay connection tests against its simulated exchange and says so', async () => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DECIMAL_PATTERN, Dec } from '../../domain/money.js';
+import { decimalString } from '../../domain/decimal-schema.js';
 import { riskConfigSchema } from '../risk.js';
 import { TIMEFRAME_PATTERN } from './timeframe.js';
 
@@ -8,12 +8,8 @@ import { TIMEFRAME_PATTERN } from './timeframe.js';
  * option is documented once here, with its default (docs/backtesting.md repeats the table).
  */
 
-const decimal = (what: string, opts: { min?: string; max?: string; positive?: boolean }) =>
-  z
-    .string()
-    .regex(DECIMAL_PATTERN, `${what} must be a plain decimal string such as "0.001"`)
-    .refine((v) => (opts.positive ? new Dec(v).gt(0) : new Dec(v).gte(opts.min ?? 0)), `${what} must be ${opts.positive ? 'greater than 0' : `at least ${opts.min ?? 0}`}`)
-    .refine((v) => opts.max === undefined || new Dec(v).lte(opts.max), `${what} must be at most ${opts.max}`);
+const decimal = (what: string, opts: { max?: string; positive?: boolean }) =>
+  decimalString({ what, example: '0.001', ...(opts.positive ? { greaterThan: '0' } : { min: '0' }), ...(opts.max === undefined ? {} : { max: opts.max }) });
 
 const instant = z.union([
   z.number().int().nonnegative().describe('ms since the epoch'),

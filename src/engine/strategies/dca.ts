@@ -10,7 +10,7 @@ const params = z.object({
     .max(1000)
     .optional()
     .describe('Sell the whole position when the close is this many percent above the average entry; omit to only accumulate'),
-});
+}).strict();
 
 type Params = z.output<typeof params>;
 

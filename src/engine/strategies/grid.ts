@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isDecimalString } from '../../domain/decimal-schema.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import { NO_INTENTS, decimalParam, defineStrategy, type Intent, type Strategy, type StrategySnapshot } from '../strategy.js';
 
@@ -9,7 +10,8 @@ const params = z
     levels: z.number().int().min(2).max(200).default(10).describe('Number of price levels, both bounds included'),
     sizePerLevel: decimalParam('Base amount bought at each level', { default: '10' }),
   })
-  .refine((p) => new Dec(p.lower).lt(p.upper), { message: 'lower must be below upper', path: ['lower'] });
+  .strict()
+  .refine((p) => !isDecimalString(p.lower) || !isDecimalString(p.upper) || new Dec(p.lower).lt(p.upper), { message: 'lower must be below upper', path: ['lower'] });
 
 type Params = z.output<typeof params>;
 

@@ -9,6 +9,7 @@ const params = z
     overbought: z.number().min(0).max(100).default(70).describe('Sell everything when RSI rises above this level'),
     sizeQuote: decimalParam('Quote amount spent on each entry (market buy)', { default: '100' }),
   })
+  .strict()
   .refine((p) => p.oversold < p.overbought, { message: 'oversold must be below overbought', path: ['oversold'] });
 
 type Params = z.output<typeof params>;

@@ -8,6 +8,7 @@ const params = z
     slow: z.number().int().min(2).max(5000).default(30).describe('Slow simple moving average period, in candles'),
     sizeQuote: decimalParam('Quote amount spent on each entry (market buy)', { default: '100' }),
   })
+  .strict()
   .refine((p) => p.fast < p.slow, { message: 'fast must be shorter than slow', path: ['fast'] });
 
 type Params = z.output<typeof params>;

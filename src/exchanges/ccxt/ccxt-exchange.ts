@@ -19,7 +19,7 @@ import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
-import { translateCcxtError } from './error-translation.js';
+import { guardSigning, translateCcxtError } from './error-translation.js';
 import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
 import { PERMISSION_READERS, type RawCall } from './permissions.js';
@@ -91,6 +91,7 @@ export class CcxtExchange implements Exchange {
     this.#clock = options.clock ?? systemClock;
     this.#ccxt = new modules.classes[connection.exchange](ccxtConfig(connection, this.#profile));
     Object.assign(this.#ccxt.has, this.#profile.loadMarkets.hasOverrides);
+    guardSigning(this.#ccxt, modules.errors, this.#profile.displayName);
     if (connection.mode === 'testnet') this.#ccxt.setSandboxMode(true);
     this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
     this.#hook.install(this.#ccxt);

@@ -1,5 +1,6 @@
 import {
   AuthenticationFailedError,
+  CredentialFormatError,
   CtsError,
   ExchangeUnavailableError,
   InsufficientFundsError,
@@ -14,7 +15,7 @@ import {
 } from '../../domain/errors.js';
 import type { ResponseFeedback } from '../request-gate.js';
 import type { ExchangeProfile } from '../profiles/index.js';
-import type { CcxtErrors } from './ccxt-classes.js';
+import type { CcxtErrors, CcxtInstance } from './ccxt-classes.js';
 
 /**
  * The exchange rejected our request timestamp (Binance -1021, Bybit 10002, ccxt `InvalidNonce`).
@@ -164,4 +165,27 @@ function unknownExchangeError(error: Error, ctx: TranslationContext): CtsError {
 
 function statusText(ctx: TranslationContext): string {
   return ctx.feedback ? `HTTP ${ctx.feedback.status}` : 'no response';
+}
+
+/**
+ * ccxt signs a private request in `sign()`, before anything is sent. A throw from there that is not a
+ * ccxt error is the secret failing to decode (Kraken's `base64ToBinary`, a PEM ccxt cannot parse):
+ * told apart by where it was thrown, not by its text. It becomes CredentialFormatError, an
+ * authentication-class error (not retried), instead of "a response ccxt could not process", which is
+ * retryable and blames the exchange although nothing reached it. ccxt's own errors from `sign()`
+ * (missing credentials: AuthenticationError) pass through to the rules above.
+ */
+export function guardSigning(instance: CcxtInstance, errors: CcxtErrors, displayName: string): void {
+  const sign = instance.sign.bind(instance);
+  instance.sign = (...args: Parameters<CcxtInstance['sign']>) => {
+    try {
+      return sign(...args);
+    } catch (error) {
+      if (error instanceof errors.BaseError) throw error;
+      throw new CredentialFormatError(
+        `${displayName}: secret format invalid — the API secret could not be used to sign the request, so nothing was sent. Enter the secret again exactly as ${displayName} shows it.`,
+        { cause: error },
+      );
+    }
+  };
 }

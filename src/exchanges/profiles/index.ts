@@ -158,7 +158,7 @@ export function assertProfilesMatchFacts(): void {
   for (const profile of Object.values(EXCHANGE_PROFILES)) {
     const facts = EXCHANGE_FACTS[profile.id];
     const same = facts.marketTypes.length === profile.marketTypes.length && facts.marketTypes.every((t) => profile.marketTypes.includes(t));
-    if (!same || facts.needsPassphrase !== profile.credentials.passphrase) {
+    if (!same || facts.needsPassphrase !== profile.credentials.passphrase || facts.hasTestnet !== profile.testnet.available) {
       throw new Error(`Profile ${profile.id} disagrees with EXCHANGE_FACTS`);
     }
   }

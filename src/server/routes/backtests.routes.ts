@@ -27,6 +27,8 @@ export function registerBacktestRoutes(app: FastifyInstance, backtests: Backtest
     tags,
     body: backtestRequestSchema,
     responses: { 202: Accepted },
+    // Exchange data: the connection must exist, and its candles are fetched before the answer.
+    errors: [404, 429, 502, 503],
     handler: async ({ body }, _req, reply) => {
       const { id } = await backtests.start(body);
       reply.code(202).header('location', `${BASE}/${id}`);
@@ -41,6 +43,8 @@ export function registerBacktestRoutes(app: FastifyInstance, backtests: Backtest
     tags,
     body: sweepRequestSchema,
     responses: { 202: Accepted },
+    // Exchange data: the connection must exist, and its candles are fetched before the answer.
+    errors: [404, 429, 502, 503],
     handler: async ({ body }, _req, reply) => {
       const { id } = await backtests.startSweep(body);
       reply.code(202).header('location', `${BASE}/${id}`);

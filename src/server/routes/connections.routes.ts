@@ -58,6 +58,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     tags,
     body: CreateConnectionBody,
     responses: { 201: ConnectionViewSchema },
+    errors: [409],
     handler: async ({ body }, _req, reply) => {
       const created = await connections.create(body);
       reply.code(201).header('location', `${BASE}/${created.id}`);
@@ -71,6 +72,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     url: `${BASE}/health`,
     summary: 'Health of all connections',
     tags,
+    errors: [501],
     handler: async () => {
       if (!health) throw new NotImplementedError('Connection health monitoring is not enabled in this process');
       return health.report();
@@ -83,6 +85,8 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     summary: 'Start a batch test of the given connections (or all enabled: send {}), batched per exchange; poll the job',
     tags,
     body: BatchTestBody,
+    responses: { 202: z.unknown() },
+    errors: [501],
     handler: async ({ body }, _req, reply) => {
       const job = await requireBatch().start(body.ids);
       reply.code(202).header('location', `${BASE}/batch-test/${job.jobId}`);
@@ -95,6 +99,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     url: `${BASE}/batch-test/:jobId`,
     summary: 'Progress and per-connection results of a batch test',
     tags,
+    errors: [501],
     params: JobParams,
     handler: async ({ params }) => requireBatch().get(params.jobId),
   });
@@ -104,6 +109,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     url: `${BASE}/batch-test/:jobId`,
     summary: 'Cancel a running batch test (pending connections are not tested)',
     tags,
+    errors: [501],
     params: JobParams,
     handler: async ({ params }) => requireBatch().cancel(params.jobId),
   });
@@ -121,11 +127,13 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
   route(app, {
     method: 'PATCH',
     url: `${BASE}/:id`,
-    summary: 'Change a connection (only the fields sent); changing credentials resets status to untested',
+    summary:
+      'Change a connection (only the fields sent); changing credentials, exchange, mode or market types resets status to untested. 409 while an engine runs on it, for exchange, mode, market types, credentials or enabled:false',
     tags,
     params: IdParams,
     body: UpdateConnectionBody,
     responses: { 200: ConnectionViewSchema },
+    errors: [409],
     handler: async ({ params, body }) => connections.update(params.id, body),
   });
 
@@ -135,6 +143,8 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     summary: 'Delete a connection (refused while its engine runs)',
     tags,
     params: IdParams,
+    responses: { 204: z.void() },
+    errors: [409],
     handler: async ({ params }, _req, reply) => {
       await connections.delete(params.id);
       return reply.code(204).send();
@@ -148,6 +158,7 @@ export function registerConnectionRoutes(app: FastifyInstance, deps: ConnectionR
     tags,
     params: IdParams,
     responses: { 200: ConnectionTestResultSchema },
+    errors: [501],
     handler: async ({ params }) => {
       if (!tests) throw new NotImplementedError('Connection testing is not enabled in this process');
       return tests.test(params.id);

@@ -39,6 +39,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: SystemRouteDeps
     url: '/api/system/integration-test',
     summary: 'End-to-end self-test in a sandbox (own simulator, key and temporary database): storage, secrets, exchange adapter, connection test, engine order → fill → stop',
     tags,
+    errors: [409, 501],
     handler: async () => {
       if (!deps.integrationTest) throw new NotImplementedError('The self-test is not available in this process');
       if (selfTestRunning) throw new ConflictError('A self-test is already running');

@@ -1,13 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { EngineService } from '../../engine/engine.service.js';
+import { ConnectionId as ConnectionIdSchema } from '../../connections/connection.schemas.js';
 import { startEngineSchema } from '../../engine/runtime/engine-config.js';
 import { ORDER_STATUSES, type EngineEvent } from '../../engine/runtime/ports.js';
 import { route } from '../route.js';
 
 const BASE = '/api/trade-engine';
 const tags = ['trade-engine'];
-const ConnectionId = z.string().min(1).max(40);
+// An engine is named by its connection's id: malformed ids are 400 here as on the connection routes.
+const ConnectionId = ConnectionIdSchema.describe('Engine id: the id of its connection (ULID)');
+const StartBody = startEngineSchema.extend({ connectionId: ConnectionId });
+/** Beyond 400: the body names an unknown connection (404) or the state forbids the action (409). */
+const CONTROL_ERRORS = [404, 409] as const;
+/** Routes that reach the exchange also answer its faults (src/server/problem.ts: 429, 502, 503). */
+const EXCHANGE_ERRORS = [...CONTROL_ERRORS, 429, 502, 503] as const;
+const START_ERRORS = EXCHANGE_ERRORS;
 const IdParams = z.object({ id: ConnectionId }).strict();
 const ConnectionBody = z.object({ connectionId: ConnectionId }).strict();
 const StopBody = z
@@ -40,11 +48,11 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
   app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
   });
-  route(app, { method: 'POST', url: `${BASE}/start`, summary: 'Start the engine of a connection (validates everything first)', tags, body: startEngineSchema, handler: async ({ body }) => engines.start(body) });
-  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, handler: async ({ body }) => engines.stop(body.connectionId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders }) });
-  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: ConnectionBody, handler: async ({ body }) => engines.pause(body.connectionId) });
-  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: ConnectionBody, handler: async ({ body }) => engines.resume(body.connectionId) });
-  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, handler: async ({ body }) => engines.emergencyStop(body.connectionId, { flatten: body.flatten }) });
+  route(app, { method: 'POST', url: `${BASE}/start`, summary: 'Start the engine of a connection (validates everything first)', tags, body: StartBody, errors: START_ERRORS, handler: async ({ body }) => engines.start(body) });
+  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, errors: CONTROL_ERRORS, handler: async ({ body }) => engines.stop(body.connectionId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders }) });
+  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: ConnectionBody, errors: CONTROL_ERRORS, handler: async ({ body }) => engines.pause(body.connectionId) });
+  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: ConnectionBody, errors: CONTROL_ERRORS, handler: async ({ body }) => engines.resume(body.connectionId) });
+  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, errors: EXCHANGE_ERRORS, handler: async ({ body }) => engines.emergencyStop(body.connectionId, { flatten: body.flatten }) });
   route(app, { method: 'GET', url: `${BASE}/status/:id`, summary: "One engine's status", tags, params: IdParams, handler: async ({ params }) => engines.status(params.id) });
   route(app, { method: 'GET', url: `${BASE}/status-all`, summary: 'Every engine', tags, handler: async () => ({ items: await engines.statusAll() }) });
   route(app, { method: 'GET', url: `${BASE}/positions/:id`, summary: 'Positions and PnL (decimal strings)', tags, params: IdParams, handler: async ({ params }) => engines.positions(params.id) });
@@ -74,6 +82,8 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
     tags,
     query: EventsQuery,
     handler: async ({ query }, request, reply) => {
+      // Fastify answers HEAD with the GET handler: a stream would never end, so answer the headers only.
+      if (request.method === 'HEAD') return reply.code(200).header('content-type', 'text/event-stream; charset=utf-8').header('cache-control', 'no-cache, no-transform').send();
       await streamEvents(engines, request, reply, { ...query, heartbeatMs: options.heartbeatMs ?? 15_000, streams });
     },
   });

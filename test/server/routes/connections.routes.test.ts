@@ -90,7 +90,8 @@ describe('create', () => {
   });
 
   it('keeps a Kraken verification tier (it sets the rate limits) and refuses one elsewhere', async () => {
-    const kraken = await create({ ...liveBinance('Kraken'), exchange: 'kraken', marketTypes: ['spot'], rateLimitTier: 'pro' });
+    // Kraken private keys are base64 (credential-rules.ts).
+    const kraken = await create({ ...liveBinance('Kraken'), exchange: 'kraken', marketTypes: ['spot'], apiSecret: Buffer.from(SECRETS.apiSecret).toString('base64'), rateLimitTier: 'pro' });
     expect(kraken.rateLimitTier).toBe('pro');
     const patched = await call({ method: 'PATCH', url: `${BASE}/${String(kraken.id)}`, payload: { rateLimitTier: null } });
     expect(patched.json.rateLimitTier).toBeNull();

@@ -59,7 +59,14 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     const unknown = await start(demoId, { strategy: 'moon' });
     expect(unknown.status).toBe(400);
     expect(String(unknown.json().detail)).toContain('Unknown strategy "moon"');
-    expect((await start('01NOPE')).status).toBe(404);
+    const malformed = await start('01NOPE');
+    expect(malformed.status).toBe(400); // as on the connection routes
+    expect(malformed.json().errors).toEqual([{ path: 'connectionId', message: 'must be a connection id (26-character ULID)' }]);
+    expect((await start('01ARZ3NDEKTSV4RRFFQ69G5FAV')).status).toBe(404);
+    for (const url of ['/api/trade-engine/status/nope', '/api/trade-engine/positions/nope', '/api/trade-engine/orders/nope', '/api/trade-engine/trades/nope', '/api/trade-engine/events?connectionId=nope']) {
+      expect((await api('GET', url)).status, url).toBe(400);
+    }
+    expect((await api('POST', '/api/trade-engine/pause', { connectionId: 'x' })).status).toBe(400);
     const badSymbol = await start(demoId, { symbol: 'DOGE/USDT' });
     expect(badSymbol.status).toBe(400);
     expect(String(badSymbol.json().detail)).toMatch(/DOGE\/USDT is not a market/);

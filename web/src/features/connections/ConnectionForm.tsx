@@ -7,6 +7,7 @@ import type { ConnectionMode, ExchangeId, MarketType } from '../../api/types';
 import {
   initialValues,
   mapServerErrors,
+  modesFor,
   needsCredentials,
   validate,
   withExchange,
@@ -148,7 +149,8 @@ export function ConnectionForm({ context, submitLabel, onSubmit, onCancel }: Con
             onChange={(e) => update({ mode: e.target.value as ConnectionMode }, ['mode'])}
             {...invalidProps(ids.mode, errorFor('mode'), `${ids.mode}-hint`)}
           >
-            {CONNECTION_MODES.map((m) => (
+            {/* The current mode stays listed (a stored testnet connection), flagged by the mode error. */}
+            {CONNECTION_MODES.filter((m) => m === values.mode || modesFor(values.exchange).includes(m)).map((m) => (
               <option key={m} value={m}>
                 {MODE_LABELS[m]}
               </option>

@@ -1,4 +1,4 @@
-import { EXCHANGE_FACTS, MODES_NEEDING_CREDENTIALS } from '../../api/exchanges';
+import { CONNECTION_MODES, EXCHANGE_FACTS, MODES_NEEDING_CREDENTIALS } from '../../api/exchanges';
 import type {
   ConnectionMode,
   ConnectionView,
@@ -69,13 +69,22 @@ export function initialValues(context: FormContext): FormValues {
   };
 }
 
-/** Switching exchange keeps the market types the new exchange also has (spot, which all have, otherwise). */
+/** The modes an exchange offers: testnet only where it has one (Kraken, Coinbase and HTX have none). */
+export function modesFor(exchange: ExchangeId): ConnectionMode[] {
+  return CONNECTION_MODES.filter((m) => m !== 'testnet' || EXCHANGE_FACTS[exchange].hasTestnet);
+}
+
+/**
+ * Switching exchange keeps the market types the new exchange also has (spot, which all have, otherwise),
+ * and turns testnet into paper (the play-money mode every exchange has) where the new one has no testnet.
+ */
 export function withExchange(values: FormValues, exchange: ExchangeId): FormValues {
   const supported = EXCHANGE_FACTS[exchange].marketTypes;
   const kept = values.marketTypes.filter((t) => supported.includes(t));
   return {
     ...values,
     exchange,
+    mode: modesFor(exchange).includes(values.mode) ? values.mode : 'paper',
     marketTypes: kept.length > 0 ? kept : [supported[0] ?? 'spot'],
     passphrase: EXCHANGE_FACTS[exchange].needsPassphrase ? values.passphrase : '',
   };
@@ -97,8 +106,9 @@ function storedCredentials(values: FormValues, context: FormContext): Stored {
   return { apiKey: c.apiKey !== null, apiSecret: c.hasApiSecret, passphrase: c.hasPassphrase };
 }
 
-// eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f]/;
+/** As the server refuses them: control, invisible formatting (bidi overrides, zero-width) and separator characters. */
+const CONTROL_CHARS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+const LONE_SURROGATE = /\p{Cs}/u;
 
 /** Every problem with the current values, one message per field. */
 export function validate(values: FormValues, context: FormContext): FieldErrors {
@@ -107,7 +117,10 @@ export function validate(values: FormValues, context: FormContext): FieldErrors 
   const name = values.name.trim();
   if (name === '') errors.name = 'Name must not be empty.';
   else if (name.length > 100) errors.name = `Name must be at most 100 characters (now ${name.length}).`;
-  else if (CONTROL_CHARS.test(name)) errors.name = 'Name must not contain control characters.';
+  else if (CONTROL_CHARS.test(name)) errors.name = 'Name must not contain control or invisible formatting characters.';
+  else if (LONE_SURROGATE.test(name)) errors.name = 'Name must be valid Unicode text.';
+
+  if (!modesFor(values.exchange).includes(values.mode)) errors.mode = `${facts.displayName} has no testnet; use paper mode.`;
 
   if (values.marketTypes.length === 0) errors.marketTypes = 'Choose at least one market type.';
   else {
