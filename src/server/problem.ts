@@ -8,6 +8,7 @@ import {
   NotImplementedError,
   RateLimitedError,
   RetryLaterError,
+  StorageUnavailableError,
   ValidationError,
   type FieldError,
 } from '../domain/errors.js';
@@ -68,6 +69,7 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof NotImplementedError) return problem(501, 'not-implemented', error.message);
   if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
   if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
+  if (error instanceof StorageUnavailableError) return problem(503, 'storage-unavailable', error.message);
   if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
   if (error instanceof CtsError) return problem(500, error.code, error.message);
   return problem(500, 'internal', 'An unexpected error occurred; it has been logged.');
