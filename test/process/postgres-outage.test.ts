@@ -90,6 +90,15 @@ describe('a CTS process on PostgreSQL when the database goes away', () => {
     await until('the pool to reconnect', async () => (await get(`${base}/readyz`)).status === 200);
     expect((await get(`${base}/api/settings/connections`)).status).toBe(200);
 
+    // A replay engine keeps storing orders, fills and events while the database goes away.
+    const demo = ((await get(`${base}/api/settings/connections`)).body.items as { id: string; mode: string }[]).find((c) => c.mode === 'replay');
+    const started = await fetch(`${base}/api/trade-engine/start`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ connectionId: demo?.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT' }),
+    });
+    expect(started.status, await started.text()).toBe(200);
+
     // 2. The database is unreachable.
     await proxy.cut();
     let ready = await get(`${base}/readyz`);
@@ -111,6 +120,7 @@ describe('a CTS process on PostgreSQL when the database goes away', () => {
     const created = await fetch(`${base}/api/settings/connections`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(liveBinance('after outage')) });
     expect(created.status).toBe(201);
     expect(alive(server)).toBe(true);
+    expect((await get(`${base}/api/trade-engine/status/${String(demo?.id)}`)).status).toBe(200);
     expect(server.output()).toMatch(/database unreachable/);
     expect(server.output()).toMatch(/database reachable again/);
     expect(server.output()).not.toMatch(/Unhandled|uncaught/i);
