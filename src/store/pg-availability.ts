@@ -52,13 +52,16 @@ function isUnavailableState(code: string | undefined): boolean {
 }
 
 /**
- * A statement the server refused arrives as pg's `DatabaseError` (with a SQLSTATE); anything else the
- * driver throws (socket errors, "Connection terminated", connect timeouts) means the database was
- * not reached, so the statement did not run.
+ * A statement the server refused arrives as pg's `DatabaseError` (with a SQLSTATE). The transport's
+ * failures are socket errors (an errno `code`: ECONNREFUSED, ECONNRESET, …) and pg's own plain
+ * `Error`s (connection terminated, connect timeout, client not queryable): the database was not
+ * reached. A `TypeError` or other subclass is a bug in the query, never an outage.
  */
 export function isStorageUnreachable(error: unknown): boolean {
   if (error instanceof pg.DatabaseError) return isUnavailableState(error.code);
-  return error instanceof Error;
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (typeof code === 'string' && /^E[A-Z]+$/.test(code)) || Object.getPrototypeOf(error) === Error.prototype;
 }
 
 /**

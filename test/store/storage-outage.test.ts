@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { ulid } from 'ulid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
@@ -92,4 +93,17 @@ describe('storage outage under the order manager (Postgres via a cut TCP proxy, 
     expect(store.availability()).toEqual({ available: true });
     expect(availability).toEqual([false, true]);
   }, 60_000);
+});
+
+describe('isStorageUnreachable', () => {
+  it('tells transport failures from refused statements and from bugs', async () => {
+    const { isStorageUnreachable } = await import('../../src/store/pg-availability.js');
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED', syscall: 'connect' });
+    expect(isStorageUnreachable(refused)).toBe(true);
+    expect(isStorageUnreachable(new Error('Connection terminated unexpectedly'))).toBe(true);
+    expect(isStorageUnreachable(new TypeError('bad parameter'))).toBe(false);
+    const syntax = await sql`selec 1`.execute(store.db).catch((e: unknown) => e);
+    expect(syntax).not.toBeInstanceOf(StorageUnavailableError);
+    expect((syntax as { code?: string }).code).toBe('42601');
+  });
 });
