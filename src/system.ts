@@ -21,6 +21,7 @@ import { krakenLimits } from './exchanges/profiles/kraken.limits.js';
 import { createExchangeGate } from './ratelimit/setup.js';
 import { runIntegrationTest } from './ops/integration-test.js';
 import { Metrics } from './ops/metrics.js';
+import { assertDatabaseNotLost, assertSqliteNotLost } from './ops/installation-guard.js';
 import { runStartupChecks } from './ops/startup-checks.js';
 import { SystemStatusService } from './ops/system-status.js';
 import { unlockSecrets } from './security/key-manager.js';
@@ -34,6 +35,7 @@ import { SqlEngineRepository, SqlEventLog } from './store/engine.repository.js';
 import { SqlOrderRepository } from './store/order.repository.js';
 import { openStore, type Store } from './store/database.js';
 import { acquireProcessLock } from './store/process-lock.js';
+import { SqlPauseJournal } from './store/rate-limit-pause.repository.js';
 import { MetaRepository } from './store/meta.repository.js';
 import { packageVersion } from './version.js';
 
@@ -60,13 +62,25 @@ export interface SystemOptions {
 export async function createSystem(config: Config, options: SystemOptions = {}): Promise<System> {
   const clock = options.clock ?? systemClock;
   const logger = createLogger(config.logLevel, options.logDestination);
-  const store = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}) });
+  assertSqliteNotLost(config);
+  const store = await openStore({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    ...(config.pgSchema ? { pgSchema: config.pgSchema } : {}),
+    // A lost connection is survivable (the pool dials again); what must not happen is silence or an exit.
+    onConnectionError: (error) => logger.warn({ err: error }, 'database connection lost; the pool reconnects on the next query'),
+    onAvailabilityChange: (state) =>
+      state.available
+        ? logger.warn('database reachable again')
+        : logger.error({ since: state.since, reason: state.reason }, 'database unreachable: storage-dependent actions are refused, /readyz answers 503'),
+  });
   let releaseLock: (() => void) | undefined;
   // Closed in reverse order on shutdown or a failed start.
   const resources: (() => Promise<void>)[] = [];
   try {
     releaseLock = acquireProcessLock(config.dataDir);
     const meta = new MetaRepository(store.db);
+    await assertDatabaseNotLost({ dataDir: config.dataDir, location: store.location, allowNewDatabase: config.allowNewDatabase, meta });
     const unlocked = await unlockSecrets({ dataDir: config.dataDir, envKey: config.masterKeyFromEnv, meta });
     logger.info({ keySource: unlocked.source, event: unlocked.event, storage: store.backend }, 'master key loaded');
 
@@ -83,7 +97,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     if (config.seedDemoConnection) await seedDemoConnection(meta, connections, logger);
 
     const metrics = new Metrics();
-    const limits = createExchangeGate({ clock, redisUrl: config.redisUrl });
+    const limits = createExchangeGate({ clock, redisUrl: config.redisUrl, journal: new SqlPauseJournal(store.db) });
     resources.push(() => limits.close());
     const exchanges = new ExchangeProvider({
       configureLimits: (c) => {
@@ -106,7 +120,11 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     limits.limiter.on((event) => {
       if (event.type === 'paused') metrics.limiterPauses.inc({ exchange: event.scope.split('|')[0] ?? 'unknown', kind: event.reason.includes('banned') ? 'ban' : 'pause' });
       if (event.type === 'paused') health.applyPause(event.scope, event.until, event.reason);
+      if (event.type === 'journal-failed') logger.warn({ err: event.error, scope: event.scope }, 'rate-limit pause not stored: a restart would forget it');
     });
+    // Before any exchange request of this process: a ban from before a restart still holds.
+    const restoredPauses = await limits.restorePauses();
+    if (restoredPauses.length > 0) logger.warn({ pauses: restoredPauses }, 'rate-limit pauses from before the restart still in force');
     connections.onChange(() => {
       health.refresh().catch((error: unknown) => logger.error({ err: error }, 'health refresh failed'));
     });
@@ -145,7 +163,12 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       connections,
       strategies,
       venues: createVenueFactory({ openExchange: exchanges.open, clock, replayCsvPath: path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv') }),
-      engines: new SqlEngineRepository(store.db),
+      engines: new SqlEngineRepository(store.db, {
+        onMalformed: (engineId, problem) => {
+          logger.error({ engine: engineId }, problem);
+          engineEvents.publish({ engineId, type: 'engine.record_invalid', payload: { error: problem }, time: new Date(clock.now()).toISOString() }).catch(() => undefined);
+        },
+      }),
       orders: new SqlOrderRepository(store.db),
       events: engineEvents,
       ...(cluster ? { ownership: cluster.ownership } : {}),
@@ -157,9 +180,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     // Runs before the shutdown: a stopping process must not take back the engines it is releasing.
     if (cluster) resources.push(() => cluster.stopTakeover());
 
-    const verifyStartup = () =>
-      runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) });
-    const startupReport = await verifyStartup();
+    const startupFacts = { config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) };
+    const verifyStartup = () => runStartupChecks(startupFacts, { integrity: 'fresh' });
+    const readiness = () => runStartupChecks(startupFacts, { integrity: 'cached' });
+    const startupReport = await readiness(); // the file was quick_checked as it opened
     for (const step of startupReport.steps) {
       if (step.outcome === 'failed') logger.error({ check: step.name }, step.message);
     }
@@ -198,7 +222,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         batchTests,
         backtests,
         engines,
-        system: { status, verifyStartup, startupReport, metrics, integrationTest: () => runIntegrationTest({ store, clock, replayCsvPath }) },
+        system: { status, verifyStartup, readiness, startupReport, metrics, integrationTest: () => runIntegrationTest({ store, clock, replayCsvPath }) },
       },
     );
 
@@ -209,6 +233,9 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       connections,
       async listen() {
         const address = await app.listen({ host: config.host, port: config.port });
+        // Restored pauses reach the health of the connections they stop before the first probe.
+        await health.refresh();
+        for (const pause of await limits.pauses()) health.applyPause(pause.scope, pause.until, pause.reason);
         await health.start();
         await cluster?.join(address);
         await engines.resumeAll();

@@ -31,6 +31,7 @@ const EnvSchema = z.object({
     .optional(),
   CTS_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
   CTS_CLUSTER_SCAN_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  CTS_ALLOW_NEW_DATABASE: z.enum(['1', 'true', '0', 'false'], { message: 'CTS_ALLOW_NEW_DATABASE must be 1/true or 0/false' }).default('0'),
 });
 
 export interface Config {
@@ -54,6 +55,8 @@ export interface Config {
   leaseTtlMs: number;
   /** Multi-process: how often each process looks for engines whose owner is gone. */
   clusterScanMs: number;
+  /** Start on an empty database although a master key file exists (a deliberate fresh start). */
+  allowNewDatabase: boolean;
 }
 
 /** Reads and validates the environment once at boot; an unusable setting stops the process with a clear message. */
@@ -82,6 +85,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pgSchema: e.CTS_PG_SCHEMA,
     leaseTtlMs: e.CTS_LEASE_TTL_MS,
     clusterScanMs: e.CTS_CLUSTER_SCAN_MS,
+    allowNewDatabase: e.CTS_ALLOW_NEW_DATABASE === '1' || e.CTS_ALLOW_NEW_DATABASE === 'true',
   };
   assertSafeBinding(config);
   return config;

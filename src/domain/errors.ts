@@ -58,6 +58,14 @@ export class RetryLaterError extends CtsError {
   readonly code: string = 'retry_later';
 }
 
+/**
+ * The database cannot be reached (connection refused, dropped, timed out): nothing that must be stored
+ * first may proceed. Transient: retry later; the pool reconnects when the database is back.
+ */
+export class StorageUnavailableError extends RetryLaterError {
+  override readonly code = 'storage_unavailable';
+}
+
 /** The exchange is down or answered 5xx: retry later; an order's state is UNKNOWN until looked up. */
 export class ExchangeUnavailableError extends RetryLaterError {
   override readonly code = 'exchange_unavailable';

@@ -17,8 +17,14 @@ export interface StartupFacts {
   pingRedis?: () => Promise<void>;
 }
 
-/** The checks run at startup, re-run on demand by GET /api/system/verify-startup. */
-export async function runStartupChecks(facts: StartupFacts): Promise<CheckReport> {
+/** A storage probe that hangs (a half-open connection) must not hold `/readyz` past a probe's patience. */
+const STORAGE_PROBE_TIMEOUT_MS = 3_000;
+
+/**
+ * The checks run at startup, re-run on demand by GET /api/system/verify-startup. `integrity: 'cached'`
+ * (readiness, polled often) reports the last `quick_check` instead of reading every page again.
+ */
+export async function runStartupChecks(facts: StartupFacts, options: { integrity?: 'fresh' | 'cached' } = {}): Promise<CheckReport> {
   const { config, store } = facts;
   const steps = [
     await runStep('config', async () => ({ message: `valid; binding ${config.host}:${config.port}` })),
@@ -32,11 +38,22 @@ export async function runStartupChecks(facts: StartupFacts): Promise<CheckReport
       message: `master key ${facts.keyEvent} (${facts.keySource === 'CTS_MASTER_KEY' ? 'from CTS_MASTER_KEY' : 'from the key file'}); it decrypts the stored key check`,
     })),
     await runStep('storage', async () => {
-      await sql`select 1`.execute(store.db);
+      try {
+        await withTimeout(sql`select 1`.execute(store.db), STORAGE_PROBE_TIMEOUT_MS, `no answer within ${STORAGE_PROBE_TIMEOUT_MS} ms`);
+      } catch (error) {
+        const outage = store.availability();
+        const since = outage.since ? ` since ${outage.since}` : '';
+        throw new Error(`${store.backend} unreachable at ${store.location}${since}: ${(error as Error).message}; storage-dependent actions are refused until it answers`);
+      }
       return { message: `${store.backend} reachable at ${store.location}` };
     }),
+    await runStep('integrity', async () => {
+      const result = options.integrity === 'cached' ? store.lastIntegrity : store.checkIntegrity();
+      if (result.outcome === 'failed') throw new Error(`${result.message} (checked ${result.checkedAt}); restore the database from a backup`);
+      return { outcome: result.outcome, message: `${result.message} (checked ${result.checkedAt})` };
+    }),
     await runStep('migrations', async () => {
-      const applied = await appliedMigrations(store);
+      const applied = await withTimeout(appliedMigrations(store), STORAGE_PROBE_TIMEOUT_MS, `the migration log did not answer within ${STORAGE_PROBE_TIMEOUT_MS} ms`);
       const current = applied.at(-1);
       if (current !== LATEST_MIGRATION) throw new Error(`database at ${current ?? 'none'}, code expects ${LATEST_MIGRATION}`);
       return { message: `current (${current})` };
@@ -48,4 +65,16 @@ export async function runStartupChecks(facts: StartupFacts): Promise<CheckReport
     }),
   ];
   return summarize(steps);
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

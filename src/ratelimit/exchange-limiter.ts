@@ -141,10 +141,10 @@ export class ExchangeRateLimiter implements RequestGate {
     const after = retryAfterMs(feedback.headers, now);
     if (breach.banStatuses.includes(feedback.status)) {
       const ms = Math.max(after ?? breach.defaultPauseMs, breach.banMinPauseMs);
-      await this.#limiter.pause(resolved.ipScope, now + ms, `HTTP ${feedback.status}: IP banned`);
+      await this.#limiter.pause(resolved.ipScope, now + ms, `HTTP ${feedback.status}: IP banned`, feedback.status);
     } else if (breach.rateLimitStatuses.includes(feedback.status)) {
       const reason = `HTTP ${feedback.status}: rate limited`;
-      await this.#pauseScopes(this.#breachScopes(profile, resolved), now + (after ?? breach.defaultPauseMs), reason);
+      await this.#pauseScopes(this.#breachScopes(profile, resolved), now + (after ?? breach.defaultPauseMs), reason, feedback.status);
     }
     for (const draw of correctionTargets(resolved.correctable, feedback.headers)) {
       const usage = usageFromHeaders(draw.headers, feedback.headers, draw.bucket.limit.capacity);
@@ -176,8 +176,8 @@ export class ExchangeRateLimiter implements RequestGate {
     }
   }
 
-  async #pauseScopes(scopes: readonly string[], until: number, reason: string): Promise<void> {
-    for (const scope of scopes) await this.#limiter.pause(scope, until, reason);
+  async #pauseScopes(scopes: readonly string[], until: number, reason: string, statusCode?: number): Promise<void> {
+    for (const scope of scopes) await this.#limiter.pause(scope, until, reason, statusCode);
   }
 }
 

@@ -3,12 +3,14 @@ import type { RequestLane } from '../exchanges/request-gate.js';
 import type { AcquireOutcome, BucketSpec, BucketStore, Draw, PauseInfo, UsageCorrection } from './bucket-store.js';
 import { assertPositiveFinite, assertValidLimit } from './limit-rules.js';
 import { MemoryBucketStore } from './memory-store.js';
+import type { JournaledPause, PauseJournal } from './pause-journal.js';
 import { LaneQueue, type PreparedAcquire, type Waiter } from './waiter-queue.js';
 
 export type LimiterEvent =
   | { readonly type: 'paused'; readonly scope: string; readonly until: number; readonly reason: string }
   | { readonly type: 'corrected'; readonly bucket: string; readonly used: number }
-  | { readonly type: 'rejected'; readonly lane: RequestLane; readonly reason: string };
+  | { readonly type: 'rejected'; readonly lane: RequestLane; readonly reason: string }
+  | { readonly type: 'journal-failed'; readonly scope: string; readonly error: unknown };
 
 export type LimiterListener = (event: LimiterEvent) => void;
 
@@ -27,6 +29,8 @@ export interface RateLimiterOptions {
    * that. Default 0 (exact windows); 20–50 ms is sensible for real exchanges.
    */
   readonly windowMarginMs?: number;
+  /** Keeps pauses across restarts (`restore` reads them back). Default: none, pauses die with the process. */
+  readonly journal?: PauseJournal;
 }
 
 export interface RunOptions {
@@ -57,6 +61,7 @@ export class RateLimiter {
   readonly #reserve: number;
   readonly #maxReads: number;
   readonly #marginMs: number;
+  readonly #journal: PauseJournal | undefined;
   readonly #orders = new LaneQueue();
   readonly #reads = new LaneQueue();
   readonly #listeners = new Set<LimiterListener>();
@@ -82,6 +87,7 @@ export class RateLimiter {
       throw new TypeError(`Expected \`windowMarginMs\` to be a finite number >= 0, got \`${String(margin)}\``);
     }
     this.#marginMs = margin;
+    this.#journal = options.journal;
   }
 
   get clock(): Clock {
@@ -129,10 +135,34 @@ export class RateLimiter {
     return fn();
   }
 
-  /** Stops every request naming `scope` until `until` (epoch ms, per the clock). */
-  async pause(scope: string, until: number, reason: string): Promise<void> {
-    await this.#store.pause(scope, until, reason, this.#clock.now());
+  /**
+   * Stops every request naming `scope` until `until` (epoch ms, per the clock). In force in the store
+   * first (nothing else is admitted meanwhile), then journaled, all before this resolves: callers
+   * await it before sending again, so a restart right after still knows the pause.
+   */
+  async pause(scope: string, until: number, reason: string, statusCode?: number): Promise<void> {
+    const now = this.#clock.now();
+    await this.#store.pause(scope, until, reason, now);
     this.#notePause({ scope, until, reason });
+    if (!this.#journal || until <= now) return;
+    try {
+      await this.#journal.record({ scope, until, reason, ...(statusCode === undefined ? {} : { statusCode }) });
+    } catch (error) {
+      // The pause holds in this process all the same; only its survival of a restart is lost.
+      this.#emit({ type: 'journal-failed', scope, error });
+    }
+  }
+
+  /** Puts the journal's pauses still in force back into the store (process start); returns them. */
+  async restore(): Promise<JournaledPause[]> {
+    if (!this.#journal) return [];
+    const now = this.#clock.now();
+    const pauses = await this.#journal.active(now);
+    for (const pause of pauses) {
+      await this.#store.pause(pause.scope, pause.until, pause.reason, now);
+      this.#notePause(pause);
+    }
+    return pauses;
   }
 
   async correct(bucket: BucketSpec, correction: UsageCorrection): Promise<void> {

@@ -4,6 +4,7 @@ import type { PauseInfo } from './bucket-store.js';
 import { ExchangeRateLimiter } from './exchange-limiter.js';
 import { RateLimiter } from './limiter.js';
 import { MemoryBucketStore } from './memory-store.js';
+import type { JournaledPause, PauseJournal } from './pause-journal.js';
 import { exchangeLimitProfiles } from './profiles.js';
 import { RedisBucketStore } from './redis-store.js';
 
@@ -16,17 +17,21 @@ export interface ExchangeGateSetup {
   store: 'memory' | 'redis';
   pingRedis?: () => Promise<void>;
   pauses(): Promise<PauseInfo[]>;
+  /** Puts the journal's pauses in force again (call before the first exchange request). */
+  restorePauses(): Promise<JournaledPause[]>;
   close(): Promise<void>;
 }
 
 /**
  * The one rate limiter every exchange request of this process goes through: in-process buckets by
- * default, Redis buckets (shared by every CTS process using the same Redis) with REDIS_URL.
+ * default, Redis buckets (shared by every CTS process using the same Redis) with REDIS_URL. With a
+ * journal, pauses also outlive the process: Redis keeps them only while Redis itself keeps its data
+ * (a Redis restart without persistence, a flush, or failover to an empty replica forgets them).
  */
-export function createExchangeGate(options: { clock: Clock; redisUrl?: string | undefined; ipKey?: string }): ExchangeGateSetup {
+export function createExchangeGate(options: { clock: Clock; redisUrl?: string | undefined; ipKey?: string; journal?: PauseJournal }): ExchangeGateSetup {
   const redis = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: 2, lazyConnect: false, enableOfflineQueue: true }) : undefined;
   const store = redis ? new RedisBucketStore({ redis }) : new MemoryBucketStore();
-  const limiter = new RateLimiter({ store, clock: options.clock, windowMarginMs: WINDOW_MARGIN_MS });
+  const limiter = new RateLimiter({ store, clock: options.clock, windowMarginMs: WINDOW_MARGIN_MS, ...(options.journal ? { journal: options.journal } : {}) });
   const gate = new ExchangeRateLimiter({ limiter, profiles: exchangeLimitProfiles(), ...(options.ipKey ? { ipKey: options.ipKey } : {}) });
   return {
     gate,
@@ -34,6 +39,7 @@ export function createExchangeGate(options: { clock: Clock; redisUrl?: string | 
     store: redis ? 'redis' : 'memory',
     ...(redis ? { pingRedis: async () => void (await redis.ping()) } : {}),
     pauses: () => limiter.pauses(),
+    restorePauses: () => limiter.restore(),
     async close() {
       limiter.close();
       if (redis) await redis.quit().catch(() => redis.disconnect());

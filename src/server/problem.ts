@@ -9,6 +9,7 @@ import {
   NotImplementedError,
   RateLimitedError,
   RetryLaterError,
+  StorageUnavailableError,
   ValidationError,
   type FieldError,
 } from '../domain/errors.js';
@@ -78,6 +79,7 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof CredentialFormatError) return problem(400, 'credential-format-invalid', error.message);
   if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
   if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
+  if (error instanceof StorageUnavailableError) return problem(503, 'storage-unavailable', error.message);
   if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
   if (error instanceof CtsError) return problem(500, error.code, error.message);
   return problem(500, 'internal', 'An unexpected error occurred; it has been logged.');

@@ -8,9 +8,14 @@ type Db = Kysely<Database>;
 /** Engines (one per connection) on SQLite and Postgres. */
 export class SqlEngineRepository implements EngineStore {
   readonly #db: Db;
+  readonly #onMalformed: ((connectionId: string, problem: string) => void) | undefined;
+  /** Each bad row is reported once per process, not on every status read. */
+  readonly #reported = new Set<string>();
 
-  constructor(db: Db) {
+  /** `onMalformed` hears of each stored row that cannot be read (logged and published by the caller). */
+  constructor(db: Db, options: { onMalformed?: (connectionId: string, problem: string) => void } = {}) {
     this.#db = db;
+    this.#onMalformed = options.onMalformed;
   }
 
   async save(record: EngineRecord): Promise<void> {
@@ -25,12 +30,29 @@ export class SqlEngineRepository implements EngineStore {
 
   async find(connectionId: string): Promise<EngineRecord | undefined> {
     const row = await this.#db.selectFrom('engines').selectAll().where('connection_id', '=', connectionId).executeTakeFirst();
-    return row ? fromRow(row) : undefined;
+    return row ? this.#read(row) : undefined;
   }
 
   async all(): Promise<EngineRecord[]> {
     const rows = await this.#db.selectFrom('engines').selectAll().orderBy('connection_id').execute();
-    return rows.map(fromRow);
+    return rows.map((row) => this.#read(row));
+  }
+
+  /**
+   * One unreadable row (hand-edited, written by a broken build) must not take every engine down: it
+   * reads as that engine in `error`, not to be resumed, with the bad field named in `lastError`.
+   * Starting the engine again writes a whole new row.
+   */
+  #read(row: Selectable<EnginesTable>): EngineRecord {
+    const problems: string[] = [];
+    const record = fromRow(row, problems);
+    if (problems.length === 0) return record;
+    const problem = `The stored engine row of connection ${row.connection_id} is malformed: ${problems.join('; ')}`;
+    if (!this.#reported.has(problem)) {
+      this.#reported.add(problem);
+      this.#onMalformed?.(row.connection_id, problem);
+    }
+    return { ...record, state: 'error', resume: false, lastError: problem };
   }
 }
 
@@ -109,18 +131,18 @@ function toRow(r: EngineRecord): EnginesTable {
   };
 }
 
-function fromRow(row: Selectable<EnginesTable>): EngineRecord {
+function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecord {
   // A state this build does not know (written by a newer one) is shown as error rather than trusted.
   const state = isEngineState(row.state) ? row.state : 'error';
   return {
     connectionId: row.connection_id,
     state,
     strategy: row.strategy,
-    params: JSON.parse(row.params) as Record<string, unknown>,
+    params: jsonObject(row, 'params', problems),
     symbol: row.symbol,
     timeframe: row.timeframe,
-    risk: JSON.parse(row.risk) as Record<string, unknown>,
-    options: JSON.parse(row.options) as EngineOptions,
+    risk: jsonObject(row, 'risk', problems),
+    options: jsonObject(row, 'options', problems) as unknown as EngineOptions,
     startedAt: row.started_at,
     stoppedAt: row.stopped_at,
     lastHeartbeatAt: row.last_heartbeat_at,
@@ -129,4 +151,17 @@ function fromRow(row: Selectable<EnginesTable>): EngineRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+function jsonObject(row: Selectable<EnginesTable>, field: 'params' | 'risk' | 'options', problems: string[]): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(row[field]);
+  } catch (error) {
+    problems.push(`field \`${field}\` is not valid JSON (${(error as Error).message})`);
+    return {};
+  }
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
+  problems.push(`field \`${field}\` is not a JSON object`);
+  return {};
 }

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const LOCK_FILE = 'cts.pid';
@@ -8,6 +8,8 @@ export const LOCK_FILE = 'cts.pid';
  * refuse to change secrets under a live process that still holds the old key.
  */
 export function acquireProcessLock(dataDir: string): () => void {
+  // With DATABASE_URL nothing else creates the data dir before the lock (the key and cache live there too).
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, LOCK_FILE);
   const holder = lockHolder(dataDir);
   if (holder !== undefined && holder !== process.pid) {

@@ -133,6 +133,16 @@ export interface ClusterMembersTable {
   last_seen_ms: number | string;
 }
 
+/** Rate-limit pauses in force, kept across restarts (migration 0006); `until_ms` in ms since the epoch. */
+export interface RateLimitPausesTable {
+  scope: string;
+  until_ms: number | string;
+  reason: string;
+  /** The HTTP status that started it (429, 418, …), when one did. */
+  status_code: number | null;
+  recorded_at: string;
+}
+
 export interface Database {
   connections: ConnectionsTable;
   cts_meta: MetaTable;
@@ -143,4 +153,5 @@ export interface Database {
   engine_events: EngineEventsTable;
   engine_leases: EngineLeasesTable;
   cluster_members: ClusterMembersTable;
+  rate_limit_pauses: RateLimitPausesTable;
 }

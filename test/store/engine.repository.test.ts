@@ -98,6 +98,21 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
       for (const table of ['engines', 'orders', 'fills'] as const) await store.db.deleteFrom(table).execute();
     });
 
+    it('reads a malformed row as that engine alone in error (field named, reported once), the others as stored', async () => {
+      const reports: [string, string][] = [];
+      const repo = new SqlEngineRepository(store.db, { onMalformed: (id, problem) => reports.push([id, problem]) });
+      await repo.save(engine({ connectionId: 'conn-bad' }));
+      await repo.save(engine({ connectionId: 'conn-good' }));
+      await store.db.updateTable('engines').set({ options: '[1,2]', params: '{"fast": 5,' }).where('connection_id', '=', 'conn-bad').execute();
+      const all = await repo.all();
+      expect(all.find((e) => e.connectionId === 'conn-good')).toEqual(engine({ connectionId: 'conn-good' }));
+      const bad = all.find((e) => e.connectionId === 'conn-bad');
+      expect(bad).toMatchObject({ state: 'error', resume: false, params: {}, options: {} });
+      expect(bad?.lastError).toMatch(/^The stored engine row of connection conn-bad is malformed: field `params` is not valid JSON .*; field `options` is not a JSON object$/);
+      expect(await repo.find('conn-bad')).toEqual(bad);
+      expect(reports).toEqual([['conn-bad', bad?.lastError]]);
+    });
+
     it('saves an engine, reads it back exactly, and upserts by connection id', async () => {
       const e = engine();
       await engines.save(e);

@@ -30,8 +30,9 @@ describe('system endpoints', () => {
     const res = await t.system.app.inject({ method: 'GET', url: '/api/system/verify-startup' });
     const body = res.json() as { outcome: string; steps: { name: string; outcome: string }[] };
     expect(body.outcome).toBe('ok');
-    expect(body.steps.map((s) => s.name)).toEqual(['config', 'data-dir', 'key-material', 'storage', 'migrations', 'redis']);
+    expect(body.steps.map((s) => s.name)).toEqual(['config', 'data-dir', 'key-material', 'storage', 'integrity', 'migrations', 'redis']);
     expect(body.steps.find((s) => s.name === 'redis')?.outcome).toBe('skipped');
+    expect(body.steps.find((s) => s.name === 'integrity')).toMatchObject({ outcome: 'ok', message: expect.stringMatching(/^quick_check: ok/) as unknown });
   });
 
   it('GET /api/system/verify-apis lists every route and proves mutating ones reject an empty request', async () => {
