@@ -78,7 +78,10 @@ export interface RunResult {
   starts: { at: number; pathIndex: number; warmupCloses: number[] }[];
   /** First time the exchange held two of our open orders at one price and side, per candle checked. */
   duplicateLevels: string[];
+  /** At the end of the last candle (recovery and stall checks). */
   final: { state: string; lastError: string | null; position: string; status: Record<string, unknown> };
+  /** After the harness's final user stop (ledger checks). */
+  afterStop: { state: string; position: string; status: Record<string, unknown> };
   exchange: { base: string; quote: string; orders: SimOrderView[]; fills: SimFillView[]; step: string; minAmount: string; minNotional: string };
   stored: { orders: OrderRecord[]; fills: FillRecord[]; events: EngineEvent[] };
   closes: number[];
@@ -102,6 +105,12 @@ export interface SimFillView {
   fee: string;
   feeAsset: string;
 }
+
+const TRACED_EVENTS = new Set([
+  'engine.state', 'engine.retry', 'engine.error', 'engine.stop_problem', 'engine.resume_failed', 'engine.flatten_refused',
+  'engine.flatten_incomplete', 'engine.kill_switch', 'risk.rejected', 'order.rejected', 'order.unknown', 'order.not_placed',
+  'order.lost', 'order.adopted', 'order.fill_after_verdict', 'order.cancel_failed', 'order.cancel_ignored', 'strategy.error',
+]);
 
 interface Cts {
   clock: ManualClock;
@@ -173,6 +182,7 @@ class Run {
   readonly #abandoned: Cts[] = [];
   #pendingStart: number | null = null;
   #i = 0;
+  #seenSeq = 0;
 
   constructor(scenario: Scenario, ccxt: CcxtModules, sim: RunningSimulator, db: TestStore, soakPath: SoakPath) {
     this.#s = scenario;
@@ -243,6 +253,11 @@ class Run {
     await this.#start();
     let outage: { rule: string; until: number } | null = null;
     for (this.#i = 0; this.#i < s.candles; this.#i++) {
+      if (this.#i === s.candles - s.tail) {
+        // The tail is fault-free: rules that were never hit (e.g. a cancel fault with no cancel) go too.
+        this.#sim.control.clearFaults();
+        outage = null;
+      }
       if (outage && this.#i >= outage.until) {
         this.#sim.control.clearFaults(outage.rule);
         this.#log('exchange reachable again');
@@ -255,8 +270,7 @@ class Run {
       for (const e of s.events.filter((x) => x.at === this.#i)) outage = (await this.#apply(e)) ?? outage;
       await this.#candle();
     }
-    if (outage) this.#sim.control.clearFaults(outage.rule);
-    return this.#collect();
+    return this.#collect(await this.#finalState());
   }
 
   async #apply(e: SoakEvent): Promise<{ rule: string; until: number } | undefined> {
@@ -303,6 +317,7 @@ class Run {
         const order = orders.get(f.orderId);
         return { clientOrderId: order?.clientOrderId ?? '?', side: f.side, price: f.price, qty: f.qty, orderFilled: order?.status === 'filled' };
       });
+    await this.#logEvents();
     for (const f of fills) this.#log(`exchange filled ${f.side} ${f.qty} @ ${f.price} (${f.clientOrderId}${f.orderFilled ? ', complete' : ''})`);
     this.steps.push({ i: this.#i, close: this.#path.current().close, baseBefore: base.toFixed(), openBefore, created, fills, state, pathIndex: this.#path.length - 1 });
     for (const o of created) this.#log(`engine created ${o.side} ${o.type} ${o.amount}${o.price ? ` @ ${o.price}` : ''} (${o.clientOrderId}) → ${o.status}`);
@@ -330,14 +345,19 @@ class Run {
     );
     if (held) {
       // The market trades through the resting buys while their cancels are on the wire.
-      const resting = this.#simOrders().filter((o) => o.side === 'buy' && (o.status === 'new' || o.status === 'partially_filled'));
-      const lowest = resting.map((o) => new Dec(o.price)).reduce((min, p) => Dec.min(min, p), new Dec(this.#path.current().close));
+      // The dip reaches the two highest resting buys (as in the issue: two buys fill while being cancelled); lower ones stay.
+      const prices = this.#simOrders()
+        .filter((o) => o.side === 'buy' && (o.status === 'new' || o.status === 'partially_filled'))
+        .map((o) => new Dec(o.price))
+        .sort((a, b) => b.cmp(a));
+      const lowest = prices[Math.min(1, prices.length - 1)] ?? new Dec(this.#path.current().close);
       await new Promise((resolve) => setTimeout(resolve, 150));
       this.#path.dipNext(lowest.toFixed());
       const fills = this.#sim.control.step();
       this.#log(`price dipped to ${lowest.toFixed()} while cancels were held: ${fills.filter((f) => f.symbol === this.#s.symbol).length} fills of resting orders`);
     }
     this.#log(`emergency stop ${await stop}`);
+    await this.#logEvents();
     if (held) this.#sim.control.clearFaults(held.id);
     await this.#settle();
     const status = await this.#cts.service.status(this.#id);
@@ -370,8 +390,20 @@ class Run {
     this.#cts = this.#boot(old.clock.now());
     await this.#cts.service.resumeAll();
     const status = await this.#cts.service.status(this.#id);
+    await this.#logEvents();
     this.#log(`CTS restarted (${how === 'kill9' ? 'kill -9' : 'SIGTERM'}): engine ${status.state}${status.lastError ? ` (${status.lastError})` : ''}`);
     if (this.#pendingStart === null) this.#markStart();
+  }
+
+  /** The engine's events that explain what it did (not fills and heartbeats, which the trace shows otherwise). */
+  async #logEvents(): Promise<void> {
+    for (const e of await this.#db.events.since(this.#seenSeq, { limit: 10_000, engineId: this.#id })) {
+      this.#seenSeq = Math.max(this.#seenSeq, e.seq);
+      if (!TRACED_EVENTS.has(e.type)) continue;
+      const p = e.payload as Record<string, unknown>;
+      const what = e.type === 'engine.state' ? `${String(p.from)} → ${String(p.to)} (${String(p.action)})` : JSON.stringify(p).slice(0, 220);
+      this.#log(`event ${e.type}: ${what}`);
+    }
   }
 
   #checkLevels(): void {
@@ -414,8 +446,35 @@ class Run {
     return { base: total(baseAsset), quote: total(quoteAsset) };
   }
 
-  async #collect(): Promise<RunResult> {
+  /** The engine's state at the end of the run, before the harness winds it down. */
+  async #finalState(): Promise<RunResult['final']> {
     await this.#settle();
+    const status = await this.#cts.service.status(this.#id);
+    return { state: status.state, lastError: status.lastError, position: status.positions.find((p) => p.symbol === this.#s.symbol)?.quantity ?? '0', status: status as unknown as Record<string, unknown> };
+  }
+
+  /**
+   * What a user would do at the end: start a dead engine again (its start reconciles with the
+   * exchange), then stop it with its orders cancelled; the stop's final sync fetches the last fills.
+   * The ledger invariants read the state after that, so they hold CTS to its own reconciliation.
+   */
+  async #windDown(): Promise<void> {
+    this.#i = this.#s.candles;
+    if ((await this.#state()) !== 'running') {
+      this.#log('user starts the engine again so that it reconciles');
+      await this.#start();
+    }
+    try {
+      const stopped = await this.#cts.service.stop(this.#id, { cancelOpenOrders: true });
+      this.#log(`user stops the engine, cancelling its orders → ${stopped.state}${stopped.lastError ? ` (${stopped.lastError})` : ''}`);
+    } catch (error) {
+      this.#log(`user stop refused: ${(error as Error).message}`);
+    }
+    await this.#logEvents();
+  }
+
+  async #collect(final: RunResult['final']): Promise<RunResult> {
+    await this.#windDown();
     const status = await this.#cts.service.status(this.#id);
     const venue = this.#sim.control.venue(this.#s.exchange);
     const spec = venue.market(this.#s.symbol);
@@ -428,7 +487,8 @@ class Run {
       emergencyStops: this.emergencyStops,
       starts: this.starts,
       duplicateLevels: this.duplicateLevels,
-      final: { state: status.state, lastError: status.lastError, position: status.positions.find((p) => p.symbol === this.#s.symbol)?.quantity ?? '0', status: status as unknown as Record<string, unknown> },
+      final,
+      afterStop: { state: status.state, position: status.positions.find((p) => p.symbol === this.#s.symbol)?.quantity ?? '0', status: status as unknown as Record<string, unknown> },
       exchange: {
         base: base.toFixed(),
         quote: quote.toFixed(),

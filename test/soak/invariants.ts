@@ -64,11 +64,11 @@ function ledgerFills(r: RunResult): string[] {
 }
 
 function ledgerBase(r: RunResult): string[] {
-  const diff = new Dec(r.exchange.base).sub(r.final.position);
+  const diff = new Dec(r.exchange.base).sub(r.afterStop.position);
   if (diff.abs().lt(r.exchange.step)) return [];
-  const snapshot = (r.final.status.positions as { symbol: string; baseFees: string }[] | undefined)?.find((p) => p.symbol === r.scenario.symbol);
+  const snapshot = (r.afterStop.status.positions as { symbol: string; baseFees: string }[] | undefined)?.find((p) => p.symbol === r.scenario.symbol);
   return [
-    `the exchange holds ${r.exchange.base} ${base(r)} (free + locked), CTS's position is ${r.final.position} (difference ${diff.toFixed()}, dust is < ${r.exchange.step}; CTS counts ${snapshot?.baseFees ?? '?'} ${base(r)} of base fees beside it)`,
+    `the exchange holds ${r.exchange.base} ${base(r)} (free + locked), CTS's position is ${r.afterStop.position} (difference ${diff.toFixed()}, dust is < ${r.exchange.step}; CTS counts ${snapshot?.baseFees ?? '?'} ${base(r)} of base fees beside it)`,
   ];
 }
 

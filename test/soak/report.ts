@@ -21,7 +21,7 @@ export function failureReport(result: RunResult, invariant: InvariantId, violati
     '',
     `SOAK INVARIANT FAILED: ${invariant} — ${INVARIANT_TITLES[invariant]}`,
     `scenario ${s.name}, seed ${s.seed}; reproduce: SOAK_SEED=${s.seed} SOAK_ONLY=${s.name} npx vitest run test/soak`,
-    `end: engine ${result.final.state}${result.final.lastError ? ` (${result.final.lastError})` : ''}; exchange holds ${result.exchange.base} base, ${result.exchange.quote} quote; CTS position ${result.final.position}`,
+    `end: engine ${result.final.state}${result.final.lastError ? ` (${result.final.lastError})` : ''}; exchange holds ${result.exchange.base} base, ${result.exchange.quote} quote; CTS position ${result.final.position} (${result.afterStop.position} after the final stop)`,
     `${violations.length} violation(s):`,
     ...violations.slice(0, 8).map((v) => `  - ${v}`),
     ...(violations.length > 8 ? [`  … and ${violations.length - 8} more`] : []),

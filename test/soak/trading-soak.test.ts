@@ -15,7 +15,7 @@ import { KNOWN_FAILURES } from './known-failures.js';
  * are modelled and why.
  *
  * SOAK_SEED=<n> runs another seed (then every invariant must hold: the known-failure list only
- * describes the default seed); SOAK_ONLY=<exchange>/<strategy> runs one scenario.
+ * describes the default seed); SOAK_ONLY=<exchange>/<strategy>[,…] runs only those; SOAK_TRACE=1 prints every trace.
  */
 
 export const DEFAULT_SEED = 12;
@@ -33,11 +33,12 @@ function applicable(s: Scenario): InvariantId[] {
   return INVARIANTS.filter((inv) => (inv === 'grid.levels' ? s.strategy === 'grid' : inv === 'flatten' ? flattens : inv === 'es.cancels' ? stops : true));
 }
 
-for (const s of scenarios(SEED).filter((x) => ONLY === undefined || x.name === ONLY)) {
+for (const s of scenarios(SEED).filter((x) => ONLY === undefined || ONLY.split(",").includes(x.name))) {
   describe(`trading soak ${s.name} (seed ${SEED})`, () => {
     let result: RunResult | undefined;
     beforeAll(async () => {
       result = await runScenario(s, ccxt);
+      if (process.env.SOAK_TRACE) console.log(result.trace.join('\n'));
     }, 60_000);
     afterAll(() => {
       result = undefined;
