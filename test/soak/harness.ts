@@ -56,6 +56,9 @@ export interface StepRecord {
 
 export interface EmergencyStopRecord {
   at: number;
+  /** The stop's answer, or why it was refused (409 on an engine that is not running). */
+  answer: string;
+  refused: boolean;
   flatten: boolean;
   fillsDuringCancel: boolean;
   /** Event sequence before the stop: everything after it belongs to the stop. */
@@ -356,13 +359,16 @@ class Run {
       const fills = this.#sim.control.step();
       this.#log(`price dipped to ${lowest.toFixed()} while cancels were held: ${fills.filter((f) => f.symbol === this.#s.symbol).length} fills of resting orders`);
     }
-    this.#log(`emergency stop ${await stop}`);
+    const answer = await stop;
+    this.#log(`emergency stop ${answer}`);
     await this.#logEvents();
     if (held) this.#sim.control.clearFaults(held.id);
     await this.#settle();
     const status = await this.#cts.service.status(this.#id);
     this.emergencyStops.push({
       at: this.#i,
+      answer,
+      refused: answer.startsWith('refused'),
       flatten: e.flatten,
       fillsDuringCancel: e.fillsDuringCancel,
       seqBefore,

@@ -238,7 +238,8 @@ const REPORT_EVENTS = new Set(['engine.flatten_incomplete', 'engine.flatten_refu
 function flatten(r: RunResult): string[] {
   const out: string[] = [];
   for (const es of r.emergencyStops) {
-    if (!es.flatten) continue;
+    // A refusal (409: the engine was not running, e.g. after a failed resume) says it could not.
+    if (!es.flatten || es.refused) continue;
     if (new Dec(es.baseAfter).lt(r.exchange.step)) continue;
     const after = r.stored.events.filter((e) => (e.seq ?? 0) > es.seqBefore);
     const reported = after.some((e) => REPORT_EVENTS.has(e.type)) || Object.entries(es.statusFields).some(([k, v]) => /flatten/i.test(k) && v !== null && v !== false && v !== undefined);

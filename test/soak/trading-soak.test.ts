@@ -3,7 +3,7 @@ import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classe
 import { runScenario, type RunResult } from './harness.js';
 import { check, INVARIANT_TITLES, INVARIANTS, type InvariantId } from './invariants.js';
 import { failureReport } from './report.js';
-import { scenarios, type Scenario } from './scenario.js';
+import { DEFAULT_SEED, scenarios, type Scenario } from './scenario.js';
 import { KNOWN_FAILURES } from './known-failures.js';
 
 /**
@@ -18,7 +18,6 @@ import { KNOWN_FAILURES } from './known-failures.js';
  * describes the default seed); SOAK_ONLY=<exchange>/<strategy>[,…] runs only those; SOAK_TRACE=1 prints every trace.
  */
 
-export const DEFAULT_SEED = 12;
 const SEED = Number(process.env.SOAK_SEED ?? DEFAULT_SEED);
 const ONLY = process.env.SOAK_ONLY;
 
