@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { RandomWalkPath } from '../../simulator/matching/price-path.js';
+import { RandomWalkPath, seededRandom } from '../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import type { FaultRuleInput } from '../../simulator/core/schemas.js';
 import { ManualClock, systemClock } from '../../src/domain/clock.js';
@@ -32,9 +32,9 @@ import { SoakPath } from './soak-path.js';
 
 export const POLL_MS = 6_000;
 const CANDLE_MS = 60_000;
-const CCXT_TIMEOUT_MS = 600;
+const CCXT_TIMEOUT_MS = 400;
 /** Longer than the client's timeout: the exchange processes the request after the client gave up. */
-const LATE_MS = 1_200;
+const LATE_MS = 900;
 const CSV = path.resolve(import.meta.dirname, '../../data/XRP_USDT_USDT-1h-futures.csv');
 export const START_QUOTE = '10000';
 
@@ -226,6 +226,8 @@ class Run {
       orders: this.#db.orders,
       events: new EngineEventBus({ log: this.#db.events }),
       clock,
+      // Seeded backoff jitter: the same seed retries at the same candles.
+      random: seededRandom(this.#s.seed + this.starts.length),
     });
     return { clock, gate, service };
   }
@@ -327,10 +329,17 @@ class Run {
     this.#checkLevels();
   }
 
-  /** Waits until the engine is blocked on its clock (next poll or a backoff), or is not running. */
+  /**
+   * Waits until the engine is blocked on its clock (next poll or a backoff), or is not running, and
+   * the simulator holds no request in a latency fault: a timed-out request the exchange processes
+   * late lands before the next candle, so every run of a seed sees the same order of events.
+   */
   async #settle(): Promise<void> {
     const deadline = Date.now() + 20_000;
-    while (this.#cts.service.runsHere(this.#id) && this.#cts.clock.pendingSleepers === 0) {
+    const busy = (): boolean =>
+      (this.#cts.service.runsHere(this.#id) && this.#cts.clock.pendingSleepers === 0) ||
+      this.#sim.control.requests({ exchange: this.#s.exchange }).some((r) => r.outcome === 'pending');
+    while (busy()) {
       if (Date.now() > deadline) throw new Error(`${this.#s.name}: the engine did not come back to its clock within 20 s at candle ${this.#i}`);
       await new Promise((resolve) => setTimeout(resolve, 2));
     }

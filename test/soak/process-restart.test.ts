@@ -71,7 +71,7 @@ async function boot(): Promise<void> {
     CTS_EXCHANGE_PROXY_URL: sim.url,
     CTS_DEMO_CONNECTION: 'false',
     CTS_HEALTH_INTERVAL_MS: '3600000',
-  });
+  }, 60_000); // a tsx boot on a loaded 2-core CI machine can take well over 20 s
 }
 
 async function status(): Promise<StatusBody> {

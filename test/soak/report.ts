@@ -20,7 +20,7 @@ export function failureReport(result: RunResult, invariant: InvariantId, violati
   return [
     '',
     `SOAK INVARIANT FAILED: ${invariant} — ${INVARIANT_TITLES[invariant]}`,
-    `scenario ${s.name}, seed ${s.seed}; reproduce: SOAK_SEED=${s.seed} SOAK_ONLY=${s.name} npx vitest run test/soak`,
+    `scenario ${s.name}, seed ${s.seed}; reproduce: ${reproduce(s.name, s.seed)}`,
     `end: engine ${result.final.state}${result.final.lastError ? ` (${result.final.lastError})` : ''}; exchange holds ${result.exchange.base} base, ${result.exchange.quote} quote; CTS position ${result.final.position} (${result.afterStop.position} after the final stop)`,
     `${violations.length} violation(s):`,
     ...violations.slice(0, 8).map((v) => `  - ${v}`),
@@ -29,4 +29,9 @@ export function failureReport(result: RunResult, invariant: InvariantId, violati
     ...trace.slice(0, 120).map((l) => `  ${l}`),
     ...(trace.length > 120 ? [`  … ${trace.length - 120} more lines`] : []),
   ].join('\n');
+}
+
+function reproduce(name: string, seed: number): string {
+  if (name.startsWith('process/')) return `SOAK_SEED=${seed} npx vitest run test/soak/process-restart.test.ts`;
+  return `SOAK_SEED=${seed} SOAK_ONLY=${name} SOAK_TRACE=1 npx vitest run test/soak/trading-soak.${name.split('/')[0] ?? ''}.test.ts`;
 }

@@ -3,7 +3,7 @@ import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classe
 import { runScenario, type RunResult } from './harness.js';
 import { check, INVARIANT_TITLES, INVARIANTS, type InvariantId } from './invariants.js';
 import { failureReport } from './report.js';
-import { DEFAULT_SEED, scenarios, type Scenario } from './scenario.js';
+import { DEFAULT_SEED, scenario, STRATEGIES, type Scenario, type SoakExchange } from './scenario.js';
 import { KNOWN_FAILURES } from './known-failures.js';
 
 /**
@@ -15,16 +15,12 @@ import { KNOWN_FAILURES } from './known-failures.js';
  * are modelled and why.
  *
  * SOAK_SEED=<n> runs another seed (then every invariant must hold: the known-failure list only
- * describes the default seed); SOAK_ONLY=<exchange>/<strategy>[,…] runs only those; SOAK_TRACE=1 prints every trace.
+ * describes the default seed); SOAK_ONLY=<exchange>/<strategy>[,…] runs only those scenarios (in
+ * trading-soak.<exchange>.test.ts); SOAK_TRACE=1 prints every scenario's trace.
  */
 
 const SEED = Number(process.env.SOAK_SEED ?? DEFAULT_SEED);
 const ONLY = process.env.SOAK_ONLY;
-
-let ccxt: CcxtModules;
-beforeAll(async () => {
-  ccxt = await loadCcxt();
-});
 
 function applicable(s: Scenario): InvariantId[] {
   const stops = s.events.some((e) => e.kind === 'emergencyStop');
@@ -32,13 +28,23 @@ function applicable(s: Scenario): InvariantId[] {
   return INVARIANTS.filter((inv) => (inv === 'grid.levels' ? s.strategy === 'grid' : inv === 'flatten' ? flattens : inv === 'es.cancels' ? stops : true));
 }
 
-for (const s of scenarios(SEED).filter((x) => ONLY === undefined || ONLY.split(",").includes(x.name))) {
+/** Registers the soak of one exchange (one test file each, so vitest runs the two in parallel). */
+export function defineSoak(exchange: SoakExchange): void {
+  let ccxt: CcxtModules;
+  beforeAll(async () => {
+    ccxt = await loadCcxt();
+  });
+  const only = (name: string): boolean => ONLY === undefined || ONLY.split(',').includes(name);
+  for (const s of STRATEGIES.map((strategy) => scenario(SEED, exchange, strategy)).filter((x) => only(x.name))) defineScenario(s, () => ccxt);
+}
+
+function defineScenario(s: Scenario, ccxt: () => CcxtModules): void {
   describe(`trading soak ${s.name} (seed ${SEED})`, () => {
     let result: RunResult | undefined;
     beforeAll(async () => {
-      result = await runScenario(s, ccxt);
+      result = await runScenario(s, ccxt());
       if (process.env.SOAK_TRACE) console.log(result.trace.join('\n'));
-    }, 60_000);
+    }, 90_000);
     afterAll(() => {
       result = undefined;
     });
