@@ -32,9 +32,10 @@ import { SoakPath } from './soak-path.js';
 
 export const POLL_MS = 6_000;
 const CANDLE_MS = 60_000;
-const CCXT_TIMEOUT_MS = 400;
+// Long enough that a loaded CI machine never times out by itself (only the injected faults do).
+const CCXT_TIMEOUT_MS = 1_500;
 /** Longer than the client's timeout: the exchange processes the request after the client gave up. */
-const LATE_MS = 900;
+const LATE_MS = 2_500;
 const CSV = path.resolve(import.meta.dirname, '../../data/XRP_USDT_USDT-1h-futures.csv');
 export const START_QUOTE = '10000';
 
@@ -363,7 +364,7 @@ class Run {
         .map((o) => new Dec(o.price))
         .sort((a, b) => b.cmp(a));
       const lowest = prices[Math.min(1, prices.length - 1)] ?? new Dec(this.#path.current().close);
-      await new Promise((resolve) => setTimeout(resolve, 150));
+      await this.#firstHeldCancel(target);
       this.#path.dipNext(lowest.toFixed());
       const fills = this.#sim.control.step();
       this.#log(`price dipped to ${lowest.toFixed()} while cancels were held: ${fills.filter((f) => f.symbol === this.#s.symbol).length} fills of resting orders`);
@@ -391,6 +392,16 @@ class Run {
       statusFields: status as unknown as Record<string, unknown>,
     });
     this.#pendingStart = this.#i + e.restartAfter;
+  }
+
+  /** Waits (bounded) until a cancel request is held at the simulator, so the dip lands while it is in flight. */
+  async #firstHeldCancel(target: { method: string; pathRegex: string }): Promise<void> {
+    const pattern = new RegExp(target.pathRegex);
+    const deadline = Date.now() + 5_000;
+    const held = (): boolean =>
+      this.#sim.control.requests({ exchange: this.#s.exchange, method: target.method }).some((r) => pattern.test(r.path) && r.outcome === 'pending');
+    while (!held() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 2));
+    if (!held()) this.#log('no cancel reached the exchange within 5 s of the emergency stop');
   }
 
   async #restart(how: 'sigterm' | 'kill9'): Promise<void> {

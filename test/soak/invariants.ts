@@ -23,6 +23,12 @@ export const INVARIANT_TITLES: Readonly<Record<InvariantId, string>> = {
   'grid.levels': 'a (restarted) grid holds at most one open order per price level and side',
 };
 
+/** One line per scenario: which invariants fail and their first violation (SOAK_SUMMARY=1, to update known-failures.ts). */
+export function summary(result: RunResult, invariants: readonly InvariantId[]): string {
+  const failing = invariants.map((inv) => [inv, check(result, inv)[0]] as const).filter(([, v]) => v !== undefined);
+  return `SOAK SUMMARY ${result.scenario.name} seed ${result.scenario.seed}: ${JSON.stringify(Object.fromEntries(failing))}`;
+}
+
 export function check(result: RunResult, invariant: InvariantId): string[] {
   switch (invariant) {
     case 'ledger.fills':

@@ -8,7 +8,7 @@ import { api, until } from '../engine/crash/harness.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { makeTempDir } from '../support/temp-system.js';
 import { START_QUOTE, type RunResult } from './harness.js';
-import { check, INVARIANT_TITLES, type InvariantId } from './invariants.js';
+import { check, INVARIANT_TITLES, summary, type InvariantId } from './invariants.js';
 import { KNOWN_FAILURES } from './known-failures.js';
 import { failureReport } from './report.js';
 import { DEFAULT_SEED, gridParams, SYMBOL, type Scenario, type SoakEvent } from './scenario.js';
@@ -29,7 +29,7 @@ const ENGINE = '/api/trade-engine';
 const MASTER_KEY = Buffer.alloc(32, 7).toString('base64');
 const API_KEY = `ctssoakprocess${Date.now().toString(36)}`;
 const SECRET = 'ctssoakprocesssecret0123456789';
-const CANDLES = 22;
+const CANDLES = 20;
 
 interface StatusBody {
   state: string;
@@ -43,8 +43,8 @@ function plan(seed: number): Scenario {
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const first: 'kill9' | 'sigterm' = random() < 0.5 ? 'kill9' : 'sigterm';
   const events: SoakEvent[] = [
-    { at: int(4, 7), kind: 'restart', how: first },
-    { at: int(11, 14), kind: 'restart', how: first === 'kill9' ? 'sigterm' : 'kill9' },
+    { at: int(4, 6), kind: 'restart', how: first },
+    { at: int(9, 12), kind: 'restart', how: first === 'kill9' ? 'sigterm' : 'kill9' },
   ];
   return { seed, name: NAME, exchange: 'binance', strategy: 'grid', symbol: SYMBOL.binance.symbol, params: gridParams('binance'), candles: CANDLES, tail: 6, events };
 }
@@ -135,7 +135,9 @@ beforeAll(async () => {
     else await candle(at);
   }
   result = await collect();
-}, 110_000);
+  if (process.env.SOAK_TRACE) console.log(trace.join('\n'));
+  if (process.env.SOAK_SUMMARY) console.log(summary(result, CHECKED));
+}, 150_000);
 
 afterAll(async () => {
   await server?.stop('SIGKILL');

@@ -54,9 +54,10 @@ const TARGETS: readonly FaultTarget[] = ['create', 'cancel', 'fetchOrder', 'open
 const KINDS: readonly FaultKind[] = ['timeout', 'late', '5xx', '429'];
 
 export function gridParams(exchange: SoakExchange): Record<string, unknown> {
-  // Six levels over ±5 % of the centre; each buy is worth about 12 USDT (above the 5 USDT minimum).
+  // Six levels over ±5 % of the centre; each buy is worth 12–30 USDT (above the 5 USDT minimum). On
+  // Binance each buy leaves 0.05 XRP of fee: two of them are more than the 0.1 step.
   return exchange === 'binance'
-    ? { lower: '0.57', upper: '0.63', levels: 6, sizePerLevel: '20' }
+    ? { lower: '0.57', upper: '0.63', levels: 6, sizePerLevel: '50' }
     : { lower: '57000', upper: '63000', levels: 6, sizePerLevel: '0.0002' };
 }
 
@@ -84,7 +85,11 @@ export function scenario(seed: number, exchange: SoakExchange, strategy: SoakStr
   const int = (lo: number, hi: number): number => lo + Math.floor(random() * (hi - lo + 1));
   const last = CANDLES - TAIL;
   const events: SoakEvent[] = [];
-  for (let n = int(4, 7); n > 0; n--) events.push({ at: int(3, last - 2), kind: 'fault', target: pick(TARGETS), fault: pick(KINDS), times: int(1, 2) });
+  for (let n = int(4, 7); n > 0; n--) {
+    const fault = pick(KINDS);
+    // Timeouts cost real seconds (the client's timeout): one request each keeps the soak short.
+    events.push({ at: int(3, last - 2), kind: 'fault', target: pick(TARGETS), fault, times: fault === 'timeout' || fault === 'late' ? 1 : int(1, 2) });
+  }
   // Outages of 5–60 s of engine time (the harness moves it 6 s a candle).
   if (random() < 0.75) events.push({ at: int(8, last - 14), kind: 'outage', seconds: int(5, 60) });
   // An emergency stop while the grid's limits rest (for the others: while a position may be open).

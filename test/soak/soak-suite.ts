@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { runScenario, type RunResult } from './harness.js';
-import { check, INVARIANT_TITLES, INVARIANTS, type InvariantId } from './invariants.js';
+import { check, INVARIANT_TITLES, INVARIANTS, summary, type InvariantId } from './invariants.js';
 import { failureReport } from './report.js';
 import { DEFAULT_SEED, scenario, STRATEGIES, type Scenario, type SoakExchange } from './scenario.js';
 import { KNOWN_FAILURES } from './known-failures.js';
@@ -44,6 +44,7 @@ function defineScenario(s: Scenario, ccxt: () => CcxtModules): void {
     beforeAll(async () => {
       result = await runScenario(s, ccxt());
       if (process.env.SOAK_TRACE) console.log(result.trace.join('\n'));
+      if (process.env.SOAK_SUMMARY) console.log(summary(result, applicable(s)));
     }, 90_000);
     afterAll(() => {
       result = undefined;
