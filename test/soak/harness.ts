@@ -347,6 +347,7 @@ class Run {
   }
 
   async #emergencyStop(e: Extract<SoakEvent, { kind: 'emergencyStop' }>): Promise<void> {
+    const ordersBefore = new Set((await this.#storedOrders()).map((o) => o.clientOrderId));
     const seqBefore = (await this.#events()).reduce((max, ev) => Math.max(max, ev.seq ?? 0), 0);
     const target = PATHS[this.#s.exchange].cancel;
     const held = e.fillsDuringCancel
@@ -364,13 +365,17 @@ class Run {
         .map((o) => new Dec(o.price))
         .sort((a, b) => b.cmp(a));
       const lowest = prices[Math.min(1, prices.length - 1)] ?? new Dec(this.#path.current().close);
-      await this.#firstHeldCancel(target);
+      // An engine that is not running sends no cancel (see the trace's answer); the market moves anyway.
+      if (this.#cts.service.runsHere(this.#id)) await this.#firstHeldCancel(target);
       this.#path.dipNext(lowest.toFixed());
       const fills = this.#sim.control.step();
       this.#log(`price dipped to ${lowest.toFixed()} while cancels were held: ${fills.filter((f) => f.symbol === this.#s.symbol).length} fills of resting orders`);
     }
     const answer = await stop;
     this.#log(`emergency stop ${answer}`);
+    for (const o of (await this.#storedOrders()).filter((x) => !ordersBefore.has(x.clientOrderId))) {
+      this.#log(`emergency stop created ${o.side} ${o.type} ${o.amount} (${o.clientOrderId}) → ${o.status}${o.error ? ` (${o.error})` : ''}`);
+    }
     await this.#logEvents();
     if (held) this.#sim.control.clearFaults(held.id);
     await this.#settle();

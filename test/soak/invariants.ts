@@ -208,9 +208,10 @@ function gridStall(r: RunResult, tail: StepRecord[]): string[] {
       }
       if (f.side === 'sell' && k >= 1) {
         const buyAt = level[k - 1] ?? ZERO;
-        const due = tail.find((t) => t.i > s.i && new Dec(t.close).gt(buyAt));
+        // The tick of the candle that filled the sell already sees it done and may buy at once.
+        const due = tail.find((t) => t.i >= s.i && new Dec(t.close).gt(buyAt));
         if (!due || due.i + 1 > last) continue;
-        const later = tail.filter((t) => t.i > s.i && t.i <= due.i + 1);
+        const later = tail.filter((t) => t.i >= s.i && t.i <= due.i + 1);
         if (!later.some((t) => t.created.some((o) => o.side === 'buy' && o.price !== null && new Dec(o.price).eq(buyAt)))) {
           out.push(`candle ${s.i}: grid sell ${f.clientOrderId} filled at level ${k} (${f.price}); the close rose above ${buyAt.toFixed()} at candle ${due.i}, expected a new buy there, got none${rejections(r, due)}`);
         }
