@@ -2,7 +2,8 @@ import { RSI } from 'trading-signals';
 import { Dec, ZERO } from '../../src/domain/money.js';
 import { LIVE_STATUSES } from '../../src/engine/runtime/ports.js';
 import { CrossDetector, RollingMean } from '../../src/engine/strategies/indicators.js';
-import { START_QUOTE, type RunResult, type StepRecord } from './harness.js';
+import { START_QUOTE } from './harness.js';
+import type { RunResult, StepRecord } from './run-record.js';
 
 /**
  * The soak's invariants, each checked on a finished run. A violation says what was expected and what

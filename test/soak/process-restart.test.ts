@@ -7,7 +7,8 @@ import type { FillRecord, OrderRecord } from '../../src/engine/runtime/ports.js'
 import { api, until } from '../engine/crash/harness.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { makeTempDir } from '../support/temp-system.js';
-import { START_QUOTE, type RunResult } from './harness.js';
+import { START_QUOTE } from './harness.js';
+import type { RunResult } from './run-record.js';
 import { check, INVARIANT_TITLES, summary, type InvariantId } from './invariants.js';
 import { KNOWN_FAILURES } from './known-failures.js';
 import { failureReport } from './report.js';

@@ -1,4 +1,4 @@
-import type { RunResult } from './harness.js';
+import type { RunResult } from './run-record.js';
 import { INVARIANT_TITLES, type InvariantId } from './invariants.js';
 
 /**

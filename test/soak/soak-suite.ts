@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
-import { runScenario, type RunResult } from './harness.js';
+import { runScenario } from './harness.js';
+import type { RunResult } from './run-record.js';
 import { check, INVARIANT_TITLES, INVARIANTS, summary, type InvariantId } from './invariants.js';
 import { failureReport } from './report.js';
 import { DEFAULT_SEED, scenario, STRATEGIES, type Scenario, type SoakExchange } from './scenario.js';
