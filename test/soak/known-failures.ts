@@ -5,7 +5,7 @@ import type { InvariantId } from './invariants.js';
  * of the issue-12 defect that causes them. Their tests run as `it.fails`: when a fix makes one hold,
  * its test fails until its line here is removed. Three causes the soak found beyond the issue's list
  * are filed under the defect whose class they belong to (named in the comments):
- *  - ES-GIVES-UP (defect 1's class; not in the default seed's plan, seen with earlier plans): an
+ *  - ES-GIVES-UP (defect 1's class; not in the default seed's plan: SOAK_SEED=3 or 5, binance/grid): an
  *    emergency stop whose cancel meets a transient error (429, a timeout) stops trying at once — the
  *    other orders stay open, the flatten is skipped — and ends `stopped` with only
  *    `engine.stop_problem` "open orders may remain".
