@@ -145,7 +145,7 @@ describe('cts backup / cts restore (embedded SQLite)', () => {
   it('restores over a database a crash left with its write-ahead log: the log stays with the kept copy, never meets the new file', async () => {
     const dir = makeTempDir();
     copyFileSync(path.join(sourceDir, 'master.key'), path.join(dir, 'master.key'));
-    const crashed = await startServerProcess({ CTS_DATA_DIR: dir }, START_MS);
+    const crashed = await startServerProcess({ CTS_DATA_DIR: dir, CTS_ALLOW_NEW_DATABASE: '1' }, START_MS);
     expect((await post(crashed.url, liveOkx('Written before the crash'))).status).toBe(201);
     await crashed.stop('SIGKILL');
     expect(existsSync(path.join(dir, 'cts.sqlite-wal'))).toBe(true);
