@@ -140,6 +140,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     engineEvents.subscribe((event) => metrics.engineEvents.inc({ type: event.type }));
     const engines = new EngineService({
       connections,
+      connectionTests,
       strategies,
       venues: createVenueFactory({ openExchange: exchanges.open, clock, replayCsvPath: path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv') }),
       engines: new SqlEngineRepository(store.db),
