@@ -44,7 +44,9 @@ export interface System {
   connections: ConnectionService;
   /** Set once listening. */
   url?: string;
-  listen(): Promise<string>;
+  /** `stopRequested`: a signal arrived during start-up; engines are then not resumed. */
+  listen(options?: { stopRequested?: () => boolean }): Promise<string>;
+  /** Stops the engines FIRST (no order may reach an exchange after a shutdown began), then drains HTTP and closes the rest. */
   close(): Promise<void>;
 }
 
@@ -55,6 +57,20 @@ export interface System {
 export interface SystemOptions {
   logDestination?: DestinationStream;
   clock?: Clock;
+}
+
+/**
+ * `app.close()` lets requests in flight finish, but Node closes only the keep-alive sockets idle at
+ * that moment: one whose response is sent later stays open until the keep-alive timeout (72 s in
+ * Fastify) and holds the close past any supervisor's patience. Sweep them as they go idle.
+ */
+async function drainHttp(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
 
 export async function createSystem(config: Config, options: SystemOptions = {}): Promise<System> {
@@ -150,10 +166,16 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       clock,
     });
     engineRef.current = engines;
-    // Registered after the backtests so it runs first on close: engines stop before the exchanges close.
-    resources.push(() => engines.shutdown());
-    // Runs before the shutdown: a stopping process must not take back the engines it is releasing.
-    if (cluster) resources.push(() => cluster.stopTakeover());
+    let enginesStopped: Promise<void> | undefined;
+    // Takeover stops first (a stopping process must not take back the engines it is releasing), then
+    // every engine stops. `close` runs this before draining HTTP; as a resource (after the backtests)
+    // it also runs on a failed start-up, before the exchanges close.
+    const stopEngines = (): Promise<void> =>
+      (enginesStopped ??= (async () => {
+        await cluster?.stopTakeover();
+        await engines.shutdown();
+      })());
+    resources.push(stopEngines);
 
     const verifyStartup = () =>
       runStartupChecks({ config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) });
@@ -205,20 +227,25 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       store,
       logger,
       connections,
-      async listen() {
+      async listen(options = {}) {
+        const stopRequested = options.stopRequested ?? (() => false);
         const address = await app.listen({ host: config.host, port: config.port });
         await health.start();
         await cluster?.join(address);
-        await engines.resumeAll();
-        cluster?.startTakeover(() => engines.resumeAll());
+        // A signal during start-up: no engine starts trading only to be stopped again.
+        if (!stopRequested()) await engines.resumeAll();
+        if (!stopRequested()) cluster?.startTakeover(() => engines.resumeAll());
         system.url = address;
         return address;
       },
       async close() {
         status.stop();
+        // Engines before HTTP: draining can wait for a slow request (a connection test: seconds), and
+        // an engine must not keep trading meanwhile.
+        await stopEngines();
         await batchTests.stop();
         await health.stop();
-        await app.close();
+        await drainHttp(app);
         for (const close of resources.reverse()) await close();
         await store.close();
         releaseLock?.();

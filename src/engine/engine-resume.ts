@@ -31,6 +31,8 @@ export interface EngineResumerDeps {
 export class EngineResumer {
   readonly #d: EngineResumerDeps;
   readonly #waiting = new Map<string, AbortController>();
+  /** After `cancelAll` (process shutdown) nothing is scheduled until `reopen` (process start). */
+  #closed = false;
 
   constructor(deps: EngineResumerDeps) {
     this.#d = deps;
@@ -62,7 +64,12 @@ export class EngineResumer {
     return this.#waiting.delete(engineId);
   }
 
+  reopen(): void {
+    this.#closed = false;
+  }
+
   cancelAll(): void {
+    this.#closed = true;
     for (const id of [...this.#waiting.keys()]) this.cancel(id);
   }
 
@@ -87,6 +94,7 @@ export class EngineResumer {
 
   #schedule(engineId: string, attempt: number, delayMs: number): void {
     this.cancel(engineId);
+    if (this.#closed) return; // the flag stays set: the next process start resumes it
     const abort = new AbortController();
     this.#waiting.set(engineId, abort);
     this.#d.clock.sleep(delayMs, abort.signal).then(

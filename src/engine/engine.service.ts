@@ -22,6 +22,7 @@ import {
 } from './runtime/engine-config.js';
 import { EngineRunner } from './runtime/engine-runner.js';
 import { fenceEngineStore, fenceExchange, fenceOrderStore } from './runtime/fenced.js';
+import { haltableExchange } from './runtime/halt.js';
 import { applyFill } from './runtime/fill-applier.js';
 import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
 import { OrderManager } from './runtime/order-manager.js';
@@ -69,6 +70,8 @@ export class EngineService {
   readonly #starting = new Set<string>();
   readonly #leases = new Map<string, EngineLease>();
   readonly #resumer: EngineResumer;
+  /** Set by `shutdown`: no engine may start (and trade) while the process drains and exits. */
+  #closed = false;
 
   constructor(deps: EngineServiceDeps) {
     this.#d = deps;
@@ -120,6 +123,7 @@ export class EngineService {
     const stored = this.#runners.get(id)?.record ?? (await this.#d.engines.find(id));
     transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes
     if (this.#starting.has(id)) throw new ConflictError('This engine is already being started');
+    this.#refuseWhenClosed();
     this.#resumer.cancel(id); // a start (a user's, or the resume itself) replaces a waiting resume
     this.#starting.add(id);
     let launched = false;
@@ -167,7 +171,9 @@ export class EngineService {
       };
       const emit = this.#emitter(id);
       // With a lease every write and order-changing call is fenced: a process that lost it stops dead.
-      const exchange = lease ? fenceExchange(venue.exchange, lease) : venue.exchange;
+      // After a stop request no new order leaves, even from the tick still running (haltableExchange).
+      const self: { runner?: EngineRunner } = {};
+      const exchange = haltableExchange(lease ? fenceExchange(venue.exchange, lease) : venue.exchange, () => self.runner?.haltsOrders ?? false);
       const orders = new OrderManager({
         connectionId: id,
         symbol: request.symbol,
@@ -203,6 +209,11 @@ export class EngineService {
           this.#dropLease(id); // after the final state was stored: then another process may take over
         },
       });
+      if (this.#closed) {
+        await venue.close(); // shutdown began while this start was on its way
+        this.#refuseWhenClosed();
+      }
+      self.runner = runner;
       this.#runners.set(id, runner);
       launched = true;
       await runner.transition('start');
@@ -290,6 +301,8 @@ export class EngineService {
    * ownership only engines whose lease this process wins are touched: the others run elsewhere.
    */
   async resumeAll(): Promise<void> {
+    this.#closed = false; // a process start (tests restart one service in place after its shutdown)
+    this.#resumer.reopen();
     for (const record of await this.#d.engines.all()) {
       const id = record.connectionId;
       if (this.#runners.has(id) || this.#starting.has(id)) continue;
@@ -345,6 +358,7 @@ export class EngineService {
    * patience; an engine still stopping then is treated as interrupted on the next start (reconciled).
    */
   async shutdown(timeoutMs = 7_000): Promise<void> {
+    this.#closed = true;
     this.#resumer.cancelAll();
     const stops = [...this.#runners.values()].map(async (runner) => {
       try {
@@ -359,6 +373,10 @@ export class EngineService {
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------------
+
+  #refuseWhenClosed(): void {
+    if (this.#closed) throw new ConflictError('The process is shutting down: no engine can start now; start it again once the process is back');
+  }
 
   /** A stored active state with no runner in this process is a leftover of a dead process: it counts as stopped. */
   #effectiveState(id: string, record: EngineRecord | undefined): EngineState {

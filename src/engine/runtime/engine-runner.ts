@@ -72,6 +72,7 @@ export class EngineRunner {
   #exit: Exit | null = null;
   #failures = 0;
   #outage: Outage | null = null;
+  #haltOrders = false;
   #lastHeartbeatSaved = 0;
   #done: Promise<void> = Promise.resolve();
   #lock: Promise<unknown> = Promise.resolve();
@@ -118,6 +119,11 @@ export class EngineRunner {
   get exchange(): ExchangeReachability {
     const o = this.#outage;
     return o ? { reachable: false, since: new Date(o.since).toISOString(), lastError: o.lastError, attempts: o.attempts } : { reachable: true, since: null, lastError: null, attempts: 0 };
+  }
+
+  /** A stop was requested: no new order may be sent (see halt.ts), except the wind-down's flatten. */
+  get haltsOrders(): boolean {
+    return this.#haltOrders;
   }
 
   /** Resolves when the engine has stopped or failed and released its venue. */
@@ -295,7 +301,15 @@ export class EngineRunner {
 
   /** Validates and stores `stopping`, ends the loop, then winds down (orders per request) and stores `stopped`. */
   async stop(request: StopRequest): Promise<void> {
-    await this.transition('stop');
+    transition(this.state, 'stop'); // an illegal stop is refused before anything changes
+    // At once, before the stored transition: the running tick must not send another order meanwhile.
+    this.#haltOrders = true;
+    try {
+      await this.transition('stop');
+    } catch (error) {
+      this.#haltOrders = false;
+      throw error;
+    }
     this.#exit = { kind: 'stop', request };
     this.#abort.abort(new Error(`stop: ${request.reason}`));
     await this.#done;
@@ -315,8 +329,13 @@ export class EngineRunner {
     const exit = this.#exit ?? { kind: 'stop', request: { reason: 'loop ended', cancelOrders: false } };
     try {
       if (exit.kind === 'abandon') return;
-      if (exit.kind === 'fail') await this.#fail(exit.error);
-      else await this.#windDown(exit.request);
+      if (exit.kind === 'fail') {
+        await this.#fail(exit.error);
+        return;
+      }
+      // The loop has ended, so no tick can send any more: the flatten's order is the only one allowed.
+      if (exit.request.flatten) this.#haltOrders = false;
+      await this.#windDown(exit.request);
     } finally {
       await this.#d.venue.close().catch(() => undefined);
       this.#d.onExit?.();
