@@ -156,6 +156,25 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
     expect((await db.engines.find('binance'))?.resume).toBe(true);
   }, 30_000);
 
+  it('a user stop cancels a waiting resume: flag cleared, no further attempt', async () => {
+    const first = service();
+    await first.start({ connectionId: 'binance', ...SMA });
+    await first.shutdown();
+    sim.control.injectFault({ exchange: 'binance', fault: { kind: 'serverError', status: 503 } });
+    const second = service();
+    await second.resumeAll();
+    expect(await eventsOf('engine.resume_waiting')).toHaveLength(1);
+    const stopped = await second.stop('binance');
+    expect(stopped).toMatchObject({ state: 'stopped', resumeOnRestart: false });
+    expect(await eventsOf('engine.resume_cancelled')).toHaveLength(1);
+    sim.control.clearFaults();
+    sim.control.clearRequests();
+    await clock.advance(POLL_MS);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sim.control.requests({ exchange: 'binance' })).toEqual([]);
+    expect(await eventsOf('engine.resume_waiting')).toHaveLength(1);
+  });
+
   it('gives up only on what a human must fix: the key rejected by the re-test', async () => {
     const first = service();
     await first.start({ connectionId: 'bybit', ...SMA });
