@@ -46,7 +46,9 @@ export interface System {
   connections: ConnectionService;
   /** Set once listening. */
   url?: string;
-  listen(): Promise<string>;
+  /** `stopRequested`: a signal arrived during start-up; engines are then not resumed. */
+  listen(options?: { stopRequested?: () => boolean }): Promise<string>;
+  /** Stops the engines FIRST (no order may reach an exchange after a shutdown began), then drains HTTP and closes the rest. */
   close(): Promise<void>;
 }
 
@@ -57,6 +59,20 @@ export interface System {
 export interface SystemOptions {
   logDestination?: DestinationStream;
   clock?: Clock;
+}
+
+/**
+ * `app.close()` lets requests in flight finish, but Node closes only the keep-alive sockets idle at
+ * that moment: one whose response is sent later stays open until the keep-alive timeout (72 s in
+ * Fastify) and holds the close past any supervisor's patience. Sweep them as they go idle.
+ */
+async function drainHttp(app: FastifyInstance): Promise<void> {
+  const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+  try {
+    await app.close();
+  } finally {
+    clearInterval(sweep);
+  }
 }
 
 export async function createSystem(config: Config, options: SystemOptions = {}): Promise<System> {
@@ -161,6 +177,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     engineEvents.subscribe((event) => metrics.engineEvents.inc({ type: event.type }));
     const engines = new EngineService({
       connections,
+      connectionTests,
       strategies,
       venues: createVenueFactory({ openExchange: exchanges.open, clock, replayCsvPath: path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv') }),
       engines: new SqlEngineRepository(store.db, {
@@ -175,10 +192,16 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       clock,
     });
     engineRef.current = engines;
-    // Registered after the backtests so it runs first on close: engines stop before the exchanges close.
-    resources.push(() => engines.shutdown());
-    // Runs before the shutdown: a stopping process must not take back the engines it is releasing.
-    if (cluster) resources.push(() => cluster.stopTakeover());
+    let enginesStopped: Promise<void> | undefined;
+    // Takeover stops first (a stopping process must not take back the engines it is releasing), then
+    // every engine stops. `close` runs this before draining HTTP; as a resource (after the backtests)
+    // it also runs on a failed start-up, before the exchanges close.
+    const stopEngines = (): Promise<void> =>
+      (enginesStopped ??= (async () => {
+        await cluster?.stopTakeover();
+        await engines.shutdown();
+      })());
+    resources.push(stopEngines);
 
     const startupFacts = { config, store, keyEvent: unlocked.event, keySource: unlocked.source, ...(limits.pingRedis ? { pingRedis: limits.pingRedis } : {}) };
     const verifyStartup = () => runStartupChecks(startupFacts, { integrity: 'fresh' });
@@ -231,23 +254,28 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       store,
       logger,
       connections,
-      async listen() {
+      async listen(options = {}) {
+        const stopRequested = options.stopRequested ?? (() => false);
         const address = await app.listen({ host: config.host, port: config.port });
         // Restored pauses reach the health of the connections they stop before the first probe.
         await health.refresh();
         for (const pause of await limits.pauses()) health.applyPause(pause.scope, pause.until, pause.reason);
         await health.start();
         await cluster?.join(address);
-        await engines.resumeAll();
-        cluster?.startTakeover(() => engines.resumeAll());
+        // A signal during start-up: no engine starts trading only to be stopped again.
+        if (!stopRequested()) await engines.resumeAll();
+        if (!stopRequested()) cluster?.startTakeover(() => engines.resumeAll());
         system.url = address;
         return address;
       },
       async close() {
         status.stop();
+        // Engines before HTTP: draining can wait for a slow request (a connection test: seconds), and
+        // an engine must not keep trading meanwhile.
+        await stopEngines();
         await batchTests.stop();
         await health.stop();
-        await app.close();
+        await drainHttp(app);
         for (const close of resources.reverse()) await close();
         await store.close();
         releaseLock?.();

@@ -1,23 +1,28 @@
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { ConnectionView, Credentials } from '../domain/connection.js';
+import type { ConnectionTestResult } from '../domain/connection-test.js';
 import { ConflictError } from '../domain/errors.js';
 import type { ExchangeId } from '../domain/exchange-ids.js';
 import { toDecimalString } from '../domain/money.js';
 import { Portfolio } from './accounting/index.js';
 import { ClientOrderIdGenerator } from './client-order-id.js';
+import { EngineResumer, testFailure } from './engine-resume.js';
 import { isActive, transition, type EngineState } from './engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
 import { describeOwner, type EngineLease, type EngineOwnership } from './ownership.js';
 import {
+  ConnectionNotTestedError,
   DEFAULT_ENGINE_OPTIONS,
   checkConnection,
   checkStrategyAndRisk,
+  checkTimeframe,
   pickMarket,
   startEngineSchema,
   type StartEngineInput,
 } from './runtime/engine-config.js';
 import { EngineRunner } from './runtime/engine-runner.js';
 import { fenceEngineStore, fenceExchange, fenceOrderStore } from './runtime/fenced.js';
+import { haltableExchange } from './runtime/halt.js';
 import { applyFill } from './runtime/fill-applier.js';
 import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
 import type { FlattenOutcome } from './runtime/flatten.js';
@@ -38,6 +43,8 @@ export interface EngineConnections {
 
 export interface EngineServiceDeps {
   connections: EngineConnections;
+  /** Re-tests a connection whose last test did not pass before a resume (ConnectionTestService); absent: no re-test. */
+  connectionTests?: { test(id: string): Promise<ConnectionTestResult> };
   strategies: StrategyRegistry;
   venues: VenueFactory;
   engines: EngineStore;
@@ -65,10 +72,27 @@ export class EngineService {
   readonly #flattens = new Map<string, FlattenOutcome>();
   readonly #starting = new Set<string>();
   readonly #leases = new Map<string, EngineLease>();
+  readonly #resumer: EngineResumer;
+  /** Set by `shutdown`: no engine may start (and trade) while the process drains and exits. */
+  #closed = false;
 
   constructor(deps: EngineServiceDeps) {
     this.#d = deps;
     this.#clock = deps.clock ?? systemClock;
+    this.#resumer = new EngineResumer({
+      engines: deps.engines,
+      clock: this.#clock,
+      random: deps.random ?? Math.random,
+      start: (record) => this.#startForResume(record),
+      emit: (id, type, payload) => this.#emitter(id)(type, payload),
+      busy: (id) => {
+        const runner = this.#runners.get(id);
+        return runner !== undefined && isActive(runner.state);
+      },
+      retryInBackground: deps.ownership === undefined,
+      ...(deps.backoffBaseMs !== undefined ? { backoffBaseMs: deps.backoffBaseMs } : {}),
+      ...(deps.backoffMaxMs !== undefined ? { backoffMaxMs: deps.backoffMaxMs } : {}),
+    });
   }
 
   get strategies(): StrategyRegistry {
@@ -104,13 +128,19 @@ export class EngineService {
     return record ? `${record.strategy} on ${record.symbol} (${record.state}, in another process)` : 'an engine in another process';
   }
 
-  /** Validates everything, then starts; resolves once running (or with the engine in `error`). */
+  /**
+   * Validates everything, then starts; resolves once running. A start that fails rejects with the cause
+   * (a refusal, or the exchange fault that failed the reconciliation), so the API answers an error
+   * status; the engine is then stored in `error` with that cause.
+   */
   async start(input: StartEngineInput): Promise<EngineStatus> {
     const request = startEngineSchema.parse(input);
     const id = request.connectionId;
     const stored = this.#runners.get(id)?.record ?? (await this.#d.engines.find(id));
     transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes
     if (this.#starting.has(id)) throw new ConflictError('This engine is already being started');
+    this.#refuseWhenClosed();
+    this.#resumer.cancel(id); // a start (a user's, or the resume itself) replaces a waiting resume
     this.#starting.add(id);
     let launched = false;
     try {
@@ -131,6 +161,7 @@ export class EngineService {
       });
       let market;
       try {
+        checkTimeframe(venue.exchange.timeframes?.(), request.timeframe, `${connection.name} (${connection.exchange}, ${connection.mode})`);
         market = pickMarket(await venue.exchange.loadMarkets(), request.symbol, `${connection.name} (${connection.exchange}, ${connection.mode})`);
       } catch (error) {
         await venue.close();
@@ -156,7 +187,9 @@ export class EngineService {
       };
       const emit = this.#emitter(id);
       // With a lease every write and order-changing call is fenced: a process that lost it stops dead.
-      const exchange = lease ? fenceExchange(venue.exchange, lease) : venue.exchange;
+      // After a stop request no new order leaves, even from the tick still running (haltableExchange).
+      const self: { runner?: EngineRunner } = {};
+      const exchange = haltableExchange(lease ? fenceExchange(venue.exchange, lease) : venue.exchange, () => self.runner?.haltsOrders ?? false);
       const orders = new OrderManager({
         connectionId: id,
         symbol: request.symbol,
@@ -193,6 +226,11 @@ export class EngineService {
           this.#dropLease(id); // after the final state was stored: then another process may take over
         },
       });
+      if (this.#closed) {
+        await venue.close(); // shutdown began while this start was on its way
+        this.#refuseWhenClosed();
+      }
+      self.runner = runner;
       this.#runners.set(id, runner);
       this.#flattens.delete(id);
       launched = true;
@@ -282,6 +320,8 @@ export class EngineService {
    * ownership only engines whose lease this process wins are touched: the others run elsewhere.
    */
   async resumeAll(): Promise<void> {
+    this.#closed = false; // a process start (tests restart one service in place after its shutdown)
+    this.#resumer.reopen();
     for (const record of await this.#d.engines.all()) {
       const id = record.connectionId;
       if (this.#runners.has(id) || this.#starting.has(id)) continue;
@@ -306,15 +346,29 @@ export class EngineService {
 
   async #resumeOne(record: EngineRecord, action: 'process_restarted' | 'owner_lost'): Promise<void> {
     if (isActive(record.state)) await this.#markOrphanStopped(record, action);
-    if (!record.resume) return;
+    if (record.resume) await this.#resumer.resume(record.connectionId);
+  }
+
+  /** A resume's start: the full start, after a new connection test when the last one did not pass. */
+  async #startForResume(record: EngineRecord): Promise<void> {
+    const id = record.connectionId;
+    this.#starting.delete(id); // resumeAll marked it while taking the lease; the start below marks it again
+    await this.#retestIfNeeded(id);
+    await this.start({ connectionId: id, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
+  }
+
+  /** A failed (or outdated) last test is not a verdict for ever: test again, and refuse with what the new test says. */
+  async #retestIfNeeded(id: string): Promise<void> {
+    const tests = this.#d.connectionTests;
+    if (!tests) return;
     try {
-      this.#starting.delete(record.connectionId); // the start below marks it again
-      await this.start({ connectionId: record.connectionId, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
+      checkConnection(await this.#d.connections.get(id));
+      return;
     } catch (error) {
-      const message = `Could not resume after restart: ${(error as Error).message}`;
-      await this.#d.engines.save({ ...record, state: 'stopped', lastError: message, resume: false, updatedAt: new Date(this.#clock.now()).toISOString() });
-      await this.#emitter(record.connectionId)('engine.resume_failed', { error: message });
+      if (!(error instanceof ConnectionNotTestedError)) return; // the start refuses with the precise reason
     }
+    const failure = testFailure(await tests.test(id));
+    if (failure) throw failure;
   }
 
   /**
@@ -323,6 +377,8 @@ export class EngineService {
    * patience; an engine still stopping then is treated as interrupted on the next start (reconciled).
    */
   async shutdown(timeoutMs = 7_000): Promise<void> {
+    this.#closed = true;
+    this.#resumer.cancelAll();
     const stops = [...this.#runners.values()].map(async (runner) => {
       try {
         await runner.stop({ reason: 'process shutdown', cancelOrders: runner.record.options.cancelOrdersOnShutdown, keepResume: true });
@@ -336,6 +392,10 @@ export class EngineService {
   }
 
   // ---- helpers -----------------------------------------------------------------------------------------------
+
+  #refuseWhenClosed(): void {
+    if (this.#closed) throw new ConflictError('The process is shutting down: no engine can start now; start it again once the process is back');
+  }
 
   /** A stored active state with no runner in this process is a leftover of a dead process: it counts as stopped. */
   #effectiveState(id: string, record: EngineRecord | undefined): EngineState {
@@ -353,6 +413,12 @@ export class EngineService {
 
   async #stopWithoutRunner(connectionId: string, action: 'stop' | 'emergency-stop'): Promise<EngineStatus> {
     const record = await this.#requireKnown(connectionId);
+    if (record && this.#resumer.cancel(connectionId)) {
+      // Waiting to resume (stopped, flag set): the stop is the user giving up on it.
+      await this.#d.engines.save({ ...record, resume: false, lastError: null, updatedAt: new Date(this.#clock.now()).toISOString() });
+      await this.#emitter(connectionId)('engine.resume_cancelled', { action });
+      return this.status(connectionId);
+    }
     if (this.#d.ownership && record && (isActive(record.state) || record.resume)) {
       // Its owner died and no process took it over yet: hold the lease so none does, record the stop.
       await this.#claim(connectionId, action);

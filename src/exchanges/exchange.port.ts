@@ -110,6 +110,11 @@ export interface Exchange {
   fetchPermissions?(): Promise<KeyPermissions>;
   fetchTicker(symbol: string): Promise<Ticker>;
   fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]>;
+  /**
+   * The candle timeframes the venue offers ("1m", "1h", …), known without a request; undefined when
+   * the implementation cannot tell (then any timeframe is tried).
+   */
+  timeframes?(): readonly string[] | undefined;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

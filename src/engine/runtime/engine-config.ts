@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ConnectionView } from '../../domain/connection.js';
-import { ValidationError } from '../../domain/errors.js';
+import { ConflictError, ValidationError } from '../../domain/errors.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import { timeframeMs } from '../backtest/timeframe.js';
 import { parseRiskConfig, type RiskConfig } from '../risk.js';
@@ -18,7 +18,15 @@ export const engineOptionsSchema = z
     cancelOrdersOnStop: z.boolean().default(true).describe('Cancel open orders when the engine is stopped by a user'),
     cancelOrdersOnShutdown: z.boolean().default(false).describe('Cancel open orders when the process shuts down (otherwise they are reconciled on restart)'),
     resumeOnRestart: z.boolean().default(true).describe('Start the engine again when the process restarts, if it was running'),
-    maxConsecutiveFailures: z.number().int().min(1).max(1000).default(5).describe('Failed ticks in a row before the engine goes to error'),
+    maxConsecutiveFailures: z.number().int().min(1).max(1000).default(5).describe('Unexpected (non-exchange) errors in a row before the engine goes to error; exchange outages do not count'),
+    maxOutageMs: z
+      .number()
+      .int()
+      .min(10_000)
+      .max(30 * 24 * 3_600_000)
+      .nullable()
+      .default(null)
+      .describe('How long an exchange outage (network, timeouts, 5xx, 429/418) may last before the engine goes to error; null (default): wait as long as it lasts'),
     replaySpeed: z.number().gt(0).max(10_000).default(10).describe('Replay only: candles played per second'),
   })
   .strict();
@@ -40,20 +48,40 @@ export type StartEngineRequest = z.output<typeof startEngineSchema>;
 
 export const DEFAULT_ENGINE_OPTIONS: EngineOptions = engineOptionsSchema.parse({});
 
-/** Connection statuses a live/testnet engine may start on: tested and working (degraded = slow, still working). */
-const TRADABLE_STATUSES = new Set(['ok', 'degraded']);
+/**
+ * A live/testnet connection whose last connection test did not pass (failed, never ran, or was
+ * invalidated by an edit): a refusal of the current state (409), which a new passing test lifts.
+ * Resume after a restart tells it apart from other refusals and re-tests instead of giving up.
+ */
+export class ConnectionNotTestedError extends ConflictError {}
 
+/**
+ * The start gate. For live/testnet the LAST CONNECTION TEST decides, not the health status: the
+ * health monitor may call a connection `degraded` (slow) or `ok` from probes of public endpoints while
+ * its last test — the only check of key, permissions and balances — failed.
+ */
 export function checkConnection(connection: ConnectionView): void {
   const field = [{ path: 'connectionId', message: 'not usable for trading' }];
   if (!connection.enabled) {
     throw new ValidationError(`Connection "${connection.name}" is disabled; enable it before starting an engine`, field);
   }
-  if ((connection.mode === 'live' || connection.mode === 'testnet') && !TRADABLE_STATUSES.has(connection.status)) {
-    throw new ValidationError(
-      `Connection "${connection.name}" is ${connection.status}; a ${connection.mode} engine needs a connection whose last test passed (POST /api/settings/connections/${connection.id}/test)`,
-      field,
-    );
-  }
+  if (connection.mode !== 'live' && connection.mode !== 'testnet') return;
+  const test = connection.lastTestResult;
+  // `untested`: an edit since the stored test (credentials, exchange, mode…) means it no longer applies.
+  const passed = test !== null && test.outcome !== 'failed' && connection.status !== 'untested';
+  if (passed) return;
+  const why = test === null || connection.status === 'untested' ? 'has not been tested since it was last changed' : `failed its last test (${test.summary})`;
+  throw new ConnectionNotTestedError(
+    `Connection "${connection.name}" ${why}; a ${connection.mode} engine needs a connection whose last test passed (POST /api/settings/connections/${connection.id}/test)`,
+  );
+}
+
+/** The timeframe must be one the venue offers (ccxt's `timeframes` for live/testnet), checked before anything is sent. */
+export function checkTimeframe(offered: readonly string[] | undefined, timeframe: string, where: string): void {
+  if (offered === undefined || offered.includes(timeframe)) return;
+  throw new ValidationError(`${where} does not offer the timeframe "${timeframe}"; it offers: ${offered.join(', ')}`, [
+    { path: 'timeframe', message: 'not offered by this exchange' },
+  ]);
 }
 
 export interface CheckedConfig {

@@ -1,5 +1,4 @@
 import type { Clock } from '../../domain/clock.js';
-import { AuthenticationFailedError, PermissionMissingError, RateLimitedError } from '../../domain/errors.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
 import { allowedActions, transition, type EngineAction, type EngineState } from '../engine-state.js';
@@ -7,6 +6,7 @@ import type { RiskConfig } from '../risk.js';
 import type { Strategy } from '../strategy.js';
 import { flattenPosition, type FlattenOutcome } from './flatten.js';
 import { describe, type OrderManager } from './order-manager.js';
+import { backoffDelay, classifyFault, type ExchangeReachability } from './fault-policy.js';
 import type { EngineRecord, EngineStore } from './ports.js';
 import { TradingTick, type Emit } from './trading-tick.js';
 import type { EngineVenue } from './venue.js';
@@ -15,9 +15,10 @@ import type { EngineVenue } from './venue.js';
  * One engine: its loop, lifecycle and error policy. Every transition goes through E's state machine
  * first (refused → ConflictError, nothing changed), then is stored, then published.
  *
- * Error policy (docs/engine.md): a failed tick is retried after an exponential backoff with jitter
- * (at least the exchange's Retry-After); after `maxConsecutiveFailures` the engine goes to `error`.
- * Authentication and permission failures go to `error` at once: retrying cannot fix a key.
+ * Fault policy (fault-policy.ts, docs/engine.md "Errors and recovery"): a transient exchange fault
+ * starts an outage that the engine waits out with capped backoff for as long as it lasts (or until
+ * `options.maxOutageMs`), reconciling its orders before the strategy acts again; what a human must
+ * fix ends the engine at once; an unexpected error (a bug) is retried `maxConsecutiveFailures` times.
  */
 
 export interface EngineRunnerDeps {
@@ -58,6 +59,13 @@ export interface StopRequest {
 
 type Exit = { kind: 'stop'; request: StopRequest } | { kind: 'fail'; error: unknown } | { kind: 'abandon'; reason: string };
 
+/** An exchange outage in progress: since when (clock ms), how many attempts failed, the last error. */
+interface Outage {
+  since: number;
+  attempts: number;
+  lastError: string;
+}
+
 const HEARTBEAT_PERSIST_MS = 5_000;
 
 export class EngineRunner {
@@ -66,6 +74,8 @@ export class EngineRunner {
   readonly #abort = new AbortController();
   #exit: Exit | null = null;
   #failures = 0;
+  #outage: Outage | null = null;
+  #haltOrders = false;
   #lastHeartbeatSaved = 0;
   #done: Promise<void> = Promise.resolve();
   #lock: Promise<unknown> = Promise.resolve();
@@ -114,6 +124,17 @@ export class EngineRunner {
     return this.#failures;
   }
 
+  /** Whether the exchange answers; while it does not, since when and why (status and UI). */
+  get exchange(): ExchangeReachability {
+    const o = this.#outage;
+    return o ? { reachable: false, since: new Date(o.since).toISOString(), lastError: o.lastError, attempts: o.attempts } : { reachable: true, since: null, lastError: null, attempts: 0 };
+  }
+
+  /** A stop was requested: no new order may be sent (see halt.ts), except the wind-down's flatten. */
+  get haltsOrders(): boolean {
+    return this.#haltOrders;
+  }
+
   /** Resolves when the engine has stopped or failed and released its venue. */
   get finished(): Promise<void> {
     return this.#done;
@@ -138,14 +159,18 @@ export class EngineRunner {
   }
 
   /**
-   * From `starting`: reconcile, warm up, go `running`, then loop. Resolves once running (or failed);
-   * `finished` resolves when the loop has ended.
+   * From `starting`: reconcile, warm up, go `running`, then loop. Resolves once running; rejects with
+   * the cause when the engine failed before it ran (after its `error` state is stored), so a start that
+   * fails is answered as an error, never as a success. `finished` resolves when the loop has ended.
    */
-  begin(): Promise<void> {
+  async begin(): Promise<void> {
+    let running = false;
     let started!: () => void;
-    const running = new Promise<void>((resolve) => (started = resolve));
+    const ran = new Promise<void>((resolve) => (started = () => ((running = true), resolve())));
     this.#done = this.#main(started);
-    return Promise.race([running, this.#done]);
+    await Promise.race([ran, this.#done]);
+    const exit = this.#exit;
+    if (!running && exit?.kind === 'fail') throw exit.error;
   }
 
   async #main(started: () => void): Promise<void> {
@@ -173,6 +198,7 @@ export class EngineRunner {
     const signal = this.#abort.signal;
     while (!signal.aborted) {
       try {
+        if (this.#outage) await this.#recover();
         const event = await this.#d.venue.feed.next(signal);
         if (event === null) {
           this.#exit ??= { kind: 'stop', request: { reason: 'the market data feed ended (replay finished)', cancelOrders: true } };
@@ -192,35 +218,73 @@ export class EngineRunner {
     }
   }
 
-  /** Decides retry or fail; returns whether to keep looping. */
+  /**
+   * The first step after an outage: reconcile open orders and fills with the exchange (orders may have
+   * filled or been cancelled meanwhile) before the strategy sees another candle. It succeeding is the
+   * proof that the exchange answers again.
+   */
+  async #recover(): Promise<void> {
+    await this.#d.orders.reconcile();
+    const outage = this.#outage;
+    this.#outage = null;
+    if (!outage) return;
+    const now = this.#d.clock.now();
+    await this.#d.emit('engine.exchange_recovered', { since: new Date(outage.since).toISOString(), downMs: now - outage.since, attempts: outage.attempts });
+  }
+
+  /** Applies the fault policy to a failed step; returns whether to keep looping. */
   async #onFailure(error: unknown): Promise<boolean> {
-    if (error instanceof AuthenticationFailedError || error instanceof PermissionMissingError) {
+    const kind = classifyFault(error);
+    if (kind === 'fatal') {
       this.#exit ??= { kind: 'fail', error };
       return false;
     }
-    this.#failures++;
-    const max = this.#d.record.options.maxConsecutiveFailures;
-    if (this.#failures >= max) {
-      this.#exit ??= { kind: 'fail', error: new Error(`${this.#failures} consecutive failures; last: ${describe(error)}`, { cause: error }) };
-      return false;
-    }
-    const delayMs = this.#backoff(error);
-    await this.#d.emit('engine.retry', { attempt: this.#failures, of: max, delayMs, error: describe(error) });
+    const wait = kind === 'transient' ? await this.#outageStep(error) : await this.#bugStep(error);
+    if (wait === null) return false;
     try {
-      await this.#d.clock.sleep(delayMs, this.#abort.signal);
+      await this.#d.clock.sleep(wait, this.#abort.signal);
     } catch {
       return false; // aborted: a stop arrived while waiting
     }
     return true;
   }
 
-  /** Exponential, capped, with jitter in [50 %, 100 %] so engines sharing an exchange do not retry in step. */
-  #backoff(error: unknown): number {
-    const base = this.#d.backoffBaseMs ?? 1_000;
-    const max = this.#d.backoffMaxMs ?? 60_000;
-    const exponential = Math.min(max, base * 2 ** (this.#failures - 1));
-    const jittered = Math.round(exponential * (0.5 + this.#d.random() * 0.5));
-    return error instanceof RateLimitedError ? Math.max(jittered, error.retryAfterMs) : jittered;
+  /** A transient fault: open or extend the outage; the delay before the next attempt, or null when `maxOutageMs` ran out. */
+  async #outageStep(error: unknown): Promise<number | null> {
+    const now = this.#d.clock.now();
+    const message = describe(error);
+    const first = this.#outage === null;
+    const outage = (this.#outage ??= { since: now, attempts: 0, lastError: message });
+    outage.attempts++;
+    outage.lastError = message;
+    const since = new Date(outage.since).toISOString();
+    if (first) await this.#d.emit('engine.exchange_unreachable', { since, error: message });
+    const limit = this.#d.record.options.maxOutageMs ?? null;
+    if (limit !== null && now - outage.since >= limit) {
+      const text = `The exchange has been unreachable since ${since} (${outage.attempts} attempts, longer than options.maxOutageMs ${limit} ms); last: ${message}`;
+      this.#exit ??= { kind: 'fail', error: new Error(text, { cause: error }) };
+      return null;
+    }
+    const delayMs = this.#backoff(outage.attempts, error);
+    await this.#d.emit('engine.retry', { attempt: outage.attempts, delayMs, error: message, transient: true, unreachableSince: since });
+    return delayMs;
+  }
+
+  /** An unexpected error: counted, and the engine fails after `maxConsecutiveFailures` in a row. */
+  async #bugStep(error: unknown): Promise<number | null> {
+    this.#failures++;
+    const max = this.#d.record.options.maxConsecutiveFailures;
+    if (this.#failures >= max) {
+      this.#exit ??= { kind: 'fail', error: new Error(`${this.#failures} consecutive failures; last: ${describe(error)}`, { cause: error }) };
+      return null;
+    }
+    const delayMs = this.#backoff(this.#failures, error);
+    await this.#d.emit('engine.retry', { attempt: this.#failures, of: max, delayMs, error: describe(error), transient: false });
+    return delayMs;
+  }
+
+  #backoff(attempt: number, error: unknown): number {
+    return backoffDelay(attempt, error, { baseMs: this.#d.backoffBaseMs ?? 1_000, maxMs: this.#d.backoffMaxMs ?? 60_000, random: this.#d.random });
   }
 
   async #heartbeat(): Promise<void> {
@@ -246,7 +310,15 @@ export class EngineRunner {
 
   /** Validates and stores `stopping`, ends the loop, then winds down (orders per request) and stores `stopped`. */
   async stop(request: StopRequest): Promise<void> {
-    await this.transition('stop');
+    transition(this.state, 'stop'); // an illegal stop is refused before anything changes
+    // At once, before the stored transition: the running tick must not send another order meanwhile.
+    this.#haltOrders = true;
+    try {
+      await this.transition('stop');
+    } catch (error) {
+      this.#haltOrders = false;
+      throw error;
+    }
     this.#exit = { kind: 'stop', request };
     this.#abort.abort(new Error(`stop: ${request.reason}`));
     await this.#done;
@@ -266,8 +338,13 @@ export class EngineRunner {
     const exit = this.#exit ?? { kind: 'stop', request: { reason: 'loop ended', cancelOrders: false } };
     try {
       if (exit.kind === 'abandon') return;
-      if (exit.kind === 'fail') await this.#fail(exit.error);
-      else await this.#windDown(exit.request);
+      if (exit.kind === 'fail') {
+        await this.#fail(exit.error);
+        return;
+      }
+      // The loop has ended, so no tick can send any more: the flatten's order is the only one allowed.
+      if (exit.request.flatten) this.#haltOrders = false;
+      await this.#windDown(exit.request);
     } finally {
       await this.#d.venue.close().catch(() => undefined);
       this.#d.onExit?.();

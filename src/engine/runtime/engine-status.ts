@@ -4,6 +4,7 @@ import { Portfolio } from '../accounting/index.js';
 import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
 import { FLATTEN_NOT_REQUESTED, type FlattenOutcome } from './flatten.js';
+import type { ExchangeReachability } from './fault-policy.js';
 import type { EngineOptions, EngineRecord, OrderRecord } from './ports.js';
 
 /** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
@@ -25,6 +26,8 @@ export interface EngineStatus {
   lastError: string | null;
   resumeOnRestart: boolean;
   consecutiveFailures: number;
+  /** "Exchange unreachable since …" while an outage lasts (the open position is unprotected meanwhile); null when no engine runs here. */
+  exchange: ExchangeReachability | null;
   candlesProcessed: number;
   lastPrice: string | null;
   positions: PositionSnapshot[];
@@ -70,6 +73,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     lastError: record?.lastError ?? null,
     resumeOnRestart: record?.resume ?? false,
     consecutiveFailures: runner?.consecutiveFailures ?? 0,
+    exchange: runner?.exchange ?? null,
     candlesProcessed: runner?.tick.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
     positions: portfolio.positions(marks),

@@ -17,8 +17,13 @@ export interface EngineOptions {
   cancelOrdersOnShutdown: boolean;
   /** Start the engine again when the process starts, if it was running. Default true. */
   resumeOnRestart: boolean;
-  /** Consecutive failed ticks before the engine goes to `error`. Default 5. */
+  /** Consecutive unexpected (non-exchange) errors before the engine goes to `error`. Default 5. */
   maxConsecutiveFailures: number;
+  /**
+   * How long (ms) an exchange outage may last before the engine goes to `error`; null = as long as it
+   * lasts (the default). Optional: records stored before the option existed do not have it.
+   */
+  maxOutageMs?: number | null;
   /** Replay only: candles played per second. Default 50. */
   replaySpeed: number;
 }

@@ -7,6 +7,7 @@ import { loadCandleCsv } from '../../exchanges/simulated/candle-csv.js';
 import { PollingCandleFeed, ReplayFeed, type PriceEvent, type PriceFeed } from '../../exchanges/simulated/price-feed.js';
 import { SimulatedExchange } from '../../exchanges/simulated/simulated-exchange.js';
 import type { CandleSeries } from '../candles.js';
+import { checkTimeframe } from './engine-config.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -87,7 +88,7 @@ function replayVenue(request: VenueRequest, series: CandleSeries, options: Venue
   if (request.timeframe !== timeframe) {
     throw new ValidationError(`Replay plays ${timeframe} candles; got timeframe "${request.timeframe}"`, [{ path: 'timeframe', message: `must be ${timeframe} in replay mode` }]);
   }
-  const exchange = simulatedExchange('replay', replayMarket(symbol), request.position, sim);
+  const exchange = simulatedExchange('replay', replayMarket(symbol), request.position, sim, [timeframe]);
   const speed = (request.replaySpeed * request.timeframeMs) / 1000;
   const feed = new ReplayFeed({ symbol, series, timeframeMs: request.timeframeMs, speed, clock: options.clock });
   return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], close: () => closeAll(feed, exchange) };
@@ -97,9 +98,12 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
   // Public market data only: the paper account never sends anything signed to the real exchange.
   const live = await options.openExchange({ ...request.connection, mode: 'live' }, undefined);
   try {
+    // Paper trades on the real exchange's candles: only its timeframes exist, refused before any request.
+    const timeframes = live.timeframes?.();
+    checkTimeframe(timeframes, request.timeframe, `${request.connection.name} (${request.connection.exchange}, paper)`);
     const market = (await live.loadMarkets()).find((m) => m.symbol === request.symbol);
     if (!market) throw new ValidationError(`${request.symbol} is not a market on ${request.connection.exchange}`, [{ path: 'symbol', message: 'unknown market' }]);
-    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, market, request.position, sim);
+    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, market, request.position, sim, timeframes);
     const polling = new PollingCandleFeed({ exchange: live, symbol: request.symbol, timeframe: request.timeframe, timeframeMs: request.timeframeMs, clock: options.clock });
     return {
       exchange,
@@ -133,7 +137,7 @@ export function simulatedAccount(id: string, market: Market, position: DecimalSt
   return simulatedExchange(id, market, position, { ...DEFAULT_SIMULATED, ...options });
 }
 
-function simulatedExchange(id: string, market: Market, position: DecimalString, sim: SimulatedAccountOptions): SimulatedExchange {
+function simulatedExchange(id: string, market: Market, position: DecimalString, sim: SimulatedAccountOptions, timeframes?: readonly string[]): SimulatedExchange {
   const held = position.startsWith('-') || position === '0' ? {} : { [market.base]: position };
   return new SimulatedExchange({
     id,
@@ -142,6 +146,7 @@ function simulatedExchange(id: string, market: Market, position: DecimalString, 
     takerFeeRate: sim.takerFeeRate,
     slippageBps: sim.slippageBps,
     idPrefix: id.replace(':', '-'),
+    ...(timeframes ? { timeframes } : {}),
   });
 }
 

@@ -144,6 +144,12 @@ export class CcxtExchange implements Exchange {
     );
   }
 
+  /** ccxt's `timeframes` of this exchange class: static, so checking a start sends nothing. */
+  timeframes(): readonly string[] | undefined {
+    const offered: unknown = this.#ccxt.timeframes;
+    return typeof offered === 'object' && offered !== null ? Object.keys(offered) : undefined;
+  }
+
   async createOrder(order: OrderRequest): Promise<ExchangeOrder> {
     if (!isValidClientOrderId(this.id, order.clientOrderId)) {
       throw new ValidationError(`Client order id "${order.clientOrderId}" does not fit ${this.#profile.displayName}'s format`, [

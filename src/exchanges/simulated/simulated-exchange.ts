@@ -12,16 +12,23 @@ import type { PriceEvent } from './price-feed.js';
 export interface SimulatedExchangeOptions extends FillSimulatorOptions {
   /** Reported by `id` (e.g. `paper:binance`, `replay`). */
   id: string;
+  /**
+   * The timeframes of the candles it is fed: a replay file's own, or in paper mode those of the real
+   * exchange whose public candles it trades on. Absent: not known, any is accepted.
+   */
+  timeframes?: readonly string[];
 }
 
 export class SimulatedExchange implements Exchange {
   readonly id: string;
   readonly simulator: FillSimulator;
   readonly #history = new Map<string, CandleSeries>();
+  readonly #timeframes: readonly string[] | undefined;
   #closed = false;
 
   constructor(options: SimulatedExchangeOptions) {
     this.id = options.id;
+    this.#timeframes = options.timeframes;
     this.simulator = new FillSimulator(options);
   }
 
@@ -56,6 +63,10 @@ export class SimulatedExchange implements Exchange {
     if (!series || series.length === 0) throw new ValidationError(`No prices for ${symbol} yet`);
     const last = series.length - 1;
     return { symbol, timestamp: series.time(last), bid: null, ask: null, last: series.text('close', last) };
+  }
+
+  timeframes(): readonly string[] | undefined {
+    return this.#timeframes;
   }
 
   async fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]> {

@@ -90,22 +90,25 @@ describe('engine runner error policy (ManualClock, faults injected into the exch
 
   it('backs off exponentially with jitter on transient errors, honours Retry-After, and recovers', async () => {
     await start('flaky');
-    feed?.errors.push(new ExchangeUnavailableError('503'), new RateLimitedError('429', 5_000));
-    await advanceUntil(async () => (await eventsOf('engine.retry')).length >= 2 && (await service.status('demo')).consecutiveFailures === 0);
+    // One outage: the feed's read fails, then the recovery reconciliation is rate-limited, then it answers.
+    feed?.errors.push(new ExchangeUnavailableError('503'));
+    exchange?.inject('fetchOpenOrders', 'before', new RateLimitedError('429', 5_000));
+    await advanceUntil(async () => (await eventsOf('engine.exchange_recovered')).length >= 1);
     const retries = (await eventsOf('engine.retry')).map((e) => e.payload);
     // base 1 s × 2^(n−1) × (0.5 + 0.5 × random 0.5); the 429's Retry-After (5 s) wins over 1.5 s.
     expect(retries.map((r) => r.delayMs)).toEqual([750, 5_000]);
     expect(retries.map((r) => r.attempt)).toEqual([1, 2]);
+    expect(await eventsOf('engine.exchange_unreachable')).toHaveLength(1);
     expect((await service.status('demo')).state).toBe('running');
   });
 
-  it('goes to error with the cause after N consecutive failures', async () => {
+  it('goes to error with the cause after N consecutive unexpected (non-exchange) failures', async () => {
     await start('flaky');
-    for (let i = 0; i < 3; i++) feed?.errors.push(new ExchangeUnavailableError(`503 #${i + 1}`));
+    for (let i = 0; i < 3; i++) feed?.errors.push(new Error(`bug #${i + 1}`));
     await advanceUntil(async () => (await service.status('demo')).state === 'error');
     const status = await service.status('demo');
     expect(status.state).toBe('error');
-    expect(status.lastError).toMatch(/3 consecutive failures; last: ExchangeUnavailableError: 503 #3/);
+    expect(status.lastError).toMatch(/3 consecutive failures; last: Error: bug #3/);
     expect(service.runsHere('demo')).toBe(false);
     // error → stop is legal and lands in stopped; error → start is legal too.
     expect((await service.stop('demo')).state).toBe('stopped');

@@ -12,6 +12,7 @@ import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-cla
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { testResult } from './live-support.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 
 const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
@@ -57,7 +58,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000' } });
       service = new EngineService({
         connections: {
-          get: async () => connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok' }),
+          get: async () => connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
           credentialsFor: async () => ({ apiKey, apiSecret: secret }),
         },
         strategies: new StrategyRegistry(),

@@ -106,6 +106,9 @@ export class FaultyExchange implements Exchange {
   fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }) {
     return this.#inner.fetchCandles(params);
   }
+  timeframes(): readonly string[] | undefined {
+    return this.#inner.timeframes?.();
+  }
   createOrder(order: OrderRequest): Promise<ExchangeOrder> {
     return this.#call('createOrder', order, () => this.#inner.createOrder(order));
   }

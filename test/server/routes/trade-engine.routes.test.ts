@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { Dec, ZERO } from '../../../src/domain/money.js';
 import { startTempSystem, type TempSystem } from '../../support/temp-system.js';
 
@@ -150,5 +151,88 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids.every((id) => id > lastId)).toBe(true);
     expect((await api('POST', '/api/trade-engine/emergency-stop', { connectionId: otherId, flatten: true })).json().state).toBe('stopped');
+  });
+});
+
+describe('live starts that must fail answer an error status (temp system → ccxt → simulator)', () => {
+  let sim: RunningSimulator;
+  let temp: TempSystem;
+  const secret = 'ctsroutesecret0123456789abcdef';
+  let n = 0;
+
+  const api = async (method: 'GET' | 'POST', url: string, body?: unknown) => {
+    const res = await temp.system.app.inject({ method, url, ...(body === undefined ? {} : { payload: body as Json }) });
+    return { status: res.statusCode, headers: res.headers, json: () => res.json() as Json };
+  };
+
+  beforeAll(async () => {
+    sim = await startSimulator();
+    temp = await startTempSystem({ CTS_EXCHANGE_PROXY_URL: sim.url });
+  });
+
+  afterEach(() => {
+    sim.control.clearFaults();
+  });
+
+  afterAll(async () => {
+    await temp.close();
+    await sim.close();
+  });
+
+  /** A live connection on the simulator, created and tested through the API. */
+  async function connect(exchange: 'binance' | 'bybit', testFault = false): Promise<string> {
+    const apiKey = `ctsroute${exchange}${Date.now().toString(36)}${n++}`;
+    sim.control.addAccount(exchange, { apiKey, secret, balances: { USDT: '10000' } });
+    const created = await api('POST', '/api/settings/connections', { name: `Live ${exchange} ${n}`, exchange, marketTypes: ['spot'], mode: 'live', apiKey, apiSecret: secret });
+    expect(created.status, JSON.stringify(created.json())).toBe(201);
+    const id = String(created.json().id);
+    if (testFault) sim.control.injectFault({ exchange, fault: { kind: 'serverError', status: 503 } });
+    const tested = await api('POST', `/api/settings/connections/${id}/test`);
+    expect(tested.json().outcome).toBe(testFault ? 'failed' : 'ok');
+    sim.control.clearFaults();
+    return id;
+  }
+
+  const startLive = (connectionId: string, extra: Json = {}) =>
+    api('POST', '/api/trade-engine/start', { connectionId, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h', ...extra });
+
+  it('refuses a live start whose last test failed although health marked it degraded: 409, nothing sent', async () => {
+    const id = await connect('binance', true);
+    await temp.system.connections.setStatus(id, 'degraded');
+    expect((await api('GET', `/api/settings/connections/${id}`)).json().status).toBe('degraded');
+    sim.control.clearRequests();
+    const res = await startLive(id);
+    expect(res.status).toBe(409);
+    expect(res.headers['content-type']).toContain('application/problem+json');
+    expect(String(res.json().detail)).toMatch(/failed its last test.*needs a connection whose last test passed/);
+    expect(sim.control.requests({ exchange: 'binance' })).toEqual([]);
+  });
+
+  it('refuses 7m on Bybit with 400 naming the offered timeframes, before any request', async () => {
+    const id = await connect('bybit');
+    sim.control.clearRequests();
+    const res = await startLive(id, { timeframe: '7m' });
+    expect(res.status).toBe(400);
+    expect(res.json()).toMatchObject({ errors: [{ path: 'timeframe', message: 'not offered by this exchange' }] });
+    expect(String(res.json().detail)).toMatch(/does not offer the timeframe "7m"/);
+    expect(sim.control.requests({ exchange: 'bybit' })).toEqual([]);
+  });
+
+  it('answers 503 with the reason when the exchange fails during the start, never 200 with state error', async () => {
+    const id = await connect('binance');
+    sim.control.injectFault({ exchange: 'binance', path: 'openOrders', fault: { kind: 'serverError', status: 503 } });
+    const res = await startLive(id);
+    expect(res.status).toBe(503);
+    expect(String(res.json().detail)).toMatch(/Binance/);
+    const status = (await api('GET', `/api/trade-engine/status/${id}`)).json();
+    expect(status.state).toBe('error');
+    expect(String(status.lastError)).toMatch(/ExchangeUnavailableError/);
+    // The exchange is back: the same start now runs.
+    sim.control.clearFaults();
+    const again = await startLive(id);
+    expect(again.status).toBe(200);
+    expect(again.json().state).toBe('running');
+    expect(again.json().exchange).toEqual({ reachable: true, since: null, lastError: null, attempts: 0 });
+    expect((await api('POST', '/api/trade-engine/stop', { connectionId: id })).json().state).toBe('stopped');
   });
 });

@@ -40,7 +40,17 @@ export interface EngineOptions {
   cancelOrdersOnShutdown: boolean;
   resumeOnRestart: boolean;
   maxConsecutiveFailures: number;
+  /** null: an exchange outage never ends the engine. */
+  maxOutageMs?: number | null;
   replaySpeed: number;
+}
+
+/** Whether the engine's exchange answers; while it does not, since when (ISO) and why. */
+export interface ExchangeReachability {
+  reachable: boolean;
+  since: string | null;
+  lastError: string | null;
+  attempts: number;
 }
 
 export interface StartEngineBody {
@@ -100,6 +110,8 @@ export interface EngineStatus {
   lastError: string | null;
   resumeOnRestart: boolean;
   consecutiveFailures: number;
+  /** null when no engine runs in the answering process. */
+  exchange?: ExchangeReachability | null;
   candlesProcessed: number;
   lastPrice: DecimalString | null;
   positions: PositionSnapshot[];

@@ -4,6 +4,7 @@ import { useEngineOrders, useEngineStatus, useEngineTrades } from '../../api/eng
 import { LIVE_ORDER_STATUSES, type EngineStatus } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { ErrorState, Loading } from '../../components/States';
+import { absoluteTime } from '../../format';
 import { fillMarkers, linePoints, orderLines } from './chart-data';
 import { EngineControls } from './EngineControls';
 import { EngineStateBadge, HeartbeatAge, useNow } from './EngineStateBadge';
@@ -72,6 +73,13 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
             <p className="notice notice--error" role="alert" data-testid="flatten-incomplete">
               Flatten incomplete: {s.flatten.remaining} {s.symbol?.split('/')[0] ?? ''} still open on the exchange. Close it by hand or start the engine again.
               {s.flatten.reason ? ` Reason: ${s.flatten.reason}` : ''}
+            </p>
+          ) : null}
+          {s.exchange && !s.exchange.reachable && s.exchange.since ? (
+            <p className="notice notice--error" role="alert">
+              Exchange unreachable since {absoluteTime(s.exchange.since)} ({s.exchange.attempts} {s.exchange.attempts === 1 ? 'attempt' : 'attempts'}
+              {s.exchange.lastError ? `; last: ${s.exchange.lastError}` : ''}). The engine keeps retrying and reconciles when it answers; until then the open
+              position has no stop-loss or take-profit.
             </p>
           ) : null}
           {s.lastError ? (

@@ -123,8 +123,19 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
       return { level: 'error', message: `Flatten incomplete: ${str(p.remaining)} still open — ${str(p.reason)}` };
     case 'engine.error':
       return { level: 'error', message: `Engine error: ${str(p.error)}` };
-    case 'engine.retry':
-      return { level: 'warning', message: `Retry ${str(p.attempt)} of ${str(p.of)} in ${Math.round(Number(p.delayMs) / 1000)} s: ${str(p.error)}` };
+    case 'engine.retry': {
+      // Exchange faults have no attempt limit (`of` is absent): the engine waits the outage out.
+      const attempt = p.of === undefined ? `Attempt ${str(p.attempt)}` : `Retry ${str(p.attempt)} of ${str(p.of)}`;
+      return { level: 'warning', message: `${attempt}, next in ${Math.round(Number(p.delayMs) / 1000)} s: ${str(p.error)}` };
+    }
+    case 'engine.exchange_unreachable':
+      return { level: 'error', message: `Exchange unreachable since ${str(p.since)}: ${str(p.error)}; the open position has no protection until it answers` };
+    case 'engine.exchange_recovered':
+      return { level: 'success', message: `Exchange answers again after ${Math.round(Number(p.downMs) / 1000)} s (${str(p.attempts)} attempts); orders reconciled` };
+    case 'engine.resume_waiting':
+      return { level: 'warning', message: `Waiting to resume (attempt ${str(p.attempt)}): ${str(p.reason)}` };
+    case 'engine.resume_cancelled':
+      return { level: 'info', message: 'Waiting resume cancelled by a stop' };
     case 'engine.kill_switch':
       return { level: 'error', message: `Kill switch: ${str(p.reason)}` };
     case 'engine.stop_problem':
