@@ -12,6 +12,7 @@ import type { CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate, type ExchangeGateSetup } from '../../src/ratelimit/setup.js';
 import { connectionView, tempStore, type TestStore } from '../engine/runtime/support.js';
+import { testResult } from '../engine/runtime/live-support.js';
 import { CCXT_TIMEOUT_MS, faultSpec, PATHS, TRACED_EVENTS, type EmergencyStopRecord, type RunResult, type SimOrderView, type StepRecord } from './run-record.js';
 import { describeEvent, SYMBOL, type Scenario, type SoakEvent } from './scenario.js';
 import { SoakPath } from './soak-path.js';
@@ -95,7 +96,7 @@ class Run {
     const s = this.#s;
     const service = new EngineService({
       connections: {
-        get: async () => connectionView({ id: this.#id, name: `Soak ${s.exchange}`, exchange: s.exchange, mode: 'live', status: 'ok' }),
+        get: async () => connectionView({ id: this.#id, name: `Soak ${s.exchange}`, exchange: s.exchange, mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
         credentialsFor: async () => ({ apiKey: this.#apiKey, apiSecret: this.#secret }),
       },
       strategies: new StrategyRegistry(),

@@ -14,6 +14,7 @@ import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { ScriptedPath } from '../crash/scripted-path.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
+import { testResult } from './live-support.js';
 
 /**
  * Issue 12, defect 1: emergency stop with flatten on a live Bybit spot grid (ccxt → simulator) while
@@ -72,7 +73,7 @@ describe('emergency stop with flatten: live grid → ccxt → simulated bybit', 
     sim.control.addAccount('bybit', { apiKey, secret, balances: { USDT: '10000' } });
     service = new EngineService({
       connections: {
-        get: async () => connectionView({ id: connectionId, name: 'Live bybit', exchange: 'bybit', mode: 'live', status: 'ok' }),
+        get: async () => connectionView({ id: connectionId, name: 'Live bybit', exchange: 'bybit', mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
         credentialsFor: async () => ({ apiKey, apiSecret: secret }),
       },
       strategies: new StrategyRegistry(),

@@ -13,6 +13,7 @@ import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { ScriptedPath } from '../crash/scripted-path.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
+import { testResult } from './live-support.js';
 
 /**
  * Issue 12, defect 10: a live grid (ccxt → simulated Binance) whose process restarts three times with
@@ -59,7 +60,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 function newService(): EngineService {
   return new EngineService({
     connections: {
-      get: async () => connectionView({ id: connectionId, name: 'Live binance', exchange: 'binance', mode: 'live', status: 'ok' }),
+      get: async () => connectionView({ id: connectionId, name: 'Live binance', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
       credentialsFor: async () => ({ apiKey, apiSecret: secret }),
     },
     strategies: new StrategyRegistry(),
