@@ -1,2 +1,3 @@
 export * from './position-ledger.js';
 export * from './portfolio.js';
+export * from './dust.js';
