@@ -208,18 +208,18 @@ describe('dust and fees taken in base', () => {
   });
 
   it('a sell of exactly what was bought (a grid level) is fitted down to what is held', () => {
-    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', type: 'limit', amount: '0.01', price: '31000' }], context(held));
+    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', amount: '0.01', price: '31000' }], context(held));
     expect(sell).toMatchObject({ kind: 'order', order: { side: 'sell', amount: '0.0099', price: '31000' } });
   });
 
   it('a sell of more than was bought would open a short and stays refused', () => {
-    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', type: 'limit', amount: '0.02', price: '31000' }], context(held));
+    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', amount: '0.02', price: '31000' }], context(held));
     expect(sell).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/short selling is disabled/) });
   });
 
   it('a fitted sell below the market minimum is refused with the reason', () => {
     const small = { position: new Dec('0.000199'), filledPosition: new Dec('0.0002') };
-    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', type: 'limit', amount: '0.0002', price: '31000' }], context(small));
+    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', amount: '0.0002', price: '31000' }], context(small));
     expect(sell).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Cannot sell the 0.000199 BTC held .*minimum of 5 USDT/) });
   });
 
