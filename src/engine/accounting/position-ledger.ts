@@ -49,6 +49,9 @@ export interface FillEffect {
   netAmount: DecimalString;
   /** The fee in quote currency (converted at the fill price when charged in base). */
   feeQuote: DecimalString;
+  /** The fee as charged, in `feeAsset` (the quote when the fill named none). */
+  feeCharged: DecimalString;
+  feeAsset: string;
   /** Quantity of the previous position this fill closed (0 when it only opened or added). */
   closedQuantity: DecimalString;
   /** Average entry of the part that was closed, or null when nothing closed. */
@@ -236,6 +239,8 @@ export class PositionLedger {
       amount: toDecimalString(parsed.amount),
       netAmount: toDecimalString(signed.abs()),
       feeQuote: toDecimalString(parsed.feeQuote),
+      feeCharged: toDecimalString(new Dec(fill.fee)),
+      feeAsset: fill.feeAsset ?? this.quote,
       closedQuantity: toDecimalString(closing.abs()),
       closedEntryPrice: closedEntry ? toDecimalString(closedEntry) : null,
       realizedPnl: toDecimalString(realized),

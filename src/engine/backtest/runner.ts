@@ -188,7 +188,8 @@ export class BacktestRunner {
   }
 
   #mark(i: number): void {
-    if (this.#equity.mark(i)) this.#exposure++;
+    // Dust is not exposure: the strategy is flat.
+    if (this.#equity.mark(i) && this.#position !== FLAT_POSITION) this.#exposure++;
     if (this.#dailyLoss.enabled) {
       const kill = this.#dailyLoss.check(i - this.#in.start, this.#eventTime(i), this.#equity);
       if (kill) this.#trip(i, kill);
@@ -241,7 +242,8 @@ export class BacktestRunner {
     for (const fill of fills) {
       const order = fill.clientOrderId === null ? undefined : this.#orders.remove(fill.clientOrderId);
       const effect = this.#ledger.apply(fill);
-      if (effect) this.#trades.record(effect, order?.reason ?? null);
+      // Back to flat, or to dust (what fees taken in base leave), closes the round trip.
+      if (effect) this.#trades.record(effect, order?.reason ?? null, tradablePosition(this.#ledger.quantity, this.#in.market, new Dec(fill.price)).isZero());
       strategyFills.push(Object.freeze({ clientOrderId: fill.clientOrderId ?? '', side: fill.side, price: fill.price, amount: fill.amount, tag: order?.tag ?? null, timestamp: fill.timestamp }));
     }
     for (const order of this.#orders.openOrders()) {

@@ -1,6 +1,5 @@
-import type { Dec } from '../../domain/money.js';
 import type { PnlSummary, PositionSnapshot } from '../accounting/index.js';
-import { Portfolio } from '../accounting/index.js';
+import { Portfolio, markViews, withMark, type MarkBook } from '../accounting/index.js';
 import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
 import type { EngineOptions, EngineRecord, OrderRecord } from './ports.js';
@@ -26,8 +25,10 @@ export interface EngineStatus {
   consecutiveFailures: number;
   candlesProcessed: number;
   lastPrice: string | null;
+  /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */
   positions: PositionSnapshot[];
   openOrders: OrderRecord[];
+  /** Over every position of the connection; `unpricedSymbols` names those whose unrealized PnL is unknown. */
   pnl: PnlSummary;
 }
 
@@ -43,9 +44,10 @@ export interface StatusInput {
 export function buildStatus(input: StatusInput): EngineStatus {
   const { record, runner } = input;
   const state: EngineState = record?.state ?? 'stopped';
-  const mark = runner?.tick.mark ?? null;
   const portfolio = runner?.portfolio ?? input.portfolio ?? new Portfolio();
-  const marks = mark && record ? new Map([[record.symbol, mark]]) : new Map<string, Dec>();
+  // The running tick's mark is the newest; the row keeps the last one of every symbol after a stop.
+  const { marks, details } = markViews(currentMarks(record, runner));
+  const mark = record ? (marks.get(record.symbol) ?? null) : null;
   const active = state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping';
   const startedAt = record?.startedAt ?? null;
   return {
@@ -67,8 +69,13 @@ export function buildStatus(input: StatusInput): EngineStatus {
     consecutiveFailures: runner?.consecutiveFailures ?? 0,
     candlesProcessed: runner?.tick.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
-    positions: portfolio.positions(marks),
+    positions: portfolio.positions(marks, details),
     openOrders: input.openOrders,
     pnl: portfolio.summary(marks),
   };
+}
+
+function currentMarks(record: Readonly<EngineRecord> | undefined, runner: EngineRunner | undefined): MarkBook | undefined {
+  const live = runner?.tick.storedMark() ?? null;
+  return runner && live ? withMark(record?.marks, runner.tick.market.symbol, live) : record?.marks;
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import { Dec, toDecimalString } from '../../domain/money.js';
 import type { BalanceEntry, Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
-import { tradablePosition, type Portfolio } from '../accounting/index.js';
+import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
 import { CandleCursor, CandleSeries } from '../candles.js';
 import { checkDailyLoss, checkProtections, evaluateIntents, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig, type RiskDecision } from '../risk.js';
 import {
@@ -75,6 +75,17 @@ export class TradingTick {
   /** When the mark was taken: the close time (ms) of its candle. */
   get markTime(): number | null {
     return this.#markTime;
+  }
+
+  get market(): Market {
+    return this.#d.market;
+  }
+
+  /** The mark as the engine row keeps it (with the market's dust rule), or null before the first candle. */
+  storedMark(): StoredMark | null {
+    if (this.#mark === null || this.#markTime === null) return null;
+    const { amountStep, minAmount, minCost } = this.#d.market;
+    return { price: toDecimalString(this.#mark), time: new Date(this.#markTime).toISOString(), rules: { amountStep, minAmount, minCost } };
   }
 
   get lastCandleTime(): number | null {

@@ -3,6 +3,7 @@ import { engineMigration } from './0002-engine.js';
 import { backtestsMigration } from './0003-backtests.js';
 import { connectionTierMigration } from './0004-connection-tier.js';
 import { engineLeasesMigration } from './0005-engine-leases.js';
+import { engineMarksMigration } from './0007-engine-marks.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -47,6 +48,7 @@ const migrations: Record<string, Migration> = {
   '0003_backtests': backtestsMigration,
   '0004_connection_tier': connectionTierMigration,
   '0005_engine_leases': engineLeasesMigration,
+  '0007_engine_marks': engineMarksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
