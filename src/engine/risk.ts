@@ -169,6 +169,9 @@ function planExit(intent: ExitIntent, context: RiskContext, open: readonly Strat
   const exiting = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o)), ZERO);
   const available = position.abs().sub(exiting);
   if (!available.gt(ZERO)) return reject(`Exit orders for the whole position (${toDecimalString(position.abs())}) are already open`);
+  if (!exiting.isZero() && isDust(available, context.market, context.price)) {
+    return reject(`Exit orders for the position are already open; the ${toDecimalString(available)} ${context.market.base} they leave is dust`);
+  }
   const requested = intent.size ? sizeToBase(intent.size, priceOf(intent.price, context)) : available;
   const fitted = fitOrderToMarket({
     market: context.market,

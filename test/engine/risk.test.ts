@@ -229,3 +229,11 @@ describe('dust and fees taken in base', () => {
     expect(checkProtections({ position: new Dec('1'), averageEntry: new Dec('100'), mark: new Dec('90'), config, market })).not.toBeNull();
   });
 });
+
+describe('a second exit while one is open', () => {
+  it('leaving only dust is refused as "already open", not as a zero amount', () => {
+    const open: StrategyOrder = { clientOrderId: 'x', side: 'sell', type: 'market', price: null, amount: '0.0099', filled: '0', tag: null };
+    const [exit] = evaluateIntents([{ kind: 'exit' }], context({ position: new Dec('0.00999'), openOrders: [open] }));
+    expect(exit).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Exit orders for the position are already open; the 0.00009 BTC they leave is dust/) });
+  });
+});

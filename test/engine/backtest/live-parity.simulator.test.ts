@@ -112,7 +112,9 @@ describe('live engine through ccxt and a backtest over the same bundled candles,
         const after = clock.now();
         const done = async () => {
           const s = await service.status(connectionId);
-          return s.candlesProcessed > before && s.lastHeartbeatAt !== null && Date.parse(s.lastHeartbeatAt) >= after;
+          // …and no create may still be on its way (it would reach the exchange after the step).
+          const settled = s.openOrders.every((o) => o.status === 'open');
+          return s.candlesProcessed > before && s.lastHeartbeatAt !== null && Date.parse(s.lastHeartbeatAt) >= after && settled && s.consecutiveFailures === 0;
         };
         let finished = await until(done, 500);
         for (let retry = 0; !finished && retry < 5; retry++) {

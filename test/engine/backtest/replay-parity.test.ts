@@ -76,5 +76,9 @@ describe('replay on the engine and backtest give the same trades', () => {
     expect(status.state).toBe('stopped');
     expect(status.pnl).toMatchObject({ realizedPnl: report.result.realizedPnl, unrealizedPnl: report.result.unrealizedPnl, fees: report.result.feesPaid });
     expect(status.positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0').toBe(report.result.endPosition.quantity);
+    // Fees in XRP never make a sell (a grid level, an exit) look like short selling or a zero amount.
+    const refused = (await db.events.since(0, { limit: 10_000 })).filter((e) => e.type === 'risk.rejected').map((e) => String(e.payload.reason));
+    expect(refused.filter((r) => /short selling|amount is 0/i.test(r))).toEqual([]);
+    expect(report.events.rejections.samples.filter((r) => /short selling|amount is 0/i.test(r.message))).toEqual([]);
   });
 });
