@@ -34,6 +34,8 @@ type Route = (match: RegExpMatchArray, body: unknown, query: URLSearchParams) =>
  *   GET    /__sim/requests?exchange=&method=&path=
  *   DELETE /__sim/requests
  *   POST   /__sim/step                           body: { steps? }         → fills and prices
+ *   PUT    /__sim/fee-assets/{exchange}          body: { buy, sell, apiKey? } → the setting in force
+ *   GET    /__sim/fee-assets/{exchange}?apiKey=                       → { buy, sell }
  *   GET    /__sim/prices
  *   POST   /__sim/reset
  */
@@ -64,8 +66,21 @@ export function handleControl(control: SimControl, method: string, url: URL, raw
   return problem(404, `No control route ${method} ${url.pathname}`);
 }
 
+const feeAsset = z.enum(['base', 'quote']);
+/** The asset each side's fee is taken from; `apiKey` sets one account's instead of the exchange's. */
+const feeAssetsSchema = z.object({ buy: feeAsset, sell: feeAsset, apiKey: z.string().min(1).max(200).optional() }).strict();
+
 function routesFor(control: SimControl): Array<[string, RegExp, Route]> {
   return [
+    [
+      'PUT',
+      /^\/fee-assets\/([^/]+)$/,
+      (m, body) => {
+        const { apiKey, ...assets } = feeAssetsSchema.parse(body);
+        return ok(control.setFeeAssets(exchangeIdSchema.parse(m[1]), assets, apiKey));
+      },
+    ],
+    ['GET', /^\/fee-assets\/([^/]+)$/, (m, _b, q) => ok(control.feeAssets(exchangeIdSchema.parse(m[1]), q.get('apiKey') ?? undefined))],
     ['GET', /^\/health$/, () => ok({ ok: true, now: control.now() })],
     ['PUT', /^\/accounts\/([^/]+)$/, (m, body) => ok(control.addAccount(exchangeIdSchema.parse(m[1]), accountInputSchema.parse(body)))],
     [

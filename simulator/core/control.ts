@@ -1,7 +1,8 @@
 import type { Clock } from '../../src/domain/clock.js';
 import type { ExchangeId } from '../../src/domain/exchange-ids.js';
 import { EXCHANGE_IDS } from '../../src/domain/exchange-ids.js';
-import { Venue } from '../matching/engine.js';
+import { getProfile } from '../../src/exchanges/profiles/index.js';
+import { Venue, type FeeAssets } from '../matching/engine.js';
 import type { PricePath } from '../matching/price-path.js';
 import type { MarketSpec, SimFill } from '../matching/types.js';
 import type { SimAccount, SimContext } from '../types.js';
@@ -125,6 +126,7 @@ export class SimControl {
       venue = new Venue({
         markets: this.#markets,
         paths: this.#paths,
+        feeAssets: { buy: getProfile(exchange).fees.buy, sell: getProfile(exchange).fees.sell },
         now: () => this.#clock.now() + this.clockSkew(exchange),
         // Distinct id ranges per exchange make cross-wiring bugs visible in tests.
         firstOrderId: 1_000_001 + EXCHANGE_IDS.indexOf(exchange) * 100_000_000,
@@ -132,6 +134,21 @@ export class SimControl {
       this.#venues.set(exchange, venue);
     }
     return venue;
+  }
+
+  /**
+   * Which asset spot fees are taken from on `exchange`, per side: for the whole exchange, or for one
+   * account (`apiKey`; null clears the account's own setting). Each exchange starts with its real
+   * default from its profile (Binance and Bybit: the asset received, so a buy pays in base).
+   */
+  setFeeAssets(exchange: ExchangeId, assets: FeeAssets | null, apiKey?: string): FeeAssets {
+    const venue = this.venue(exchange);
+    venue.setFeeAssets(assets, apiKey);
+    return venue.feeAssets(apiKey);
+  }
+
+  feeAssets(exchange: ExchangeId, apiKey?: string): FeeAssets {
+    return this.venue(exchange).feeAssets(apiKey);
   }
 
   /** Moves every price path `steps` candles; resting orders fill as prices reach them. */

@@ -3,6 +3,7 @@ import { Dec } from '../../src/domain/money.js';
 import { balanceOf, moveBalance } from './balances.js';
 import type { PricePath, SimCandle } from './price-path.js';
 import type {
+  Side,
   BookTop,
   MarketSpec,
   OrderRef,
@@ -13,11 +14,23 @@ import type {
   SimOrder,
 } from './types.js';
 
+/** Which asset each side's fee is taken from (spot). */
+export type FeeAssets = Readonly<{ buy: 'base' | 'quote'; sell: 'base' | 'quote' }>;
+
+/**
+ * How market orders fill. `touch` (default): at once, at the touch (close ± one tick). `next-open`:
+ * they wait for the next price step and fill at that candle's open, with no spread — the fill model of
+ * CTS's backtester and replay, so a live engine run against replayed candles can be compared with them.
+ */
+export type TakerFill = 'touch' | 'next-open';
+
 export interface VenueOptions {
   markets: readonly MarketSpec[];
   /** Price path per unified symbol; shared between venues so all exchanges see one market. */
   paths: ReadonlyMap<string, PricePath>;
   fees?: { maker: string; taker: string };
+  /** The exchange's default fee asset per side. Default: the received asset (base on buys, quote on sells). */
+  feeAssets?: FeeAssets;
   now: () => number;
   /** First order id; exchanges' ids are large numbers, and tests like them distinct per venue. */
   firstOrderId?: number;
@@ -36,6 +49,7 @@ interface MarketState {
 }
 
 const OPEN: ReadonlySet<SimOrder['status']> = new Set(['new', 'partially_filled']);
+const RECEIVED: FeeAssets = Object.freeze({ buy: 'base', sell: 'quote' });
 
 /**
  * One exchange's matching engine: user orders against a price path. Takers fill at the touch (close
@@ -47,6 +61,9 @@ export class Venue {
   readonly #orders = new Map<number, Resting>();
   readonly #fills: SimFill[] = [];
   readonly #fees: { maker: Dec; taker: Dec };
+  #feeAssets: FeeAssets;
+  readonly #accountFeeAssets = new Map<string, FeeAssets>();
+  #takerFill: TakerFill = 'touch';
   readonly #now: () => number;
   #nextOrderId: number;
   #nextTradeId: number;
@@ -59,6 +76,7 @@ export class Venue {
       this.#markets.set(spec.symbol, { spec, path, liquidity: { buy: liquidity, sell: liquidity } });
     }
     this.#fees = { maker: new Dec(options.fees?.maker ?? '0.001'), taker: new Dec(options.fees?.taker ?? '0.001') };
+    this.#feeAssets = options.feeAssets ?? RECEIVED;
     this.#now = options.now;
     this.#nextOrderId = options.firstOrderId ?? 1_000_001;
     this.#nextTradeId = this.#nextOrderId * 10;
@@ -66,6 +84,27 @@ export class Venue {
 
   get fees(): { maker: string; taker: string } {
     return { maker: this.#fees.maker.toFixed(), taker: this.#fees.taker.toFixed() };
+  }
+
+  /** The fee asset per side for `apiKey`'s account (its own setting, else the exchange's). */
+  feeAssets(apiKey?: string): FeeAssets {
+    return (apiKey === undefined ? undefined : this.#accountFeeAssets.get(apiKey)) ?? this.#feeAssets;
+  }
+
+  /** Sets the fee asset per side for the whole exchange, or for one account (`apiKey`); null clears an account's. */
+  setFeeAssets(assets: FeeAssets | null, apiKey?: string): void {
+    if (apiKey === undefined) {
+      if (assets) this.#feeAssets = assets;
+    } else if (assets) this.#accountFeeAssets.set(apiKey, assets);
+    else this.#accountFeeAssets.delete(apiKey);
+  }
+
+  get takerFill(): TakerFill {
+    return this.#takerFill;
+  }
+
+  set takerFill(mode: TakerFill) {
+    this.#takerFill = mode;
   }
 
   markets(): MarketSpec[] {
@@ -120,6 +159,8 @@ export class Venue {
     };
     if (order.type === 'limit') this.#lock(account, m.spec, order);
     this.#orders.set(order.orderId, { order, account });
+    // A next-open market order waits, unfilled, for the next price step (see TakerFill).
+    if (order.type === 'market' && this.#takerFill === 'next-open') return { ok: true, order: { ...order }, fills: [] };
     const fills = this.#takeLiquidity(m, { order, account });
     if (remaining(order).gt(0) && (order.type === 'market' || order.timeInForce !== 'GTC')) {
       this.#unlockRemainder({ order, account }, m.spec);
@@ -172,7 +213,24 @@ export class Venue {
     for (const m of this.#markets.values()) {
       const liquidity = new Dec(m.spec.liquidityPerStep);
       m.liquidity = { buy: liquidity, sell: liquidity };
-      fills.push(...this.#fillResting(m));
+      fills.push(...this.#fillWaitingMarketOrders(m), ...this.#fillResting(m));
+    }
+    return fills;
+  }
+
+  /** Next-open market orders fill at the new candle's open; a remainder beyond the step's liquidity expires. */
+  #fillWaitingMarketOrders(m: MarketState): SimFill[] {
+    const open = new Dec(m.path.current().open);
+    const fills: SimFill[] = [];
+    for (const resting of this.#orders.values()) {
+      const { order } = resting;
+      if (order.symbol !== m.spec.symbol || order.type !== 'market' || !OPEN.has(order.status)) continue;
+      const qty = Dec.min(remaining(order), m.liquidity[order.side]);
+      if (qty.gt(0)) {
+        m.liquidity[order.side] = m.liquidity[order.side].sub(qty);
+        fills.push(this.#fill(resting, m.spec, qty, open, false));
+      }
+      if (remaining(order).gt(0)) order.status = 'expired';
     }
     return fills;
   }
@@ -195,21 +253,33 @@ export class Venue {
     if (this.orders(account.apiKey, { open: true }).some((o) => o.clientOrderId === input.clientOrderId)) {
       return { kind: 'duplicate_client_id' };
     }
-    const needed = input.side === 'buy' ? { asset: spec.quote, amount: qty.mul(price) } : { asset: spec.base, amount: qty };
+    // What the order may take from the account: the fee too, where it is paid from the asset spent.
+    const room = this.#feeRoom(account.apiKey, input.side);
+    const needed = input.side === 'buy' ? { asset: spec.quote, amount: qty.mul(price).mul(room) } : { asset: spec.base, amount: qty.mul(room) };
     if (balanceOf(account, needed.asset).free.lt(needed.amount)) return { kind: 'insufficient_balance' };
     return { qty, price };
   }
 
+  /** 1 + the highest fee rate when the side's fee is paid from the asset it spends (quote on a buy, base on a sell), else 1. */
+  #feeRoom(apiKey: string, side: Side): Dec {
+    const spentAsset = side === 'buy' ? 'quote' : 'base';
+    return this.feeAssets(apiKey)[side] === spentAsset ? Dec.max(this.#fees.maker, this.#fees.taker).add(1) : new Dec(1);
+  }
+
+  /** What a limit order locks per unit of quantity: the price (buy) or 1 (sell), times the fee room. */
+  #lockPerUnit(order: SimOrder, apiKey: string): Dec {
+    return (order.side === 'buy' ? new Dec(order.price) : new Dec(1)).mul(this.#feeRoom(apiKey, order.side));
+  }
+
   #lock(account: SimAccount, spec: MarketSpec, order: SimOrder): void {
-    const amount = order.side === 'buy' ? new Dec(order.origQty).mul(order.price) : new Dec(order.origQty);
+    const amount = new Dec(order.origQty).mul(this.#lockPerUnit(order, account.apiKey));
     const asset = order.side === 'buy' ? spec.quote : spec.base;
     moveBalance(account, asset, { free: amount.neg(), used: amount });
   }
 
   #unlockRemainder({ order, account }: Resting, spec: MarketSpec): void {
     if (order.type !== 'limit') return;
-    const rest = remaining(order);
-    const amount = order.side === 'buy' ? rest.mul(order.price) : rest;
+    const amount = remaining(order).mul(this.#lockPerUnit(order, account.apiKey));
     moveBalance(account, order.side === 'buy' ? spec.quote : spec.base, { free: amount, used: amount.neg() });
   }
 
@@ -252,19 +322,23 @@ export class Venue {
   #fill({ order, account }: Resting, spec: MarketSpec, qty: Dec, price: Dec, maker: boolean): SimFill {
     const quoteQty = qty.mul(price);
     const rate = maker ? this.#fees.maker : this.#fees.taker;
-    // The fee is taken from what the order receives (Binance's default without a fee token).
-    // Commission precision is 8 decimals on both exchanges, so balances stay at exchange precision.
-    const fee = (order.side === 'buy' ? qty.mul(rate) : quoteQty.mul(rate)).toDecimalPlaces(8, Dec.ROUND_HALF_UP);
+    // The fee's asset per side is the exchange's (or the account's) setting; by default the asset the
+    // order receives (Binance spot without a fee token, Bybit spot). Commission precision is 8
+    // decimals on both exchanges, so balances stay at exchange precision.
+    const inBase = this.feeAssets(account.apiKey)[order.side] === 'base';
+    const fee = (inBase ? qty.mul(rate) : quoteQty.mul(rate)).toDecimalPlaces(8, Dec.ROUND_HALF_UP);
+    const baseFee = inBase ? fee : new Dec(0);
+    const quoteFee = inBase ? new Dec(0) : fee;
+    // A limit order spends from what it locked (and gives back the fee room it did not need).
+    const locked = order.type === 'limit' ? qty.mul(this.#lockPerUnit(order, account.apiKey)) : null;
     if (order.side === 'buy') {
-      if (order.type === 'limit') {
-        const reserved = qty.mul(order.price);
-        moveBalance(account, spec.quote, { used: reserved.neg(), free: reserved.sub(quoteQty) });
-      } else moveBalance(account, spec.quote, { free: quoteQty.neg() });
-      moveBalance(account, spec.base, { free: qty.sub(fee) });
+      const spent = quoteQty.add(quoteFee);
+      moveBalance(account, spec.quote, locked ? { used: locked.neg(), free: locked.sub(spent) } : { free: spent.neg() });
+      moveBalance(account, spec.base, { free: qty.sub(baseFee) });
     } else {
-      if (order.type === 'limit') moveBalance(account, spec.base, { used: qty.neg() });
-      else moveBalance(account, spec.base, { free: qty.neg() });
-      moveBalance(account, spec.quote, { free: quoteQty.sub(fee) });
+      const spent = qty.add(baseFee);
+      moveBalance(account, spec.base, locked ? { used: locked.neg(), free: locked.sub(spent) } : { free: spent.neg() });
+      moveBalance(account, spec.quote, { free: quoteQty.sub(quoteFee) });
     }
     const now = this.#now();
     order.executedQty = new Dec(order.executedQty).add(qty).toFixed();
@@ -280,7 +354,7 @@ export class Venue {
       qty: qty.toFixed(),
       quoteQty: quoteQty.toFixed(),
       fee: fee.toFixed(),
-      feeAsset: order.side === 'buy' ? spec.base : spec.quote,
+      feeAsset: inBase ? spec.base : spec.quote,
       maker,
       time: now,
     };

@@ -26,6 +26,8 @@ import { haltableExchange } from './runtime/halt.js';
 import { applyFill } from './runtime/fill-applier.js';
 import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
 import type { FlattenOutcome } from './runtime/flatten.js';
+import { markingEngineStore } from './runtime/marks-store.js';
+import type { TradingTick } from './runtime/trading-tick.js';
 import { OrderManager } from './runtime/order-manager.js';
 import type { EngineEvent, EngineRecord, EngineStore, FillRecord, OrderRecord, OrderStore, StoredOrderStatus } from './runtime/ports.js';
 import type { VenueFactory } from './runtime/venue.js';
@@ -184,6 +186,7 @@ export class EngineService {
         resume: request.options.resumeOnRestart,
         createdAt: stored?.createdAt ?? now,
         updatedAt: now,
+        ...(stored?.marks ? { marks: stored.marks } : {}), // marks of earlier symbols stay known
       };
       const emit = this.#emitter(id);
       // With a lease every write and order-changing call is fenced: a process that lost it stops dead.
@@ -201,7 +204,7 @@ export class EngineService {
         emit,
         ...(this.#d.settleMs !== undefined ? { settleMs: this.#d.settleMs } : {}),
       });
-      const runner = new EngineRunner({
+      const runner: EngineRunner = new EngineRunner({
         record,
         strategy: checked.definition.create(checked.params),
         risk: checked.risk,
@@ -211,7 +214,8 @@ export class EngineService {
         venue: lease ? { exchange, feed: venue.feed, history: (limit) => venue.history(limit), close: () => venue.close() } : venue,
         orders,
         portfolio,
-        engines: lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines,
+        // Every save carries the tick's latest mark, so a stopped engine keeps valuing its positions.
+        engines: markingEngineStore(lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines, (): TradingTick => runner.tick),
         clock: this.#clock,
         random: this.#d.random ?? Math.random,
         emit,

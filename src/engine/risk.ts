@@ -3,6 +3,7 @@ import { decimalString } from '../domain/decimal-schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
 import type { Market, OrderSide, OrderType } from '../exchanges/exchange.port.js';
+import { isDust, type DustRules } from './accounting/dust.js';
 import { fitOrderToMarket } from './order-sizing.js';
 import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js';
 
@@ -41,8 +42,14 @@ export interface RiskContext {
   market: Market;
   /** Reference price for market orders and quote sizing (last close or ticker). */
   price: Dec;
-  /** Signed position in base. */
+  /** Signed position in base: what the account holds (net of base-asset fees), dust included. */
   position: Dec;
+  /**
+   * Σ bought − Σ sold as filled (the ledger's `filledQuantity`), which exceeds `position` by the fees
+   * taken in base. A sell up to it closes what was bought and is fitted down to what is held; beyond
+   * it the sell would open a short. Default: `position`.
+   */
+  filledPosition?: Dec;
   openOrders: readonly StrategyOrder[];
   config: RiskConfig;
 }
@@ -90,6 +97,11 @@ function evaluateOne(intent: Intent, context: RiskContext, open: readonly Strate
   }
 }
 
+/** The position the gate reasons about: dust (too small to trade on the market) counts as flat. */
+function tradable(context: RiskContext): Dec {
+  return isDust(context.position, context.market, context.price) ? ZERO : context.position;
+}
+
 function planIncrease(
   intent: Intent,
   side: OrderSide,
@@ -100,34 +112,63 @@ function planIncrease(
 ): RiskDecision {
   const reject = (reason: string): RiskDecision => ({ kind: 'reject', intent, reason });
   if (open.length >= context.config.maxOpenOrders) return reject(`Max open orders reached (${open.length} of ${context.config.maxOpenOrders})`);
-  if (intent.kind === 'enter' && !context.position.isZero() && context.position.isPositive() !== (side === 'buy')) {
-    return reject(`Cannot enter ${intent.side} while ${context.position.isPositive() ? 'long' : 'short'} ${toDecimalString(context.position.abs())}: exit first`);
+  const position = tradable(context);
+  if (intent.kind === 'enter' && !position.isZero() && position.isPositive() !== (side === 'buy')) {
+    return reject(`Cannot enter ${intent.side} while ${position.isPositive() ? 'long' : 'short'} ${toDecimalString(position.abs())}: exit first`);
   }
-  const fitted = fitOrderToMarket({ market: context.market, side, amount, limitPrice: limit ? new Dec(limit) : null, referencePrice: context.price });
+  const limitPrice = limit ? new Dec(limit) : null;
+  let fitted = fitOrderToMarket({ market: context.market, side, amount, limitPrice, referencePrice: context.price });
   if (!fitted.ok) return reject(fitted.reason);
   // Worst case: every open order on the same side fills too.
   const pending = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o)), ZERO);
-  const signed = side === 'buy' ? fitted.amount.add(pending) : fitted.amount.add(pending).neg();
-  const projected = context.position.add(signed);
-  if (projected.isNegative() && !context.config.allowShort) {
-    return reject(`Order would take the position to ${toDecimalString(projected)} ${context.market.base}; short selling is disabled (allowShort)`);
+  if (side === 'sell' && !context.config.allowShort && context.position.sub(pending).sub(fitted.amount).isNegative()) {
+    const reduced = fitSellToHolding(amount, pending, limitPrice, context);
+    if (!reduced.ok) return reject(reduced.reason);
+    fitted = reduced;
   }
+  const signed = side === 'buy' ? fitted.amount.add(pending) : fitted.amount.add(pending).neg();
+  // Dust is left out of the limit: it must never be the reason an entry is refused.
+  const projected = position.add(signed);
   const max = context.config.maxPositionBase;
-  if (max !== undefined && projected.abs().gt(max) && projected.abs().gt(context.position.abs())) {
+  if (max !== undefined && projected.abs().gt(max) && projected.abs().gt(position.abs())) {
     return reject(`Position would reach ${toDecimalString(projected.abs())} ${context.market.base} (with open orders), above maxPositionBase ${max}`);
   }
   return { kind: 'order', intent, order: planned(side, fitted.amount, fitted.price, false, intent) };
+}
+
+/**
+ * A sell (without shorts) that asks for more than the account holds. When it closes no more than was
+ * bought (a grid selling exactly its filled buy, whose fee the venue took in base), it is fitted down
+ * to what is held, at the amount step; one asking for more than was bought would open a short.
+ */
+function fitSellToHolding(amount: Dec, pending: Dec, limitPrice: Dec | null, context: RiskContext): ReturnType<typeof fitOrderToMarket> {
+  const base = context.market.base;
+  const held = context.position.sub(pending);
+  const bought = (context.filledPosition ?? context.position).sub(pending);
+  if (!held.gt(ZERO) || amount.gt(bought)) {
+    const projected = context.position.sub(pending).sub(amount);
+    return { ok: false, reason: `Order would take the position to ${toDecimalString(projected)} ${base}; short selling is disabled (allowShort)` };
+  }
+  const fitted = fitOrderToMarket({ market: context.market, side: 'sell', amount: held, limitPrice, referencePrice: context.price });
+  if (!fitted.ok) return { ok: false, reason: `Cannot sell the ${toDecimalString(held)} ${base} held (fees were taken in ${base}): ${fitted.reason}` };
+  return fitted;
 }
 
 function planExit(intent: ExitIntent, context: RiskContext, open: readonly StrategyOrder[]): RiskDecision {
   const reject = (reason: string): RiskDecision => ({ kind: 'reject', intent, reason });
   const position = context.position;
   if (position.isZero()) return reject('No position to exit');
+  if (tradable(context).isZero()) {
+    return reject(`No position to exit: ${toDecimalString(position.abs())} ${context.market.base} is dust (too small to trade on ${context.market.symbol})`);
+  }
   const side: OrderSide = position.isPositive() ? 'sell' : 'buy';
   // Exits already on their way count: two exits must never flip the position.
   const exiting = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o)), ZERO);
   const available = position.abs().sub(exiting);
   if (!available.gt(ZERO)) return reject(`Exit orders for the whole position (${toDecimalString(position.abs())}) are already open`);
+  if (!exiting.isZero() && isDust(available, context.market, context.price)) {
+    return reject(`Exit orders for the position are already open; the ${toDecimalString(available)} ${context.market.base} they leave is dust`);
+  }
   const requested = intent.size ? sizeToBase(intent.size, priceOf(intent.price, context)) : available;
   const fitted = fitOrderToMarket({
     market: context.market,
@@ -170,10 +211,14 @@ function sizeToBase(size: OrderSize, price: Dec): Dec {
 
 // ---- Protections ------------------------------------------------------------------------------------
 
-/** A stop-loss or take-profit exit when the mark crossed its threshold from the average entry, else null. */
-export function checkProtections(params: { position: Dec; averageEntry: Dec | null; mark: Dec; config: RiskConfig }): ExitIntent | null {
+/**
+ * A stop-loss or take-profit exit when the mark crossed its threshold from the average entry, else null.
+ * With `market`, a dust position has no protections (no order could sell it).
+ */
+export function checkProtections(params: { position: Dec; averageEntry: Dec | null; mark: Dec; config: RiskConfig; market?: DustRules }): ExitIntent | null {
   const { position, averageEntry, mark, config } = params;
   if (position.isZero() || averageEntry === null) return null;
+  if (params.market && isDust(position, params.market, mark)) return null;
   const long = position.isPositive();
   // Signed move in the position's favour, in % of the entry.
   const movePct = mark.sub(averageEntry).div(averageEntry).mul(100).mul(long ? 1 : -1);

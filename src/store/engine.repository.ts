@@ -1,4 +1,5 @@
 import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
+import { parseMarkBook } from '../engine/accounting/marks.js';
 import { isEngineState } from '../engine/engine-state.js';
 import type { EngineEvent, EngineOptions, EngineRecord, EngineStore, EventLog, NewEngineEvent } from '../engine/runtime/ports.js';
 import type { Database, EngineEventsTable, EnginesTable } from './schema.js';
@@ -128,6 +129,7 @@ function toRow(r: EngineRecord): EnginesTable {
     resume: r.resume ? 1 : 0,
     created_at: r.createdAt,
     updated_at: r.updatedAt,
+    marks: r.marks && Object.keys(r.marks).length > 0 ? JSON.stringify(r.marks) : null,
   };
 }
 
@@ -150,6 +152,8 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
     resume: Number(row.resume) === 1,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    // Marks only inform the PnL view: an unreadable value loses them, never the engine row.
+    ...(row.marks ? { marks: parseMarkBook(row.marks) } : {}),
   };
 }
 

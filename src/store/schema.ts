@@ -65,6 +65,8 @@ export interface EnginesTable {
   resume: number;
   created_at: string;
   updated_at: string;
+  /** JSON: the last mark per symbol ({ price, time, rules? }); null when none was taken yet. */
+  marks: string | null;
 }
 
 /** Engine orders, stored before they are sent (prices and amounts are decimal text). */

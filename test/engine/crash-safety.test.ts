@@ -163,6 +163,13 @@ function signedSum(list: readonly { side: string; amount: string }[]): string {
   return list.reduce((q, f) => q.add(f.side === 'buy' ? new Dec(f.amount) : new Dec(f.amount).neg()), ZERO).toFixed();
 }
 
+/** What the account holds after the fills: Binance takes a buy's fee in XRP, which never reaches it. */
+function heldSum(list: readonly { side: string; amount: string; fee?: string; feeAsset?: string | null }[]): string {
+  // The trades route answers the stored fill records, fee and fee asset included.
+  const baseFee = (f: { fee?: string; feeAsset?: string | null }) => (f.feeAsset === 'XRP' && f.fee !== undefined ? new Dec(f.fee) : ZERO);
+  return list.reduce((q, f) => q.add(f.side === 'buy' ? new Dec(f.amount).sub(baseFee(f)) : new Dec(f.amount).add(baseFee(f)).neg()), ZERO).toFixed();
+}
+
 function createsFor(clientOrderId: string) {
   return createRequests(sim, API_KEY, CLIENT_ID_FIELD).filter((r) => r.clientOrderId === clientOrderId);
 }
@@ -354,9 +361,9 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     expect(storedFills.map(key).sort()).toEqual(remoteFills.map((f) => key({ ...f, amount: f.qty })).sort());
     expect(remoteFills).toHaveLength(9); // buy 1, sell 2, buy 3, each 10 000 + 10 000 + 5 000
 
-    // Position = Σ signed fills (25 000 XRP: buy 1 sold by sell 2, buy 3 held).
+    // Position = Σ signed fills (25 000 XRP: buy 1 sold by sell 2, buy 3 held), net of the fees taken in XRP.
     expect(signedSum(storedFills)).toBe('25000');
-    expect(await position(connectionId)).toBe(signedSum(storedFills));
+    expect(await position(connectionId)).toBe(heldSum(storedFills));
     const engine = await status();
     expect(engine.state, String(engine.lastError)).toBe('running');
   }, 15_000);
@@ -388,7 +395,7 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     await boot(); // both engines resume; no candle yet, only the start's reconciliation has run
     const stored = await fills(dca);
     expect(stored.map((f) => f.tradeId).sort()).toEqual(simFills(DCA_KEY).map((f) => String(f.tradeId)).sort());
-    expect(await position(dca)).toBe(signedSum(stored));
+    expect(await position(dca)).toBe(heldSum(stored));
     expect(signedSum(stored)).toBe(bought?.filled);
     expect((await orders(dca)).map((o) => [o.clientOrderId, o.exchangeOrderId, o.status])).toEqual(
       simOrders(DCA_KEY).map((o) => [o.clientOrderId, String(o.orderId), SIM_STATUS[o.status]]),

@@ -135,7 +135,7 @@ describe('intents become orders or precise refusals', () => {
 
   it('dust below the minimum cannot be exited and says so', () => {
     const [decision] = evaluateIntents([{ kind: 'exit' }], context({ position: new Dec('0.00005') }));
-    expect(decision).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Cannot exit: Order amount is 0 BTC/) });
+    expect(decision).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^No position to exit: 0.00005 BTC is dust/) });
   });
 });
 
@@ -187,5 +187,53 @@ describe('daily loss limit', () => {
 
   it('no limit configured: never kills', () => {
     expect(checkDailyLoss({ day: '2024-01-01', netPnlAtStart: '0' }, new Dec('-1e9'), parseRiskConfig({}))).toBeNull();
+  });
+});
+
+describe('dust and fees taken in base', () => {
+  // Bought 0.01 BTC, 0.00001 BTC fee taken in base: holds 0.00999.
+  const held = { position: new Dec('0.00999'), filledPosition: new Dec('0.01') };
+
+  it('dust is flat to the gate: an entry is accepted, and maxPositionBase ignores the dust', () => {
+    const dust = { position: new Dec('0.00003'), filledPosition: new Dec('0.0001') };
+    const [entry] = evaluateIntents([{ kind: 'enter', side: 'long', size: { base: '0.01' } }], context({ ...dust, config: parseRiskConfig({ maxPositionBase: '0.01' }) }));
+    expect(entry).toMatchObject({ kind: 'order', order: { side: 'buy', amount: '0.01' } });
+    const [short] = evaluateIntents([{ kind: 'enter', side: 'short', size: { base: '0.01' } }], context({ ...dust, config: parseRiskConfig({ allowShort: true }) }));
+    expect(short).toMatchObject({ kind: 'order', order: { side: 'sell' } });
+  });
+
+  it('an exit sells the largest amount at the step that the position holds, never the filled amount', () => {
+    const [exit] = evaluateIntents([{ kind: 'exit' }], context(held));
+    expect(exit).toMatchObject({ kind: 'order', order: { side: 'sell', amount: '0.0099', reduceOnly: true } });
+  });
+
+  it('a sell of exactly what was bought (a grid level) is fitted down to what is held', () => {
+    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', amount: '0.01', price: '31000' }], context(held));
+    expect(sell).toMatchObject({ kind: 'order', order: { side: 'sell', amount: '0.0099', price: '31000' } });
+  });
+
+  it('a sell of more than was bought would open a short and stays refused', () => {
+    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', amount: '0.02', price: '31000' }], context(held));
+    expect(sell).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/short selling is disabled/) });
+  });
+
+  it('a fitted sell below the market minimum is refused with the reason', () => {
+    const small = { position: new Dec('0.000199'), filledPosition: new Dec('0.0002') };
+    const [sell] = evaluateIntents([{ kind: 'place', side: 'sell', amount: '0.0002', price: '31000' }], context(small));
+    expect(sell).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Cannot sell the 0.000199 BTC held .*minimum of 5 USDT/) });
+  });
+
+  it('no stop-loss on dust (nothing could sell it)', () => {
+    const config = parseRiskConfig({ stopLossPct: 5 });
+    expect(checkProtections({ position: new Dec('0.00003'), averageEntry: new Dec('100'), mark: new Dec('90'), config, market })).toBeNull();
+    expect(checkProtections({ position: new Dec('1'), averageEntry: new Dec('100'), mark: new Dec('90'), config, market })).not.toBeNull();
+  });
+});
+
+describe('a second exit while one is open', () => {
+  it('leaving only dust is refused as "already open", not as a zero amount', () => {
+    const open: StrategyOrder = { clientOrderId: 'x', side: 'sell', type: 'market', price: null, amount: '0.0099', filled: '0', tag: null };
+    const [exit] = evaluateIntents([{ kind: 'exit' }], context({ position: new Dec('0.00999'), openOrders: [open] }));
+    expect(exit).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Exit orders for the position are already open; the 0.00009 BTC they leave is dust/) });
   });
 });

@@ -1,4 +1,5 @@
 import { ZERO, toDecimalString, type Dec, type DecimalString } from '../../domain/money.js';
+import { isDust, type DustRules } from './dust.js';
 import type { Fill } from '../../exchanges/exchange.port.js';
 import {
   PositionLedger,
@@ -16,10 +17,21 @@ export interface PnlSummary {
   fees: DecimalString;
   /** realized + unrealized − fees. */
   netPnl: DecimalString;
+  /**
+   * Symbols holding a position with no known mark: their unrealized PnL is unknown (left out of the
+   * totals above), never silently 0. Empty when every open position is marked.
+   */
+  unpricedSymbols: string[];
 }
 
 /** Mark prices by symbol; a symbol without a mark contributes no unrealized PnL (and is flagged by a null mark). */
 export type MarkPrices = ReadonlyMap<string, Dec>;
+
+/** What positions are shown with besides the mark: its time and the market rules that tell dust. */
+export interface PositionDetails {
+  markTimes?: ReadonlyMap<string, string>;
+  rules?: ReadonlyMap<string, DustRules>;
+}
 
 /**
  * One engine's positions: a ledger per symbol, created on its first fill. Accounting across engines of the
@@ -57,8 +69,8 @@ export class Portfolio {
     return [...this.#ledgers.values()];
   }
 
-  positions(marks: MarkPrices = new Map()): PositionSnapshot[] {
-    return this.ledgers.map((l) => l.snapshot(marks.get(l.symbol) ?? null));
+  positions(marks: MarkPrices = new Map(), details: PositionDetails = {}): PositionSnapshot[] {
+    return this.ledgers.map((l) => snapshotOf(l, marks, details));
   }
 
   summary(marks: MarkPrices = new Map()): PnlSummary {
@@ -74,6 +86,7 @@ export class Portfolio {
 export function aggregatePortfolios(
   portfolios: readonly Portfolio[],
   marks: MarkPrices = new Map(),
+  details: PositionDetails = {},
 ): { positions: PositionSnapshot[]; pnl: PnlSummary } {
   const bySymbol = new Map<string, PositionLedger[]>();
   for (const ledger of portfolios.flatMap((p) => p.ledgers)) {
@@ -81,7 +94,7 @@ export function aggregatePortfolios(
     list.push(ledger);
     bySymbol.set(ledger.symbol, list);
   }
-  const positions = [...bySymbol.entries()].map(([symbol, ledgers]) => mergeLedgers(symbol, ledgers).snapshot(marks.get(symbol) ?? null));
+  const positions = [...bySymbol.entries()].map(([symbol, ledgers]) => snapshotOf(mergeLedgers(symbol, ledgers), marks, details));
   return { positions, pnl: summarize(portfolios.flatMap((p) => p.ledgers), marks) };
 }
 
@@ -94,6 +107,7 @@ function mergeLedgers(symbol: string, ledgers: readonly PositionLedger[]): Posit
     base: first?.base ?? symbolAssets(symbol).base,
     quote: first?.quote ?? symbolAssets(symbol).quote,
     quantity: sum((l) => l.quantity),
+    filledQuantity: sum((l) => l.filledQuantity),
     cost: sum((l) => l.cost),
     realizedPnl: sum((l) => l.realizedPnl),
     fees: sum((l) => l.fees),
@@ -102,20 +116,29 @@ function mergeLedgers(symbol: string, ledgers: readonly PositionLedger[]): Posit
   });
 }
 
+function snapshotOf(ledger: PositionLedger, marks: MarkPrices, details: PositionDetails): PositionSnapshot {
+  const mark = marks.get(ledger.symbol) ?? null;
+  const rules = details.rules?.get(ledger.symbol);
+  return ledger.snapshot(mark, { dust: rules !== undefined && isDust(ledger.quantity, rules, mark), markTime: details.markTimes?.get(ledger.symbol) ?? null });
+}
+
 function summarize(ledgers: readonly PositionLedger[], marks: MarkPrices): PnlSummary {
   let realized = ZERO;
   let unrealized = ZERO;
   let fees = ZERO;
+  const unpriced = new Set<string>();
   for (const ledger of ledgers) {
     realized = realized.add(ledger.realizedPnl);
     fees = fees.add(ledger.fees);
     const mark = marks.get(ledger.symbol);
     if (mark) unrealized = unrealized.add(ledger.unrealizedPnl(mark));
+    else if (!ledger.quantity.isZero()) unpriced.add(ledger.symbol);
   }
   return {
     realizedPnl: toDecimalString(realized),
     unrealizedPnl: toDecimalString(unrealized),
     fees: toDecimalString(fees),
     netPnl: toDecimalString(realized.add(unrealized).sub(fees)),
+    unpricedSymbols: [...unpriced].sort(),
   };
 }

@@ -8,9 +8,19 @@ import type { Fill, OrderSide } from '../../exchanges/exchange.port.js';
  * The ledger keeps the *signed cost* of the open quantity (Σ qty × price of the open lots; negative for a
  * short) rather than an average price: adding to a position then needs no division at all, and on a
  * reduce the cost taken out is quantized to COST_SCALE decimals and subtracted, so
- *   realized + unrealized = Σ cash flows + quantity × mark
+ *   realized + unrealized − fees = Σ cash flows (quote) + quantity × mark
  * holds to the last digit (the property tests check it). The average entry is derived on demand.
  * Fees are kept apart from realized PnL (realized is gross) so a report can show both.
+ *
+ * The quantity is what the account really holds. A fee charged in the base asset (Binance spot without
+ * BNB, Bybit spot buys) never reaches the account, so it is modelled as a fill of the *net* amount at
+ * the fill price plus a fee worth f × price:
+ *   buy q, base fee f  → the position changes by +(q − f), a lot of cost (q − f) × price;
+ *   sell q, base fee f → the position changes by −(q + f) (the venue took f on top of the q sold).
+ * The quote cash of the fill (q × price) is then exactly the lot's cost plus the fee's value, so the
+ * identity above holds with no rounding and no second cost basis. `filledQuantity` keeps Σ bought − Σ
+ * sold as filled (before base fees): the amounts a strategy asked for, which the risk gate uses to tell
+ * a sell that closes what was bought (fitted down to what is held) from one that would open a short.
  */
 
 /** Decimals kept when a partial close takes a share of the cost; far below any exchange's tick. */
@@ -33,9 +43,15 @@ export interface FillEffect {
   tradeId: string;
   side: OrderSide;
   price: DecimalString;
+  /** As filled (gross). */
   amount: DecimalString;
+  /** What the fill changed the held quantity by, unsigned: the amount net of a base-asset fee. */
+  netAmount: DecimalString;
   /** The fee in quote currency (converted at the fill price when charged in base). */
   feeQuote: DecimalString;
+  /** The fee as charged, in `feeAsset` (the quote when the fill named none). */
+  feeCharged: DecimalString;
+  feeAsset: string;
   /** Quantity of the previous position this fill closed (0 when it only opened or added). */
   closedQuantity: DecimalString;
   /** Average entry of the part that was closed, or null when nothing closed. */
@@ -50,8 +66,14 @@ export interface FillEffect {
 export interface PositionSnapshot {
   symbol: string;
   side: PositionSide;
-  /** Signed: positive long, negative short. */
+  /** Signed: positive long, negative short. What the account holds (net of base-asset fees). */
   quantity: DecimalString;
+  /**
+   * The quantity is too small to trade on its market (below the minimum amount, or 0 at the amount
+   * step): reported, but not a position to the strategy or the risk gate. False when the market's rules
+   * are not known to the caller.
+   */
+  dust: boolean;
   averageEntryPrice: DecimalString | null;
   /** Signed cost of the open quantity in quote. */
   cost: DecimalString;
@@ -64,6 +86,14 @@ export interface PositionSnapshot {
   /** realized + unrealized − fees. */
   netPnl: DecimalString;
   markPrice: DecimalString | null;
+  /** When the mark was taken (ISO 8601), or null when unknown or there is no mark. */
+  markTime: string | null;
+}
+
+/** What the ledger cannot know itself: whether its quantity is dust on its market, and when the mark was taken. */
+export interface SnapshotDetails {
+  dust?: boolean;
+  markTime?: string | null;
 }
 
 /** Persistable state; `restore` rebuilds an identical ledger. */
@@ -72,6 +102,8 @@ export interface PositionLedgerState {
   base: string;
   quote: string;
   quantity: DecimalString;
+  /** Σ bought − Σ sold as filled; absent in states written before base fees reduced the quantity (= quantity). */
+  filledQuantity?: DecimalString;
   cost: DecimalString;
   realizedPnl: DecimalString;
   fees: DecimalString;
@@ -100,6 +132,7 @@ export class PositionLedger {
   readonly base: string;
   readonly quote: string;
   #quantity: Dec = ZERO;
+  #filled: Dec = ZERO;
   #cost: Dec = ZERO;
   #realized: Dec = ZERO;
   #fees: Dec = ZERO;
@@ -115,6 +148,7 @@ export class PositionLedger {
   static restore(state: PositionLedgerState): PositionLedger {
     const ledger = new PositionLedger(state.symbol, { base: state.base, quote: state.quote });
     ledger.#quantity = parseDecimal(state.quantity, 'quantity');
+    ledger.#filled = state.filledQuantity === undefined ? ledger.#quantity : parseDecimal(state.filledQuantity, 'filledQuantity');
     ledger.#cost = parseDecimal(state.cost, 'cost');
     ledger.#realized = parseDecimal(state.realizedPnl, 'realizedPnl');
     ledger.#fees = parseDecimal(state.fees, 'fees');
@@ -125,6 +159,11 @@ export class PositionLedger {
 
   get quantity(): Dec {
     return this.#quantity;
+  }
+
+  /** Σ bought − Σ sold as filled, before base-asset fees (see the header). */
+  get filledQuantity(): Dec {
+    return this.#filled;
   }
 
   get side(): PositionSide {
@@ -173,7 +212,8 @@ export class PositionLedger {
     if (this.#tradeIds.has(fill.tradeId)) return null;
     const parsed = this.#parseFill(fill, options);
     const before = this.#quantity;
-    const signed = fill.side === 'buy' ? parsed.amount : parsed.amount.neg();
+    // A base-asset fee never reaches the account: the position moves by the net amount (see the header).
+    const signed = fill.side === 'buy' ? parsed.amount.sub(parsed.feeBase) : parsed.amount.add(parsed.feeBase).neg();
     const closing = this.#closingPart(signed);
     let realized = ZERO;
     let closedEntry: Dec | null = null;
@@ -188,6 +228,7 @@ export class PositionLedger {
     const opening = signed.sub(closing);
     this.#quantity = this.#quantity.add(opening);
     this.#cost = this.#cost.add(opening.mul(parsed.price));
+    this.#filled = this.#filled.add(fill.side === 'buy' ? parsed.amount : parsed.amount.neg());
     this.#fees = this.#fees.add(parsed.feeQuote);
     this.#baseFees = this.#baseFees.add(parsed.feeBase);
     this.#tradeIds.add(fill.tradeId);
@@ -196,7 +237,10 @@ export class PositionLedger {
       side: fill.side,
       price: toDecimalString(parsed.price),
       amount: toDecimalString(parsed.amount),
+      netAmount: toDecimalString(signed.abs()),
       feeQuote: toDecimalString(parsed.feeQuote),
+      feeCharged: toDecimalString(new Dec(fill.fee)),
+      feeAsset: fill.feeAsset ?? this.quote,
       closedQuantity: toDecimalString(closing.abs()),
       closedEntryPrice: closedEntry ? toDecimalString(closedEntry) : null,
       realizedPnl: toDecimalString(realized),
@@ -206,13 +250,14 @@ export class PositionLedger {
     };
   }
 
-  snapshot(mark?: Dec | null): PositionSnapshot {
+  snapshot(mark?: Dec | null, details: SnapshotDetails = {}): PositionSnapshot {
     const unrealized = mark ? this.unrealizedPnl(mark) : ZERO;
     const average = this.averageEntryPrice;
     return {
       symbol: this.symbol,
       side: this.side,
       quantity: toDecimalString(this.#quantity),
+      dust: (details.dust ?? false) && !this.#quantity.isZero(),
       averageEntryPrice: average ? toDecimalString(average) : null,
       cost: toDecimalString(this.#cost),
       realizedPnl: toDecimalString(this.#realized),
@@ -221,6 +266,7 @@ export class PositionLedger {
       baseFees: toDecimalString(this.#baseFees),
       netPnl: toDecimalString(this.#realized.add(unrealized).sub(this.#fees)),
       markPrice: mark ? toDecimalString(mark) : null,
+      markTime: mark ? (details.markTime ?? null) : null,
     };
   }
 
@@ -230,6 +276,7 @@ export class PositionLedger {
       base: this.base,
       quote: this.quote,
       quantity: toDecimalString(this.#quantity),
+      filledQuantity: toDecimalString(this.#filled),
       cost: toDecimalString(this.#cost),
       realizedPnl: toDecimalString(this.#realized),
       fees: toDecimalString(this.#fees),

@@ -3,6 +3,7 @@ import type { StrategyRegistry } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
 import type { BacktestSummary } from './backtest-record.js';
 import { backtestRequestSchema, type BacktestRequest } from './config.js';
+import { resolveFeeAssets } from './fee-assets.js';
 import { prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
 import { buildReport, type BacktestReport } from './report.js';
 import { BacktestRunner } from './runner.js';
@@ -22,6 +23,8 @@ export function parseBacktestRequest(input: unknown, registry: StrategyRegistry)
   }
   const definition = registry.get(parsed.data.strategy);
   definition.parseParams(parsed.data.params);
+  // Exchange data names its venue only once loaded; a profile without any exchange is refused up front.
+  if (parsed.data.data.source !== 'exchange') resolveFeeAssets(parsed.data.feeAsset, parsed.data.exchange);
   return { request: parsed.data, definition };
 }
 
@@ -47,6 +50,7 @@ export function createRunner(request: BacktestRequest, definition: StrategyDefin
     end: data.end,
     startingBalance: request.startingBalance,
     feeRate: request.feeRate,
+    feeAssets: resolveFeeAssets(request.feeAsset, request.exchange ?? data.exchange),
     slippageBps: request.slippageBps,
     risk: request.risk,
   });

@@ -20,6 +20,9 @@ Data
 Account and fills
   --balance <quote>        starting balance (default 1000)
   --fee <rate>             fee per fill as a fraction (default 0.001)
+  --fee-asset <asset>      quote | base | profile: the asset fees are taken from (default: profile
+                           with --exchange, else quote)
+  --exchange <id>          the venue the run stands in for (its fee rule, see docs/engine.md)
   --slippage-bps <bps>     market orders fill this much worse than the next open (default 5)
   --amount-step <step>     amount step of the market (default 0.00000001)
 Risk
@@ -57,6 +60,8 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
   to: (r, v) => (r.to = instant(v)),
   balance: (r, v) => (r.startingBalance = v),
   fee: (r, v) => (r.feeRate = v),
+  'fee-asset': (r, v) => (r.feeAsset = v),
+  exchange: (r, v) => (r.exchange = v),
   'slippage-bps': (r, v) => (r.slippageBps = v),
   'amount-step': (r, v) => (r.market = { amountStep: v }),
   'equity-points': (r, v) => (r.equityPoints = Number(v)),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { decimalString } from '../../domain/decimal-schema.js';
+import { EXCHANGE_IDS } from '../../domain/exchange-ids.js';
 import { riskConfigSchema } from '../risk.js';
 import { TIMEFRAME_PATTERN } from './timeframe.js';
 
@@ -16,6 +17,10 @@ const instant = z.union([
   z.iso.datetime({ offset: true }).transform((s) => Date.parse(s)),
   z.iso.date().transform((s) => Date.parse(`${s}T00:00:00Z`)),
 ]);
+
+/** How a backtest charges fees: always in quote, always in base, or the way the named venue does (profile). */
+export const FEE_ASSET_CHOICES = ['quote', 'base', 'profile'] as const;
+export type FeeAssetChoice = (typeof FEE_ASSET_CHOICES)[number];
 
 /** A unified symbol: BASE/QUOTE, or BASE/QUOTE:SETTLE for a linear derivative. */
 export const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?$/;
@@ -57,6 +62,11 @@ const backtestFields = z
     startingBalance: decimal('startingBalance', { positive: true }).default('1000').describe('Quote currency at the start'),
     feeRate: decimal('feeRate', { max: '0.1' }).default('0.001').describe('Fee per fill as a fraction of its value (0.001 = 0.1 %)'),
     slippageBps: decimal('slippageBps', { max: '1000' }).default('5').describe('Market orders fill this many basis points (0.01 %) worse than the next open'),
+    exchange: z.enum(EXCHANGE_IDS).optional().describe('The venue the backtest stands in for (its fee rule); exchange data names it itself'),
+    feeAsset: z
+      .enum(FEE_ASSET_CHOICES)
+      .optional()
+      .describe("Asset fees are taken from: 'quote', 'base' (from what a buy receives, on top of what a sell delivers) or 'profile' (the venue's own rule per side). Default: 'profile' when an exchange is known, else 'quote'"),
     risk: riskConfigSchema.default({ maxOpenOrders: 10, allowShort: false }),
     data: dataSourceSchema,
     market: z

@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotImplementedError, NotFoundError, ValidationError } from '../../domain/errors.js';
+import { isExchangeId, type ExchangeId } from '../../domain/exchange-ids.js';
 import type { Exchange, Market } from '../../exchanges/exchange.port.js';
 import { loadCandleCsv, parseCandleCsv } from '../../exchanges/simulated/candle-csv.js';
 import { symbolAssets } from '../accounting/position-ledger.js';
@@ -40,6 +41,8 @@ export interface PreparedData {
   /** Places where consecutive candles are further apart than one timeframe. */
   gaps: number;
   sourceName: string;
+  /** The venue the candles came from (exchange data), whose fee rule is the default. */
+  exchange?: ExchangeId;
 }
 
 interface Loaded {
@@ -48,6 +51,7 @@ interface Loaded {
   symbol?: string;
   timeframe?: string;
   market?: Market;
+  exchange?: ExchangeId;
 }
 
 /** The repository's data/ directory, found from this file whether run from src/ or dist/. */
@@ -77,7 +81,15 @@ export async function prepareData(request: BacktestRequest, source: AnySource, w
   if (!symbol) throw new ValidationError('symbol is required for this data source (it cannot be read from the file name)', [{ path: 'symbol', message: 'required' }]);
   const { timeframe, gaps } = checkSpacing(loaded.series, request.timeframe ?? loaded.timeframe);
   const range = cut(loaded.series, request.from, request.to, warmup);
-  return { ...range, symbol, timeframe, gaps, market: loaded.market ?? syntheticMarket(symbol, request.market), sourceName: loaded.name };
+  return {
+    ...range,
+    symbol,
+    timeframe,
+    gaps,
+    market: loaded.market ?? syntheticMarket(symbol, request.market),
+    sourceName: loaded.name,
+    ...(loaded.exchange ? { exchange: loaded.exchange } : {}),
+  };
 }
 
 async function load(request: BacktestRequest, source: AnySource, warmup: number, deps: CandleSourceDeps): Promise<Loaded> {
@@ -121,7 +133,7 @@ async function loadFromExchange(request: BacktestRequest, connectionId: string, 
       cacheDir: deps.cacheDir,
       now,
     });
-    return { series, name: `${exchange.id} ${symbol} ${timeframe}`, symbol, timeframe, market };
+    return { series, name: `${exchange.id} ${symbol} ${timeframe}`, symbol, timeframe, market, ...(isExchangeId(exchange.id) ? { exchange: exchange.id } : {}) };
   } finally {
     await exchange.close();
   }

@@ -1,4 +1,5 @@
 import type { Dec } from '../../domain/money.js';
+import type { DustRules } from '../accounting/dust.js';
 import type { PositionLedger } from '../accounting/position-ledger.js';
 import type { CandleSeries } from '../candles.js';
 import { checkDailyLoss, checkProtections, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
@@ -16,13 +17,16 @@ const DAY_MS = 86_400_000;
 
 export class ProtectionGuard {
   readonly #config: RiskConfig;
+  readonly #market: DustRules | undefined;
   readonly enabled: boolean;
   /** Close prices between which nothing can trigger; NaN bounds mean "always check exactly". */
   #low = Number.NaN;
   #high = Number.NaN;
 
-  constructor(config: RiskConfig) {
+  /** `market`: a dust position (too small to sell there) has no protections, as in the engine. */
+  constructor(config: RiskConfig, market?: DustRules) {
     this.#config = config;
+    this.#market = market;
     this.enabled = config.stopLossPct !== undefined || config.takeProfitPct !== undefined;
   }
 
@@ -45,7 +49,13 @@ export class ProtectionGuard {
     if (!this.enabled || ledger.quantity.isZero()) return null;
     const close = series.close(i);
     if (close > this.#low && close < this.#high) return null;
-    return checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark: series.decimal('close', i), config: this.#config });
+    return checkProtections({
+      position: ledger.quantity,
+      averageEntry: ledger.averageEntryPrice,
+      mark: series.decimal('close', i),
+      config: this.#config,
+      ...(this.#market ? { market: this.#market } : {}),
+    });
   }
 }
 

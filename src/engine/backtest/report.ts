@@ -1,4 +1,5 @@
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
+import { isDust } from '../accounting/dust.js';
 import { roundDownToStep } from '../order-sizing.js';
 import type { RiskConfig } from '../risk.js';
 import { downsampleIndices } from './equity-curve.js';
@@ -20,7 +21,14 @@ export interface BacktestReport {
   symbol: string;
   timeframe: string;
   period: { from: string; to: string; candles: number; warmupCandles: number; gaps?: number; source?: string };
-  settings: { startingBalance: DecimalString; feeRate: DecimalString; slippageBps: DecimalString; risk: RiskConfig };
+  settings: {
+    startingBalance: DecimalString;
+    feeRate: DecimalString;
+    /** The asset each side's fee was taken from. */
+    feeAssets: { buy: 'base' | 'quote'; sell: 'base' | 'quote' };
+    slippageBps: DecimalString;
+    risk: RiskConfig;
+  };
   result: BacktestResult;
   buyAndHold: { entryPrice: DecimalString; exitPrice: DecimalString; quantity: DecimalString; netProfit: DecimalString; netProfitPct: DecimalString };
   equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
@@ -48,8 +56,10 @@ export interface BacktestResult {
   sharpe: number | null;
   sortino: number | null;
   annualisation: { periodsPerYear: number; note: string };
-  /** Fraction of traded candles that closed with a position open. */
+  /** Fraction of traded candles that closed with a position open (dust is not one). */
   exposure: number;
+  /** What is held at the end: `dust` when too small to trade on the market (fees taken in base leave it). */
+  endPosition: { quantity: DecimalString; dust: boolean };
 }
 
 export type ReportTrade = Omit<BacktestTrade, 'entryTime' | 'exitTime' | 'fills'> & {
@@ -77,7 +87,13 @@ export function buildReport(outcome: RunOutcome, equityPoints: number): Backtest
       candles: n,
       warmupCandles: input.start,
     },
-    settings: { startingBalance: input.startingBalance, feeRate: input.feeRate, slippageBps: input.slippageBps, risk: input.risk },
+    settings: {
+      startingBalance: input.startingBalance,
+      feeRate: input.feeRate,
+      feeAssets: input.feeAssets ?? { buy: 'quote', sell: 'quote' },
+      slippageBps: input.slippageBps,
+      risk: input.risk,
+    },
     result: buildResult(outcome, endingEquity, mark, trades),
     buyAndHold: buyAndHold(outcome),
     equityCurve: curve(outcome, equityPoints),
@@ -116,6 +132,7 @@ function buildResult(outcome: RunOutcome, endingEquity: Dec, mark: Dec | null, t
     sortino: ratios.sortino,
     annualisation: { periodsPerYear: round(ppy), note: `per-candle returns × √${round(ppy)} (365-day year of ${input.timeframe} candles), risk-free rate 0` },
     exposure: equity.length > 0 ? round(outcome.exposureCandles / equity.length) : 0,
+    endPosition: { quantity: toDecimalString(ledger.quantity), dust: isDust(ledger.quantity, input.market, mark) },
   };
 }
 

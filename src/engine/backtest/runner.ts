@@ -1,8 +1,8 @@
 import { CtsError } from '../../domain/errors.js';
 import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { Fill, Market } from '../../exchanges/exchange.port.js';
-import { FillSimulator } from '../../exchanges/simulated/fill-simulator.js';
-import { Portfolio, type PositionLedger } from '../accounting/index.js';
+import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
+import { Portfolio, tradablePosition, type PositionLedger } from '../accounting/index.js';
 import { CandleCursor, type CandleSeries } from '../candles.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
 import {
@@ -49,6 +49,8 @@ export interface BacktestRunInput {
   end: number;
   startingBalance: DecimalString;
   feeRate: DecimalString;
+  /** The asset each side's fee is taken from (the venue's rule). Default quote on both sides. */
+  feeAssets?: FeeAssets;
   slippageBps: DecimalString;
   risk: RiskConfig;
 }
@@ -110,6 +112,7 @@ export class BacktestRunner {
       markets: [input.market],
       balances: { [quote]: input.startingBalance },
       takerFeeRate: input.feeRate,
+      ...(input.feeAssets ? { feeAssets: input.feeAssets } : {}),
       slippageBps: input.slippageBps,
       allowShort: input.risk.allowShort,
       idPrefix: 'bt',
@@ -117,7 +120,7 @@ export class BacktestRunner {
     this.#ledger = new Portfolio().ledger(input.market.symbol);
     this.#cursor = new CandleCursor(input.series);
     this.#equity = new EquityRecorder(input.series, input.start, input.end, new Dec(input.startingBalance));
-    this.#protection = new ProtectionGuard(input.risk);
+    this.#protection = new ProtectionGuard(input.risk, input.market);
     this.#dailyLoss = new DailyLossGuard(input.risk, new Dec(input.startingBalance));
     this.#balance = this.#balanceView(base, quote);
   }
@@ -185,7 +188,8 @@ export class BacktestRunner {
   }
 
   #mark(i: number): void {
-    if (this.#equity.mark(i)) this.#exposure++;
+    // Dust is not exposure: the strategy is flat.
+    if (this.#equity.mark(i) && this.#position !== FLAT_POSITION) this.#exposure++;
     if (this.#dailyLoss.enabled) {
       const kill = this.#dailyLoss.check(i - this.#in.start, this.#eventTime(i), this.#equity);
       if (kill) this.#trip(i, kill);
@@ -238,7 +242,8 @@ export class BacktestRunner {
     for (const fill of fills) {
       const order = fill.clientOrderId === null ? undefined : this.#orders.remove(fill.clientOrderId);
       const effect = this.#ledger.apply(fill);
-      if (effect) this.#trades.record(effect, order?.reason ?? null);
+      // Back to flat, or to dust (what fees taken in base leave), closes the round trip.
+      if (effect) this.#trades.record(effect, order?.reason ?? null, tradablePosition(this.#ledger.quantity, this.#in.market, new Dec(fill.price)).isZero());
       strategyFills.push(Object.freeze({ clientOrderId: fill.clientOrderId ?? '', side: fill.side, price: fill.price, amount: fill.amount, tag: order?.tag ?? null, timestamp: fill.timestamp }));
     }
     for (const order of this.#orders.openOrders()) {
@@ -250,15 +255,18 @@ export class BacktestRunner {
     }
     if (fills.length === 0) return;
     this.#newFills = Object.freeze(strategyFills);
-    this.#afterBalanceChange(true);
+    this.#afterBalanceChange(i);
   }
 
-  #afterBalanceChange(filled: boolean): void {
+  /** `filledAt`: the candle whose fills changed the position (absent when only reservations changed). */
+  #afterBalanceChange(filledAt?: number): void {
     const { base, quote } = this.#in.market;
     this.#balance = this.#balanceView(base, quote);
-    if (!filled) return;
+    if (filledAt === undefined) return;
     const ledger = this.#ledger;
-    this.#position = ledger.side === 'flat' ? FLAT_POSITION : positionView(ledger);
+    // Dust (what base-asset fees leave after a round trip) is flat to the strategy, as in the engine's tick.
+    const price = this.#in.series.decimal('close', filledAt);
+    this.#position = tradablePosition(ledger.quantity, this.#in.market, price).isZero() ? FLAT_POSITION : positionView(ledger);
     this.#equity.newEpoch(this.#sim.account.total(quote), this.#sim.account.total(base));
     this.#protection.onPosition(ledger);
   }
@@ -279,6 +287,7 @@ export class BacktestRunner {
       market: this.#in.market,
       price: this.#in.series.decimal('close', i),
       position: this.#ledger.quantity,
+      filledPosition: this.#ledger.filledQuantity,
       openOrders: this.#orders.view,
       config: this.#in.risk,
     });
@@ -288,7 +297,7 @@ export class BacktestRunner {
       else if (decision.kind === 'cancel') this.#cancel(decision.clientOrderId, time);
       else this.#place(decision.order, time);
     }
-    this.#afterBalanceChange(false);
+    this.#afterBalanceChange();
   }
 
   #place(order: { side: 'buy' | 'sell'; type: 'limit' | 'market'; amount: DecimalString; price: DecimalString | null; tag: string | null; reason: string }, time: number): void {
@@ -321,7 +330,7 @@ export class BacktestRunner {
   /** Kill switch: cancel every open order and stop asking the strategy (the position is kept, as in the engine). */
   #trip(i: number, reason: string): void {
     for (const order of this.#orders.openOrders()) this.#cancel(order.clientOrderId, this.#eventTime(i));
-    this.#afterBalanceChange(false);
+    this.#afterBalanceChange();
     this.#kill = { time: this.#eventTime(i), message: reason };
   }
 
@@ -331,7 +340,7 @@ export class BacktestRunner {
   }
 }
 
-/** The position as the strategy sees it (the same fields T's engine tick builds). */
+/** The position as the strategy sees it (the same fields the engine's tick builds). */
 function positionView(ledger: PositionLedger): StrategyPosition {
   const average = ledger.averageEntryPrice;
   return Object.freeze({ side: ledger.side, quantity: toDecimalString(ledger.quantity), averageEntryPrice: average ? toDecimalString(average) : null });

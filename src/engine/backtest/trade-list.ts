@@ -7,6 +7,9 @@ import type { FillEffect } from '../accounting/position-ledger.js';
  * closes when it returns to flat. Adds and partial exits stay inside one trade (DCA, grid), so entry
  * and exit prices are volume-weighted averages. A fill that flips the position is split between the
  * trade it closes and the one it opens, its fee pro rata, so Σ trade PnL = the ledger's net PnL exactly.
+ * Quantities are what the position holds (net of fees taken in base). A trade also closes when only dust
+ * is left (fees taken in base leave it after every exit): the dust stays with that trade — its value at
+ * the end, or the part of it a later fill sells — so the sum above still holds to the last digit.
  */
 
 /** Decimals kept when a flip fill's fee is split; the remainder goes to the new trade, so nothing is lost. */
@@ -18,9 +21,13 @@ export interface TradeFill {
   time: number;
   side: OrderSide;
   price: DecimalString;
+  /** As filled (for the part of a flip fill: the held quantity it moved). */
   amount: DecimalString;
   /** Fee in quote. */
   fee: DecimalString;
+  /** The fee as the venue charged it, and in which asset (the base when it takes fees from what a buy receives). */
+  feeCharged: DecimalString;
+  feeAsset: string;
   reason: string | null;
 }
 
@@ -52,6 +59,8 @@ interface RawTrade {
 export class TradeList {
   readonly #trades: RawTrade[] = [];
   #open: RawTrade | null = null;
+  /** The last trade, closed with dust left: a later fill that sells into the dust belongs to it. */
+  #dust: RawTrade | null = null;
 
   /** Round trips so far (the open one included). */
   get count(): number {
@@ -62,14 +71,18 @@ export class TradeList {
    * Records one applied fill with the reason of the intent that caused it. Only string comparisons
    * here (this runs on every fill of a busy backtest); the arithmetic happens in `trades()`.
    */
-  record(effect: FillEffect, reason: string | null): void {
-    if (this.#open === null || effect.quantityBefore === '0') {
+  record(effect: FillEffect, reason: string | null, flatAfter = effect.quantityAfter === '0'): void {
+    if (this.#open === null && this.#dust !== null && effect.closedQuantity !== '0') this.#open = this.#dust;
+    else if (this.#open === null || effect.quantityBefore === '0') {
       this.#open = { effects: [] };
       this.#trades.push(this.#open);
     }
+    this.#dust = null;
     this.#open.effects.push({ effect, reason });
-    if (effect.quantityAfter === '0') this.#open = null;
-    else if (effect.closedQuantity !== '0' && effect.closedQuantity !== effect.amount) {
+    if (flatAfter) {
+      if (effect.quantityAfter !== '0') this.#dust = this.#open;
+      this.#open = null;
+    } else if (effect.closedQuantity !== '0' && effect.closedQuantity !== effect.netAmount) {
       // A flip: the same fill closes this trade and opens the next one (split in `trades()`).
       this.#open = { effects: [{ effect, reason }] };
       this.#trades.push(this.#open);
@@ -81,7 +94,7 @@ export class TradeList {
    * so that Σ trade PnL equals the ledger's net PnL to the last digit.
    */
   trades(unrealized: Dec): BacktestTrade[] {
-    return this.#trades.map((raw, k) => build(raw, k + 1, raw === this.#open ? unrealized : null));
+    return this.#trades.map((raw, k) => build(raw, k + 1, raw === this.#open ? unrealized : null, raw === this.#dust ? unrealized : ZERO));
   }
 }
 
@@ -97,7 +110,8 @@ interface Totals {
   fills: TradeFill[];
 }
 
-function build(raw: RawTrade, id: number, unrealized: Dec | null): BacktestTrade {
+/** `unrealized`: the open trade's (null when closed); `dustValue`: a closed trade's dust, valued at the end. */
+function build(raw: RawTrade, id: number, unrealized: Dec | null, dustValue: Dec): BacktestTrade {
   const t: Totals = { openedQty: ZERO, openedValue: ZERO, closedQty: ZERO, closedValue: ZERO, realized: ZERO, fees: ZERO, exitTime: null, exitReason: null, fills: [] };
   const first = raw.effects[0] as { effect: FillEffect; reason: string | null };
   raw.effects.forEach(({ effect, reason }, k) => addFill(t, effect, reason, part(raw, k)));
@@ -111,7 +125,7 @@ function build(raw: RawTrade, id: number, unrealized: Dec | null): BacktestTrade
     exitTime: t.exitTime,
     exitPrice: t.closedQty.isZero() ? null : toDecimalString(t.closedValue.div(t.closedQty).toDecimalPlaces(AVERAGE_SCALE)),
     size: toDecimalString(t.openedQty),
-    pnl: toDecimalString(t.realized.add(unrealized ?? ZERO).sub(t.fees)),
+    pnl: toDecimalString(t.realized.add(unrealized ?? dustValue).sub(t.fees)),
     fee: toDecimalString(t.fees),
     entryReason: first.reason,
     exitReason: t.exitReason,
@@ -122,7 +136,7 @@ function build(raw: RawTrade, id: number, unrealized: Dec | null): BacktestTrade
 /** Which part of the k-th fill belongs to this trade: a flip fill is the closing part of one trade and the opening part of the next. */
 function part(raw: RawTrade, k: number): 'all' | 'closing' | 'opening' {
   const { effect } = raw.effects[k] as { effect: FillEffect };
-  const flip = effect.closedQuantity !== '0' && effect.closedQuantity !== effect.amount && effect.quantityAfter !== '0';
+  const flip = effect.closedQuantity !== '0' && effect.closedQuantity !== effect.netAmount && effect.quantityAfter !== '0';
   if (!flip) return 'all';
   return k === 0 && effect.quantityBefore !== '0' ? 'opening' : 'closing';
 }
@@ -133,7 +147,7 @@ function openingSide(raw: RawTrade): 'long' | 'short' {
 }
 
 function addFill(t: Totals, effect: FillEffect, reason: string | null, which: 'all' | 'closing' | 'opening'): void {
-  const amount = new Dec(effect.amount);
+  const amount = new Dec(effect.netAmount);
   const price = new Dec(effect.price);
   const fee = new Dec(effect.feeQuote);
   const closing = which === 'opening' ? ZERO : new Dec(effect.closedQuantity);
@@ -158,6 +172,16 @@ function addFill(t: Totals, effect: FillEffect, reason: string | null, which: 'a
 }
 
 function fillOf(effect: FillEffect, qty: Dec, fee: Dec, reason: string | null): TradeFill {
-  const whole = qty.eq(effect.amount) && fee.eq(effect.feeQuote);
-  return { time: effect.timestamp, side: effect.side, price: effect.price, amount: whole ? effect.amount : toDecimalString(qty), fee: whole ? effect.feeQuote : toDecimalString(fee), reason };
+  const whole = qty.eq(effect.netAmount) && fee.eq(effect.feeQuote);
+  return {
+    time: effect.timestamp,
+    side: effect.side,
+    price: effect.price,
+    amount: whole ? effect.amount : toDecimalString(qty),
+    fee: whole ? effect.feeQuote : toDecimalString(fee),
+    // A split fill's charged fee is shared pro rata like its quote value.
+    feeCharged: whole ? effect.feeCharged : toDecimalString(new Dec(effect.feeCharged).mul(qty).div(effect.netAmount).toDecimalPlaces(SPLIT_SCALE)),
+    feeAsset: effect.feeAsset,
+    reason,
+  };
 }

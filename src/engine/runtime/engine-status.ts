@@ -1,6 +1,5 @@
-import type { Dec } from '../../domain/money.js';
 import type { PnlSummary, PositionSnapshot } from '../accounting/index.js';
-import { Portfolio } from '../accounting/index.js';
+import { Portfolio, markViews, withMark, type MarkBook } from '../accounting/index.js';
 import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
 import { FLATTEN_NOT_REQUESTED, type FlattenOutcome } from './flatten.js';
@@ -30,8 +29,10 @@ export interface EngineStatus {
   exchange: ExchangeReachability | null;
   candlesProcessed: number;
   lastPrice: string | null;
+  /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */
   positions: PositionSnapshot[];
   openOrders: OrderRecord[];
+  /** Over every position of the connection; `unpricedSymbols` names those whose unrealized PnL is unknown. */
   pnl: PnlSummary;
   /** The last emergency flatten in this process: `incomplete` means a position is left open (see `remaining`). */
   flatten: FlattenOutcome;
@@ -51,9 +52,10 @@ export interface StatusInput {
 export function buildStatus(input: StatusInput): EngineStatus {
   const { record, runner } = input;
   const state: EngineState = record?.state ?? 'stopped';
-  const mark = runner?.tick.mark ?? null;
   const portfolio = runner?.portfolio ?? input.portfolio ?? new Portfolio();
-  const marks = mark && record ? new Map([[record.symbol, mark]]) : new Map<string, Dec>();
+  // The running tick's mark is the newest; the row keeps the last one of every symbol after a stop.
+  const { marks, details } = markViews(currentMarks(record, runner));
+  const mark = record ? (marks.get(record.symbol) ?? null) : null;
   const active = state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping';
   const startedAt = record?.startedAt ?? null;
   return {
@@ -76,9 +78,14 @@ export function buildStatus(input: StatusInput): EngineStatus {
     exchange: runner?.exchange ?? null,
     candlesProcessed: runner?.tick.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
-    positions: portfolio.positions(marks),
+    positions: portfolio.positions(marks, details),
     openOrders: input.openOrders,
     pnl: portfolio.summary(marks),
     flatten: runner?.flattenOutcome ?? input.flatten ?? FLATTEN_NOT_REQUESTED,
   };
+}
+
+function currentMarks(record: Readonly<EngineRecord> | undefined, runner: EngineRunner | undefined): MarkBook | undefined {
+  const live = runner?.tick.storedMark() ?? null;
+  return runner && live ? withMark(record?.marks, runner.tick.market.symbol, live) : record?.marks;
 }

@@ -1,6 +1,7 @@
 import type { DecimalString } from '../../domain/money.js';
 import type { Fill, OrderSide, OrderType } from '../../exchanges/exchange.port.js';
 import type { EngineState } from '../engine-state.js';
+import type { MarkBook } from '../accounting/marks.js';
 
 /**
  * Storage ports of the engine runtime. The runtime never sees SQL or driver types; the Kysely
@@ -50,6 +51,8 @@ export interface EngineRecord extends EngineConfig {
   resume: boolean;
   createdAt: string;
   updatedAt: string;
+  /** The last known mark per symbol (kept after a stop and across restarts); absent before the first. */
+  marks?: MarkBook;
 }
 
 export interface EngineStore {

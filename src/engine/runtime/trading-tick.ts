@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import { Dec, toDecimalString } from '../../domain/money.js';
 import type { BalanceEntry, Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
-import type { Portfolio } from '../accounting/index.js';
+import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
 import { CandleCursor, CandleSeries } from '../candles.js';
 import { checkDailyLoss, checkProtections, evaluateIntents, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig, type RiskDecision } from '../risk.js';
 import {
@@ -52,6 +52,8 @@ export class TradingTick {
   readonly #series = new CandleSeries();
   readonly #cursor = new CandleCursor(this.#series);
   #mark: Dec | null = null;
+  /** Close time (ms) of the candle the mark comes from. */
+  #markTime: number | null = null;
   #newFills: StrategyFill[] = [];
   #balances: BalanceEntry[] | null = null;
   #baseline: DailyPnlBaseline | null = null;
@@ -70,6 +72,22 @@ export class TradingTick {
     return this.#mark;
   }
 
+  /** When the mark was taken: the close time (ms) of its candle. */
+  get markTime(): number | null {
+    return this.#markTime;
+  }
+
+  get market(): Market {
+    return this.#d.market;
+  }
+
+  /** The mark as the engine row keeps it (with the market's dust rule), or null before the first candle. */
+  storedMark(): StoredMark | null {
+    if (this.#mark === null || this.#markTime === null) return null;
+    const { amountStep, minAmount, minCost } = this.#d.market;
+    return { price: toDecimalString(this.#mark), time: new Date(this.#markTime).toISOString(), rules: { amountStep, minAmount, minCost } };
+  }
+
   get lastCandleTime(): number | null {
     return this.#series.length === 0 ? null : this.#series.time(this.#series.length - 1);
   }
@@ -86,7 +104,7 @@ export class TradingTick {
     if (!this.#ingest(candle)) return {};
     const closeTime = candle.time + this.#d.timeframeMs;
     const fills = await this.#syncOrders();
-    this.#updateMarks(candle);
+    this.#updateMarks(candle, closeTime);
     const kill = await this.#checkKillSwitch(closeTime);
     if (kill) return { kill };
     if (signal.aborted) return {};
@@ -122,11 +140,12 @@ export class TradingTick {
     return fills;
   }
 
-  #updateMarks(candle: Candle): void {
+  #updateMarks(candle: Candle, closeTime: number): void {
     this.#mark = new Dec(candle.close);
+    this.#markTime = closeTime;
   }
 
-  /** Daily loss limit (E's risk): cancel every open order and tell the runner to stop. */
+  /** Daily loss limit (risk.ts): cancel every open order and tell the runner to stop. */
   async #checkKillSwitch(closeTime: number): Promise<string | undefined> {
     const net = new Dec(this.#d.portfolio.summary(this.#marks()).netPnl);
     this.#baseline = rollDailyBaseline(this.#baseline, closeTime, net);
@@ -166,13 +185,25 @@ export class TradingTick {
     }
   }
 
-  /** E's risk gate on every intent, with stop-loss / take-profit exits first. */
+  /**
+   * The risk gate (risk.ts) on every intent, with stop-loss / take-profit exits first. It sees the
+   * ledger's position, which is what the account holds (net of fees taken in base): exits are sized
+   * from it, and a remainder too small to trade is dust there, not a position.
+   */
   #riskCheck(intents: readonly Intent[]): RiskDecision[] {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const mark = this.#mark ?? new Dec(0);
-    const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk });
+    const market = this.#d.market;
+    const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk, market });
     const all = protective && !this.#exitPending() ? [protective, ...intents] : intents;
-    return evaluateIntents(all, { market: this.#d.market, price: mark, position: this.#sellable(ledger.quantity), openOrders: this.#d.orders.strategyOrders(), config: this.#d.risk });
+    return evaluateIntents(all, {
+      market,
+      price: mark,
+      position: ledger.quantity,
+      filledPosition: ledger.filledQuantity,
+      openOrders: this.#d.orders.strategyOrders(),
+      config: this.#d.risk,
+    });
   }
 
   async #execute(decisions: readonly RiskDecision[]): Promise<void> {
@@ -194,12 +225,19 @@ export class TradingTick {
   async #publish(fills: readonly AppliedFill[], closeTime: number): Promise<void> {
     const summary = this.#d.portfolio.summary(this.#marks());
     if (fills.length > 0) {
-      await this.#d.emit('position', { positions: this.#d.portfolio.positions(this.#marks()), pnl: summary });
+      await this.#d.emit('position', { positions: this.positions(), pnl: summary });
     }
     this.#d.emitTransient('heartbeat', { candleTime: closeTime, mark: this.#mark ? toDecimalString(this.#mark) : null, pnl: summary, openOrders: this.#d.orders.liveOrders.length });
   }
 
   // ---- views ------------------------------------------------------------------------------------------------
+
+  /** The engine's positions with this tick's mark (and its time) and its market's dust rule. */
+  positions(): ReturnType<Portfolio['positions']> {
+    const symbol = this.#d.market.symbol;
+    const markTimes = this.#markTime === null ? new Map<string, string>() : new Map([[symbol, new Date(this.#markTime).toISOString()]]);
+    return this.#d.portfolio.positions(this.#marks(), { markTimes, rules: new Map([[symbol, this.#d.market]]) });
+  }
 
   #warmingUp(): boolean {
     return this.#series.length < this.#d.strategy.warmup;
@@ -215,23 +253,12 @@ export class TradingTick {
     return this.#d.orders.liveOrders.some((o) => o.side === reducing);
   }
 
+  /** Dust is not a position to the strategy: one that enters only when flat trades again after a round trip. */
   #position(): StrategyPosition {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
-    if (ledger.side === 'flat') return FLAT_POSITION;
+    if (tradablePosition(ledger.quantity, this.#d.market, this.#mark).isZero()) return FLAT_POSITION;
     const average = ledger.averageEntryPrice;
     return { side: ledger.side, quantity: toDecimalString(ledger.quantity), averageEntryPrice: average ? toDecimalString(average) : null };
-  }
-
-  /**
-   * A long position can only be sold as far as the account holds it: an exchange that takes its fee in
-   * the base asset (Binance without BNB) leaves less than the filled amount, and selling the full
-   * fill would be rejected for insufficient funds. The ledger keeps the gross position for accounting.
-   */
-  #sellable(quantity: Dec): Dec {
-    if (!quantity.isPositive()) return quantity;
-    // Total (free + locked in orders), not free: resting sells of this engine still count as held.
-    const held = this.#balances?.find((b) => b.asset === this.#d.market.base && (b.marketTypes === undefined || b.marketTypes.includes(this.#d.market.type)))?.total;
-    return held === undefined ? quantity : Dec.min(quantity, new Dec(held));
   }
 
   #balanceView(): StrategySnapshot['balance'] {

@@ -6,6 +6,9 @@ import type { Candle, Exchange, Market } from '../../exchanges/exchange.port.js'
 import { loadCandleCsv } from '../../exchanges/simulated/candle-csv.js';
 import { PollingCandleFeed, ReplayFeed, type PriceEvent, type PriceFeed } from '../../exchanges/simulated/price-feed.js';
 import { SimulatedExchange } from '../../exchanges/simulated/simulated-exchange.js';
+import { getProfile } from '../../exchanges/profiles/index.js';
+import type { FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
+import type { ExchangeId } from '../../domain/exchange-ids.js';
 import type { CandleSeries } from '../candles.js';
 import { checkTimeframe } from './engine-config.js';
 
@@ -88,7 +91,7 @@ function replayVenue(request: VenueRequest, series: CandleSeries, options: Venue
   if (request.timeframe !== timeframe) {
     throw new ValidationError(`Replay plays ${timeframe} candles; got timeframe "${request.timeframe}"`, [{ path: 'timeframe', message: `must be ${timeframe} in replay mode` }]);
   }
-  const exchange = simulatedExchange('replay', replayMarket(symbol), request.position, sim, [timeframe]);
+  const exchange = simulatedExchange('replay', replayMarket(symbol), request.position, sim, [timeframe], venueFees(request.connection.exchange));
   const speed = (request.replaySpeed * request.timeframeMs) / 1000;
   const feed = new ReplayFeed({ symbol, series, timeframeMs: request.timeframeMs, speed, clock: options.clock });
   return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], close: () => closeAll(feed, exchange) };
@@ -103,7 +106,7 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
     checkTimeframe(timeframes, request.timeframe, `${request.connection.name} (${request.connection.exchange}, paper)`);
     const market = (await live.loadMarkets()).find((m) => m.symbol === request.symbol);
     if (!market) throw new ValidationError(`${request.symbol} is not a market on ${request.connection.exchange}`, [{ path: 'symbol', message: 'unknown market' }]);
-    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, market, request.position, sim, timeframes);
+    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, market, request.position, sim, timeframes, venueFees(request.connection.exchange));
     const polling = new PollingCandleFeed({ exchange: live, symbol: request.symbol, timeframe: request.timeframe, timeframeMs: request.timeframeMs, clock: options.clock });
     return {
       exchange,
@@ -137,13 +140,20 @@ export function simulatedAccount(id: string, market: Market, position: DecimalSt
   return simulatedExchange(id, market, position, { ...DEFAULT_SIMULATED, ...options });
 }
 
-function simulatedExchange(id: string, market: Market, position: DecimalString, sim: SimulatedAccountOptions, timeframes?: readonly string[]): SimulatedExchange {
+/** Paper and replay charge fees the way the connection's venue does (its profile's spot rule per side). */
+function venueFees(exchange: ExchangeId): FeeAssets {
+  const { buy, sell } = getProfile(exchange).fees;
+  return { buy, sell };
+}
+
+function simulatedExchange(id: string, market: Market, position: DecimalString, sim: SimulatedAccountOptions, timeframes?: readonly string[], feeAssets?: FeeAssets): SimulatedExchange {
   const held = position.startsWith('-') || position === '0' ? {} : { [market.base]: position };
   return new SimulatedExchange({
     id,
     markets: [market],
     balances: { [market.quote]: sim.quoteBalance, ...held },
     takerFeeRate: sim.takerFeeRate,
+    ...(feeAssets ? { feeAssets } : {}),
     slippageBps: sim.slippageBps,
     idPrefix: id.replace(':', '-'),
     ...(timeframes ? { timeframes } : {}),

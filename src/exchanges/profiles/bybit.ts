@@ -47,6 +47,12 @@ export const bybit: ExchangeProfile = {
   breachWaitMs: { rateLimited: 1_000, banned: 600_000 },
   ccxtOptions: {},
   errorCodes: {},
+  fees: {
+    buy: 'base',
+    sell: 'quote',
+    source: 'https://www.bybit.com/en/help-center/article?language=en_US&id=000001175',
+    notes: 'Spot: "the trading fee unit charged is based on the purchased cryptocurrency" (buy 0.5 BTC, fee 0.0005 BTC, receive 0.4995 BTC).',
+  },
   docs: {
     rateLimits: 'https://bybit-exchange.github.io/docs/v5/rate-limit',
     clientOrderId: 'https://bybit-exchange.github.io/docs/v5/order/create-order',

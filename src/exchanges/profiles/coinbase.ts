@@ -47,6 +47,12 @@ export const coinbase: ExchangeProfile = {
   // v3 accounts report available and hold separately (the v2 default reports totals only).
   ccxtOptions: { fetchBalance: 'v3PrivateGetBrokerageAccounts' },
   errorCodes: {},
+  fees: {
+    buy: 'quote',
+    sell: 'quote',
+    source: 'https://help.coinbase.com/en/coinbase/trading-and-funding/advanced-trade/advanced-trade-fees',
+    notes: 'Advanced Trade always charges the fee in the quote currency (on top of a buy, out of a sell\'s proceeds).',
+  },
   docs: {
     rateLimits: 'https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits',
     clientOrderId: 'https://docs.cdp.coinbase.com/advanced-trade/reference/retailbrokerageapi_postorder',

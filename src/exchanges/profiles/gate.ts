@@ -49,6 +49,12 @@ export const gate: ExchangeProfile = {
   breachWaitMs: { rateLimited: 1_000, banned: 10_000 },
   ccxtOptions: {},
   errorCodes: {},
+  fees: {
+    buy: 'base',
+    sell: 'quote',
+    source: 'https://www.gate.io/fee',
+    notes: 'Spot fees are deducted from the currency received unless GT deduction is enabled (then charged in GT).',
+  },
   docs: {
     rateLimits: 'https://www.gate.io/docs/developers/apiv4/#frequency-limit-rule',
     clientOrderId: 'https://www.gate.io/docs/developers/apiv4/#create-an-order',

@@ -45,6 +45,12 @@ export const htx: ExchangeProfile = {
   breachWaitMs: { rateLimited: 1_000, banned: 1_000 },
   ccxtOptions: {},
   errorCodes: {},
+  fees: {
+    buy: 'base',
+    sell: 'quote',
+    source: 'https://www.htx.com/fee/',
+    notes: 'Spot fees are deducted from the currency received unless HT/TRX deduction is enabled.',
+  },
   docs: {
     rateLimits: 'https://huobiapi.github.io/docs/spot/v1/en/#rate-limiting-rule',
     clientOrderId: 'https://huobiapi.github.io/docs/spot/v1/en/#place-a-new-order',

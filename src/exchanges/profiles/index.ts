@@ -83,6 +83,23 @@ export interface BalanceAccount {
   readonly params: CcxtTypeParams;
 }
 
+/** Which asset a spot fill's fee is taken from. */
+export type FeeAsset = 'base' | 'quote';
+
+/**
+ * How the venue charges spot trading fees by default (no fee-token discount such as BNB, GT or HT
+ * switched on): per side, the asset the fee is taken from. The paper and replay exchanges, the
+ * backtester (`feeAsset: 'profile'`) and the simulator charge this way, so a backtest shows the dust
+ * that base-asset fees leave behind instead of hiding it.
+ */
+export interface FeeModel {
+  readonly buy: FeeAsset;
+  readonly sell: FeeAsset;
+  /** The venue's page that says so. */
+  readonly source: string;
+  readonly notes: string;
+}
+
 export interface ExchangeProfile {
   readonly id: ExchangeId;
   readonly ccxtId: string;
@@ -107,6 +124,8 @@ export interface ExchangeProfile {
    * bare ExchangeError, mapped to what they mean for us.
    */
   readonly errorCodes: Readonly<Record<string, 'authentication_failed' | 'rate_limited' | 'clock_skew'>>;
+  /** Spot fee asset per side (default account settings). */
+  readonly fees: FeeModel;
   /** Where each fact came from. */
   readonly docs: Readonly<Record<string, string>>;
   readonly quirks: readonly string[];

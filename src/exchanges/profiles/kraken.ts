@@ -46,6 +46,12 @@ export const kraken: ExchangeProfile = {
   ccxtOptions: {},
   // ccxt maps EAPI:Invalid key but not a bad signature (a wrong secret), which stays a bare ExchangeError.
   errorCodes: { 'EAPI:Invalid signature': 'authentication_failed' },
+  fees: {
+    buy: 'quote',
+    sell: 'quote',
+    source: 'https://support.kraken.com/hc/en-us/articles/203053246-Other-order-options',
+    notes: 'Charged in the quote currency by default; the per-order "fee currency preference" (oflags fcib/fciq) can ask for base, which CTS never sends.',
+  },
   docs: {
     rateLimits: 'https://docs.kraken.com/api/docs/guides/spot-rest-ratelimits',
     clientOrderId: 'https://docs.kraken.com/api/docs/rest-api/add-order',

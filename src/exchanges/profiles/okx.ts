@@ -43,6 +43,12 @@ export const okx: ExchangeProfile = {
   breachWaitMs: { rateLimited: 2_000, banned: 2_000 },
   ccxtOptions: {},
   errorCodes: {},
+  fees: {
+    buy: 'base',
+    sell: 'quote',
+    source: 'https://www.okx.com/fees',
+    notes: 'Spot fees are paid in the currency received by default (a buy of BTC pays in BTC); OKX offers an opt-in "pay in currency spent" mode, not modelled.',
+  },
   docs: {
     rateLimits: 'https://www.okx.com/docs-v5/en/#overview-rate-limits',
     clientOrderId: 'https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order',

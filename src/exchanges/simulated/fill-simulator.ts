@@ -11,7 +11,10 @@ import { VirtualAccount } from './virtual-account.js';
  *    the strategy already saw.
  *  - Limit orders fill only when a later candle's range touches the limit: a buy when low ≤ limit, at
  *    the limit, or at the open when the market opened through it (then as taker).
- *  - Orders fill completely (no volume model); fees are charged in quote.
+ *  - Orders fill completely (no volume model). Fees are charged per side in the base or the quote asset
+ *    (`feeAssets`, the venue's own rule from its exchange profile; default quote on both sides). A base
+ *    fee on a buy is taken from the amount received (the account gets amount − fee); on a sell it is
+ *    taken on top of the amount sold. The fee's value is the same either way: rate × amount × price.
  * Sync and allocation-free when nothing is open, so a backtest pays almost nothing per candle.
  */
 
@@ -25,6 +28,8 @@ export interface FillSimulatorOptions {
   makerFeeRate?: DecimalString;
   /** Market orders fill this many basis points worse than the open. Default 0. */
   slippageBps?: DecimalString;
+  /** The asset each side's fee is taken from. Default quote on both sides. */
+  feeAssets?: FeeAssets;
   /** Let base balances go negative (derivatives/margin without a liquidation model). Default false. */
   allowShort?: boolean;
   /** Prefix of order and trade ids. Default `sim`. */
@@ -32,6 +37,10 @@ export interface FillSimulatorOptions {
   /** Time stamped on new orders; default the time of the latest price event. */
   now?: () => number;
 }
+
+export type FeeAssets = Readonly<{ buy: 'base' | 'quote'; sell: 'base' | 'quote' }>;
+
+const QUOTE_FEES: FeeAssets = Object.freeze({ buy: 'quote', sell: 'quote' });
 
 interface SimOrder {
   readonly id: string;
@@ -76,6 +85,7 @@ export class FillSimulator {
   readonly #maker: Dec;
   readonly #slippage: Dec;
   readonly #allowShort: boolean;
+  readonly #feeAssets: FeeAssets;
   readonly #prefix: string;
   readonly #now: (() => number) | undefined;
   readonly #open = new Map<string, SimOrder[]>();
@@ -95,6 +105,7 @@ export class FillSimulator {
     this.#maker = options.makerFeeRate === undefined ? this.#taker : rate(options.makerFeeRate, 'makerFeeRate');
     this.#slippage = rate(options.slippageBps ?? '0', 'slippageBps').div(10_000);
     this.#allowShort = options.allowShort ?? false;
+    this.#feeAssets = options.feeAssets ?? QUOTE_FEES;
     this.#prefix = options.idPrefix ?? 'sim';
     this.#now = options.now;
   }
@@ -204,11 +215,19 @@ export class FillSimulator {
     return params.limit === undefined ? all : all.slice(0, params.limit);
   }
 
-  /** What an order sets aside: quote for a buy (price × amount plus fee, with slippage room for market orders), base for a sell. */
+  get feeAssets(): FeeAssets {
+    return this.#feeAssets;
+  }
+
+  /**
+   * What an order sets aside: quote for a buy (price × amount, plus the fee when it is paid in quote,
+   * with slippage room for market orders), base for a sell (plus the fee when it is paid in base).
+   */
   #reservation(market: Market, side: OrderSide, amount: Dec, reference: Dec, isMarket: boolean): [string, Dec] {
-    if (side === 'sell') return [market.base, this.#allowShort ? ZERO : amount];
+    const feeRoom = Dec.max(this.#taker, this.#maker).add(1);
+    if (side === 'sell') return [market.base, this.#allowShort ? ZERO : this.#feeAssets.sell === 'base' ? amount.mul(feeRoom) : amount];
     const price = isMarket ? reference.mul(this.#slippage.add(1)) : reference;
-    return [market.quote, amount.mul(price).mul(Dec.max(this.#taker, this.#maker).add(1))];
+    return [market.quote, this.#feeAssets.buy === 'base' ? amount.mul(price) : amount.mul(price).mul(feeRoom)];
   }
 
   #rememberPrice(symbol: string, candles: CandleReader | null, index: number, text: DecimalString): void {
@@ -252,18 +271,23 @@ export class FillSimulator {
 
   #settle(order: SimOrder, price: Dec, feeRate: Dec, time: number): Fill | null {
     const { base, quote } = order.market;
+    const buy = order.side === 'buy';
     const cost = order.amount.mul(price);
-    const fee = cost.mul(feeRate);
+    const inBase = this.#feeAssets[order.side] === 'base';
+    const fee = inBase ? order.amount.mul(feeRate) : cost.mul(feeRate);
+    // Signed changes of the two balances, the fee taken from the asset its side pays it in.
+    const baseChange = buy ? order.amount.sub(inBase ? fee : ZERO) : order.amount.add(inBase ? fee : ZERO).neg();
+    const quoteChange = buy ? cost.add(inBase ? ZERO : fee).neg() : cost.sub(inBase ? ZERO : fee);
     this.account.release(order.reservedAsset, order.reserved);
-    const short = order.side === 'sell' && !this.#allowShort && order.amount.gt(this.account.free(base));
-    const broke = order.side === 'buy' && cost.add(fee).gt(this.account.free(quote));
+    const short = !buy && !this.#allowShort && baseChange.neg().gt(this.account.free(base));
+    const broke = buy && quoteChange.neg().gt(this.account.free(quote));
     if (short || broke) {
       // The market gapped past what the reservation covered: refuse rather than overdraw.
       this.#close(order, 'rejected', false);
       return null;
     }
-    this.account.change(base, order.side === 'buy' ? order.amount : order.amount.neg());
-    this.account.change(quote, order.side === 'buy' ? cost.add(fee).neg() : cost.sub(fee));
+    this.account.change(base, baseChange);
+    this.account.change(quote, quoteChange);
     order.filled = order.amount;
     order.average = price;
     this.#close(order, 'closed', false);
@@ -276,7 +300,7 @@ export class FillSimulator {
       price: toDecimalString(price),
       amount: toDecimalString(order.amount),
       fee: toDecimalString(fee),
-      feeAsset: quote,
+      feeAsset: inBase ? base : quote,
       timestamp: time,
     };
     this.#tradeList(order.market.symbol).push(fill);

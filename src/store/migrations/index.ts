@@ -4,6 +4,7 @@ import { backtestsMigration } from './0003-backtests.js';
 import { connectionTierMigration } from './0004-connection-tier.js';
 import { engineLeasesMigration } from './0005-engine-leases.js';
 import { rateLimitPausesMigration } from './0006-rate-limit-pauses.js';
+import { engineMarksMigration } from './0007-engine-marks.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   '0004_connection_tier': connectionTierMigration,
   '0005_engine_leases': engineLeasesMigration,
   '0006_rate_limit_pauses': rateLimitPausesMigration,
+  '0007_engine_marks': engineMarksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

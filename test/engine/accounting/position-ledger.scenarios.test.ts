@@ -3,6 +3,7 @@ import { Dec } from '../../../src/domain/money.js';
 import { ValidationError } from '../../../src/domain/errors.js';
 import { PositionLedger } from '../../../src/engine/accounting/position-ledger.js';
 import { Portfolio, aggregatePortfolios } from '../../../src/engine/accounting/portfolio.js';
+import { isDust } from '../../../src/engine/accounting/dust.js';
 import { fill } from './fixtures.js';
 
 /** Scenario tests with golden values worked out by hand (see each comment). */
@@ -18,6 +19,7 @@ describe('accounting scenarios', () => {
       symbol: 'BTC/USDT',
       side: 'long',
       quantity: '1.5',
+      dust: false,
       averageEntryPrice: '31000',
       cost: '46500',
       realizedPnl: '6000',
@@ -26,6 +28,7 @@ describe('accounting scenarios', () => {
       baseFees: '0',
       netPnl: '10354.5',
       markPrice: '34000',
+      markTime: null,
     });
   });
 
@@ -63,11 +66,42 @@ describe('accounting scenarios', () => {
     expect(ledger.averageEntryPrice).toBeNull();
   });
 
-  it('fee-charged-in-base-is-converted-at-the-fill-price', () => {
+  it('fee-charged-in-base-is-converted-at-the-fill-price-and-never-held', () => {
     const ledger = new PositionLedger('BTC/USDT');
     const effect = ledger.apply(fill('buy', '1', '20000', { fee: '0.001', feeAsset: 'BTC' }));
-    expect(effect?.feeQuote).toBe('20');
-    expect(ledger.snapshot()).toMatchObject({ fees: '20', baseFees: '0.001', quantity: '1' });
+    expect(effect).toMatchObject({ feeQuote: '20', amount: '1', netAmount: '0.999', quantityAfter: '0.999' });
+    // The lot is the 0.999 held at the fill price; the 0.001 taken is the fee (20 USDT): 19980 + 20 = 20000 paid.
+    expect(ledger.snapshot(new Dec('20000'))).toMatchObject({ fees: '20', baseFees: '0.001', quantity: '0.999', cost: '19980', unrealizedPnl: '0', netPnl: '-20' });
+    expect(ledger.filledQuantity.toFixed()).toBe('1');
+  });
+
+  it('xrp-buy-base-fee-sell-leaves-dust', () => {
+    // Binance spot without BNB: buy 46.9 XRP, the fee 0.0469 XRP is taken from it; the exit sells what
+    // the step 0.1 can express of the 46.8531 held, 46.8; 0.0531 XRP stays behind (the account's balance).
+    const ledger = new PositionLedger('XRP/USDT');
+    ledger.apply(fill('buy', '46.9', '1.066', { symbol: 'XRP/USDT', fee: '0.0469', feeAsset: 'XRP' }));
+    expect(ledger.quantity.toFixed()).toBe('46.8531');
+    const exit = ledger.apply(fill('sell', '46.8', '1.1', { symbol: 'XRP/USDT', fee: '0.051480', feeAsset: 'USDT' }));
+    expect(exit).toMatchObject({ netAmount: '46.8', quantityAfter: '0.0531', closedEntryPrice: '1.066' });
+    const market = { amountStep: '0.1', minAmount: '0.1', minCost: '5' };
+    const mark = new Dec('1.1');
+    expect(isDust(ledger.quantity, market, mark)).toBe(true);
+    const portfolio = Portfolio.restore([ledger.toState()]);
+    const [position] = portfolio.positions(new Map([['XRP/USDT', mark]]), { rules: new Map([['XRP/USDT', market]]) });
+    // Reported (side long, quantity, dust), valued at the mark like any holding.
+    expect(position).toMatchObject({ side: 'long', quantity: '0.0531', dust: true, cost: '0.0566046', unrealizedPnl: '0.0018054' });
+    // Cash: −46.9 × 1.066 + 46.8 × 1.1 − 0.05148 = 1.43312; plus 0.0531 × 1.1 held = 1.49153 net.
+    expect(position?.netPnl).toBe('1.49153');
+    expect(ledger.realizedPnl.add(ledger.unrealizedPnl(mark)).sub(ledger.fees).toFixed()).toBe('1.49153');
+  });
+
+  it('sell-with-base-fee-takes-the-fee-on-top-of-the-amount-sold', () => {
+    const ledger = new PositionLedger('BTC/USDT');
+    ledger.apply(fill('buy', '2', '100'));
+    const effect = ledger.apply(fill('sell', '1', '110', { fee: '0.01', feeAsset: 'BTC' }));
+    // 1.01 BTC left the account; the 0.01 is a fee worth 1.1 USDT, the 1.01 closed at 110 realizes 10.1.
+    expect(effect).toMatchObject({ netAmount: '1.01', quantityAfter: '0.99', realizedPnl: '10.1', feeQuote: '1.1' });
+    expect(ledger.filledQuantity.toFixed()).toBe('1');
   });
 
   it('fee-in-a-third-asset-needs-its-quote-value', () => {
@@ -123,7 +157,17 @@ describe('accounting scenarios', () => {
     ]);
     const { positions, pnl } = aggregatePortfolios([a, b], marks);
     expect(positions.find((p) => p.symbol === 'BTC/USDT')).toMatchObject({ quantity: '4', averageEntryPrice: '175', unrealizedPnl: '-100' });
-    expect(pnl).toEqual({ realizedPnl: '0', unrealizedPnl: '-90', fees: '3', netPnl: '-93' });
-    expect(a.summary(marks)).toEqual({ realizedPnl: '0', unrealizedPnl: '50', fees: '1', netPnl: '49' });
+    expect(pnl).toEqual({ realizedPnl: '0', unrealizedPnl: '-90', fees: '3', netPnl: '-93', unpricedSymbols: [] });
+    expect(a.summary(marks)).toEqual({ realizedPnl: '0', unrealizedPnl: '50', fees: '1', netPnl: '49', unpricedSymbols: [] });
+  });
+
+  it('an-open-position-without-a-mark-is-unpriced-not-zero', () => {
+    const portfolio = new Portfolio();
+    portfolio.apply(fill('buy', '1', '100'));
+    portfolio.apply(fill('buy', '10', '5', { symbol: 'ETH/USDT' }));
+    const marks = new Map([['BTC/USDT', new Dec('110')]]);
+    expect(portfolio.summary(marks)).toEqual({ realizedPnl: '0', unrealizedPnl: '10', fees: '0', netPnl: '10', unpricedSymbols: ['ETH/USDT'] });
+    const eth = portfolio.positions(marks, { markTimes: new Map([['BTC/USDT', '2026-01-01T00:00:00.000Z']]) }).find((p) => p.symbol === 'ETH/USDT');
+    expect(eth).toMatchObject({ markPrice: null, markTime: null, unrealizedPnl: '0' });
   });
 });

@@ -92,10 +92,12 @@ describe('engine service on the bundled replay data (ManualClock, no real sleeps
     const orders = await service.orders('demo');
     expect(orders.every((o) => ['closed', 'canceled'].includes(o.status))).toBe(true);
     for (const f of fills) expect(orders.some((o) => o.clientOrderId === f.clientOrderId)).toBe(true);
-    // Independent recomputation from the stored fills.
-    const quantity = fills.reduce((q, f) => q.add(f.side === 'buy' ? f.amount : new Dec(f.amount).neg()), ZERO);
+    // Independent recomputation from the stored fills. The replay venue charges Binance's way: a buy's
+    // fee in XRP (the account holds amount − fee), a sell's in USDT.
+    const baseFee = (f: (typeof fills)[number]) => (f.feeAsset === 'XRP' ? new Dec(f.fee) : ZERO);
+    const quantity = fills.reduce((q, f) => q.add(f.side === 'buy' ? new Dec(f.amount).sub(baseFee(f)) : new Dec(f.amount).add(baseFee(f)).neg()), ZERO);
     const cash = fills.reduce((c, f) => c.add(new Dec(f.amount).mul(f.price).mul(f.side === 'buy' ? -1 : 1)), ZERO);
-    const fees = fills.reduce((s, f) => s.add(f.fee), ZERO);
+    const fees = fills.reduce((s, f) => s.add(f.feeAsset === 'XRP' ? new Dec(f.fee).mul(f.price) : f.fee), ZERO);
     const position = status.positions.find((p) => p.symbol === 'XRP/USDT');
     expect(position?.quantity).toBe(quantity.toFixed());
     expect(status.pnl.fees).toBe(fees.toFixed());

@@ -107,8 +107,11 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     expect(trades.length).toBeGreaterThan(1);
     for (const o of orders) expect(String(o.clientOrderId)).toMatch(/^ct-[0-9A-HJKMNP-TV-Z]{26}$/);
     const positions = (await api('GET', `/api/trade-engine/positions/${demoId}`)).json() as { positions: Json[]; pnl: Json };
-    const quantity = trades.reduce<Dec>((q, t) => q.add(t.side === 'buy' ? String(t.amount) : new Dec(String(t.amount)).neg()), ZERO);
-    const fees = trades.reduce<Dec>((s, t) => s.add(String(t.fee)), ZERO);
+    // The replay venue charges like the connection's exchange: a fee taken in the base asset (XRP)
+    // never reaches the account, so the position is net of it, and its quote value is fee × price.
+    const baseFee = (t: Json) => (t.feeAsset === 'XRP' ? new Dec(String(t.fee)) : ZERO);
+    const quantity = trades.reduce<Dec>((q, t) => q.add(t.side === 'buy' ? new Dec(String(t.amount)).sub(baseFee(t)) : new Dec(String(t.amount)).add(baseFee(t)).neg()), ZERO);
+    const fees = trades.reduce<Dec>((s, t) => s.add(t.feeAsset === 'XRP' ? new Dec(String(t.fee)).mul(String(t.price)) : String(t.fee)), ZERO);
     expect(positions.positions[0]?.quantity).toBe(quantity.toFixed());
     expect(positions.pnl.fees).toBe(fees.toFixed());
     for (const key of ['realizedPnl', 'unrealizedPnl', 'fees', 'netPnl']) expect(typeof positions.pnl[key]).toBe('string');
