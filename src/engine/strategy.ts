@@ -81,6 +81,11 @@ export interface StrategyFill {
   readonly side: OrderSide;
   readonly price: DecimalString;
   readonly amount: DecimalString;
+  /**
+   * The part of the fee the venue took in the base asset (Binance without BNB, Bybit spot buys): a buy
+   * of `amount` leaves `amount − baseFee` in the account. Absent when the fee was charged otherwise.
+   */
+  readonly baseFee?: DecimalString;
   readonly tag: string | null;
   readonly timestamp: number;
 }
@@ -256,4 +261,9 @@ export function invokeStrategy(
   }
   if (!Array.isArray(result)) throw new StrategyError(strategyId, hook, `returned ${typeof result}, expected an array of intents`);
   return result as readonly Intent[];
+}
+
+/** The fee a venue took in the base asset, for the strategy's view of a fill (absent otherwise). */
+export function baseFeeOf(fill: { readonly fee: DecimalString; readonly feeAsset: string | null }, base: string): { baseFee?: DecimalString } {
+  return fill.feeAsset === base && !/^-?0(\.0+)?$/.test(fill.fee) ? { baseFee: fill.fee } : {};
 }

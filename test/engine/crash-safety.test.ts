@@ -295,8 +295,9 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
 
     await boot();
     expect((await status()).state).toBe('running');
+    // Sell 2 sold what buy 1 left in the account: 25 000 less the 25 XRP fee Binance took in XRP.
     expect((await orders()).filter((o) => o.clientOrderId === sell2 || o.clientOrderId === buy3).map((o) => [o.status, o.filled])).toEqual([
-      ['closed', SIZE],
+      ['closed', '24975'],
       ['closed', SIZE],
     ]);
     // Not found: asked again every tick until the exchange's settle time (10 s after the create) has passed.
@@ -361,8 +362,9 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     expect(storedFills.map(key).sort()).toEqual(remoteFills.map((f) => key({ ...f, amount: f.qty })).sort());
     expect(remoteFills).toHaveLength(9); // buy 1, sell 2, buy 3, each 10 000 + 10 000 + 5 000
 
-    // Position = Σ signed fills (25 000 XRP: buy 1 sold by sell 2, buy 3 held), net of the fees taken in XRP.
-    expect(signedSum(storedFills)).toBe('25000');
+    // Σ signed fills: buy 1 (25 000) − sell 2 (24 975, what buy 1 left after its XRP fee) + buy 3 (25 000);
+    // the position is that less the two buys' fees taken in XRP: 24 975, all of it buy 3's.
+    expect(signedSum(storedFills)).toBe('25025');
     expect(await position(connectionId)).toBe(heldSum(storedFills));
     const engine = await status();
     expect(engine.state, String(engine.lastError)).toBe('running');

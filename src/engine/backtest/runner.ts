@@ -19,6 +19,7 @@ import {
   type StrategySnapshot,
 } from '../strategy.js';
 import { OrderTracker } from './order-tracker.js';
+import { baseFeeOf } from '../strategy.js';
 import { DailyLossGuard, ProtectionGuard } from './guards.js';
 import { EquityRecorder } from './equity-recorder.js';
 import { TradeList } from './trade-list.js';
@@ -244,7 +245,7 @@ export class BacktestRunner {
       const effect = this.#ledger.apply(fill);
       // Back to flat, or to dust (what fees taken in base leave), closes the round trip.
       if (effect) this.#trades.record(effect, order?.reason ?? null, tradablePosition(this.#ledger.quantity, this.#in.market, new Dec(fill.price)).isZero());
-      strategyFills.push(Object.freeze({ clientOrderId: fill.clientOrderId ?? '', side: fill.side, price: fill.price, amount: fill.amount, tag: order?.tag ?? null, timestamp: fill.timestamp }));
+      strategyFills.push(Object.freeze({ clientOrderId: fill.clientOrderId ?? '', side: fill.side, price: fill.price, amount: fill.amount, ...baseFeeOf(fill, this.#in.market.base), tag: order?.tag ?? null, timestamp: fill.timestamp }));
     }
     for (const order of this.#orders.openOrders()) {
       if (order.type !== 'market') continue;

@@ -2,6 +2,7 @@ import type { Clock } from '../../domain/clock.js';
 import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { Exchange, Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
+import { isDust } from '../accounting/dust.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
 import { describe, type OrderManager } from './order-manager.js';
 import { LIVE_STATUSES, type OrderRecord } from './ports.js';
@@ -100,7 +101,7 @@ async function settle(d: FlattenDeps, orders: readonly OrderRecord[], what: stri
 /** Sizes the closing order from the final position and places it; null when none is needed or possible. */
 async function placeFlatten(d: FlattenDeps, reason: string, problems: string[]): Promise<OrderRecord | null> {
   const ledger = d.portfolio.ledger(d.market.symbol);
-  if (isDust(d.market, heldQuantity(d))) return null;
+  if (isFlat(d.market, heldQuantity(d), d.mark)) return null;
   const [decision] = evaluateIntents([{ kind: 'exit', reason: `flatten: ${reason}` }], {
     market: d.market,
     price: d.mark ?? ledger.averageEntryPrice ?? ledger.quantity.abs(),
@@ -144,33 +145,24 @@ async function verify(d: FlattenDeps, problems: string[]): Promise<FlattenOutcom
   const live = d.orders.liveOrders.length;
   const at = new Date(d.clock.now()).toISOString();
   const remaining = toDecimalString(quantity);
-  if (isDust(d.market, quantity) && live === 0) {
+  if (isFlat(d.market, quantity, d.mark) && live === 0) {
     await d.emit('engine.flattened', { remaining, at });
     return { state: 'flat', remaining, reason: null, at };
   }
   const reasons = [...problems];
-  if (!isDust(d.market, quantity)) reasons.push(`position ${remaining} ${d.market.base} remains`);
+  if (!isFlat(d.market, quantity, d.mark)) reasons.push(`position ${remaining} ${d.market.base} remains`);
   if (live > 0) reasons.push(`${live} order(s) may still be live on the exchange`);
   const reason = reasons.join('; ');
   await d.emit('engine.flatten_incomplete', { remaining, reason, at });
   return { state: 'incomplete', remaining, reason, at };
 }
 
-/**
- * The position as the account holds it: the ledger's quantity is gross of fees the exchange took in
- * the base asset (docs/engine.md: "The ledger keeps the gross position and the base fees
- * separately"), which the account never received. Sells are charged in quote, so every base fee ever
- * paid on this market is missing from the holdings.
- */
+/** The position as the account holds it: the ledger books base-asset fees off the quantity (position-ledger.ts). */
 function heldQuantity(d: FlattenDeps): Dec {
-  const ledger = d.portfolio.ledger(d.market.symbol);
-  return ledger.quantity.isPositive() ? ledger.quantity.sub(ledger.baseFees) : ledger.quantity;
+  return d.portfolio.ledger(d.market.symbol).quantity;
 }
 
-/** Below the smallest amount the market accepts (its step or its minimum, whichever is larger): cannot be traded away. */
-export function isDust(market: Market, quantity: Dec): boolean {
-  const step = new Dec(market.amountStep ?? 0);
-  const min = new Dec(market.minAmount ?? 0);
-  const smallest = Dec.max(step, min);
-  return smallest.isZero() ? quantity.isZero() : quantity.abs().lt(smallest);
+/** Nothing left that the market would let us trade away: zero, or dust (below its step, minimum amount or minimum cost). */
+export function isFlat(market: Market, quantity: Dec, mark: Dec | null): boolean {
+  return quantity.isZero() || isDust(quantity, market, mark);
 }

@@ -17,6 +17,7 @@ import {
   type StrategySnapshot,
 } from '../strategy.js';
 import type { AppliedFill } from './fill-applier.js';
+import { baseFeeOf } from '../strategy.js';
 import type { OrderManager } from './order-manager.js';
 
 /**
@@ -134,7 +135,7 @@ export class TradingTick {
   async #syncOrders(): Promise<AppliedFill[]> {
     const fills = await this.#d.orders.sync();
     for (const f of fills) {
-      this.#newFills.push(Object.freeze({ clientOrderId: f.clientOrderId, side: f.fill.side, price: f.fill.price, amount: f.fill.amount, tag: f.tag, timestamp: f.fill.timestamp }));
+      this.#newFills.push(Object.freeze({ clientOrderId: f.clientOrderId, side: f.fill.side, price: f.fill.price, amount: f.fill.amount, ...baseFeeOf(f.fill, this.#d.market.base), tag: f.tag, timestamp: f.fill.timestamp }));
     }
     if (fills.length > 0) this.#balances = null;
     return fills;
@@ -271,3 +272,4 @@ export class TradingTick {
     return { base: entry(this.#d.market.base), quote: entry(this.#d.market.quote) };
   }
 }
+

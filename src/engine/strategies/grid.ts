@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isDecimalString } from '../../domain/decimal-schema.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
+import { isDust } from '../accounting/dust.js';
 import { NO_INTENTS, decimalParam, defineStrategy, type Intent, type Strategy, type StrategySnapshot } from '../strategy.js';
 
 const params = z
@@ -34,6 +35,8 @@ interface Cell {
   /** Tag of this cell's live order, or null when it has none. */
   tag: string | null;
   filled: Dec;
+  /** What the fills of the current order left in the account: a buy's amount less a fee taken in base. */
+  received: Dec;
 }
 
 interface ParsedTag {
@@ -58,7 +61,7 @@ class Grid implements Strategy {
     const step = new Dec(p.upper).sub(lower).div(p.levels - 1);
     this.#levels = Array.from({ length: p.levels }, (_, k) => toDecimalString(lower.add(step.mul(k)).toDecimalPlaces(12)));
     this.#levelNumbers = this.#levels.map(Number);
-    this.#cells = Array.from({ length: p.levels - 1 }, () => ({ phase: 'buy' as const, held: ZERO, tag: null, filled: ZERO }));
+    this.#cells = Array.from({ length: p.levels - 1 }, () => ({ phase: 'buy' as const, held: ZERO, tag: null, filled: ZERO, received: ZERO }));
     this.#size = new Dec(p.sizePerLevel);
     this.#grid = gridIdentity(this.#levels, this.#size);
   }
@@ -74,7 +77,7 @@ class Grid implements Strategy {
     const close = s.candles.close(s.candles.last);
     this.#cells.forEach((cell, k) => {
       if (cell.tag !== null && open.has(cell.tag)) return;
-      if (cell.tag !== null) this.#finish(cell);
+      if (cell.tag !== null) this.#finish(cell, s, close);
       const intent = this.#nextOrder(cell, k, close);
       if (intent) intents.push(intent);
     });
@@ -105,6 +108,7 @@ class Grid implements Strategy {
   #adopt(cell: Cell, tag: string, side: 'buy' | 'sell', amount: Dec): void {
     cell.tag = tag;
     cell.filled = ZERO;
+    cell.received = ZERO;
     cell.phase = side;
     // A sell is of what the cell held; a buy holds nothing yet.
     cell.held = side === 'sell' ? amount : ZERO;
@@ -120,21 +124,29 @@ class Grid implements Strategy {
   #collectFills(s: StrategySnapshot): void {
     for (const fill of s.fills) {
       const cell = this.#cells.find((c) => c.tag !== null && c.tag === fill.tag);
-      if (cell) cell.filled = cell.filled.add(fill.amount);
+      if (!cell) continue;
+      cell.filled = cell.filled.add(fill.amount);
+      cell.received = cell.received.add(fill.side === 'buy' ? new Dec(fill.amount).sub(fill.baseFee ?? '0') : fill.amount);
     }
   }
 
   /** The cell's order is gone: move on according to what it filled. */
-  #finish(cell: Cell): void {
+  #finish(cell: Cell, s: StrategySnapshot, close: number): void {
     if (cell.phase === 'buy' && cell.filled.gt(ZERO)) {
-      cell.held = cell.filled;
+      // Sell what the account received: a venue that takes its fee in base leaves less than was bought.
+      cell.held = cell.received;
       cell.phase = 'sell';
     } else if (cell.phase === 'sell' && cell.filled.gt(ZERO)) {
       cell.held = Dec.max(ZERO, cell.held.sub(cell.filled));
-      if (cell.held.isZero()) cell.phase = 'buy';
+      // A remainder the market cannot trade (dust) would be a sell refused for ever: the cell is done.
+      if (cell.held.isZero() || (s.market !== null && isDust(cell.held, s.market, new Dec(close)))) {
+        cell.held = ZERO;
+        cell.phase = 'buy';
+      }
     }
     cell.tag = null;
     cell.filled = ZERO;
+    cell.received = ZERO;
   }
 
   #nextOrder(cell: Cell, k: number, close: number): Intent | null {

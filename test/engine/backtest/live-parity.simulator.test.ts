@@ -13,6 +13,7 @@ import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-cla
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { connectionView, tempStore, type TestStore } from '../runtime/support.js';
+import { testResult } from '../runtime/live-support.js';
 import { BUNDLED, backtest } from './support.js';
 
 /**
@@ -78,7 +79,7 @@ describe('live engine through ccxt and a backtest over the same bundled candles,
     const clock = new ManualClock(Date.now());
     const service = new EngineService({
       connections: {
-        get: async () => connectionView({ id: connectionId, name: `Parity ${name}`, exchange: 'binance', mode: 'live', status: 'ok' }),
+        get: async () => connectionView({ id: connectionId, name: `Parity ${name}`, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
         credentialsFor: async () => ({ apiKey, apiSecret: secret }),
       },
       strategies: new StrategyRegistry(),

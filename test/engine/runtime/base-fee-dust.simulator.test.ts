@@ -11,6 +11,7 @@ import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-cla
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
+import { testResult } from './live-support.js';
 
 /**
  * Defect: exchanges that take a buy's fee in the coin bought (Binance spot without BNB, Bybit spot)
@@ -65,7 +66,7 @@ for (const c of CASES) {
       sim.control.addAccount(c.exchange, { apiKey, secret, balances: { USDT: '100000' } });
       service = new EngineService({
         connections: {
-          get: async () => connectionView({ id: connectionId, name: `Dust ${c.exchange}`, exchange: c.exchange, mode: 'live', status: 'ok' }),
+          get: async () => connectionView({ id: connectionId, name: `Dust ${c.exchange}`, exchange: c.exchange, mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
           credentialsFor: async () => ({ apiKey, apiSecret: secret }),
         },
         strategies: new StrategyRegistry(),

@@ -9,7 +9,7 @@ import {
   type StrategyPosition,
   type StrategySnapshot,
 } from '../../../src/engine/strategy.js';
-import type { Candle } from '../../../src/exchanges/exchange.port.js';
+import type { Candle, Market } from '../../../src/exchanges/exchange.port.js';
 
 const HOUR = 3_600_000;
 
@@ -25,6 +25,7 @@ export interface StepState {
   position?: StrategyPosition;
   openOrders?: StrategyOrder[];
   fills?: StrategyFill[];
+  market?: Market;
 }
 
 /** Drives one strategy candle by candle with hand-set state, recording the intents per candle index. */
@@ -46,7 +47,7 @@ export class StrategyHarness {
       time: candles.length > 0 ? candles.time(candles.last) + HOUR : 0,
       candles,
       ticker: null,
-      market: null,
+      market: state.market ?? null,
       position: state.position ?? FLAT_POSITION,
       openOrders: state.openOrders ?? [],
       fills: state.fills ?? [],

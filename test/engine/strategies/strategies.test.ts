@@ -1,3 +1,4 @@
+import type { Market } from '../../../src/exchanges/exchange.port.js';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../../src/domain/errors.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
@@ -169,6 +170,24 @@ describe('grid', () => {
     expect(harness.step({ openOrders: open.slice(0, 2), fills: [sold] })).toEqual([
       { kind: 'place', side: 'buy', amount: '2', price: '12', tag: tag(2, 5), reason: 'grid buy at level 2' },
     ]);
+  });
+
+  it('sells what a buy left after a fee taken in base, and a dust remainder of the sell frees the cell', () => {
+    const strategy = registry.get('grid').create({ lower: '10', upper: '14', levels: 5, sizePerLevel: '2' });
+    const harness = new StrategyHarness(strategy, candlesFromCloses([12.5, 12.5, 12.5, 12.5]));
+    const market = { symbol: 'BTC/USDT', base: 'BTC', quote: 'USDT', type: 'spot', active: true, amountStep: '0.1', priceStep: '0.01', minAmount: '0.1', minCost: null } as unknown as Market;
+    const first = harness.step({ market }) as Extract<Intent, { kind: 'place' }>[];
+    const buyAt12 = first.find((i) => i.price === '12');
+    const open = first.filter((i) => i !== buyAt12).map((i) => ({ clientOrderId: i.tag ?? '', side: i.side, type: 'limit' as const, price: i.price, amount: i.amount, filled: '0', tag: i.tag ?? null }));
+    const tag = buyAt12?.tag ?? '';
+    // Binance without BNB: 2 BTC bought, 0.002 BTC of it taken as the fee.
+    const bought = { clientOrderId: tag, side: 'buy' as const, price: '12', amount: '2', baseFee: '0.002', tag, timestamp: 0 };
+    const [sell] = harness.step({ market, openOrders: open, fills: [bought] }) as Extract<Intent, { kind: 'place' }>[];
+    expect([sell?.side, sell?.price, sell?.amount]).toEqual(['sell', '13', '1.998']);
+    // The risk gate fitted it to the 0.1 step: 1.9 sold, 0.098 left — dust, so the cell buys again.
+    const sold = { clientOrderId: sell?.tag ?? '', side: 'sell' as const, price: '13', amount: '1.9', tag: sell?.tag ?? null, timestamp: 0 };
+    const next = harness.step({ market, openOrders: open, fills: [sold] }) as Extract<Intent, { kind: 'place' }>[];
+    expect(next.map((i) => [i.side, i.price, i.amount])).toEqual([['buy', '12', '2']]);
   });
 
   it('a restarted instance never reuses the tags of the one before (late fills stay with their order)', () => {
