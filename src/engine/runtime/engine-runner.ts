@@ -74,6 +74,8 @@ export class EngineRunner {
   readonly #abort = new AbortController();
   #exit: Exit | null = null;
   #failures = 0;
+  /** False while a start that met an outage still owes the strategy its warm-up. */
+  #warmedUp = true;
   #outage: Outage | null = null;
   #haltOrders = false;
   #lastHeartbeatSaved = 0;
@@ -186,9 +188,23 @@ export class EngineRunner {
     }
   }
 
-  /** Reconciliation with the exchange before the first decision, then the strategy's warm-up. */
+  /**
+   * Reconciliation with the exchange before the first decision, then the strategy's warm-up. A
+   * transient fault here does not fail the start (transient faults never end an engine): the engine
+   * runs in an outage, and its first step reconciles and warms up before any candle is traded.
+   */
   async #prepare(): Promise<void> {
     await this.#d.orders.load();
+    try {
+      await this.#reconcileAndWarmUp();
+    } catch (error) {
+      if (classifyFault(error) !== 'transient') throw error;
+      this.#warmedUp = false;
+      if ((await this.#outageStep(error)) === null) throw error;
+    }
+  }
+
+  async #reconcileAndWarmUp(): Promise<void> {
     await this.#d.orders.reconcile();
     const warmup = this.#d.warmup;
     this.#tick.warmUp(warmup > 0 ? await this.#d.venue.history(warmup) : []);
@@ -224,7 +240,11 @@ export class EngineRunner {
    * proof that the exchange answers again.
    */
   async #recover(): Promise<void> {
-    await this.#d.orders.reconcile();
+    if (this.#warmedUp) await this.#d.orders.reconcile();
+    else {
+      await this.#reconcileAndWarmUp(); // the start met the outage before its warm-up
+      this.#warmedUp = true;
+    }
     const outage = this.#outage;
     this.#outage = null;
     if (!outage) return;

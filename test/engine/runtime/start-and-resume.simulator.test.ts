@@ -4,7 +4,7 @@ import { testConnection } from '../../../src/connections/connection-tester.js';
 import { statusFor } from '../../../src/connections/connection-test.service.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import type { ConnectionView } from '../../../src/domain/connection.js';
-import { ConflictError, ExchangeUnavailableError, ValidationError } from '../../../src/domain/errors.js';
+import { ConflictError, ValidationError } from '../../../src/domain/errors.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
@@ -15,7 +15,7 @@ import { connectionView, tempStore, type TestStore } from './support.js';
 /**
  * Defects 5 and 14 of issue 12 through unmodified ccxt and the simulator: starts that must be refused
  * are refused before anything is sent (last test failed though health says `degraded`; a timeframe the
- * exchange does not offer), a start that fails rejects with the exchange's fault, and a resume after a
+ * exchange does not offer), a start that meets an exchange fault runs in an outage instead of failing, and a resume after a
  * restart re-tests the connection (or waits for the exchange) instead of dropping the engine.
  */
 
@@ -115,11 +115,22 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
     await expect(service().start({ connectionId: 'bybit', ...SMA, timeframe: '1s' })).rejects.toThrow(/does not offer the timeframe "1s"/);
   });
 
-  it('rejects a start whose reconciliation hits a 503 with that fault, never "started" in error', async () => {
+  it('a start whose reconciliation hits a 503 runs in an outage, never "started" in error, and reconciles when the exchange is back', async () => {
     sim.control.injectFault({ exchange: 'binance', path: 'openOrders', fault: { kind: 'serverError', status: 503 } });
-    await expect(service().start({ connectionId: 'binance', ...SMA })).rejects.toBeInstanceOf(ExchangeUnavailableError);
-    expect(await db.engines.find('binance')).toMatchObject({ state: 'error', lastError: expect.stringMatching(/ExchangeUnavailableError/) });
-  });
+    const s = service();
+    const started = await s.start({ connectionId: 'binance', ...SMA });
+    expect(started.state).toBe('running');
+    expect(started.exchange).toMatchObject({ reachable: false, lastError: expect.stringMatching(/ExchangeUnavailableError/) });
+    expect(await eventsOf('engine.exchange_unreachable')).toHaveLength(1);
+    sim.control.clearFaults();
+    sim.control.clearRequests();
+    await clock.advance(POLL_MS);
+    expect(await until(async () => (await s.status('binance')).exchange?.reachable === true, 5_000)).toBe(true);
+    // Recovery reconciled (open orders read) before anything else.
+    expect(sim.control.requests({ exchange: 'binance' }).some((r) => /openOrders/.test(r.path))).toBe(true);
+    expect(await eventsOf('engine.exchange_recovered')).toHaveLength(1);
+    expect((await s.status('binance')).state).toBe('running');
+  }, 30_000);
 
   it('resumes after a restart although the last test failed once: the re-test passes and the engine runs', async () => {
     const first = service();
