@@ -257,9 +257,25 @@ export class EngineService {
   /** Cancel every open order, optionally close the position with a market order, stop. */
   async emergencyStop(connectionId: string, options: { flatten?: boolean } = {}): Promise<EngineStatus> {
     const runner = this.#runners.get(connectionId);
-    if (!runner) return this.#stopWithoutRunner(connectionId, 'emergency-stop');
-    await runner.stop({ reason: 'emergency stop', cancelOrders: true, flatten: options.flatten ?? false });
+    if (!runner) {
+      await this.#refuseEmergencyWithoutRunner(connectionId, options.flatten ?? false);
+      return this.#stopWithoutRunner(connectionId, 'emergency-stop');
+    }
+    await runner.stop({ reason: 'emergency stop', cancelOrders: true, flatten: options.flatten ?? false, settle: true });
     return this.status(connectionId);
+  }
+
+  /**
+   * An emergency stop of an engine that does not run here cannot cancel or flatten anything: saying
+   * "stopped" then would hide resting orders and an open position. Refuse, naming what remains.
+   */
+  async #refuseEmergencyWithoutRunner(connectionId: string, flatten: boolean): Promise<void> {
+    if (await this.#d.ownership?.ownerElsewhere(connectionId)) return; // #stopWithoutRunner names the owner
+    const live = (await this.#liveOrders(connectionId)).length;
+    const open = (await this.#portfolio(connectionId)).ledgers.some((l) => !l.quantity.isZero());
+    if (live === 0 && !(flatten && open)) return;
+    const what = [live > 0 ? `${live} order(s) may rest on the exchange` : null, flatten && open ? 'a position is open' : null].filter(Boolean).join(' and ');
+    throw new ConflictError(`The engine is not running, so this emergency stop can neither cancel nor flatten (${what}). Start the engine again (it reconciles with the exchange first) and then use emergency stop, or act on the exchange directly.`);
   }
 
   async pause(connectionId: string): Promise<EngineStatus> {

@@ -123,6 +123,7 @@ class Run {
 
   #log(line: string): void {
     this.trace.push(`[candle ${this.#i}] ${line}`);
+    if (process.env.SOAK_LIVE) console.log(`[candle ${this.#i}] ${line}`);
   }
 
   async #start(): Promise<void> {
@@ -259,7 +260,7 @@ class Run {
       const fills = this.#sim.control.step();
       this.#log(`price dipped to ${lowest.toFixed()} while cancels were held: ${fills.filter((f) => f.symbol === this.#s.symbol).length} fills of resting orders`);
     }
-    const answer = await stop;
+    const answer = await this.#pumpClockUntil(stop);
     this.#log(`emergency stop ${answer}`);
     for (const o of (await this.#storedOrders()).filter((x) => !ordersBefore.has(x.clientOrderId))) {
       this.#log(`emergency stop created ${o.side} ${o.type} ${o.amount} (${o.clientOrderId}) → ${o.status}${o.error ? ` (${o.error})` : ''}`);
@@ -285,6 +286,22 @@ class Run {
       statusFields: status as unknown as Record<string, unknown>,
     });
     this.#pendingStart = this.#i + e.restartAfter;
+  }
+
+  /**
+   * An emergency stop settles its cancels and its flatten by polling on the engine's clock, against a
+   * deadline on that clock: move the manual clock in small steps while it works, as time would pass
+   * (bounded: 2 minutes of clock time), then wait for its answer.
+   */
+  async #pumpClockUntil<T>(work: Promise<T>): Promise<T> {
+    let done = false;
+    const result = work.finally(() => (done = true));
+    for (let i = 0; i < 480 && !done; i++) {
+      await new Promise((r) => setTimeout(r, 10));
+      // Also while a request is on the wire: its real-time timeout passes on the engine's clock too.
+      if (!done) await this.#cts.clock.advance(250);
+    }
+    return result;
   }
 
   /** Waits (bounded) until a cancel request is held at the simulator, so the dip lands while it is in flight. */

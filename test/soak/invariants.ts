@@ -19,7 +19,7 @@ export const INVARIANT_TITLES: Readonly<Record<InvariantId, string>> = {
   'orders.map': 'every order at the exchange maps to exactly one stored order (by client id), and an open one is live in the store',
   'no-stall': 'the strategy trades again whenever its signal says so (defined per strategy)',
   flatten: 'an emergency stop with flatten leaves less than one step of base, or reports that it could not',
-  'es.cancels': 'an emergency stop leaves no order of ours open at the exchange',
+  'es.cancels': 'an emergency stop leaves no order of ours open at the exchange, or says which may remain',
   recovers: 'an engine that saw only transient faults (and user restarts after emergency stops) is running at the end',
   'grid.levels': 'a (restarted) grid holds at most one open order per price level and side',
 };
@@ -45,9 +45,11 @@ export function check(result: RunResult, invariant: InvariantId): string[] {
     case 'flatten':
       return flatten(result);
     case 'es.cancels':
-      return result.emergencyStops.flatMap((es) =>
-        es.openAfter.map((o) => `emergency stop at candle ${es.at}: ${o.side} @ ${o.price} (${o.clientOrderId}) still open at the exchange afterwards`),
-      );
+      // During an outage nothing can be cancelled: then the stop must say so (refused, or its status
+      // names what may remain), never answer a plain "stopped".
+      return result.emergencyStops
+        .filter((es) => !es.refused && !/may (still be live|remain)|incomplete/i.test(es.lastError ?? ''))
+        .flatMap((es) => es.openAfter.map((o) => `emergency stop at candle ${es.at}: ${o.side} @ ${o.price} (${o.clientOrderId}) still open at the exchange afterwards, and the stop did not say so`));
     case 'recovers':
       return recovers(result);
     case 'grid.levels':

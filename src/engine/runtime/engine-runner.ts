@@ -4,7 +4,7 @@ import type { Portfolio } from '../accounting/index.js';
 import { allowedActions, transition, type EngineAction, type EngineState } from '../engine-state.js';
 import type { RiskConfig } from '../risk.js';
 import type { Strategy } from '../strategy.js';
-import { flattenPosition, type FlattenOutcome } from './flatten.js';
+import { cancelAndSettle, flattenPosition, type FlattenDeps, type FlattenOutcome } from './flatten.js';
 import { describe, type OrderManager } from './order-manager.js';
 import { backoffDelay, classifyFault, type ExchangeReachability } from './fault-policy.js';
 import type { EngineRecord, EngineStore } from './ports.js';
@@ -55,6 +55,8 @@ export interface StopRequest {
   keepResume?: boolean;
   /** Store the reason as the engine's last error (kill switch). */
   recordAsError?: boolean;
+  /** Emergency stop: retry the cancels until every order is settled (bounded), not just ask once. */
+  settle?: boolean;
 }
 
 type Exit = { kind: 'stop'; request: StopRequest } | { kind: 'fail'; error: unknown } | { kind: 'abandon'; reason: string };
@@ -384,7 +386,13 @@ export class EngineRunner {
     let problem: string | null = null;
     try {
       if (request.flatten) this.#flattenOutcome = await this.#flatten(request.reason);
-      else if (request.cancelOrders) {
+      else if (request.cancelOrders && request.settle) {
+        const left = await cancelAndSettle(this.#flattenDeps(), request.reason);
+        if (left.length > 0) {
+          problem = `Emergency stop incomplete: ${left.join('; ')}; they are reconciled on the next start`;
+          await this.#d.emit('engine.stop_problem', { error: problem });
+        }
+      } else if (request.cancelOrders) {
         await this.#d.orders.cancelAll(request.reason);
         await this.#d.orders.sync();
       }
@@ -417,20 +425,21 @@ export class EngineRunner {
 
   /** Emergency stop with flatten: cancel, settle every fill, close the final position, verify (./flatten.ts). */
   #flatten(reason: string): Promise<FlattenOutcome> {
-    return flattenPosition(
-      {
-        market: this.#d.market,
-        risk: this.#d.risk,
-        orders: this.#d.orders,
-        portfolio: this.#d.portfolio,
-        exchange: this.#d.venue.exchange,
-        clock: this.#d.clock,
-        mark: this.#tick.mark,
-        emit: this.#d.emit,
-        ...(this.#d.flattenSettleMs !== undefined ? { settleMs: this.#d.flattenSettleMs } : {}),
-      },
-      reason,
-    );
+    return flattenPosition(this.#flattenDeps(), reason);
+  }
+
+  #flattenDeps(): FlattenDeps {
+    return {
+      market: this.#d.market,
+      risk: this.#d.risk,
+      orders: this.#d.orders,
+      portfolio: this.#d.portfolio,
+      exchange: this.#d.venue.exchange,
+      clock: this.#d.clock,
+      mark: this.#tick.mark,
+      emit: this.#d.emit,
+      ...(this.#d.flattenSettleMs !== undefined ? { settleMs: this.#d.flattenSettleMs } : {}),
+    };
   }
 
   #iso(): string {

@@ -68,6 +68,23 @@ export async function flattenPosition(d: FlattenDeps, reason: string): Promise<F
   return verify(d, problems);
 }
 
+/**
+ * Emergency stop without flatten: cancel every live order and settle them the same way (a cancel that
+ * met a transient fault is sent again until the settle time runs out). Returns what could not be done.
+ */
+export async function cancelAndSettle(d: FlattenDeps, reason: string): Promise<string[]> {
+  const problems: string[] = [];
+  const cancelled = d.orders.liveOrders;
+  try {
+    await d.orders.cancelAll(reason);
+  } catch (error) {
+    problems.push(`cancelling failed: ${describe(error)}`);
+  }
+  await settle(d, cancelled, 'the cancelled orders', problems);
+  if (d.orders.liveOrders.length === 0) return [];
+  return [...problems, `${d.orders.liveOrders.length} order(s) may still be live on the exchange`];
+}
+
 /** Polls the exchange until `orders` are no longer live and all their fills are applied, or time is up. */
 async function settle(d: FlattenDeps, orders: readonly OrderRecord[], what: string, problems: string[]): Promise<void> {
   if (orders.length === 0) return;

@@ -106,6 +106,17 @@ describe('engine service on the bundled replay data (ManualClock, no real sleeps
     for (const t of ['order.created', 'order.accepted', 'fill', 'position', 'engine.stopped']) expect(types).toContain(t);
   });
 
+  it('refuses an emergency flatten it cannot carry out (the engine is not running) instead of answering "stopped"', async () => {
+    await service.start(demoStart);
+    const open = async () => (await service.status('demo')).positions.some((p) => !new Dec(p.quantity).isZero() && !p.dust);
+    for (let i = 0; i < 60 && !(await open()); i++) await playCandles(1);
+    expect(await open()).toBe(true);
+    await service.stop('demo', { cancelOpenOrders: true });
+    await expect(service.emergencyStop('demo', { flatten: true })).rejects.toThrow(ConflictError);
+    await expect(service.emergencyStop('demo', { flatten: true })).rejects.toThrow(/neither cancel nor flatten \(a position is open\)/);
+    expect((await db.engines.find('demo'))?.state).toBe('stopped');
+  });
+
   it('keeps the resume flag on shutdown and resumes flagged engines after a restart', async () => {
     await service.start(demoStart);
     await playCandles(3);

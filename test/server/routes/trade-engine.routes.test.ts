@@ -230,8 +230,9 @@ describe('live starts that must fail answer an error status (temp system → ccx
     expect(res.json().exchange).toMatchObject({ reachable: false, lastError: expect.stringMatching(/Binance/) });
     // The exchange is back: the engine reconciles by itself (backoff of about a second) and is reachable again.
     sim.control.clearFaults();
+    const reachable = (s: Json) => (s.exchange as { reachable?: boolean } | undefined)?.reachable === true;
     let status = (await api('GET', `/api/trade-engine/status/${id}`)).json();
-    for (let i = 0; i < 60 && status.exchange?.reachable !== true; i++) {
+    for (let i = 0; i < 60 && !reachable(status); i++) {
       await new Promise((r) => setTimeout(r, 100));
       status = (await api('GET', `/api/trade-engine/status/${id}`)).json();
     }
