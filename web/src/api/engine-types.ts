@@ -75,6 +75,10 @@ export interface PositionSnapshot {
   baseFees: DecimalString;
   netPnl: DecimalString;
   markPrice: DecimalString | null;
+  /** Too small to trade on its market (what fees taken in base leave): reported, but flat to the strategy. */
+  dust?: boolean;
+  /** Close time (ISO) of the candle the mark comes from. */
+  markTime?: string | null;
 }
 
 export interface PnlSummary {
@@ -82,6 +86,8 @@ export interface PnlSummary {
   unrealizedPnl: DecimalString;
   fees: DecimalString;
   netPnl: DecimalString;
+  /** Symbols with an open position but no known mark: their unrealized PnL is unknown, not 0. */
+  unpricedSymbols?: string[];
 }
 
 export const ORDER_STATUSES = ['pending_create', 'open', 'closed', 'canceled', 'rejected', 'expired', 'unknown', 'lost'] as const;

@@ -15,6 +15,11 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
           <dd>{formatDecimal(pnl.fees)}</dd>
         </div>
       </dl>
+      {pnl.unpricedSymbols && pnl.unpricedSymbols.length > 0 ? (
+        <p className="notice notice--info" role="status">
+          No known price for {pnl.unpricedSymbols.join(', ')}: its unrealized PnL is not included.
+        </p>
+      ) : null}
       {positions.length === 0 ? (
         <p className="muted small">No position yet.</p>
       ) : (
@@ -36,11 +41,19 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
                 <tr key={p.symbol}>
                   <td>{p.symbol}</td>
                   <td>
-                    <span className={`side side--${p.side}`}>{p.side}</span>
+                    {p.dust ? (
+                      <span className="side side--flat" title="Below the market's smallest tradable amount: reported, but flat to the strategy">
+                        dust
+                      </span>
+                    ) : (
+                      <span className={`side side--${p.side}`}>{p.side}</span>
+                    )}
                   </td>
                   <td className="num">{formatDecimal(p.quantity)}</td>
                   <td className="num">{formatDecimal(p.averageEntryPrice)}</td>
-                  <td className="num">{formatDecimal(p.markPrice)}</td>
+                  <td className="num" title={p.markTime ? `mark of the candle closing ${p.markTime}` : undefined}>
+                    {formatDecimal(p.markPrice)}
+                  </td>
                   <td className={`num ${pnlClass(p.unrealizedPnl)}`}>{signed(p.unrealizedPnl, 6)}</td>
                   <td className={`num ${pnlClass(p.netPnl)}`}>{signed(p.netPnl, 6)}</td>
                 </tr>

@@ -1,0 +1,42 @@
+// @vitest-environment jsdom
+import { cleanup, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PnlSummary, PositionSnapshot } from '../../web/src/api/engine-types';
+import { PositionsPanel } from '../../web/src/features/live-trading/PositionsPanel';
+
+const dust: PositionSnapshot = {
+  symbol: 'XRP/USDT',
+  side: 'long',
+  quantity: '0.0531',
+  averageEntryPrice: '0.5',
+  cost: '0.02655',
+  realizedPnl: '1.2',
+  unrealizedPnl: '0.0001',
+  fees: '0.1',
+  baseFees: '0.05',
+  netPnl: '1.1001',
+  markPrice: '0.502',
+  dust: true,
+  markTime: '2026-01-01T10:00:00.000Z',
+};
+
+const unpriced: PositionSnapshot = { ...dust, symbol: 'BTC/USDT', side: 'long', quantity: '0.01', dust: false, markPrice: null, markTime: null, unrealizedPnl: '0' };
+
+afterEach(cleanup);
+
+describe('positions panel', () => {
+  it('labels dust as dust (not long) and says which positions have no known price', () => {
+    const pnl: PnlSummary = { realizedPnl: '1.2', unrealizedPnl: '0.0001', fees: '0.1', netPnl: '1.1001', unpricedSymbols: ['BTC/USDT'] };
+    render(<PositionsPanel positions={[dust, unpriced]} pnl={pnl} />);
+    const rows = within(screen.getByRole('table', { name: 'Positions' })).getAllByRole('row');
+    expect(rows[1]?.textContent).toContain('dust');
+    expect(rows[1]?.textContent).not.toContain('long');
+    expect(rows[2]?.textContent).toContain('long');
+    expect(screen.getByRole('status').textContent).toMatch(/No known price for BTC\/USDT/);
+  });
+
+  it('shows no price notice when every position has a mark', () => {
+    render(<PositionsPanel positions={[dust]} pnl={{ realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] }} />);
+    expect(screen.queryByRole('status')).toBeNull();
+  });
+});
