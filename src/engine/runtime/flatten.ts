@@ -53,13 +53,7 @@ const DEFAULT_POLL_MS = 250;
 
 export async function flattenPosition(d: FlattenDeps, reason: string): Promise<FlattenOutcome> {
   const problems: string[] = [];
-  const cancelled = d.orders.liveOrders;
-  try {
-    await d.orders.cancelAll(reason);
-  } catch (error) {
-    problems.push(`cancelling failed: ${describe(error)}`);
-  }
-  await settle(d, cancelled, 'the cancelled orders', problems);
+  await cancelEverything(d, reason, problems);
   const order = await placeFlatten(d, reason, problems);
   if (order) {
     await settle(d, [order], 'the flatten order', problems);
@@ -74,6 +68,13 @@ export async function flattenPosition(d: FlattenDeps, reason: string): Promise<F
  */
 export async function cancelAndSettle(d: FlattenDeps, reason: string): Promise<string[]> {
   const problems: string[] = [];
+  await cancelEverything(d, reason, problems);
+  if (d.orders.liveOrders.length === 0) return [];
+  return [...problems, `${d.orders.liveOrders.length} order(s) may still be live on the exchange`];
+}
+
+/** Steps 1 and 2: cancel every live order, then settle them (their fills applied). */
+async function cancelEverything(d: FlattenDeps, reason: string, problems: string[]): Promise<void> {
   const cancelled = d.orders.liveOrders;
   try {
     await d.orders.cancelAll(reason);
@@ -81,8 +82,6 @@ export async function cancelAndSettle(d: FlattenDeps, reason: string): Promise<s
     problems.push(`cancelling failed: ${describe(error)}`);
   }
   await settle(d, cancelled, 'the cancelled orders', problems);
-  if (d.orders.liveOrders.length === 0) return [];
-  return [...problems, `${d.orders.liveOrders.length} order(s) may still be live on the exchange`];
 }
 
 /** Polls the exchange until `orders` are no longer live and all their fills are applied, or time is up. */

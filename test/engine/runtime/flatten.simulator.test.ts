@@ -163,6 +163,22 @@ describe('emergency stop with flatten: live grid → ccxt → simulated bybit', 
     expect(log.find((e) => e.type === 'engine.stopped')?.payload).toMatchObject({ flatten: true, flattenState: 'flat' });
   }, 60_000);
 
+  it('an emergency stop without flatten sends a cancel again after a 503, and leaves nothing resting', async () => {
+    await startGrid();
+    // The first two cancels are answered 503: before, the stop gave up and answered "stopped" with orders resting.
+    sim.control.injectFault({ exchange: 'bybit', method: 'POST', path: CANCEL, times: 2, fault: { kind: 'serverError', status: 503 } });
+    let done = false;
+    const stopping = service.emergencyStop(connectionId).finally(() => (done = true));
+    while (!done) {
+      await clock.advance(250);
+      await pause(20);
+    }
+    const status = await stopping;
+    expect(status.state).toBe('stopped');
+    expect(openAtSim()).toEqual([]);
+    expect(status.lastError).toBeNull();
+  }, 60_000);
+
   it('a flatten the exchange will not take is reported loudly: event, status and lastError, never "flat"', async () => {
     await startGrid();
     scripted.next('dip');
