@@ -5,8 +5,11 @@ import {
   ConflictError,
   CredentialFormatError,
   CtsError,
+  InsufficientFundsError,
   NotFoundError,
   NotImplementedError,
+  OrderRejectedError,
+  PermissionMissingError,
   RateLimitedError,
   RetryLaterError,
   StorageUnavailableError,
@@ -33,6 +36,7 @@ const TITLES: Record<number, string> = {
   413: 'Payload Too Large',
   414: 'URI Too Long',
   415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
   429: 'Too Many Requests',
   431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
@@ -79,6 +83,10 @@ export function problemFromError(error: unknown): Problem {
   if (error instanceof CredentialFormatError) return problem(400, 'credential-format-invalid', error.message);
   if (error instanceof RateLimitedError) return problem(429, 'rate-limited', error.message);
   if (error instanceof AuthenticationFailedError) return problem(502, 'exchange-authentication-failed', error.message);
+  // The key works but may not do this (trade, read balances): the user must change the key.
+  if (error instanceof PermissionMissingError) return problem(502, 'exchange-permission-missing', error.message);
+  // The exchange refused the order as it is (size, price, funds): nothing to retry unchanged.
+  if (error instanceof InsufficientFundsError || error instanceof OrderRejectedError) return problem(422, 'exchange-rejected', error.message);
   if (error instanceof StorageUnavailableError) return problem(503, 'storage-unavailable', error.message);
   if (error instanceof RetryLaterError) return problem(503, 'exchange-unavailable', error.message);
   if (error instanceof CtsError) return problem(500, error.code, error.message);

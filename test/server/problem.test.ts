@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationFailedError, CredentialFormatError, RetryLaterError } from '../../src/domain/errors.js';
+import { AuthenticationFailedError, CredentialFormatError, InsufficientFundsError, OrderRejectedError, PermissionMissingError, RetryLaterError } from '../../src/domain/errors.js';
 import { dec } from '../../src/domain/money.js';
 import { problemFromError } from '../../src/server/problem.js';
 
@@ -22,5 +22,11 @@ describe('problemFromError', () => {
     expect(problemFromError(new AuthenticationFailedError('Kraken: authentication failed')).status).toBe(502);
     expect(problemFromError(new RetryLaterError('down')).status).toBe(503);
     expect(problemFromError(new Error('boom'))).toMatchObject({ status: 500, detail: 'An unexpected error occurred; it has been logged.' });
+  });
+
+  it('what the exchange refuses is never a 500: a missing key permission 502, a rejected order 422', () => {
+    expect(problemFromError(new PermissionMissingError('Binance: the key may not trade'))).toMatchObject({ status: 502, type: 'https://cts.local/problems/exchange-permission-missing' });
+    expect(problemFromError(new OrderRejectedError('Binance: price off tick')).status).toBe(422);
+    expect(problemFromError(new InsufficientFundsError('Binance: insufficient balance')).status).toBe(422);
   });
 });
