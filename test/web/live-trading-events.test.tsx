@@ -98,6 +98,12 @@ describe('live view reducer', () => {
     });
   });
 
+  it('calls a dust remainder dust, not a long position', () => {
+    const dust = { symbol: 'XRP/USDT', side: 'long', quantity: '0.91', dust: true };
+    expect(describeEvent(ev('position', { positions: [dust], pnl: { netPnl: '-0.5' } })).message).toBe('Position dust 0.91 XRP/USDT; net PnL -0.5');
+    expect(describeEvent(ev('position', { positions: [{ ...dust, quantity: '90', dust: false }], pnl: { netPnl: '0' } })).message).toBe('Position long 90 XRP/USDT; net PnL 0');
+  });
+
   it('never calls an incomplete flatten "flattened"', () => {
     expect(describeEvent(ev('engine.flatten_incomplete', { remaining: '39.96', reason: 'the exchange rejected the flatten order: Insufficient balance.' }))).toEqual({
       level: 'error',

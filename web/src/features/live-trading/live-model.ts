@@ -151,7 +151,7 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
     case 'position': {
       const pnl = p.pnl as Partial<PnlSummary> | undefined;
       const positions = Array.isArray(p.positions) ? (p.positions as PositionSnapshot[]) : [];
-      const text = positions.map((x) => `${x.side} ${x.quantity} ${x.symbol}`).join(', ');
+      const text = positions.map((x) => `${x.dust ? 'dust' : x.side} ${x.quantity} ${x.symbol}`).join(', ');
       return { level: 'info', message: `Position ${text || 'flat'}; net PnL ${pnl?.netPnl ?? '—'}` };
     }
     case 'risk.rejected':
