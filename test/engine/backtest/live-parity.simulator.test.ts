@@ -5,15 +5,10 @@ import { CandleReplayPath, parseCandleCsv } from '../../../simulator/matching/pr
 import type { MarketSpec } from '../../../simulator/matching/types.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
-import { EngineService } from '../../../src/engine/engine.service.js';
-import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
-import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { connectionView, tempStore, type TestStore } from '../runtime/support.js';
-import { testResult } from '../runtime/live-support.js';
+import { liveEngineService, testResult } from '../runtime/live-support.js';
 import { BUNDLED, backtest } from './support.js';
 
 /**
@@ -77,28 +72,7 @@ describe('live engine through ccxt and a backtest over the same bundled candles,
     const connectionId = `parity-${name}`;
     sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '100000' } });
     const clock = new ManualClock(Date.now());
-    const service = new EngineService({
-      connections: {
-        get: async () => connectionView({ id: connectionId, name: `Parity ${name}`, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
-        credentialsFor: async () => ({ apiKey, apiSecret: secret }),
-      },
-      strategies: new StrategyRegistry(),
-      venues: createVenueFactory({
-        clock,
-        replayCsvPath: CSV,
-        openExchange: async (connection, credentials) =>
-          createCcxtExchange({
-            ccxt,
-            gate: limits.gate,
-            clock,
-            connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
-          }),
-      }),
-      engines: db.engines,
-      orders: db.orders,
-      events: new EngineEventBus({ log: db.events }),
-      clock,
-    });
+    const service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Parity ${name}`, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
     const first = CANDLES.findIndex((c) => c.openTime === sim.control.venue('binance').candle('XRP/USDT')?.openTime);
     try {
       const started = await service.start({ connectionId, strategy, params, symbol: 'XRP/USDT', timeframe: '1h' });

@@ -1,17 +1,12 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import { Dec, ZERO } from '../../../src/domain/money.js';
-import { EngineService } from '../../../src/engine/engine.service.js';
-import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
-import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
-import { testResult } from './live-support.js';
+import { liveEngineService, testResult } from './live-support.js';
 
 /**
  * Defect: exchanges that take a buy's fee in the coin bought (Binance spot without BNB, Bybit spot)
@@ -21,7 +16,6 @@ import { testResult } from './live-support.js';
  * is left, the strategy trades again, nothing is refused, and the account's balances equal the ledger.
  */
 
-const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
 const POLL_MS = 360_000;
 
 let sim: RunningSimulator;
@@ -64,28 +58,7 @@ for (const c of CASES) {
     beforeAll(async () => {
       db = await tempStore();
       sim.control.addAccount(c.exchange, { apiKey, secret, balances: { USDT: '100000' } });
-      service = new EngineService({
-        connections: {
-          get: async () => connectionView({ id: connectionId, name: `Dust ${c.exchange}`, exchange: c.exchange, mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
-          credentialsFor: async () => ({ apiKey, apiSecret: secret }),
-        },
-        strategies: new StrategyRegistry(),
-        venues: createVenueFactory({
-          clock,
-          replayCsvPath: CSV,
-          openExchange: async (connection, credentials) =>
-            createCcxtExchange({
-              ccxt,
-              gate: limits.gate,
-              clock,
-              connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
-            }),
-        }),
-        engines: db.engines,
-        orders: db.orders,
-        events: new EngineEventBus({ log: db.events }),
-        clock,
-      });
+      service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Dust ${c.exchange}`, exchange: c.exchange, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
     });
 
     afterAll(async () => {

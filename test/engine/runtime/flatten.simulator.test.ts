@@ -1,20 +1,15 @@
-import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RandomWalkPath } from '../../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import { Dec } from '../../../src/domain/money.js';
-import { EngineService } from '../../../src/engine/engine.service.js';
-import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
 import type { EngineStatus } from '../../../src/engine/runtime/engine-status.js';
-import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { ScriptedPath } from '../crash/scripted-path.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
-import { testResult } from './live-support.js';
+import { liveEngineService, testResult } from './live-support.js';
 
 /**
  * Issue 12, defect 1: emergency stop with flatten on a live Bybit spot grid (ccxt → simulator) while
@@ -24,7 +19,6 @@ import { testResult } from './live-support.js';
  * (the exchange answers every create with 503), the event, the status and lastError must say so.
  */
 
-const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
 const POLL_MS = 6_000; // the live feed polls every tenth of a 1 m candle
 const SIZE = '20'; // 20 × 0.45 = 9 USDT, above the 5 USDT minimum order value
 const GRID = { lower: '0.45', upper: '0.53', levels: 5, sizePerLevel: SIZE };
@@ -71,28 +65,7 @@ describe('emergency stop with flatten: live grid → ccxt → simulated bybit', 
     apiKey = `ctsflat${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
     const secret = 'ctsflattensecret0123456789';
     sim.control.addAccount('bybit', { apiKey, secret, balances: { USDT: '10000' } });
-    service = new EngineService({
-      connections: {
-        get: async () => connectionView({ id: connectionId, name: 'Live bybit', exchange: 'bybit', mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
-        credentialsFor: async () => ({ apiKey, apiSecret: secret }),
-      },
-      strategies: new StrategyRegistry(),
-      venues: createVenueFactory({
-        clock,
-        replayCsvPath: CSV,
-        openExchange: async (connection, credentials) =>
-          createCcxtExchange({
-            ccxt,
-            gate: limits.gate,
-            clock,
-            connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
-          }),
-      }),
-      engines: db.engines,
-      orders: db.orders,
-      events: new EngineEventBus({ log: db.events }),
-      clock,
-    });
+    service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Live bybit', exchange: 'bybit', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
   });
 
   afterEach(async () => {

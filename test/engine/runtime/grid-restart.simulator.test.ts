@@ -1,19 +1,14 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RandomWalkPath } from '../../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import { Dec } from '../../../src/domain/money.js';
-import { EngineService } from '../../../src/engine/engine.service.js';
-import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
-import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { ScriptedPath } from '../crash/scripted-path.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
-import { testResult } from './live-support.js';
+import { liveEngineService, testResult } from './live-support.js';
 
 /**
  * Issue 12, defect 10: a live grid (ccxt → simulated Binance) whose process restarts three times with
@@ -23,7 +18,6 @@ import { testResult } from './live-support.js';
  * while no process ran must be sold by the new instance one level up.
  */
 
-const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
 const POLL_MS = 6_000;
 const GRID = { lower: '0.45', upper: '0.53', levels: 5, sizePerLevel: '20' };
 const BUY_LEVELS = ['0.45', '0.47', '0.49', '0.51'];
@@ -58,28 +52,7 @@ afterAll(async () => {
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function newService(): EngineService {
-  return new EngineService({
-    connections: {
-      get: async () => connectionView({ id: connectionId, name: 'Live binance', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
-      credentialsFor: async () => ({ apiKey, apiSecret: secret }),
-    },
-    strategies: new StrategyRegistry(),
-    venues: createVenueFactory({
-      clock,
-      replayCsvPath: CSV,
-      openExchange: async (connection, credentials) =>
-        createCcxtExchange({
-          ccxt,
-          gate: limits.gate,
-          clock,
-          connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
-        }),
-    }),
-    engines: db.engines,
-    orders: db.orders,
-    events: new EngineEventBus({ log: db.events }),
-    clock,
-  });
+  return liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Live binance', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
 }
 
 const openAtSim = () => sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true });

@@ -1,21 +1,15 @@
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import type { ExchangeId } from '../../../src/domain/exchange-ids.js';
 import { Dec, ZERO } from '../../../src/domain/money.js';
-import { EngineService } from '../../../src/engine/engine.service.js';
-import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
-import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
-import { testResult } from './live-support.js';
+import { liveEngineService, testResult } from './live-support.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 
-const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
 const POLL_MS = 360_000; // the live feed polls every tenth of a 1 h candle
 
 let sim: RunningSimulator;
@@ -56,28 +50,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
     beforeAll(async () => {
       db = await tempStore();
       sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000' } });
-      service = new EngineService({
-        connections: {
-          get: async () => connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok', lastTestResult: testResult('ok') }),
-          credentialsFor: async () => ({ apiKey, apiSecret: secret }),
-        },
-        strategies: new StrategyRegistry(),
-        venues: createVenueFactory({
-          clock,
-          replayCsvPath: CSV,
-          openExchange: async (connection, credentials) =>
-            createCcxtExchange({
-              ccxt,
-              gate: limits.gate,
-              clock,
-              connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 5_000 },
-            }),
-        }),
-        engines: db.engines,
-        orders: db.orders,
-        events: new EngineEventBus({ log: db.events }),
-        clock,
-      });
+      service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
     });
 
     afterAll(async () => {
