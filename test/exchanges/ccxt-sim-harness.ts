@@ -2,6 +2,7 @@ import { ulid } from 'ulid';
 import type { RunningSimulator } from '../../simulator/server.js';
 import type { SimAccount } from '../../simulator/types.js';
 import type { ExchangeId } from '../../src/domain/exchange-ids.js';
+import { dec, toDecimalString } from '../../src/domain/money.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import type { CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { getProfile, makeClientOrderId } from '../../src/exchanges/profiles/index.js';
@@ -27,11 +28,24 @@ export function ccxtSimHarness(sim: RunningSimulator, ccxt: CcxtModules, exchang
     secret: secretFor(exchange, 'good'),
     passphrase,
     permissions: { trade: true, withdraw: false, ipRestricted: true },
-    balances: { USDT: '100000', BTC: '2', USD: '50000' },
+    balances: { USDT: '100000', BTC: '2', XRP: '1000', USD: '50000' },
   });
   const marketType = profile.marketTypes[0] ?? 'spot';
   return {
     tradingSymbol: 'BTC/USDT',
+    fillSymbol: 'XRP/USDT',
+    liquidityPerStep(symbol) {
+      const market = sim.control.venue(exchange).market(symbol);
+      if (!market) throw new Error(`Expected ${symbol} on the simulated ${exchange}`);
+      return market.liquidityPerStep;
+    },
+    stepPrices(steps = 1) {
+      sim.control.step(steps);
+    },
+    balanceTotal(asset) {
+      const balance = account.balances[asset];
+      return balance ? toDecimalString(dec(balance.free).add(balance.used)) : '0';
+    },
     async make(options = {}) {
       const secret = secretFor(exchange, options.credentials === 'wrongSecret' ? 'bad' : 'good');
       return createCcxtExchange({

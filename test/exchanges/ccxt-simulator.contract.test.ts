@@ -32,6 +32,7 @@ afterAll(async () => {
 
 describe('ccxt adapter through the simulator', () => {
   for (const id of EXCHANGE_IDS) {
-    describeExchangeContract(getProfile(id).displayName, { permissions: getProfile(id).permissions.queryable, trading: TRADING.has(id) }, async () => ccxtSimHarness(sim, ccxt, id));
+    const profile = getProfile(id);
+    describeExchangeContract(profile.displayName, { permissions: profile.permissions.queryable, trading: TRADING.has(id), feeAssets: { buy: profile.fees.buy, sell: profile.fees.sell } }, async () => ccxtSimHarness(sim, ccxt, id));
   }
 });

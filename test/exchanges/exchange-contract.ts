@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection } from '../../src/connections/connection-tester.js';
-import { InvalidResponseError } from '../../src/domain/errors.js';
-import { dec, toDecimalString } from '../../src/domain/money.js';
-import type { Exchange } from '../../src/exchanges/exchange.port.js';
+import { InvalidResponseError, OrderNotFoundError } from '../../src/domain/errors.js';
+import type { Dec} from '../../src/domain/money.js';
+import { dec, toDecimalString, ZERO } from '../../src/domain/money.js';
+import type { Exchange, Fill, Market } from '../../src/exchanges/exchange.port.js';
 
 /**
  * One contract every Exchange implementation must pass (hummingbot's shared connector suite): the
@@ -25,6 +26,14 @@ export interface ContractHarness {
   readonly tradingSymbol: string;
   /** Client order ids the exchange received on order requests (from its request log). */
   receivedClientOrderIds(): string[];
+  /** Symbol for the fill cases: enough liquidity per price step to fill a small order at once. */
+  readonly fillSymbol: string;
+  /** How much of `symbol` the exchange fills per price step for takers (the simulator's liquidity). */
+  liquidityPerStep(symbol: string): string;
+  /** Moves the exchange's prices one step: fresh liquidity, and resting orders fill as prices reach them. */
+  stepPrices(steps?: number): void;
+  /** The account's total (free + used) of `asset` as the exchange holds it. */
+  balanceTotal(asset: string): string;
   newClientOrderId(): string;
   close(): Promise<void>;
 }
@@ -32,8 +41,28 @@ export interface ContractHarness {
 export interface ContractCapabilities {
   /** The exchange reports key permissions (the withdrawal warning can be shown). */
   readonly permissions: boolean;
-  /** Orders can be placed (the simulator trades Binance and Bybit). */
+  /** Orders can be placed. */
   readonly trading: boolean;
+  /** The asset the exchange takes a spot fee from, per side (the profile's documented default). */
+  readonly feeAssets: { buy: 'base' | 'quote'; sell: 'base' | 'quote' };
+}
+
+/** A price `factor` away from the last trade, on the market's tick. */
+function priceNear(last: string, factor: string, market: Market): string {
+  const step = dec(market.priceStep ?? '0.00001');
+  return toDecimalString(dec(last).mul(factor).div(step).floor().mul(step));
+}
+
+/** The amount worth `quote` at `price`, rounded up to the market's step. */
+function amountFor(quote: Dec | string, price: string, market: Market): string {
+  const step = dec(market.amountStep ?? '0.00001');
+  const min = dec(market.minAmount ?? '0');
+  const amount = dec(quote).div(price).div(step).ceil().mul(step);
+  return toDecimalString(amount.lt(min) ? min : amount);
+}
+
+function sumOf(fills: readonly Fill[], field: 'amount' | 'fee'): Dec {
+  return fills.reduce((acc, f) => acc.add(f[field]), ZERO);
 }
 
 export function describeExchangeContract(name: string, capabilities: ContractCapabilities, factory: () => Promise<ContractHarness>): void {
@@ -160,6 +189,89 @@ export function describeExchangeContract(name: string, capabilities: ContractCap
         expect(canceled.status).toBe('canceled');
         expect(canceled.clientOrderId).toBe(clientOrderId);
         expect((await exchange.fetchOpenOrders(symbol)).map((o) => o.clientOrderId)).not.toContain(clientOrderId);
+
+        // A finished order is still found by our client id (the order manager's restart path needs it).
+        const after = await exchange.fetchOrder({ symbol, clientOrderId });
+        expect(after.id).toBe(created.id);
+        expect(after.status).toBe('canceled');
+      });
+
+      it('resolves a lookup or cancel of an order that never existed to not-found, never to "maybe"', async () => {
+        fresh();
+        const exchange = await h.make();
+        await expect(exchange.fetchOrder({ symbol: h.tradingSymbol, clientOrderId: h.newClientOrderId() })).rejects.toBeInstanceOf(OrderNotFoundError);
+        await expect(exchange.cancelOrder({ symbol: h.tradingSymbol, clientOrderId: h.newClientOrderId() })).rejects.toBeInstanceOf(OrderNotFoundError);
+      });
+
+      it('fills a market buy; its fills carry the fee in the documented asset and move the balances exactly', async () => {
+        fresh();
+        const exchange = await h.make();
+        const symbol = h.fillSymbol;
+        const market = (await exchange.loadMarkets()).find((m) => m.symbol === symbol);
+        if (!market) throw new Error(`Expected ${symbol} among the markets`);
+        h.stepPrices(1);
+        const last = (await exchange.fetchTicker(symbol)).last;
+        const amount = amountFor('20', last, market);
+        const baseBefore = dec(h.balanceTotal(market.base));
+        const quoteBefore = dec(h.balanceTotal(market.quote));
+        const tradesBefore = new Set((await exchange.fetchMyTrades({ symbol })).map((f) => f.tradeId));
+        const clientOrderId = h.newClientOrderId();
+
+        const created = await exchange.createOrder({ symbol, side: 'buy', type: 'market', amount, clientOrderId });
+        expect(created.clientOrderId).toBe(clientOrderId);
+        const order = await exchange.fetchOrder({ symbol, clientOrderId });
+        expect(order.id).toBe(created.id);
+        expect(order.status).toBe('closed');
+        expect(dec(order.filled).gt(0)).toBe(true);
+        expect(dec(order.filled).lte(amount), `${order.filled} filled of ${amount}`).toBe(true);
+
+        const fills = (await exchange.fetchMyTrades({ symbol })).filter((f) => !tradesBefore.has(f.tradeId));
+        expect(fills.length).toBeGreaterThan(0);
+        for (const f of fills) {
+          expect(f.orderId).toBe(created.id);
+          expect(f.side).toBe('buy');
+          expect(dec(f.fee).gt(0), `fee of trade ${f.tradeId}`).toBe(true);
+          expect(f.feeAsset).toBe(capabilities.feeAssets.buy === 'base' ? market.base : market.quote);
+        }
+        expect(toDecimalString(sumOf(fills, 'amount'))).toBe(toDecimalString(dec(order.filled)));
+        const cost = fills.reduce((acc, f) => acc.add(dec(f.price).mul(f.amount)), ZERO);
+        const fee = sumOf(fills, 'fee');
+        const feeInBase = capabilities.feeAssets.buy === 'base';
+        expect(toDecimalString(dec(h.balanceTotal(market.base)).sub(baseBefore))).toBe(toDecimalString(dec(order.filled).sub(feeInBase ? fee : ZERO)));
+        expect(toDecimalString(quoteBefore.sub(h.balanceTotal(market.quote)))).toBe(toDecimalString(cost.add(feeInBase ? ZERO : fee)));
+      });
+
+      it('fills part of a limit order, cancels the rest, and keeps the filled part and its fills', async () => {
+        fresh();
+        const exchange = await h.make();
+        const symbol = h.fillSymbol;
+        const market = (await exchange.loadMarkets()).find((m) => m.symbol === symbol);
+        if (!market) throw new Error(`Expected ${symbol} among the markets`);
+        h.stepPrices(1);
+        const last = (await exchange.fetchTicker(symbol)).last;
+        // Marketable (2 % through the last price) and 1.5 steps' liquidity: one step's worth fills at once.
+        const price = priceNear(last, '1.02', market);
+        const amount = toDecimalString(dec(h.liquidityPerStep(symbol)).mul('1.5'));
+        const clientOrderId = h.newClientOrderId();
+
+        await exchange.createOrder({ symbol, side: 'buy', type: 'limit', amount, price, clientOrderId });
+        const partial = await exchange.fetchOrder({ symbol, clientOrderId });
+        expect(partial.status).toBe('open');
+        expect(dec(partial.filled).gt(0) && dec(partial.filled).lt(amount), `${partial.filled} filled of ${amount}`).toBe(true);
+
+        const canceled = await exchange.cancelOrder({ symbol, clientOrderId });
+        expect(canceled.status).toBe('canceled');
+        const final = await exchange.fetchOrder({ symbol, clientOrderId });
+        expect(final.status).toBe('canceled');
+        expect(toDecimalString(dec(final.filled))).toBe(toDecimalString(dec(partial.filled)));
+
+        const fills = (await exchange.fetchMyTrades({ symbol })).filter((f) => f.orderId === final.id);
+        expect(toDecimalString(sumOf(fills, 'amount'))).toBe(toDecimalString(dec(final.filled)));
+        for (const f of fills) {
+          expect(f.clientOrderId === null || f.clientOrderId === clientOrderId).toBe(true);
+          expect(dec(f.fee).gt(0)).toBe(true);
+          expect(dec(f.price).lte(price)).toBe(true);
+        }
       });
     });
   });

@@ -140,7 +140,16 @@ const orderSchema = z.object({
   filled: finite.nonnegative().nullish(),
   average: optNum,
   timestamp: z.number().int().nullish(),
+  info: z.unknown().optional(),
 });
+
+/**
+ * Bybit's spot "PartiallyFilledCanceled" is a cancel that kept a partial fill; ccxt calls it `closed`
+ * (ccxt issue 18685), which in our vocabulary means filled in full.
+ */
+function canceledWithPartialFill(info: unknown): boolean {
+  return typeof info === 'object' && info !== null && 'orderStatus' in info && info.orderStatus === 'PartiallyFilledCanceled';
+}
 
 /** What we know about an order without the exchange (what we sent), to fill terse acknowledgements. */
 export interface OrderFallback {
@@ -158,7 +167,7 @@ export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {})
   const o = parseOrThrow(orderSchema, raw, 'order');
   const side = o.side ?? fallback.side;
   const type = o.type === 'limit' || o.type === 'market' ? o.type : fallback.type;
-  const status = (o.status ? STATUS[o.status.toLowerCase()] : undefined) ?? fallback.status;
+  const status = canceledWithPartialFill(o.info) ? 'canceled' : ((o.status ? STATUS[o.status.toLowerCase()] : undefined) ?? fallback.status);
   const amount = o.amount !== null && o.amount !== undefined ? toDecimal(o.amount) : fallback.amount;
   const symbol = o.symbol ?? fallback.symbol;
   if (!side || !type || !status || amount === undefined || !symbol) {
