@@ -2,6 +2,8 @@ import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { authenticateCoinbase, type CoinbaseAuthFailure } from './coinbase/auth.js';
+import { marketByProductId, PORTFOLIO_UUID } from './coinbase/common.js';
+import { cancelOrders, createOrder, getOrder, listFills, listOrders } from './coinbase/trading.js';
 
 /**
  * Coinbase (Advanced Trade v3 + the Coinbase App v2 endpoints ccxt still uses) on api.coinbase.com, as
@@ -21,7 +23,14 @@ import { authenticateCoinbase, type CoinbaseAuthFailure } from './coinbase/auth.
  *                  adapter calls it as `v3PrivateGetBrokerageKeyPermissions`.
  */
 
-const PORTFOLIO_UUID = '8fd0d8a8-7a5c-4f3d-9b1b-2a4f1c3e5d60';
+/**
+ * Documented limits (https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits): private
+ * endpoints 30 requests/s per user, public 10 requests/s per IP; a breach answers HTTP 429. No usage
+ * headers are documented, so none are sent. Only the per-user limit is enforced: the shared contract
+ * suite reads public data without a limiter (openGate), faster than 10/s from one IP.
+ */
+const PRIVATE_PER_SEC = 30;
+const RATE_LIMITED = { errors: [{ id: 'rate_limit_exceeded', message: 'Too many requests' }] };
 const FIAT = new Set(['USD', 'EUR', 'GBP']);
 
 function json(body: unknown, status = 200): SimResponse {
@@ -124,25 +133,66 @@ function publicAnswer(route: string, req: SimRequest, ctx: SimContext, now: numb
       const list = type === null || type === 'SPOT' ? products(ctx) : [];
       return json({ products: list, num_products: list.length });
     }
-    default:
-      return null;
+    default: {
+      const ticker = /^GET \/api\/v3\/brokerage\/market\/products\/([^/]+)\/ticker$/.exec(route);
+      return ticker?.[1] === undefined ? null : productTicker(ctx, ticker[1], now);
+    }
   }
+}
+
+/** https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/rest-api/public/get-public-market-trades */
+function productTicker(ctx: SimContext, id: string, now: number): SimResponse {
+  const venue = ctx.venue();
+  const m = marketByProductId(venue.markets(), decodeURIComponent(id));
+  const top = m ? venue.top(m.symbol) : undefined;
+  const candle = m ? venue.candle(m.symbol) : undefined;
+  if (!m || !top || !candle) return json({ error: 'NOT_FOUND', error_details: 'ProductID is invalid', message: 'ProductID is invalid' }, 404);
+  const trade = { trade_id: String(Math.floor(now / 1000)), product_id: id, price: candle.close, size: '0.001', time: new Date(now).toISOString(), side: 'BUY', bid: '', ask: '' };
+  return json({ trades: [trade], best_bid: top.bid, best_ask: top.ask });
 }
 
 const PRIVATE_ROUTES = new Set([
   'GET /v2/accounts', 'GET /api/v3/brokerage/accounts', 'GET /api/v3/brokerage/transaction_summary',
-  'GET /api/v3/brokerage/key_permissions', 'GET /v2/user',
+  'GET /api/v3/brokerage/key_permissions', 'GET /v2/user', 'GET /api/v3/brokerage/orders/historical/batch',
+  'GET /api/v3/brokerage/orders/historical/fills',
 ]);
+
+const ORDER_BY_ID = /^GET \/api\/v3\/brokerage\/orders\/historical\/([^/]+)$/;
+
+function tradingAnswer(route: string, req: SimRequest, ctx: SimContext, account: SimAccount): SimResponse | null {
+  switch (route) {
+    case 'POST /api/v3/brokerage/orders': return createOrder(req, ctx, account);
+    case 'GET /api/v3/brokerage/orders/historical/batch': return listOrders(req, ctx, account);
+    case 'GET /api/v3/brokerage/orders/historical/fills': return listFills(req, ctx, account);
+    case 'POST /api/v3/brokerage/orders/batch_cancel': return cancelOrders(req, ctx, account);
+    default: {
+      const id = ORDER_BY_ID.exec(route)?.[1];
+      return id === undefined ? null : getOrder(ctx, account, decodeURIComponent(id));
+    }
+  }
+}
+
+function isTradingRoute(route: string): boolean {
+  return route === 'POST /api/v3/brokerage/orders' || route === 'POST /api/v3/brokerage/orders/batch_cancel' || ORDER_BY_ID.test(route);
+}
+
+function overLimit(ctx: SimContext, key: string, perSec: number): boolean {
+  return ctx.countInWindow(key, 1000).used > perSec;
+}
 
 function handle(req: SimRequest, ctx: SimContext): SimResponse | null {
   const now = ctx.exchangeNow();
   const route = `${req.method.toUpperCase()} ${req.url.pathname}`;
+  const isPrivate = PRIVATE_ROUTES.has(route) || isTradingRoute(route);
   const pub = publicAnswer(route, req, ctx, now);
   if (pub !== null) return pub;
-  if (!PRIVATE_ROUTES.has(route)) return null;
+  if (!isPrivate) return null;
   const auth = authenticateCoinbase(req, ctx);
   if (!auth.ok) return authFailure(auth.failure);
   const account = auth.account;
+  if (overLimit(ctx, `private:${account.apiKey}`, PRIVATE_PER_SEC)) return json(RATE_LIMITED, 429);
+  const trading = tradingAnswer(route, req, ctx, account);
+  if (trading !== null) return trading;
   switch (route) {
     case 'GET /v2/accounts': return json(v2Accounts(account, now));
     case 'GET /api/v3/brokerage/accounts': return json(v3Accounts(account, now));
@@ -161,6 +211,6 @@ export const coinbaseHandler: ExchangeHandler = {
   id: 'coinbase',
   hosts: ['api.coinbase.com'],
   handle,
-  rateLimitBody: () => ({ errors: [{ id: 'rate_limit_exceeded', message: 'Too many requests' }] }),
+  rateLimitBody: () => RATE_LIMITED,
   notFoundBody: () => ({ errors: [{ id: 'not_found', message: 'Not found' }] }),
 };

@@ -17,6 +17,8 @@ import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profi
 import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
+import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
+import { cancelCoinbaseOrder, coinbaseOrderCall, type OrderCall } from './coinbase-orders.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
@@ -65,7 +67,15 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId };
+
+/** Where ccxt cannot send our base-sized order as is, the call it should make instead (see coinbase-orders.ts). */
+type OrderCallShaper = (ex: CcxtInstance, order: OrderRequest) => Promise<OrderCall | undefined>;
+const ORDER_CALLS: Partial<Record<ExchangeId, OrderCallShaper>> = { coinbase: coinbaseOrderCall };
+
+/** Cancels by exchange id whose refusals ccxt cannot tell apart; they answer the id to read back. */
+type CancelById = (call: RawCall, id: string) => Promise<string>;
+const CANCELS_BY_ID: Partial<Record<ExchangeId, CancelById>> = { coinbase: cancelCoinbaseOrder };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -160,8 +170,9 @@ export class CcxtExchange implements Exchange {
     const fallback: OrderFallback = { ...order, status: 'open' };
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
       const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId });
-      const price = order.price === undefined ? undefined : Number(order.price);
-      const raw = await ex.createOrder(order.symbol, order.type, order.side, Number(order.amount), price, params);
+      const shaped = await ORDER_CALLS[this.id]?.(ex, order);
+      const price = shaped ? shaped.price : order.price === undefined ? undefined : Number(order.price);
+      const raw = await ex.createOrder(order.symbol, shaped?.type ?? order.type, order.side, Number(order.amount), price, { ...params, ...shaped?.params });
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
       return toOrder(raw, this.#clock.now(), fallback);
     });
@@ -171,6 +182,11 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex, tag) => {
       const route = this.#route(ex, ref.symbol);
       const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.cancelByClientId, route);
+      const cancelById = CANCELS_BY_ID[this.id];
+      if (cancelById && target.id !== undefined) {
+        const id = await cancelById((method, params) => this.#rawCall(method, tag(params)), target.id);
+        return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, id });
+      }
       const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params }));
       if (isCompleteOrder(raw)) {
         const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
