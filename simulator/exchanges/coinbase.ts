@@ -3,6 +3,7 @@ import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { authenticateCoinbase, type CoinbaseAuthFailure } from './coinbase/auth.js';
 import { marketByProductId, PORTFOLIO_UUID } from './coinbase/common.js';
+import { candlesFor } from './market-stats.js';
 import { cancelOrders, createOrder, getOrder, listFills, listOrders } from './coinbase/trading.js';
 
 /**
@@ -135,7 +136,9 @@ function publicAnswer(route: string, req: SimRequest, ctx: SimContext, now: numb
     }
     default: {
       const ticker = /^GET \/api\/v3\/brokerage\/market\/products\/([^/]+)\/ticker$/.exec(route);
-      return ticker?.[1] === undefined ? null : productTicker(ctx, ticker[1], now);
+      if (ticker?.[1] !== undefined) return productTicker(ctx, ticker[1], now);
+      const candles = /^GET \/api\/v3\/brokerage\/market\/products\/([^/]+)\/candles$/.exec(route);
+      return candles?.[1] === undefined ? null : productCandles(ctx, req, candles[1]);
     }
   }
 }
@@ -149,6 +152,37 @@ function productTicker(ctx: SimContext, id: string, now: number): SimResponse {
   if (!m || !top || !candle) return json({ error: 'NOT_FOUND', error_details: 'ProductID is invalid', message: 'ProductID is invalid' }, 404);
   const trade = { trade_id: String(Math.floor(now / 1000)), product_id: id, price: candle.close, size: '0.001', time: new Date(now).toISOString(), side: 'BUY', bid: '', ask: '' };
   return json({ trades: [trade], best_bid: top.bid, best_ask: top.ask });
+}
+
+const GRANULARITY_MS: Record<string, number> = {
+  ONE_MINUTE: 60_000, FIVE_MINUTE: 300_000, FIFTEEN_MINUTE: 900_000, THIRTY_MINUTE: 1_800_000,
+  ONE_HOUR: 3_600_000, TWO_HOUR: 7_200_000, SIX_HOUR: 21_600_000, ONE_DAY: 86_400_000,
+};
+
+/**
+ * https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/rest-api/public/get-public-product-candles
+ * `{ candles: [{ start (s), low, high, open, close, volume }] }`, newest first, at most 350. Only the
+ * price path's own interval is served. `end` is not applied, for the same reason as below.
+ */
+function productCandles(ctx: SimContext, req: SimRequest, id: string): SimResponse {
+  const venue = ctx.venue();
+  const m = marketByProductId(venue.markets(), decodeURIComponent(id));
+  if (!m) return json({ error: 'NOT_FOUND', error_details: 'ProductID is invalid', message: 'ProductID is invalid' }, 404);
+  const granularity = GRANULARITY_MS[req.url.searchParams.get('granularity') ?? ''];
+  if (granularity === undefined || granularity !== venue.intervalMs(m.symbol)) {
+    return json({ error: 'INVALID_ARGUMENT', error_details: 'granularity not served by the simulator', message: 'invalid granularity' }, 400);
+  }
+  const start = Number(req.url.searchParams.get('start') ?? NaN);
+  // ccxt always sends a `start`, from the wall clock when the caller gave no `since`; a replayed path
+  // carries its own (historic) timestamps, so a start past the whole path means "the latest candles".
+  const lastOpen = venue.candle(m.symbol)?.openTime ?? 0;
+  const startMs = Number.isFinite(start) && start * 1000 <= lastOpen ? start * 1000 : undefined;
+  const limitText = req.url.searchParams.get('limit');
+  const limit = limitText !== null && /^\d+$/.test(limitText) ? Math.min(350, Number(limitText)) : 350;
+  const list = candlesFor(venue, m, limit, startMs).reverse().map((c) => ({
+    start: String(Math.floor(c.openTime / 1000)), low: c.low, high: c.high, open: c.open, close: c.close, volume: c.volume,
+  }));
+  return json({ candles: list });
 }
 
 const PRIVATE_ROUTES = new Set([
