@@ -18,7 +18,7 @@ import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
-import { cancelCoinbaseOrder, coinbaseOrderCall, type OrderCall } from './coinbase-orders.js';
+import { cancelCoinbaseOrder, coinbaseOrderCall, isCoinbaseOrderNotFound, type OrderCall } from './coinbase-orders.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
@@ -76,6 +76,9 @@ const ORDER_CALLS: Partial<Record<ExchangeId, OrderCallShaper>> = { coinbase: co
 /** Cancels by exchange id whose refusals ccxt cannot tell apart; they answer the id to read back. */
 type CancelById = (call: RawCall, id: string) => Promise<string>;
 const CANCELS_BY_ID: Partial<Record<ExchangeId, CancelById>> = { coinbase: cancelCoinbaseOrder };
+
+/** Answers to a fetch by exchange id that mean "no such order" where ccxt does not raise OrderNotFound. */
+const ORDER_NOT_FOUND_ANSWERS: Partial<Record<ExchangeId, (status: number, json: unknown) => boolean>> = { coinbase: isCoinbaseOrderNotFound };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -233,7 +236,15 @@ export class CcxtExchange implements Exchange {
     }
     const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId, route);
     const extra = FETCH_ORDER_PARAMS[this.id] ?? {};
-    const raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params }));
+    let raw: unknown;
+    try {
+      raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params }));
+    } catch (error) {
+      const failure = this.#hook.failureOf(error);
+      const notFound = ORDER_NOT_FOUND_ANSWERS[this.id];
+      if (failure && notFound?.(failure.feedback.status, failure.json)) throw new OrderNotFoundError(`${this.#profile.displayName}: no order ${target.id ?? ''}`, { cause: error });
+      throw error;
+    }
     return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
   }
 

@@ -62,3 +62,13 @@ export async function cancelCoinbaseOrder(call: RawCall, id: string): Promise<st
   if (result.failure_reason === 'UNKNOWN_CANCEL_ORDER') throw new OrderNotFoundError(`Coinbase: no open order ${id} to cancel`);
   throw new ExchangeUnavailableError(`Coinbase did not cancel ${id}: ${result.failure_reason ?? 'no reason given'}`);
 }
+
+/**
+ * GET /orders/historical/{order_id} for an id Coinbase does not know answers HTTP 404
+ * `{"error":"NOT_FOUND","error_details":"order with this orderID was not found",…}`. ccxt 4.5.84 matches
+ * that message only against `error`/`error_description` and so raises a bare ExchangeError (read as
+ * "exchange unavailable"); the status and the `error` code together are the definite answer.
+ */
+export function isCoinbaseOrderNotFound(status: number, json: unknown): boolean {
+  return status === 404 && typeof json === 'object' && json !== null && (json as Record<string, unknown>)['error'] === 'NOT_FOUND';
+}
