@@ -22,6 +22,9 @@ import { cancelOrders, createOrder, getOrder, listFills, listOrders } from './co
  *   fetchTime    → GET /v2/time (or /api/v3/brokerage/time with `options.fetchTime = 'v3PublicGetBrokerageTime'`)
  *   permissions  → GET /api/v3/brokerage/key_permissions (`can_view`, `can_trade`, `can_transfer`); the
  *                  adapter calls it as `v3PrivateGetBrokerageKeyPermissions`.
+ *   fetchTicker  → GET /api/v3/brokerage/market/products/{id}/ticker; fetchOHLCV → …/{id}/candles.
+ *   trading      → POST /api/v3/brokerage/orders, GET …/orders/historical/{id}, …/historical/batch,
+ *                  …/historical/fills, POST …/orders/batch_cancel (./coinbase/trading.ts).
  */
 
 /**
