@@ -20,6 +20,7 @@ import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
+import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
 import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
 import { PERMISSION_READERS, type RawCall } from './permissions.js';
@@ -65,7 +66,10 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, htx: fetchHtxOrderByClientId };
+
+/** Per-exchange wrappers installed on the ccxt instance (see htx-orders.ts). */
+const INSTANCE_SETUP: Partial<Record<ExchangeId, (ex: CcxtInstance) => void>> = { htx: installHtxOrders };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -92,6 +96,7 @@ export class CcxtExchange implements Exchange {
     this.#ccxt = new modules.classes[connection.exchange](ccxtConfig(connection, this.#profile));
     Object.assign(this.#ccxt.has, this.#profile.loadMarkets.hasOverrides);
     guardSigning(this.#ccxt, modules.errors, this.#profile.displayName);
+    INSTANCE_SETUP[connection.exchange]?.(this.#ccxt);
     if (connection.mode === 'testnet') this.#ccxt.setSandboxMode(true);
     this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
     this.#hook.install(this.#ccxt);
