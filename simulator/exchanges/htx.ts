@@ -181,13 +181,18 @@ function publicAnswer(host: string, path: string, query: URLSearchParams, ctx: S
         if (!m) return error('invalid-parameter', 'invalid symbol');
         return { status: 200, body: { status: 'ok', ch: `market.${query.get('symbol') ?? ''}.detail.merged`, ts: now, tick: mergedTicker(ctx.venue(), m, now) } };
       }
-      case '/market/history/kline': {
+      // ccxt 4.5.84 reads /market/history/candles (from/to in seconds) unless useHistoricalEndpointForSpot is false.
+      case '/market/history/kline':
+      case '/market/history/candles': {
         const m = marketById(ctx, query.get('symbol') ?? undefined);
         if (!m) return error('invalid-parameter', 'invalid symbol');
         // The path's own interval whatever `period` asks: the simulator does not resample.
         const size = Math.min(2000, Number(query.get('size') ?? 150) || 150);
+        const from = query.get('from') !== null ? Number(query.get('from')) * 1000 : undefined;
+        const to = query.get('to') !== null ? Number(query.get('to')) * 1000 : Infinity;
+        const candles = candlesFor(ctx.venue(), m, size, from).filter((c) => c.openTime <= to);
         const ch = `market.${query.get('symbol') ?? ''}.kline.${query.get('period') ?? '1min'}`;
-        return { status: 200, body: { status: 'ok', ch, ts: now, data: klines(candlesFor(ctx.venue(), m, size)) } };
+        return { status: 200, body: { status: 'ok', ch, ts: now, data: klines(candles) } };
       }
       default: return null;
     }
