@@ -1,7 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
+import { requestParams } from './common.js';
+import { SPOT_ACCOUNT_ID, UID, decimals, error, marketById, ok, withHeaders } from './htx-common.js';
+import { klines, mergedTicker } from './htx-shapes.js';
+import { htxTrading } from './htx-trading.js';
+import { candlesFor } from './market-stats.js';
 
 /**
  * HTX (Huobi) REST wire format (https://www.htx.com/en-us/opend/newApiPages/), as ccxt 4.5.84's `htx`
@@ -36,20 +40,10 @@ const TIMESTAMP_WINDOW_MS = 5 * 60_000;
 /** Documented limit of the account endpoints served here: 100 requests per 2 s per UID. */
 const WINDOW_MS = 2_000;
 const WINDOW_LIMIT = 100;
-const UID = 63_628_520;
-const SPOT_ACCOUNT_ID = 10_000_001;
-
-function ok(data: unknown, now: number, headers?: Record<string, string>): SimResponse {
-  return { status: 200, headers, body: { status: 'ok', data, ts: now } };
-}
 
 /** The `/v2` endpoints answer `{ code: 200, data, ok: true }` instead of `{ status: "ok" }`. */
 function okV2(data: unknown, headers?: Record<string, string>): SimResponse {
   return { status: 200, headers, body: { code: 200, message: 'success', data, ok: true } };
-}
-
-function error(code: string, msg: string, status = 200): SimResponse {
-  return { status, body: { status: 'error', 'err-code': code, 'err-msg': msg, data: null } };
 }
 
 const BAD_KEY = 'Signature not valid: Incorrect Access key [Access key错误]';
@@ -85,11 +79,6 @@ export function authenticate(req: SimRequest, ctx: SimContext): SimAccount | Sim
   const expected = htxSignature(account.secret, req.method, req.url.hostname, req.url.pathname, signed.map(([, p]) => p).join('&'));
   if (expected !== signature) return error('api-signature-not-valid', BAD_SIGN);
   return account;
-}
-
-/** HTX states precision as a number of decimals. */
-function decimals(step: string): number {
-  return new Dec(step).decimalPlaces();
 }
 
 /** Spot symbols are the simulator's markets, with HTX's lower-case ids (btcusdt). */
@@ -181,12 +170,30 @@ function takeWindow(ctx: SimContext, scope: string): { headers: Record<string, s
   };
 }
 
-function publicAnswer(host: string, path: string, ctx: SimContext, now: number): SimResponse | null {
+function publicAnswer(host: string, path: string, query: URLSearchParams, ctx: SimContext, now: number): SimResponse | null {
   if (SPOT_HOSTS.includes(host)) {
     switch (path) {
       case '/v1/common/timestamp': return ok(now, now);
       case '/v1/common/symbols': return ok(spotSymbols(ctx.venue().markets()), now);
       case '/v2/reference/currencies': return okV2(currencies(ctx.venue().markets()));
+      case '/market/detail/merged': {
+        const m = marketById(ctx, query.get('symbol') ?? undefined);
+        if (!m) return error('invalid-parameter', 'invalid symbol');
+        return { status: 200, body: { status: 'ok', ch: `market.${query.get('symbol') ?? ''}.detail.merged`, ts: now, tick: mergedTicker(ctx.venue(), m, now) } };
+      }
+      // ccxt 4.5.84 reads /market/history/candles (from/to in seconds) unless useHistoricalEndpointForSpot is false.
+      case '/market/history/kline':
+      case '/market/history/candles': {
+        const m = marketById(ctx, query.get('symbol') ?? undefined);
+        if (!m) return error('invalid-parameter', 'invalid symbol');
+        // The path's own interval whatever `period` asks: the simulator does not resample.
+        const size = Math.min(2000, Number(query.get('size') ?? 150) || 150);
+        const from = query.get('from') !== null ? Number(query.get('from')) * 1000 : undefined;
+        const to = query.get('to') !== null ? Number(query.get('to')) * 1000 : Infinity;
+        const candles = candlesFor(ctx.venue(), m, size, from).filter((c) => c.openTime <= to);
+        const ch = `market.${query.get('symbol') ?? ''}.kline.${query.get('period') ?? '1min'}`;
+        return { status: 200, body: { status: 'ok', ch, ts: now, data: klines(candles) } };
+      }
       default: return null;
     }
   }
@@ -200,7 +207,21 @@ function publicAnswer(host: string, path: string, ctx: SimContext, now: number):
   }
 }
 
-const PRIVATE_PATHS = /^\/(v1\/account\/accounts(\/\d+\/balance)?|v2\/user\/uid|v2\/user\/api-key)$/;
+const ACCOUNT_PATHS = /^\/(v1\/account\/accounts(\/\d+\/balance)?|v2\/user\/uid|v2\/user\/api-key)$/;
+
+function accountAnswer(req: SimRequest, auth: SimAccount, now: number, headers: Record<string, string>): SimResponse {
+  const path = req.url.pathname;
+  if (path === '/v1/account/accounts') return ok([{ id: SPOT_ACCOUNT_ID, type: 'spot', subtype: '', state: 'working' }], now, headers);
+  if (path === '/v2/user/uid') return okV2(UID, headers);
+  if (path === '/v2/user/api-key') {
+    const uid = req.url.searchParams.get('uid');
+    if (uid !== String(UID)) return { status: 200, headers, body: { code: 2002, message: 'invalid field value in `uid`', ok: false } };
+    return okV2(apiKeyInfo(auth, now), headers);
+  }
+  const id = path.split('/')[4];
+  if (id !== String(SPOT_ACCOUNT_ID)) return withHeaders(error('account-get-accounts-inexistent-error', `account for id \`${id ?? ''}\` and user id \`${UID}\` does not exist`), headers);
+  return ok(spotBalance(auth), now, headers);
+}
 
 export const htxHandler: ExchangeHandler = {
   id: 'htx',
@@ -209,28 +230,28 @@ export const htxHandler: ExchangeHandler = {
     const now = ctx.exchangeNow();
     const path = req.url.pathname;
     const host = req.url.hostname;
-    if (req.method.toUpperCase() !== 'GET') return null;
-    const pub = publicAnswer(host, path, ctx, now);
-    if (pub !== null) return pub;
-    if (!SPOT_HOSTS.includes(host) || !PRIVATE_PATHS.test(path)) return null;
+    const method = req.method.toUpperCase();
+    if (method === 'GET') {
+      const pub = publicAnswer(host, path, req.url.searchParams, ctx, now);
+      if (pub !== null) return pub;
+    }
+    if (!SPOT_HOSTS.includes(host)) return null;
+    const trading = htxTrading.find((e) => e.method === method && e.path.test(path));
+    if (!trading && !(method === 'GET' && ACCOUNT_PATHS.test(path))) return null;
     const auth = authenticate(req, ctx);
     if (!('apiKey' in auth)) return auth;
-    const rl = takeWindow(ctx, `${auth.apiKey} ${path}`);
+    // Order ids in the path share one limit per endpoint, as HTX counts them.
+    const rl = takeWindow(ctx, `${auth.apiKey} ${method} ${path.replace(/\/\d+(?=\/|$)/g, '/{id}')}`);
     if (rl.exceeded) {
-      return { ...error('base-request-exceed-frequency-limit', 'Frequency of requests has exceeded the limit, please try again later', 429), headers: rl.headers };
+      return withHeaders(error('base-request-exceed-frequency-limit', 'Frequency of requests has exceeded the limit, please try again later', 429), rl.headers);
     }
-    if (path === '/v1/account/accounts') {
-      return ok([{ id: SPOT_ACCOUNT_ID, type: 'spot', subtype: '', state: 'working' }], now, rl.headers);
+    if (!trading) return accountAnswer(req, auth, now, rl.headers);
+    if (method === 'POST' && !auth.permissions.trade) {
+      return withHeaders(error('api-signature-not-valid', 'Signature not valid: Insufficient permission [没有权限]'), rl.headers);
     }
-    if (path === '/v2/user/uid') return okV2(UID, rl.headers);
-    if (path === '/v2/user/api-key') {
-      const uid = req.url.searchParams.get('uid');
-      if (uid !== String(UID)) return { status: 200, headers: rl.headers, body: { code: 2002, message: 'invalid field value in `uid`', ok: false } };
-      return okV2(apiKeyInfo(auth, now), rl.headers);
-    }
-    const id = path.split('/')[4];
-    if (id !== String(SPOT_ACCOUNT_ID)) return { ...error('account-get-accounts-inexistent-error', `account for id \`${id ?? ''}\` and user id \`${UID}\` does not exist`), headers: rl.headers };
-    return ok(spotBalance(auth), now, rl.headers);
+    const params = requestParams(req.url, req.body);
+    const res = trading.run({ ctx, account: auth, params, segments: path.split('/').slice(1), headers: rl.headers });
+    return withHeaders(res, rl.headers);
   },
   rateLimitBody: () => ({ status: 'error', 'err-code': 'base-request-exceed-frequency-limit', 'err-msg': 'Frequency of requests has exceeded the limit, please try again later', data: null }),
   notFoundBody: () => ({ status: 'error', 'err-code': 'invalid-parameter', 'err-msg': 'invalid request path', data: null }),

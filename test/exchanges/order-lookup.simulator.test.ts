@@ -47,9 +47,9 @@ async function connect(exchange: ExchangeId): Promise<CcxtExchange> {
   return adapter;
 }
 
-const LOOKUP_PATH: Record<'binance' | 'bybit' | 'coinbase', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', coinbase: '/api/v3/brokerage/orders/historical/batch' };
+const LOOKUP_PATH: Record<'binance' | 'bybit' | 'coinbase' | 'htx', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', coinbase: '/api/v3/brokerage/orders/historical/batch', htx: '/v1/order/orders/getClientOrder' };
 
-describe.each(['binance', 'bybit', 'coinbase'] as const)('%s: looking orders up', (id) => {
+describe.each(['binance', 'bybit', 'coinbase', 'htx'] as const)('%s: looking orders up', (id) => {
   const symbol = 'BTC/USDT';
   const unknownClientId = (): string => makeClientOrderId(id, ulid());
 

@@ -22,6 +22,7 @@ import { cancelCoinbaseOrder, coinbaseOrderCall, isCoinbaseOrderNotFound, type O
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
+import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
 import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
 import { PERMISSION_READERS, type RawCall } from './permissions.js';
@@ -67,7 +68,7 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId };
 
 /** Where ccxt cannot send our base-sized order as is, the call it should make instead (see coinbase-orders.ts). */
 type OrderCallShaper = (ex: CcxtInstance, order: OrderRequest) => Promise<OrderCall | undefined>;
@@ -79,6 +80,9 @@ const CANCELS_BY_ID: Partial<Record<ExchangeId, CancelById>> = { coinbase: cance
 
 /** Answers to a fetch by exchange id that mean "no such order" where ccxt does not raise OrderNotFound. */
 const ORDER_NOT_FOUND_ANSWERS: Partial<Record<ExchangeId, (status: number, json: unknown) => boolean>> = { coinbase: isCoinbaseOrderNotFound };
+
+/** Per-exchange wrappers installed on the ccxt instance (see htx-orders.ts). */
+const INSTANCE_SETUP: Partial<Record<ExchangeId, (ex: CcxtInstance) => void>> = { htx: installHtxOrders };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -105,6 +109,7 @@ export class CcxtExchange implements Exchange {
     this.#ccxt = new modules.classes[connection.exchange](ccxtConfig(connection, this.#profile));
     Object.assign(this.#ccxt.has, this.#profile.loadMarkets.hasOverrides);
     guardSigning(this.#ccxt, modules.errors, this.#profile.displayName);
+    INSTANCE_SETUP[connection.exchange]?.(this.#ccxt);
     if (connection.mode === 'testnet') this.#ccxt.setSandboxMode(true);
     this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
     this.#hook.install(this.#ccxt);

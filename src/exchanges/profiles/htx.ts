@@ -48,8 +48,9 @@ export const htx: ExchangeProfile = {
   fees: {
     buy: 'base',
     sell: 'quote',
-    source: 'https://www.htx.com/fee/',
-    notes: 'Spot fees are deducted from the currency received unless HT/TRX deduction is enabled.',
+    source: 'https://huobiapi.github.io/docs/spot/v1/en/#search-match-results',
+    notes:
+      'Match results, fee-currency: "transaction fee of buy order is based on base currency, transaction fee of sell order is based on quote currency" (the coin received). With HT/point deduction enabled the fee is taken from that instead (filled-points, fee-deduct-currency).',
   },
   docs: {
     rateLimits: 'https://huobiapi.github.io/docs/spot/v1/en/#rate-limiting-rule',
@@ -60,5 +61,8 @@ export const htx: ExchangeProfile = {
     'Per UID per endpoint limits (place order 100 per 2 s); endpoints without a listed value 10/s per key.',
     'X-HB-RateLimit-Requests-Remain / -Expire report usage.',
     'Spot orders need the account id: the first order loads /v1/account/accounts.',
+    'buy-market is sized in the quote coin; the adapter sends a base-sized market buy as a buy-ioc limit at the best ask + 1 % (src/exchanges/ccxt/htx-orders.ts): never more than the base asked, the unfilled rest canceled by HTX.',
+    'Lookup by client id: GET /v1/order/orders/getClientOrder, then the symbol\'s recent order history, before an order is called not found (base-record-invalid).',
+    'A failed cancel is order-orderstate-error with order-state (0 not found, 5/6/7 partial-canceled/filled/canceled); ccxt maps it to OrderNotFound either way, and the order manager then looks the order up.',
   ],
 };

@@ -38,7 +38,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 1_500): Promise<
   return false;
 }
 
-for (const exchangeId of ['binance', 'bybit', 'coinbase'] as const) {
+for (const exchangeId of ['binance', 'bybit', 'coinbase', 'htx'] as const) {
   describe(`live engine → ccxt → simulated ${exchangeId} (SMA crossover on the simulator's price path)`, () => {
     let db: TestStore;
     let service: EngineService;
