@@ -197,14 +197,23 @@ function ticker(req: SimRequest, ctx: SimContext): SimResponse {
   }]);
 }
 
-/** OKX candles are newest first: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]. */
+/**
+ * OKX candles are newest first: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]. `after` keeps
+ * records older than its ts, `before` newer ones (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks);
+ * /market/history-candles, which ccxt uses for a `since` older than 1440 bars, answers the same way.
+ */
 function candles(req: SimRequest, ctx: SimContext): SimResponse {
-  const market = spotMarket(ctx, req.url.searchParams.get('instId'));
+  const q = req.url.searchParams;
+  const market = spotMarket(ctx, q.get('instId'));
   if (market === undefined) return fail(400, '51001', "Instrument ID doesn't exist.");
-  const limit = Math.min(300, Number(req.url.searchParams.get('limit') ?? '100') || 100);
-  const rows = ctx.venue().candles(market.symbol, limit).map((c, i, all) => {
+  const limit = Math.min(300, Number(q.get('limit') ?? '100') || 100);
+  const after = q.get('after') !== null ? Number(q.get('after')) : Infinity;
+  const before = q.get('before') !== null ? Number(q.get('before')) : -Infinity;
+  const window = ctx.venue().candles(market.symbol, 1000).filter((c) => c.openTime < after && c.openTime > before);
+  const current = ctx.venue().candle(market.symbol)?.openTime;
+  const rows = window.slice(-limit).map((c) => {
     const quoteVol = new Dec(c.volume).mul(c.close).toFixed(8);
-    return [String(c.openTime), c.open, c.high, c.low, c.close, c.volume, quoteVol, quoteVol, i === all.length - 1 ? '0' : '1'];
+    return [String(c.openTime), c.open, c.high, c.low, c.close, c.volume, quoteVol, quoteVol, c.openTime === current ? '0' : '1'];
   });
   return ok(rows.reverse());
 }
@@ -227,6 +236,7 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse | null {
     case 'GET /market/ticker':
       return ticker(req, ctx);
     case 'GET /market/candles':
+    case 'GET /market/history-candles':
       return candles(req, ctx);
     case 'GET /asset/currencies':
     case 'GET /account/balance':

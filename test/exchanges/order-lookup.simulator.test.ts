@@ -41,15 +41,15 @@ async function connect(exchange: ExchangeId): Promise<CcxtExchange> {
   const adapter = await createCcxtExchange({
     ccxt,
     gate: openGate,
-    connection: { id: `c-${exchange}`, exchange, mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 2_000 },
+    connection: { id: `c-${exchange}`, exchange, mode: 'live', credentials: { apiKey, apiSecret: secret, ...(getProfile(exchange).credentials.passphrase ? { passphrase: 'ctsPassphrase1' } : {}) }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 2_000 },
   });
   open.push(adapter);
   return adapter;
 }
 
-const LOOKUP_PATH: Record<'binance' | 'bybit', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime' };
+const LOOKUP_PATH: Record<'binance' | 'bybit' | 'okx', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', okx: '/api/v5/trade/order' };
 
-describe.each(['binance', 'bybit'] as const)('%s: looking orders up', (id) => {
+describe.each(['binance', 'bybit', 'okx'] as const)('%s: looking orders up', (id) => {
   const symbol = 'BTC/USDT';
   const unknownClientId = (): string => makeClientOrderId(id, ulid());
 
