@@ -79,6 +79,35 @@ describe('okx simulator vs recorded OKX traffic', () => {
     expect(new URL(market.url).pathname).toBe('/api/v5/trade/batch-orders');
   });
 
+  it('answers open orders and order details with the recorded order fields; ccxt parses what it parsed from the real one', async () => {
+    // The recorded order is a swap post_only order; the order object is the same for spot
+    // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-list), with tdMode cash.
+    const recorded = recordedResponse('okx', 'fetchOpenOrders', 'swap limit open order');
+    const px = (Number((await ex.fetchTicker('BTC/USDT')).last) / 2).toFixed(1);
+    await ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, Number(px), { clOrdId: 'recOpen1' });
+    const pending = await ex.privateGetTradeOrdersPending({ instType: 'SPOT', instId: 'BTC-USDT' });
+    expect(shapeDifferences(pending, recorded.httpResponse)).toEqual([]);
+    const details = await ex.privateGetTradeOrder({ instId: 'BTC-USDT', clOrdId: 'recOpen1' });
+    expect(shapeDifferences(details, recorded.httpResponse)).toEqual([]);
+    const parsed = (await ex.fetchOpenOrders('BTC/USDT')).find((o) => o.clientOrderId === 'recOpen1');
+    const [recordedParse] = recorded.parsedResponse as unknown[];
+    // The recorded order was post_only (timeInForce PO, postOnly true); ours is a plain GTC limit.
+    expect(parsedDifferences(parsed, recordedParse, ['timeInForce', 'postOnly'])).toEqual([]);
+    expect(parsed).toMatchObject({ status: 'open', type: 'limit', amount: 0.001, filled: 0 });
+  });
+
+  it('answers fills like the recorded spot fill: fee negative, in the base bought', async () => {
+    const recorded = recordedResponse('okx', 'fetchMyTrades', 'Fetch spot trade');
+    sim.control.step();
+    await ex.createOrder('BTC/USDT', 'market', 'buy', 0.001, undefined, { clOrdId: 'recFill1' });
+    const raw = await ex.privateGetTradeFillsHistory({ instType: 'SPOT', instId: 'BTC-USDT', limit: '1' });
+    expect(shapeDifferences(raw, recorded.httpResponse)).toEqual([]);
+    const [trade] = await ex.fetchMyTrades('BTC/USDT', undefined, 1);
+    const [recordedParse] = recorded.parsedResponse as unknown[];
+    expect(parsedDifferences(trade, recordedParse)).toEqual([]);
+    expect(trade).toMatchObject({ side: 'buy', takerOrMaker: 'taker', fee: { currency: 'BTC' } });
+  });
+
   it('serves the balance at the path ccxt uses for the trading account', async () => {
     const recorded = recordedRequest('okx', 'fetchBalance', 'spot balance');
     sim.control.clearRequests();
