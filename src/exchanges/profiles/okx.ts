@@ -50,7 +50,7 @@ export const okx: ExchangeProfile = {
     buy: 'base',
     sell: 'quote',
     source: 'https://www.okx.com/fees; https://www.okx.com/help/okx-new-spot-fee-payment-option (pay in currency received is the default)',
-    notes: 'Spot fees are paid in the currency received by default (a buy of BTC pays in BTC, fee negative in `fee` with `feeCcy` BTC, as in the example fill of ccxt 4.5.84 okx.js fetchMyTrades: feeCcy ETH on an ETH-USDT buy); OKX offers an opt-in "pay in currency spent" mode, not modelled.',
+    notes: 'Spot fees are paid in the currency received by default (a buy of BTC pays in BTC, fee negative in `fee` with `feeCcy` BTC, as in ccxt\'s recorded real spot fill in ts/src/test/static/response/okx.json: feeCcy LTC, fee -0.0001 on a 0.1 LTC-USDT buy); OKX offers an opt-in "pay in currency spent" mode, not modelled.',
   },
   docs: {
     rateLimits: 'https://www.okx.com/docs-v5/en/#overview-rate-limits',
