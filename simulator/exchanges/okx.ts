@@ -3,6 +3,9 @@ import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { dayStats } from './market-stats.js';
+import { requestParams } from './common.js';
+import { fail, ok } from './okx-common.js';
+import { okxTrading, runTrading } from './okx-trading.js';
 
 /**
  * OKX v5 REST wire format (https://www.okx.com/docs-v5/en/), as ccxt 4.5.84's `okx` class uses it.
@@ -21,7 +24,10 @@ import { dayStats } from './market-stats.js';
  *   fetchTime    → GET /api/v5/public/time
  *   permissions  → GET /api/v5/account/config (`perm`, `ip`)
  * Also served: GET /api/v5/market/ticker and /market/candles for the spot markets, from the venue's
- * price path (spot instruments are the simulator's markets; the swaps and the future are fixed extras).
+ * price path (spot instruments are the simulator's markets; the swaps and the future are fixed extras),
+ * and spot trading on the venue (okx-trading.ts): place, cancel, order details, pending and history
+ * lists, fills. ccxt's default createOrder posts /trade/batch-orders; the adapter sets
+ * `options.createOrder: 'privatePostTradeOrder'` so it uses /trade/order, whose limit the profile models.
  */
 
 const API = '/api/v5';
@@ -99,15 +105,6 @@ function instruments(instType: string, ctx: SimContext, now: number): OkxInstrum
       // OPTION (and anything else): a valid empty answer keeps the simulator small.
       return [];
   }
-}
-
-function ok(data: unknown[], headers?: Record<string, string>): SimResponse {
-  return { status: 200, headers, body: { code: '0', msg: '', data } };
-}
-
-/** OKX answers authentication failures with HTTP 401 and the code in the body. */
-function fail(status: number, code: string, msg: string): SimResponse {
-  return { status, body: { code, msg, data: [] } };
 }
 
 function header(req: SimRequest, name: string): string {
@@ -200,14 +197,23 @@ function ticker(req: SimRequest, ctx: SimContext): SimResponse {
   }]);
 }
 
-/** OKX candles are newest first: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]. */
+/**
+ * OKX candles are newest first: [ts, o, h, l, c, vol, volCcy, volCcyQuote, confirm]. `after` keeps
+ * records older than its ts, `before` newer ones (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks);
+ * /market/history-candles, which ccxt uses for a `since` older than 1440 bars, answers the same way.
+ */
 function candles(req: SimRequest, ctx: SimContext): SimResponse {
-  const market = spotMarket(ctx, req.url.searchParams.get('instId'));
+  const q = req.url.searchParams;
+  const market = spotMarket(ctx, q.get('instId'));
   if (market === undefined) return fail(400, '51001', "Instrument ID doesn't exist.");
-  const limit = Math.min(300, Number(req.url.searchParams.get('limit') ?? '100') || 100);
-  const rows = ctx.venue().candles(market.symbol, limit).map((c, i, all) => {
+  const limit = Math.min(300, Number(q.get('limit') ?? '100') || 100);
+  const after = q.get('after') !== null ? Number(q.get('after')) : Infinity;
+  const before = q.get('before') !== null ? Number(q.get('before')) : -Infinity;
+  const window = ctx.venue().candles(market.symbol, 1000).filter((c) => c.openTime < after && c.openTime > before);
+  const current = ctx.venue().candle(market.symbol)?.openTime;
+  const rows = window.slice(-limit).map((c) => {
     const quoteVol = new Dec(c.volume).mul(c.close).toFixed(8);
-    return [String(c.openTime), c.open, c.high, c.low, c.close, c.volume, quoteVol, quoteVol, i === all.length - 1 ? '0' : '1'];
+    return [String(c.openTime), c.open, c.high, c.low, c.close, c.volume, quoteVol, quoteVol, c.openTime === current ? '0' : '1'];
   });
   return ok(rows.reverse());
 }
@@ -230,16 +236,19 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse | null {
     case 'GET /market/ticker':
       return ticker(req, ctx);
     case 'GET /market/candles':
+    case 'GET /market/history-candles':
       return candles(req, ctx);
     case 'GET /asset/currencies':
     case 'GET /account/balance':
     case 'GET /account/config':
       break;
     default:
-      return null;
+      if (!(route in okxTrading)) return null;
   }
   const auth = authenticate(req, ctx);
   if (!('apiKey' in auth)) return auth;
+  const traded = runTrading(route, { ctx, account: auth, params: requestParams(req.url, req.body) });
+  if (traded) return traded;
   switch (route) {
     case 'GET /asset/currencies':
       return ok(currencies(auth));

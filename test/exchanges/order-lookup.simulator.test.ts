@@ -41,15 +41,15 @@ async function connect(exchange: ExchangeId): Promise<CcxtExchange> {
   const adapter = await createCcxtExchange({
     ccxt,
     gate: openGate,
-    connection: { id: `c-${exchange}`, exchange, mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 2_000 },
+    connection: { id: `c-${exchange}`, exchange, mode: 'live', credentials: { apiKey, apiSecret: secret, ...(getProfile(exchange).credentials.passphrase ? { passphrase: 'ctsPassphrase1' } : {}) }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 2_000 },
   });
   open.push(adapter);
   return adapter;
 }
 
-const LOOKUP_PATH: Record<'binance' | 'bybit' | 'coinbase' | 'htx', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', coinbase: '/api/v3/brokerage/orders/historical/batch', htx: '/v1/order/orders/getClientOrder' };
+const LOOKUP_PATH: Record<'binance' | 'bybit' | 'okx' | 'coinbase' | 'htx', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', okx: '/api/v5/trade/order', coinbase: '/api/v3/brokerage/orders/historical/batch', htx: '/v1/order/orders/getClientOrder' };
 
-describe.each(['binance', 'bybit', 'coinbase', 'htx'] as const)('%s: looking orders up', (id) => {
+describe.each(['binance', 'bybit', 'okx', 'coinbase', 'htx'] as const)('%s: looking orders up', (id) => {
   const symbol = 'BTC/USDT';
   const unknownClientId = (): string => makeClientOrderId(id, ulid());
 

@@ -44,13 +44,18 @@ export function okxLimits(options: LimitProfileOptions = {}): ExchangeLimitProfi
       per2s('order-details', uidInstrument, 60, get('/api/v5/trade/order')),
       per2s('orders-pending', uidEndpoint, 60, get('/api/v5/trade/orders-pending')),
       per2s('orders-history', uidEndpoint, 40, get('/api/v5/trade/orders-history')),
+      per2s('orders-history-archive', uidEndpoint, 20, get('/api/v5/trade/orders-history-archive')),
       per2s('fills', uidEndpoint, 60, get('/api/v5/trade/fills')),
+      // ccxt 4.5.84's fetchMyTrades reads /trade/fills-history ("last 3 months"): 10 per 2 s.
+      per2s('fills-history', uidEndpoint, 10, get('/api/v5/trade/fills-history')),
       per2s('balance', uidEndpoint, 10, get('/api/v5/account/balance')),
       per2s('account-config', uidEndpoint, 5, get('/api/v5/account/config')),
       per2s('ticker', ipEndpoint, 20, get('/api/v5/market/ticker')),
       per2s('tickers', ipEndpoint, 20, get('/api/v5/market/tickers')),
       per2s('books', ipEndpoint, 40, get('/api/v5/market/books')),
       per2s('candles', ipEndpoint, 40, get('/api/v5/market/candles')),
+      // ccxt reads history-candles for a `since` older than 1,440 bars (the live engine's warm-up).
+      per2s('history-candles', ipEndpoint, 20, get('/api/v5/market/history-candles')),
       per2s('instruments', ipEndpoint, 20, get('/api/v5/public/instruments')),
       per2s('time', ipEndpoint, 10, get('/api/v5/public/time')),
     ],

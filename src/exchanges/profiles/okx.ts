@@ -41,13 +41,16 @@ export const okx: ExchangeProfile = {
   limits: okxLimitProfile,
   ccxtDefaultRateLimitMs: 110,
   breachWaitMs: { rateLimited: 2_000, banned: 2_000 },
-  ccxtOptions: {},
+  // /trade/order (not ccxt's default /trade/batch-orders) so the place bucket in okx.limits.ts is the
+  // one spent; tgtCcy base_ccy pinned so a spot market buy's `sz` is the base amount the engine sized
+  // (OKX's own default for a market buy is quote_ccy, i.e. `sz` = USDT to spend).
+  ccxtOptions: { createOrder: 'privatePostTradeOrder', tgtCcy: 'base_ccy' },
   errorCodes: {},
   fees: {
     buy: 'base',
     sell: 'quote',
-    source: 'https://www.okx.com/fees',
-    notes: 'Spot fees are paid in the currency received by default (a buy of BTC pays in BTC); OKX offers an opt-in "pay in currency spent" mode, not modelled.',
+    source: 'https://www.okx.com/fees; https://www.okx.com/help/okx-new-spot-fee-payment-option (pay in currency received is the default)',
+    notes: 'Spot fees are paid in the currency received by default (a buy of BTC pays in BTC, fee negative in `fee` with `feeCcy` BTC, as in ccxt\'s recorded real spot fill in ts/src/test/static/response/okx.json: feeCcy LTC, fee -0.0001 on a 0.1 LTC-USDT buy); OKX offers an opt-in "pay in currency spent" mode, not modelled.',
   },
   docs: {
     rateLimits: 'https://www.okx.com/docs-v5/en/#overview-rate-limits',
@@ -60,5 +63,8 @@ export const okx: ExchangeProfile = {
     'Place order 60 per 2 s per UID + instrument; place, amend and cancel are separate buckets.',
     'No usage headers: the local buckets are the only signal. Breaches answer code 50011 / 50061.',
     'Signing needs the passphrase (ccxt `password`).',
+    'Order operations answer code "1" with sCode/sMsg per order in data[]: 51008 insufficient balance, 51020 below minimum, 51000 parameter (px off tick, clOrdId), 51016 duplicate clOrdId.',
+    'GET /trade/order by clOrdId finds finished orders too (51603 when none); cancel answers 51400 for filled, canceled or unknown orders alike, so the order manager looks the order up after it.',
+    'Spot market buys are sized in base: the adapter pins tgtCcy=base_ccy (OKX defaults to quote_ccy for market buys).',
   ],
 };

@@ -38,7 +38,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 1_500): Promise<
   return false;
 }
 
-for (const exchangeId of ['binance', 'bybit', 'coinbase', 'htx'] as const) {
+for (const exchangeId of ['binance', 'bybit', 'okx', 'coinbase', 'htx'] as const) {
   describe(`live engine → ccxt → simulated ${exchangeId} (SMA crossover on the simulator's price path)`, () => {
     let db: TestStore;
     let service: EngineService;
@@ -50,7 +50,7 @@ for (const exchangeId of ['binance', 'bybit', 'coinbase', 'htx'] as const) {
     beforeAll(async () => {
       db = await tempStore();
       sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000' } });
-      service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
+      service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret, ...(getProfile(exchangeId).credentials.passphrase ? { passphrase: 'ctsPassphrase1' } : {}) } });
     });
 
     afterAll(async () => {

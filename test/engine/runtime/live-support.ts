@@ -45,7 +45,7 @@ export interface LiveServiceOptions {
   gate: RequestGate;
   /** Connections by id (mutable: tests change their stored test results). */
   connections: Map<string, ConnectionView>;
-  credentials: { apiKey: string; apiSecret: string };
+  credentials: { apiKey: string; apiSecret: string; passphrase?: string };
   timeoutMs?: number;
   extra?: Partial<EngineServiceDeps>;
 }
