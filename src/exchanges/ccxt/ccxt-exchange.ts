@@ -17,6 +17,7 @@ import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profi
 import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
+import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
@@ -65,7 +66,7 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, kraken: fetchKrakenOrderByClOrdId };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
