@@ -2,6 +2,9 @@ import { createHash, createHmac } from 'node:crypto';
 import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
+import { altname, answer, assetId, decimals, fail, marketByPair, pairId, type Params } from './kraken-common.js';
+import { depthInfo, ohlcRows, tickerInfo } from './kraken-shapes.js';
+import { addOrder, cancelOrder, closedOrders, openOrders, queryOrders, queryTrades, tradesHistory, type KrakenCall } from './kraken-trading.js';
 
 /**
  * Kraken spot REST wire format (https://docs.kraken.com/api-reference/), as ccxt 4.5.84's `kraken`
@@ -25,47 +28,22 @@ import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse }
  *   fetchTime    → GET /0/public/Time
  *   permissions  → POST /0/private/GetApiKeyInfo (`permissions[]`, `ipAllowlist`); the adapter calls it
  *                  as `privatePostGetApiKeyInfo`.
+ *   market data  → GET /0/public/Ticker, OHLC, Depth (kraken-shapes.ts).
+ *   trading      → POST /0/private/AddOrder, CancelOrder, QueryOrders, OpenOrders, ClosedOrders,
+ *                  TradesHistory, QueryTrades (kraken-trading.ts).
+ * AddOrder and CancelOrder count on the per-pair order counter, the rest on the REST call counter.
  */
 
-/** Kraken's own asset ids for the unified codes that differ (X/Z prefixed legacy ids). */
-const ASSET_IDS: Readonly<Record<string, string>> = { BTC: 'XXBT', ETH: 'XETH', USD: 'ZUSD', EUR: 'ZEUR', LTC: 'XLTC', XRP: 'XXRP' };
-
-function assetId(code: string): string {
-  return ASSET_IDS[code] ?? code;
-}
-
-/** Pro-tier REST call counter: max 20, decays 1 per second; each call costs 1 (ledger/history 2). */
+/** Pro-tier REST call counter: max 20, decays 1 per second; each call costs 1 (ledger/trade history 2). */
 const COUNTER_MAX = 20;
 const COUNTER_DECAY_PER_S = 1;
 
-function answer(result: unknown, headers?: Record<string, string>): SimResponse {
-  return { status: 200, headers, body: { error: [], result } };
-}
-
-function fail(...errors: string[]): SimResponse {
-  return { status: 200, body: { error: errors } };
-}
-
-/** Kraken's legacy altname for BTC is XBT. */
-function altname(code: string): string {
-  return code === 'BTC' ? 'XBT' : code;
-}
-
-const LEGACY_IDS = new Set(Object.values(ASSET_IDS));
-
-function decimals(step: string): number {
-  return new Dec(step).decimalPlaces();
-}
-
-/** Spot pairs are the simulator's markets. */
 function assetPairs(markets: readonly MarketSpec[]): Record<string, unknown> {
   const result: Record<string, unknown> = {};
   for (const m of markets) {
     const base = assetId(m.base);
     const quote = assetId(m.quote);
-    // Legacy pairs between X/Z assets are named by concatenating the ids (XXBTZUSD); newer ones by altnames (XBTUSDT).
-    const id = LEGACY_IDS.has(base) && LEGACY_IDS.has(quote) ? `${base}${quote}` : `${altname(m.base)}${altname(m.quote)}`;
-    result[id] = {
+    result[pairId(m)] = {
       altname: `${altname(m.base)}${altname(m.quote)}`, wsname: `${altname(m.base)}/${altname(m.quote)}`,
       aclass_base: 'currency', base, aclass_quote: 'currency', quote, lot: 'unit', cost_decimals: 5,
       pair_decimals: decimals(m.tickSize), lot_decimals: decimals(m.stepSize), lot_multiplier: 1,
@@ -185,38 +163,77 @@ function charge(account: SimAccount, cost: number, now: number): boolean {
   return decayed + cost <= COUNTER_MAX;
 }
 
+interface PrivateEndpoint {
+  /** Cost on the REST call counter; trading calls count on the per-pair order counter instead. */
+  restCost: number;
+  /** Needs a key allowed to trade. */
+  trade?: boolean;
+  run: (call: KrakenCall) => SimResponse;
+}
+
+const PRIVATE: Record<string, PrivateEndpoint> = {
+  '/0/private/GetApiKeyInfo': { restCost: 1, run: ({ account, params, ctx }) => answer(apiKeyInfo(account, params['nonce'] ?? '0', ctx.exchangeNow())) },
+  '/0/private/Balance': {
+    restCost: 1,
+    run: ({ account }) => answer(Object.fromEntries(Object.entries(account.balances).map(([code, b]) => [assetId(code), new Dec(b.free).add(b.used).toFixed()]))),
+  },
+  '/0/private/BalanceEx': { restCost: 1, run: ({ account }) => answer(balanceEx(account)) },
+  '/0/private/AddOrder': { restCost: 0, trade: true, run: addOrder },
+  '/0/private/CancelOrder': { restCost: 0, trade: true, run: cancelOrder },
+  '/0/private/OpenOrders': { restCost: 1, run: openOrders },
+  '/0/private/ClosedOrders': { restCost: 1, run: closedOrders },
+  '/0/private/QueryOrders': { restCost: 1, run: queryOrders },
+  '/0/private/TradesHistory': { restCost: 2, run: tradesHistory },
+  '/0/private/QueryTrades': { restCost: 2, run: queryTrades },
+};
+
+function withPair(ctx: SimContext, query: URLSearchParams, run: (m: MarketSpec, pair: string) => SimResponse): SimResponse {
+  const pair = query.get('pair') ?? '';
+  const m = marketByPair(ctx.venue().markets(), pair);
+  return m ? run(m, pair) : fail('EQuery:Unknown asset pair');
+}
+
+function handlePublic(path: string, req: SimRequest, ctx: SimContext): SimResponse | null {
+  const now = ctx.exchangeNow();
+  const query = req.url.searchParams;
+  switch (path) {
+    case '/0/public/Time': {
+      const seconds = Math.floor(now / 1000);
+      return answer({ unixtime: seconds, rfc1123: new Date(seconds * 1000).toUTCString() });
+    }
+    case '/0/public/Assets': return answer(assets(ctx.venue().markets()));
+    case '/0/public/AssetPairs': return answer(assetPairs(ctx.venue().markets()));
+    case '/0/public/SystemStatus': return answer({ status: 'online', timestamp: new Date(now).toISOString() });
+    // Results are keyed by the pair id (XXBTZUSD, XBTUSDT) whatever form the request named it in; ccxt reads them by id.
+    case '/0/public/Ticker': return withPair(ctx, query, (m) => answer({ [pairId(m)]: tickerInfo(ctx.venue(), m) }));
+    case '/0/public/OHLC':
+      return withPair(ctx, query, (m) => {
+        const since = query.get('since');
+        const { rows, last } = ohlcRows(ctx.venue(), m, since !== null && /^\d+$/.test(since) ? Number(since) : undefined);
+        return answer({ [pairId(m)]: rows, last });
+      });
+    case '/0/public/Depth':
+      return withPair(ctx, query, (m) => answer({ [pairId(m)]: depthInfo(ctx.venue(), m, Number(query.get('count') ?? 100) || 100, now) }));
+    default: return null;
+  }
+}
+
 export const krakenHandler: ExchangeHandler = {
   id: 'kraken',
   hosts: ['api.kraken.com'],
   handle(req: SimRequest, ctx: SimContext): SimResponse | null {
-    const now = ctx.exchangeNow();
     const method = req.method.toUpperCase();
-    switch (`${method} ${req.url.pathname}`) {
-      case 'GET /0/public/Time': {
-        const seconds = Math.floor(now / 1000);
-        return answer({ unixtime: seconds, rfc1123: new Date(seconds * 1000).toUTCString() });
-      }
-      case 'GET /0/public/Assets': return answer(assets(ctx.venue().markets()));
-      case 'GET /0/public/AssetPairs': return answer(assetPairs(ctx.venue().markets()));
-      case 'GET /0/public/SystemStatus': return answer({ status: 'online', timestamp: new Date(now).toISOString() });
-      case 'POST /0/private/BalanceEx':
-      case 'POST /0/private/Balance':
-      case 'POST /0/private/GetApiKeyInfo':
-        break;
-      default:
-        return null;
-    }
-    const params = parseBody(req);
+    const path = req.url.pathname;
+    if (method === 'GET') return handlePublic(path, req, ctx);
+    const endpoint = method === 'POST' ? PRIVATE[path] : undefined;
+    if (!endpoint) return null;
+    const params: Params = parseBody(req);
     const auth = authenticate(req, ctx, params);
     if (!('apiKey' in auth)) return auth;
     // The counter decays in real time: measure it on the simulator clock, which injected skew never moves.
-    if (!charge(auth, 1, req.receivedAt)) return fail('EAPI:Rate limit exceeded');
-    switch (req.url.pathname) {
-      case '/0/private/GetApiKeyInfo': return answer(apiKeyInfo(auth, params.nonce ?? '0', now));
-      case '/0/private/Balance':
-        return answer(Object.fromEntries(Object.entries(auth.balances).map(([code, b]) => [assetId(code), new Dec(b.free).add(b.used).toFixed()])));
-      default: return answer(balanceEx(auth));
-    }
+    if (endpoint.restCost > 0 && !charge(auth, endpoint.restCost, req.receivedAt)) return fail('EAPI:Rate limit exceeded');
+    if (endpoint.trade && !auth.permissions.trade) return fail('EGeneral:Permission denied');
+    return endpoint.run({ params, ctx, account: auth, receivedAt: req.receivedAt });
   },
   rateLimitBody: () => ({ error: ['EAPI:Rate limit exceeded'] }),
   notFoundBody: () => ({ error: ['EGeneral:Unknown method'] }),

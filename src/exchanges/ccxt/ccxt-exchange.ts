@@ -19,6 +19,7 @@ import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
 import { cancelCoinbaseOrder, coinbaseOrderCall, isCoinbaseOrderNotFound, type OrderCall } from './coinbase-orders.js';
+import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
@@ -68,7 +69,7 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId, kraken: fetchKrakenOrderByClOrdId };
 
 /** Where ccxt cannot send our base-sized order as is, the call it should make instead (see coinbase-orders.ts). */
 type OrderCallShaper = (ex: CcxtInstance, order: OrderRequest) => Promise<OrderCall | undefined>;

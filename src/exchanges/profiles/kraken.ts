@@ -16,7 +16,9 @@ export const kraken: ExchangeProfile = {
     format: 'uuid',
     prefix: '',
     uniqueness: 'unique among open orders',
-    // ccxt maps fetchOrder's clientOrderId to the integer userref, so the adapter searches open orders.
+    // ccxt maps fetchOrder's clientOrderId to the integer userref, so the adapter asks OpenOrders, then
+    // ClosedOrders, filtered by cl_ord_id (kraken-order-lookup.ts): a filled or canceled order is found.
+    // CancelOrder takes cl_ord_id itself (https://docs.kraken.com/api/docs/rest-api/cancel-order).
     lookupParam: 'cl_ord_id',
     fetchByClientId: false,
     cancelByClientId: true,
