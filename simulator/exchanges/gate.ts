@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
+import { gateTrading } from './gate-trading.js';
 import { dayStats } from './market-stats.js';
 
 /**
@@ -20,6 +21,8 @@ import { dayStats } from './market-stats.js';
  *   fetchTime    → GET /spot/time
  *   permissions  → GET /account/main_keys (not used by ccxt's unified API; the adapter calls it as
  *                  `privateAccountGetMainKeys`): `perms[]` with `read_only` per area, `ip_whitelist`.
+ *   trading      → POST/GET /spot/orders, GET/DELETE /spot/orders/{order_id}, GET /spot/open_orders,
+ *                  GET /spot/my_trades (gate-trading.ts).
  * Also served: GET /spot/tickers?currency_pair=… from the venue's price path. Spot pairs are the
  * simulator's markets; the contracts are fixed extras so ccxt's contract market parsing has input.
  */
@@ -203,6 +206,7 @@ const PUBLIC_ROUTES = new Set([
   'GET /futures/usdt/contracts', 'GET /futures/btc/contracts', 'GET /delivery/usdt/contracts', 'GET /options/underlyings',
   'GET /spot/tickers',
 ]);
+const TRADING_ROUTE = /^(GET|POST|DELETE) \/spot\/(orders|orders\/[^/]+|open_orders|my_trades)$/;
 const PRIVATE_ROUTES = new Set(['GET /account/detail', 'GET /account/main_keys', 'GET /spot/accounts', 'GET /unified/accounts']);
 
 function publicAnswer(route: string, req: SimRequest, ctx: SimContext, now: number): SimResponse {
@@ -255,11 +259,18 @@ export const gateHandler: ExchangeHandler = {
       if (rl.exceeded) return { ...fail(429, 'TOO_MANY_REQUESTS', 'Request Rate limit Exceeded'), headers: rl.headers };
       return { ...publicAnswer(route, req, ctx, now), headers: rl.headers };
     }
-    if (!PRIVATE_ROUTES.has(route)) return null;
+    const trading = TRADING_ROUTE.test(route);
+    if (!PRIVATE_ROUTES.has(route) && !trading) return null;
     const auth = authenticate(req, ctx);
     if (!('apiKey' in auth)) return auth;
-    const rl = takeWindow(ctx, `${auth.apiKey} ${route}`);
+    // Limits count per endpoint: every single-order path is one endpoint, whatever its order id.
+    const rl = takeWindow(ctx, `${auth.apiKey} ${route.replace(/\/spot\/orders\/[^/]+$/, '/spot/orders/{order_id}')}`);
     if (rl.exceeded) return { ...fail(429, 'TOO_MANY_REQUESTS', 'Request Rate limit Exceeded'), headers: rl.headers };
+    if (trading) {
+      const path = req.url.pathname.slice(API.length);
+      const answer = gateTrading({ method: req.method.toUpperCase(), path, url: req.url, body: req.body, ctx, account: auth });
+      return answer ? { ...answer, headers: { ...rl.headers, ...answer.headers } } : null;
+    }
     return json(200, privateAnswer(route, req, auth, now), rl.headers);
   },
   rateLimitBody: () => ({ label: 'TOO_MANY_REQUESTS', message: 'Request Rate limit Exceeded' }),

@@ -17,6 +17,7 @@ import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profi
 import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
+import { fetchGateOrderByText, shapeGateOrder, type ShapedOrder } from './gate-orders.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
@@ -65,7 +66,11 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, gate: fetchGateOrderByText };
+
+/** Where an order must be sent in another form than the engine's (Gate: base-sized market buys, see gate-orders.ts). */
+type OrderShaper = (ex: CcxtInstance, order: OrderRequest, params: Record<string, unknown>, tickerParams: Record<string, unknown>) => Promise<ShapedOrder>;
+const ORDER_SHAPERS: Partial<Record<ExchangeId, OrderShaper>> = { gate: shapeGateOrder };
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -161,7 +166,8 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
       const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId });
       const price = order.price === undefined ? undefined : Number(order.price);
-      const raw = await ex.createOrder(order.symbol, order.type, order.side, Number(order.amount), price, params);
+      const shaped = (await ORDER_SHAPERS[this.id]?.(ex, order, params, tag())) ?? { type: order.type, price, params };
+      const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
       return toOrder(raw, this.#clock.now(), fallback);
     });
