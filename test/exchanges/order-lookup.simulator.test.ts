@@ -47,7 +47,7 @@ async function connect(exchange: ExchangeId): Promise<CcxtExchange> {
   return adapter;
 }
 
-const LOOKUP_PATH: Record<'binance' | 'bybit' | 'gate', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', gate: '/api/v4/spot/orders/{order_id}' };
+const LOOKUP_PATH: Record<'binance' | 'bybit' | 'gate', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', gate: '/api/v4/spot/orders/t-' };
 
 describe.each(['binance', 'bybit', 'gate'] as const)('%s: looking orders up', (id) => {
   const symbol = 'BTC/USDT';
