@@ -131,10 +131,6 @@ function rejection(r: OrderRejection, m: MarketSpec, amount: string, price: stri
   }
 }
 
-function isOpen(o: SimOrder): boolean {
-  return o.status === 'new' || o.status === 'partially_filled';
-}
-
 /**
  * `order_id` is the order id or the `text`; "Operations based on custom IDs can only be checked in
  * pending orders. Only order ID can be used after the order is finished" (Get/Cancel a single order).

@@ -2,6 +2,7 @@ import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gateHandler } from '../../simulator/exchanges/gate.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
+import { idOf } from './clients.js';
 
 /** Gate APIv4 spot trading through unmodified ccxt: labels, text rules, fees, finished orders. */
 
@@ -45,10 +46,10 @@ describe('gate spot trading', () => {
     const a = await ex.createOrder('XRP/USDT', 'limit', 'buy', 20, 0.3, { text });
     const b = await ex.createOrder('XRP/USDT', 'limit', 'buy', 20, 0.3, { text });
     expect(a.id).not.toBe(b.id);
-    await ex.cancelOrder(a.id, 'XRP/USDT');
-    await ex.cancelOrder(b.id, 'XRP/USDT');
+    await ex.cancelOrder(idOf(a), 'XRP/USDT');
+    await ex.cancelOrder(idOf(b), 'XRP/USDT');
     // Finished: by id yes, by text no ("custom IDs can only be checked in pending orders").
-    expect((await ex.fetchOrder(b.id, 'XRP/USDT')).status).toBe('canceled');
+    expect((await ex.fetchOrder(idOf(b), 'XRP/USDT')).status).toBe('canceled');
     const error = await ex.fetchOrder(undefined as unknown as string, 'XRP/USDT', { text }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ccxt.OrderNotFound);
     const finished = (await ex.privateSpotGetOrders({ currency_pair: 'XRP_USDT', status: 'finished' })) as Array<{ text: string; finish_as: string }>;
