@@ -2,7 +2,8 @@ import { createHash, createHmac } from 'node:crypto';
 import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
-import { dayStats } from './market-stats.js';
+import { gateTrading } from './gate-trading.js';
+import { candlesFor, dayStats } from './market-stats.js';
 
 /**
  * Gate APIv4 wire format (https://www.gate.com/docs/developers/apiv4/en/), as ccxt 4.5.84's `gate`
@@ -20,6 +21,8 @@ import { dayStats } from './market-stats.js';
  *   fetchTime    → GET /spot/time
  *   permissions  → GET /account/main_keys (not used by ccxt's unified API; the adapter calls it as
  *                  `privateAccountGetMainKeys`): `perms[]` with `read_only` per area, `ip_whitelist`.
+ *   trading      → POST/GET /spot/orders, GET/DELETE /spot/orders/{order_id}, GET /spot/open_orders,
+ *                  GET /spot/my_trades (gate-trading.ts).
  * Also served: GET /spot/tickers?currency_pair=… from the venue's price path. Spot pairs are the
  * simulator's markets; the contracts are fixed extras so ccxt's contract market parsing has input.
  */
@@ -201,8 +204,9 @@ function takeWindow(ctx: SimContext, scope: string): { headers: Record<string, s
 const PUBLIC_ROUTES = new Set([
   'GET /spot/time', 'GET /spot/currencies', 'GET /spot/currency_pairs', 'GET /margin/currency_pairs',
   'GET /futures/usdt/contracts', 'GET /futures/btc/contracts', 'GET /delivery/usdt/contracts', 'GET /options/underlyings',
-  'GET /spot/tickers',
+  'GET /spot/tickers', 'GET /spot/candlesticks',
 ]);
+const TRADING_ROUTE = /^(GET|POST|DELETE) \/spot\/(orders|orders\/[^/]+|open_orders|my_trades)$/;
 const PRIVATE_ROUTES = new Set(['GET /account/detail', 'GET /account/main_keys', 'GET /spot/accounts', 'GET /unified/accounts']);
 
 function publicAnswer(route: string, req: SimRequest, ctx: SimContext, now: number): SimResponse {
@@ -218,6 +222,21 @@ function publicAnswer(route: string, req: SimRequest, ctx: SimContext, now: numb
       const market = markets.find((m) => pairId(m) === pair);
       if (market === undefined) return fail(400, 'INVALID_CURRENCY_PAIR', `Invalid currency pair ${pair}`);
       return json(200, [ticker(ctx, market)]);
+    }
+    case 'GET /spot/candlesticks': {
+      // https://www.gate.com/docs/developers/apiv4/en/#market-candlesticks: [t (s), quote volume,
+      // close, high, low, open, base volume, window closed]; the venue's own interval is served.
+      const market = markets.find((m) => pairId(m) === req.url.searchParams.get('currency_pair'));
+      if (market === undefined) return fail(400, 'INVALID_CURRENCY_PAIR', 'Invalid currency pair');
+      const limit = Math.min(1000, Number(req.url.searchParams.get('limit') ?? 100) || 100);
+      const from = req.url.searchParams.get('from');
+      const venue = ctx.venue();
+      const interval = venue.intervalMs(market.symbol);
+      const rows = candlesFor(venue, market, limit, from === null ? undefined : Number(from) * 1000).map((c) => [
+        String(Math.floor(c.openTime / 1000)), new Dec(c.volume).mul(c.close).toFixed(), c.close, c.high, c.low, c.open, c.volume,
+        String(c.openTime + interval <= now),
+      ]);
+      return json(200, rows);
     }
     case 'GET /futures/usdt/contracts':
       return json(200, [contract('BTC_USDT', '0.0001', '0.1', '60000'), contract('ETH_USDT', '0.01', '0.01', '3000')]);
@@ -255,11 +274,18 @@ export const gateHandler: ExchangeHandler = {
       if (rl.exceeded) return { ...fail(429, 'TOO_MANY_REQUESTS', 'Request Rate limit Exceeded'), headers: rl.headers };
       return { ...publicAnswer(route, req, ctx, now), headers: rl.headers };
     }
-    if (!PRIVATE_ROUTES.has(route)) return null;
+    const trading = TRADING_ROUTE.test(route);
+    if (!PRIVATE_ROUTES.has(route) && !trading) return null;
     const auth = authenticate(req, ctx);
     if (!('apiKey' in auth)) return auth;
-    const rl = takeWindow(ctx, `${auth.apiKey} ${route}`);
+    // Limits count per endpoint: every single-order path is one endpoint, whatever its order id.
+    const rl = takeWindow(ctx, `${auth.apiKey} ${route.replace(/\/spot\/orders\/[^/]+$/, '/spot/orders/{order_id}')}`);
     if (rl.exceeded) return { ...fail(429, 'TOO_MANY_REQUESTS', 'Request Rate limit Exceeded'), headers: rl.headers };
+    if (trading) {
+      const path = req.url.pathname.slice(API.length);
+      const answer = gateTrading({ method: req.method.toUpperCase(), path, url: req.url, body: req.body, ctx, account: auth });
+      return answer ? { ...answer, headers: { ...rl.headers, ...answer.headers } } : null;
+    }
     return json(200, privateAnswer(route, req, auth, now), rl.headers);
   },
   rateLimitBody: () => ({ label: 'TOO_MANY_REQUESTS', message: 'Request Rate limit Exceeded' }),

@@ -13,7 +13,7 @@ import { ccxtSimHarness } from './ccxt-sim-harness.js';
 import { describeExchangeContract } from './exchange-contract.js';
 
 /** The same contract for all seven exchanges: unmodified ccxt classes → proxyUrl → the simulator. */
-const TRADING = new Set(['binance', 'bybit', 'okx', 'coinbase', 'htx']);
+const TRADING = new Set(['binance', 'bybit', 'okx', 'coinbase', 'htx', 'gate']);
 
 let sim: RunningSimulator;
 let ccxt: CcxtModules;

@@ -47,9 +47,9 @@ async function connect(exchange: ExchangeId): Promise<CcxtExchange> {
   return adapter;
 }
 
-const LOOKUP_PATH: Record<'binance' | 'bybit' | 'okx' | 'coinbase' | 'htx', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', okx: '/api/v5/trade/order', coinbase: '/api/v3/brokerage/orders/historical/batch', htx: '/v1/order/orders/getClientOrder' };
+const LOOKUP_PATH: Record<'binance' | 'bybit' | 'okx' | 'coinbase' | 'htx' | 'gate', string> = { binance: '/api/v3/order', bybit: '/v5/order/realtime', okx: '/api/v5/trade/order', coinbase: '/api/v3/brokerage/orders/historical/batch', htx: '/v1/order/orders/getClientOrder', gate: '/api/v4/spot/orders/t-' };
 
-describe.each(['binance', 'bybit', 'okx', 'coinbase', 'htx'] as const)('%s: looking orders up', (id) => {
+describe.each(['binance', 'bybit', 'okx', 'coinbase', 'htx', 'gate'] as const)('%s: looking orders up', (id) => {
   const symbol = 'BTC/USDT';
   const unknownClientId = (): string => makeClientOrderId(id, ulid());
 

@@ -20,6 +20,7 @@ import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
 import { cancelCoinbaseOrder, coinbaseOrderCall, isCoinbaseOrderNotFound, type OrderCall } from './coinbase-orders.js';
 import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
+import { fetchGateOrderByText, shapeGateOrder, type ShapedOrder } from './gate-orders.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
@@ -69,11 +70,21 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId, kraken: fetchKrakenOrderByClOrdId };
+const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId, kraken: fetchKrakenOrderByClOrdId, gate: fetchGateOrderByText };
 
-/** Where ccxt cannot send our base-sized order as is, the call it should make instead (see coinbase-orders.ts). */
-type OrderCallShaper = (ex: CcxtInstance, order: OrderRequest) => Promise<OrderCall | undefined>;
-const ORDER_CALLS: Partial<Record<ExchangeId, OrderCallShaper>> = { coinbase: coinbaseOrderCall };
+/**
+ * Where an order must be sent in another form than the engine's: base-sized market buys on exchanges
+ * that size them in quote become protected IOC limits (see gate-orders.ts, coinbase-orders.ts).
+ */
+type OrderShaper = (ex: CcxtInstance, order: OrderRequest, params: Record<string, unknown>, tickerParams: Record<string, unknown>) => Promise<ShapedOrder>;
+const ORDER_SHAPERS: Partial<Record<ExchangeId, OrderShaper>> = {
+  gate: shapeGateOrder,
+  coinbase: async (ex, order, params) => {
+    const call: OrderCall | undefined = await coinbaseOrderCall(ex, order);
+    if (call) return { type: call.type, price: call.price, params: { ...params, ...call.params } };
+    return { type: order.type, price: order.price === undefined ? undefined : Number(order.price), params };
+  },
+};
 
 /** Cancels by exchange id whose refusals ccxt cannot tell apart; they answer the id to read back. */
 type CancelById = (call: RawCall, id: string) => Promise<string>;
@@ -179,9 +190,9 @@ export class CcxtExchange implements Exchange {
     const fallback: OrderFallback = { ...order, status: 'open' };
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
       const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId });
-      const shaped = await ORDER_CALLS[this.id]?.(ex, order);
-      const price = shaped ? shaped.price : order.price === undefined ? undefined : Number(order.price);
-      const raw = await ex.createOrder(order.symbol, shaped?.type ?? order.type, order.side, Number(order.amount), price, { ...params, ...shaped?.params });
+      const price = order.price === undefined ? undefined : Number(order.price);
+      const shaped = (await ORDER_SHAPERS[this.id]?.(ex, order, params, tag())) ?? { type: order.type, price, params };
+      const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
       return toOrder(raw, this.#clock.now(), fallback);
     });

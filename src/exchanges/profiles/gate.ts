@@ -15,10 +15,11 @@ export const gate: ExchangeProfile = {
     pattern: /^t-[A-Za-z0-9_.-]{1,26}$/,
     format: 'prefix-ulid',
     prefix: 't-',
-    uniqueness: 'not enforced by the exchange',
+    // Gate's Order.text rules (t- prefix, 28 bytes, [0-9A-Za-z_.-]) state no uniqueness; ULIDs make ours unique.
+    uniqueness: 'not stated by the exchange (no uniqueness rule in Order.text); ours are ULIDs',
     lookupParam: 'text',
     fetchByClientId: true,
-    // ccxt's cancelOrder takes only the order id here.
+    // ccxt's cancelOrder takes only the order id: the adapter finds the open order by text first.
     cancelByClientId: false,
   },
   permissions: {
@@ -52,8 +53,9 @@ export const gate: ExchangeProfile = {
   fees: {
     buy: 'base',
     sell: 'quote',
-    source: 'https://www.gate.io/fee',
-    notes: 'Spot fees are deducted from the currency received unless GT deduction is enabled (then charged in GT).',
+    source: 'https://www.gate.com/fee',
+    notes:
+      'Spot fees are deducted from the currency received unless GT deduction is enabled (then charged in GT); the order and trade models report it as fee + fee_currency (APIv4 Order/Trade). Not verified against a live account here.',
   },
   docs: {
     rateLimits: 'https://www.gate.io/docs/developers/apiv4/#frequency-limit-rule',
@@ -64,5 +66,8 @@ export const gate: ExchangeProfile = {
     'Public 200 per 10 s per endpoint per IP; private 200 per 10 s per endpoint per UID; spot place 10/s per UID + market.',
     'X-Gate-RateLimit-Requests-Remain / -Limit / -Reset-Timestamp report usage.',
     'Spot loadMarkets also reads the margin currency pairs (2 calls).',
+    'GET /spot/orders/{text} finds pending orders only; the adapter then searches the finished-order list from the client id\'s ULID time (gate-orders.ts).',
+    'Spot market buys are sized in quote on Gate: the adapter sends a base-sized market buy as an IOC limit at ask + 1 % (gate-orders.ts).',
+    'ccxt 4.5.84 rejects a text longer than 28 characters including "t-" (Gate allows 28 after it).',
   ],
 };

@@ -38,7 +38,7 @@ async function until(check: () => Promise<boolean>, timeoutMs = 1_500): Promise<
   return false;
 }
 
-for (const exchangeId of ['binance', 'bybit', 'okx', 'coinbase', 'htx'] as const) {
+for (const exchangeId of ['binance', 'bybit', 'okx', 'coinbase', 'htx', 'gate'] as const) {
   describe(`live engine → ccxt → simulated ${exchangeId} (SMA crossover on the simulator's price path)`, () => {
     let db: TestStore;
     let service: EngineService;
