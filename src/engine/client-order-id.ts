@@ -41,8 +41,9 @@ export const CLIENT_ORDER_ID_FORMATS: Readonly<Record<ExchangeId, ClientOrderIdF
   coinbase: { field: 'client_order_id', maxLength: 36, pattern: /^[A-Za-z0-9_-]{1,36}$/, shape: 'dash' },
   // HTX spot: client-order-id up to 64 chars; alphanumerics are the conservative subset.
   htx: { field: 'client-order-id', maxLength: 64, pattern: /^[A-Za-z0-9]{1,64}$/, shape: 'plain' },
-  // Gate v4: `text` must start with "t-" and hold at most 28 bytes after it; we use alphanumerics only.
-  gate: { field: 'text', maxLength: 30, pattern: /^t-[A-Za-z0-9]{1,28}$/, shape: 'gate' },
+  // Gate v4: `text` must start with "t-" and holds 28 bytes after it, but ccxt 4.5.84 refuses more than
+  // 28 characters including the "t-": "t-" + ULID is exactly 28, so Gate ids carry no prefix.
+  gate: { field: 'text', maxLength: 28, pattern: /^t-[A-Za-z0-9]{26}$/, shape: 'gate' },
 };
 
 export const DEFAULT_CLIENT_ORDER_ID_PREFIX = 'ct';
@@ -50,7 +51,7 @@ const PREFIX_PATTERN = /^[A-Za-z][A-Za-z0-9]*$/;
 
 export interface ClientOrderIdGeneratorOptions {
   exchange: ExchangeId;
-  /** Letters and digits, starting with a letter; ignored by Kraken (UUID only). Default `ct`. */
+  /** Letters and digits, starting with a letter; ignored by Kraken (UUID only) and Gate (no room). Default `ct`. */
   prefix?: string;
   /** Time source for the ULID's time part; default Date.now. */
   clock?: Pick<Clock, 'now'>;
@@ -58,7 +59,7 @@ export interface ClientOrderIdGeneratorOptions {
   random?: PRNG;
 }
 
-/** The longest prefix `exchange` leaves room for next to a ULID (Kraken: none). */
+/** The longest prefix `exchange` leaves room for next to a ULID (Kraken and Gate: none). */
 export function maxPrefixLength(exchange: ExchangeId): number {
   const format = CLIENT_ORDER_ID_FORMATS[exchange];
   switch (format.shape) {
@@ -67,7 +68,7 @@ export function maxPrefixLength(exchange: ExchangeId): number {
     case 'plain':
       return format.maxLength - ULID_LENGTH;
     case 'gate':
-      return format.maxLength - 2 - ULID_LENGTH;
+      return 0;
     case 'uuid':
       return 0;
   }
@@ -119,7 +120,7 @@ function formatClientOrderId(shape: ClientOrderIdFormat['shape'], prefix: string
     case 'plain':
       return `${prefix}${ulid}`;
     case 'gate':
-      return `t-${prefix}${ulid}`;
+      return `t-${ulid}`;
     case 'uuid':
       // Lower-case hex keeps the ULID's sort order and matches Kraken's documented examples.
       return ulidToUUID(ulid).toLowerCase();
@@ -152,11 +153,12 @@ export function parseClientOrderId(exchange: ExchangeId, id: string): ParsedClie
     ulid = uuidToULID(id);
   } else {
     const body = shape === 'gate' ? (id.startsWith('t-') ? id.slice(2) : null) : id;
-    if (body === null || body.length <= ULID_LENGTH) return null;
+    if (body === null || body.length < ULID_LENGTH || (shape !== 'gate' && body.length === ULID_LENGTH)) return null;
     ulid = body.slice(-ULID_LENGTH);
     const head = body.slice(0, -ULID_LENGTH);
     prefix = shape === 'dash' ? (head.endsWith('-') ? head.slice(0, -1) : '') : head;
-    if (!PREFIX_PATTERN.test(prefix)) return null;
+    // Gate ids have no prefix (ids made before they lost it still parse, with theirs).
+    if (!(shape === 'gate' && prefix === '') && !PREFIX_PATTERN.test(prefix)) return null;
   }
   if (!isValid(ulid)) return null;
   return { prefix, ulid, time: decodeTime(ulid) };
