@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { binanceClient, idOf, provisionDefaults } from '../clients.js';
+import { asRecorded } from './as-recorded.js';
 import { parsedDifferences, recordedRequest, recordedResponse, shapeDifferences } from './recorded.js';
 
 /**
  * Binance spot held against ccxt's recorded real traffic (test/fixtures/ccxt-static/binance.*.json).
- * ccxt's recorder stores every JSON number as a string ("orderId": "9780331417", "time": "…"), while
- * Binance's docs and the simulator send numbers; `asRecorded` turns the simulator's numbers into strings
- * the same way before comparing, so a real type difference (e.g. a price sent as a number) still shows.
+ * The simulator's numbers are compared as ccxt's recorder stores them (`asRecorded`).
  */
 
 let sim: RunningSimulator;
@@ -22,15 +21,6 @@ beforeEach(() => {
   sim.control.reset();
   provisionDefaults(sim);
 });
-
-export function asRecorded(value: unknown): unknown {
-  if (typeof value === 'number') return String(value);
-  if (Array.isArray(value)) return value.map(asRecorded);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asRecorded(v)]));
-  }
-  return value;
-}
 
 function raw(ex: { last_json_response?: unknown }): unknown {
   return asRecorded(ex.last_json_response);
