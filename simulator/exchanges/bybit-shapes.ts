@@ -105,6 +105,11 @@ export function walletBalance(account: SimAccount, venue: Venue): Record<string,
       bonus: '0',
       marginCollateral: true,
       collateralSwitch: true,
+      // Deprecated for unified accounts and sent empty (Get Wallet Balance,
+      // https://bybit-exchange.github.io/docs/v5/account/wallet-balance; ccxt's recorded real answer
+      // of 2025-01-14 has both as ""). ccxt then derives free from walletBalance − locked − IM, as live.
+      availableToWithdraw: '',
+      availableToBorrow: '',
     };
   });
   const total = totalUsd.toFixed();
