@@ -17,6 +17,8 @@ import { BOOT_MS, CrashRig } from './crash/rig.js';
  *    sees it arrive in the request log and kills the server, which dies holding a `pending_create` row;
  *    the simulator then places the order, and it partly fills while the server is still down. The restart
  *    has to find it by client id (natively, or through the adapter's lookup where the exchange has none).
+ *  after send, and the order fills completely while down: the same, but the restart finds an order that
+ *    is no longer open, by client id only (a lookup through open orders would lose it).
  *
  * Then: every exchange order maps to exactly one stored order, one create request per client id, stored
  * fills = the exchange's trades by trade id (fee and fee coin included), position = Σ signed fills less
@@ -127,5 +129,48 @@ describe.each(EXCHANGES.map((entry) => [entry.id, crashExchange(entry)] as const
     expect(rig.createsFor(apiKey, sell2)).toHaveLength(1);
     const { fills } = await expectConsistent(rig, { connectionId, apiKey, ids });
     expect(fills).toHaveLength(5); // buy 1: 10 000 + 10 000 + 5 000; sell 2 so far: 10 000 + 10 000
+  }, BOOT_MS + 60_000);
+
+  it('after send, and the order fills completely while down: the restart finds a no-longer-open order by client id', async () => {
+    // The money-critical lookup: the restart knows only the client id of an order that is not open any
+    // more; a lookup that sees open orders only would call it "not found", mark it rejected and lose
+    // the position it bought.
+    const [, sell2] = ids as [string, string];
+    rig.holdNextCreate(2_000);
+    rig.move('spike'); // sell 2 completes; the tick that sees it places buy 3 (the cell buys again), held 2 s
+    const buy3 = await rig.heldCreate(apiKey, ids);
+    ids.push(buy3);
+    expect(rig.createsFor(apiKey, buy3)[0]?.outcome).toBe('pending');
+    await rig.crash();
+    expect(readStore(rig.dataDir, connectionId).orders.find((o) => o.clientOrderId === buy3)).toMatchObject({ status: 'pending_create', exchangeOrderId: null });
+
+    await until('the exchange to place the held order', () => (rig.createsFor(apiKey, buy3)[0]?.outcome === 'answered' ? true : undefined), 5_000);
+    for (let i = 0; i < 3; i++) rig.move('dip'); // 10 000 + 10 000 + 5 000: filled before anyone asks
+    const remote3 = rig.simOrders(apiKey).find((o) => o.clientOrderId === buy3);
+    expect(remote3).toMatchObject({ status: 'filled', executedQty: SIZE });
+    rig.sim.control.clearFaults();
+
+    await rig.boot();
+    const resumed = await rig.orders(connectionId);
+    expect(resumed.find((o) => o.clientOrderId === sell2)).toMatchObject({ status: 'closed' });
+    expect(resumed.find((o) => o.clientOrderId === buy3)).toMatchObject({
+      status: 'closed',
+      filled: SIZE,
+      exchangeOrderId: remote3 ? exchange.exchangeOrderId(remote3) : undefined,
+    });
+    expect(rig.createsFor(apiKey, buy3)).toHaveLength(1);
+    // The resumed grid may already have placed its next order (the candles made while down are new to
+    // it): wait until it is answered, and count it in.
+    const settled = await until(
+      'every stored order to be answered',
+      async () => {
+        const list = await rig.orders(connectionId);
+        return list.every((o) => o.status !== 'pending_create' && o.status !== 'unknown') ? list : undefined;
+      },
+      rig.candleTimeoutMs,
+    );
+    for (const o of settled) if (!ids.includes(o.clientOrderId)) ids.push(o.clientOrderId);
+    expect(ids.length).toBeLessThanOrEqual(4);
+    await expectConsistent(rig, { connectionId, apiKey, ids });
   }, BOOT_MS + 60_000);
 });
