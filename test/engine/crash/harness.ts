@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import type { RunningSimulator } from '../../../simulator/server.js';
 import type { LoggedRequest } from '../../../simulator/core/request-log.js';
 import { SQLITE_FILE } from '../../../src/store/database.js';
+import type { CrashExchange } from './exchanges.js';
 
 /** Helpers of the crash-safety test: the server's HTTP API, its SQLite file (read-only), the simulator's log. */
 
@@ -86,12 +87,16 @@ export function readStore(dataDir: string, connectionId: string): { orders: Stor
 /** Client ids of the creates `useOrderBudget` sends as "another client of the same account". */
 const OTHER_CLIENT = 'otherclient';
 
-/** Every create request the server sent for one account (answered, held or still waiting), oldest first. */
-export function createRequests(sim: RunningSimulator, apiKey: string, clientIdField: string): (LoggedRequest & { clientOrderId: string })[] {
-  return sim.control
-    .requests({ exchange: 'binance', method: 'POST', path: '/api/v3/order' })
-    .filter((r) => r.path === '/api/v3/order' && r.headers['x-mbx-apikey'] === apiKey)
-    .map((r) => ({ ...r, clientOrderId: r.params[clientIdField] ?? '' }))
+/**
+ * Every create request the server sent for one account on `exchange` (answered, held or still
+ * waiting), oldest first, with the client id it carried.
+ */
+export function createRequests(sim: RunningSimulator, exchange: CrashExchange, apiKey: string): (LoggedRequest & { clientOrderId: string })[] {
+  return exchange.creates
+    .flatMap((route) => sim.control.requests({ exchange: exchange.id, method: route.method, path: route.path }).filter((r) => r.path === route.path))
+    .filter((r) => exchange.apiKeyOf(r) === apiKey)
+    .sort((a, b) => a.seq - b.seq)
+    .map((r) => ({ ...r, clientOrderId: exchange.clientIdOf(r) }))
     .filter((r) => !r.clientOrderId.startsWith(OTHER_CLIENT));
 }
 
