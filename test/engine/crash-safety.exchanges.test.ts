@@ -1,3 +1,5 @@
+import { textOf } from '../../simulator/exchanges/gate-shapes.js';
+import { txid } from '../../simulator/exchanges/kraken-common.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { crashExchange, type CrashExchangeEntry } from './crash/exchanges.js';
 import { readStore, until } from './crash/harness.js';
@@ -33,6 +35,16 @@ import { BOOT_MS, CrashRig } from './crash/rig.js';
 const EXCHANGES: readonly CrashExchangeEntry[] = [
   // ccxt offers no 1s candles for Bybit; 1m makes the live feed poll every 6 s.
   { id: 'bybit', timeframe: '1m' },
+  // Gate finds a custom id only while the order is open: the restart's lookup must go past that.
+  { id: 'gate', timeframe: '10s', simClientOrderId: textOf },
+  // Kraken: the client id is a UUID that ccxt cannot look up, the key a base64 secret, ids are txids.
+  {
+    id: 'kraken',
+    timeframe: '1m',
+    credentials: () => ({ secret: Buffer.from('ctscrashkrakensecret0123456789abcdef').toString('base64') }),
+    exchangeOrderId: (o) => txid('O', o.orderId),
+    tradeId: (f) => txid('T', f.tradeId),
+  },
 ];
 
 const SIZE = '25000';

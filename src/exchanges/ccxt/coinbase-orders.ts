@@ -21,7 +21,8 @@ import { parseOrThrow } from './response-schemas.js';
  */
 
 /** How far above the best ask the cap of a market buy sits. */
-export const MARKET_BUY_CAP = '0.05';
+// The same 1 % band as HTX and Gate (htx-orders.ts, gate-orders.ts): one rule for every quote-sized venue.
+export const MARKET_BUY_CAP = '0.01';
 
 export interface OrderCall {
   type: 'limit' | 'market';

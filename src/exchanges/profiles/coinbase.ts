@@ -69,7 +69,7 @@ export const coinbase: ExchangeProfile = {
     'Private 30 req/s per user, public 10 req/s per IP; at most 500 open orders per product.',
     'loadMarkets also asks for the fee tier (transaction_summary) and two futures product lists; ccxt ignores their failures.',
     'client_order_id is required and idempotent: resending a create with the same id returns the existing order.',
-    'ccxt sizes spot market buys in quote (quote_size = amount × price, createMarketBuyOrderRequiresPrice); the adapter sends a base-sized market buy as a marketable IOC limit (sor_limit_ioc) capped 5 % above a fresh best ask (../ccxt/coinbase-orders.ts).',
+    'ccxt sizes spot market buys in quote (quote_size = amount × price, createMarketBuyOrderRequiresPrice); the adapter sends a base-sized market buy as a marketable IOC limit (sor_limit_ioc) capped 1 % above a fresh best ask (../ccxt/coinbase-orders.ts).',
     'A refused create is HTTP 200 with success:false and error_response (INSUFFICIENT_FUND → insufficient funds; precision and size refusals are order rejections).',
     'batch_cancel answers UNKNOWN_CANCEL_ORDER for unknown and for closed orders: read as "not found", then the order is read by id.',
   ],

@@ -27,6 +27,8 @@ export interface CrashExchange {
   exchangeOrderId(order: SimOrder): string;
   /** The trade id the adapter stores for a simulator fill. */
   tradeId(fill: SimFill): string;
+  /** Our client id as the exchange reports it for a simulator order (the venue may key it otherwise). */
+  simClientOrderId(order: SimOrder): string;
 }
 
 export interface CreateRoute {
@@ -84,6 +86,7 @@ export function crashExchange(entry: CrashExchangeEntry): CrashExchange {
     credentials: () => (profile.credentials.passphrase ? { secret: HMAC_SECRET, passphrase: 'ctscrashpass' } : { secret: HMAC_SECRET }),
     exchangeOrderId: (o) => String(o.orderId),
     tradeId: (f) => String(f.tradeId),
+    simClientOrderId: (o) => o.clientOrderId,
     ...entry,
   };
 }

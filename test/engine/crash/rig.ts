@@ -161,7 +161,10 @@ export class CrashRig {
   }
 
   simOrders(apiKey: string): SimOrder[] {
-    return this.sim.control.venue(this.exchange.id).orders(apiKey, { symbol: this.symbol });
+    return this.sim.control
+      .venue(this.exchange.id)
+      .orders(apiKey, { symbol: this.symbol })
+      .map((o) => ({ ...o, clientOrderId: this.exchange.simClientOrderId(o) }));
   }
 
   simFills(apiKey: string): SimFill[] {

@@ -7,6 +7,7 @@ import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { krakenLimits } from '../../../src/exchanges/profiles/kraken.limits.js';
 import { liveEngineService, testResult } from './live-support.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 
@@ -38,18 +39,22 @@ async function until(check: () => Promise<boolean>, timeoutMs = 1_500): Promise<
   return false;
 }
 
-for (const exchangeId of ['binance', 'bybit', 'okx', 'coinbase', 'htx', 'gate'] as const) {
+for (const exchangeId of ['binance', 'bybit', 'okx', 'kraken', 'coinbase', 'htx', 'gate'] as const) {
   describe(`live engine → ccxt → simulated ${exchangeId} (SMA crossover on the simulator's price path)`, () => {
     let db: TestStore;
     let service: EngineService;
     const clock = new ManualClock(Date.now());
     const apiKey = `ctslive${exchangeId}${Date.now().toString(36)}`;
-    const secret = `cts${exchangeId}livesecret0123456789`;
+    // Kraken's private key is base64.
+    const rawSecret = `cts${exchangeId}livesecret0123456789`;
+    const secret = exchangeId === 'kraken' ? Buffer.from(rawSecret).toString('base64') : rawSecret;
     const connectionId = `live-${exchangeId}`;
 
     beforeAll(async () => {
       db = await tempStore();
       sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000' } });
+      // A Pro-tier Kraken account (20, −1/s), as a connection's rateLimitTier sets it in production.
+      if (exchangeId === 'kraken') limits.gate.useAccountProfile(connectionId, krakenLimits({ tier: 'pro' }));
       service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Live ${exchangeId}`, exchange: exchangeId, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret, ...(getProfile(exchangeId).credentials.passphrase ? { passphrase: 'ctsPassphrase1' } : {}) } });
     });
 
@@ -87,6 +92,6 @@ for (const exchangeId of ['binance', 'bybit', 'okx', 'coinbase', 'htx', 'gate'] 
       const stopped = await service.stop(connectionId);
       expect(stopped.state).toBe('stopped');
       expect(stopped.openOrders).toEqual([]);
-    }, 60_000);
+    }, exchangeId === 'kraken' ? 120_000 : 60_000); // Kraken's counter paces every private call
   });
 }
