@@ -4,7 +4,7 @@ import { InsufficientFundsError, InvalidResponseError, OrderNotFoundError } from
 import { Dec } from '../../src/domain/money.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
-import { MARKET_BUY_CAP } from '../../src/exchanges/ccxt/coinbase-orders.js';
+import { MARKET_BUY_PROTECTION } from '../../src/exchanges/ccxt/market-buy-protection.js';
 import { openGate } from '../../src/exchanges/request-gate.js';
 
 /** Our adapter on the simulated Coinbase: how base-sized market buys, finished orders and refusals come out. */
@@ -41,7 +41,7 @@ describe('coinbase adapter', () => {
     const config = JSON.parse(sent?.params['order_configuration'] ?? '{}') as { sor_limit_ioc?: { base_size: string; limit_price: string } };
     expect(config.sor_limit_ioc?.base_size).toBe('30');
     const cap = new Dec(config.sor_limit_ioc?.limit_price ?? '0');
-    expect(cap.gte(ask) && cap.lte(ask.mul(new Dec(MARKET_BUY_CAP).add(1)).add('0.00001'))).toBe(true);
+    expect(cap.gte(ask) && cap.lte(ask.mul(new Dec(MARKET_BUY_PROTECTION).add(1)).add('0.00001'))).toBe(true);
     const order = await exchange.fetchOrder({ symbol: 'XRP/USDT', clientOrderId });
     expect(order).toMatchObject({ status: 'closed', filled: '30', clientOrderId });
   });

@@ -7,7 +7,8 @@ import { Dec } from '../../src/domain/money.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { ccxtConfig } from '../../src/exchanges/ccxt/ccxt-options.js';
-import { fetchHtxOrderByClientId, MARKET_BUY_PROTECTION } from '../../src/exchanges/ccxt/htx-orders.js';
+import { fetchHtxOrderByClientId } from '../../src/exchanges/ccxt/htx-orders.js';
+import { MARKET_BUY_PROTECTION } from '../../src/exchanges/ccxt/market-buy-protection.js';
 import { getProfile, makeClientOrderId } from '../../src/exchanges/profiles/index.js';
 import { openGate } from '../../src/exchanges/request-gate.js';
 

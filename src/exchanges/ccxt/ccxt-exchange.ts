@@ -18,13 +18,14 @@ import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
-import { cancelCoinbaseOrder, coinbaseOrderCall, isCoinbaseOrderNotFound, type OrderCall } from './coinbase-orders.js';
+import { cancelCoinbaseOrder, isCoinbaseOrderNotFound } from './coinbase-orders.js';
 import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
-import { fetchGateOrderByText, shapeGateOrder, type ShapedOrder } from './gate-orders.js';
+import { fetchGateOrderByText } from './gate-orders.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
 import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
+import { protectMarketBuy, type ShapedOrder } from './market-buy-protection.js';
 import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
 import { PERMISSION_READERS, type RawCall } from './permissions.js';
@@ -72,19 +73,9 @@ const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> =
 type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
 const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId, kraken: fetchKrakenOrderByClOrdId, gate: fetchGateOrderByText };
 
-/**
- * Where an order must be sent in another form than the engine's: base-sized market buys on exchanges
- * that size them in quote become protected IOC limits (see gate-orders.ts, coinbase-orders.ts).
- */
+/** Where an order must be sent in another form than the engine's (see market-buy-protection.ts). */
 type OrderShaper = (ex: CcxtInstance, order: OrderRequest, params: Record<string, unknown>, tickerParams: Record<string, unknown>) => Promise<ShapedOrder>;
-const ORDER_SHAPERS: Partial<Record<ExchangeId, OrderShaper>> = {
-  gate: shapeGateOrder,
-  coinbase: async (ex, order, params) => {
-    const call: OrderCall | undefined = await coinbaseOrderCall(ex, order);
-    if (call) return { type: call.type, price: call.price, params: { ...params, ...call.params } };
-    return { type: order.type, price: order.price === undefined ? undefined : Number(order.price), params };
-  },
-};
+const ORDER_SHAPERS: Partial<Record<ExchangeId, OrderShaper>> = { coinbase: protectMarketBuy, htx: protectMarketBuy, gate: protectMarketBuy };
 
 /** Cancels by exchange id whose refusals ccxt cannot tell apart; they answer the id to read back. */
 type CancelById = (call: RawCall, id: string) => Promise<string>;

@@ -1,48 +1,11 @@
 import { z } from 'zod';
-import { ExchangeUnavailableError, InvalidResponseError, OrderNotFoundError, RetryLaterError } from '../../domain/errors.js';
-import { dec } from '../../domain/money.js';
-import type { OrderRequest } from '../exchange.port.js';
-import type { CcxtInstance } from './ccxt-classes.js';
+import { ExchangeUnavailableError, InvalidResponseError, OrderNotFoundError } from '../../domain/errors.js';
 import type { RawCall } from './permissions.js';
 import { parseOrThrow } from './response-schemas.js';
 
 /**
- * Coinbase Advanced Trade order sizing and cancels.
- *
- * Market buys: ccxt 4.5.84's `coinbase.createOrder` always sends a spot market buy as
- * `market_market_ioc.quote_size` (the quote amount to spend, fee included), computed as amount × price
- * and refusing the call without a price (`createMarketBuyOrderRequiresPrice`, default true). The
- * engine sizes every order in BASE units, and a quote-sized buy would buy a different base amount
- * (less the fee, at whatever the fill price is). So a base-sized market buy is sent as a marketable
- * IOC limit (`sor_limit_ioc`: base_size and a cap `limit_price`) at the fresh best ask plus
- * MARKET_BUY_CAP: exactly the base amount asked for or less (never more), never above the cap; an
- * unfilled remainder is cancelled by Coinbase, as a market order's would be. On Coinbase the order
- * then reads as a LIMIT/IOC order.
+ * Coinbase Advanced Trade cancels and not-found answers. Market buys: see market-buy-protection.ts.
  */
-
-/** How far above the best ask the cap of a market buy sits. */
-// The same 1 % band as HTX and Gate (htx-orders.ts, gate-orders.ts): one rule for every quote-sized venue.
-export const MARKET_BUY_CAP = '0.01';
-
-export interface OrderCall {
-  type: 'limit' | 'market';
-  price: number | undefined;
-  params: Record<string, unknown>;
-}
-
-export async function coinbaseOrderCall(ex: CcxtInstance, order: OrderRequest): Promise<OrderCall | undefined> {
-  if (order.type !== 'market' || order.side !== 'buy') return undefined;
-  const ticker = await ex.fetchTicker(order.symbol);
-  const ask = ticker.ask ?? ticker.last;
-  if (ask === undefined || !Number.isFinite(ask) || ask <= 0) {
-    throw new RetryLaterError(`Coinbase: no usable best ask for ${order.symbol}; the market buy was not sent`);
-  }
-  const tick = ex.market(order.symbol).precision.price;
-  if (tick === undefined || !Number.isFinite(tick) || tick <= 0) throw new InvalidResponseError(`Coinbase: no price increment for ${order.symbol}`);
-  const step = dec(String(tick));
-  const cap = dec(String(ask)).mul(dec(MARKET_BUY_CAP).add(1)).div(step).ceil().mul(step);
-  return { type: 'limit', price: Number(cap.toFixed()), params: { timeInForce: 'IOC' } };
-}
 
 const cancelSchema = z.object({
   results: z.array(z.object({ success: z.boolean(), failure_reason: z.string().optional(), order_id: z.string() })),

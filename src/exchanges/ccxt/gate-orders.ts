@@ -1,7 +1,5 @@
 import { z } from 'zod';
 import { InvalidResponseError, OrderNotFoundError } from '../../domain/errors.js';
-import { Dec } from '../../domain/money.js';
-import type { OrderRequest } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import type { RawCall } from './permissions.js';
 import { parseOrThrow } from './response-schemas.js';
@@ -19,16 +17,10 @@ import { parseOrThrow } from './response-schemas.js';
  * clock skew), page by page to the end. Only when that whole window is read and holds no order with
  * our `text` is the answer OrderNotFoundError. Anything unparsable is InvalidResponseError.
  *
- * Market buys: Gate sizes a spot market buy in QUOTE ("When type is market ... buy refers to quote
- * currency", Order.amount) and ccxt 4.5.84 (createMarketBuyOrderRequiresPrice, default true) refuses
- * one without a price. The engine sizes in base, so a market buy is sent as an IOC limit buy of the
- * same base amount at a protected price: the fresh ask plus MARKET_BUY_PROTECTION, rounded up to the
- * tick. It never buys more base than asked and never pays more than that price; what the book does
- * not fill at or under it expires (Gate's finish_as "ioc", canceled with its partial fill kept).
+ * Market buys: Gate sizes a spot market buy in QUOTE; they are sent as protected IOC limits
+ * (market-buy-protection.ts), which expire with their partial fill kept (finish_as "ioc").
  */
 
-/** How far above the ask a market buy may fill. */
-export const MARKET_BUY_PROTECTION = '0.01';
 /** One hour before the client id's ULID time: clock skew between us and Gate. */
 const SKEW_MS = 3_600_000;
 const PAGE = 1000;
@@ -74,22 +66,4 @@ export async function fetchGateOrderByText(ex: CcxtInstance, call: RawCall, symb
     if (list.length < PAGE) throw new OrderNotFoundError(`Gate: no order with client id ${text} (not pending, not finished since ${new Date(from * 1000).toISOString()})`);
   }
   throw new InvalidResponseError(`Gate: more than ${MAX_PAGES * PAGE} finished orders since the client id ${text} was made; no definite answer`);
-}
-
-export interface ShapedOrder {
-  type: 'limit' | 'market';
-  price: number | undefined;
-  params: Record<string, unknown>;
-}
-
-/** A base-sized market buy becomes an IOC limit at the protected price (see above); all else unchanged. */
-export async function shapeGateOrder(ex: CcxtInstance, order: OrderRequest, params: Record<string, unknown>, tickerParams: Record<string, unknown>): Promise<ShapedOrder> {
-  const price = order.price === undefined ? undefined : Number(order.price);
-  if (order.type !== 'market' || order.side !== 'buy') return { type: order.type, price, params };
-  const ticker = await ex.fetchTicker(order.symbol, tickerParams);
-  const reference = ticker.ask ?? ticker.last;
-  if (reference === undefined || !(reference > 0)) throw new InvalidResponseError(`Gate: no ask or last price for ${order.symbol} to protect a market buy with`);
-  const tick = new Dec(String(ex.market(order.symbol).precision.price ?? '0.00000001'));
-  const protectedPrice = new Dec(String(reference)).mul(new Dec(1).add(MARKET_BUY_PROTECTION)).div(tick).ceil().mul(tick);
-  return { type: 'limit', price: Number(protectedPrice.toFixed()), params: { ...params, timeInForce: 'IOC' } };
 }
