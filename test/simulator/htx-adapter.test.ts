@@ -57,7 +57,15 @@ describe('HTX lookup by client id (canned answers)', () => {
   afterAll(async () => {
     await ex.close();
   });
-  const notFound = (): Error => Object.assign(new Error('htx {"status":"error","err-code":"base-record-invalid","err-msg":"record invalid","data":null}'), { name: 'OrderNotFound' });
+  // The request gate keeps each failed call's parsed body; the lookup reads the err-code from it.
+  const bodies = new WeakMap<object, unknown>();
+  const failureBody = (error: unknown): unknown => (typeof error === 'object' && error !== null ? bodies.get(error) : undefined);
+  const failing = (name: string, body: Record<string, unknown>): Error => {
+    const error = Object.assign(new Error(`htx ${JSON.stringify(body)}`), { name });
+    bodies.set(error, body);
+    return error;
+  };
+  const notFound = (): Error => failing('OrderNotFound', { status: 'error', 'err-code': 'base-record-invalid', 'err-msg': 'record invalid', data: null });
   const filled = (clientOrderId: string): Record<string, unknown> => ({
     id: 77, 'client-order-id': clientOrderId, symbol: 'btcusdt', price: '60000', 'created-at': 1_700_000_000_000, type: 'buy-limit',
     'filled-amount': '0.001', 'filled-cash-amount': '60', 'filled-fees': '0.000002', source: 'spot-api', state: 'filled', amount: '0.001',
@@ -75,7 +83,7 @@ describe('HTX lookup by client id (canned answers)', () => {
 
   it('finds an order the client-id index no longer knows in the recent order history', async () => {
     const { call, calls } = answering(notFound(), { status: 'ok', data: [filled('ctsB'), filled('ctsA')] });
-    const order = (await fetchHtxOrderByClientId(ex, call, 'BTC/USDT', 'ctsA')) as { clientOrderId: string; status: string };
+    const order = (await fetchHtxOrderByClientId(ex, call, 'BTC/USDT', 'ctsA', failureBody)) as { clientOrderId: string; status: string };
     expect(order).toMatchObject({ clientOrderId: 'ctsA', status: 'closed' });
     expect(calls.map(([m, p]) => [m, p?.['symbol']])).toEqual([
       ['spotPrivateGetV1OrderOrdersGetClientOrder', undefined],
@@ -85,16 +93,21 @@ describe('HTX lookup by client id (canned answers)', () => {
 
   it('is not found only when both answers say so', async () => {
     const { call } = answering(notFound(), { status: 'ok', data: [filled('ctsB')] });
-    await expect(fetchHtxOrderByClientId(ex, call, 'BTC/USDT', 'ctsA')).rejects.toBeInstanceOf(OrderNotFoundError);
+    await expect(fetchHtxOrderByClientId(ex, call, 'BTC/USDT', 'ctsA', failureBody)).rejects.toBeInstanceOf(OrderNotFoundError);
   });
 
   it('a garbage history answer or another order is an InvalidResponseError, never "not found"', async () => {
-    await expect(fetchHtxOrderByClientId(ex, answering(notFound(), { status: 'ok' }).call, 'BTC/USDT', 'ctsA')).rejects.toBeInstanceOf(InvalidResponseError);
-    await expect(fetchHtxOrderByClientId(ex, answering({ status: 'ok', data: filled('ctsB') }).call, 'BTC/USDT', 'ctsA')).rejects.toBeInstanceOf(InvalidResponseError);
+    await expect(fetchHtxOrderByClientId(ex, answering(notFound(), { status: 'ok' }).call, 'BTC/USDT', 'ctsA', failureBody)).rejects.toBeInstanceOf(InvalidResponseError);
+    await expect(fetchHtxOrderByClientId(ex, answering({ status: 'ok', data: filled('ctsB') }).call, 'BTC/USDT', 'ctsA', failureBody)).rejects.toBeInstanceOf(InvalidResponseError);
+  });
+
+  it('an OrderNotFound whose body is not base-record-invalid is passed on, never searched as "maybe not found"', async () => {
+    const other = failing('OrderNotFound', { status: 'error', 'err-code': 'order-orderstate-error', 'err-msg': 'base-record-invalid mentioned in text only' });
+    await expect(fetchHtxOrderByClientId(ex, answering(other).call, 'BTC/USDT', 'ctsA', failureBody)).rejects.toBe(other);
   });
 
   it('any other error is passed on as it is', async () => {
-    const limited = Object.assign(new Error('htx {"status":"error","err-code":"base-request-exceed-frequency-limit"}'), { name: 'RateLimitExceeded' });
-    await expect(fetchHtxOrderByClientId(ex, answering(limited).call, 'BTC/USDT', 'ctsA')).rejects.toBe(limited);
+    const limited = failing('RateLimitExceeded', { status: 'error', 'err-code': 'base-request-exceed-frequency-limit' });
+    await expect(fetchHtxOrderByClientId(ex, answering(limited).call, 'BTC/USDT', 'ctsA', failureBody)).rejects.toBe(limited);
   });
 });

@@ -70,7 +70,7 @@ const NO_ID = undefined as unknown as string;
 const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> = { bybit: { acknowledged: true } };
 
 /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
-type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string) => Promise<unknown>;
+type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string, failureBody: (error: unknown) => unknown) => Promise<unknown>;
 const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId, kraken: fetchKrakenOrderByClOrdId, gate: fetchGateOrderByText };
 
 /** Where an order must be sent in another form than the engine's (see market-buy-protection.ts). */
@@ -239,7 +239,7 @@ export class CcxtExchange implements Exchange {
     const route = this.#route(ex, ref.symbol);
     const lookup = CLIENT_ID_LOOKUPS[this.id];
     if (ref.id === undefined && ref.clientOrderId !== undefined && lookup) {
-      const raw = await lookup(ex, (method, params) => this.#rawCall(method, tag(params)), ref.symbol, ref.clientOrderId);
+      const raw = await lookup(ex, (method, params) => this.#rawCall(method, tag(params)), ref.symbol, ref.clientOrderId, (error) => this.#hook.failureOf(error)?.json);
       return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
     }
     const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId, route);

@@ -35,9 +35,13 @@ const orderSchema = z.object({ status: z.literal('ok'), data: z.record(z.string(
 const listSchema = z.object({ status: z.literal('ok'), data: z.array(z.record(z.string(), z.unknown())) });
 const ALL_STATES = 'submitted,partial-filled,filled,partial-canceled,canceled';
 
-/** ccxt raises OrderNotFound for `base-record-invalid`, HTX's answer to a lookup of an unknown order. */
-function isRecordInvalid(error: unknown): boolean {
-  return error instanceof Error && error.name === 'OrderNotFound' && error.message.includes('"base-record-invalid"');
+/** The parsed error body of a failed call (the request gate keeps it), or undefined. */
+export type FailureBody = (error: unknown) => unknown;
+
+/** HTX's answer to a lookup of an unknown order: `err-code` base-record-invalid in the error body. */
+function isRecordInvalid(error: unknown, failureBody: FailureBody): boolean {
+  const body = failureBody(error);
+  return typeof body === 'object' && body !== null && (body as Record<string, unknown>)['err-code'] === 'base-record-invalid';
 }
 
 /**
@@ -48,14 +52,14 @@ function isRecordInvalid(error: unknown): boolean {
  * (GET /v1/order/orders, every state) is searched too: a filled order must never read as "never placed".
  * Any other error is rethrown as it is, and a body of the wrong shape is an InvalidResponseError.
  */
-export async function fetchHtxOrderByClientId(ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string): Promise<unknown> {
+export async function fetchHtxOrderByClientId(ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string, failureBody: FailureBody): Promise<unknown> {
   const market = ex.market(symbol);
   try {
     const { data } = parseOrThrow(orderSchema, await call('spotPrivateGetV1OrderOrdersGetClientOrder', { clientOrderId }), 'order');
     if (data['client-order-id'] !== clientOrderId) throw new InvalidResponseError(`HTX answered a lookup of client id ${clientOrderId} with another order`);
     return ex.parseOrder(data, market);
   } catch (error) {
-    if (!isRecordInvalid(error)) throw error;
+    if (!isRecordInvalid(error, failureBody)) throw error;
   }
   const { data } = parseOrThrow(listSchema, await call('spotPrivateGetV1OrderOrders', { symbol: market.id, states: ALL_STATES }), 'order list');
   const match = data.find((o) => o['client-order-id'] === clientOrderId);
