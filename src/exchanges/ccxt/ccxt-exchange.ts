@@ -16,19 +16,13 @@ import type {
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../request-gate.js';
 import { toBalances } from './balances.js';
-import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
-import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
-import { cancelCoinbaseOrder, isCoinbaseOrderNotFound } from './coinbase-orders.js';
-import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
-import { fetchGateOrderByText } from './gate-orders.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { guardSigning, translateCcxtError } from './error-translation.js';
-import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
-import { protectMarketBuy, type ShapedOrder } from './market-buy-protection.js';
 import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
-import { PERMISSION_READERS, type RawCall } from './permissions.js';
+import { PERMISSION_READERS } from './permissions.js';
+import { VENUE_QUIRKS, type VenueQuirks } from './venue-quirks.js';
 import {
   isCompleteOrder,
   parseOrThrow,
@@ -66,27 +60,6 @@ type Tag = (params?: Record<string, unknown>) => Record<string, unknown>;
 /** ccxt's order lookups take a positional id that may be absent when the client id is passed instead. */
 const NO_ID = undefined as unknown as string;
 
-/** ccxt parameters some exchanges need on every call of a method (documented in the profiles' quirks). */
-const FETCH_ORDER_PARAMS: Partial<Record<ExchangeId, Record<string, unknown>>> = { bybit: { acknowledged: true } };
-
-/** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
-type ClientIdLookup = (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string, failureBody: (error: unknown) => unknown) => Promise<unknown>;
-const CLIENT_ID_LOOKUPS: Partial<Record<ExchangeId, ClientIdLookup>> = { bybit: fetchBybitOrderByLinkId, coinbase: fetchCoinbaseOrderByClientId, htx: fetchHtxOrderByClientId, kraken: fetchKrakenOrderByClOrdId, gate: fetchGateOrderByText };
-
-/** Where an order must be sent in another form than the engine's (see market-buy-protection.ts). */
-type OrderShaper = (ex: CcxtInstance, order: OrderRequest, params: Record<string, unknown>, tickerParams: Record<string, unknown>) => Promise<ShapedOrder>;
-const ORDER_SHAPERS: Partial<Record<ExchangeId, OrderShaper>> = { coinbase: protectMarketBuy, htx: protectMarketBuy, gate: protectMarketBuy };
-
-/** Cancels by exchange id whose refusals ccxt cannot tell apart; they answer the id to read back. */
-type CancelById = (call: RawCall, id: string) => Promise<string>;
-const CANCELS_BY_ID: Partial<Record<ExchangeId, CancelById>> = { coinbase: cancelCoinbaseOrder };
-
-/** Answers to a fetch by exchange id that mean "no such order" where ccxt does not raise OrderNotFound. */
-const ORDER_NOT_FOUND_ANSWERS: Partial<Record<ExchangeId, (status: number, json: unknown) => boolean>> = { coinbase: isCoinbaseOrderNotFound };
-
-/** Per-exchange wrappers installed on the ccxt instance (see htx-orders.ts). */
-const INSTANCE_SETUP: Partial<Record<ExchangeId, (ex: CcxtInstance) => void>> = { htx: installHtxOrders };
-
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
  * error is translated into ours, and every result is validated before it is returned.
@@ -94,6 +67,7 @@ const INSTANCE_SETUP: Partial<Record<ExchangeId, (ex: CcxtInstance) => void>> = 
 export class CcxtExchange implements Exchange {
   readonly id: ExchangeId;
   readonly #profile: ExchangeProfile;
+  readonly #quirks: VenueQuirks;
   readonly #connection: CcxtConnection;
   readonly #modules: CcxtModules;
   readonly #clock: Clock;
@@ -104,6 +78,7 @@ export class CcxtExchange implements Exchange {
   constructor(options: CcxtExchangeOptions, modules: CcxtModules) {
     const { connection } = options;
     this.#profile = getProfile(connection.exchange);
+    this.#quirks = VENUE_QUIRKS[connection.exchange];
     assertUsableConnection(connection, this.#profile);
     this.id = connection.exchange;
     this.#connection = connection;
@@ -112,7 +87,7 @@ export class CcxtExchange implements Exchange {
     this.#ccxt = new modules.classes[connection.exchange](ccxtConfig(connection, this.#profile));
     Object.assign(this.#ccxt.has, this.#profile.loadMarkets.hasOverrides);
     guardSigning(this.#ccxt, modules.errors, this.#profile.displayName);
-    INSTANCE_SETUP[connection.exchange]?.(this.#ccxt);
+    VENUE_QUIRKS[connection.exchange].setupInstance?.(this.#ccxt);
     if (connection.mode === 'testnet') this.#ccxt.setSandboxMode(true);
     this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
     this.#hook.install(this.#ccxt);
@@ -182,7 +157,7 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
       const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId });
       const price = order.price === undefined ? undefined : Number(order.price);
-      const shaped = (await ORDER_SHAPERS[this.id]?.(ex, order, params, tag())) ?? { type: order.type, price, params };
+      const shaped = (await this.#quirks.shapeOrder?.(ex, order, params, tag())) ?? { type: order.type, price, params };
       const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
       return toOrder(raw, this.#clock.now(), fallback);
@@ -193,7 +168,7 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex, tag) => {
       const route = this.#route(ex, ref.symbol);
       const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.cancelByClientId, route);
-      const cancelById = CANCELS_BY_ID[this.id];
+      const cancelById = this.#quirks.cancelById;
       if (cancelById && target.id !== undefined) {
         const id = await cancelById((method, params) => this.#rawCall(method, tag(params)), target.id);
         return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, id });
@@ -237,19 +212,19 @@ export class CcxtExchange implements Exchange {
 
   async #fetchOrderRaw(ex: CcxtInstance, tag: Tag, ref: OrderRef): Promise<ExchangeOrder> {
     const route = this.#route(ex, ref.symbol);
-    const lookup = CLIENT_ID_LOOKUPS[this.id];
+    const lookup = this.#quirks.clientIdLookup;
     if (ref.id === undefined && ref.clientOrderId !== undefined && lookup) {
       const raw = await lookup(ex, (method, params) => this.#rawCall(method, tag(params)), ref.symbol, ref.clientOrderId, (error) => this.#hook.failureOf(error)?.json);
       return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
     }
     const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId, route);
-    const extra = FETCH_ORDER_PARAMS[this.id] ?? {};
+    const extra = this.#quirks.fetchOrderParams ?? {};
     let raw: unknown;
     try {
       raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params }));
     } catch (error) {
       const failure = this.#hook.failureOf(error);
-      const notFound = ORDER_NOT_FOUND_ANSWERS[this.id];
+      const notFound = this.#quirks.isOrderNotFound;
       if (failure && notFound?.(failure.feedback.status, failure.json)) throw new OrderNotFoundError(`${this.#profile.displayName}: no order ${target.id ?? ''}`, { cause: error });
       throw error;
     }

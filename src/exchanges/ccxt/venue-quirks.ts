@@ -1,0 +1,40 @@
+import type { ExchangeId } from '../../domain/exchange-ids.js';
+import type { OrderRequest } from '../exchange.port.js';
+import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
+import type { CcxtInstance } from './ccxt-classes.js';
+import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
+import { cancelCoinbaseOrder, isCoinbaseOrderNotFound } from './coinbase-orders.js';
+import { fetchGateOrderByText } from './gate-orders.js';
+import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
+import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
+import { protectMarketBuy, type ShapedOrder } from './market-buy-protection.js';
+import type { RawCall } from './permissions.js';
+
+/**
+ * What one exchange needs beyond ccxt's generic calls, in one place per exchange. Every exchange is
+ * listed (an empty record means "ccxt as it is"), so a new exchange is a decision, not a silent default.
+ */
+export interface VenueQuirks {
+  /** ccxt parameters needed on every fetchOrder (documented in the profile's quirks). */
+  readonly fetchOrderParams?: Record<string, unknown>;
+  /** Where ccxt's own fetch-by-client-id cannot tell "no such order" apart (see bybit-order-lookup.ts). */
+  readonly clientIdLookup?: (ex: CcxtInstance, call: RawCall, symbol: string, clientOrderId: string, failureBody: (error: unknown) => unknown) => Promise<unknown>;
+  /** Where an order must be sent in another form than the engine's (market-buy-protection.ts). */
+  readonly shapeOrder?: (ex: CcxtInstance, order: OrderRequest, params: Record<string, unknown>, tickerParams: Record<string, unknown>) => Promise<ShapedOrder>;
+  /** A cancel by exchange id whose refusals ccxt cannot tell apart; answers the id to read back. */
+  readonly cancelById?: (call: RawCall, id: string) => Promise<string>;
+  /** A failed fetch by exchange id that means "no such order" where ccxt does not raise OrderNotFound. */
+  readonly isOrderNotFound?: (status: number, json: unknown) => boolean;
+  /** Wrappers installed on the ccxt instance once, at construction. */
+  readonly setupInstance?: (ex: CcxtInstance) => void;
+}
+
+export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
+  binance: {},
+  bybit: { fetchOrderParams: { acknowledged: true }, clientIdLookup: fetchBybitOrderByLinkId },
+  okx: {},
+  kraken: { clientIdLookup: fetchKrakenOrderByClOrdId },
+  coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
+  htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
+  gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy },
+};
