@@ -7,7 +7,7 @@ import { toDecimalString } from '../domain/money.js';
 import { Portfolio } from './accounting/index.js';
 import { ClientOrderIdGenerator } from './client-order-id.js';
 import { EngineResumer, testFailure } from './engine-resume.js';
-import { isActive, transition, type EngineState } from './engine-state.js';
+import { isActive, transition, type EngineState } from '../domain/engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
 import { describeOwner, type EngineLease, type EngineOwnership } from './ownership.js';
 import {

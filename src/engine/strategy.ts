@@ -3,7 +3,7 @@ import { CtsError, ValidationError } from '../domain/errors.js';
 import { decimalString } from '../domain/decimal-schema.js';
 import type { DecimalString } from '../domain/money.js';
 import type { Market, OrderSide, Ticker } from '../exchanges/exchange.port.js';
-import type { CandleWindow } from './candles.js';
+import type { CandleWindow } from '../domain/candles.js';
 import type { PositionSide } from './accounting/position-ledger.js';
 
 /**

@@ -1,6 +1,6 @@
 import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import { parseMarkBook } from '../engine/accounting/marks.js';
-import { isEngineState } from '../engine/engine-state.js';
+import { isEngineState } from '../domain/engine-state.js';
 import type { EngineEvent, EngineOptions, EngineRecord, EngineStore, EventLog, NewEngineEvent } from '../engine/runtime/ports.js';
 import type { Database, EngineEventsTable, EnginesTable } from './schema.js';
 

@@ -10,7 +10,7 @@ import { createVenueFactory } from '../../src/engine/runtime/venue.js';
 import { StrategyRegistry } from '../../src/engine/strategies/registry.js';
 import type { CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
-import { createExchangeGate, type ExchangeGateSetup } from '../../src/ratelimit/setup.js';
+import { createExchangeGate, type ExchangeGateSetup } from '../../src/exchanges/exchange-gate.js';
 import { connectionView, tempStore, type TestStore } from '../engine/runtime/support.js';
 import { testResult } from '../engine/runtime/live-support.js';
 import { CCXT_TIMEOUT_MS, faultSpec, PATHS, TRACED_EVENTS, type EmergencyStopRecord, type RunResult, type SimOrderView, type StepRecord } from './run-record.js';

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { ValidationError } from '../../domain/errors.js';
 import type { Candle, Exchange } from '../../exchanges/exchange.port.js';
 import { CANDLE_CSV_COLUMNS, parseCandleCsv } from '../../exchanges/simulated/candle-csv.js';
-import { CandleSeries } from '../candles.js';
-import { timeframeMs } from './timeframe.js';
+import { CandleSeries } from '../../domain/candles.js';
+import { timeframeMs } from '../../domain/timeframe.js';
 
 /**
  * Candles downloaded through the `Exchange` port (so every request passes the adapter's rate-limit

@@ -1,7 +1,7 @@
 import type { Dec } from '../../domain/money.js';
 import type { DustRules } from '../accounting/dust.js';
 import type { PositionLedger } from '../accounting/position-ledger.js';
-import type { CandleSeries } from '../candles.js';
+import type { CandleSeries } from '../../domain/candles.js';
 import { checkDailyLoss, checkProtections, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
 import type { ExitIntent } from '../strategy.js';
 import type { EquityRecorder } from './equity-recorder.js';

@@ -3,7 +3,7 @@ import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js'
 import type { Fill, Market } from '../../exchanges/exchange.port.js';
 import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import { Portfolio, tradablePosition, type PositionLedger } from '../accounting/index.js';
-import { CandleCursor, type CandleSeries } from '../candles.js';
+import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
 import {
   FLAT_POSITION,
@@ -23,7 +23,7 @@ import { baseFeeOf } from '../strategy.js';
 import { DailyLossGuard, ProtectionGuard } from './guards.js';
 import { EquityRecorder } from './equity-recorder.js';
 import { TradeList } from './trade-list.js';
-import { timeframeMs } from './timeframe.js';
+import { timeframeMs } from '../../domain/timeframe.js';
 
 /**
  * The backtest loop: E's strategy API, risk gate, position ledger and fill simulator, driven candle by

@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
-import { allowedActions, transition, type EngineAction, type EngineState } from '../engine-state.js';
+import { allowedActions, transition, type EngineAction, type EngineState } from '../../domain/engine-state.js';
 import type { RiskConfig } from '../risk.js';
 import type { Strategy } from '../strategy.js';
 import { cancelAndSettle, flattenPosition, type FlattenDeps, type FlattenOutcome } from './flatten.js';

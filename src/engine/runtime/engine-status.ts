@@ -1,6 +1,6 @@
 import type { PnlSummary, PositionSnapshot } from '../accounting/index.js';
 import { Portfolio, markViews, withMark, type MarkBook } from '../accounting/index.js';
-import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
+import { allowedActions, type EngineAction, type EngineState } from '../../domain/engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
 import { FLATTEN_NOT_REQUESTED, type FlattenOutcome } from './flatten.js';
 import type { ExchangeReachability } from './fault-policy.js';

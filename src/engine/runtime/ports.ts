@@ -1,6 +1,6 @@
 import type { DecimalString } from '../../domain/money.js';
 import type { Fill, OrderSide, OrderType } from '../../exchanges/exchange.port.js';
-import type { EngineState } from '../engine-state.js';
+import type { EngineState } from '../../domain/engine-state.js';
 import type { MarkBook } from '../accounting/marks.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Clock } from '../../domain/clock.js';
 import { Dec, toDecimalString } from '../../domain/money.js';
 import type { BalanceEntry, Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
 import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
-import { CandleCursor, CandleSeries } from '../candles.js';
+import { CandleCursor, CandleSeries } from '../../domain/candles.js';
 import { checkDailyLoss, checkProtections, evaluateIntents, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig, type RiskDecision } from '../risk.js';
 import {
   FLAT_POSITION,

@@ -9,7 +9,7 @@ import { SimulatedExchange } from '../../exchanges/simulated/simulated-exchange.
 import { getProfile } from '../../exchanges/profiles/index.js';
 import type { FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
-import type { CandleSeries } from '../candles.js';
+import type { CandleSeries } from '../../domain/candles.js';
 import { checkTimeframe } from './engine-config.js';
 
 /**

@@ -14,7 +14,7 @@ import type {
   Ticker,
 } from '../exchange.port.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
-import type { RequestGate } from '../request-gate.js';
+import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../domain/errors.js';
-import { CandleSeries } from '../../engine/candles.js';
+import { CandleSeries } from '../../domain/candles.js';
 import type { BalanceEntry, Candle, Exchange, ExchangeOrder, Fill, Market, OrderRequest, Ticker } from '../exchange.port.js';
 import { FillSimulator, type FillSimulatorOptions } from './fill-simulator.js';
 import type { PriceEvent } from './price-feed.js';

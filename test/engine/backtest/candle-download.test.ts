@@ -5,7 +5,7 @@ import { downloadCandles, missing } from '../../../src/engine/backtest/candle-do
 import { loadBacktestData, parseBacktestRequest } from '../../../src/engine/backtest/backtest.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { BalanceEntry, Candle, Exchange, ExchangeOrder, Fill, Market, Ticker } from '../../../src/exchanges/exchange.port.js';
-import type { ExchangeRequest, RequestGate } from '../../../src/exchanges/request-gate.js';
+import type { ExchangeRequest, RequestGate } from '../../../src/ratelimit/request-gate.js';
 import { makeTempDir } from '../../support/temp-system.js';
 
 const HOUR = 3_600_000;

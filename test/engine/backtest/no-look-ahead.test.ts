@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CandleSeries } from '../../../src/engine/candles.js';
+import { CandleSeries } from '../../../src/domain/candles.js';
 import { parseBacktestRequest, runBacktestSync } from '../../../src/engine/backtest/backtest.js';
 import { syntheticMarket, type PreparedData } from '../../../src/engine/backtest/data-source.js';
 import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';

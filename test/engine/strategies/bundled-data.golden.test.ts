@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../../src/domain/money.js';
-import type { CandleSeries } from '../../../src/engine/candles.js';
+import type { CandleSeries } from '../../../src/domain/candles.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { Fill, Market } from '../../../src/exchanges/exchange.port.js';
 import { loadCandleCsv } from '../../../src/exchanges/simulated/candle-csv.js';

@@ -1,4 +1,4 @@
-import { CandleCursor, CandleSeries } from '../../../src/engine/candles.js';
+import { CandleCursor, CandleSeries } from '../../../src/domain/candles.js';
 import {
   FLAT_POSITION,
   freezeSnapshot,

@@ -1,5 +1,5 @@
-import { Dec, type DecimalString } from '../domain/money.js';
-import { ValidationError } from '../domain/errors.js';
+import { Dec, type DecimalString } from './money.js';
+import { ValidationError } from './errors.js';
 import type { Candle } from '../exchanges/exchange.port.js';
 
 /**
