@@ -1,25 +1,13 @@
 import { CtsError } from '../../domain/errors.js';
 import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
-import type { Fill, Market } from '../../exchanges/exchange.port.js';
+import type { Market } from '../../exchanges/exchange.port.js';
+import type { Fill } from '../../domain/orders.js';
 import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import { Portfolio, tradablePosition, type PositionLedger } from '../accounting/index.js';
 import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
-import {
-  FLAT_POSITION,
-  NO_INTENTS,
-  StrategyError,
-  freezeSnapshot,
-  invokeStrategy,
-  type Intent,
-  type Strategy,
-  type StrategyDefinition,
-  type StrategyFill,
-  type StrategyPosition,
-  type StrategySnapshot,
-} from '../strategy.js';
+import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyDefinition, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
 import { OrderTracker } from './order-tracker.js';
-import { baseFeeOf } from '../strategy.js';
 import { DailyLossGuard, ProtectionGuard } from './guards.js';
 import { EquityRecorder } from './equity-recorder.js';
 import { TradeList } from './trade-list.js';

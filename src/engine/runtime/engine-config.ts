@@ -6,7 +6,7 @@ import { timeframeMs } from '../../domain/timeframe.js';
 import { parseRiskConfig, type RiskConfig } from '../risk.js';
 import type { StrategyDefinition } from '../strategy.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
-import type { EngineOptions } from './ports.js';
+import type { EngineOptions } from '../../domain/engine-status.js';
 
 /**
  * Start configuration: the request shape (also the HTTP body) and the checks that run before an engine

@@ -1,6 +1,6 @@
-import type { Fill } from '../../exchanges/exchange.port.js';
+import type { Fill, OrderRecord } from '../../domain/orders.js';
 import type { FillEffect, Portfolio } from '../accounting/index.js';
-import type { OrderRecord, OrderStore } from './ports.js';
+import type { OrderStore } from './ports.js';
 
 /**
  * Fills into storage and into E's accounting, exactly once each. The stored fill comes first: if the

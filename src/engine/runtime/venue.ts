@@ -2,14 +2,14 @@ import type { Clock } from '../../domain/clock.js';
 import type { ConnectionView, Credentials } from '../../domain/connection.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { DecimalString } from '../../domain/money.js';
-import type { Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { Candle, CandleSeries } from '../../domain/candles.js';
 import { loadCandleCsv } from '../../exchanges/simulated/candle-csv.js';
 import { PollingCandleFeed, ReplayFeed, type PriceEvent, type PriceFeed } from '../../exchanges/simulated/price-feed.js';
 import { SimulatedExchange } from '../../exchanges/simulated/simulated-exchange.js';
 import { getProfile } from '../../exchanges/profiles/index.js';
 import type { FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
-import type { CandleSeries } from '../../domain/candles.js';
 import { checkTimeframe } from './engine-config.js';
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../../src/domain/money.js';
 import { PositionLedger } from '../../../src/engine/accounting/position-ledger.js';
 import { TradeList } from '../../../src/engine/backtest/trade-list.js';
-import type { Fill } from '../../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../../src/domain/orders.js';
 
 let n = 0;
 function fill(side: 'buy' | 'sell', amount: string, price: string, fee: string): Fill {

@@ -96,7 +96,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ['pending_create', 'open', 'unknown'];
 
 // Orders and fills are the server's own types: src/engine/runtime/ports.ts imports types only.
-import type { FillRecord, OrderRecord } from '../../../src/engine/runtime/ports.js';
+import type { FillRecord, OrderRecord } from '../../../src/domain/orders.js';
 export type { FillRecord, OrderRecord };
 
 export interface EngineStatus {
