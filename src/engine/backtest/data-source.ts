@@ -13,7 +13,7 @@ import { timeframeFromMs, timeframeMs } from '../../domain/timeframe.js';
 
 /**
  * Where a backtest's candles come from, and the cut of them it runs on. Files (bundled or the user's)
- * go through E's CSV loader, which reports every bad line by number; exchange data goes through the
+ * go through the CSV loader (exchanges/simulated/candle-csv.ts), which reports every bad line by number; exchange data goes through the
  * `Exchange` port and the on-disk cache (candle-download.ts).
  */
 

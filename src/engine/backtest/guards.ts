@@ -9,7 +9,7 @@ import type { EquityRecorder } from './equity-recorder.js';
 /**
  * Per-candle risk checks (stop-loss / take-profit and the daily loss limit) without decimal work on
  * ordinary candles: a double pre-check with a safety margin decides "clearly not triggered", and only
- * otherwise E's exact decimal checks in risk.ts decide. The margin (1e-9 relative) is far wider than
+ * otherwise the exact decimal checks in risk.ts decide. The margin (1e-9 relative) is far wider than
  * double rounding, so the fast path never hides a trigger the exact check would see.
  */
 const MARGIN = 1e-9;

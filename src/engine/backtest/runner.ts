@@ -14,8 +14,9 @@ import { TradeList } from './trade-list.js';
 import { timeframeMs } from '../../domain/timeframe.js';
 
 /**
- * The backtest loop: E's strategy API, risk gate, position ledger and fill simulator, driven candle by
- * candle over history — the same pieces the live engine uses, with no second fill model.
+ * The backtest loop: the strategy API (strategy.ts), risk gate (risk.ts), position ledger
+ * (accounting/) and fill simulator (exchanges/simulated/fill-simulator.ts), driven candle by candle
+ * over history — the same pieces the live engine uses, with no second fill model.
  *
  * For each candle i: the simulator matches orders placed at or before candle i−1 against candle i (so
  * an order never fills on the candle it was decided on), the ledger applies the fills, equity is marked
@@ -168,7 +169,7 @@ export class BacktestRunner {
 
   /**
    * Hands candle i to the simulator once. Orders placed at candle i are stamped with this event, so
-   * they can only match candle i+1 or later — the t+1 rule lives in E's simulator, not here.
+   * they can only match candle i+1 or later — the t+1 rule lives in the fill simulator, not here.
    */
   #priceEvent(i: number): readonly Fill[] {
     if (this.#simulated > i) return NO_FILLS;

@@ -13,7 +13,7 @@ import { TradingTick, type Emit } from './trading-tick.js';
 import type { EngineVenue } from './venue.js';
 
 /**
- * One engine: its loop, lifecycle and error policy. Every transition goes through E's state machine
+ * One engine: its loop, lifecycle and error policy. Every transition goes through the state machine (domain/engine-state.ts)
  * first (refused → ConflictError, nothing changed), then is stored, then published.
  *
  * Fault policy (fault-policy.ts, docs/engine.md "Errors and recovery"): a transient exchange fault

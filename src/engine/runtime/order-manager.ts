@@ -35,7 +35,7 @@ export interface OrderManagerDeps {
   exchange: Exchange;
   store: OrderStore;
   portfolio: Portfolio;
-  /** E's ClientOrderIdGenerator (or anything with `next`). */
+  /** A ClientOrderIdGenerator (client-order-id.ts) (or anything with `next`). */
   ids: { next(): string };
   clock: Clock;
   emit: OrderEventEmitter;

@@ -19,7 +19,7 @@ export interface EngineConfig {
   params: Readonly<Record<string, unknown>>;
   symbol: string;
   timeframe: string;
-  /** Validated risk settings (E's RiskConfig, as stored JSON). */
+  /** Validated risk settings (risk.ts's RiskConfig, as stored JSON). */
   risk: Readonly<Record<string, unknown>>;
   options: EngineOptions;
 }

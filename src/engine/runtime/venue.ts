@@ -14,7 +14,7 @@ import { checkTimeframe } from './engine-config.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
- * feed polling its public candles. Paper: E's simulated exchange, fed with the real exchange's public
+ * feed polling its public candles. Paper: the simulated exchange, fed with the real exchange's public
  * candles. Replay: the simulated exchange fed from a candle file. The runner sees the same shape in
  * every mode: no `if (paper)` in the trading path.
  */

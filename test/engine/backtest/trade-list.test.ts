@@ -10,7 +10,7 @@ function fill(side: 'buy' | 'sell', amount: string, price: string, fee: string):
   return { tradeId: `t${n}`, orderId: `o${n}`, clientOrderId: `c${n}`, symbol: 'BTC/USDT', side, price, amount, fee, feeAsset: 'USDT', timestamp: 1_700_000_000_000 + n * 60_000 };
 }
 
-/** Feeds fills through E's ledger and the trade list, as the runner does. */
+/** Feeds fills through the position ledger and the trade list, as the runner does. */
 function replay(fills: Fill[], mark: string): { trades: ReturnType<TradeList['trades']>; net: Dec } {
   const ledger = new PositionLedger('BTC/USDT');
   const list = new TradeList();
