@@ -2,7 +2,7 @@ import { pathToFileURL } from 'node:url';
 import { buildReport } from '../src/engine/backtest/report.js';
 import { BacktestRunner } from '../src/engine/backtest/runner.js';
 import { syntheticMarket } from '../src/engine/backtest/data-source.js';
-import { CandleSeries } from '../src/engine/candles.js';
+import { CandleSeries } from '../src/domain/candles.js';
 import { parseRiskConfig } from '../src/engine/risk.js';
 import { smaCrossover } from '../src/engine/strategies/sma-crossover.js';
 import type { BenchRow } from './support.js';

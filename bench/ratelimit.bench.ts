@@ -13,11 +13,11 @@ import Bottleneck from 'bottleneck';
 import ccxt from 'ccxt';
 import { Redis } from 'ioredis';
 import { systemClock } from '../src/domain/clock.js';
-import type { ExchangeRequest } from '../src/exchanges/request-gate.js';
+import type { ExchangeRequest } from '../src/ratelimit/request-gate.js';
 import type { BucketSpec } from '../src/ratelimit/bucket-store.js';
 import { ExchangeRateLimiter } from '../src/ratelimit/exchange-limiter.js';
 import { RateLimiter } from '../src/ratelimit/limiter.js';
-import { exchangeLimitProfiles } from '../src/ratelimit/profiles.js';
+import { exchangeLimitProfiles } from '../src/exchanges/profiles/limit-profiles.js';
 import { RedisBucketStore } from '../src/ratelimit/redis-store.js';
 
 export interface RateLimitBenchRow {

@@ -18,7 +18,7 @@ import { createVenueFactory, replayMarket, simulatedAccount } from './engine/run
 import { SimulatedConnectionExchange } from './exchanges/simulated/simulated-connection.js';
 import { ExchangeProvider } from './exchanges/exchange-provider.js';
 import { krakenLimits } from './exchanges/profiles/kraken.limits.js';
-import { createExchangeGate } from './ratelimit/setup.js';
+import { createExchangeGate } from './exchanges/exchange-gate.js';
 import { runIntegrationTest } from './ops/integration-test.js';
 import { Metrics } from './ops/metrics.js';
 import { assertDatabaseNotLost, assertSqliteNotLost } from './ops/installation-guard.js';

@@ -1,7 +1,7 @@
 import { CtsError, ValidationError } from '../domain/errors.js';
 import { createRunner, loadBacktestData, parseBacktestRequest, withDataFacts } from '../engine/backtest/backtest.js';
-import { parseCliArgs, CLI_USAGE, type CliOptions } from '../engine/backtest/cli-args.js';
-import { formatReport, formatSweep, progressBar } from '../engine/backtest/cli-format.js';
+import { parseCliArgs, CLI_USAGE, type CliOptions } from './backtest-args.js';
+import { formatReport, formatSweep, progressBar } from './backtest-format.js';
 import { sweepRequestSchema } from '../engine/backtest/config.js';
 import { findBundledDir, type AnySource, type CandleSourceDeps } from '../engine/backtest/data-source.js';
 import { buildReport } from '../engine/backtest/report.js';

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { EventRelay } from '../engine/events/sequenced-transport.js';
-import type { EngineEvent } from '../engine/runtime/ports.js';
+import type { EngineEvent } from '../domain/engine-events.js';
 
 /**
  * Engine events fanned out through Redis pub/sub to the other processes of the installation. Pub/sub

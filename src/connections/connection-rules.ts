@@ -60,7 +60,3 @@ export function previewKey(apiKey: string): KeyPreview {
   };
 }
 
-/** Where a sealed secret lives; bound into the ciphertext as additional authenticated data. */
-export function secretContext(connectionId: string, field: 'apiKey' | 'apiSecret' | 'passphrase'): string {
-  return `connection:${connectionId}:${field}`;
-}

@@ -1,18 +1,10 @@
 import { monotonicFactory } from 'ulid';
-import type {
-  ConnectionFilter,
-  ConnectionRecord,
-  ConnectionRepository,
-  ConnectionView,
-  Credentials,
-  Page,
-  SealedCredentials,
-} from '../domain/connection.js';
+import { type ConnectionFilter, type ConnectionRecord, type ConnectionRepository, type ConnectionView, type Credentials, type Page, type SealedCredentials, secretContext } from '../domain/connection.js';
 import type { ConnectionTestResult } from '../domain/connection-test.js';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { ConnectionStatus } from '../domain/exchange-ids.js';
 import type { SecretBox } from '../security/secret-box.js';
-import { previewKey, secretContext, validateDraft, type ConnectionDraft } from './connection-rules.js';
+import { previewKey, validateDraft, type ConnectionDraft } from './connection-rules.js';
 import { credentialFormatErrors, type CredentialValues } from './credential-rules.js';
 import type { CreateConnectionInput, UpdateConnectionInput } from './connection.schemas.js';
 

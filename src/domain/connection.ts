@@ -93,3 +93,8 @@ export interface ConnectionRepository {
   /** Sets only the status of an enabled connection (health updates must not clobber concurrent edits). */
   updateStatusIfEnabled(id: string, status: ConnectionStatus): Promise<void>;
 }
+
+/** Where a sealed secret lives; bound into the ciphertext as additional authenticated data. */
+export function secretContext(connectionId: string, field: 'apiKey' | 'apiSecret' | 'passphrase'): string {
+  return `connection:${connectionId}:${field}`;
+}

@@ -7,7 +7,7 @@ import { toDecimalString } from '../domain/money.js';
 import { Portfolio } from './accounting/index.js';
 import { ClientOrderIdGenerator } from './client-order-id.js';
 import { EngineResumer, testFailure } from './engine-resume.js';
-import { isActive, transition, type EngineState } from './engine-state.js';
+import { isActive, transition, type EngineState } from '../domain/engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
 import { describeOwner, type EngineLease, type EngineOwnership } from './ownership.js';
 import {
@@ -24,12 +24,14 @@ import { EngineRunner } from './runtime/engine-runner.js';
 import { fenceEngineStore, fenceExchange, fenceOrderStore } from './runtime/fenced.js';
 import { haltableExchange } from './runtime/halt.js';
 import { applyFill } from './runtime/fill-applier.js';
-import { buildStatus, type EngineStatus } from './runtime/engine-status.js';
-import type { FlattenOutcome } from './runtime/flatten.js';
+import { buildStatus } from './runtime/engine-status.js';
+import type { EngineStatus, FlattenOutcome } from '../domain/engine-status.js';
 import { markingEngineStore } from './runtime/marks-store.js';
 import type { TradingTick } from './runtime/trading-tick.js';
 import { OrderManager } from './runtime/order-manager.js';
-import type { EngineEvent, EngineRecord, EngineStore, FillRecord, OrderRecord, OrderStore, StoredOrderStatus } from './runtime/ports.js';
+import type { EngineRecord, EngineStore, OrderStore } from './runtime/ports.js';
+import type { EngineEvent } from '../domain/engine-events.js';
+import type { FillRecord, OrderRecord, StoredOrderStatus } from '../domain/orders.js';
 import type { VenueFactory } from './runtime/venue.js';
 import type { StrategyRegistry } from './strategies/registry.js';
 

@@ -1,5 +1,6 @@
 import { Dec, ZERO, toDecimalString } from '../domain/money.js';
-import type { Market, OrderSide } from '../exchanges/exchange.port.js';
+import type { Market } from '../exchanges/exchange.port.js';
+import type { OrderSide } from '../domain/orders.js';
 
 /**
  * Fitting an order to a market's rules: amounts round *down* to the step (never trade more than asked),

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { CtsError, ValidationError } from '../domain/errors.js';
 import { decimalString } from '../domain/decimal-schema.js';
 import type { DecimalString } from '../domain/money.js';
-import type { Market, OrderSide, Ticker } from '../exchanges/exchange.port.js';
-import type { CandleWindow } from './candles.js';
-import type { PositionSide } from './accounting/position-ledger.js';
+import type { Market, Ticker } from '../exchanges/exchange.port.js';
+import type { OrderSide } from '../domain/orders.js';
+import type { CandleWindow } from '../domain/candles.js';
+import type { PositionSide } from '../domain/positions.js';
 
 /**
  * The Strategy API. A strategy is a pure decision function over a read-only snapshot: candles in,

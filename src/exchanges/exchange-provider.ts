@@ -5,7 +5,7 @@ import { loadCcxt, type CcxtModules } from './ccxt/ccxt-classes.js';
 import { createCcxtExchange } from './ccxt/ccxt-exchange.js';
 import { MarketCache } from './ccxt/market-cache.js';
 import type { Exchange } from './exchange.port.js';
-import type { RequestGate } from './request-gate.js';
+import type { RequestGate } from '../ratelimit/request-gate.js';
 
 /** Opens the exchange behind a connection: the ccxt adapter for live/testnet, a simulated one otherwise. */
 export type ExchangeOpener = (connection: ConnectionView, credentials: Credentials | undefined) => Promise<Exchange>;

@@ -1,5 +1,7 @@
 import type { DecimalString } from '../domain/money.js';
 import type { MarketType } from '../domain/exchange-ids.js';
+import type { Candle } from '../domain/candles.js';
+import type { Fill, OrderSide, OrderType } from '../domain/orders.js';
 
 /**
  * The one port the core talks to. Every implementation (the ccxt adapter for live/testnet, the paper
@@ -7,8 +9,6 @@ import type { MarketType } from '../domain/exchange-ids.js';
  * Amounts and prices are decimal strings.
  */
 
-export type OrderSide = 'buy' | 'sell';
-export type OrderType = 'limit' | 'market';
 export type OrderStatus = 'open' | 'closed' | 'canceled' | 'rejected' | 'expired';
 
 export interface Market {
@@ -32,16 +32,6 @@ export interface Ticker {
   bid: DecimalString | null;
   ask: DecimalString | null;
   last: DecimalString;
-}
-
-export interface Candle {
-  /** Candle open time, ms since epoch. */
-  time: number;
-  open: DecimalString;
-  high: DecimalString;
-  low: DecimalString;
-  close: DecimalString;
-  volume: DecimalString;
 }
 
 export interface BalanceEntry {
@@ -79,19 +69,6 @@ export interface ExchangeOrder {
   amount: DecimalString;
   filled: DecimalString;
   average: DecimalString | null;
-  timestamp: number;
-}
-
-export interface Fill {
-  tradeId: string;
-  orderId: string;
-  clientOrderId: string | null;
-  symbol: string;
-  side: OrderSide;
-  price: DecimalString;
-  amount: DecimalString;
-  fee: DecimalString;
-  feeAsset: string | null;
   timestamp: number;
 }
 

@@ -8,7 +8,7 @@ import { testConnection } from '../connections/connection-tester.js';
 import type { Clock } from '../domain/clock.js';
 import { createCcxtExchange } from '../exchanges/ccxt/ccxt-exchange.js';
 import type { Exchange } from '../exchanges/exchange.port.js';
-import { openGate } from '../exchanges/request-gate.js';
+import { openGate } from '../ratelimit/request-gate.js';
 import { generateMasterKey } from '../security/master-key.js';
 import { SecretBox } from '../security/secret-box.js';
 import type { Store } from '../store/database.js';

@@ -1,5 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { ExchangeRequest, RequestGate } from '../exchanges/request-gate.js';
+import type { ExchangeRequest, RequestGate } from '../ratelimit/request-gate.js';
 
 /**
  * Prometheus metrics, in a registry owned by one system instance (never prom-client's global one), so

@@ -1,6 +1,6 @@
 import { RateLimitedError } from '../domain/errors.js';
 import type { ExchangeId } from '../domain/exchange-ids.js';
-import type { ExchangeRequest, RequestGate, ResponseFeedback } from '../exchanges/request-gate.js';
+import type { ExchangeRequest, RequestGate, ResponseFeedback } from './request-gate.js';
 import type { BucketSpec, PauseInfo } from './bucket-store.js';
 import { reportedLimit, retryAfterMs, usageFromHeaders } from './feedback.js';
 import type { RateLimiter } from './limiter.js';

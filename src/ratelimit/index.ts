@@ -13,7 +13,6 @@ export {
 } from './limiter.js';
 export { MemoryBucketStore } from './memory-store.js';
 export type { JournaledPause, PauseJournal } from './pause-journal.js';
-export { exchangeLimitProfiles, limitProfileFor, type LimitProfileOptionsByExchange } from './profiles.js';
 export { RedisBucketStore, type RedisBucketStoreOptions } from './redis-store.js';
 export { endpointName, resolveRequest, type ResolvedRequest } from './resolve.js';
 export type { PreparedAcquire } from './waiter-queue.js';

@@ -1,5 +1,5 @@
 import type { ExchangeId } from '../domain/exchange-ids.js';
-import type { RequestLane } from '../exchanges/request-gate.js';
+import type { RequestLane } from './request-gate.js';
 
 /**
  * Limits as data. Each exchange's `<exchange>.limits.ts` declares its rules in these shapes; the

@@ -1,5 +1,5 @@
 import { systemClock, type Clock } from '../domain/clock.js';
-import type { RequestLane } from '../exchanges/request-gate.js';
+import type { RequestLane } from './request-gate.js';
 import type { AcquireOutcome, BucketSpec, BucketStore, Draw, PauseInfo, UsageCorrection } from './bucket-store.js';
 import { assertPositiveFinite, assertValidLimit } from './limit-rules.js';
 import { MemoryBucketStore } from './memory-store.js';

@@ -1,4 +1,4 @@
-import type { ExchangeRequest } from '../exchanges/request-gate.js';
+import type { ExchangeRequest } from './request-gate.js';
 import type { BucketSpec, Draw } from './bucket-store.js';
 import type { EndpointMatch, ExchangeLimitProfile, LimitRule, UsageHeaders } from './limit-rules.js';
 

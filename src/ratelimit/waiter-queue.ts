@@ -1,4 +1,4 @@
-import type { RequestLane } from '../exchanges/request-gate.js';
+import type { RequestLane } from './request-gate.js';
 import type { AcquireRequest } from './bucket-store.js';
 
 /** A request prepared once (keys, signature) so the hot path does no string work. */

@@ -1,8 +1,7 @@
 import path from 'node:path';
 import type { Kysely } from 'kysely';
-import type { ConnectionRecord } from '../domain/connection.js';
+import { type ConnectionRecord, secretContext } from '../domain/connection.js';
 import { ConfigError } from '../domain/errors.js';
-import { secretContext } from '../connections/connection-rules.js';
 import { SqlConnectionRepository } from '../store/connection.repository.js';
 import { MetaRepository } from '../store/meta.repository.js';
 import type { Database } from '../store/schema.js';

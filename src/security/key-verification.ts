@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import { secretContext } from '../connections/connection-rules.js';
+import { secretContext } from '../domain/connection.js';
 import { ConfigError, SecretDecryptionError } from '../domain/errors.js';
 import { SqlConnectionRepository } from '../store/connection.repository.js';
 import { MetaRepository } from '../store/meta.repository.js';

@@ -1,7 +1,9 @@
 import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import { parseMarkBook } from '../engine/accounting/marks.js';
-import { isEngineState } from '../engine/engine-state.js';
-import type { EngineEvent, EngineOptions, EngineRecord, EngineStore, EventLog, NewEngineEvent } from '../engine/runtime/ports.js';
+import { isEngineState } from '../domain/engine-state.js';
+import type { EngineRecord, EngineStore, EventLog } from '../engine/runtime/ports.js';
+import type { EngineEvent, NewEngineEvent } from '../domain/engine-events.js';
+import type { EngineOptions } from '../domain/engine-status.js';
 import type { Database, EngineEventsTable, EnginesTable } from './schema.js';
 
 type Db = Kysely<Database>;

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import type { OrderSide, OrderType } from '../exchanges/exchange.port.js';
-import { ORDER_STATUSES, type FillRecord, type OrderRecord, type OrderStore, type StoredOrderStatus } from '../engine/runtime/ports.js';
+import { type OrderSide, type OrderType, ORDER_STATUSES, type FillRecord, type OrderRecord, type StoredOrderStatus } from '../domain/orders.js';
+import { type OrderStore } from '../engine/runtime/ports.js';
 import type { Database, FillsTable, OrdersTable } from './schema.js';
 
 type Db = Kysely<Database>;

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFil
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretContext } from '../../src/connections/connection-rules.js';
+import { secretContext } from '../../src/domain/connection.js';
 import { unlockSecrets } from '../../src/security/key-manager.js';
 import { readKeyFile } from '../../src/security/master-key.js';
 import { SecretBox } from '../../src/security/secret-box.js';

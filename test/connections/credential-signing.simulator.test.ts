@@ -4,7 +4,7 @@ import { testConnection } from '../../src/connections/connection-tester.js';
 import { AuthenticationFailedError, CredentialFormatError, RetryLaterError } from '../../src/domain/errors.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 
 /**
  * A secret that ccxt cannot sign with (here a Kraken secret that is not base64; the API refuses such a

@@ -4,7 +4,7 @@ import { startSimulator, type RunningSimulator } from '../../simulator/server.js
 import { ExchangeUnavailableError, RateLimitedError, RetryLaterError } from '../../src/domain/errors.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { makeClientOrderId } from '../../src/exchanges/profiles/index.js';
-import type { ExchangeRequest, RequestGate, ResponseFeedback } from '../../src/exchanges/request-gate.js';
+import type { ExchangeRequest, RequestGate, ResponseFeedback } from '../../src/ratelimit/request-gate.js';
 import { ccxtSimHarness } from './ccxt-sim-harness.js';
 
 /** A gate that records what passes through it (the real limiter is tested on its own). */

@@ -6,7 +6,7 @@ import { dec, toDecimalString } from '../../src/domain/money.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import type { CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { getProfile, makeClientOrderId } from '../../src/exchanges/profiles/index.js';
-import { openGate, type RequestGate } from '../../src/exchanges/request-gate.js';
+import { openGate, type RequestGate } from '../../src/ratelimit/request-gate.js';
 import type { ContractHarness } from './exchange-contract.js';
 
 /** Keys in each exchange's own format (Kraken secrets are base64). */

@@ -12,7 +12,7 @@ import { getProfile } from '../../src/exchanges/profiles/index.js';
 import { ccxtSimHarness } from './ccxt-sim-harness.js';
 import { describeExchangeContract } from './exchange-contract.js';
 import { systemClock } from '../../src/domain/clock.js';
-import { createExchangeGate } from '../../src/ratelimit/setup.js';
+import { createExchangeGate } from '../../src/exchanges/exchange-gate.js';
 
 /**
  * The same contract for all seven exchanges: unmodified ccxt classes → proxyUrl → the simulator,

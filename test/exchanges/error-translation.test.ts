@@ -16,7 +16,7 @@ import { loadCcxt, type CcxtErrors } from '../../src/exchanges/ccxt/ccxt-classes
 import { ClockSkewError, retryAfterFromHeaders, translateCcxtError, type TranslationContext } from '../../src/exchanges/ccxt/error-translation.js';
 import { getProfile } from '../../src/exchanges/profiles/index.js';
 import type { ExchangeId } from '../../src/domain/exchange-ids.js';
-import type { ResponseFeedback } from '../../src/exchanges/request-gate.js';
+import type { ResponseFeedback } from '../../src/ratelimit/request-gate.js';
 
 let errors: CcxtErrors;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection } from '../../src/connections/connection-tester.js';
 import { InvalidResponseError, OrderNotFoundError } from '../../src/domain/errors.js';
-import type { Dec} from '../../src/domain/money.js';
-import { dec, toDecimalString, ZERO } from '../../src/domain/money.js';
-import type { Exchange, Fill, Market } from '../../src/exchanges/exchange.port.js';
+import { type Dec, dec, toDecimalString, ZERO } from '../../src/domain/money.js';
+import type { Exchange, Market } from '../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../src/domain/orders.js';
 
 /**
  * One contract every Exchange implementation must pass (hummingbot's shared connector suite): the

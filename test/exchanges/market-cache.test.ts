@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { MarketCache } from '../../src/exchanges/ccxt/market-cache.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 
 let sim: RunningSimulator;
 let ccxt: CcxtModules;

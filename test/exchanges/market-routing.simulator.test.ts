@@ -6,7 +6,7 @@ import type { ExchangeId, MarketType } from '../../src/domain/exchange-ids.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { makeClientOrderId } from '../../src/exchanges/profiles/index.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /**

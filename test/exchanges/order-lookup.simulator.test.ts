@@ -9,7 +9,7 @@ import { loadCcxt, type CcxtInstance, type CcxtModules } from '../../src/exchang
 import { ccxtConfig } from '../../src/exchanges/ccxt/ccxt-options.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { getProfile, makeClientOrderId } from '../../src/exchanges/profiles/index.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 
 /**
  * An order that does not exist must come back as OrderNotFoundError — decided from the exchange's

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
 import { RateLimitedError } from '../../src/domain/errors.js';
-import type { ExchangeRequest, ResponseFeedback } from '../../src/exchanges/request-gate.js';
+import type { ExchangeRequest, ResponseFeedback } from '../../src/ratelimit/request-gate.js';
 import { ExchangeRateLimiter } from '../../src/ratelimit/exchange-limiter.js';
 import { RateLimiter } from '../../src/ratelimit/limiter.js';
-import { exchangeLimitProfiles } from '../../src/ratelimit/profiles.js';
+import { exchangeLimitProfiles } from '../../src/exchanges/profiles/limit-profiles.js';
 
 const T0 = 1_700_000_000_000;
 

@@ -4,7 +4,7 @@ import { ManualClock } from '../../src/domain/clock.js';
 import { RateLimitedError } from '../../src/domain/errors.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
-import { createExchangeGate, type ExchangeGateSetup } from '../../src/ratelimit/setup.js';
+import { createExchangeGate, type ExchangeGateSetup } from '../../src/exchanges/exchange-gate.js';
 
 const KEY = 'ctslimiterkey0123456789';
 const SECRET = 'ctslimitersecret0123456789';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/domain/clock.js';
 import { SequencedEventTransport, type EventRelay } from '../../src/engine/events/sequenced-transport.js';
-import type { EngineEvent, NewEngineEvent } from '../../src/engine/runtime/ports.js';
+import type { EngineEvent, NewEngineEvent } from '../../src/domain/engine-events.js';
 
 /** An in-memory event log standing in for the shared table (what the other processes appended). */
 class MemoryLog {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { secretContext } from '../../src/connections/connection-rules.js';
+import { secretContext } from '../../src/domain/connection.js';
 import { ConfigError } from '../../src/domain/errors.js';
 import { KEY_CHECK_META, keyCheckValue } from '../../src/security/key-manager.js';
 import { assertKeyOpensDatabase } from '../../src/security/key-verification.js';

@@ -5,7 +5,7 @@ import { Dec } from '../../src/domain/money.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { MARKET_BUY_PROTECTION } from '../../src/exchanges/ccxt/market-buy-protection.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 
 /** Our adapter on the simulated Coinbase: how base-sized market buys, finished orders and refusals come out. */
 

@@ -10,7 +10,7 @@ import { ccxtConfig } from '../../src/exchanges/ccxt/ccxt-options.js';
 import { fetchHtxOrderByClientId } from '../../src/exchanges/ccxt/htx-orders.js';
 import { MARKET_BUY_PROTECTION } from '../../src/exchanges/ccxt/market-buy-protection.js';
 import { getProfile, makeClientOrderId } from '../../src/exchanges/profiles/index.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 
 /** The HTX adapter pieces (htx-orders.ts): the base-sized market buy and the client-id lookup. */
 

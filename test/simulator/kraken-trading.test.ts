@@ -9,7 +9,7 @@ import { Dec } from '../../src/domain/money.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { makeClientOrderId } from '../../src/exchanges/profiles/index.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 
 /**
  * Kraken spot trading on the wire (raw signed calls through unmodified ccxt) and the adapter's lookup

@@ -1,6 +1,6 @@
 import { RSI } from 'trading-signals';
 import { Dec, ZERO } from '../../src/domain/money.js';
-import { LIVE_STATUSES } from '../../src/engine/runtime/ports.js';
+import { LIVE_STATUSES } from '../../src/domain/orders.js';
 import { CrossDetector, RollingMean } from '../../src/engine/strategies/indicators.js';
 import { START_QUOTE } from './harness.js';
 import type { RunResult, StepRecord } from './run-record.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import { Dec, ZERO } from '../../src/domain/money.js';
-import type { FillRecord, OrderRecord } from '../../src/engine/runtime/ports.js';
+import type { FillRecord, OrderRecord } from '../../src/domain/orders.js';
 import { api, until } from '../engine/crash/harness.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 import { makeTempDir } from '../support/temp-system.js';

@@ -1,5 +1,6 @@
 import type { FaultRuleInput } from '../../simulator/core/schemas.js';
-import type { EngineEvent, FillRecord, OrderRecord } from '../../src/engine/runtime/ports.js';
+import type { EngineEvent } from '../../src/domain/engine-events.js';
+import type { FillRecord, OrderRecord } from '../../src/domain/orders.js';
 import type { FaultKind, FaultTarget, Scenario, SoakExchange } from './scenario.js';
 
 /** What a soak run records (harness.ts) and the invariants read (invariants.ts), and how faults reach the simulator. */

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { EngineRecord, FillRecord, OrderRecord } from '../../src/engine/runtime/ports.js';
+import type { EngineRecord } from '../../src/engine/runtime/ports.js';
+import type { FillRecord, OrderRecord } from '../../src/domain/orders.js';
 import { SqlEngineRepository, SqlEventLog } from '../../src/store/engine.repository.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { SqlOrderRepository } from '../../src/store/order.repository.js';

@@ -10,7 +10,7 @@ import { ClientOrderIdGenerator } from '../../src/engine/client-order-id.js';
 import { OrderManager } from '../../src/engine/runtime/order-manager.js';
 import { loadCcxt } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
-import { openGate } from '../../src/exchanges/request-gate.js';
+import { openGate } from '../../src/ratelimit/request-gate.js';
 import { openStore, type Store } from '../../src/store/database.js';
 import { SqlOrderRepository } from '../../src/store/order.repository.js';
 import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';

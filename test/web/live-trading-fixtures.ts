@@ -40,11 +40,12 @@ export function engineStatus(overrides: Partial<EngineStatus> = {}): EngineStatu
     lastError: null,
     resumeOnRestart: false,
     consecutiveFailures: 0,
+    exchange: null,
     candlesProcessed: 0,
     lastPrice: null,
     positions: [],
     openOrders: [],
-    pnl: { realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0' },
+    pnl: { realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] },
     flatten: { state: 'not_requested', remaining: '0', reason: null, at: null },
     ...overrides,
   };

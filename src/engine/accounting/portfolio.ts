@@ -1,28 +1,8 @@
 import { ZERO, toDecimalString, type Dec, type DecimalString } from '../../domain/money.js';
 import { isDust, type DustRules } from './dust.js';
-import type { Fill } from '../../exchanges/exchange.port.js';
-import {
-  PositionLedger,
-  symbolAssets,
-  type FillEffect,
-  type LedgerFillOptions,
-  type PositionLedgerState,
-  type PositionSnapshot,
-} from './position-ledger.js';
-
-/** Totals over one or more symbols, in quote, as decimal strings. */
-export interface PnlSummary {
-  realizedPnl: DecimalString;
-  unrealizedPnl: DecimalString;
-  fees: DecimalString;
-  /** realized + unrealized − fees. */
-  netPnl: DecimalString;
-  /**
-   * Symbols holding a position with no known mark: their unrealized PnL is unknown (left out of the
-   * totals above), never silently 0. Empty when every open position is marked.
-   */
-  unpricedSymbols: string[];
-}
+import type { Fill } from '../../domain/orders.js';
+import { PositionLedger, symbolAssets, type FillEffect, type LedgerFillOptions, type PositionLedgerState } from './position-ledger.js';
+import type { PositionSnapshot, PnlSummary } from '../../domain/positions.js';
 
 /** Mark prices by symbol; a symbol without a mark contributes no unrealized PnL (and is flagged by a null mark). */
 export type MarkPrices = ReadonlyMap<string, Dec>;

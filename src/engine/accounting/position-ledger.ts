@@ -1,6 +1,7 @@
 import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import { ValidationError } from '../../domain/errors.js';
-import type { Fill, OrderSide } from '../../exchanges/exchange.port.js';
+import type { Fill, OrderSide } from '../../domain/orders.js';
+import type { PositionSide, PositionSnapshot } from '../../domain/positions.js';
 
 /**
  * One symbol's position, built only from fills, in exact decimals.
@@ -27,8 +28,6 @@ import type { Fill, OrderSide } from '../../exchanges/exchange.port.js';
 const COST_SCALE = 20;
 /** Decimals for the derived average entry price. */
 const PRICE_SCALE = 18;
-
-export type PositionSide = 'long' | 'short' | 'flat';
 
 export interface LedgerFillOptions {
   /**
@@ -61,33 +60,6 @@ export interface FillEffect {
   quantityBefore: DecimalString;
   quantityAfter: DecimalString;
   timestamp: number;
-}
-
-export interface PositionSnapshot {
-  symbol: string;
-  side: PositionSide;
-  /** Signed: positive long, negative short. What the account holds (net of base-asset fees). */
-  quantity: DecimalString;
-  /**
-   * The quantity is too small to trade on its market (below the minimum amount, or 0 at the amount
-   * step): reported, but not a position to the strategy or the risk gate. False when the market's rules
-   * are not known to the caller.
-   */
-  dust: boolean;
-  averageEntryPrice: DecimalString | null;
-  /** Signed cost of the open quantity in quote. */
-  cost: DecimalString;
-  realizedPnl: DecimalString;
-  unrealizedPnl: DecimalString;
-  /** All fees paid on this symbol, in quote. */
-  fees: DecimalString;
-  /** Fees that were charged in base (already included in `fees` at their fill price). */
-  baseFees: DecimalString;
-  /** realized + unrealized − fees. */
-  netPnl: DecimalString;
-  markPrice: DecimalString | null;
-  /** When the mark was taken (ISO 8601), or null when unknown or there is no mark. */
-  markTime: string | null;
 }
 
 /** What the ledger cannot know itself: whether its quantity is dust on its market, and when the mark was taken. */

@@ -1,10 +1,10 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError } from '../../domain/errors.js';
-import type { Candle, Exchange } from '../../exchanges/exchange.port.js';
+import type { Exchange } from '../../exchanges/exchange.port.js';
+import { type Candle, CandleSeries } from '../../domain/candles.js';
 import { CANDLE_CSV_COLUMNS, parseCandleCsv } from '../../exchanges/simulated/candle-csv.js';
-import { CandleSeries } from '../candles.js';
-import { timeframeMs } from './timeframe.js';
+import { timeframeMs } from '../../domain/timeframe.js';
 
 /**
  * Candles downloaded through the `Exchange` port (so every request passes the adapter's rate-limit

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { decimalString } from '../../domain/decimal-schema.js';
 import { EXCHANGE_IDS } from '../../domain/exchange-ids.js';
 import { riskConfigSchema } from '../risk.js';
-import { TIMEFRAME_PATTERN } from './timeframe.js';
+import { TIMEFRAME_PATTERN } from '../../domain/timeframe.js';
 
 /**
  * What a backtest is asked to do: one schema for the API body, the CLI and the sweep workers. Every

@@ -6,14 +6,14 @@ import { isExchangeId, type ExchangeId } from '../../domain/exchange-ids.js';
 import type { Exchange, Market } from '../../exchanges/exchange.port.js';
 import { loadCandleCsv, parseCandleCsv } from '../../exchanges/simulated/candle-csv.js';
 import { symbolAssets } from '../accounting/position-ledger.js';
-import { CandleSeries } from '../candles.js';
+import { CandleSeries } from '../../domain/candles.js';
 import { downloadCandles } from './candle-download.js';
 import type { BacktestRequest, DataSource } from './config.js';
-import { timeframeFromMs, timeframeMs } from './timeframe.js';
+import { timeframeFromMs, timeframeMs } from '../../domain/timeframe.js';
 
 /**
  * Where a backtest's candles come from, and the cut of them it runs on. Files (bundled or the user's)
- * go through E's CSV loader, which reports every bad line by number; exchange data goes through the
+ * go through the CSV loader (exchanges/simulated/candle-csv.ts), which reports every bad line by number; exchange data goes through the
  * `Exchange` port and the on-disk cache (candle-download.ts).
  */
 

@@ -1,5 +1,5 @@
 import { Dec } from '../../domain/money.js';
-import type { CandleSeries } from '../candles.js';
+import type { CandleSeries } from '../../domain/candles.js';
 
 /**
  * Equity at every traded candle's close. Per candle only doubles are written (quote + base × close);

@@ -1,7 +1,7 @@
 import type { Dec } from '../../domain/money.js';
 import type { DustRules } from '../accounting/dust.js';
 import type { PositionLedger } from '../accounting/position-ledger.js';
-import type { CandleSeries } from '../candles.js';
+import type { CandleSeries } from '../../domain/candles.js';
 import { checkDailyLoss, checkProtections, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
 import type { ExitIntent } from '../strategy.js';
 import type { EquityRecorder } from './equity-recorder.js';
@@ -9,7 +9,7 @@ import type { EquityRecorder } from './equity-recorder.js';
 /**
  * Per-candle risk checks (stop-loss / take-profit and the daily loss limit) without decimal work on
  * ordinary candles: a double pre-check with a safety margin decides "clearly not triggered", and only
- * otherwise E's exact decimal checks in risk.ts decide. The margin (1e-9 relative) is far wider than
+ * otherwise the exact decimal checks in risk.ts decide. The margin (1e-9 relative) is far wider than
  * double rounding, so the fast path never hides a trigger the exact check would see.
  */
 const MARGIN = 1e-9;

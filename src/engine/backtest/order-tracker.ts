@@ -1,5 +1,5 @@
 import type { DecimalString } from '../../domain/money.js';
-import type { OrderSide } from '../../exchanges/exchange.port.js';
+import type { OrderSide } from '../../domain/orders.js';
 import type { StrategyOrder } from '../strategy.js';
 
 /** One of the backtest's own orders while it rests on the simulator, with what the strategy said about it. */

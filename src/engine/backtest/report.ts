@@ -5,7 +5,7 @@ import type { RiskConfig } from '../risk.js';
 import { downsampleIndices } from './equity-curve.js';
 import { maxDrawdown, returnRatios, round } from './metrics.js';
 import type { RunEvent, RunOutcome } from './runner.js';
-import { periodsPerYear, timeframeMs } from './timeframe.js';
+import { periodsPerYear, timeframeMs } from '../../domain/timeframe.js';
 import type { BacktestTrade } from './trade-list.js';
 
 /**

@@ -1,33 +1,22 @@
 import { CtsError } from '../../domain/errors.js';
 import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
-import type { Fill, Market } from '../../exchanges/exchange.port.js';
+import type { Market } from '../../exchanges/exchange.port.js';
+import type { Fill } from '../../domain/orders.js';
 import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import { Portfolio, tradablePosition, type PositionLedger } from '../accounting/index.js';
-import { CandleCursor, type CandleSeries } from '../candles.js';
+import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
-import {
-  FLAT_POSITION,
-  NO_INTENTS,
-  StrategyError,
-  freezeSnapshot,
-  invokeStrategy,
-  type Intent,
-  type Strategy,
-  type StrategyDefinition,
-  type StrategyFill,
-  type StrategyPosition,
-  type StrategySnapshot,
-} from '../strategy.js';
+import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyDefinition, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
 import { OrderTracker } from './order-tracker.js';
-import { baseFeeOf } from '../strategy.js';
 import { DailyLossGuard, ProtectionGuard } from './guards.js';
 import { EquityRecorder } from './equity-recorder.js';
 import { TradeList } from './trade-list.js';
-import { timeframeMs } from './timeframe.js';
+import { timeframeMs } from '../../domain/timeframe.js';
 
 /**
- * The backtest loop: E's strategy API, risk gate, position ledger and fill simulator, driven candle by
- * candle over history — the same pieces the live engine uses, with no second fill model.
+ * The backtest loop: the strategy API (strategy.ts), risk gate (risk.ts), position ledger
+ * (accounting/) and fill simulator (exchanges/simulated/fill-simulator.ts), driven candle by candle
+ * over history — the same pieces the live engine uses, with no second fill model.
  *
  * For each candle i: the simulator matches orders placed at or before candle i−1 against candle i (so
  * an order never fills on the candle it was decided on), the ledger applies the fills, equity is marked
@@ -180,7 +169,7 @@ export class BacktestRunner {
 
   /**
    * Hands candle i to the simulator once. Orders placed at candle i are stamped with this event, so
-   * they can only match candle i+1 or later — the t+1 rule lives in E's simulator, not here.
+   * they can only match candle i+1 or later — the t+1 rule lives in the fill simulator, not here.
    */
   #priceEvent(i: number): readonly Fill[] {
     if (this.#simulated > i) return NO_FILLS;

@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { CANDLE_CSV_COLUMNS } from '../../exchanges/simulated/candle-csv.js';
-import type { CandleSeries } from '../candles.js';
+import type { CandleSeries } from '../../domain/candles.js';
 import { BUILT_IN_STRATEGIES } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
 import { runBacktestSync } from './backtest.js';

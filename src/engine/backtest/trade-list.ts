@@ -1,5 +1,5 @@
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
-import type { OrderSide } from '../../exchanges/exchange.port.js';
+import type { OrderSide } from '../../domain/orders.js';
 import type { FillEffect } from '../accounting/position-ledger.js';
 
 /**

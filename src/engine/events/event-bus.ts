@@ -1,4 +1,5 @@
-import type { EngineEvent, EventLog, NewEngineEvent } from '../runtime/ports.js';
+import type { EventLog } from '../runtime/ports.js';
+import type { EngineEvent, NewEngineEvent } from '../../domain/engine-events.js';
 
 /**
  * Engine events: stored in the event log (which gives each its sequence number) and then delivered

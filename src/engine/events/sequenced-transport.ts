@@ -1,5 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
-import type { EngineEvent, EventLog } from '../runtime/ports.js';
+import type { EventLog } from '../runtime/ports.js';
+import type { EngineEvent } from '../../domain/engine-events.js';
 import type { EventListener, EventTransport } from './event-bus.js';
 
 /**

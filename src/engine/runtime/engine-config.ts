@@ -2,11 +2,11 @@ import { z } from 'zod';
 import type { ConnectionView } from '../../domain/connection.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
 import type { Market } from '../../exchanges/exchange.port.js';
-import { timeframeMs } from '../backtest/timeframe.js';
+import { timeframeMs } from '../../domain/timeframe.js';
 import { parseRiskConfig, type RiskConfig } from '../risk.js';
 import type { StrategyDefinition } from '../strategy.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
-import type { EngineOptions } from './ports.js';
+import type { EngineOptions } from '../../domain/engine-status.js';
 
 /**
  * Start configuration: the request shape (also the HTTP body) and the checks that run before an engine

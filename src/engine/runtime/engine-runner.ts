@@ -1,18 +1,19 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
-import { allowedActions, transition, type EngineAction, type EngineState } from '../engine-state.js';
+import { allowedActions, transition, type EngineAction, type EngineState } from '../../domain/engine-state.js';
 import type { RiskConfig } from '../risk.js';
 import type { Strategy } from '../strategy.js';
-import { cancelAndSettle, flattenPosition, type FlattenDeps, type FlattenOutcome } from './flatten.js';
+import { cancelAndSettle, flattenPosition, type FlattenDeps } from './flatten.js';
+import type { FlattenOutcome, ExchangeReachability } from '../../domain/engine-status.js';
 import { describe, type OrderManager } from './order-manager.js';
-import { backoffDelay, classifyFault, type ExchangeReachability } from './fault-policy.js';
+import { backoffDelay, classifyFault } from './fault-policy.js';
 import type { EngineRecord, EngineStore } from './ports.js';
 import { TradingTick, type Emit } from './trading-tick.js';
 import type { EngineVenue } from './venue.js';
 
 /**
- * One engine: its loop, lifecycle and error policy. Every transition goes through E's state machine
+ * One engine: its loop, lifecycle and error policy. Every transition goes through the state machine (domain/engine-state.ts)
  * first (refused → ConflictError, nothing changed), then is stored, then published.
  *
  * Fault policy (fault-policy.ts, docs/engine.md "Errors and recovery"): a transient exchange fault

@@ -1,42 +1,10 @@
-import type { PnlSummary, PositionSnapshot } from '../accounting/index.js';
 import { Portfolio, markViews, withMark, type MarkBook } from '../accounting/index.js';
-import { allowedActions, type EngineAction, type EngineState } from '../engine-state.js';
+import { allowedActions, type EngineState } from '../../domain/engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
-import { FLATTEN_NOT_REQUESTED, type FlattenOutcome } from './flatten.js';
-import type { ExchangeReachability } from './fault-policy.js';
-import type { EngineOptions, EngineRecord, OrderRecord } from './ports.js';
-
-/** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
-export interface EngineStatus {
-  connectionId: string;
-  state: EngineState;
-  allowedActions: EngineAction[];
-  strategy: string | null;
-  params: Readonly<Record<string, unknown>> | null;
-  symbol: string | null;
-  timeframe: string | null;
-  risk: Readonly<Record<string, unknown>> | null;
-  options: EngineOptions | null;
-  startedAt: string | null;
-  stoppedAt: string | null;
-  /** Since `startedAt`, while the engine is active. */
-  uptimeMs: number | null;
-  lastHeartbeatAt: string | null;
-  lastError: string | null;
-  resumeOnRestart: boolean;
-  consecutiveFailures: number;
-  /** "Exchange unreachable since …" while an outage lasts (the open position is unprotected meanwhile); null when no engine runs here. */
-  exchange: ExchangeReachability | null;
-  candlesProcessed: number;
-  lastPrice: string | null;
-  /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */
-  positions: PositionSnapshot[];
-  openOrders: OrderRecord[];
-  /** Over every position of the connection; `unpricedSymbols` names those whose unrealized PnL is unknown. */
-  pnl: PnlSummary;
-  /** The last emergency flatten in this process: `incomplete` means a position is left open (see `remaining`). */
-  flatten: FlattenOutcome;
-}
+import { FLATTEN_NOT_REQUESTED } from './flatten.js';
+import type { EngineStatus, FlattenOutcome } from '../../domain/engine-status.js';
+import type { EngineRecord } from './ports.js';
+import type { OrderRecord } from '../../domain/orders.js';
 
 export interface StatusInput {
   record: Readonly<EngineRecord> | undefined;

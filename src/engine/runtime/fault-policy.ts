@@ -53,10 +53,3 @@ export function backoffDelay(attempt: number, error: unknown, options: { baseMs:
   return error instanceof RateLimitedError ? Math.max(jittered, error.retryAfterMs) : jittered;
 }
 
-/** The status field "exchange unreachable since …": reachable, or since when (ISO), how often it failed, and why. */
-export interface ExchangeReachability {
-  reachable: boolean;
-  since: string | null;
-  lastError: string | null;
-  attempts: number;
-}

@@ -1,9 +1,9 @@
-import type { Fill } from '../../exchanges/exchange.port.js';
+import type { Fill, OrderRecord } from '../../domain/orders.js';
 import type { FillEffect, Portfolio } from '../accounting/index.js';
-import type { OrderRecord, OrderStore } from './ports.js';
+import type { OrderStore } from './ports.js';
 
 /**
- * Fills into storage and into E's accounting, exactly once each. The stored fill comes first: if the
+ * Fills into storage and into the accounting (engine/accounting), exactly once each. The stored fill comes first: if the
  * process dies before the ledger sees it, the ledger is rebuilt from storage on the next start; if it
  * dies after, the ledger's own trade-id check makes the second delivery a no-op. So a fill is never
  * counted twice and never lost, whichever way the exchange repeats it.
@@ -119,7 +119,7 @@ function matches(order: OrderRecord, trade: Fill): boolean {
 }
 
 /**
- * Applies a fill to E's accounting. A fee in a third asset (BNB) has no quote value here: it is
+ * Applies a fill to the accounting. A fee in a third asset (BNB) has no quote value here: it is
  * accounted as 0 in quote (and `onUnpriced` told) while storage keeps it as charged.
  */
 export function applyFill(portfolio: Portfolio, fill: Fill, onUnpriced: () => void = () => undefined): FillEffect | null {

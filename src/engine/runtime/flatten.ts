@@ -1,11 +1,12 @@
 import type { Clock } from '../../domain/clock.js';
-import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
+import { Dec, toDecimalString } from '../../domain/money.js';
 import type { Exchange, Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
 import { isDust } from '../accounting/dust.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
 import { describe, type OrderManager } from './order-manager.js';
-import { LIVE_STATUSES, type OrderRecord } from './ports.js';
+import { LIVE_STATUSES, type OrderRecord } from '../../domain/orders.js';
+import type { FlattenOutcome } from '../../domain/engine-status.js';
 
 /**
  * Emergency stop with flatten (docs/engine.md, "Stop, emergency stop…"). The order matters, because
@@ -19,16 +20,6 @@ import { LIVE_STATUSES, type OrderRecord } from './ports.js';
  *  5. verify: flat means |position| below the market's smallest tradable amount (dust) and no order
  *     left live. Anything else is reported as incomplete, with the remaining amount and why.
  */
-
-export type FlattenState = 'flat' | 'incomplete' | 'not_requested';
-
-export interface FlattenOutcome {
-  state: FlattenState;
-  /** Signed base quantity left after the flatten (`0` when none was requested). */
-  remaining: DecimalString;
-  reason: string | null;
-  at: string | null;
-}
 
 export const FLATTEN_NOT_REQUESTED: FlattenOutcome = Object.freeze({ state: 'not_requested', remaining: '0', reason: null, at: null });
 

@@ -13,7 +13,8 @@ import type { PlannedOrder } from '../risk.js';
 import type { StrategyOrder } from '../strategy.js';
 import { FillApplier, type AppliedFill } from './fill-applier.js';
 import type { Portfolio } from '../accounting/index.js';
-import { LIVE_STATUSES, type OrderRecord, type OrderStore, type StoredOrderStatus } from './ports.js';
+import { type OrderStore } from './ports.js';
+import { LIVE_STATUSES, type OrderRecord, type StoredOrderStatus } from '../../domain/orders.js';
 
 /**
  * Turns risk-approved orders into exchange orders, safely:
@@ -34,7 +35,7 @@ export interface OrderManagerDeps {
   exchange: Exchange;
   store: OrderStore;
   portfolio: Portfolio;
-  /** E's ClientOrderIdGenerator (or anything with `next`). */
+  /** A ClientOrderIdGenerator (client-order-id.ts) (or anything with `next`). */
   ids: { next(): string };
   clock: Clock;
   emit: OrderEventEmitter;

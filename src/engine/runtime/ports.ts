@@ -1,7 +1,8 @@
-import type { DecimalString } from '../../domain/money.js';
-import type { Fill, OrderSide, OrderType } from '../../exchanges/exchange.port.js';
-import type { EngineState } from '../engine-state.js';
+import type { FillRecord, OrderRecord, StoredOrderStatus } from '../../domain/orders.js';
+import type { EngineState } from '../../domain/engine-state.js';
 import type { MarkBook } from '../accounting/marks.js';
+import type { EngineOptions } from '../../domain/engine-status.js';
+import type { EngineEvent, NewEngineEvent } from '../../domain/engine-events.js';
 
 /**
  * Storage ports of the engine runtime. The runtime never sees SQL or driver types; the Kysely
@@ -11,24 +12,6 @@ import type { MarkBook } from '../accounting/marks.js';
 
 // ---- engines -----------------------------------------------------------------------------------------
 
-export interface EngineOptions {
-  /** Cancel open orders when a user stops the engine. Default true. */
-  cancelOrdersOnStop: boolean;
-  /** Cancel open orders when the process shuts down (SIGTERM). Default false: they are reconciled on restart. */
-  cancelOrdersOnShutdown: boolean;
-  /** Start the engine again when the process starts, if it was running. Default true. */
-  resumeOnRestart: boolean;
-  /** Consecutive unexpected (non-exchange) errors before the engine goes to `error`. Default 5. */
-  maxConsecutiveFailures: number;
-  /**
-   * How long (ms) an exchange outage may last before the engine goes to `error`; null = as long as it
-   * lasts (the default). Optional: records stored before the option existed do not have it.
-   */
-  maxOutageMs?: number | null;
-  /** Replay only: candles played per second. Default 50. */
-  replaySpeed: number;
-}
-
 export interface EngineConfig {
   connectionId: string;
   strategy: string;
@@ -36,7 +19,7 @@ export interface EngineConfig {
   params: Readonly<Record<string, unknown>>;
   symbol: string;
   timeframe: string;
-  /** Validated risk settings (E's RiskConfig, as stored JSON). */
+  /** Validated risk settings (risk.ts's RiskConfig, as stored JSON). */
   risk: Readonly<Record<string, unknown>>;
   options: EngineOptions;
 }
@@ -64,43 +47,6 @@ export interface EngineStore {
 
 // ---- orders and fills -----------------------------------------------------------------------------------
 
-/**
- * `pending_create`: stored, the request may or may not have reached the exchange.
- * `unknown`: the create (or a later lookup) failed in a way that leaves the exchange's state unknown.
- * `lost`: the exchange no longer knows an order it had accepted (lost-order policy, see docs/engine.md).
- */
-export const ORDER_STATUSES = ['pending_create', 'open', 'closed', 'canceled', 'rejected', 'expired', 'unknown', 'lost'] as const;
-export type StoredOrderStatus = (typeof ORDER_STATUSES)[number];
-
-/** Statuses in which the order may still be (or become) live on the exchange. */
-export const LIVE_STATUSES: readonly StoredOrderStatus[] = ['pending_create', 'open', 'unknown'];
-
-export interface OrderRecord {
-  clientOrderId: string;
-  connectionId: string;
-  exchangeOrderId: string | null;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  price: DecimalString | null;
-  amount: DecimalString;
-  filled: DecimalString;
-  average: DecimalString | null;
-  status: StoredOrderStatus;
-  /** Found open on the exchange without a local record (placed elsewhere, or lost between send and store). */
-  adopted: boolean;
-  reduceOnly: boolean;
-  tag: string | null;
-  reason: string | null;
-  error: string | null;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface FillRecord extends Fill {
-  connectionId: string;
-}
-
 export interface OrderStore {
   insertOrder(order: OrderRecord): Promise<void>;
   updateOrder(order: OrderRecord): Promise<void>;
@@ -115,18 +61,6 @@ export interface OrderStore {
 }
 
 // ---- events ---------------------------------------------------------------------------------------------
-
-export interface NewEngineEvent {
-  engineId: string;
-  type: string;
-  payload: Readonly<Record<string, unknown>>;
-  time: string;
-}
-
-export interface EngineEvent extends NewEngineEvent {
-  /** Strictly increasing across the installation; the SSE `id`. Absent on transient events (heartbeats). */
-  seq?: number;
-}
 
 export interface EventLog {
   /** Stores an event and returns it with its sequence number. */

@@ -1,23 +1,11 @@
 import type { Clock } from '../../domain/clock.js';
 import { Dec, toDecimalString } from '../../domain/money.js';
-import type { BalanceEntry, Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { BalanceEntry, Exchange, Market } from '../../exchanges/exchange.port.js';
+import { type Candle, CandleCursor, CandleSeries } from '../../domain/candles.js';
 import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
-import { CandleCursor, CandleSeries } from '../candles.js';
 import { checkDailyLoss, checkProtections, evaluateIntents, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig, type RiskDecision } from '../risk.js';
-import {
-  FLAT_POSITION,
-  NO_INTENTS,
-  StrategyError,
-  freezeSnapshot,
-  invokeStrategy,
-  type Intent,
-  type Strategy,
-  type StrategyFill,
-  type StrategyPosition,
-  type StrategySnapshot,
-} from '../strategy.js';
+import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
 import type { AppliedFill } from './fill-applier.js';
-import { baseFeeOf } from '../strategy.js';
 import type { OrderManager } from './order-manager.js';
 
 /**

@@ -2,19 +2,19 @@ import type { Clock } from '../../domain/clock.js';
 import type { ConnectionView, Credentials } from '../../domain/connection.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { DecimalString } from '../../domain/money.js';
-import type { Candle, Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { Candle, CandleSeries } from '../../domain/candles.js';
 import { loadCandleCsv } from '../../exchanges/simulated/candle-csv.js';
 import { PollingCandleFeed, ReplayFeed, type PriceEvent, type PriceFeed } from '../../exchanges/simulated/price-feed.js';
 import { SimulatedExchange } from '../../exchanges/simulated/simulated-exchange.js';
 import { getProfile } from '../../exchanges/profiles/index.js';
 import type { FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
-import type { CandleSeries } from '../candles.js';
 import { checkTimeframe } from './engine-config.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
- * feed polling its public candles. Paper: E's simulated exchange, fed with the real exchange's public
+ * feed polling its public candles. Paper: the simulated exchange, fed with the real exchange's public
  * candles. Replay: the simulated exchange fed from a candle file. The runner sees the same shape in
  * every mode: no `if (paper)` in the trading path.
  */

@@ -2,19 +2,11 @@ import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
-import type {
-  BalanceEntry,
-  Candle,
-  Exchange,
-  ExchangeOrder,
-  Fill,
-  KeyPermissions,
-  Market,
-  OrderRequest,
-  Ticker,
-} from '../exchange.port.js';
+import type { BalanceEntry, Exchange, ExchangeOrder, KeyPermissions, Market, OrderRequest, Ticker } from '../exchange.port.js';
+import type { Candle } from '../../domain/candles.js';
+import type { Fill } from '../../domain/orders.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
-import type { RequestGate } from '../request-gate.js';
+import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
 import { loadCcxt, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { assertUsableConnection, ccxtConfig, type CcxtConnection } from './ccxt-options.js';

@@ -13,7 +13,7 @@ import {
   RetryLaterError,
   ValidationError,
 } from '../../domain/errors.js';
-import type { ResponseFeedback } from '../request-gate.js';
+import type { ResponseFeedback } from '../../ratelimit/request-gate.js';
 import type { ExchangeProfile } from '../profiles/index.js';
 import type { CcxtErrors, CcxtInstance } from './ccxt-classes.js';
 

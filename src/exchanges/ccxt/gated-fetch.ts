@@ -1,5 +1,5 @@
 import type { ExchangeId } from '../../domain/exchange-ids.js';
-import type { ExchangeRequest, RequestGate, RequestLane, ResponseFeedback } from '../request-gate.js';
+import type { ExchangeRequest, RequestGate, RequestLane, ResponseFeedback } from '../../ratelimit/request-gate.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 
 /** What an adapter call wants its requests labelled with. */

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { InvalidResponseError } from '../../domain/errors.js';
 import type { MarketType } from '../../domain/exchange-ids.js';
 import { Dec, type DecimalString } from '../../domain/money.js';
-import type { Candle, ExchangeOrder, Fill, Market, OrderStatus, Ticker } from '../exchange.port.js';
+import type { ExchangeOrder, Market, OrderStatus, Ticker } from '../exchange.port.js';
+import type { Candle } from '../../domain/candles.js';
+import type { Fill } from '../../domain/orders.js';
 
 /**
  * ccxt does not validate what exchanges send: a 200 with garbage becomes an empty balance or an order

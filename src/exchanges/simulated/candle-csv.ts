@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { ValidationError, type FieldError } from '../../domain/errors.js';
 import { Dec } from '../../domain/money.js';
-import { CandleSeries } from '../../engine/candles.js';
+import { CandleSeries } from '../../domain/candles.js';
 
 /**
  * Candle CSV files (the bundled data and users' own): header `timestamp_ms,open,high,low,close,volume`

@@ -1,7 +1,8 @@
 import { OrderNotFoundError, OrderRejectedError, ValidationError } from '../../domain/errors.js';
 import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
-import type { CandleReader } from '../../engine/candles.js';
-import type { ExchangeOrder, Fill, Market, OrderRequest, OrderSide, OrderStatus } from '../exchange.port.js';
+import type { CandleReader } from '../../domain/candles.js';
+import type { ExchangeOrder, Market, OrderRequest, OrderStatus } from '../exchange.port.js';
+import type { Fill, OrderSide } from '../../domain/orders.js';
 import { VirtualAccount } from './virtual-account.js';
 
 /**

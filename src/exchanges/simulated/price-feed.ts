@@ -1,7 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import { ValidationError } from '../../domain/errors.js';
-import type { Candle, Exchange } from '../exchange.port.js';
-import type { CandleSeries } from '../../engine/candles.js';
+import type { Exchange } from '../exchange.port.js';
+import type { Candle, CandleSeries } from '../../domain/candles.js';
 
 /**
  * Where simulated prices come from, kept apart from how fills are simulated: replay reads candles from

@@ -1,6 +1,7 @@
 import { ValidationError } from '../../domain/errors.js';
-import { CandleSeries } from '../../engine/candles.js';
-import type { BalanceEntry, Candle, Exchange, ExchangeOrder, Fill, Market, OrderRequest, Ticker } from '../exchange.port.js';
+import { CandleSeries, type Candle } from '../../domain/candles.js';
+import type { BalanceEntry, Exchange, ExchangeOrder, Market, OrderRequest, Ticker } from '../exchange.port.js';
+import type { Fill } from '../../domain/orders.js';
 import { FillSimulator, type FillSimulatorOptions } from './fill-simulator.js';
 import type { PriceEvent } from './price-feed.js';
 

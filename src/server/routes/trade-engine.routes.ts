@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { EngineService } from '../../engine/engine.service.js';
 import { ConnectionId as ConnectionIdSchema } from '../../connections/connection.schemas.js';
 import { startEngineSchema } from '../../engine/runtime/engine-config.js';
-import { ORDER_STATUSES, type EngineEvent } from '../../engine/runtime/ports.js';
+import { ORDER_STATUSES } from '../../domain/orders.js';
+import type { EngineEvent } from '../../domain/engine-events.js';
 import { route } from '../route.js';
 
 const BASE = '/api/trade-engine';

@@ -1,4 +1,4 @@
-import type { Fill, OrderSide } from '../../../src/exchanges/exchange.port.js';
+import type { Fill, OrderSide } from '../../../src/domain/orders.js';
 
 let sequence = 0;
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../../src/domain/money.js';
-import type { Fill } from '../../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../../src/domain/orders.js';
 import { PositionLedger } from '../../../src/engine/accounting/position-ledger.js';
 import { isDust } from '../../../src/engine/accounting/dust.js';
 

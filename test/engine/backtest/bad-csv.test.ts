@@ -4,7 +4,7 @@ import { loadBacktestData, parseBacktestRequest } from '../../../src/engine/back
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { sourceDeps } from './support.js';
 
-/** A user's CSV goes through the backtest's data path (E's loader): every bad line is named, nothing is skipped. */
+/** A user's CSV goes through the backtest's data path (the candle CSV loader): every bad line is named, nothing is skipped. */
 async function load(lines: string[]): Promise<unknown> {
   const { request, definition } = parseBacktestRequest({ strategy: 'dca', symbol: 'BTC/USDT', data: { source: 'csv', csv: `${lines.join('\n')}\n`, name: 'mine.csv' } }, new StrategyRegistry());
   return loadBacktestData(request, definition, sourceDeps());

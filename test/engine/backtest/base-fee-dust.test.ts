@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/money.js';
-import { parseCliArgs } from '../../../src/engine/backtest/cli-args.js';
+import { parseCliArgs } from '../../../src/cli/backtest-args.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { BUNDLED, backtest } from './support.js';
 

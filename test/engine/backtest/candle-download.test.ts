@@ -4,8 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { downloadCandles, missing } from '../../../src/engine/backtest/candle-download.js';
 import { loadBacktestData, parseBacktestRequest } from '../../../src/engine/backtest/backtest.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import type { BalanceEntry, Candle, Exchange, ExchangeOrder, Fill, Market, Ticker } from '../../../src/exchanges/exchange.port.js';
-import type { ExchangeRequest, RequestGate } from '../../../src/exchanges/request-gate.js';
+import type { BalanceEntry, Exchange, ExchangeOrder, Market, Ticker } from '../../../src/exchanges/exchange.port.js';
+import type { Candle } from '../../../src/domain/candles.js';
+import type { Fill } from '../../../src/domain/orders.js';
+import type { ExchangeRequest, RequestGate } from '../../../src/ratelimit/request-gate.js';
 import { makeTempDir } from '../../support/temp-system.js';
 
 const HOUR = 3_600_000;

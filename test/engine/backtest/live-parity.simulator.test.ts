@@ -6,7 +6,7 @@ import type { MarketSpec } from '../../../simulator/matching/types.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
 import { connectionView, tempStore, type TestStore } from '../runtime/support.js';
 import { liveEngineService, testResult } from '../runtime/live-support.js';
 import { BUNDLED, backtest } from './support.js';

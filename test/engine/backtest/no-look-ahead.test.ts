@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { CandleSeries } from '../../../src/engine/candles.js';
+import { CandleSeries, type Candle } from '../../../src/domain/candles.js';
 import { parseBacktestRequest, runBacktestSync } from '../../../src/engine/backtest/backtest.js';
 import { syntheticMarket, type PreparedData } from '../../../src/engine/backtest/data-source.js';
 import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { NO_INTENTS, defineStrategy, type Intent, type StrategySnapshot } from '../../../src/engine/strategy.js';
-import type { Candle } from '../../../src/exchanges/exchange.port.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);

@@ -7,8 +7,8 @@ import { connectionView, replayEngineService, tempStore, type TestStore } from '
 import { BUNDLED, backtest } from './support.js';
 
 /**
- * The same strategy, on the same candles, in replay mode on the engine (T's runner, E's simulated
- * exchange, SQLite, events, a ManualClock) and as a backtest (this module's synchronous loop over E's
+ * The same strategy, on the same candles, in replay mode on the engine (the engine runner, the simulated
+ * exchange, SQLite, events, a ManualClock) and as a backtest (the backtest's synchronous loop over the
  * fill simulator) produces the same fills: same sides, prices, amounts, fees and candles.
  */
 

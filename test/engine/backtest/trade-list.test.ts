@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../../src/domain/money.js';
 import { PositionLedger } from '../../../src/engine/accounting/position-ledger.js';
 import { TradeList } from '../../../src/engine/backtest/trade-list.js';
-import type { Fill } from '../../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../../src/domain/orders.js';
 
 let n = 0;
 function fill(side: 'buy' | 'sell', amount: string, price: string, fee: string): Fill {
@@ -10,7 +10,7 @@ function fill(side: 'buy' | 'sell', amount: string, price: string, fee: string):
   return { tradeId: `t${n}`, orderId: `o${n}`, clientOrderId: `c${n}`, symbol: 'BTC/USDT', side, price, amount, fee, feeAsset: 'USDT', timestamp: 1_700_000_000_000 + n * 60_000 };
 }
 
-/** Feeds fills through E's ledger and the trade list, as the runner does. */
+/** Feeds fills through the position ledger and the trade list, as the runner does. */
 function replay(fills: Fill[], mark: string): { trades: ReturnType<TradeList['trades']>; net: Dec } {
   const ledger = new PositionLedger('BTC/USDT');
   const list = new TradeList();

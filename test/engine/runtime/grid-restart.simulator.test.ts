@@ -5,7 +5,7 @@ import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import { Dec } from '../../../src/domain/money.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
 import { ScriptedPath } from '../crash/scripted-path.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 import { liveEngineService, testResult } from './live-support.js';

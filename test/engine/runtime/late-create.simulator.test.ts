@@ -10,7 +10,7 @@ import { OrderManager } from '../../../src/engine/runtime/order-manager.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import type { Exchange } from '../../../src/exchanges/exchange.port.js';
-import { openGate } from '../../../src/exchanges/request-gate.js';
+import { openGate } from '../../../src/ratelimit/request-gate.js';
 import { tempStore, type TestStore } from './support.js';
 
 /**

@@ -6,7 +6,7 @@ import { Dec, ZERO } from '../../../src/domain/money.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
-import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
 import { krakenLimits } from '../../../src/exchanges/profiles/kraken.limits.js';
 import { liveEngineService, testResult } from './live-support.js';
 import { connectionView, tempStore, type TestStore } from './support.js';

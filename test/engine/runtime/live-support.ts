@@ -10,7 +10,7 @@ import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
-import type { RequestGate } from '../../../src/exchanges/request-gate.js';
+import type { RequestGate } from '../../../src/ratelimit/request-gate.js';
 import type { TestStore } from './support.js';
 
 export const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');

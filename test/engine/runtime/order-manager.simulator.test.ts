@@ -13,7 +13,7 @@ import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-cla
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import type { Exchange } from '../../../src/exchanges/exchange.port.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
-import { openGate } from '../../../src/exchanges/request-gate.js';
+import { openGate } from '../../../src/ratelimit/request-gate.js';
 import { tempStore, type TestStore } from './support.js';
 
 /**

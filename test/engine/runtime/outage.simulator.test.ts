@@ -4,7 +4,7 @@ import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import type { ConnectionView } from '../../../src/domain/connection.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
 import { liveEngineService, testResult, until } from './live-support.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 

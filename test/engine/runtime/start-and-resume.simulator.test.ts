@@ -8,7 +8,7 @@ import { ConflictError, ValidationError } from '../../../src/domain/errors.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
-import { createExchangeGate } from '../../../src/ratelimit/setup.js';
+import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
 import { liveEngineService, testResult, until } from './live-support.js';
 import { connectionView, tempStore, type TestStore } from './support.js';
 

@@ -6,7 +6,9 @@ import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
 import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { PriceEvent, PriceFeed } from '../../../src/exchanges/simulated/price-feed.js';
-import type { Candle, Exchange, ExchangeOrder, Fill, Market, OrderRequest } from '../../../src/exchanges/exchange.port.js';
+import type { Exchange, ExchangeOrder, Market, OrderRequest } from '../../../src/exchanges/exchange.port.js';
+import type { Candle } from '../../../src/domain/candles.js';
+import type { Fill } from '../../../src/domain/orders.js';
 import { SimulatedExchange } from '../../../src/exchanges/simulated/simulated-exchange.js';
 import { SqlEngineRepository, SqlEventLog } from '../../../src/store/engine.repository.js';
 import { openStore, type Store } from '../../../src/store/database.js';
@@ -152,7 +154,6 @@ export function connectionView(overrides: Partial<ConnectionView> = {}): Connect
     ...overrides,
   };
 }
-
 
 /** A feed whose next read fails with the queued errors first (a live feed's fetchCandles failing). */
 export class FaultyFeed implements PriceFeed {

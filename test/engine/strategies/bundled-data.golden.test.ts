@@ -1,8 +1,9 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Dec, ZERO } from '../../../src/domain/money.js';
-import type { CandleSeries } from '../../../src/engine/candles.js';
+import type { CandleSeries } from '../../../src/domain/candles.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import type { Fill, Market } from '../../../src/exchanges/exchange.port.js';
+import type { Market } from '../../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../../src/domain/orders.js';
 import { loadCandleCsv } from '../../../src/exchanges/simulated/candle-csv.js';
 import { runOnSeries } from './mini-runner.js';
 

@@ -1,4 +1,4 @@
-import { CandleCursor, CandleSeries } from '../../../src/engine/candles.js';
+import { CandleCursor, CandleSeries, type Candle } from '../../../src/domain/candles.js';
 import {
   FLAT_POSITION,
   freezeSnapshot,
@@ -9,7 +9,7 @@ import {
   type StrategyPosition,
   type StrategySnapshot,
 } from '../../../src/engine/strategy.js';
-import type { Candle, Market } from '../../../src/exchanges/exchange.port.js';
+import type { Market } from '../../../src/exchanges/exchange.port.js';
 
 const HOUR = 3_600_000;
 

@@ -1,9 +1,10 @@
 import { Dec } from '../../../src/domain/money.js';
 import { Portfolio } from '../../../src/engine/accounting/portfolio.js';
-import { CandleCursor, type CandleSeries } from '../../../src/engine/candles.js';
+import { CandleCursor, type CandleSeries } from '../../../src/domain/candles.js';
 import { evaluateIntents, parseRiskConfig } from '../../../src/engine/risk.js';
 import { FLAT_POSITION, freezeSnapshot, invokeStrategy, type Strategy, type StrategyFill, type StrategyOrder } from '../../../src/engine/strategy.js';
-import type { Fill, Market } from '../../../src/exchanges/exchange.port.js';
+import type { Market } from '../../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../../src/domain/orders.js';
 import { FillSimulator } from '../../../src/exchanges/simulated/fill-simulator.js';
 
 /**

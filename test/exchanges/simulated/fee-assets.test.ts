@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InsufficientFundsError } from '../../../src/domain/errors.js';
 import { Dec } from '../../../src/domain/money.js';
-import { CandleSeries } from '../../../src/engine/candles.js';
+import { CandleSeries } from '../../../src/domain/candles.js';
 import { FillSimulator, type FillSimulatorOptions } from '../../../src/exchanges/simulated/fill-simulator.js';
 import { SimulatedExchange } from '../../../src/exchanges/simulated/simulated-exchange.js';
 import { PositionLedger } from '../../../src/engine/accounting/position-ledger.js';

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InsufficientFundsError, OrderNotFoundError, OrderRejectedError } from '../../../src/domain/errors.js';
 import { Dec } from '../../../src/domain/money.js';
-import { CandleSeries } from '../../../src/engine/candles.js';
+import { CandleSeries } from '../../../src/domain/candles.js';
 import { FillSimulator, type FillSimulatorOptions } from '../../../src/exchanges/simulated/fill-simulator.js';
 import { BTC_USDT, bar } from './fixtures.js';
 

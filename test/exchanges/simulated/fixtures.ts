@@ -1,4 +1,5 @@
-import type { Candle, Market } from '../../../src/exchanges/exchange.port.js';
+import type { Market } from '../../../src/exchanges/exchange.port.js';
+import type { Candle } from '../../../src/domain/candles.js';
 
 export const BTC_USDT: Market = {
   symbol: 'BTC/USDT',

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
-import { CandleSeries } from '../../../src/engine/candles.js';
-import type { Candle } from '../../../src/exchanges/exchange.port.js';
+import { CandleSeries, type Candle } from '../../../src/domain/candles.js';
 import { PollingCandleFeed, ReplayFeed } from '../../../src/exchanges/simulated/price-feed.js';
 import { T0, bar } from './fixtures.js';
 

@@ -5,7 +5,7 @@ import { startSimulator, type RunningSimulator } from '../../../simulator/server
 import { loadCcxt } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
 import { makeClientOrderId } from '../../../src/exchanges/profiles/index.js';
-import { openGate } from '../../../src/exchanges/request-gate.js';
+import { openGate } from '../../../src/ratelimit/request-gate.js';
 import { recordedRequest } from './recorded.js';
 
 /**

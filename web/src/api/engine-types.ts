@@ -1,16 +1,22 @@
 /**
- * Shapes of the trade engine and backtest APIs, mirrored from the server (the route files' zod schemas
- * and the types they return: src/engine/runtime/engine-status.ts, runtime/ports.ts, engine-state.ts,
- * strategy.ts, backtest/report.ts, backtest/sweep.ts, backtest/backtest-record.ts). Declared here where
- * those modules pull in Node-only code; imported where the server module has type-only imports
- * (orders, fills). Money is always a decimal string.
+ * Shapes of the trade engine and backtest APIs. The engine's status, orders, fills, events, positions
+ * and states are the server's own types from src/domain (type-only imports, plus the order status
+ * list); the rest is declared here, mirrored from the route files' zod schemas and from
+ * src/engine/strategy.ts, backtest/report.ts, backtest/sweep.ts and backtest/backtest-record.ts.
+ * Money is always a decimal string.
  */
 
-export type DecimalString = string;
+import type { DecimalString } from '../../../src/domain/money.js';
+import type { EngineOptions } from '../../../src/domain/engine-status.js';
 
-export const ENGINE_STATES = ['stopped', 'starting', 'running', 'paused', 'stopping', 'error'] as const;
-export type EngineState = (typeof ENGINE_STATES)[number];
-export type EngineAction = 'start' | 'started' | 'pause' | 'resume' | 'stop' | 'stopped' | 'fail' | 'recover';
+export type { DecimalString } from '../../../src/domain/money.js';
+export type { EngineAction, EngineState } from '../../../src/domain/engine-state.js';
+export type { EngineEvent } from '../../../src/domain/engine-events.js';
+export type { EngineOptions, EngineStatus, ExchangeReachability, FlattenOutcome } from '../../../src/domain/engine-status.js';
+export type { FillRecord, OrderRecord, StoredOrderStatus as OrderStatus } from '../../../src/domain/orders.js';
+export type { PnlSummary, PositionSnapshot } from '../../../src/domain/positions.js';
+/** Statuses in which an order may still be live on the exchange. */
+export { LIVE_STATUSES as LIVE_ORDER_STATUSES } from '../../../src/domain/orders.js';
 
 /** Documentation of one strategy parameter, derived on the server from the strategy's zod schema. */
 export interface ParamDoc {
@@ -35,24 +41,6 @@ export interface StrategyInfo {
   params: ParamDoc[];
 }
 
-export interface EngineOptions {
-  cancelOrdersOnStop: boolean;
-  cancelOrdersOnShutdown: boolean;
-  resumeOnRestart: boolean;
-  maxConsecutiveFailures: number;
-  /** null: an exchange outage never ends the engine. */
-  maxOutageMs?: number | null;
-  replaySpeed: number;
-}
-
-/** Whether the engine's exchange answers; while it does not, since when (ISO) and why. */
-export interface ExchangeReachability {
-  reachable: boolean;
-  since: string | null;
-  lastError: string | null;
-  attempts: number;
-}
-
 export interface StartEngineBody {
   connectionId: string;
   strategy: string;
@@ -61,86 +49,6 @@ export interface StartEngineBody {
   timeframe: string;
   risk: Record<string, unknown>;
   options?: Partial<EngineOptions>;
-}
-
-export interface PositionSnapshot {
-  symbol: string;
-  side: 'long' | 'short' | 'flat';
-  quantity: DecimalString;
-  averageEntryPrice: DecimalString | null;
-  cost: DecimalString;
-  realizedPnl: DecimalString;
-  unrealizedPnl: DecimalString;
-  fees: DecimalString;
-  baseFees: DecimalString;
-  netPnl: DecimalString;
-  markPrice: DecimalString | null;
-  /** Too small to trade on its market (what fees taken in base leave): reported, but flat to the strategy. */
-  dust?: boolean;
-  /** Close time (ISO) of the candle the mark comes from. */
-  markTime?: string | null;
-}
-
-export interface PnlSummary {
-  realizedPnl: DecimalString;
-  unrealizedPnl: DecimalString;
-  fees: DecimalString;
-  netPnl: DecimalString;
-  /** Symbols with an open position but no known mark: their unrealized PnL is unknown, not 0. */
-  unpricedSymbols?: string[];
-}
-
-export const ORDER_STATUSES = ['pending_create', 'open', 'closed', 'canceled', 'rejected', 'expired', 'unknown', 'lost'] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
-/** Statuses in which an order may still be live on the exchange. */
-export const LIVE_ORDER_STATUSES: readonly OrderStatus[] = ['pending_create', 'open', 'unknown'];
-
-// Orders and fills are the server's own types: src/engine/runtime/ports.ts imports types only.
-import type { FillRecord, OrderRecord } from '../../../src/engine/runtime/ports.js';
-export type { FillRecord, OrderRecord };
-
-export interface EngineStatus {
-  connectionId: string;
-  state: EngineState;
-  allowedActions: EngineAction[];
-  strategy: string | null;
-  params: Record<string, unknown> | null;
-  symbol: string | null;
-  timeframe: string | null;
-  risk: Record<string, unknown> | null;
-  options: EngineOptions | null;
-  startedAt: string | null;
-  stoppedAt: string | null;
-  uptimeMs: number | null;
-  lastHeartbeatAt: string | null;
-  lastError: string | null;
-  resumeOnRestart: boolean;
-  consecutiveFailures: number;
-  /** null when no engine runs in the answering process. */
-  exchange?: ExchangeReachability | null;
-  candlesProcessed: number;
-  lastPrice: DecimalString | null;
-  positions: PositionSnapshot[];
-  openOrders: OrderRecord[];
-  pnl: PnlSummary;
-  /** The last emergency flatten: `incomplete` means a position was left open (`remaining`, in base). */
-  flatten: FlattenStatus;
-}
-
-export interface FlattenStatus {
-  state: 'flat' | 'incomplete' | 'not_requested';
-  remaining: DecimalString;
-  reason: string | null;
-  at: string | null;
-}
-
-/** One message of `GET /api/trade-engine/events` (the SSE `data:`); `seq` is the SSE id, absent on heartbeats. */
-export interface EngineEvent {
-  engineId: string;
-  type: string;
-  payload: Record<string, unknown>;
-  time: string;
-  seq?: number;
 }
 
 // ---- backtests ---------------------------------------------------------------------------------------

@@ -5,10 +5,12 @@
 export type { ConnectionView, KeyPreview } from '../../../src/domain/connection.js';
 export type { ConnectionTestResult, ConnectionTestStep, StepOutcome } from '../../../src/domain/connection-test.js';
 export type { ConnectionMode, ConnectionStatus, ExchangeId, MarketType } from '../../../src/domain/exchange-ids.js';
+export type { FieldError } from '../../../src/domain/errors.js';
 
 import type { ConnectionView } from '../../../src/domain/connection.js';
 import type { ConnectionTestResult } from '../../../src/domain/connection-test.js';
 import type { ConnectionMode, ConnectionStatus, ExchangeId, MarketType } from '../../../src/domain/exchange-ids.js';
+import type { FieldError } from '../../../src/domain/errors.js';
 
 export interface ConnectionPage {
   items: ConnectionView[];
@@ -97,11 +99,6 @@ export interface StepReport {
 
 /** GET /api/system/status: process, storage, engines, connections, versions; shown generically. */
 export type SystemStatus = Record<string, unknown>;
-
-export interface FieldError {
-  path: string;
-  message: string;
-}
 
 export interface Problem {
   type?: string;

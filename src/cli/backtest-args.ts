@@ -1,7 +1,7 @@
-import { ValidationError } from '../../domain/errors.js';
-import type { StrategyRegistry } from '../strategies/registry.js';
-import type { ParamDoc } from '../strategy.js';
-import { RANK_METRICS } from './config.js';
+import { ValidationError } from '../domain/errors.js';
+import type { StrategyRegistry } from '../engine/strategies/registry.js';
+import type { ParamDoc } from '../engine/strategy.js';
+import { RANK_METRICS } from '../engine/backtest/config.js';
 
 /**
  * Command-line arguments of `npm run backtest` turned into the same request object the API takes.

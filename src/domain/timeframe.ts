@@ -1,4 +1,4 @@
-import { ValidationError } from '../../domain/errors.js';
+import { ValidationError } from './errors.js';
 
 /**
  * Timeframes as exchanges (and ccxt) spell them: `1m`, `15m`, `1h`, `4h`, `1d`, `1w`. Crypto markets

@@ -1,6 +1,6 @@
-import { Dec } from '../../domain/money.js';
-import type { BacktestReport } from './report.js';
-import type { SweepResult } from './sweep.js';
+import { Dec } from '../domain/money.js';
+import type { BacktestReport } from '../engine/backtest/report.js';
+import type { SweepResult } from '../engine/backtest/sweep.js';
 
 /** Human-readable tables for the CLI. Figures are rounded for reading; `--json` gives the exact values. */
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { CandleCursor, CandleSeries, significantDigits } from '../../src/engine/candles.js';
+import { CandleCursor, CandleSeries, significantDigits } from '../../src/domain/candles.js';
 
 const candle = (time: number, close: string) => ({ time, open: close, high: close, low: close, close, volume: '0' });
 

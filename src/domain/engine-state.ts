@@ -1,4 +1,4 @@
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError } from './errors.js';
 
 /**
  * The engine lifecycle as a pure transition table. The runtime asks `transition` for the next state

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { EXCHANGE_IDS } from '../../src/domain/exchange-ids.js';
-import type { ExchangeRequest } from '../../src/exchanges/request-gate.js';
-import { krakenLimits } from '../../src/exchanges/profiles/kraken.limits.js';
-import { assertValidProfile } from '../../src/ratelimit/limit-rules.js';
-import { exchangeLimitProfiles } from '../../src/ratelimit/profiles.js';
-import { resolveRequest } from '../../src/ratelimit/resolve.js';
+import { EXCHANGE_IDS } from '../../../src/domain/exchange-ids.js';
+import type { ExchangeRequest } from '../../../src/ratelimit/request-gate.js';
+import { krakenLimits } from '../../../src/exchanges/profiles/kraken.limits.js';
+import { assertValidProfile } from '../../../src/ratelimit/limit-rules.js';
+import { exchangeLimitProfiles } from '../../../src/exchanges/profiles/limit-profiles.js';
+import { resolveRequest } from '../../../src/ratelimit/resolve.js';
 
 const profiles = exchangeLimitProfiles();
 

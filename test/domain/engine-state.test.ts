@@ -9,7 +9,7 @@ import {
   transition,
   type EngineAction,
   type EngineState,
-} from '../../src/engine/engine-state.js';
+} from '../../src/domain/engine-state.js';
 
 /** The lifecycle as the design states it, written out independently of the implementation's table. */
 const LEGAL: ReadonlyArray<[EngineState, EngineAction, EngineState]> = [

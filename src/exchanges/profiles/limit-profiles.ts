@@ -1,12 +1,12 @@
-import type { ExchangeId } from '../domain/exchange-ids.js';
-import { binanceLimits } from '../exchanges/profiles/binance.limits.js';
-import { bybitLimits } from '../exchanges/profiles/bybit.limits.js';
-import { coinbaseLimits } from '../exchanges/profiles/coinbase.limits.js';
-import { gateLimits } from '../exchanges/profiles/gate.limits.js';
-import { htxLimits } from '../exchanges/profiles/htx.limits.js';
-import { krakenLimits, type KrakenLimitOptions } from '../exchanges/profiles/kraken.limits.js';
-import { okxLimits } from '../exchanges/profiles/okx.limits.js';
-import type { ExchangeLimitProfile, LimitProfileOptions } from './limit-rules.js';
+import type { ExchangeId } from '../../domain/exchange-ids.js';
+import { binanceLimits } from './binance.limits.js';
+import { bybitLimits } from './bybit.limits.js';
+import { coinbaseLimits } from './coinbase.limits.js';
+import { gateLimits } from './gate.limits.js';
+import { htxLimits } from './htx.limits.js';
+import { krakenLimits, type KrakenLimitOptions } from './kraken.limits.js';
+import { okxLimits } from './okx.limits.js';
+import type { ExchangeLimitProfile, LimitProfileOptions } from '../../ratelimit/limit-rules.js';
 
 export type LimitProfileOptionsByExchange = Partial<Record<Exclude<ExchangeId, 'kraken'>, LimitProfileOptions>> & {
   readonly kraken?: KrakenLimitOptions;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from '../../../src/engine/backtest/cli-args.js';
-import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import { parseCliArgs } from '../../src/cli/backtest-args.js';
+import { StrategyRegistry } from '../../src/engine/strategies/registry.js';
 
 const registry = new StrategyRegistry();
 

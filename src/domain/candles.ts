@@ -1,6 +1,16 @@
-import { Dec, type DecimalString } from '../domain/money.js';
-import { ValidationError } from '../domain/errors.js';
-import type { Candle } from '../exchanges/exchange.port.js';
+import { Dec, type DecimalString } from './money.js';
+import { ValidationError } from './errors.js';
+
+/** One candle as exchanges report it; prices and volume are exact decimal strings. */
+export interface Candle {
+  /** Candle open time, ms since epoch. */
+  time: number;
+  open: DecimalString;
+  high: DecimalString;
+  low: DecimalString;
+  close: DecimalString;
+  volume: DecimalString;
+}
 
 /**
  * Candles held column by column in typed arrays: a million candles are 48 MB and no garbage, and

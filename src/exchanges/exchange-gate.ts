@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import type { Clock } from '../domain/clock.js';
-import type { PauseInfo } from './bucket-store.js';
-import { ExchangeRateLimiter } from './exchange-limiter.js';
-import { RateLimiter } from './limiter.js';
-import { MemoryBucketStore } from './memory-store.js';
-import type { JournaledPause, PauseJournal } from './pause-journal.js';
-import { exchangeLimitProfiles } from './profiles.js';
-import { RedisBucketStore } from './redis-store.js';
+import type { PauseInfo } from '../ratelimit/bucket-store.js';
+import { ExchangeRateLimiter } from '../ratelimit/exchange-limiter.js';
+import { RateLimiter } from '../ratelimit/limiter.js';
+import { MemoryBucketStore } from '../ratelimit/memory-store.js';
+import type { JournaledPause, PauseJournal } from '../ratelimit/pause-journal.js';
+import { exchangeLimitProfiles } from './profiles/limit-profiles.js';
+import { RedisBucketStore } from '../ratelimit/redis-store.js';
 
 /** Budget kept back on every window: covers the gap between admitting a request and the exchange counting it. */
 const WINDOW_MARGIN_MS = 25;

@@ -1,0 +1,74 @@
+import type { DecimalString } from './money.js';
+import type { EngineAction, EngineState } from './engine-state.js';
+import type { OrderRecord } from './orders.js';
+import type { PnlSummary, PositionSnapshot } from './positions.js';
+
+/** The engine status shape the API answers; built by src/engine/runtime/engine-status.ts. */
+
+export interface EngineOptions {
+  /** Cancel open orders when a user stops the engine. Default true. */
+  cancelOrdersOnStop: boolean;
+  /** Cancel open orders when the process shuts down (SIGTERM). Default false: they are reconciled on restart. */
+  cancelOrdersOnShutdown: boolean;
+  /** Start the engine again when the process starts, if it was running. Default true. */
+  resumeOnRestart: boolean;
+  /** Consecutive unexpected (non-exchange) errors before the engine goes to `error`. Default 5. */
+  maxConsecutiveFailures: number;
+  /**
+   * How long (ms) an exchange outage may last before the engine goes to `error`; null = as long as it
+   * lasts (the default). Optional: records stored before the option existed do not have it.
+   */
+  maxOutageMs?: number | null;
+  /** Replay only: candles played per second. Default 50. */
+  replaySpeed: number;
+}
+
+/** The status field "exchange unreachable since …": reachable, or since when (ISO), how often it failed, and why. */
+export interface ExchangeReachability {
+  reachable: boolean;
+  since: string | null;
+  lastError: string | null;
+  attempts: number;
+}
+
+export type FlattenState = 'flat' | 'incomplete' | 'not_requested';
+
+export interface FlattenOutcome {
+  state: FlattenState;
+  /** Signed base quantity left after the flatten (`0` when none was requested). */
+  remaining: DecimalString;
+  reason: string | null;
+  at: string | null;
+}
+
+/** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
+export interface EngineStatus {
+  connectionId: string;
+  state: EngineState;
+  allowedActions: EngineAction[];
+  strategy: string | null;
+  params: Readonly<Record<string, unknown>> | null;
+  symbol: string | null;
+  timeframe: string | null;
+  risk: Readonly<Record<string, unknown>> | null;
+  options: EngineOptions | null;
+  startedAt: string | null;
+  stoppedAt: string | null;
+  /** Since `startedAt`, while the engine is active. */
+  uptimeMs: number | null;
+  lastHeartbeatAt: string | null;
+  lastError: string | null;
+  resumeOnRestart: boolean;
+  consecutiveFailures: number;
+  /** "Exchange unreachable since …" while an outage lasts (the open position is unprotected meanwhile); null when no engine runs here. */
+  exchange: ExchangeReachability | null;
+  candlesProcessed: number;
+  lastPrice: string | null;
+  /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */
+  positions: PositionSnapshot[];
+  openOrders: OrderRecord[];
+  /** Over every position of the connection; `unpricedSymbols` names those whose unrealized PnL is unknown. */
+  pnl: PnlSummary;
+  /** The last emergency flatten in this process: `incomplete` means a position is left open (see `remaining`). */
+  flatten: FlattenOutcome;
+}

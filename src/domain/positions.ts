@@ -1,0 +1,46 @@
+import type { DecimalString } from './money.js';
+
+/** Positions and PnL as the accounting reports them (engine status, backtests, the web). */
+
+export type PositionSide = 'long' | 'short' | 'flat';
+
+export interface PositionSnapshot {
+  symbol: string;
+  side: PositionSide;
+  /** Signed: positive long, negative short. What the account holds (net of base-asset fees). */
+  quantity: DecimalString;
+  /**
+   * The quantity is too small to trade on its market (below the minimum amount, or 0 at the amount
+   * step): reported, but not a position to the strategy or the risk gate. False when the market's rules
+   * are not known to the caller.
+   */
+  dust: boolean;
+  averageEntryPrice: DecimalString | null;
+  /** Signed cost of the open quantity in quote. */
+  cost: DecimalString;
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  /** All fees paid on this symbol, in quote. */
+  fees: DecimalString;
+  /** Fees that were charged in base (already included in `fees` at their fill price). */
+  baseFees: DecimalString;
+  /** realized + unrealized − fees. */
+  netPnl: DecimalString;
+  markPrice: DecimalString | null;
+  /** When the mark was taken (ISO 8601), or null when unknown or there is no mark. */
+  markTime: string | null;
+}
+
+/** Totals over one or more symbols, in quote, as decimal strings. */
+export interface PnlSummary {
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  fees: DecimalString;
+  /** realized + unrealized − fees. */
+  netPnl: DecimalString;
+  /**
+   * Symbols holding a position with no known mark: their unrealized PnL is unknown (left out of the
+   * totals above), never silently 0. Empty when every open position is marked.
+   */
+  unpricedSymbols: string[];
+}
