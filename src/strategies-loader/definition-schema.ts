@@ -6,7 +6,7 @@ const fn = z.custom<(...args: never[]) => unknown>((v) => typeof v === 'function
 /** The id rule for every strategy: it is typed into the CLI and stored with engines and backtests. */
 export const STRATEGY_ID = z
   .string({ message: 'must be a string' })
-  .regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'must be 1–64 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
+  .regex(/^[a-z0-9][a-z0-9._-]{0,59}$/, 'must be 1–60 lower-case letters, digits, ".", "_" or "-", starting with a letter or digit');
 
 /** What a strategy file's default export must be: a definition as `defineStrategy(…)` builds it. */
 const definitionSchema = z.object({

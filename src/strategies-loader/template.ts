@@ -73,7 +73,8 @@ export function strategiesTsconfig(strategiesDir: string, projectRoot: string): 
       strict: true,
       noEmit: true,
       skipLibCheck: true,
-      paths: { 'cts/strategy': [rel('src/sdk/strategy.ts')], zod: [rel('src/sdk/zod.ts')] },
+      // `zod` resolves through node_modules to the same package the SDK uses.
+      paths: { 'cts/strategy': [rel('src/sdk/strategy.ts')] },
     },
     include: ['*.ts', '*.mts'],
   };

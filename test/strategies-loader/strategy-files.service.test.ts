@@ -81,7 +81,7 @@ describe('strategy files loaded from a folder', () => {
     folder.write('badid.ts', strategySource('Bad Id'));
     const catalog = await files.reload();
     expect(catalog.problems).toEqual([
-      { file: 'badid.ts', kind: 'export', line: 5, message: expect.stringMatching(/^default export is not a strategy definition: id must be 1–64 lower-case/) },
+      { file: 'badid.ts', kind: 'export', line: 5, message: expect.stringMatching(/^default export is not a strategy definition: id must be 1–60 lower-case/) },
       { file: 'none.ts', kind: 'export', message: 'has no default export: end the file with `export default defineStrategy({ … })`' },
       { file: 'spec.ts', kind: 'export', line: 3, message: 'exports a plain spec: wrap it in defineStrategy({ … }) from "cts/strategy"' },
     ]);
