@@ -1,14 +1,6 @@
-/**
- * Why a strategy file did not load, with where (the folder-relative file, 1-based line and column when
- * known). Shown in the API, the UI and the log; the message never carries a stack or a secret.
- */
-export interface StrategyLoadProblem {
-  readonly file: string;
-  readonly kind: 'compile' | 'load' | 'export' | 'duplicate-id';
-  readonly message: string;
-  readonly line?: number;
-  readonly column?: number;
-}
+import type { StrategyLoadProblem } from '../domain/strategy-catalog.js';
+
+export type { StrategyLoadProblem } from '../domain/strategy-catalog.js';
 
 /** "my-idea.ts:12:5" (or just the file when the place is unknown), for logs and the CLI. */
 export function formatProblem(p: StrategyLoadProblem): string {

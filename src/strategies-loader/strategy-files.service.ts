@@ -1,28 +1,13 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { ParamDoc } from '../engine/strategy.js';
-import type { StrategyRegistry, StrategySource } from '../engine/strategies/registry.js';
+import type { StrategyCatalog } from '../domain/strategy-catalog.js';
+import type { StrategyRegistry } from '../engine/strategies/registry.js';
 import { loadStrategyFile, type LoadedStrategyFile } from './load-file.js';
 import { formatProblem, type StrategyLoadProblem } from './load-problem.js';
 import { sdkModules } from './sdk-modules.js';
 
-/** What `GET /api/strategies` shows: every strategy with its source, and the files that did not load. */
-export interface StrategyCatalog {
-  readonly directory: string;
-  /** False when the folder does not exist (then only the built-ins are offered). */
-  readonly directoryExists: boolean;
-  /** ISO time of the last (re)load, null before the first one. */
-  readonly loadedAt: string | null;
-  readonly strategies: readonly {
-    readonly id: string;
-    readonly name: string;
-    readonly description: string;
-    readonly params: ParamDoc[];
-    readonly source: StrategySource;
-  }[];
-  readonly problems: readonly StrategyLoadProblem[];
-}
+export type { StrategyCatalog } from '../domain/strategy-catalog.js';
 
 /** The part of a pino logger this service writes to. */
 export interface StrategyLog {

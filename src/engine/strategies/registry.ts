@@ -1,4 +1,5 @@
 import { ValidationError } from '../../domain/errors.js';
+import type { StrategySource } from '../../domain/strategy-catalog.js';
 import type { StrategyDefinition } from '../strategy.js';
 import { dca } from './dca.js';
 import { grid } from './grid.js';
@@ -7,8 +8,7 @@ import { smaCrossover } from './sma-crossover.js';
 
 export const BUILT_IN_STRATEGIES: readonly StrategyDefinition[] = Object.freeze([smaCrossover, rsiMeanReversion, grid, dca]);
 
-/** Where a definition came from: compiled in, or a file of the strategies folder (relative to it). */
-export type StrategySource = { readonly kind: 'built-in' } | { readonly kind: 'file'; readonly file: string };
+export type { StrategySource } from '../../domain/strategy-catalog.js';
 
 export interface RegisteredStrategy {
   readonly definition: StrategyDefinition;
