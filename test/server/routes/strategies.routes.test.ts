@@ -73,6 +73,20 @@ describe('strategies API through real HTTP (temp system, strategy files in a tem
     expect(backtests.map((s) => s.id)).toContain('probe');
   });
 
+  it('backtests a file strategy through the backtest API', async () => {
+    const started = await api('POST', '/api/backtests', { strategy: 'probe', params: { sizeQuote: '50' }, data: { source: 'bundled', file: 'XRP_USDT_USDT-1h-futures.csv' } });
+    expect(started.status).toBe(202);
+    const id = String(started.json().id);
+    let view: Json = {};
+    await until(async () => {
+      view = (await api('GET', `/api/backtests/${id}`)).json();
+      return view.status === 'completed' || view.status === 'failed';
+    });
+    expect(view.status, String(view.error)).toBe('completed');
+    expect(view.strategy).toBe('probe');
+    expect((view.summary as { tradeCount: number }).tradeCount).toBeGreaterThan(0);
+  });
+
   it('has no route to upload a strategy', async () => {
     expect((await api('POST', '/api/strategies', { file: 'x.ts', code: 'export default 1' })).status).toBe(404);
   });
