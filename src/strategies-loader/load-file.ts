@@ -24,7 +24,11 @@ export interface LoadFileOptions {
   readonly outDir: string;
   readonly sdk: SdkModules;
   readonly secrets: readonly string[];
+  /** A file still loading after this long (a top-level await that never settles) is reported, not waited for. Default 10 s. */
+  readonly loadTimeoutMs?: number;
 }
+
+const LOAD_TIMEOUT_MS = 10_000;
 
 /**
  * Compiles, imports and checks one strategy file. Every failure becomes a problem with the file and,
@@ -50,8 +54,9 @@ export async function loadStrategyFile(file: string, o: LoadFileOptions): Promis
   await writeFile(outFile, `${compiled.compiled.code}\n//# sourceMappingURL=${path.basename(outFile)}.map\n`);
   let namespace: Record<string, unknown>;
   try {
-    namespace = (await import(pathToFileURL(outFile).href)) as Record<string, unknown>;
+    namespace = await importWithin(pathToFileURL(outFile).href, o.loadTimeoutMs ?? LOAD_TIMEOUT_MS);
   } catch (error) {
+    if (error instanceof LoadTimeout) return fail({ kind: 'load', message: error.message });
     const where = throwLocation(error, { outFile, map, dir: o.dir });
     return fail({ kind: 'load', message: `threw while loading: ${describeThrown(error)}`, ...where });
   }
@@ -61,6 +66,20 @@ export async function loadStrategyFile(file: string, o: LoadFileOptions): Promis
   if (!checked.ok) return fail({ kind: 'export', message: checked.message, ...(exportLine ? { line: exportLine } : {}) });
   const idLine = lineOf(source, new RegExp(`\\bid\\s*:\\s*['"\`]${escapeRegExp(checked.definition.id)}['"\`]`)) ?? exportLine;
   return { ok: true, loaded: { file: name, definition: checked.definition, ...(idLine ? { idLine } : {}) } };
+}
+
+class LoadTimeout extends Error {}
+
+async function importWithin(url: string, timeoutMs: number): Promise<Record<string, unknown>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new LoadTimeout(`did not finish loading within ${timeoutMs} ms (a top-level await that never settles?)`)), timeoutMs);
+  });
+  try {
+    return (await Promise.race([import(url), timeout])) as Record<string, unknown>;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** esbuild writes sources relative to the source folder; the map lives elsewhere, so make them absolute. */

@@ -22,6 +22,8 @@ export interface StrategyFilesOptions {
   readonly secrets?: readonly string[];
   readonly log?: StrategyLog;
   readonly now?: () => number;
+  /** Per file; see LoadFileOptions.loadTimeoutMs. */
+  readonly loadTimeoutMs?: number;
 }
 
 const STRATEGY_FILE = /\.(ts|mts|js|mjs)$/;
@@ -82,7 +84,13 @@ export class StrategyFilesService {
     const loaded: LoadedStrategyFile[] = [];
     if (files.length > 0) {
       const outDir = await (this.#outDir ??= mkdtemp(path.join(os.tmpdir(), 'cts-strategies-')));
-      const options = { dir: this.#o.dir, outDir, sdk: sdkModules(), secrets: this.#o.secrets ?? [] };
+      const options = {
+        dir: this.#o.dir,
+        outDir,
+        sdk: sdkModules(),
+        secrets: this.#o.secrets ?? [],
+        ...(this.#o.loadTimeoutMs === undefined ? {} : { loadTimeoutMs: this.#o.loadTimeoutMs }),
+      };
       for (const file of files) {
         const outcome = await loadStrategyFile(path.join(this.#o.dir, file), options);
         if (outcome.ok) loaded.push(outcome.loaded);

@@ -75,6 +75,19 @@ describe('strategy files loaded from a folder', () => {
     expect(log.lines.join('\n')).not.toContain('s3cr3t');
   });
 
+  it('reports a file that never finishes loading, without holding up the others', async () => {
+    const slow = new StrategyFilesService({ dir: folder.dir, registry, loadTimeoutMs: 300 });
+    try {
+      folder.write('hangs.ts', "import { defineStrategy } from 'cts/strategy';\nawait new Promise(() => {});\nexport default defineStrategy;\n");
+      folder.write('ok.ts', strategySource('ok'));
+      const catalog = await slow.reload();
+      expect(catalog.problems).toEqual([{ file: 'hangs.ts', kind: 'load', message: 'did not finish loading within 300 ms (a top-level await that never settles?)' }]);
+      expect(registry.has('ok')).toBe(true);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('refuses wrong exports with what to change', async () => {
     folder.write('none.ts', 'export const x = 1;\n');
     folder.write('spec.ts', "import { z } from 'zod';\n\nexport default { id: 'spec', name: 'S', description: '', params: z.object({}), warmup: () => 1, create: () => ({}) };\n");
