@@ -92,7 +92,7 @@ describe('OpenAPI responses match what the routes answer', () => {
     await hit(`GET ${B}/{id}`, { url: `${B}/${String(run.json.id)}` });
 
     await hit('GET /api/strategies', { url: '/api/strategies' });
-    await hit('POST /api/strategies/reload', { url: '/api/strategies/reload' });
+    await hit('POST /api/strategies/reload', { url: '/api/strategies/reload', payload: {} });
 
     await hit('GET /api/system/status', { url: '/api/system/status' });
     await hit('GET /api/system/verify-startup', { url: '/api/system/verify-startup' });

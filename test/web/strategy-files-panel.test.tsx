@@ -52,7 +52,7 @@ describe('StrategyFilesPanel', () => {
     expect([...picker.options].map((o) => o.value)).toEqual(['sma-crossover']);
 
     await user.click(screen.getByRole('button', { name: 'Reload strategy files' }));
-    expect(api.calls.filter((c) => c.url === '/api/strategies/reload')).toEqual([{ method: 'POST', url: '/api/strategies/reload', body: undefined }]);
+    expect(api.calls.filter((c) => c.url === '/api/strategies/reload')).toEqual([{ method: 'POST', url: '/api/strategies/reload', body: {} }]);
     const loaded = await screen.findByRole('list', { name: 'Loaded strategy files' });
     expect(within(loaded).getByText('my-idea')).toBeTruthy();
     expect(screen.queryByRole('list', { name: 'Strategy files that did not load' })).toBeNull();

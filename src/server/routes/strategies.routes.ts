@@ -25,6 +25,8 @@ const ProblemSchema = z.object({
   line: z.number().int().optional().describe('1-based line in the file'),
   column: z.number().int().optional(),
 });
+/** Required, so that no empty request acts (the API verifier probes every mutating route with one). */
+const ReloadBody = z.object({}).strict().describe('An empty JSON object');
 const CatalogSchema = z.object({
   directory: z.string(),
   directoryExists: z.boolean(),
@@ -51,6 +53,7 @@ export function registerStrategyRoutes(app: FastifyInstance, files: StrategyFile
     url: `${BASE}/reload`,
     summary: 'Re-read the strategies folder; new engines and backtests use the result, running engines keep their code',
     tags,
+    body: ReloadBody,
     responses: { 200: CatalogSchema },
     handler: async () => files.reload(),
   });

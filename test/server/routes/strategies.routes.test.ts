@@ -99,7 +99,8 @@ describe('strategies API through real HTTP (temp system, strategy files in a tem
 
     folder.write('probe.ts', strategySource('probe', 'v2'));
     folder.write('fresh.ts', strategySource('fresh'));
-    const reloaded = await api('POST', '/api/strategies/reload');
+    expect((await api('POST', '/api/strategies/reload')).status).toBe(400); // a body is required
+    const reloaded = await api('POST', '/api/strategies/reload', {});
     expect(reloaded.status).toBe(200);
     const catalog = reloaded.json() as unknown as Catalog;
     expect(catalog.strategies.find((s) => s.id === 'probe')?.name).toBe('Probe v2');

@@ -18,7 +18,7 @@ export function useStrategyCatalog() {
 export function useReloadStrategies() {
   const client = useQueryClient();
   return useMutation({
-    mutationFn: () => api<StrategyCatalog>('POST', `${BASE}/reload`),
+    mutationFn: () => api<StrategyCatalog>('POST', `${BASE}/reload`, {}),
     onSuccess: async (catalog) => {
       client.setQueryData(strategyKeys.catalog, catalog);
       await Promise.all([client.invalidateQueries({ queryKey: engineKeys.strategies }), client.invalidateQueries({ queryKey: backtestKeys.catalog })]);
