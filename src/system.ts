@@ -12,6 +12,8 @@ import { systemClock, type Clock } from './domain/clock.js';
 import { BacktestService } from './engine/backtest/backtest.service.js';
 import { findBundledDir } from './engine/backtest/data-source.js';
 import { StrategyRegistry } from './engine/strategies/registry.js';
+import { configSecrets } from './strategies-loader/config-secrets.js';
+import { StrategyFilesService } from './strategies-loader/strategy-files.service.js';
 import { EngineService } from './engine/engine.service.js';
 import { EngineEventBus } from './engine/events/event-bus.js';
 import { createVenueFactory, replayMarket, simulatedAccount } from './engine/runtime/venue.js';
@@ -154,6 +156,10 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     });
 
     const strategies = new StrategyRegistry();
+    const strategyFiles = new StrategyFilesService({ dir: config.strategiesDir, registry: strategies, secrets: configSecrets(config), log: logger, now: () => clock.now() });
+    resources.push(() => strategyFiles.close());
+    // Before engines resume: an engine of a file strategy finds its definition.
+    await strategyFiles.reload();
     const backtests = new BacktestService({
       repository: new SqlBacktestRepository(store.db),
       registry: strategies,
@@ -245,6 +251,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         batchTests,
         backtests,
         engines,
+        strategyFiles,
         system: { status, verifyStartup, readiness, startupReport, metrics, integrationTest: () => runIntegrationTest({ store, clock, replayCsvPath }) },
       },
     );

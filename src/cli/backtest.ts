@@ -8,6 +8,9 @@ import { buildReport } from '../engine/backtest/report.js';
 import { runSweep } from '../engine/backtest/sweep.js';
 import path from 'node:path';
 import { StrategyRegistry } from '../engine/strategies/registry.js';
+import { resolveStrategiesDir } from '../config/config.js';
+import { formatProblem } from '../strategies-loader/load-problem.js';
+import { StrategyFilesService } from '../strategies-loader/strategy-files.service.js';
 
 /**
  * `npm run backtest -- --strategy sma-crossover --data data/XRP_USDT_USDT-1h-futures.csv --fast 10 --slow 30`
@@ -19,6 +22,18 @@ const SLICE = 100_000;
 
 async function main(argv: string[]): Promise<number> {
   const registry = new StrategyRegistry();
+  const files = new StrategyFilesService({ dir: resolveStrategiesDir(), registry });
+  try {
+    return await run(argv, registry, files);
+  } finally {
+    await files.close();
+  }
+}
+
+/** The strategy files (CTS_STRATEGIES_DIR, default data/strategies) sit beside the built-ins; files that fail are listed on stderr. */
+async function run(argv: string[], registry: StrategyRegistry, files: StrategyFilesService): Promise<number> {
+  const catalog = await files.reload();
+  for (const p of catalog.problems) process.stderr.write(`Strategy file not loaded: ${formatProblem(p)}\n`);
   const options = parseCliArgs(argv, registry);
   if (options.help) return print(CLI_USAGE);
   if (options.list) return print(listStrategies(registry));
@@ -87,8 +102,8 @@ function progress(unit: string): (done: number, total: number, last?: boolean) =
 
 function listStrategies(registry: StrategyRegistry): string {
   return registry
-    .list()
-    .map((d) => [`${d.id} — ${d.description}`, ...d.describeParams().map((p) => `  --${p.name} <${p.type}>  ${p.description} (default ${JSON.stringify(p.default)})`)].join('\n'))
+    .entries()
+    .map(({ definition: d, source }) => [`${d.id}${source.kind === 'file' ? ` (${source.file})` : ''} — ${d.description}`, ...d.describeParams().map((p) => `  --${p.name} <${p.type}>  ${p.description} (default ${JSON.stringify(p.default)})`)].join('\n'))
     .join('\n\n');
 }
 

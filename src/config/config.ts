@@ -11,6 +11,7 @@ const EnvSchema = z.object({
   CTS_HOST: z.string().min(1).default('127.0.0.1'),
   CTS_PORT: port.default(3000),
   CTS_DATA_DIR: z.string().min(1).default('data'),
+  CTS_STRATEGIES_DIR: z.string().min(1).optional(),
   CTS_MASTER_KEY: z.string().min(1).optional(),
   CTS_ADMIN_TOKEN: z.string().min(16, 'CTS_ADMIN_TOKEN must be at least 16 characters').optional(),
   CTS_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -38,6 +39,8 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** Folder of the trader's strategy files (default: `strategies` inside the data dir). */
+  strategiesDir: string;
   masterKeyFromEnv: string | undefined;
   adminToken: string | undefined;
   logLevel: z.infer<typeof EnvSchema>['CTS_LOG_LEVEL'];
@@ -67,10 +70,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const e = parsed.data;
+  const dataDir = path.resolve(cwd, e.CTS_DATA_DIR);
   const config: Config = {
     host: e.CTS_HOST,
     port: e.CTS_PORT,
-    dataDir: path.resolve(cwd, e.CTS_DATA_DIR),
+    dataDir,
+    strategiesDir: e.CTS_STRATEGIES_DIR ? path.resolve(cwd, e.CTS_STRATEGIES_DIR) : path.join(dataDir, 'strategies'),
     masterKeyFromEnv: e.CTS_MASTER_KEY,
     adminToken: e.CTS_ADMIN_TOKEN,
     logLevel: e.CTS_LOG_LEVEL,
@@ -89,6 +94,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   };
   assertSafeBinding(config);
   return config;
+}
+
+/**
+ * The strategies folder alone, for tools that need no server (the backtest CLI, `new-strategy`):
+ * `CTS_STRATEGIES_DIR`, else `strategies` inside `CTS_DATA_DIR` (default `data`), resolved against cwd.
+ */
+export function resolveStrategiesDir(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): string {
+  const explicit = env.CTS_STRATEGIES_DIR;
+  if (explicit !== undefined && explicit !== '') return path.resolve(cwd, explicit);
+  const dataDir = env.CTS_DATA_DIR !== undefined && env.CTS_DATA_DIR !== '' ? env.CTS_DATA_DIR : 'data';
+  return path.join(path.resolve(cwd, dataDir), 'strategies');
 }
 
 /** Exposing the API beyond this machine without a credential would hand the keys to anyone on the network. */

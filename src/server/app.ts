@@ -8,12 +8,14 @@ import type { ConnectionService } from '../connections/connection.service.js';
 import type { HealthService } from '../connections/health.service.js';
 import type { BacktestService } from '../engine/backtest/backtest.service.js';
 import type { EngineService } from '../engine/engine.service.js';
+import type { StrategyFilesService } from '../strategies-loader/strategy-files.service.js';
 import { problem, problemFromError, sendProblem } from './problem.js';
 import { MAX_HEADER_BYTES, MAX_PARAM_LENGTH, onClientError, onFrameworkError } from './router-errors.js';
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerBacktestRoutes } from './routes/backtests.routes.js';
 import { registerTradeEngineRoutes } from './routes/trade-engine.routes.js';
+import { registerStrategyRoutes } from './routes/strategies.routes.js';
 import { isUiNavigation, serveUi } from './static-ui.js';
 import { collectRoutes } from '../ops/api-verifier.js';
 import { installRequestMetrics, registerSystemRoutes, type SystemRouteDeps } from './routes/system.routes.js';
@@ -36,6 +38,7 @@ export interface AppServices {
   system?: Omit<SystemRouteDeps, 'routes'>;
   backtests?: BacktestService;
   engines?: EngineService;
+  strategyFiles?: StrategyFilesService;
 }
 
 export async function buildApp(options: AppOptions, services: AppServices): Promise<FastifyInstance> {
@@ -88,6 +91,8 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
   if (backtests) await app.register(async (api) => registerBacktestRoutes(api, backtests));
   const engines = services.engines;
   if (engines) await app.register(async (api) => registerTradeEngineRoutes(api, engines));
+  const strategyFiles = services.strategyFiles;
+  if (strategyFiles) await app.register(async (api) => registerStrategyRoutes(api, strategyFiles));
   const system = services.system;
   if (system) {
     installRequestMetrics(app, system.metrics);

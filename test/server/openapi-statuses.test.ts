@@ -91,6 +91,9 @@ describe('OpenAPI responses match what the routes answer', () => {
     await hit(`GET ${B}/catalog`, { url: `${B}/catalog` });
     await hit(`GET ${B}/{id}`, { url: `${B}/${String(run.json.id)}` });
 
+    await hit('GET /api/strategies', { url: '/api/strategies' });
+    await hit('POST /api/strategies/reload', { url: '/api/strategies/reload', payload: {} });
+
     await hit('GET /api/system/status', { url: '/api/system/status' });
     await hit('GET /api/system/verify-startup', { url: '/api/system/verify-startup' });
     await hit('GET /api/system/verify-apis', { url: '/api/system/verify-apis' });

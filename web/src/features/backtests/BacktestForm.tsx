@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { useStartBacktest } from '../../api/backtests';
+import { useStrategyFiles } from '../../api/strategies';
 import type { BacktestCatalog, BacktestRequestBody, DataSource, ParamDoc, StrategyInfo } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
@@ -30,6 +31,7 @@ interface BacktestFormProps {
 /** A backtest: strategy and its generated parameters, data, range, money settings and risk limits. */
 export function BacktestForm({ catalog, connections, onStarted }: BacktestFormProps) {
   const start = useStartBacktest();
+  const strategyFiles = useStrategyFiles();
   const first = catalog.strategies[0] as StrategyInfo;
   const [strategyId, setStrategyId] = useState(first.id);
   const [params, setParams] = useState<ParamValues>(() => initialValues(first.params));
@@ -120,7 +122,7 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
         <select id="bt-strategy" value={strategy.id} onChange={(e) => chooseStrategy(e.target.value)} {...invalidProps('bt-strategy', undefined, 'bt-strategy-hint')}>
           {catalog.strategies.map((s) => (
             <option key={s.id} value={s.id}>
-              {s.name}
+              {strategyFiles.has(s.id) ? `${s.name} — ${strategyFiles.get(s.id) ?? ''}` : s.name}
             </option>
           ))}
         </select>

@@ -6,6 +6,7 @@ import { navigate, usePathname } from '../../router';
 import { BacktestForm } from './BacktestForm';
 import { BacktestRun } from './BacktestRun';
 import { PastRuns } from './PastRuns';
+import { StrategyFilesPanel } from '../strategies/StrategyFilesPanel';
 import '../live-trading/trading.css';
 
 const NO_FILTERS = {};
@@ -36,6 +37,7 @@ export function BacktestsPage() {
             {catalog.data && catalog.data.strategies.length === 0 ? <p className="notice notice--info">The server offers no strategies.</p> : null}
             {catalog.data && catalog.data.strategies.length > 0 ? <BacktestForm catalog={catalog.data} connections={connections.data?.items ?? []} onStarted={open} /> : null}
           </section>
+          <StrategyFilesPanel />
           <PastRuns selectedId={openId} onOpen={open} />
         </div>
         <div className={`backtest-main${openId ? ' backtest-open' : ''}`}>

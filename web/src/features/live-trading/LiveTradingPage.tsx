@@ -11,6 +11,7 @@ import { EngineSelector } from './EngineSelector';
 import { StreamIndicator } from './EventLog';
 import { useEngineEvents } from './useEngineEvents';
 import './trading.css';
+import { StrategyFilesPanel } from '../strategies/StrategyFilesPanel';
 
 const NO_FILTERS = {};
 
@@ -61,6 +62,7 @@ export function LiveTradingPage() {
 
       {items.length > 0 ? <EngineSelector connections={items} engines={engines.data ?? []} selectedId={selectedId} onSelect={select} /> : null}
       {selected ? <EnginePanel key={selected.id} connection={selected} connections={items} onSelect={select} live={live} /> : null}
+      <StrategyFilesPanel />
     </div>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { useStartEngine, useStrategies } from '../../api/engine';
+import { useStrategyFiles } from '../../api/strategies';
 import type { EngineStatus, StartEngineBody, StrategyInfo } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
@@ -41,6 +42,7 @@ function pick(values: ParamValues, from: Record<string, unknown> | null | undefi
 
 function StartForm({ connections, connectionId, onConnectionChange, previous, onStarted, strategies }: StartEngineFormProps & { strategies: StrategyInfo[] }) {
   const start = useStartEngine();
+  const strategyFiles = useStrategyFiles();
   const first = strategies.find((s) => s.id === previous?.strategy) ?? (strategies[0] as StrategyInfo);
   const [strategyId, setStrategyId] = useState(first.id);
   const [params, setParams] = useState<ParamValues>(() => pick(initialValues(first.params), previous?.params));
@@ -118,7 +120,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
           <select id="start-strategy" value={strategy.id} onChange={(e) => chooseStrategy(e.target.value)} {...invalidProps('start-strategy', topError('strategy'), 'start-strategy-hint')}>
             {strategies.map((s) => (
               <option key={s.id} value={s.id}>
-                {s.name}
+                {strategyFiles.has(s.id) ? `${s.name} — ${strategyFiles.get(s.id) ?? ''}` : s.name}
               </option>
             ))}
           </select>
