@@ -13,6 +13,7 @@ import { MAX_HEADER_BYTES, MAX_PARAM_LENGTH, onClientError, onFrameworkError } f
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerBacktestRoutes } from './routes/backtests.routes.js';
+import type { EngineControl } from '../cluster/control-forwarding-engine.js';
 import { registerTradeEngineRoutes } from './routes/trade-engine.routes.js';
 import { isUiNavigation, serveUi } from './static-ui.js';
 import { collectRoutes } from '../ops/api-verifier.js';
@@ -36,6 +37,8 @@ export interface AppServices {
   system?: Omit<SystemRouteDeps, 'routes'>;
   backtests?: BacktestService;
   engines?: EngineService;
+  /** Control and status calls of the trade engine routes, when they go through the cluster (default: `engines`). */
+  engineControl?: EngineControl;
 }
 
 export async function buildApp(options: AppOptions, services: AppServices): Promise<FastifyInstance> {
@@ -87,7 +90,8 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
   const backtests = services.backtests;
   if (backtests) await app.register(async (api) => registerBacktestRoutes(api, backtests));
   const engines = services.engines;
-  if (engines) await app.register(async (api) => registerTradeEngineRoutes(api, engines));
+  const control = services.engineControl;
+  if (engines) await app.register(async (api) => registerTradeEngineRoutes(api, engines, control ? { control } : {}));
   const system = services.system;
   if (system) {
     installRequestMetrics(app, system.metrics);

@@ -1,4 +1,5 @@
 import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
 
 /**
  * Several processes started at once on an empty Postgres database must run the migrations once.
@@ -12,7 +13,7 @@ import { sql, type Kysely } from 'kysely';
 /** First key of the two-key advisory lock ("CTMG"); the second is the schema's hash. */
 export const MIGRATION_LOCK_CLASS = 0x43544d47;
 
-export async function withMigrationLock<T>(db: Kysely<unknown>, schema: string | undefined, run: () => Promise<T>): Promise<T> {
+export async function withMigrationLock<T>(db: Kysely<Database>, schema: string | undefined, run: () => Promise<T>): Promise<T> {
   return db.connection().execute(async (session) => {
     const key = sql`${sql.lit(MIGRATION_LOCK_CLASS)}, hashtext(${schema ?? ''}::text || ':' || current_database())`;
     await sql`select pg_advisory_lock(${key})`.execute(session);
