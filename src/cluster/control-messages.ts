@@ -3,7 +3,8 @@ import { z } from 'zod';
 /**
  * The wire format of forwarded control requests (docs/deployment.md, "Control requests in a cluster").
  * Messages travel as Postgres NOTIFY payloads, which must stay under 8,000 bytes: every message is
- * ASCII JSON (so characters are bytes) and a reply longer than one payload is sent in numbered parts.
+ * ASCII JSON (so characters are bytes), and a reply is sent as base64 of its UTF-8 JSON in numbered
+ * parts of PART_BYTES each (base64 needs 4/3 of that, plus a small envelope).
  */
 
 export const CONTROL_ACTIONS = ['stop', 'pause', 'resume', 'emergency-stop'] as const;
@@ -21,7 +22,7 @@ export type ControlRequest = z.infer<typeof ControlRequestSchema>;
 
 /** Sent by the owner the moment a request arrives: "alive, working on it". */
 const AckSchema = z.object({ kind: z.literal('ack'), id: Id }).strict();
-const ReplyPartSchema = z.object({ kind: z.literal('reply'), id: Id, part: z.number().int().min(0), parts: z.number().int().min(1).max(1000), data: z.string() }).strict();
+const ReplyPartSchema = z.object({ kind: z.literal('reply'), id: Id, part: z.number().int().min(0), parts: z.number().int().min(1).max(1000), data: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/) }).strict();
 
 export const ControlMessageSchema = z.discriminatedUnion('kind', [ControlRequestSchema, AckSchema, ReplyPartSchema]);
 export type ControlMessage = z.infer<typeof ControlMessageSchema>;
@@ -46,8 +47,8 @@ export const ControlResultSchema = z.discriminatedUnion('ok', [
 ]);
 export type ControlResult = z.infer<typeof ControlResultSchema>;
 
-/** Characters of result JSON per NOTIFY payload: the envelope adds ~150 bytes to stay well below 8,000. */
-export const PART_CHARS = 7_000;
+/** Bytes of result JSON per NOTIFY payload: 5,000 bytes are 6,668 base64 characters, well below 8,000 with the envelope. */
+export const PART_BYTES = 5_000;
 
 /** JSON with every non-ASCII character escaped, so its length in characters is its length in bytes. */
 export function asciiJson(value: unknown): string {
@@ -55,9 +56,11 @@ export function asciiJson(value: unknown): string {
 }
 
 export function encodeReply(id: string, result: { ok: true; status: object } | { ok: false; problem: ForwardedProblem }): string[] {
-  const text = asciiJson(result);
-  const parts = Math.max(1, Math.ceil(text.length / PART_CHARS));
-  return Array.from({ length: parts }, (_, part) => asciiJson({ kind: 'reply', id, part, parts, data: text.slice(part * PART_CHARS, (part + 1) * PART_CHARS) }));
+  const bytes = Buffer.from(JSON.stringify(result), 'utf8');
+  const parts = Math.max(1, Math.ceil(bytes.length / PART_BYTES));
+  return Array.from({ length: parts }, (_, part) =>
+    asciiJson({ kind: 'reply', id, part, parts, data: bytes.subarray(part * PART_BYTES, (part + 1) * PART_BYTES).toString('base64') }),
+  );
 }
 
 /** A message from another process, or null when it is not one (malformed text is ignored, never thrown). */
@@ -87,7 +90,8 @@ export class ReplyAssembler {
     }
     this.#parts.delete(part.id);
     try {
-      const result = ControlResultSchema.safeParse(JSON.parse(parts.join('')));
+      const text = Buffer.concat(parts.map((p) => Buffer.from(p ?? '', 'base64'))).toString('utf8');
+      const result = ControlResultSchema.safeParse(JSON.parse(text));
       return result.success ? result.data : null;
     } catch {
       return null;
