@@ -144,14 +144,14 @@ export class ClusterEngineControl<S extends StatusBody> implements EngineControl
     const now = this.#o.clock.now();
     if (!lease || lease.expiresAt <= now) {
       const expired = lease ? `its lease expired at ${new Date(lease.expiresAt).toISOString()}` : 'its lease is gone';
-      return `${notConfirmed(action)}: ${waited}, and ${expired}: the process is gone. Send the request again now: with no live owner it is handled by this process, or by the one that takes the engine over (within ${this.#scanSeconds()} s).${nothingHere}`;
+      return `${notConfirmed(action)}: ${waited}, and ${expired}: the process is gone. Send the request again now: with no live owner it is handled by this process, or by the one that takes the engine over at its next scan (every ${this.#scanSeconds()} s).${nothingHere}`;
     }
     if (lease.ownerId !== owner.ownerId) {
       return `${notConfirmed(action)}: ${waited}, and the engine has meanwhile moved to CTS process ${lease.ownerId}. Send the request again: it goes to the new owner.${nothingHere}`;
     }
     return (
       `${notConfirmed(action)}: ${waited}; it may be gone. Its lease expires at ${new Date(lease.expiresAt).toISOString()} unless it renews it; ` +
-      `after that another process takes the engine over (within ${this.#scanSeconds()} s), and the request can be sent again.${nothingHere}`
+      `after that another process takes the engine over at its next scan (every ${this.#scanSeconds()} s), and the request can be sent again.${nothingHere}`
     );
   }
 
