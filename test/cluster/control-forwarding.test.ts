@@ -1,9 +1,10 @@
 import { rmSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterEngineControl } from '../../src/cluster/control-forwarding-engine.js';
 import { ControlForwarder, ForwardedProblemError, type LocalEngineControl, type StatusBody } from '../../src/cluster/control-forwarding.js';
 import { PART_BYTES } from '../../src/cluster/control-messages.js';
-import { PgControlChannel } from '../../src/cluster/pg-control-channel.js';
+import { PgControlChannel, controlChannelName } from '../../src/cluster/pg-control-channel.js';
 import { systemClock, type Clock } from '../../src/domain/clock.js';
 import { ConflictError } from '../../src/domain/errors.js';
 import type { EngineOwnership } from '../../src/engine/ownership.js';
@@ -202,6 +203,39 @@ describe('control requests forwarded over Postgres LISTEN/NOTIFY', () => {
     expect(answer.detail).toContain('received it but did not answer within 1 s');
     expect(owner.engines.calls.map((c) => c.action)).toEqual(['resume']);
   });
+
+  it('an owner whose listening session was cut dials again and answers the next request', async () => {
+    const owner = await member('member-k', new RecordingEngines('k', new Set(['e-cut'])));
+    const other = await member('member-j', new RecordingEngines('j'), { ackTimeoutMs: 500 });
+    await lease('e-cut', 'member-k', Date.now() + 60_000);
+    expect(await other.control.stop('e-cut')).toMatchObject({ by: 'k' });
+
+    const channel = controlChannelName(`test ${schema.schema}`, 'member-k');
+    const admin = new pg.Client({ connectionString: POSTGRES_URL });
+    await admin.connect();
+    try {
+      const cut = await admin.query(`select pg_terminate_backend(pid) as done from pg_stat_activity where query = $1`, [`listen "${channel}"`]);
+      expect(cut.rows).toHaveLength(1);
+    } finally {
+      await admin.end();
+    }
+    // Until it listens again requests go unanswered (503, never a success); then they are served.
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const answer = await other.control.stop('e-cut').then(
+        (status) => ({ status }),
+        (error: unknown) => ({ error }),
+      );
+      if ('status' in answer) {
+        expect(answer.status).toMatchObject({ by: 'k' });
+        break;
+      }
+      expect(answer.error).toBeInstanceOf(ForwardedProblemError);
+      expect((answer.error as ForwardedProblemError).problem.status).toBe(503);
+      if (Date.now() > deadline) throw new Error('the owner never listened again');
+    }
+    expect(owner.engines.calls.filter((c) => c.action === 'stop').length).toBeGreaterThanOrEqual(2);
+  }, 30_000);
 
   it('runs the request here when this process runs the engine or nobody owns it', async () => {
     const here = await member('member-i', new RecordingEngines('i', new Set(['e-here'])));
