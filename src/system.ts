@@ -29,6 +29,7 @@ import { SystemStatusService } from './ops/system-status.js';
 import { unlockSecrets } from './security/key-manager.js';
 import { buildApp } from './server/app.js';
 import { createLogger } from './server/logger.js';
+import { problem, problemFromError } from './server/problem.js';
 import { findUiDirectory } from './server/static-ui.js';
 import { SqlBacktestRepository } from './store/backtest.repository.js';
 import { CachedConnectionRepository } from './store/cached-connection.repository.js';
@@ -176,7 +177,18 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
 
     // Postgres: several processes may share the installation (leases, membership, event fan-out).
     const eventLog = new SqlEventLog(store.db);
-    const cluster = await createCluster({ store, eventLog, clock, logger, redisUrl: config.redisUrl, leaseTtlMs: config.leaseTtlMs, scanMs: config.clusterScanMs });
+    const cluster = await createCluster({
+      store,
+      eventLog,
+      clock,
+      logger,
+      redisUrl: config.redisUrl,
+      leaseTtlMs: config.leaseTtlMs,
+      scanMs: config.clusterScanMs,
+      databaseUrl: config.databaseUrl,
+      controlAckTimeoutMs: config.controlAckTimeoutMs,
+      controlResultTimeoutMs: config.controlResultTimeoutMs,
+    });
     if (cluster) resources.push(() => cluster.close()); // closes after the engines released their leases
     const engineEvents = new EngineEventBus({ log: eventLog, ...(cluster ? { transport: cluster.transport } : {}) });
     // With several processes this sees every process's events (fanned out): the counters are cluster-wide.
@@ -198,6 +210,8 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       clock,
     });
     engineRef.current = engines;
+    // Several processes: control requests reach the engine's owner wherever they arrive.
+    const engineControl = cluster ? await cluster.engineControl(engines, { fromError: problemFromError, make: problem }) : engines;
     let enginesStopped: Promise<void> | undefined;
     // Takeover stops first (a stopping process must not take back the engines it is releasing), then
     // every engine stops. `close` runs this before draining HTTP; as a resource (after the backtests)
@@ -252,6 +266,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
         backtests,
         engines,
         strategyFiles,
+        engineControl,
         system: { status, verifyStartup, readiness, startupReport, metrics, integrationTest: () => runIntegrationTest({ store, clock, replayCsvPath }) },
       },
     );

@@ -32,6 +32,8 @@ const EnvSchema = z.object({
     .optional(),
   CTS_LEASE_TTL_MS: z.coerce.number().int().min(1_000).max(300_000).default(10_000),
   CTS_CLUSTER_SCAN_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  CTS_CONTROL_ACK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3_000),
+  CTS_CONTROL_RESULT_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
   CTS_ALLOW_NEW_DATABASE: z.enum(['1', 'true', '0', 'false'], { message: 'CTS_ALLOW_NEW_DATABASE must be 1/true or 0/false' }).default('0'),
 });
 
@@ -58,6 +60,10 @@ export interface Config {
   leaseTtlMs: number;
   /** Multi-process: how often each process looks for engines whose owner is gone. */
   clusterScanMs: number;
+  /** Multi-process: how long the owner of an engine has to acknowledge a forwarded control request. */
+  controlAckTimeoutMs: number;
+  /** Multi-process: how long an acknowledged forwarded control request may take. */
+  controlResultTimeoutMs: number;
   /** Start on an empty database although a master key file exists (a deliberate fresh start). */
   allowNewDatabase: boolean;
 }
@@ -90,6 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     pgSchema: e.CTS_PG_SCHEMA,
     leaseTtlMs: e.CTS_LEASE_TTL_MS,
     clusterScanMs: e.CTS_CLUSTER_SCAN_MS,
+    controlAckTimeoutMs: e.CTS_CONTROL_ACK_TIMEOUT_MS,
+    controlResultTimeoutMs: e.CTS_CONTROL_RESULT_TIMEOUT_MS,
     allowNewDatabase: e.CTS_ALLOW_NEW_DATABASE === '1' || e.CTS_ALLOW_NEW_DATABASE === 'true',
   };
   assertSafeBinding(config);

@@ -14,6 +14,7 @@ import { MAX_HEADER_BYTES, MAX_PARAM_LENGTH, onClientError, onFrameworkError } f
 import { installAdminAuth, installCors } from './security-hooks.js';
 import { registerConnectionRoutes } from './routes/connections.routes.js';
 import { registerBacktestRoutes } from './routes/backtests.routes.js';
+import type { EngineControl } from '../cluster/control-forwarding-engine.js';
 import { registerTradeEngineRoutes } from './routes/trade-engine.routes.js';
 import { registerStrategyRoutes } from './routes/strategies.routes.js';
 import { isUiNavigation, serveUi } from './static-ui.js';
@@ -39,6 +40,8 @@ export interface AppServices {
   backtests?: BacktestService;
   engines?: EngineService;
   strategyFiles?: StrategyFilesService;
+  /** Control and status calls of the trade engine routes, when they go through the cluster (default: `engines`). */
+  engineControl?: EngineControl;
 }
 
 export async function buildApp(options: AppOptions, services: AppServices): Promise<FastifyInstance> {
@@ -90,7 +93,8 @@ export async function buildApp(options: AppOptions, services: AppServices): Prom
   const backtests = services.backtests;
   if (backtests) await app.register(async (api) => registerBacktestRoutes(api, backtests));
   const engines = services.engines;
-  if (engines) await app.register(async (api) => registerTradeEngineRoutes(api, engines));
+  const control = services.engineControl;
+  if (engines) await app.register(async (api) => registerTradeEngineRoutes(api, engines, control ? { control } : {}));
   const strategyFiles = services.strategyFiles;
   if (strategyFiles) await app.register(async (api) => registerStrategyRoutes(api, strategyFiles));
   const system = services.system;

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import { ConfigError } from '../domain/errors.js';
+import { withMigrationLock } from './migration-lock.js';
 import { migrationProvider } from './migrations/index.js';
 import { AvailabilityTracker, GuardedPostgresDialect, type StorageAvailability } from './pg-availability.js';
 import type { Database } from './schema.js';
@@ -50,7 +51,8 @@ export interface OpenStoreOptions {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const store = options.databaseUrl ? openPostgres(options.databaseUrl, options) : openSqlite(options.dataDir);
   try {
-    await migrate(store);
+    if (store.backend === 'postgres') await withMigrationLock(store.db, store.schema, () => migrate(store));
+    else await migrate(store);
   } catch (cause) {
     await store.close();
     throw new ConfigError(`Database migration failed on ${store.location}: ${(cause as Error).message}`, { cause });

@@ -58,6 +58,8 @@ export function openSse(url: string): { events: SseEvent[]; close(): void; ready
 export interface LeaseInfo {
   ownerId: string;
   expiresAt: number;
+  /** When its current owner took it (epoch ms, that owner's clock). */
+  acquiredAt: number;
   pid: number | null;
 }
 
@@ -65,12 +67,12 @@ export async function leaseOf(schema: string, connectionId: string): Promise<Lea
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
-    const result = await client.query<{ owner_id: string; expires_at: string; pid: number | null }>(
-      `select l.owner_id, l.expires_at, m.pid from ${schema}.engine_leases l left join ${schema}.cluster_members m on m.instance_id = l.owner_id where l.connection_id = $1`,
+    const result = await client.query<{ owner_id: string; expires_at: string; acquired_at: string; pid: number | null }>(
+      `select l.owner_id, l.expires_at, l.acquired_at, m.pid from ${schema}.engine_leases l left join ${schema}.cluster_members m on m.instance_id = l.owner_id where l.connection_id = $1`,
       [connectionId],
     );
     const row = result.rows[0];
-    return row ? { ownerId: row.owner_id, expiresAt: Number(row.expires_at), pid: row.pid } : undefined;
+    return row ? { ownerId: row.owner_id, expiresAt: Number(row.expires_at), acquiredAt: Date.parse(row.acquired_at), pid: row.pid } : undefined;
   } finally {
     await client.end();
   }

@@ -1,10 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { ForwardedProblemError } from '../../cluster/control-forwarding.js';
+import type { EngineControl } from '../../cluster/control-forwarding-engine.js';
 import type { EngineService } from '../../engine/engine.service.js';
 import { ConnectionId as ConnectionIdSchema } from '../../connections/connection.schemas.js';
 import { startEngineSchema } from '../../engine/runtime/engine-config.js';
 import { ORDER_STATUSES } from '../../domain/orders.js';
 import type { EngineEvent } from '../../domain/engine-events.js';
+import { sendProblem } from '../problem.js';
 import { route } from '../route.js';
 
 const BASE = '/api/trade-engine';
@@ -14,6 +17,8 @@ const ConnectionId = ConnectionIdSchema.describe('Engine id: the id of its conne
 const StartBody = startEngineSchema.extend({ connectionId: ConnectionId });
 /** Beyond 400: the body names an unknown connection (404) or the state forbids the action (409). */
 const CONTROL_ERRORS = [404, 409] as const;
+/** Several processes: the engine's owner did not answer (503) or did not finish in time (504). */
+const FORWARDED_ERRORS = [...CONTROL_ERRORS, 503, 504] as const;
 /** Routes that reach the exchange also answer its faults (src/server/problem.ts: 429, 502, 503). */
 const EXCHANGE_ERRORS = [...CONTROL_ERRORS, 429, 502, 503] as const;
 const START_ERRORS = EXCHANGE_ERRORS;
@@ -38,6 +43,18 @@ const EventsQuery = z
 export interface TradeEngineRouteOptions {
   /** SSE keep-alive interval. Default 15 s (below common proxy idle timeouts). */
   heartbeatMs?: number;
+  /** Control and status calls (several processes: forwarded to each engine's owner). Default: the engine service. */
+  control?: EngineControl;
+}
+
+/** A problem answered by another process (or about its silence) goes out exactly as it is. */
+async function controlled(reply: FastifyReply, run: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ForwardedProblemError) return sendProblem(reply, error.problem);
+    throw error;
+  }
 }
 
 const CATCH_UP_PAGE = 500;
@@ -50,12 +67,13 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
     for (const end of [...streams]) end();
   });
   route(app, { method: 'POST', url: `${BASE}/start`, summary: 'Start the engine of a connection (validates everything first)', tags, body: StartBody, errors: START_ERRORS, handler: async ({ body }) => engines.start(body) });
-  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, errors: CONTROL_ERRORS, handler: async ({ body }) => engines.stop(body.connectionId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders }) });
-  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: ConnectionBody, errors: CONTROL_ERRORS, handler: async ({ body }) => engines.pause(body.connectionId) });
-  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: ConnectionBody, errors: CONTROL_ERRORS, handler: async ({ body }) => engines.resume(body.connectionId) });
-  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, errors: EXCHANGE_ERRORS, handler: async ({ body }) => engines.emergencyStop(body.connectionId, { flatten: body.flatten }) });
-  route(app, { method: 'GET', url: `${BASE}/status/:id`, summary: "One engine's status", tags, params: IdParams, handler: async ({ params }) => engines.status(params.id) });
-  route(app, { method: 'GET', url: `${BASE}/status-all`, summary: 'Every engine', tags, handler: async () => ({ items: await engines.statusAll() }) });
+  const control = options.control ?? engines;
+  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.stop(body.connectionId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders })) });
+  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: ConnectionBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.pause(body.connectionId)) });
+  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: ConnectionBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.resume(body.connectionId)) });
+  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, errors: [...EXCHANGE_ERRORS, 504], handler: async ({ body }, _r, reply) => controlled(reply, () => control.emergencyStop(body.connectionId, { flatten: body.flatten })) });
+  route(app, { method: 'GET', url: `${BASE}/status/:id`, summary: "One engine's status (several processes: with its owner)", tags, params: IdParams, handler: async ({ params }) => control.status(params.id) });
+  route(app, { method: 'GET', url: `${BASE}/status-all`, summary: 'Every engine (several processes: each with its owner)', tags, handler: async () => ({ items: await control.statusAll() }) });
   route(app, { method: 'GET', url: `${BASE}/positions/:id`, summary: 'Positions and PnL (decimal strings)', tags, params: IdParams, handler: async ({ params }) => engines.positions(params.id) });
   route(app, {
     method: 'GET',

@@ -7,6 +7,7 @@ import { ErrorState, Loading } from '../../components/States';
 import { absoluteTime } from '../../format';
 import { fillMarkers, linePoints, orderLines } from './chart-data';
 import { EngineControls } from './EngineControls';
+import { EngineOwnerFact } from './EngineOwner';
 import { EngineStateBadge, HeartbeatAge, useNow } from './EngineStateBadge';
 import { EventLog } from './EventLog';
 import { FillsTable } from './FillsTable';
@@ -68,6 +69,7 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
             <Fact label="Last price" value={formatDecimal(s.lastPrice)} />
             <Uptime status={s} />
             <Fact label="Mode" value={connection.mode} />
+            <EngineOwnerFact status={s} active={s.state !== 'stopped' && s.state !== 'error'} />
           </dl>
           {s.flatten.state === 'incomplete' ? (
             <p className="notice notice--error" role="alert" data-testid="flatten-incomplete">
