@@ -1,7 +1,7 @@
 import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
-import type { ExchangeId } from '../../domain/exchange-ids.js';
+import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
 import type {
   BalanceEntry,
   Candle,
@@ -10,6 +10,7 @@ import type {
   Fill,
   KeyPermissions,
   Market,
+  MarketTicker,
   OrderRequest,
   Ticker,
 } from '../exchange.port.js';
@@ -30,11 +31,13 @@ import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from '.
 import { PERMISSION_READERS, type RawCall } from './permissions.js';
 import {
   isCompleteOrder,
+  ourMarketType,
   parseOrThrow,
   serverTimeSchema,
   toCandles,
   toFills,
   toMarkets,
+  toMarketTickers,
   toOrder,
   toTicker,
   type OrderFallback,
@@ -92,6 +95,9 @@ const CANCELS_BY_ID: Partial<Record<ExchangeId, CancelById>> = { coinbase: cance
 
 /** Answers to a fetch by exchange id that mean "no such order" where ccxt does not raise OrderNotFound. */
 const ORDER_NOT_FOUND_ANSWERS: Partial<Record<ExchangeId, (status: number, json: unknown) => boolean>> = { coinbase: isCoinbaseOrderNotFound };
+
+/** Exchanges whose all-tickers call is sent the wanted pairs (see fetchTickers). */
+const TICKERS_BY_PAIR: ReadonlySet<ExchangeId> = new Set(['kraken']);
 
 /** Per-exchange wrappers installed on the ccxt instance (see htx-orders.ts). */
 const INSTANCE_SETUP: Partial<Record<ExchangeId, (ex: CcxtInstance) => void>> = { htx: installHtxOrders };
@@ -166,6 +172,28 @@ export class CcxtExchange implements Exchange {
 
   fetchTicker(symbol: string): Promise<Ticker> {
     return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toTicker(await ex.fetchTicker(symbol, tag()), this.#clock.now()));
+  }
+
+  /**
+   * One all-tickers request per market type the connection trades (one for spot), filtered here to
+   * the connection's markets and `symbols`. Only Kraken is sent the pairs: its all-tickers answer
+   * lists every pair it has (several hundred); the others answer all markets in one fixed-cost call.
+   */
+  fetchTickers(symbols?: readonly string[]): Promise<MarketTicker[]> {
+    return this.#withMarkets({ lane: 'read' }, async (ex, tag) => {
+      const wanted = symbols === undefined ? undefined : new Set(symbols.filter((s) => this.#isTradedMarket(ex, s)));
+      if (wanted?.size === 0) return [];
+      const pairs = TICKERS_BY_PAIR.has(this.id) && wanted ? [...wanted] : undefined;
+      const bySymbol = new Map<string, MarketTicker>();
+      // Margin trades the spot symbols and has no tickers of its own (ccxt's Binance refuses a margin fetchTickers).
+      const types = [...new Set(this.#tradedTypes().map((t) => (t === 'margin' ? 'spot' : t)))];
+      for (const params of symbolLessRoutes(types, this.#profile)) {
+        for (const t of toMarketTickers(await ex.fetchTickers(pairs, tag({ ...params })), this.#clock.now())) {
+          if ((wanted ? wanted.has(t.symbol) : this.#isTradedMarket(ex, t.symbol)) && !bySymbol.has(t.symbol)) bySymbol.set(t.symbol, t);
+        }
+      }
+      return [...bySymbol.values()];
+    });
   }
 
   fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]> {
@@ -263,6 +291,19 @@ export class CcxtExchange implements Exchange {
       throw error;
     }
     return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+  }
+
+  /** Whether ccxt lists `symbol` as a market of a type this connection trades. */
+  #isTradedMarket(ex: CcxtInstance, symbol: string): boolean {
+    const markets: unknown = ex.markets;
+    if (typeof markets !== 'object' || markets === null || !(symbol in markets)) return false;
+    const market = ex.market(symbol);
+    return ourMarketType(market.type ?? '', market.margin ?? false, this.#tradedTypes(), this.#profile.marketTypes) !== undefined;
+  }
+
+  /** A connection that lists no market type trades every type the exchange offers. */
+  #tradedTypes(): readonly MarketType[] {
+    return this.#connection.marketTypes.length > 0 ? this.#connection.marketTypes : this.#profile.marketTypes;
   }
 
   #route(ex: CcxtInstance, symbol: string): Route {
