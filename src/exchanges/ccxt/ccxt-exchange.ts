@@ -1,6 +1,6 @@
 import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
-import { NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
+import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
 import type {
   BalanceEntry,
@@ -192,6 +192,8 @@ export class CcxtExchange implements Exchange {
           if ((wanted ? wanted.has(t.symbol) : this.#isTradedMarket(ex, t.symbol)) && !bySymbol.has(t.symbol)) bySymbol.set(t.symbol, t);
         }
       }
+      // A market list without a single ticker is a broken answer (ccxt reads a wrong shape as "none").
+      if (bySymbol.size === 0) throw new InvalidResponseError(`${this.#profile.displayName} answered no tickers for its listed markets`);
       return [...bySymbol.values()];
     });
   }
