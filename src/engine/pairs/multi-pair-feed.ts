@@ -95,7 +95,7 @@ export class MultiPairCandleFeed implements PriceFeed {
     for (const [i, symbol] of pairs.entries()) {
       await this.#sleepUntil(times[i + 1] ?? 0, signal);
       if (this.#closed) return;
-      await this.#poll(symbol);
+      await this.#poll(symbol, this.#close);
     }
     // Late (a slow exchange, a paused process): go on with the latest close, never a backlog of rounds.
     this.#close = Math.max(this.#close + timeframeMs, Math.floor(clock.now() / timeframeMs) * timeframeMs);
@@ -117,12 +117,17 @@ export class MultiPairCandleFeed implements PriceFeed {
     for (const symbol of [...this.#last.keys()]) if (!keep.has(symbol)) this.#last.delete(symbol);
   }
 
-  async #poll(symbol: string): Promise<void> {
+  /**
+   * A new pair starts with the candle that closed at `close`; afterwards each request asks from its
+   * last candle on. Always by `since`: without one, some exchanges' requests are built from the wall
+   * clock by ccxt (Coinbase's `start`), not from the candle the round serves.
+   */
+  async #poll(symbol: string, close: number): Promise<void> {
     const { exchange, timeframe, timeframeMs, clock } = this.#o;
     const last = this.#last.get(symbol);
     let candles: Candle[];
     try {
-      candles = await exchange.fetchCandles({ symbol, timeframe, ...(last === undefined ? { limit: 2 } : { since: last + 1 }) });
+      candles = await exchange.fetchCandles({ symbol, timeframe, since: last === undefined ? close - timeframeMs : last + 1 });
     } catch (error) {
       this.#o.onError?.(symbol, error);
       return;

@@ -47,7 +47,8 @@ describe('multi-pair candle feed', () => {
     expect(source.calls.filter((c) => c.symbol === 'A/U').map((c) => c.at)).toEqual([11, 12, 13, 14].map((m) => m * MINUTE + 3_000));
     expect(source.calls.filter((c) => c.at === 11 * MINUTE + 5_000).map((c) => c.symbol)).toEqual(['B/U']);
     for (const s of ['A/U', 'B/U', 'C/U']) expect(events.filter((e) => e.symbol === s).map((e) => e.candle.time / MINUTE)).toEqual([10, 11, 12, 13]);
-    // After the first answer, each request asks only for what came after the last candle.
+    // The first request asks from the candle that just closed; later ones from after the last candle.
+    expect(source.calls.find((c) => c.symbol === 'C/U')?.since).toBe(10 * MINUTE);
     expect(source.calls.find((c) => c.symbol === 'C/U' && c.at > 12 * MINUTE)?.since).toBe(10 * MINUTE + 1);
   });
 
