@@ -117,7 +117,7 @@ for (const exchangeId of EXCHANGE_IDS) {
       await exchange.close();
     });
 
-    it('reads every closed candle of every pair once, in order, and stays inside every documented limit', async () => {
+    it(`${exchangeId}: every closed candle of every pair once, in order, inside every documented limit`, async () => {
       const pairList = new PairList({ config: parsePairListConfig({ kind: 'dynamic', topN: pairCount, quote: 'USDT', refreshMs: MINUTE, blacklist: BLACKLIST }), source: exchange, clock });
       const rounds: { at: number; pairs: readonly string[] }[] = [];
       const errors: unknown[] = [];
