@@ -16,6 +16,7 @@ import type { PriceEvent } from '../../../src/exchanges/simulated/price-feed.js'
 import { DEFAULT_MIN_GAP_MS, MultiPairCandleFeed, roundSchedule } from '../../../src/engine/pairs/multi-pair-feed.js';
 import { parsePairListConfig } from '../../../src/engine/pairs/pair-list-config.js';
 import { PairList } from '../../../src/engine/pairs/pair-list.js';
+import { pairsForRounds } from '../../../src/engine/pairs/round-pairs.js';
 import { exchangeLimitProfiles } from '../../../src/ratelimit/profiles.js';
 import { createExchangeGate } from '../../../src/ratelimit/setup.js';
 import { ccxtSimHarness } from '../../exchanges/ccxt-sim-harness.js';
@@ -118,9 +119,10 @@ for (const exchangeId of EXCHANGE_IDS) {
     });
 
     it(`${exchangeId}: every closed candle of every pair once, in order, inside every documented limit`, async () => {
-      const pairList = new PairList({ config: parsePairListConfig({ kind: 'dynamic', topN: pairCount, quote: 'USDT', refreshMs: MINUTE, blacklist: BLACKLIST }), source: exchange, clock });
-      const rounds: { at: number; pairs: readonly string[] }[] = [];
       const errors: unknown[] = [];
+      const pairList = new PairList({ config: parsePairListConfig({ kind: 'dynamic', topN: pairCount, quote: 'USDT', refreshMs: MINUTE, blacklist: BLACKLIST }), source: exchange, clock });
+      const botPairs = pairsForRounds(pairList, () => [], (error) => errors.push(error));
+      const rounds: { at: number; pairs: readonly string[] }[] = [];
       const feed = new MultiPairCandleFeed({
         exchange,
         timeframe: '1m',
@@ -128,8 +130,7 @@ for (const exchangeId of EXCHANGE_IDS) {
         clock,
         onError: (_symbol, error) => errors.push(error),
         pairs: async (now) => {
-          await pairList.refreshIfDue();
-          const pairs = pairList.selection([]).tradable;
+          const pairs = await botPairs(now);
           rounds.push({ at: now, pairs });
           return pairs;
         },

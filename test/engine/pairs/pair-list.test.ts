@@ -8,6 +8,7 @@ import { Blacklist } from '../../../src/engine/pairs/blacklist.js';
 import { spreadRatio } from '../../../src/engine/pairs/pair-filters.js';
 import { parsePairListConfig, type PairListConfig } from '../../../src/engine/pairs/pair-list-config.js';
 import { PairList, selectPairs, type PairListSource } from '../../../src/engine/pairs/pair-list.js';
+import { pairsForRounds } from '../../../src/engine/pairs/round-pairs.js';
 
 const DAY = 86_400_000;
 
@@ -174,6 +175,25 @@ describe('dynamic pair list', () => {
     await pairs.refresh();
     expect(pairs.selection(['AAA/USDT', 'BBB/USDT'])).toEqual({ tradable: ['BBB/USDT'], managedOnly: ['AAA/USDT'] });
     expect(pairs.selection(['BBB/USDT'])).toEqual({ tradable: ['BBB/USDT'], managedOnly: [] });
+  });
+});
+
+describe('pairs for the feed\'s rounds', () => {
+  it('reads tradable then held managed-only pairs, and keeps the last list through a failed refresh', async () => {
+    const clock = new ManualClock(0);
+    const source = new FixedSource(['AAA/USDT', 'BBB/USDT', 'CCC/USDT'].map((s) => market(s)), [ticker('AAA/USDT', '3'), ticker('BBB/USDT', '2'), ticker('CCC/USDT', '1')]);
+    const pairs = list({ kind: 'dynamic', topN: 1, quote: 'USDT', refreshMs: 60_000 }, source, clock);
+    const errors: unknown[] = [];
+    let held = ['CCC/USDT'];
+    const round = pairsForRounds(pairs, () => held, (e) => errors.push(e));
+    expect(await round(clock.now())).toEqual(['AAA/USDT', 'CCC/USDT']);
+    source.failTickers = true;
+    await clock.advance(60_000);
+    held = [];
+    expect(await round(clock.now())).toEqual(['AAA/USDT']);
+    expect(errors).toHaveLength(1);
+    const fresh = pairsForRounds(list({ kind: 'dynamic', topN: 1, quote: 'USDT' }, source, clock), () => []);
+    await expect(fresh(clock.now())).rejects.toThrow('exchange down');
   });
 });
 
