@@ -3,7 +3,7 @@ import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { authenticateCoinbase, type CoinbaseAuthFailure } from './coinbase/auth.js';
 import { marketByProductId, PORTFOLIO_UUID } from './coinbase/common.js';
-import { candlesFor } from './market-stats.js';
+import { candlesFor, dayStats } from './market-stats.js';
 import { cancelOrders, createOrder, getOrder, listFills, listOrders } from './coinbase/trading.js';
 
 /**
@@ -46,19 +46,28 @@ function authFailure(failure: CoinbaseAuthFailure): SimResponse {
   return json({ errors: [{ id: failure.id, message: failure.message }] }, 401);
 }
 
-/** Spot products are the simulator's markets, priced from the venue's current candle. */
+/**
+ * Spot products are the simulator's markets with their rolling 24 h figures (List Public Products,
+ * https://docs.cdp.coinbase.com/api-reference/advanced-trade-api/rest-api/public/list-public-products):
+ * `volume_24h` in base, `approximate_quote_24h_volume` in quote, `price_percentage_change_24h` in percent.
+ * This is also what ccxt's fetchTickers reads (no bid/ask, no high/low in this answer).
+ */
 function products(ctx: SimContext): unknown[] {
   const venue = ctx.venue();
-  return venue.markets().map((m: MarketSpec) => ({
-    product_id: `${m.base}-${m.quote}`, price: venue.candle(m.symbol)?.close ?? '', price_percentage_change_24h: '0',
-    volume_24h: venue.candle(m.symbol)?.volume ?? '0', volume_percentage_change_24h: '0', base_increment: m.stepSize,
-    quote_increment: m.tickSize, quote_min_size: m.minNotional, quote_max_size: '50000000', base_min_size: m.minQty,
-    base_max_size: m.maxQty, base_name: m.base, quote_name: m.quote, watched: false, is_disabled: false, new: false,
-    status: 'online', cancel_only: false, limit_only: false, post_only: false, trading_disabled: false, auction_mode: false,
-    product_type: 'SPOT', quote_currency_id: m.quote, base_currency_id: m.base, fcm_trading_session_details: null,
-    mid_market_price: '', alias: '', alias_to: [], base_display_symbol: m.base, quote_display_symbol: m.quote,
-    view_only: false, price_increment: m.tickSize, display_name: `${m.base}-${m.quote}`, product_venue: 'CBE',
-  }));
+  return venue.markets().map((m: MarketSpec) => {
+    const s = dayStats(venue, m);
+    const change = s.open.isZero() ? '0' : s.last.sub(s.open).div(s.open).mul(100).toDecimalPlaces(8).toFixed();
+    return {
+      product_id: `${m.base}-${m.quote}`, price: s.last.toFixed(), price_percentage_change_24h: change,
+      volume_24h: s.volume.toFixed(), approximate_quote_24h_volume: s.quoteVolume.toFixed(), volume_percentage_change_24h: '0', base_increment: m.stepSize,
+      quote_increment: m.tickSize, quote_min_size: m.minNotional, quote_max_size: '50000000', base_min_size: m.minQty,
+      base_max_size: m.maxQty, base_name: m.base, quote_name: m.quote, watched: false, is_disabled: false, new: false,
+      status: 'online', cancel_only: false, limit_only: false, post_only: false, trading_disabled: false, auction_mode: false,
+      product_type: 'SPOT', quote_currency_id: m.quote, base_currency_id: m.base, fcm_trading_session_details: null,
+      mid_market_price: '', alias: '', alias_to: [], base_display_symbol: m.base, quote_display_symbol: m.quote,
+      view_only: false, price_increment: m.tickSize, display_name: `${m.base}-${m.quote}`, product_venue: 'CBE',
+    };
+  });
 }
 
 function currencyIds(ctx: SimContext, account: SimAccount): string[] {

@@ -90,6 +90,19 @@ export function mergedTicker(venue: Venue, m: MarketSpec, now: number): Record<s
   };
 }
 
+/**
+ * One entry of GET /market/tickers (https://huobiapi.github.io/docs/spot/v1/en/#get-latest-tickers-for-all-pairs):
+ * the day's open/high/low/close, `amount` (base) and `vol` (quote) volumes, best bid/ask with sizes.
+ */
+export function allPairsTicker(venue: Venue, m: MarketSpec): Record<string, unknown> {
+  const s = dayStats(venue, m);
+  return {
+    symbol: m.symbol.replace('/', '').toLowerCase(), open: Number(s.open.toFixed()), high: Number(s.high.toFixed()),
+    low: Number(s.low.toFixed()), close: Number(s.last.toFixed()), amount: Number(s.volume.toFixed()), vol: Number(s.quoteVolume.toFixed()),
+    count: 1000, bid: Number(s.bid), bidSize: Number(s.bidQty), ask: Number(s.ask), askSize: Number(s.askQty),
+  };
+}
+
 /** GET /market/history/kline (https://huobiapi.github.io/docs/spot/v1/en/#get-klines-candles): newest first, `id` in seconds. */
 export function klines(candles: readonly SimCandle[]): unknown[] {
   return candles

@@ -3,7 +3,7 @@ import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { requestParams } from './common.js';
 import { SPOT_ACCOUNT_ID, UID, decimals, error, marketById, ok, withHeaders } from './htx-common.js';
-import { klines, mergedTicker } from './htx-shapes.js';
+import { allPairsTicker, klines, mergedTicker } from './htx-shapes.js';
 import { htxTrading } from './htx-trading.js';
 import { candlesFor } from './market-stats.js';
 
@@ -181,6 +181,7 @@ function publicAnswer(host: string, path: string, query: URLSearchParams, ctx: S
         if (!m) return error('invalid-parameter', 'invalid symbol');
         return { status: 200, body: { status: 'ok', ch: `market.${query.get('symbol') ?? ''}.detail.merged`, ts: now, tick: mergedTicker(ctx.venue(), m, now) } };
       }
+      case '/market/tickers': return ok(ctx.venue().markets().map((m) => allPairsTicker(ctx.venue(), m)), now);
       // ccxt 4.5.84 reads /market/history/candles (from/to in seconds) unless useHistoricalEndpointForSpot is false.
       case '/market/history/kline':
       case '/market/history/candles': {

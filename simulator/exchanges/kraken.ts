@@ -193,6 +193,23 @@ function withPair(ctx: SimContext, query: URLSearchParams, run: (m: MarketSpec, 
   return m ? run(m, pair) : fail('EQuery:Unknown asset pair');
 }
 
+/**
+ * GET /0/public/Ticker (https://docs.kraken.com/api/docs/rest-api/get-ticker-information): `pair` is
+ * optional and may list several pairs, comma-separated; without it every tradeable pair is answered.
+ * One unknown pair fails the whole request, as on Kraken.
+ */
+function tickers(ctx: SimContext, query: URLSearchParams): SimResponse {
+  const markets = ctx.venue().markets();
+  const pair = query.get('pair');
+  const picked = pair === null || pair === '' ? markets : pair.split(',').map((p) => marketByPair(markets, p.trim()));
+  const result: Record<string, unknown> = {};
+  for (const m of picked) {
+    if (!m) return fail('EQuery:Unknown asset pair');
+    result[pairId(m)] = tickerInfo(ctx.venue(), m);
+  }
+  return answer(result);
+}
+
 function handlePublic(path: string, req: SimRequest, ctx: SimContext): SimResponse | null {
   const now = ctx.exchangeNow();
   const query = req.url.searchParams;
@@ -205,7 +222,7 @@ function handlePublic(path: string, req: SimRequest, ctx: SimContext): SimRespon
     case '/0/public/AssetPairs': return answer(assetPairs(ctx.venue().markets()));
     case '/0/public/SystemStatus': return answer({ status: 'online', timestamp: new Date(now).toISOString() });
     // Results are keyed by the pair id (XXBTZUSD, XBTUSDT) whatever form the request named it in; ccxt reads them by id.
-    case '/0/public/Ticker': return withPair(ctx, query, (m) => answer({ [pairId(m)]: tickerInfo(ctx.venue(), m) }));
+    case '/0/public/Ticker': return tickers(ctx, query);
     case '/0/public/OHLC':
       return withPair(ctx, query, (m) => {
         const since = query.get('since');

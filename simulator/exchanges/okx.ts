@@ -185,16 +185,30 @@ function spotMarket(ctx: SimContext, instId: string | null): MarketSpec | undefi
 }
 
 function ticker(req: SimRequest, ctx: SimContext): SimResponse {
-  const instId = req.url.searchParams.get('instId');
-  const market = spotMarket(ctx, instId);
+  const market = spotMarket(ctx, req.url.searchParams.get('instId'));
   if (market === undefined) return fail(400, '51001', "Instrument ID doesn't exist.");
+  return ok([tickerOf(ctx, market)]);
+}
+
+/**
+ * GET /api/v5/market/tickers?instType=SPOT: every spot instrument's ticker, the same shape as
+ * /market/ticker (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-tickers).
+ * Only SPOT is listed here; the simulated derivatives have no tickers.
+ */
+function tickers(req: SimRequest, ctx: SimContext): SimResponse {
+  const instType = req.url.searchParams.get('instType') ?? '';
+  if (!['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'].includes(instType)) return fail(400, '51000', 'Parameter instType error');
+  return ok(instType === 'SPOT' ? ctx.venue().markets().map((m) => tickerOf(ctx, m)) : []);
+}
+
+function tickerOf(ctx: SimContext, market: MarketSpec): Record<string, unknown> {
   const s = dayStats(ctx.venue(), market);
-  return ok([{
-    instType: 'SPOT', instId, last: s.last.toFixed(), lastSz: '0.1', askPx: s.ask, askSz: s.askQty, bidPx: s.bid,
+  return {
+    instType: 'SPOT', instId: `${market.base}-${market.quote}`, last: s.last.toFixed(), lastSz: '0.1', askPx: s.ask, askSz: s.askQty, bidPx: s.bid,
     bidSz: s.bidQty, open24h: s.open.toFixed(), high24h: s.high.toFixed(), low24h: s.low.toFixed(),
     volCcy24h: s.quoteVolume.toFixed(), vol24h: s.volume.toFixed(), sodUtc0: s.open.toFixed(), sodUtc8: s.open.toFixed(),
     ts: String(ctx.exchangeNow()),
-  }]);
+  };
 }
 
 /**
@@ -235,6 +249,8 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse | null {
     }
     case 'GET /market/ticker':
       return ticker(req, ctx);
+    case 'GET /market/tickers':
+      return tickers(req, ctx);
     case 'GET /market/candles':
     case 'GET /market/history-candles':
       return candles(req, ctx);

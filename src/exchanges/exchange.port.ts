@@ -34,6 +34,21 @@ export interface Ticker {
   last: DecimalString;
 }
 
+/**
+ * A ticker with the exchange's rolling 24 h figures, as `fetchTickers` returns them for pair lists.
+ * Each figure is null where the exchange does not report it (Coinbase has no 24 h high/low).
+ */
+export interface MarketTicker extends Ticker {
+  high: DecimalString | null;
+  low: DecimalString | null;
+  /** 24 h traded amount in the base asset. */
+  baseVolume: DecimalString | null;
+  /** 24 h traded value in the quote asset. */
+  quoteVolume: DecimalString | null;
+  /** 24 h price change in percent ("-1.25"). */
+  changePercent: DecimalString | null;
+}
+
 export interface BalanceEntry {
   asset: string;
   free: DecimalString;
@@ -86,6 +101,13 @@ export interface Exchange {
   fetchBalances(): Promise<BalanceEntry[]>;
   fetchPermissions?(): Promise<KeyPermissions>;
   fetchTicker(symbol: string): Promise<Ticker>;
+  /**
+   * Tickers of many markets in as few requests as the exchange allows (one all-tickers call on every
+   * supported exchange). Without `symbols`: every market the implementation lists; with: those of
+   * them it has (unknown symbols are left out, never an error). Optional: wrappers that do not
+   * forward it leave pair lists without market data.
+   */
+  fetchTickers?(symbols?: readonly string[]): Promise<MarketTicker[]>;
   fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]>;
   /**
    * The candle timeframes the venue offers ("1m", "1h", …), known without a request; undefined when

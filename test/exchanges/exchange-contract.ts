@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testConnection } from '../../src/connections/connection-tester.js';
 import { InvalidResponseError, OrderNotFoundError } from '../../src/domain/errors.js';
-import { type Dec, dec, toDecimalString, ZERO } from '../../src/domain/money.js';
+import { type Dec, dec, DECIMAL_PATTERN, toDecimalString, ZERO } from '../../src/domain/money.js';
 import type { Exchange, Market } from '../../src/exchanges/exchange.port.js';
 import type { Fill } from '../../src/domain/orders.js';
 
@@ -153,6 +153,31 @@ export function describeExchangeContract(name: string, capabilities: ContractCap
       h.injectFault('garbage');
       await expect(exchange.fetchBalances()).rejects.toBeInstanceOf(InvalidResponseError);
       await expect(exchange.fetchServerTime()).rejects.toBeInstanceOf(InvalidResponseError);
+      h.clearFaults();
+    });
+
+    it('reads every listed market\'s 24 h ticker in one batch, exact and consistent, and only the markets asked for', async () => {
+      fresh();
+      const exchange = await h.make();
+      const fetchTickers = exchange.fetchTickers?.bind(exchange);
+      if (!fetchTickers) throw new Error(`${name} has no fetchTickers`);
+      const listed = (await exchange.loadMarkets()).filter((m) => m.type === 'spot' && m.active).map((m) => m.symbol);
+      const all = await fetchTickers();
+      expect(all.map((t) => t.symbol).sort()).toEqual([...listed].sort());
+      expect(listed.length).toBeGreaterThanOrEqual(3);
+      for (const t of all) {
+        expect(t.last, t.symbol).toMatch(DECIMAL_PATTERN);
+        expect(dec(t.last).gt(0), t.symbol).toBe(true);
+        for (const v of [t.bid, t.ask, t.high, t.low, t.baseVolume, t.quoteVolume, t.changePercent]) if (v !== null) expect(v).toMatch(DECIMAL_PATTERN);
+        if (t.bid !== null && t.ask !== null) expect(dec(t.bid).lte(t.ask), t.symbol).toBe(true);
+        if (t.high !== null && t.low !== null) expect(dec(t.low).lte(t.high) && dec(t.low).lte(t.last) && dec(t.last).lte(t.high), t.symbol).toBe(true);
+        // Pair lists rank on quote volume: every exchange here reports it (Kraken's computed from the VWAP by ccxt).
+        expect(t.quoteVolume, t.symbol).not.toBeNull();
+      }
+      const some = await fetchTickers([h.tradingSymbol, h.fillSymbol, 'NOSUCH/USDT']);
+      expect(some.map((t) => t.symbol).sort()).toEqual([h.tradingSymbol, h.fillSymbol].sort());
+      h.injectFault('garbage');
+      await expect(fetchTickers()).rejects.toBeInstanceOf(InvalidResponseError);
       h.clearFaults();
     });
 

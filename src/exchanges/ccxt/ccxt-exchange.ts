@@ -1,8 +1,8 @@
 import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
-import { NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
-import type { ExchangeId } from '../../domain/exchange-ids.js';
-import type { BalanceEntry, Exchange, ExchangeOrder, KeyPermissions, Market, OrderRequest, Ticker } from '../exchange.port.js';
+import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
+import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
+import type { BalanceEntry, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill } from '../../domain/orders.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
@@ -17,11 +17,13 @@ import { PERMISSION_READERS } from './permissions.js';
 import { VENUE_QUIRKS, type VenueQuirks } from './venue-quirks.js';
 import {
   isCompleteOrder,
+  ourMarketType,
   parseOrThrow,
   serverTimeSchema,
   toCandles,
   toFills,
   toMarkets,
+  toMarketTickers,
   toOrder,
   toTicker,
   type OrderFallback,
@@ -126,6 +128,30 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toTicker(await ex.fetchTicker(symbol, tag()), this.#clock.now()));
   }
 
+  /**
+   * One all-tickers request per market type the connection trades (one for spot), filtered here to
+   * the connection's markets and `symbols`. Only Kraken is sent the pairs: its all-tickers answer
+   * lists every pair it has (several hundred); the others answer all markets in one fixed-cost call.
+   */
+  fetchTickers(symbols?: readonly string[]): Promise<MarketTicker[]> {
+    return this.#withMarkets({ lane: 'read' }, async (ex, tag) => {
+      const wanted = symbols === undefined ? undefined : new Set(symbols.filter((s) => this.#isTradedMarket(ex, s)));
+      if (wanted?.size === 0) return [];
+      const pairs = this.#quirks.tickersByPair === true && wanted ? [...wanted] : undefined;
+      const bySymbol = new Map<string, MarketTicker>();
+      // Margin trades the spot symbols and has no tickers of its own (ccxt's Binance refuses a margin fetchTickers).
+      const types = [...new Set(this.#tradedTypes().map((t) => (t === 'margin' ? 'spot' : t)))];
+      for (const params of symbolLessRoutes(types, this.#profile)) {
+        for (const t of toMarketTickers(await ex.fetchTickers(pairs, tag({ ...params })), this.#clock.now())) {
+          if ((wanted ? wanted.has(t.symbol) : this.#isTradedMarket(ex, t.symbol)) && !bySymbol.has(t.symbol)) bySymbol.set(t.symbol, t);
+        }
+      }
+      // A market list without a single ticker is a broken answer (ccxt reads a wrong shape as "none").
+      if (bySymbol.size === 0) throw new InvalidResponseError(`${this.#profile.displayName} answered no tickers for its listed markets`);
+      return [...bySymbol.values()];
+    });
+  }
+
   fetchCandles(params: { symbol: string; timeframe: string; since?: number; limit?: number }): Promise<Candle[]> {
     return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
       toCandles(await ex.fetchOHLCV(params.symbol, params.timeframe, params.since, params.limit, tag())),
@@ -221,6 +247,19 @@ export class CcxtExchange implements Exchange {
       throw error;
     }
     return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+  }
+
+  /** Whether ccxt lists `symbol` as a market of a type this connection trades. */
+  #isTradedMarket(ex: CcxtInstance, symbol: string): boolean {
+    const markets: unknown = ex.markets;
+    if (typeof markets !== 'object' || markets === null || !(symbol in markets)) return false;
+    const market = ex.market(symbol);
+    return ourMarketType(market.type ?? '', market.margin ?? false, this.#tradedTypes(), this.#profile.marketTypes) !== undefined;
+  }
+
+  /** A connection that lists no market type trades every type the exchange offers. */
+  #tradedTypes(): readonly MarketType[] {
+    return this.#connection.marketTypes.length > 0 ? this.#connection.marketTypes : this.#profile.marketTypes;
   }
 
   #route(ex: CcxtInstance, symbol: string): Route {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { InvalidResponseError } from '../../domain/errors.js';
 import type { MarketType } from '../../domain/exchange-ids.js';
 import { Dec, type DecimalString } from '../../domain/money.js';
-import type { ExchangeOrder, Market, OrderStatus, Ticker } from '../exchange.port.js';
+import type { ExchangeOrder, Market, MarketTicker, OrderStatus, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill } from '../../domain/orders.js';
 
@@ -106,6 +106,41 @@ const tickerSchema = z.object({
 export function toTicker(raw: unknown, now: number): Ticker {
   const t = parseOrThrow(tickerSchema, raw, 'ticker');
   return { symbol: t.symbol, timestamp: t.timestamp ?? now, bid: toDecimalOrNull(t.bid), ask: toDecimalOrNull(t.ask), last: toDecimal(t.last) };
+}
+
+const marketTickerSchema = tickerSchema.extend({
+  high: finite.nonnegative().nullish(),
+  low: finite.nonnegative().nullish(),
+  baseVolume: finite.nonnegative().nullish(),
+  quoteVolume: finite.nonnegative().nullish(),
+  percentage: optNum,
+});
+
+/**
+ * ccxt's `fetchTickers` answer: tickers keyed by unified symbol. A ticker without a last price (a
+ * market that has not traded) is left out rather than failing the whole batch; any other malformed
+ * entry fails it, since a pair list ranked on garbage would open trades on it.
+ */
+export function toMarketTickers(raw: unknown, now: number): MarketTicker[] {
+  const entries = parseOrThrow(z.record(z.string(), z.unknown()), raw, 'ticker list');
+  const out: MarketTicker[] = [];
+  for (const [key, value] of Object.entries(entries)) {
+    if (typeof value === 'object' && value !== null && 'last' in value && (value.last === undefined || value.last === null)) continue;
+    const t = parseOrThrow(marketTickerSchema, value, `ticker ${key}`);
+    out.push({
+      symbol: t.symbol,
+      timestamp: t.timestamp ?? now,
+      bid: toDecimalOrNull(t.bid),
+      ask: toDecimalOrNull(t.ask),
+      last: toDecimal(t.last),
+      high: toDecimalOrNull(t.high),
+      low: toDecimalOrNull(t.low),
+      baseVolume: toDecimalOrNull(t.baseVolume),
+      quoteVolume: toDecimalOrNull(t.quoteVolume),
+      changePercent: toDecimalOrNull(t.percentage),
+    });
+  }
+  return out;
 }
 
 const candleSchema = z.tuple([z.number().int().nonnegative(), finite, finite, finite, finite, finite.nonnegative()]);

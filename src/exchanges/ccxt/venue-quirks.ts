@@ -25,6 +25,8 @@ export interface VenueQuirks {
   readonly cancelById?: (call: RawCall, id: string) => Promise<string>;
   /** A failed fetch by exchange id that means "no such order" where ccxt does not raise OrderNotFound. */
   readonly isOrderNotFound?: (status: number, json: unknown) => boolean;
+  /** Whether the all-tickers call is sent the wanted pairs (Kraken's Ticker answers every pair only when asked). */
+  readonly tickersByPair?: boolean;
   /** Wrappers installed on the ccxt instance once, at construction. */
   readonly setupInstance?: (ex: CcxtInstance) => void;
 }
@@ -33,7 +35,7 @@ export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   binance: {},
   bybit: { fetchOrderParams: { acknowledged: true }, clientIdLookup: fetchBybitOrderByLinkId },
   okx: {},
-  kraken: { clientIdLookup: fetchKrakenOrderByClOrdId },
+  kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
   htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
   gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy },

@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
+import { NotImplementedError } from '../../domain/errors.js';
 import type { Exchange } from '../exchange.port.js';
 import type { SimulatedExchange } from './simulated-exchange.js';
 
@@ -26,6 +27,11 @@ export class SimulatedConnectionExchange implements Exchange {
 
   loadMarkets: Exchange['loadMarkets'] = () => (this.#publicData ?? this.#account).loadMarkets();
   fetchTicker: Exchange['fetchTicker'] = (symbol) => (this.#publicData ?? this.#account).fetchTicker(symbol);
+  fetchTickers: NonNullable<Exchange['fetchTickers']> = async (symbols) => {
+    const source = this.#publicData ?? this.#account;
+    if (!source.fetchTickers) throw new NotImplementedError(`${source.id} has no batched tickers`);
+    return source.fetchTickers(symbols);
+  };
   fetchCandles: Exchange['fetchCandles'] = (params) => (this.#publicData ?? this.#account).fetchCandles(params);
   fetchBalances: Exchange['fetchBalances'] = () => this.#account.fetchBalances();
   createOrder: Exchange['createOrder'] = (order) => this.#account.createOrder(order);

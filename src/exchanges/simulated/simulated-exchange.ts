@@ -1,7 +1,8 @@
 import { ValidationError } from '../../domain/errors.js';
 import { CandleSeries, type Candle } from '../../domain/candles.js';
-import type { BalanceEntry, Exchange, ExchangeOrder, Market, OrderRequest, Ticker } from '../exchange.port.js';
+import type { BalanceEntry, Exchange, ExchangeOrder, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Fill } from '../../domain/orders.js';
+import { tickerFromCandles } from './candle-ticker.js';
 import { FillSimulator, type FillSimulatorOptions } from './fill-simulator.js';
 import type { PriceEvent } from './price-feed.js';
 
@@ -64,6 +65,19 @@ export class SimulatedExchange implements Exchange {
     if (!series || series.length === 0) throw new ValidationError(`No prices for ${symbol} yet`);
     const last = series.length - 1;
     return { symbol, timestamp: series.time(last), bid: null, ask: null, last: series.text('close', last) };
+  }
+
+  /** From the candles ingested so far, like fetchTicker: markets without candles yet are left out. */
+  async fetchTickers(symbols?: readonly string[]): Promise<MarketTicker[]> {
+    const listed = new Set(this.simulator.markets.map((m) => m.symbol));
+    const wanted = symbols === undefined ? [...this.#history.keys()] : symbols.filter((s) => listed.has(s));
+    const out: MarketTicker[] = [];
+    for (const symbol of wanted) {
+      const series = this.#history.get(symbol);
+      const ticker = series ? tickerFromCandles(symbol, series) : null;
+      if (ticker) out.push(ticker);
+    }
+    return out;
   }
 
   timeframes(): readonly string[] | undefined {
