@@ -110,7 +110,7 @@ describe('GET /api/backtests', () => {
   it('serves the catalog of strategies and bundled files', async () => {
     const res = await call({ method: 'GET', url: `${BASE}/catalog` });
     expect(res.status).toBe(200);
-    expect(res.json.bundledFiles).toEqual(['XRP_USDT_USDT-1h-futures.csv']);
+    expect(res.json.bundledFiles).toEqual(['ADA_BTC-1m.csv', 'DASH_BTC-5m.csv', 'ETH_BTC-1m.csv', 'LTC_BTC-5m.csv', 'XLM_BTC-1m.csv', 'XLM_BTC-5m.csv', 'XRP_USDT_USDT-1h-futures.csv']);
     expect((res.json.strategies as { id: string }[]).map((s) => s.id)).toEqual(['sma-crossover', 'rsi-mean-reversion', 'grid', 'dca']);
   });
 });
