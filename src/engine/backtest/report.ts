@@ -41,13 +41,15 @@ export interface BacktestReport {
  * ratios of the total equity curve), `symbol` the pairs joined by commas, and each pair in `pairs`.
  * Buy and hold splits the starting balance equally over the pairs.
  */
-export interface MultiPairReport extends Omit<BacktestReport, 'result' | 'buyAndHold' | 'settings'> {
+export interface MultiPairReport extends Omit<BacktestReport, 'result' | 'buyAndHold' | 'settings' | 'trades'> {
   kind: 'multi-pair';
   symbols: string[];
   settings: BacktestReport['settings'] & { maxOpenTrades: number; peakOpenTrades: number };
   result: Omit<BacktestResult, 'endPosition'>;
   buyAndHold: Pick<BuyAndHold, 'netProfit' | 'netProfitPct'>;
   pairs: PairReport[];
+  /** All pairs' trades by entry time, numbered across pairs, each naming its pair. */
+  trades: (ReportTrade & { symbol: string })[];
 }
 
 export interface BuyAndHold {
