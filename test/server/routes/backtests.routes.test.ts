@@ -139,3 +139,24 @@ describe('POST /api/backtests/sweeps', () => {
     expect(JSON.stringify(rank.json.errors)).toContain('rank');
   });
 });
+
+describe('POST /api/backtests with several pairs', () => {
+  it('runs several bundled pairs as one multi-pair backtest, stores it and lists it under its pairs', async () => {
+    const files = ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv', 'XLM_BTC-1m.csv'];
+    const payload = { strategy: 'rsi-mean-reversion', params: { sizeQuote: '0.3' }, startingBalance: '1', maxOpenTrades: 2, from: '2018-01-28', data: { source: 'bundled', files } };
+    const res = await call({ method: 'POST', url: BASE, payload });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done).toMatchObject({ status: 'completed', symbol: 'ADA/BTC,ETH/BTC,XLM/BTC', timeframe: '1m', error: null });
+    const report = done.result as { kind: string; pairs: { symbol: string; netPnl: string }[]; result: { netProfit: string; tradeCount: number }; settings: { maxOpenTrades: number } };
+    expect(report.kind).toBe('multi-pair');
+    expect(report.pairs.map((p) => p.symbol)).toEqual(['ADA/BTC', 'ETH/BTC', 'XLM/BTC']);
+    expect(report.settings.maxOpenTrades).toBe(2);
+    expect(done.summary).toMatchObject({ netProfit: report.result.netProfit, tradeCount: report.result.tradeCount });
+    const list = await call({ method: 'GET', url: `${BASE}?limit=200` });
+    expect((list.json.items as { id: string; symbol: string }[]).find((i) => i.id === res.json.id)?.symbol).toBe('ADA/BTC,ETH/BTC,XLM/BTC');
+    const bad = await call({ method: 'POST', url: BASE, payload: { ...payload, data: { source: 'bundled', files: [files[0]] } } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json.errors)).toContain('data.files');
+  });
+});
