@@ -126,7 +126,7 @@ function addBundled(data: unknown, file: string): Record<string, unknown> {
 /** `--symbols ADA/BTC,ETH/BTC --timeframe 1m` without files: the bundled files of freqtrade's naming, ADA_BTC-1m.csv. */
 function bundledForSymbols(request: Record<string, unknown>): Record<string, unknown> {
   const symbols = request.symbols;
-  if (!Array.isArray(symbols) || symbols.length === 0) throw new ValidationError('Give the candles: --data <file.csv>, --bundled <name.csv> or --symbols with --timeframe');
+  if (!Array.isArray(symbols) || symbols.length === 0) throw new ValidationError('Give the candles: --data <file.csv> or --bundled <name.csv> (several pairs: repeat them, or --symbols with --timeframe)');
   if (typeof request.timeframe !== 'string') throw new ValidationError('--symbols without --bundled or --data needs --timeframe to find the files in data/ (e.g. ADA_BTC-1m.csv)');
   const timeframe = request.timeframe;
   return { source: 'bundled', files: symbols.map((s) => `${String(s).replaceAll('/', '_').replaceAll(':', '_')}-${timeframe}.csv`) };
