@@ -41,7 +41,8 @@ export class InformativeFeed implements InformativeCandles {
       if (!series) throw refused(input, `${symbol} is not one of the run's pairs (${[...pairs.keys()].join(', ')})`);
       const tfMs = timeframeMs(timeframe);
       if (tfMs < baseMs || tfMs % baseMs !== 0) throw refused(input, `${timeframe} is not a multiple of the run's timeframe ${own.timeframe}`);
-      if (symbol === own.symbol && tfMs === baseMs) throw refused(input, 'that is the strategy\'s own candles');
+      // The own pair at the own timeframe is served too (the same candles as `candles`): a strategy that
+      // reads one pair as informative for all pairs of a run also runs on that pair.
       const informative = tfMs === baseMs ? series : resampleSeries(series, timeframe);
       this.#entries.set(key, { series: informative, cursor: new CandleCursor(informative), tfMs });
     }

@@ -1,4 +1,4 @@
-import { Dec, ZERO } from '../../domain/money.js';
+import { ZERO, type Dec } from '../../domain/money.js';
 import type { CandleSeries } from '../candles.js';
 
 /**

@@ -70,12 +70,14 @@ describe('informative inputs: no look-ahead across pairs and timeframes', () => 
     );
   });
 
-  it('refuses inputs it cannot serve: an unknown pair, a timeframe that is not a multiple, the own candles; and undeclared reads', () => {
+  it('refuses inputs it cannot serve (an unknown pair, a timeframe that is not a multiple) and undeclared reads; serves the own pair as its candles', () => {
     const base = minuteSeries([0, 1, 2, 3], [10]);
     const pairs = new Map([['A/B', base]]);
     expect(() => new InformativeFeed({ symbol: 'A/B', timeframe: '1m' }, [{ symbol: 'X/B' }], pairs)).toThrow(/not one of the run's pairs/);
     expect(() => new InformativeFeed({ symbol: 'A/B', timeframe: '2m' }, [{ timeframe: '3m' }], pairs)).toThrow(/not a multiple/);
-    expect(() => new InformativeFeed({ symbol: 'A/B', timeframe: '1m' }, [{ timeframe: '1m' }], pairs)).toThrow(/own candles/);
+    const own = new InformativeFeed({ symbol: 'A/B', timeframe: '1m' }, [{ symbol: 'A/B' }], pairs);
+    own.advanceTo(T0 + 2 * MINUTE);
+    expect(own.get({}).length).toBe(2);
     const feed = new InformativeFeed({ symbol: 'A/B', timeframe: '1m' }, [{ timeframe: '1h' }], pairs);
     expect(() => feed.get({ timeframe: '4h' })).toThrow(/was not declared/);
   });

@@ -77,6 +77,40 @@ describe('multi-pair backtest on the shipped 1m pairs', () => {
     expect(multi.buyAndHold.netProfit).toBe(expected.buyAndHold.netProfit);
   });
 
+  it('feeds another pair and a higher timeframe as informative inputs, each only once closed', async () => {
+    const seen = { snapshots: 0, ethVisible: 0 };
+    const definition = defineStrategy({
+      id: 'reads-eth',
+      name: 'reads-eth',
+      description: 'test',
+      params: z.object({}),
+      warmup: () => 1,
+      informative: () => [{ symbol: 'ETH/BTC' }, { timeframe: '15m' }],
+      create: () => ({
+        warmup: 1,
+        onCandle: (s) => {
+          const eth = s.informative?.get({ symbol: 'ETH/BTC' });
+          const quarter = s.informative?.get({ timeframe: '15m' });
+          if (!eth || !quarter) throw new Error('informative inputs missing');
+          seen.snapshots++;
+          if (eth.length > 0) {
+            seen.ethVisible++;
+            if (eth.time(eth.last) + 60_000 > s.time) throw new Error(`ETH candle of ${eth.time(eth.last)} seen at ${s.time}`);
+          }
+          if (quarter.length > 0 && quarter.time(quarter.last) + 15 * 60_000 > s.time) throw new Error('unclosed 15m candle');
+          return NO_INTENTS;
+        },
+      }),
+    });
+    const registry = new StrategyRegistry([...BUILT_IN_STRATEGIES, definition]);
+    const { request } = parse({ strategy: 'reads-eth', from: '2018-01-29', data: { source: 'bundled', files: THREE_1M } }, registry);
+    const data = await loadMultiPairData(request, definition, sourceDeps());
+    const report = runMultiPairSync(request, definition, data);
+    expect(report.events.strategyErrors).toEqual({ count: 0, samples: [] });
+    expect(seen.snapshots).toBe(data.reduce((n, d) => n + d.end, 0));
+    expect(seen.ethVisible).toBeGreaterThan(seen.snapshots - 10);
+  });
+
   it('refuses what it cannot run: mixed quotes, several pairs from one inline CSV, a multi-pair sweep, a symbol count that does not match the files', async () => {
     const mixed = parse({ strategy: 'sma-crossover', data: { source: 'bundled', files: ['ADA_BTC-1m.csv', 'XRP_USDT_USDT-1h-futures.csv'] } });
     await expect(loadMultiPairData(mixed.request, mixed.definition, sourceDeps())).rejects.toThrow(/one timeframe/);
