@@ -13,9 +13,13 @@ export const CLI_USAGE = `Usage: npm run backtest -- --strategy <id> (--data <fi
 
 Data
   --data <path>            a candle CSV (header timestamp_ms,open,high,low,close,volume)
-  --bundled <name>         a file in data/ (e.g. XRP_USDT_USDT-1h-futures.csv)
+  --bundled <name>         a file in data/ (e.g. XRP_USDT_USDT-1h-futures.csv); repeat for several pairs
   --symbol <BASE/QUOTE>    default: from the file name (freqtrade naming)
   --timeframe <1h>         default: inferred from the candle spacing
+Several pairs (one strategy, one shared quote balance)
+  --symbols <A/Q,B/Q,…>    the pairs; without --bundled/--data their files are data/A_Q-<timeframe>.csv
+                           (needs --timeframe). Repeating --bundled or --data also gives several pairs
+  --max-open-trades <n>    pairs that may hold a position at once (default: all)
   --from <date|ms>         first traded candle (earlier ones only warm up); --to <date|ms> end (exclusive)
 Account and fills
   --balance <quote>        starting balance (default 1000)
@@ -42,8 +46,10 @@ export interface CliOptions {
   json: boolean;
   list: boolean;
   help: boolean;
-  /** The file for `--data` (read locally; never part of an API request). */
+  /** The file for `--data` (read locally; never part of an API request); the first when repeated. */
   dataPath: string | null;
+  /** Every `--data` file, in order (several: a multi-pair run). */
+  dataPaths: string[];
   request: Record<string, unknown>;
   sweep: Record<string, unknown[]> | null;
 }
@@ -53,7 +59,9 @@ const risk = (request: Record<string, unknown>): Record<string, unknown> => (req
 
 const SETTINGS: Readonly<Record<string, Setting>> = {
   strategy: (r, v) => (r.strategy = v),
-  bundled: (r, v) => (r.data = { source: 'bundled', file: v }),
+  bundled: (r, v) => (r.data = addBundled(r.data, v)),
+  symbols: (r, v) => (r.symbols = [...(Array.isArray(r.symbols) ? (r.symbols as unknown[]) : []), ...v.split(',').map((s) => s.trim()).filter((s) => s !== '')]),
+  'max-open-trades': (r, v) => (r.maxOpenTrades = Number(v)),
   symbol: (r, v) => (r.symbol = v),
   timeframe: (r, v) => (r.timeframe = v),
   from: (r, v) => (r.from = instant(v)),
@@ -76,7 +84,7 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
 const FLAGS = new Set(['json', 'list', 'help', 'allow-short']);
 
 export function parseCliArgs(argv: readonly string[], registry: StrategyRegistry): CliOptions {
-  const options: CliOptions = { json: false, list: false, help: false, dataPath: null, request: {}, sweep: null };
+  const options: CliOptions = { json: false, list: false, help: false, dataPath: null, dataPaths: [], request: {}, sweep: null };
   const params: [string, string][] = [];
   const sweeps: [string, string][] = [];
   for (let k = 0; k < argv.length; k++) {
@@ -90,8 +98,10 @@ export function parseCliArgs(argv: readonly string[], registry: StrategyRegistry
     }
     const value = eq > 0 ? arg.slice(eq + 1) : argv[++k];
     if (value === undefined) throw new ValidationError(`--${name} needs a value`);
-    if (name === 'data') options.dataPath = value;
-    else if (name === 'sweep') sweeps.push(splitSweep(value));
+    if (name === 'data') {
+      options.dataPath ??= value;
+      options.dataPaths.push(value);
+    } else if (name === 'sweep') sweeps.push(splitSweep(value));
     else if (SETTINGS[name]) (SETTINGS[name] as Setting)(options.request, value);
     else params.push([name, value]);
   }
@@ -101,8 +111,25 @@ export function parseCliArgs(argv: readonly string[], registry: StrategyRegistry
   const docs = registry.get(strategy).describeParams();
   options.request.params = Object.fromEntries(params.map(([name, value]) => [name, convert(docs, name, value, strategy)]));
   if (sweeps.length > 0) options.sweep = Object.fromEntries(sweeps.map(([name, values]) => [name, values.split(',').map((v) => convert(docs, name, v.trim(), strategy))]));
-  if (!options.dataPath && !options.request.data) throw new ValidationError('Give the candles: --data <file.csv> or --bundled <name.csv>');
+  if (!options.dataPath && !options.request.data) options.request.data = bundledForSymbols(options.request);
   return options;
+}
+
+/** A second --bundled turns one file into a list of files (one per pair). */
+function addBundled(data: unknown, file: string): Record<string, unknown> {
+  const current = data as { source?: unknown; file?: unknown; files?: unknown } | undefined;
+  if (current?.source !== 'bundled') return { source: 'bundled', file };
+  const files = Array.isArray(current.files) ? (current.files as unknown[]) : [current.file];
+  return { source: 'bundled', files: [...files, file] };
+}
+
+/** `--symbols ADA/BTC,ETH/BTC --timeframe 1m` without files: the bundled files of freqtrade's naming, ADA_BTC-1m.csv. */
+function bundledForSymbols(request: Record<string, unknown>): Record<string, unknown> {
+  const symbols = request.symbols;
+  if (!Array.isArray(symbols) || symbols.length === 0) throw new ValidationError('Give the candles: --data <file.csv> or --bundled <name.csv> (several pairs: repeat them, or --symbols with --timeframe)');
+  if (typeof request.timeframe !== 'string') throw new ValidationError('--symbols without --bundled or --data needs --timeframe to find the files in data/ (e.g. ADA_BTC-1m.csv)');
+  const timeframe = request.timeframe;
+  return { source: 'bundled', files: symbols.map((s) => `${String(s).replaceAll('/', '_').replaceAll(':', '_')}-${timeframe}.csv`) };
 }
 
 function applyFlag(options: CliOptions, name: string): void {

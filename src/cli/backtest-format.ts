@@ -1,5 +1,5 @@
 import { Dec } from '../domain/money.js';
-import type { BacktestReport } from '../engine/backtest/report.js';
+import type { BacktestReport, MultiPairReport } from '../engine/backtest/report.js';
 import type { SweepResult } from '../engine/backtest/sweep.js';
 
 /** Human-readable tables for the CLI. Figures are rounded for reading; `--json` gives the exact values. */
@@ -42,15 +42,46 @@ export function formatReport(report: BacktestReport, maxTrades = 20): string {
   return [...head, table(rows), '', formatTrades(report, maxTrades)].join('\n');
 }
 
-function formatTrades(report: BacktestReport, maxTrades: number): string {
+/** The totals, then one row per pair, then the latest trades of all pairs. */
+export function formatMultiPairReport(report: MultiPairReport, maxTrades = 20): string {
+  const r = report.result;
+  const params = Object.entries(report.strategy.params).map(([k, v]) => `${k}=${String(v)}`).join(' ');
+  const head = [
+    `${report.strategy.id} ${params}`,
+    `${report.symbols.length} pairs, ${report.timeframe}, maxOpenTrades ${report.settings.maxOpenTrades} (peak ${report.settings.peakOpenTrades})  ${short(report.period.from)} → ${short(report.period.to)}  ${report.period.candles} steps${report.period.gaps ? `, ${report.period.gaps} gap(s)` : ''}`,
+    '',
+  ];
+  const totals = [
+    ['Starting balance', money(r.startingBalance, 8)],
+    ['Ending equity', money(r.endingEquity, 8)],
+    ['Net profit', `${money(r.netProfit, 8)} (${r.netProfitPct} %)`],
+    ['Buy and hold (equal split)', `${money(report.buyAndHold.netProfit, 8)} (${report.buyAndHold.netProfitPct} %)`],
+    ['Max drawdown (total)', `${money(r.maxDrawdown.amount, 8)} (${r.maxDrawdown.pct} %)`],
+    ['Trades', `${r.tradeCount} (${r.closedTrades} closed: ${r.wins} won, ${r.losses} lost)`],
+    ['Win rate', r.winRate === null ? '—' : `${(r.winRate * 100).toFixed(1)} %`],
+    ['Sharpe / Sortino', `${ratio(r.sharpe)} / ${ratio(r.sortino)} (×√${r.annualisation.periodsPerYear})`],
+    ['Fees paid', money(r.feesPaid, 8)],
+    ['Refused orders', String(report.events.rejections.count)],
+    ['Strategy errors', String(report.events.strategyErrors.count)],
+    ...(report.events.killSwitch ? [['Kill switch', `${short(report.events.killSwitch.time)}: ${report.events.killSwitch.message}`]] : []),
+  ];
+  const pairs = [
+    ['pair', 'net PnL', 'fees', 'trades', 'win rate', 'exposure', 'refused', 'buy & hold'],
+    ...report.pairs.map((p) => [p.symbol, money(p.netPnl, 8), money(p.feesPaid, 8), String(p.tradeCount), p.winRate === null ? '—' : `${(p.winRate * 100).toFixed(0)} %`, `${(p.exposure * 100).toFixed(1)} %`, String(p.refusedOrders), money(p.buyAndHold.netProfit, 8)]),
+  ];
+  return [...head, table(totals), '', table(pairs, [1, 2, 3, 4, 5, 6, 7]), '', formatTrades(report, maxTrades)].join('\n');
+}
+
+function formatTrades(report: { trades: readonly (BacktestReport['trades'][number] & { symbol?: string })[] }, maxTrades: number): string {
   if (report.trades.length === 0) return 'No trades.';
   const shown = report.trades.slice(-maxTrades);
+  const pair = shown.some((t) => t.symbol !== undefined);
   const rows = [
-    ['#', 'side', 'entry', 'price', 'exit', 'price', 'size', 'PnL', 'fee', 'exit reason'],
-    ...shown.map((t) => [String(t.id), t.side, short(t.entryTime), price(t.entryPrice), t.status === 'open' ? 'open' : short(t.exitTime), price(t.exitPrice), price(t.size), money(t.pnl, 4), money(t.fee, 4), t.exitReason ?? '']),
+    ['#', ...(pair ? ['pair'] : []), 'side', 'entry', 'price', 'exit', 'price', 'size', 'PnL', 'fee', 'exit reason'],
+    ...shown.map((t) => [String(t.id), ...(pair ? [t.symbol ?? ''] : []), t.side, short(t.entryTime), price(t.entryPrice), t.status === 'open' ? 'open' : short(t.exitTime), price(t.exitPrice), price(t.size), money(t.pnl, 4), money(t.fee, 4), t.exitReason ?? '']),
   ];
   const more = report.trades.length > shown.length ? `\n(${report.trades.length - shown.length} earlier trades not shown; --json lists all)` : '';
-  return table(rows, [0, 3, 5, 6, 7, 8]) + more;
+  return table(rows, (pair ? [0, 4, 6, 7, 8, 9] : [0, 3, 5, 6, 7, 8])) + more;
 }
 
 export function formatSweep(result: SweepResult, maxRows = 20): string {

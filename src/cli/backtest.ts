@@ -1,7 +1,9 @@
 import { CtsError, ValidationError } from '../domain/errors.js';
 import { createRunner, loadBacktestData, parseBacktestRequest, withDataFacts } from '../engine/backtest/backtest.js';
 import { parseCliArgs, CLI_USAGE, type CliOptions } from './backtest-args.js';
-import { formatReport, formatSweep, progressBar } from './backtest-format.js';
+import { formatMultiPairReport, formatReport, formatSweep, progressBar } from './backtest-format.js';
+import { createMultiPairRunner, isMultiPair, loadMultiPairData, withPairDataFacts } from '../engine/backtest/multi-pair.js';
+import { buildMultiPairReport } from '../engine/backtest/multi-report.js';
 import { sweepRequestSchema } from '../engine/backtest/config.js';
 import { findBundledDir, type AnySource, type CandleSourceDeps } from '../engine/backtest/data-source.js';
 import { buildReport } from '../engine/backtest/report.js';
@@ -11,6 +13,8 @@ import { StrategyRegistry } from '../engine/strategies/registry.js';
 import { resolveStrategiesDir } from '../config/config.js';
 import { formatProblem } from '../strategies-loader/load-problem.js';
 import { StrategyFilesService } from '../strategies-loader/strategy-files.service.js';
+import type { BacktestRequest } from '../engine/backtest/config.js';
+import type { StrategyDefinition } from '../engine/strategy.js';
 
 /**
  * `npm run backtest -- --strategy sma-crossover --data data/XRP_USDT_USDT-1h-futures.csv --fast 10 --slow 30`
@@ -44,6 +48,7 @@ async function run(argv: string[], registry: StrategyRegistry, files: StrategyFi
 
 async function single(options: CliOptions, registry: StrategyRegistry, deps: CandleSourceDeps): Promise<number> {
   const { request, definition } = parseBacktestRequest(withData(options), registry);
+  if (isMultiPair(request)) return multiPair(options, request, definition, deps);
   const data = await loadBacktestData(request, definition, deps, source(options));
   const runner = createRunner(request, definition, data);
   const bar = progress('candles');
@@ -51,6 +56,16 @@ async function single(options: CliOptions, registry: StrategyRegistry, deps: Can
   bar(runner.progress.done, runner.progress.total, true);
   const report = withDataFacts(buildReport(runner.outcome(), request.equityPoints), data);
   return print(options.json ? JSON.stringify(report, null, 2) : formatReport(report));
+}
+
+async function multiPair(options: CliOptions, request: BacktestRequest, definition: StrategyDefinition, deps: CandleSourceDeps): Promise<number> {
+  const data = await loadMultiPairData(request, definition, deps, options.dataPaths);
+  const runner = createMultiPairRunner(request, definition, data);
+  const bar = progress('steps');
+  while (!runner.advance(SLICE)) bar(runner.progress.done, runner.progress.total);
+  bar(runner.progress.done, runner.progress.total, true);
+  const report = withPairDataFacts(buildMultiPairReport(runner.outcome(), request.equityPoints), data);
+  return print(options.json ? JSON.stringify(report, null, 2) : formatMultiPairReport(report));
 }
 
 async function sweep(options: CliOptions, registry: StrategyRegistry, deps: CandleSourceDeps): Promise<number> {
@@ -68,6 +83,8 @@ async function sweep(options: CliOptions, registry: StrategyRegistry, deps: Cand
 
 /** The request needs a data source to validate; a local file is loaded separately (never sent as a path). */
 function withData(options: CliOptions): Record<string, unknown> {
+  // Several local files stand in as their names for validation; loadMultiPairData reads the paths.
+  if (options.dataPaths.length > 1) return { ...options.request, data: { source: 'bundled', files: options.dataPaths.map((p) => path.basename(p)) } };
   return options.dataPath ? { ...options.request, data: { source: 'csv', csv: '(local file)' } } : options.request;
 }
 

@@ -97,7 +97,26 @@ export interface AssetBalance {
   readonly total: DecimalString;
 }
 
+/**
+ * Another input a strategy reads besides its own candles: another pair, another (higher) timeframe of
+ * its own pair, or another pair at another timeframe. An absent field means the snapshot's own.
+ */
+export interface InformativeInput {
+  readonly symbol?: string;
+  readonly timeframe?: string;
+}
+
+/**
+ * The declared informative inputs, read-only. Each window holds only candles *closed* at the
+ * snapshot's time (a 1h candle appears once its hour is over), so no input can look ahead.
+ */
+export interface InformativeCandles {
+  /** The window of a declared input; throws a RangeError for an input the strategy did not declare. */
+  get(input: InformativeInput): CandleWindow;
+}
+
 export interface StrategySnapshot {
+  /** The pair this snapshot (and the intents returned for it) is for. */
   readonly symbol: string;
   /** Time of the decision, ms since the epoch (in a backtest: the close of the current candle). */
   readonly time: number;
@@ -114,6 +133,8 @@ export interface StrategySnapshot {
    * are discarded. Incremental strategies must still consume these candles.
    */
   readonly warmingUp: boolean;
+  /** Present when the strategy declares informative inputs (`informative` in its spec). */
+  readonly informative?: InformativeCandles;
 }
 
 export const FLAT_POSITION: StrategyPosition = Object.freeze({ side: 'flat', quantity: '0', averageEntryPrice: null });
@@ -128,6 +149,7 @@ export function freezeSnapshot(snapshot: StrategySnapshot): StrategySnapshot {
   freezeIfNeeded(snapshot.market);
   freezeList(snapshot.openOrders);
   freezeList(snapshot.fills);
+  freezeIfNeeded(snapshot.informative ?? null);
   return Object.freeze(snapshot);
 }
 
@@ -175,6 +197,11 @@ export interface StrategyDefinition {
   warmup(input: unknown): number;
   create(input: unknown): Strategy;
   describeParams(): ParamDoc[];
+  /**
+   * Informative inputs for these parameters (none when absent). Optional so definitions written
+   * before informative inputs existed stay valid; `defineStrategy` always provides it.
+   */
+  informative?(input: unknown): readonly InformativeInput[];
 }
 
 export interface StrategySpec<S extends z.ZodType<Record<string, unknown>>> {
@@ -184,6 +211,8 @@ export interface StrategySpec<S extends z.ZodType<Record<string, unknown>>> {
   params: S;
   warmup(params: z.output<S>): number;
   create(params: z.output<S>): Strategy;
+  /** Other pairs and/or higher timeframes the strategy reads (see `InformativeInput`). Default: none. */
+  informative?(params: z.output<S>): readonly InformativeInput[];
 }
 
 /** Builds a type-erased definition from a typed spec, so the registry can hold strategies of any params. */
@@ -198,6 +227,7 @@ export function defineStrategy<S extends z.ZodType<Record<string, unknown>>>(spe
     warmup: (input: unknown) => spec.warmup(parse(input)),
     create: (input: unknown) => spec.create(parse(input)),
     describeParams: () => describeParams(spec.params),
+    informative: (input: unknown) => Object.freeze([...(spec.informative?.(parse(input)) ?? [])].map((i) => Object.freeze({ ...i }))),
   });
 }
 
@@ -227,6 +257,18 @@ export function decimalParam(description: string, options: { default: DecimalStr
   return decimalString({ greaterThan: options.min ?? '0', ...(options.max === undefined ? {} : { max: options.max }), example: '0.5' })
     .default(options.default)
     .describe(description);
+}
+
+/** The informative inputs a definition declares for these parameters ([] when it declares none). */
+export function informativeInputs(definition: StrategyDefinition, params: unknown): readonly InformativeInput[] {
+  return definition.informative?.(params) ?? NO_INPUTS;
+}
+
+const NO_INPUTS: readonly InformativeInput[] = Object.freeze([]);
+
+/** One spelling per input, as the runners key their feeds: `ETH/BTC@1h`. */
+export function informativeKey(symbol: string, timeframe: string): string {
+  return `${symbol}@${timeframe}`;
 }
 
 // ---- Failure ----------------------------------------------------------------------------------------

@@ -18,6 +18,16 @@ describe('backtest CLI arguments', () => {
     expect(o.request).toMatchObject({ rank: 'sortino', data: { source: 'bundled', file: 'XRP_USDT_USDT-1h-futures.csv' } });
   });
 
+  it('gives several pairs by --symbols (files found by name), by repeated --bundled or by repeated --data', () => {
+    const bySymbols = parseCliArgs(['--strategy', 'dca', '--symbols', 'ADA/BTC,ETH/BTC', '--symbols', 'XLM/BTC', '--timeframe', '1m', '--max-open-trades', '2'], registry);
+    expect(bySymbols.request).toMatchObject({ symbols: ['ADA/BTC', 'ETH/BTC', 'XLM/BTC'], maxOpenTrades: 2, data: { source: 'bundled', files: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv', 'XLM_BTC-1m.csv'] } });
+    const byFiles = parseCliArgs(['--strategy', 'dca', '--bundled', 'ADA_BTC-1m.csv', '--bundled', 'ETH_BTC-1m.csv', '--bundled', 'XLM_BTC-1m.csv'], registry);
+    expect(byFiles.request.data).toEqual({ source: 'bundled', files: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv', 'XLM_BTC-1m.csv'] });
+    const byPaths = parseCliArgs(['--strategy', 'dca', '--data', 'a/ADA_BTC-1m.csv', '--data', 'b/ETH_BTC-1m.csv'], registry);
+    expect(byPaths.dataPaths).toEqual(['a/ADA_BTC-1m.csv', 'b/ETH_BTC-1m.csv']);
+    expect(() => parseCliArgs(['--strategy', 'dca', '--symbols', 'ADA/BTC,ETH/BTC'], registry)).toThrow(/needs --timeframe/);
+  });
+
   it('refuses what it cannot use, saying what would work', () => {
     expect(() => parseCliArgs(['--data', 'x.csv'], registry)).toThrow(/--strategy is required/);
     expect(() => parseCliArgs(['--strategy', 'sma-crossover'], registry)).toThrow(/--data <file.csv> or --bundled/);

@@ -8,6 +8,8 @@ import type { BacktestListItem, BacktestRecord, BacktestRepository } from './bac
 import { sweepRequestSchema, type BacktestRequest, type SweepRequest } from './config.js';
 import { listBundledFiles, type CandleSourceDeps, type PreparedData } from './data-source.js';
 import { buildReport } from './report.js';
+import { buildMultiPairReport } from './multi-report.js';
+import { createMultiPairRunner, isMultiPair, loadMultiPairData, withPairDataFacts } from './multi-pair.js';
 import { expandGrid, runSweep } from './sweep.js';
 
 /**
@@ -66,6 +68,10 @@ export class BacktestService {
 
   async start(input: unknown): Promise<{ id: string }> {
     const { request, definition } = parseBacktestRequest(input, this.#o.registry);
+    if (isMultiPair(request)) {
+      const pairs = request.data.source === 'exchange' ? null : await loadMultiPairData(request, definition, this.#o.sources);
+      return this.#enqueue(this.#record('backtest', request), (job) => this.#runMultiPair(job, request, definition, pairs));
+    }
     const data = await this.#prepareEarly(request, definition);
     return this.#enqueue(this.#record('backtest', request), (job) => this.#runBacktest(job, request, definition, data));
   }
@@ -128,7 +134,7 @@ export class BacktestService {
       kind,
       status: 'queued',
       strategy: request.strategy,
-      symbol: request.symbol ?? null,
+      symbol: request.symbol ?? request.symbols?.join(',') ?? null,
       timeframe: request.timeframe ?? null,
       request: storedRequest(request),
       summary: null,
@@ -195,6 +201,22 @@ export class BacktestService {
     job.progress = { ...runner.progress };
     const report = withDataFacts(buildReport(runner.outcome(), request.equityPoints), data);
     Object.assign(job.record, { symbol: data.symbol, timeframe: data.timeframe, summary: summarize(report), result: report });
+  }
+
+  async #runMultiPair(job: Job, request: BacktestRequest, definition: StrategyDefinition, early: PreparedData[] | null): Promise<void> {
+    const data = early ?? (await loadMultiPairData(request, definition, this.#o.sources));
+    const runner = createMultiPairRunner(request, definition, data);
+    // A step moves every pair with a candle at that time, so a slice of steps covers about that many candles per pair.
+    const slice = Math.max(1, Math.floor((this.#o.sliceCandles ?? 50_000) / data.length));
+    job.progress = { ...runner.progress };
+    while (!runner.advance(slice)) {
+      job.progress = { ...runner.progress };
+      await yieldToLoop();
+      if (job.abort.signal.aborted) throw new Error('Cancelled: the server is shutting down');
+    }
+    job.progress = { ...runner.progress };
+    const report = withPairDataFacts(buildMultiPairReport(runner.outcome(), request.equityPoints), data);
+    Object.assign(job.record, { symbol: report.symbol, timeframe: report.timeframe, summary: summarize(report), result: report });
   }
 
   async #runSweep(job: Job, request: SweepRequest, definition: StrategyDefinition, early: PreparedData | null): Promise<void> {

@@ -66,7 +66,8 @@ export function withDataFacts(report: BacktestReport, data: PreparedData): Backt
   return { ...report, period: { ...report.period, gaps: data.gaps, source: data.sourceName } };
 }
 
-export function summarize(report: BacktestReport): BacktestSummary {
+/** The list figures of a report (single or multi-pair: only the totals are read). */
+export function summarize(report: { result: Omit<BacktestReport['result'], 'endPosition'> }): BacktestSummary {
   const r = report.result;
   return {
     netProfit: r.netProfit,

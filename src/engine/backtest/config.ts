@@ -25,13 +25,20 @@ export type FeeAssetChoice = (typeof FEE_ASSET_CHOICES)[number];
 /** A unified symbol: BASE/QUOTE, or BASE/QUOTE:SETTLE for a linear derivative. */
 export const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?$/;
 
+/** Pairs one multi-pair backtest may trade. */
+export const MAX_PAIRS = 50;
+const bundledFile = z.string().regex(/^[A-Za-z0-9_.-]+\.csv$/, 'a file name in data/, e.g. XRP_USDT_USDT-1h-futures.csv');
+const unifiedSymbol = z.string().regex(SYMBOL_PATTERN, 'a unified symbol such as BTC/USDT');
+
 export const dataSourceSchema = z.discriminatedUnion('source', [
   z
     .object({
       source: z.literal('bundled'),
-      file: z.string().regex(/^[A-Za-z0-9_.-]+\.csv$/, 'a file name in data/, e.g. XRP_USDT_USDT-1h-futures.csv'),
+      file: bundledFile.optional().describe('One pair: a file in data/'),
+      files: z.array(bundledFile).min(2).max(MAX_PAIRS).optional().describe('Several pairs at once (one file per pair, same timeframe), e.g. ["ADA_BTC-1m.csv","ETH_BTC-1m.csv"]'),
     })
-    .strict(),
+    .strict()
+    .refine((d) => (d.file === undefined) !== (d.files === undefined), { message: 'give file (one pair) or files (several pairs)', path: ['file'] }),
   z
     .object({
       source: z.literal('csv'),
@@ -55,7 +62,15 @@ const backtestFields = z
   .object({
     strategy: z.string().min(1).max(60).describe('Registered strategy id, e.g. sma-crossover'),
     params: z.record(z.string(), z.unknown()).default({}).describe("Strategy parameters, validated by the strategy's schema"),
-    symbol: z.string().regex(SYMBOL_PATTERN, 'a unified symbol such as BTC/USDT').optional().describe('Default: from the bundled file name; required for exchange data'),
+    symbol: unifiedSymbol.optional().describe('Default: from the bundled file name; required for exchange data'),
+    symbols: z
+      .array(unifiedSymbol)
+      .min(2)
+      .max(MAX_PAIRS)
+      .refine((list) => new Set(list).size === list.length, 'each pair once')
+      .optional()
+      .describe('Several pairs with one shared quote balance (multi-pair run). Default with bundled files: from their names; required for exchange data'),
+    maxOpenTrades: z.number().int().min(1).max(MAX_PAIRS).optional().describe('Multi-pair: pairs that may hold a position or an order at once; a new entry beyond is refused (default: all pairs)'),
     timeframe: z.string().regex(TIMEFRAME_PATTERN, 'a timeframe such as 1m, 1h or 1d').optional().describe('Default: inferred from the candle spacing'),
     from: instant.optional().describe('First candle open time to trade (inclusive); earlier candles only warm up indicators'),
     to: instant.optional().describe('End of the range (exclusive)'),
@@ -86,7 +101,18 @@ const backtestFields = z
 
 const rangeInOrder = (r: { from?: number | undefined; to?: number | undefined }) => r.from === undefined || r.to === undefined || r.from < r.to;
 
-export const backtestRequestSchema = backtestFields.refine(rangeInOrder, { message: 'from must be before to', path: ['from'] });
+/** The pairs of a multi-pair request agree with its data: one pair per file, no single `symbol` beside them. */
+function checkPairs(r: z.output<typeof backtestFields>, ctx: z.RefinementCtx): void {
+  const files = r.data.source === 'bundled' ? r.data.files : undefined;
+  const issue = (path: string[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  if (r.symbols && r.symbol) issue(['symbol'], 'give symbol (one pair) or symbols (several), not both');
+  if (r.symbols && r.data.source === 'csv') issue(['symbols'], 'an inline CSV holds one pair; use bundled files or exchange data for several');
+  if (r.symbols && files && files.length !== r.symbols.length) issue(['symbols'], `${r.symbols.length} symbols for ${files.length} files: give one per file, in order`);
+  if (files && r.symbol) issue(['symbol'], 'several files are several pairs: use symbols');
+  if (r.maxOpenTrades !== undefined && !r.symbols && !files) issue(['maxOpenTrades'], 'only for multi-pair runs (symbols or several files)');
+}
+
+export const backtestRequestSchema = backtestFields.refine(rangeInOrder, { message: 'from must be before to', path: ['from'] }).superRefine(checkPairs);
 
 export type BacktestRequestInput = z.input<typeof backtestRequestSchema>;
 export type BacktestRequest = z.output<typeof backtestRequestSchema>;
@@ -113,7 +139,8 @@ export const sweepRequestSchema = backtestFields
     workers: z.number().int().min(1).max(64).optional().describe('Worker threads; default and maximum: the cores available'),
   })
   .strict()
-  .refine(rangeInOrder, { message: 'from must be before to', path: ['from'] });
+  .refine(rangeInOrder, { message: 'from must be before to', path: ['from'] })
+  .refine((r) => !r.symbols && !(r.data.source === 'bundled' && r.data.files) && r.maxOpenTrades === undefined, { message: 'a sweep runs on one pair (multi-pair sweeps are not supported)', path: ['symbols'] });
 
 export type SweepRequestInput = z.input<typeof sweepRequestSchema>;
 export type SweepRequest = z.output<typeof sweepRequestSchema>;

@@ -95,10 +95,12 @@ export async function prepareData(request: BacktestRequest, source: AnySource, w
 async function load(request: BacktestRequest, source: AnySource, warmup: number, deps: CandleSourceDeps): Promise<Loaded> {
   switch (source.source) {
     case 'bundled': {
-      if (!listBundledFiles(deps.bundledDir).includes(source.file)) {
-        throw new NotFoundError(`No bundled data file "${source.file}"; available: ${listBundledFiles(deps.bundledDir).join(', ') || 'none'}`);
+      const file = source.file;
+      if (file === undefined) throw new ValidationError('Several bundled files are a multi-pair run: load them one pair at a time', [{ path: 'data.files', message: 'one file per pair' }]);
+      if (!listBundledFiles(deps.bundledDir).includes(file)) {
+        throw new NotFoundError(`No bundled data file "${file}"; available: ${listBundledFiles(deps.bundledDir).join(', ') || 'none'}`);
       }
-      return { series: await loadCandleCsv(path.join(deps.bundledDir, source.file)), name: source.file, ...parseDataFileName(source.file) };
+      return { series: await loadCandleCsv(path.join(deps.bundledDir, file)), name: file, ...parseDataFileName(file) };
     }
     case 'file':
       return { series: await loadCandleCsv(source.path), name: path.basename(source.path), ...parseDataFileName(source.path) };

@@ -79,7 +79,7 @@ export class DailyLossGuard {
 
   /** The kill reason when today's net PnL at candle i's close is at or below −limit, else null. */
   /** `k`: index of the traded candle; `now`: its close, when the engine would check. */
-  check(k: number, now: number, equity: EquityRecorder): string | null {
+  check(k: number, now: number, equity: Pick<EquityRecorder, 'values' | 'exact'>): string | null {
     const day = Math.floor(now / DAY_MS);
     if (day !== this.#day) {
       this.#day = day;

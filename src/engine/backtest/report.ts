@@ -4,7 +4,7 @@ import { roundDownToStep } from '../order-sizing.js';
 import type { RiskConfig } from '../risk.js';
 import { downsampleIndices } from './equity-curve.js';
 import { maxDrawdown, returnRatios, round } from './metrics.js';
-import type { RunEvent, RunOutcome } from './runner.js';
+import type { BacktestRunInput, RunEvent, RunOutcome } from './runner.js';
 import { periodsPerYear, timeframeMs } from '../../domain/timeframe.js';
 import type { BacktestTrade } from './trade-list.js';
 
@@ -30,10 +30,58 @@ export interface BacktestReport {
     risk: RiskConfig;
   };
   result: BacktestResult;
-  buyAndHold: { entryPrice: DecimalString; exitPrice: DecimalString; quantity: DecimalString; netProfit: DecimalString; netProfitPct: DecimalString };
+  buyAndHold: BuyAndHold;
   equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
   trades: ReportTrade[];
   events: { rejections: EventList; strategyErrors: EventList; killSwitch: { time: string; message: string } | null };
+}
+
+/**
+ * A multi-pair run: the same sections, with totals of the whole run in `result` (equity, drawdown and
+ * ratios of the total equity curve), `symbol` the pairs joined by commas, and each pair in `pairs`.
+ * Buy and hold splits the starting balance equally over the pairs.
+ */
+export interface MultiPairReport extends Omit<BacktestReport, 'result' | 'buyAndHold' | 'settings' | 'trades'> {
+  kind: 'multi-pair';
+  symbols: string[];
+  settings: BacktestReport['settings'] & { maxOpenTrades: number; peakOpenTrades: number };
+  result: Omit<BacktestResult, 'endPosition'>;
+  buyAndHold: Pick<BuyAndHold, 'netProfit' | 'netProfitPct'>;
+  pairs: PairReport[];
+  /** All pairs' trades by entry time, numbered across pairs, each naming its pair. */
+  trades: (ReportTrade & { symbol: string })[];
+}
+
+export interface BuyAndHold {
+  entryPrice: DecimalString;
+  exitPrice: DecimalString;
+  quantity: DecimalString;
+  netProfit: DecimalString;
+  netProfitPct: DecimalString;
+}
+
+/** One pair of a multi-pair run. `netPnl` = realized + unrealized − fees; Σ netPnl = the run's net profit exactly. */
+export interface PairReport {
+  symbol: string;
+  candles: number;
+  warmupCandles: number;
+  gaps?: number;
+  source?: string;
+  netPnl: DecimalString;
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  feesPaid: DecimalString;
+  tradeCount: number;
+  closedTrades: number;
+  wins: number;
+  losses: number;
+  winRate: number | null;
+  /** Fraction of this pair's traded candles that closed with a position open. */
+  exposure: number;
+  endPosition: { quantity: DecimalString; dust: boolean };
+  refusedOrders: number;
+  strategyErrors: number;
+  buyAndHold: BuyAndHold;
 }
 
 export interface BacktestResult {
@@ -68,7 +116,7 @@ export type ReportTrade = Omit<BacktestTrade, 'entryTime' | 'exitTime' | 'fills'
   fills: (Omit<BacktestTrade['fills'][number], 'time'> & { time: string })[];
 };
 
-type EventList = { count: number; samples: { time: string; message: string }[] };
+export type EventList = { count: number; samples: { time: string; message: string }[] };
 
 export function buildReport(outcome: RunOutcome, equityPoints: number): BacktestReport {
   const { input, equity } = outcome;
@@ -159,15 +207,28 @@ function drawdown(outcome: RunOutcome): BacktestResult['maxDrawdown'] {
  */
 function buyAndHold(outcome: RunOutcome): BacktestReport['buyAndHold'] {
   const { input, equity } = outcome;
-  const start = new Dec(input.startingBalance);
-  if (equity.length === 0) return { entryPrice: '0', exitPrice: '0', quantity: '0', netProfit: '0', netProfitPct: '0' };
-  const entry = input.series.decimal('open', input.start).mul(new Dec(input.slippageBps).div(10_000).add(1));
-  const exit = input.series.decimal('close', input.start + equity.length - 1);
-  const step = input.market.amountStep === null ? null : new Dec(input.market.amountStep);
-  const quantity = roundDownToStep(start.div(entry.mul(new Dec(input.feeRate).add(1))), step);
+  return buyAndHoldOf({ ...input, last: input.start + equity.length - 1, amount: new Dec(input.startingBalance), traded: equity.length > 0 });
+}
+
+/** Buy and hold of `amount` on one series, from the open of candle `start` to the close of `last`. */
+export function buyAndHoldOf(h: {
+  series: BacktestRunInput['series'];
+  market: BacktestRunInput['market'];
+  start: number;
+  last: number;
+  amount: Dec;
+  traded: boolean;
+  slippageBps: DecimalString;
+  feeRate: DecimalString;
+}): BuyAndHold {
+  if (!h.traded) return { entryPrice: '0', exitPrice: '0', quantity: '0', netProfit: '0', netProfitPct: '0' };
+  const entry = h.series.decimal('open', h.start).mul(new Dec(h.slippageBps).div(10_000).add(1));
+  const exit = h.series.decimal('close', h.last);
+  const step = h.market.amountStep === null ? null : new Dec(h.market.amountStep);
+  const quantity = roundDownToStep(h.amount.div(entry.mul(new Dec(h.feeRate).add(1))), step);
   const spent = quantity.mul(entry);
-  const net = quantity.mul(exit).sub(spent).sub(spent.mul(input.feeRate));
-  return { entryPrice: toDecimalString(entry), exitPrice: toDecimalString(exit), quantity: toDecimalString(quantity), netProfit: toDecimalString(net), netProfitPct: pct(net, start) };
+  const net = quantity.mul(exit).sub(spent).sub(spent.mul(h.feeRate));
+  return { entryPrice: toDecimalString(entry), exitPrice: toDecimalString(exit), quantity: toDecimalString(quantity), netProfit: toDecimalString(net), netProfitPct: pct(net, h.amount) };
 }
 
 function curve(outcome: RunOutcome, maxPoints: number): BacktestReport['equityCurve'] {
@@ -181,22 +242,22 @@ function curve(outcome: RunOutcome, maxPoints: number): BacktestReport['equityCu
   };
 }
 
-function reportTrade(t: BacktestTrade): ReportTrade {
+export function reportTrade(t: BacktestTrade): ReportTrade {
   return { ...t, entryTime: iso(t.entryTime), exitTime: t.exitTime === null ? null : iso(t.exitTime), fills: t.fills.map((f) => ({ ...f, time: iso(f.time) })) };
 }
 
-function events(list: { count: number; samples: RunEvent[] }): EventList {
+export function events(list: { count: number; samples: RunEvent[] }): EventList {
   return { count: list.count, samples: list.samples.map(event) };
 }
 
-function event(e: RunEvent): { time: string; message: string } {
+export function event(e: RunEvent): { time: string; message: string } {
   return { time: iso(e.time), message: e.message };
 }
 
-function pct(part: Dec, whole: Dec): DecimalString {
+export function pct(part: Dec, whole: Dec): DecimalString {
   return whole.isZero() ? '0' : toDecimalString(part.div(whole).mul(100).toDecimalPlaces(PCT_SCALE));
 }
 
-function iso(ms: number): string {
+export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }

@@ -6,12 +6,27 @@ import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-si
 import { Portfolio, tradablePosition, type PositionLedger } from '../accounting/index.js';
 import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
 import { evaluateIntents, type RiskConfig } from '../risk.js';
-import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyDefinition, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
+import {
+  FLAT_POSITION,
+  NO_INTENTS,
+  StrategyError,
+  freezeSnapshot,
+  informativeInputs,
+  invokeStrategy,
+  type Intent,
+  type Strategy,
+  type StrategyDefinition,
+  type StrategyFill,
+  type StrategyPosition,
+  type StrategySnapshot,
+  baseFeeOf,
+} from '../strategy.js';
 import { OrderTracker } from './order-tracker.js';
 import { DailyLossGuard, ProtectionGuard } from './guards.js';
 import { EquityRecorder } from './equity-recorder.js';
 import { TradeList } from './trade-list.js';
 import { timeframeMs } from '../../domain/timeframe.js';
+import { InformativeFeed } from './informative-feed.js';
 
 /**
  * The backtest loop: the strategy API (strategy.ts), risk gate (risk.ts), position ledger
@@ -80,6 +95,8 @@ export class BacktestRunner {
   readonly #protection: ProtectionGuard;
   readonly #dailyLoss: DailyLossGuard;
   readonly #tfMs: number;
+  /** Null unless the strategy declares informative inputs (its snapshots then carry `informative`). */
+  readonly #informative: InformativeFeed | null;
   #next = 0;
   /** Candles handed to the simulator so far. */
   #simulated = 0;
@@ -113,6 +130,9 @@ export class BacktestRunner {
     this.#protection = new ProtectionGuard(input.risk, input.market);
     this.#dailyLoss = new DailyLossGuard(input.risk, new Dec(input.startingBalance));
     this.#balance = this.#balanceView(base, quote);
+    const inputs = informativeInputs(input.definition, this.#params);
+    const own = { symbol: input.market.symbol, timeframe: input.timeframe };
+    this.#informative = inputs.length === 0 ? null : new InformativeFeed(own, inputs, new Map([[own.symbol, input.series]]));
   }
 
   /** Candles processed so far (warm-up included) and in total. */
@@ -202,9 +222,11 @@ export class BacktestRunner {
   }
 
   #callStrategy(i: number, trading: boolean): readonly Intent[] {
+    const time = this.#in.series.time(i) + this.#tfMs;
+    this.#informative?.advanceTo(time);
     const snapshot = freezeSnapshot({
       symbol: this.#in.market.symbol,
-      time: this.#in.series.time(i) + this.#tfMs,
+      time,
       candles: this.#cursor.window,
       ticker: null,
       market: this.#in.market,
@@ -213,6 +235,7 @@ export class BacktestRunner {
       fills: this.#newFills,
       balance: this.#balance,
       warmingUp: !trading,
+      ...(this.#informative ? { informative: this.#informative } : {}),
     });
     this.#newFills = EMPTY_FILLS;
     try {

@@ -110,7 +110,7 @@ describe('GET /api/backtests', () => {
   it('serves the catalog of strategies and bundled files', async () => {
     const res = await call({ method: 'GET', url: `${BASE}/catalog` });
     expect(res.status).toBe(200);
-    expect(res.json.bundledFiles).toEqual(['XRP_USDT_USDT-1h-futures.csv']);
+    expect(res.json.bundledFiles).toEqual(['ADA_BTC-1m.csv', 'DASH_BTC-5m.csv', 'ETH_BTC-1m.csv', 'LTC_BTC-5m.csv', 'XLM_BTC-1m.csv', 'XLM_BTC-5m.csv', 'XRP_USDT_USDT-1h-futures.csv']);
     expect((res.json.strategies as { id: string }[]).map((s) => s.id)).toEqual(['sma-crossover', 'rsi-mean-reversion', 'grid', 'dca']);
   });
 });
@@ -137,5 +137,26 @@ describe('POST /api/backtests/sweeps', () => {
     const rank = await call({ method: 'POST', url: `${BASE}/sweeps`, payload: { strategy: 'dca', data: BUNDLED, grid: { intervalCandles: [4, 8] }, rank: 'luck' } });
     expect(rank.status).toBe(400);
     expect(JSON.stringify(rank.json.errors)).toContain('rank');
+  });
+});
+
+describe('POST /api/backtests with several pairs', () => {
+  it('runs several bundled pairs as one multi-pair backtest, stores it and lists it under its pairs', async () => {
+    const files = ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv', 'XLM_BTC-1m.csv'];
+    const payload = { strategy: 'rsi-mean-reversion', params: { sizeQuote: '0.3' }, startingBalance: '1', maxOpenTrades: 2, from: '2018-01-28', data: { source: 'bundled', files } };
+    const res = await call({ method: 'POST', url: BASE, payload });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done).toMatchObject({ status: 'completed', symbol: 'ADA/BTC,ETH/BTC,XLM/BTC', timeframe: '1m', error: null });
+    const report = done.result as { kind: string; pairs: { symbol: string; netPnl: string }[]; result: { netProfit: string; tradeCount: number }; settings: { maxOpenTrades: number } };
+    expect(report.kind).toBe('multi-pair');
+    expect(report.pairs.map((p) => p.symbol)).toEqual(['ADA/BTC', 'ETH/BTC', 'XLM/BTC']);
+    expect(report.settings.maxOpenTrades).toBe(2);
+    expect(done.summary).toMatchObject({ netProfit: report.result.netProfit, tradeCount: report.result.tradeCount });
+    const list = await call({ method: 'GET', url: `${BASE}?limit=200` });
+    expect((list.json.items as { id: string; symbol: string }[]).find((i) => i.id === res.json.id)?.symbol).toBe('ADA/BTC,ETH/BTC,XLM/BTC');
+    const bad = await call({ method: 'POST', url: BASE, payload: { ...payload, data: { source: 'bundled', files: [files[0]] } } });
+    expect(bad.status).toBe(400);
+    expect(JSON.stringify(bad.json.errors)).toContain('data.files');
   });
 });

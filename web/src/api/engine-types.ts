@@ -57,6 +57,7 @@ export type BacktestStatus = 'queued' | 'running' | 'completed' | 'failed';
 
 export type DataSource =
   | { source: 'bundled'; file: string }
+  | { source: 'bundled'; files: string[] }
   | { source: 'csv'; csv: string; name?: string }
   | { source: 'exchange'; connectionId: string };
 
@@ -72,6 +73,8 @@ export interface BacktestRequestBody {
   slippageBps?: DecimalString;
   risk?: Record<string, unknown>;
   data: DataSource;
+  /** Multi-pair runs: pairs that may hold a position at once. */
+  maxOpenTrades?: number;
 }
 
 export interface BacktestCatalog {
@@ -149,6 +152,28 @@ export interface ReportTrade {
   fee: DecimalString;
   entryReason: string | null;
   exitReason: string | null;
+  /** Multi-pair runs: the trade's pair. */
+  symbol?: string;
+}
+
+/** One pair of a multi-pair backtest. */
+export interface PairReport {
+  symbol: string;
+  candles: number;
+  gaps?: number;
+  netPnl: DecimalString;
+  realizedPnl: DecimalString;
+  unrealizedPnl: DecimalString;
+  feesPaid: DecimalString;
+  tradeCount: number;
+  closedTrades: number;
+  wins: number;
+  losses: number;
+  winRate: number | null;
+  exposure: number;
+  refusedOrders: number;
+  strategyErrors: number;
+  buyAndHold: { netProfit: DecimalString; netProfitPct: DecimalString };
 }
 
 export interface BacktestReport {
@@ -156,12 +181,17 @@ export interface BacktestReport {
   symbol: string;
   timeframe: string;
   period: { from: string; to: string; candles: number; warmupCandles: number; gaps?: number; source?: string };
-  settings: { startingBalance: DecimalString; feeRate: DecimalString; slippageBps: DecimalString; risk: Record<string, unknown> };
+  settings: { startingBalance: DecimalString; feeRate: DecimalString; slippageBps: DecimalString; risk: Record<string, unknown>; maxOpenTrades?: number; peakOpenTrades?: number };
   result: BacktestResult;
-  buyAndHold: { entryPrice: DecimalString; exitPrice: DecimalString; quantity: DecimalString; netProfit: DecimalString; netProfitPct: DecimalString };
+  /** Multi-pair: the balance split equally over the pairs (no single entry or exit price). */
+  buyAndHold: { entryPrice?: DecimalString; exitPrice?: DecimalString; quantity?: DecimalString; netProfit: DecimalString; netProfitPct: DecimalString };
   equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
   trades: ReportTrade[];
   events?: { rejections: EventList; strategyErrors: EventList; killSwitch: { time: string; message: string } | null };
+  /** Multi-pair runs only. */
+  kind?: 'multi-pair';
+  symbols?: string[];
+  pairs?: PairReport[];
 }
 
 interface EventList {

@@ -39,6 +39,9 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
   const [risk, setRisk] = useState<ParamValues>(() => initialValues(RISK_PARAMS));
   const [source, setSource] = useState<SourceKind>(catalog.bundledFiles.length > 0 ? 'bundled' : 'csv');
   const [file, setFile] = useState(catalog.bundledFiles[0] ?? '');
+  // Further bundled files make a multi-pair run: one strategy, one shared balance.
+  const [extraFiles, setExtraFiles] = useState<readonly string[]>([]);
+  const [maxOpenTrades, setMaxOpenTrades] = useState('');
   const [csv, setCsv] = useState<{ name: string; text: string } | null>(null);
   const [csvError, setCsvError] = useState<string | undefined>();
   const [connectionId, setConnectionId] = useState(connections[0]?.id ?? '');
@@ -100,8 +103,16 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
       requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
       return;
     }
+    const others = extraFiles.filter((f) => f !== file);
+    const multi = source === 'bundled' && others.length > 0;
     const data: DataSource =
-      source === 'bundled' ? { source, file } : source === 'csv' ? { source, csv: csv?.text ?? '', name: csv?.name ?? 'upload.csv' } : { source, connectionId };
+      source === 'bundled'
+        ? multi
+          ? { source, files: [file, ...others] }
+          : { source, file }
+        : source === 'csv'
+          ? { source, csv: csv?.text ?? '', name: csv?.name ?? 'upload.csv' }
+          : { source, connectionId };
     const body: BacktestRequestBody = {
       strategy: strategy.id,
       params: toPayload(strategy.params, params),
@@ -112,6 +123,7 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
       ...(timeframe ? { timeframe } : {}),
       ...(from ? { from } : {}),
       ...(to ? { to } : {}),
+      ...(multi && maxOpenTrades.trim() ? { maxOpenTrades: Number(maxOpenTrades) } : {}),
     };
     start.mutate(body, { onSuccess: ({ id }) => onStarted(id) });
   };
@@ -159,6 +171,27 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
               ))}
             </select>
           </Field>
+        ) : null}
+        {source === 'bundled' && catalog.bundledFiles.length > 1 ? (
+          <fieldset className="fieldset" aria-describedby="bt-pairs-hint">
+            <legend>More pairs (optional)</legend>
+            <p id="bt-pairs-hint" className="muted small">
+              Each file is one more pair of the same timeframe and quote, traded by the same strategy from one shared balance.
+            </p>
+            {catalog.bundledFiles
+              .filter((f) => f !== file)
+              .map((f) => (
+                <label key={f} className="checkbox">
+                  <input type="checkbox" checked={extraFiles.includes(f)} onChange={(e) => setExtraFiles((list) => (e.target.checked ? [...list, f] : list.filter((x) => x !== f)))} />
+                  {f}
+                </label>
+              ))}
+            {extraFiles.some((f) => f !== file) ? (
+              <Field id="bt-max-open" label="Max open trades" error={serverErrors.find((e) => e.path === 'maxOpenTrades')?.message} hint="Pairs that may hold a position at once; empty: all of them.">
+                <input id="bt-max-open" type="number" min={1} step={1} value={maxOpenTrades} onChange={(e) => setMaxOpenTrades(e.target.value)} {...invalidProps('bt-max-open', serverErrors.find((e) => e.path === 'maxOpenTrades')?.message, 'bt-max-open-hint')} />
+              </Field>
+            ) : null}
+          </fieldset>
         ) : null}
         {source === 'csv' ? (
           <Field id="bt-csv" label="CSV file" error={topError('data')} hint="Columns timestamp_ms,open,high,low,close,volume; sent to the server, which never reads paths.">

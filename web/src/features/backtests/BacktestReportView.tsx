@@ -2,6 +2,7 @@ import type { BacktestReport } from '../../api/engine-types';
 import { absoluteTime } from '../../format';
 import { EquityChart } from './EquityChart';
 import { MetricsGrid } from './MetricsGrid';
+import { PairTable } from './PairTable';
 import { TradeTable } from './TradeTable';
 
 /** A finished backtest: what ran, the metrics, the equity curve, the trades and notable events. */
@@ -15,7 +16,7 @@ export function BacktestReportView({ report }: { report: BacktestReport }) {
       <section className="panel" aria-labelledby="report-title">
         <header className="panel__header">
           <h2 id="report-title">
-            {report.strategy.id} on {report.symbol} · {report.timeframe}
+            {report.strategy.id} on {report.symbols ? `${report.symbols.length} pairs` : report.symbol} · {report.timeframe}
           </h2>
         </header>
         <p className="muted small">
@@ -23,7 +24,15 @@ export function BacktestReportView({ report }: { report: BacktestReport }) {
           {report.period.gaps ? ` · ${report.period.gaps} gaps` : ''} · fee {report.settings.feeRate}, slippage {report.settings.slippageBps} bps
           {params ? ` · ${params}` : ''}
         </p>
-        <MetricsGrid report={report} />
+        {report.settings.maxOpenTrades !== undefined ? (
+          <p className="muted small">
+            One shared balance · max open trades {report.settings.maxOpenTrades} (at most {report.settings.peakOpenTrades ?? '—'} at once) · totals of the whole run; buy and hold splits the balance equally.
+          </p>
+        ) : null}
+        <div className={report.pairs ? 'backtest-totals' : undefined}>
+          <MetricsGrid report={report} />
+          {report.pairs ? <PairTable pairs={report.pairs} /> : null}
+        </div>
         {events?.killSwitch ? (
           <p className="notice notice--error" role="alert">
             Kill switch at {absoluteTime(events.killSwitch.time)}: {events.killSwitch.message}

@@ -9,12 +9,14 @@ const shortTime = (iso: string): string => {
 /** Round trips of a backtest (entry to flat), as the report lists them. */
 export function TradeTable({ trades }: { trades: readonly ReportTrade[] }) {
   if (trades.length === 0) return <p className="muted small">The strategy made no trade in this period.</p>;
+  const pairs = trades.some((t) => t.symbol !== undefined);
   return (
     <div className="table-scroll table-scroll--tall">
       <table className="table" aria-label="Trades">
         <thead>
           <tr>
             <th scope="col">#</th>
+            {pairs ? <th scope="col">Pair</th> : null}
             <th scope="col">Side</th>
             <th scope="col">Entry</th>
             <th scope="col" className="num">Entry price</th>
@@ -29,6 +31,7 @@ export function TradeTable({ trades }: { trades: readonly ReportTrade[] }) {
           {trades.map((t) => (
             <tr key={t.id} title={[t.entryReason, t.exitReason].filter(Boolean).join(' → ')}>
               <td>{t.id}</td>
+              {pairs ? <td>{t.symbol}</td> : null}
               <td>
                 <span className={`side side--${t.side}`}>{t.side}</span>
               </td>

@@ -1,0 +1,255 @@
+import { ValidationError } from '../../domain/errors.js';
+import { Dec, type DecimalString } from '../../domain/money.js';
+import type { Market } from '../../exchanges/exchange.port.js';
+import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
+import { Portfolio } from '../accounting/index.js';
+import type { CandleSeries } from '../../domain/candles.js';
+import type { RiskConfig } from '../risk.js';
+import { informativeInputs, type StrategyDefinition } from '../strategy.js';
+import { DailyLossGuard } from './guards.js';
+import { InformativeFeed } from './informative-feed.js';
+import { PairLane } from './pair-lane.js';
+import type { RunEvent } from './runner.js';
+import { timeframeMs } from '../../domain/timeframe.js';
+import { TotalEquity } from './total-equity.js';
+
+/**
+ * One strategy over several pairs at once, on one simulator and so one quote balance (a bot). Time
+ * advances over the union of the pairs' candle times; at each time, first every pair with a candle
+ * then has its resting orders matched (so all fills land before anyone decides), the total equity is
+ * marked, the daily loss limit is checked for the whole run, and then each such pair, in the order
+ * given, lets its own strategy instance decide. A pair that holds no position and no order may not
+ * place one while `maxOpenTrades` pairs do; the refusal is recorded with its reason.
+ */
+
+export interface PairData {
+  series: CandleSeries;
+  market: Market;
+  start: number;
+  end: number;
+}
+
+export interface MultiPairRunInput {
+  definition: StrategyDefinition;
+  params: unknown;
+  pairs: readonly PairData[];
+  timeframe: string;
+  startingBalance: DecimalString;
+  feeRate: DecimalString;
+  feeAssets?: FeeAssets;
+  slippageBps: DecimalString;
+  risk: RiskConfig;
+  /** Pairs that may hold a position (or a resting order) at once. Default: all of them. */
+  maxOpenTrades?: number;
+}
+
+export interface MultiPairOutcome {
+  input: MultiPairRunInput;
+  params: Readonly<Record<string, unknown>>;
+  lanes: readonly PairLane[];
+  equity: TotalEquity;
+  /** Traded times with at least one pair in a position. */
+  exposureSteps: number;
+  rejections: { count: number; samples: RunEvent[] };
+  strategyErrors: { count: number; samples: RunEvent[] };
+  killSwitch: RunEvent | null;
+  /** The most pairs that held a slot at once (never above maxOpenTrades). */
+  peakOpenTrades: number;
+}
+
+const MAX_SAMPLES = 20;
+
+export class MultiPairRunner {
+  readonly #in: MultiPairRunInput;
+  readonly #params: Readonly<Record<string, unknown>>;
+  readonly #sim: FillSimulator;
+  readonly #lanes: PairLane[];
+  readonly #times: Float64Array;
+  readonly #tradeFrom: number;
+  readonly #equity: TotalEquity;
+  readonly #dailyLoss: DailyLossGuard;
+  readonly #maxOpen: number;
+  readonly #quote: string;
+  readonly #account = { version: 0 };
+  readonly #rejections = { count: 0, samples: [] as RunEvent[] };
+  readonly #errors = { count: 0, samples: [] as RunEvent[] };
+  readonly #tfMs: number;
+  #step = 0;
+  #exposure = 0;
+  #peakOpen = 0;
+  #kill: RunEvent | null = null;
+
+  constructor(input: MultiPairRunInput) {
+    validatePairs(input);
+    this.#in = input;
+    this.#params = input.definition.parseParams(input.params);
+    this.#tfMs = timeframeMs(input.timeframe);
+    this.#quote = (input.pairs[0] as PairData).market.quote;
+    this.#maxOpen = input.maxOpenTrades ?? input.pairs.length;
+    this.#sim = new FillSimulator({
+      markets: input.pairs.map((p) => p.market),
+      balances: { [this.#quote]: input.startingBalance },
+      takerFeeRate: input.feeRate,
+      ...(input.feeAssets ? { feeAssets: input.feeAssets } : {}),
+      slippageBps: input.slippageBps,
+      allowShort: input.risk.allowShort,
+      idPrefix: 'bt',
+    });
+    this.#lanes = this.#createLanes();
+    this.#times = unionOfTimes(input.pairs);
+    this.#tradeFrom = Math.min(...input.pairs.map((p) => p.series.time(p.start)));
+    const traded = this.#times.filter((t) => t >= this.#tradeFrom).length;
+    this.#equity = new TotalEquity(input.pairs.map((p) => p.series), traded, new Dec(input.startingBalance));
+    this.#dailyLoss = new DailyLossGuard(input.risk, new Dec(input.startingBalance));
+  }
+
+  get progress(): { done: number; total: number } {
+    return { done: this.#step, total: this.#times.length };
+  }
+
+  get done(): boolean {
+    return this.#step >= this.#times.length;
+  }
+
+  /** Runs up to `maxSteps` more times (each: every pair with a candle then); true when complete. */
+  advance(maxSteps = Number.POSITIVE_INFINITY): boolean {
+    const stop = Math.min(this.#times.length, this.#step + maxSteps);
+    for (let s = this.#step; s < stop; s++) this.#runStep(this.#times[s] as number);
+    this.#step = stop;
+    return this.done;
+  }
+
+  run(): MultiPairOutcome {
+    this.advance();
+    return this.outcome();
+  }
+
+  outcome(): MultiPairOutcome {
+    return {
+      input: this.#in,
+      params: this.#params,
+      lanes: this.#lanes,
+      equity: this.#equity,
+      exposureSteps: this.#exposure,
+      rejections: this.#rejections,
+      strategyErrors: this.#errors,
+      killSwitch: this.#kill,
+      peakOpenTrades: this.#peakOpen,
+    };
+  }
+
+  #createLanes(): PairLane[] {
+    const { definition, pairs, timeframe, risk } = this.#in;
+    const bySymbol = new Map(pairs.map((p) => [p.market.symbol, p.series]));
+    const inputs = informativeInputs(definition, this.#params);
+    const portfolio = new Portfolio();
+    return pairs.map(
+      (pair, p) =>
+        new PairLane({
+          strategyId: definition.id,
+          strategy: definition.create(this.#params),
+          series: pair.series,
+          market: pair.market,
+          tfMs: this.#tfMs,
+          start: pair.start,
+          end: pair.end,
+          risk,
+          sim: this.#sim,
+          ledger: portfolio.ledger(pair.market.symbol),
+          idPrefix: `bt${p + 1}`,
+          account: this.#account,
+          informative: inputs.length === 0 ? null : new InformativeFeed({ symbol: pair.market.symbol, timeframe }, inputs, bySymbol),
+          onRejection: (time, message) => record(this.#rejections, time, message),
+          onStrategyError: (time, message) => record(this.#errors, time, message),
+        }),
+    );
+  }
+
+  #runStep(time: number): void {
+    const moving = this.#lanes.filter((lane) => !lane.done && lane.series.time(lane.next) === time);
+    let filled = false;
+    for (const lane of moving) filled = lane.settle(lane.next) || filled;
+    if (filled) this.#newEpoch();
+    for (const lane of moving) lane.show(lane.next);
+    const traded = time >= this.#tradeFrom;
+    if (traded) this.#mark(time, moving);
+    if (this.#kill === null) this.#decideAll(moving, traded);
+    for (const lane of moving) lane.next++;
+  }
+
+  #mark(time: number, moving: readonly PairLane[]): void {
+    for (const lane of moving) this.#equity.price(this.#lanes.indexOf(lane), lane.series.close(lane.next));
+    this.#equity.mark(time);
+    if (this.#lanes.some((lane) => lane.inPosition)) this.#exposure++;
+    for (const lane of moving) if (lane.inPosition && lane.next >= lane.start) lane.exposureCandles++;
+    if (!this.#dailyLoss.enabled) return;
+    const k = this.#equity.length - 1;
+    const kill = this.#dailyLoss.check(k, time + this.#tfMs, this.#equity);
+    if (kill) this.#trip(time + this.#tfMs, kill);
+  }
+
+  #decideAll(moving: readonly PairLane[], traded: boolean): void {
+    let open = this.#openSlots();
+    for (const lane of moving) {
+      const before = lane.occupiesSlot;
+      const refusal = !before && open >= this.#maxOpen ? this.#refusal() : null;
+      lane.decide(lane.next, traded && lane.next >= lane.start, refusal);
+      const after = lane.occupiesSlot;
+      if (before !== after) open += after ? 1 : -1;
+      if (open > this.#peakOpen) this.#peakOpen = open;
+    }
+  }
+
+  #openSlots(): number {
+    let open = 0;
+    for (const lane of this.#lanes) if (lane.occupiesSlot) open++;
+    return open;
+  }
+
+  #refusal(): string {
+    const holding = this.#lanes.filter((lane) => lane.occupiesSlot).map((lane) => lane.symbol);
+    return `maxOpenTrades ${this.#maxOpen} reached (open: ${holding.join(', ')})`;
+  }
+
+  #newEpoch(): void {
+    const account = this.#sim.account;
+    this.#equity.newEpoch(account.total(this.#quote), this.#lanes.map((lane) => account.total(lane.market.base)));
+  }
+
+  /** Kill switch for the whole run: every pair's orders are cancelled and no strategy is asked again. */
+  #trip(time: number, reason: string): void {
+    for (const lane of this.#lanes) lane.cancelAll(time);
+    this.#kill = { time, message: reason };
+  }
+}
+
+/** One quote currency (the shared balance) and distinct pairs; bases must differ from the quote. */
+function validatePairs(input: MultiPairRunInput): void {
+  const symbols = input.pairs.map((p) => p.market.symbol);
+  if (symbols.length === 0) throw new ValidationError('A multi-pair backtest needs at least one pair', [{ path: 'symbols', message: 'empty' }]);
+  if (new Set(symbols).size !== symbols.length) throw new ValidationError(`Pairs must be distinct, got ${symbols.join(', ')}`, [{ path: 'symbols', message: 'duplicate pair' }]);
+  const quotes = new Set(input.pairs.map((p) => p.market.quote));
+  if (quotes.size > 1) throw new ValidationError(`All pairs must share one quote currency (the shared balance), got ${[...quotes].join(', ')}`, [{ path: 'symbols', message: 'mixed quote currencies' }]);
+  const bases = new Set(input.pairs.map((p) => p.market.base));
+  if (bases.size !== symbols.length || quotes.has(input.pairs[0]?.market.base ?? '')) {
+    throw new ValidationError('Each pair needs its own base currency, different from the quote', [{ path: 'symbols', message: 'shared base currency' }]);
+  }
+  if (input.maxOpenTrades !== undefined && !(Number.isInteger(input.maxOpenTrades) && input.maxOpenTrades >= 1)) {
+    throw new ValidationError(`Expected maxOpenTrades to be an integer >= 1, got ${input.maxOpenTrades}`, [{ path: 'maxOpenTrades', message: 'must be an integer >= 1' }]);
+  }
+}
+
+/** Sorted distinct candle open times of all pairs, within each pair's cut. */
+function unionOfTimes(pairs: readonly PairData[]): Float64Array {
+  const all: number[] = [];
+  for (const p of pairs) for (let i = 0; i < p.end; i++) all.push(p.series.time(i));
+  all.sort((a, b) => a - b);
+  const out: number[] = [];
+  for (const t of all) if (out.length === 0 || out[out.length - 1] !== t) out.push(t);
+  return Float64Array.from(out);
+}
+
+function record(target: { count: number; samples: RunEvent[] }, time: number, message: string): void {
+  target.count++;
+  if (target.samples.length < MAX_SAMPLES) target.samples.push({ time, message });
+}

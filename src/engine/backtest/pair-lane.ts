@@ -1,0 +1,273 @@
+import { CtsError } from '../../domain/errors.js';
+import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
+import type { Market } from '../../exchanges/exchange.port.js';
+import type { Fill } from '../../domain/orders.js';
+import type { FillSimulator } from '../../exchanges/simulated/fill-simulator.js';
+import { tradablePosition, type PositionLedger } from '../accounting/index.js';
+import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
+import { evaluateIntents, type RiskConfig } from '../risk.js';
+import {
+  FLAT_POSITION,
+  NO_INTENTS,
+  StrategyError,
+  baseFeeOf,
+  freezeSnapshot,
+  invokeStrategy,
+  type Intent,
+  type Strategy,
+  type StrategyFill,
+  type StrategyPosition,
+  type StrategySnapshot,
+} from '../strategy.js';
+import { ProtectionGuard } from './guards.js';
+import type { InformativeFeed } from './informative-feed.js';
+import { OrderTracker } from './order-tracker.js';
+import { TradeList } from './trade-list.js';
+
+/**
+ * One pair of a multi-pair backtest: its strategy instance, candles, ledger, orders, trades and
+ * protections, trading on the simulator (and so the quote balance) it shares with the other pairs.
+ * The steps are those of the single-pair runner (runner.ts): match orders against candle i, apply the
+ * fills, show candle i, let the strategy decide at its close, send what risk accepts.
+ */
+
+export interface PairLaneInput {
+  strategyId: string;
+  strategy: Strategy;
+  series: CandleSeries;
+  market: Market;
+  tfMs: number;
+  /** First traded candle and one past the last, as the data cut them. */
+  start: number;
+  end: number;
+  risk: RiskConfig;
+  sim: FillSimulator;
+  ledger: PositionLedger;
+  /** Distinct per pair: client order ids are unique across the shared simulator. */
+  idPrefix: string;
+  /** Bumped by every pair on each change of the shared account, so balance views are rebuilt only then. */
+  account: { version: number };
+  informative: InformativeFeed | null;
+  /** Where refusals and strategy failures go (the run keeps samples of all pairs). */
+  onRejection: (time: number, message: string) => void;
+  onStrategyError: (time: number, message: string) => void;
+}
+
+const EMPTY_FILLS: readonly StrategyFill[] = Object.freeze([]);
+
+export class PairLane {
+  readonly #in: PairLaneInput;
+  readonly #cursor: CandleCursor;
+  readonly #orders = new OrderTracker();
+  readonly trades = new TradeList();
+  readonly #protection: ProtectionGuard;
+  /** Next candle of this pair to process. */
+  next = 0;
+  #simulated = 0;
+  #sequence = 0;
+  #position: StrategyPosition = FLAT_POSITION;
+  #newFills: readonly StrategyFill[] = EMPTY_FILLS;
+  #balance: StrategySnapshot['balance'] | null = null;
+  #balanceVersion = -1;
+  rejections = 0;
+  strategyErrors = 0;
+  exposureCandles = 0;
+
+  constructor(input: PairLaneInput) {
+    this.#in = input;
+    this.#cursor = new CandleCursor(input.series);
+    this.#protection = new ProtectionGuard(input.risk, input.market);
+  }
+
+  get symbol(): string {
+    return this.#in.market.symbol;
+  }
+  get market(): Market {
+    return this.#in.market;
+  }
+  get series(): CandleSeries {
+    return this.#in.series;
+  }
+  get ledger(): PositionLedger {
+    return this.#in.ledger;
+  }
+  get start(): number {
+    return this.#in.start;
+  }
+  get end(): number {
+    return this.#in.end;
+  }
+  get done(): boolean {
+    return this.next >= this.#in.end;
+  }
+  /** Holds a position or has an order resting: counts against `maxOpenTrades`. */
+  get occupiesSlot(): boolean {
+    return this.#position !== FLAT_POSITION || this.#orders.size > 0;
+  }
+  get inPosition(): boolean {
+    return this.#position !== FLAT_POSITION;
+  }
+
+  /** Matches resting orders against candle i and applies the fills; true when the position changed. */
+  settle(i: number): boolean {
+    if (this.#orders.size === 0) return false;
+    const fills = this.#priceEvent(i);
+    if (fills.length === 0 && !this.#orders.hasMarketOrders) return false;
+    return this.#apply(fills, i);
+  }
+
+  /** Makes candle i visible to the strategy. */
+  show(i: number): void {
+    this.#cursor.showUntil(i + 1);
+  }
+
+  /**
+   * The strategy decides at candle i's close. `entryRefusal`: why a new order may not be placed now
+   * (the run's maxOpenTrades is reached and this pair holds no slot), else null.
+   */
+  decide(i: number, trading: boolean, entryRefusal: string | null): void {
+    const warm = trading && i + 1 >= this.#in.strategy.warmup;
+    const intents = this.#callStrategy(i, warm);
+    if (!warm) return;
+    let protective = this.#protection.check(this.#in.ledger, this.#in.series, i);
+    if (protective !== null && this.#exitPending()) protective = null;
+    if (intents.length === 0 && protective === null) return;
+    this.#execute(protective ? [protective, ...intents] : intents, i, entryRefusal);
+  }
+
+  /** Kill switch: every order of this pair is cancelled. */
+  cancelAll(time: number): void {
+    for (const order of this.#orders.openOrders()) this.#cancel(order.clientOrderId, time);
+  }
+
+  #priceEvent(i: number): readonly Fill[] {
+    if (this.#simulated > i) return [];
+    this.#simulated = i + 1;
+    return this.#in.sim.onCandle(this.symbol, this.#in.series, i);
+  }
+
+  #exitPending(): boolean {
+    const reducing = this.#in.ledger.side === 'long' ? 'sell' : 'buy';
+    return this.#orders.view.some((o) => o.side === reducing);
+  }
+
+  #callStrategy(i: number, trading: boolean): readonly Intent[] {
+    const time = this.#eventTime(i);
+    this.#in.informative?.advanceTo(time);
+    const snapshot = freezeSnapshot({
+      symbol: this.symbol,
+      time,
+      candles: this.#cursor.window,
+      ticker: null,
+      market: this.#in.market,
+      position: this.#position,
+      openOrders: this.#orders.view,
+      fills: this.#newFills,
+      balance: this.#balanceView(),
+      warmingUp: !trading,
+      ...(this.#in.informative ? { informative: this.#in.informative } : {}),
+    });
+    this.#newFills = EMPTY_FILLS;
+    try {
+      return invokeStrategy(this.#in.strategyId, this.#in.strategy, 'onCandle', snapshot);
+    } catch (error) {
+      if (!(error instanceof StrategyError)) throw error;
+      this.strategyErrors++;
+      this.#in.onStrategyError(time, `${this.symbol}: ${error.message}`);
+      return NO_INTENTS;
+    }
+  }
+
+  #apply(fills: readonly Fill[], i: number): boolean {
+    const { market, ledger } = this.#in;
+    const strategyFills: StrategyFill[] = [];
+    this.#in.account.version++;
+    for (const fill of fills) {
+      const order = fill.clientOrderId === null ? undefined : this.#orders.remove(fill.clientOrderId);
+      const effect = ledger.apply(fill);
+      if (effect) this.trades.record(effect, order?.reason ?? null, tradablePosition(ledger.quantity, market, new Dec(fill.price)).isZero());
+      strategyFills.push(Object.freeze({ clientOrderId: fill.clientOrderId ?? '', side: fill.side, price: fill.price, amount: fill.amount, ...baseFeeOf(fill, market.base), tag: order?.tag ?? null, timestamp: fill.timestamp }));
+    }
+    for (const order of this.#orders.openOrders()) {
+      if (order.type !== 'market') continue;
+      const status = this.#in.sim.fetchOrder({ symbol: this.symbol, clientOrderId: order.clientOrderId }).status;
+      if (status === 'open') continue;
+      this.#orders.remove(order.clientOrderId);
+      this.#reject(this.#eventTime(i), `${order.side} ${order.amount} at market was ${status}: the price gapped past the funds set aside`);
+    }
+    if (fills.length === 0) return false;
+    this.#newFills = Object.freeze(strategyFills);
+    const price = this.#in.series.decimal('close', i);
+    this.#position = tradablePosition(ledger.quantity, market, price).isZero() ? FLAT_POSITION : positionView(ledger);
+    this.#protection.onPosition(ledger);
+    return true;
+  }
+
+  #balanceView(): StrategySnapshot['balance'] {
+    const version = this.#in.account.version;
+    if (this.#balance !== null && this.#balanceVersion === version) return this.#balance;
+    const account = this.#in.sim.account;
+    const { base, quote } = this.#in.market;
+    this.#balanceVersion = version;
+    this.#balance = Object.freeze({
+      base: Object.freeze({ asset: base, free: toDecimalString(account.free(base)), total: toDecimalString(account.total(base)) }),
+      quote: Object.freeze({ asset: quote, free: toDecimalString(account.free(quote)), total: toDecimalString(account.total(quote)) }),
+    });
+    return this.#balance;
+  }
+
+  #execute(intents: readonly Intent[], i: number, entryRefusal: string | null): void {
+    this.#priceEvent(i);
+    const decisions = evaluateIntents(intents, {
+      market: this.#in.market,
+      price: this.#in.series.decimal('close', i),
+      position: this.#in.ledger.quantity,
+      filledPosition: this.#in.ledger.filledQuantity,
+      openOrders: this.#orders.view,
+      config: this.#in.risk,
+    });
+    const time = this.#eventTime(i);
+    for (const decision of decisions) {
+      if (decision.kind === 'reject') this.#reject(time, decision.reason);
+      else if (decision.kind === 'cancel') this.#cancel(decision.clientOrderId, time);
+      else if (entryRefusal !== null && !this.occupiesSlot) this.#reject(time, `${decision.order.side} ${decision.order.amount} refused: ${entryRefusal}`);
+      else this.#place(decision.order, time);
+    }
+  }
+
+  #place(order: { side: 'buy' | 'sell'; type: 'limit' | 'market'; amount: DecimalString; price: DecimalString | null; tag: string | null; reason: string }, time: number): void {
+    const clientOrderId = `${this.#in.idPrefix}-${++this.#sequence}`;
+    try {
+      this.#in.sim.placeOrder({ symbol: this.symbol, side: order.side, type: order.type, amount: order.amount, ...(order.price === null ? {} : { price: order.price }), clientOrderId });
+    } catch (error) {
+      if (!(error instanceof CtsError)) throw error;
+      this.#reject(time, error.message);
+      return;
+    }
+    this.#in.account.version++;
+    this.#orders.add({ clientOrderId, side: order.side, type: order.type, price: order.price, amount: order.amount, tag: order.tag, reason: order.reason });
+  }
+
+  #cancel(clientOrderId: string, time: number): void {
+    if (!this.#orders.remove(clientOrderId)) {
+      this.#reject(time, `Cancel of unknown or finished order ${clientOrderId}`);
+      return;
+    }
+    this.#in.sim.cancelOrder({ symbol: this.symbol, clientOrderId });
+    this.#in.account.version++;
+  }
+
+  #reject(time: number, message: string): void {
+    this.rejections++;
+    this.#in.onRejection(time, `${this.symbol}: ${message}`);
+  }
+
+  #eventTime(i: number): number {
+    return this.#in.series.time(i) + this.#in.tfMs;
+  }
+}
+
+function positionView(ledger: PositionLedger): StrategyPosition {
+  const average = ledger.averageEntryPrice;
+  return Object.freeze({ side: ledger.side, quantity: toDecimalString(ledger.quantity), averageEntryPrice: average ? toDecimalString(average) : null });
+}
