@@ -4,11 +4,17 @@ import { allowedActions, type EngineAction, type EngineState } from '../engine-s
 import type { EngineRunner } from './engine-runner.js';
 import { FLATTEN_NOT_REQUESTED, type FlattenOutcome } from './flatten.js';
 import type { ExchangeReachability } from './fault-policy.js';
-import type { EngineOptions, EngineRecord, OrderRecord } from './ports.js';
+import type { EngineBudget, EngineOptions, EngineRecord, OrderRecord } from './ports.js';
 
 /** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
 export interface EngineStatus {
+  /** The engine's ("bot's") id: the `{id}` of the status, orders, trades and control routes. */
+  id: string;
   connectionId: string;
+  /** As configured at start; null: the whole account. */
+  budget: EngineBudget | null;
+  /** The budget in quote as resolved at this start (a share of the balance then); null: the whole account or not running here. */
+  budgetQuote: string | null;
   state: EngineState;
   allowedActions: EngineAction[];
   strategy: string | null;
@@ -39,8 +45,7 @@ export interface EngineStatus {
 }
 
 export interface StatusInput {
-  record: Readonly<EngineRecord> | undefined;
-  connectionId?: string;
+  record: Readonly<EngineRecord>;
   runner?: EngineRunner;
   portfolio?: Portfolio;
   now: number;
@@ -59,7 +64,10 @@ export function buildStatus(input: StatusInput): EngineStatus {
   const active = state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping';
   const startedAt = record?.startedAt ?? null;
   return {
-    connectionId: record?.connectionId ?? input.connectionId ?? '',
+    id: record.id,
+    connectionId: record.connectionId,
+    budget: record.budget ?? null,
+    budgetQuote: runner?.budgetQuote ? runner.budgetQuote.toFixed() : null,
     state,
     allowedActions: allowedActions(state),
     strategy: record?.strategy ?? null,

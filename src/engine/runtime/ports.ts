@@ -6,7 +6,8 @@ import type { MarkBook } from '../accounting/marks.js';
 /**
  * Storage ports of the engine runtime. The runtime never sees SQL or driver types; the Kysely
  * repositories in src/store implement these (and tests may use them directly on a temp SQLite).
- * One engine per connection, so an engine is identified by its connection id.
+ * An engine ("bot") has its own id; a connection may run several, each with its own orders, fills,
+ * events and budget. Rows keep the connection id too: exchange order ids are unique per account.
  */
 
 // ---- engines -----------------------------------------------------------------------------------------
@@ -29,7 +30,15 @@ export interface EngineOptions {
   replaySpeed: number;
 }
 
+/**
+ * How much of the account a bot may spend: a fixed quote amount, or a share (in %) of the account's
+ * quote balance when it starts. Absent: the whole account (then no other bot may run beside it).
+ */
+export type EngineBudget = { quote: DecimalString } | { sharePct: number };
+
 export interface EngineConfig {
+  /** The engine's own id (a ULID; for engines migrated from one-per-connection, their connection's id). */
+  id: string;
   connectionId: string;
   strategy: string;
   /** Validated strategy parameters (defaults applied). */
@@ -39,6 +48,8 @@ export interface EngineConfig {
   /** Validated risk settings (E's RiskConfig, as stored JSON). */
   risk: Readonly<Record<string, unknown>>;
   options: EngineOptions;
+  /** Absent or null: the whole account. */
+  budget?: EngineBudget | null;
 }
 
 export interface EngineRecord extends EngineConfig {
@@ -56,10 +67,12 @@ export interface EngineRecord extends EngineConfig {
 }
 
 export interface EngineStore {
-  /** Inserts or replaces the engine of `record.connectionId`. */
+  /** Inserts or replaces the engine `record.id`. */
   save(record: EngineRecord): Promise<void>;
-  find(connectionId: string): Promise<EngineRecord | undefined>;
+  find(engineId: string): Promise<EngineRecord | undefined>;
   all(): Promise<EngineRecord[]>;
+  /** The engines of one connection, oldest first. */
+  byConnection(connectionId: string): Promise<EngineRecord[]>;
 }
 
 // ---- orders and fills -----------------------------------------------------------------------------------
@@ -77,6 +90,8 @@ export const LIVE_STATUSES: readonly StoredOrderStatus[] = ['pending_create', 'o
 
 export interface OrderRecord {
   clientOrderId: string;
+  /** The engine that placed (or adopted) the order: only it may cancel, resolve or adopt it. */
+  engineId: string;
   connectionId: string;
   exchangeOrderId: string | null;
   symbol: string;
@@ -98,6 +113,7 @@ export interface OrderRecord {
 }
 
 export interface FillRecord extends Fill {
+  engineId: string;
   connectionId: string;
 }
 
@@ -105,13 +121,14 @@ export interface OrderStore {
   insertOrder(order: OrderRecord): Promise<void>;
   updateOrder(order: OrderRecord): Promise<void>;
   findOrder(clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** Exchange order ids are unique per account, so this looks across every engine of the connection. */
   findByExchangeId(connectionId: string, exchangeOrderId: string): Promise<OrderRecord | undefined>;
-  /** Orders of a connection in `statuses` (all when absent), oldest first. */
-  listOrders(connectionId: string, options?: { statuses?: readonly StoredOrderStatus[]; limit?: number }): Promise<OrderRecord[]>;
+  /** Orders of an engine in `statuses` (all when absent), oldest first. */
+  listOrders(engineId: string, options?: { statuses?: readonly StoredOrderStatus[]; limit?: number }): Promise<OrderRecord[]>;
   /** Stores a fill once: false when its trade id was already stored for this connection. */
   insertFill(fill: FillRecord): Promise<boolean>;
-  /** Fills of a connection in time order (newest last). */
-  listFills(connectionId: string, options?: { limit?: number }): Promise<FillRecord[]>;
+  /** Fills of an engine in time order (newest last). */
+  listFills(engineId: string, options?: { limit?: number }): Promise<FillRecord[]>;
 }
 
 // ---- events ---------------------------------------------------------------------------------------------
