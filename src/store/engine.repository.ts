@@ -166,7 +166,7 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
     updatedAt: row.updated_at,
     // Marks only inform the PnL view: an unreadable value loses them, never the engine row.
     ...(row.marks ? { marks: parseMarkBook(row.marks) } : {}),
-    budget,
+    ...(budget ? { budget } : {}),
   };
 }
 

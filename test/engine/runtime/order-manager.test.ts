@@ -38,6 +38,7 @@ describe('order manager against the simulated exchange with injected faults', ()
     portfolio = new Portfolio();
     events = [];
     manager = new OrderManager({
+      engineId: 'c1',
       connectionId: 'c1',
       symbol: 'XRP/USDT',
       exchange,
