@@ -59,5 +59,11 @@ export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };
 
+/** The migrations up to and including `last`: a database as an older build left it (migration tests). */
+export function migrationProviderUntil(last: string): MigrationProvider {
+  const upTo = Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last));
+  return { getMigrations: () => Promise.resolve(upTo) };
+}
+
 export const LATEST_MIGRATION = Object.keys(migrations).sort().at(-1) ?? '';
 
