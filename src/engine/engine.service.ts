@@ -271,10 +271,14 @@ export class EngineService {
     return this.status(id);
   }
 
-  /** The stored engine a start names: it must exist and belong to the connection of the request. */
-  async #existing(engineId: string, connectionId: string): Promise<EngineRecord> {
+  /**
+   * The stored engine a start names, which must belong to the connection of the request; undefined
+   * when none has that id yet (the start creates it under the caller's id, so a start retried after
+   * a lost answer finds the bot it created instead of creating a second one).
+   */
+  async #existing(engineId: string, connectionId: string): Promise<EngineRecord | undefined> {
     const stored = this.#runners.get(engineId)?.record ?? (await this.#d.engines.find(engineId));
-    if (!stored) throw new NotFoundError(`No engine with id ${engineId}`);
+    if (!stored) return undefined;
     if (stored.connectionId !== connectionId) {
       throw new ValidationError(`Engine ${engineId} trades on connection ${stored.connectionId}, not ${connectionId}`, [{ path: 'engineId', message: 'belongs to another connection' }]);
     }

@@ -42,7 +42,7 @@ export const engineBudgetSchema = z
 export const startEngineSchema = z
   .object({
     connectionId: z.string().min(1).max(40),
-    engineId: z.string().min(1).max(40).optional().describe('Start this existing bot again (its orders, fills and position carry on); absent: a new bot'),
+    engineId: z.string().min(1).max(40).optional().describe('The bot: an existing one starts again (its orders, fills and position carry on); an unknown id names the new bot; absent: a new bot with a generated id'),
     budget: engineBudgetSchema.nullable().default(null),
     strategy: z.string().min(1).max(60),
     params: z.record(z.string(), z.unknown()).default({}),

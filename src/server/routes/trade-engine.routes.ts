@@ -14,7 +14,7 @@ const EngineId = z
   .string()
   .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an engine id (26-character ULID)')
   .describe('Engine (bot) id (ULID)');
-const StartBody = startEngineSchema.extend({ connectionId: ConnectionId, engineId: EngineId.optional().describe('Start this existing bot again; absent: a new bot') });
+const StartBody = startEngineSchema.extend({ connectionId: ConnectionId, engineId: EngineId.optional().describe('An existing bot starts again (its orders, fills and position carry on); an unknown id names the new bot (a retried start then finds it); absent: a new bot with a generated id') });
 /** Beyond 400: the body names an unknown connection or engine (404) or the state forbids the action (409). */
 const CONTROL_ERRORS = [404, 409] as const;
 /** Routes that reach the exchange also answer its faults (src/server/problem.ts: 429, 502, 503). */

@@ -159,7 +159,12 @@ describe('engine service on the bundled replay data (ManualClock, no real sleeps
     expect(c.state).toBe('running');
     await expect(service.start({ ...demoStart, engineId: a.id, budget: { quote: '6000' } })).rejects.toThrow(/budgets would exceed/);
     await expect(service.status('01ARZ3NDEKTSV4RRFFQ69G5FAV')).rejects.toBeInstanceOf(NotFoundError);
-    await expect(service.start({ ...demoStart, engineId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' })).rejects.toBeInstanceOf(NotFoundError);
+    // An id nobody has names the new bot: a start retried after a lost answer finds it, not a second bot.
+    await service.stop(c.id);
+    const named = await service.start({ ...demoStart, engineId: '01ARZ3NDEKTSV4RRFFQ69G5FAV', budget: { quote: '1000' } });
+    expect(named.id).toBe('01ARZ3NDEKTSV4RRFFQ69G5FAV');
+    await expect(service.start({ ...demoStart, engineId: named.id, budget: { quote: '1000' } })).rejects.toThrow(/Cannot start an engine that is running/);
+    await expect(service.start({ ...demoStart, connectionId: 'off', engineId: named.id })).rejects.toThrow(/trades on connection demo, not off/);
   });
 
   it('marks an engine left running by a dead process as stopped at startup before resuming it', async () => {

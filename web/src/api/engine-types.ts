@@ -53,8 +53,14 @@ export interface ExchangeReachability {
   attempts: number;
 }
 
+/** A bot's budget: a quote amount, or a share (%) of the account's quote balance at start; null: the whole account. */
+export type EngineBudget = { quote: DecimalString } | { sharePct: number };
+
 export interface StartEngineBody {
   connectionId: string;
+  /** An existing bot to start again; absent: a new bot. */
+  engineId?: string;
+  budget?: EngineBudget | null;
   strategy: string;
   params: Record<string, unknown>;
   symbol: string;
@@ -100,7 +106,12 @@ import type { FillRecord, OrderRecord } from '../../../src/engine/runtime/ports.
 export type { FillRecord, OrderRecord };
 
 export interface EngineStatus {
+  /** The bot's own id (several bots may share a connection). */
+  id: string;
   connectionId: string;
+  budget: EngineBudget | null;
+  /** The budget in quote as resolved when the bot started here; null: the whole account, or not running here. */
+  budgetQuote: DecimalString | null;
   state: EngineState;
   allowedActions: EngineAction[];
   strategy: string | null;
