@@ -167,6 +167,20 @@ describe('engine service on the bundled replay data (ManualClock, no real sleeps
     await expect(service.start({ ...demoStart, connectionId: 'off', engineId: named.id })).rejects.toThrow(/trades on connection demo, not off/);
   });
 
+  it('the account daily loss limit counts every bot of the connection and stops them all', async () => {
+    const dca = { ...demoStart, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '50' } };
+    const watcher = await service.start({ ...dca, budget: { quote: '3000' } }); // no limit of its own
+    const guard = await service.start({ ...dca, budget: { quote: '3000' }, risk: { accountDailyLossLimit: '0.01' } });
+    for (let i = 0; i < 30 && (service.runsHere(watcher.id) || service.runsHere(guard.id)); i++) await playCandles(1);
+    const [w, g] = [await service.status(watcher.id), await service.status(guard.id)];
+    expect(g.state).toBe('stopped');
+    expect(g.lastError).toMatch(/^Account daily loss limit hit: -[\d.]+ since 00:00 UTC \d{4}-\d{2}-\d{2} over every bot of the connection \(limit −0.01\)$/);
+    expect(w.state).toBe('stopped'); // stopped with it, although its own risk has no limit
+    expect(w.lastError).toBe(g.lastError);
+    const kills = (await db.events.since(0, { limit: 5000 })).filter((e) => e.type === 'engine.kill_switch');
+    expect(kills.map((e) => [e.engineId, e.payload['scope']])).toEqual([[guard.id, 'account']]);
+  });
+
   it('marks an engine left running by a dead process as stopped at startup before resuming it', async () => {
     const { id } = await service.start({ ...demoStart, options: { replaySpeed: 1, resumeOnRestart: false } });
     const record = await db.engines.find(id);
