@@ -33,11 +33,12 @@ export interface EngineControl {
   resume(engineId: string): Promise<StatusBody>;
   emergencyStop(engineId: string, options?: { flatten?: boolean }): Promise<StatusBody>;
   status(engineId: string): Promise<StatusBody>;
-  statusAll(): Promise<StatusBody[]>;
+  /** Every engine, or those of one connection. */
+  statusAll(filter?: { connectionId?: string }): Promise<StatusBody[]>;
 }
 
 export interface ClusterEngineControlOptions<S extends StatusBody> {
-  local: LocalEngineControl & { status(engineId: string): Promise<S>; statusAll(): Promise<S[]> };
+  local: LocalEngineControl & { status(engineId: string): Promise<S>; statusAll(filter?: { connectionId?: string }): Promise<S[]> };
   forwarder: Pick<ControlForwarder, 'forward' | 'ackTimeoutMs' | 'resultTimeoutMs'>;
   ownership: Pick<EngineOwnership, 'ownerElsewhere' | 'instanceId'>;
   leases: { find(engineId: string): Promise<LeaseRow | undefined> };
@@ -76,9 +77,9 @@ export class ClusterEngineControl<S extends StatusBody> implements EngineControl
     return { ...status, owner: await this.ownerOf(engineId) };
   }
 
-  async statusAll(): Promise<StatusWithOwner<S>[]> {
-    const all = await this.#o.local.statusAll();
-    return Promise.all(all.map(async (status) => ({ ...status, owner: await this.ownerOf(status.connectionId) })));
+  async statusAll(filter: { connectionId?: string } = {}): Promise<StatusWithOwner<S>[]> {
+    const all = await this.#o.local.statusAll(filter);
+    return Promise.all(all.map(async (status) => ({ ...status, owner: await this.ownerOf(status.id) })));
   }
 
   async ownerOf(engineId: string): Promise<EngineOwnerView | null> {

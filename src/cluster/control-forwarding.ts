@@ -23,6 +23,8 @@ import {
 
 /** An engine status body: the owner's own fields, whatever they are. */
 export interface StatusBody {
+  /** The engine's own id. */
+  readonly id: string;
   readonly connectionId: string;
   readonly state: string;
 }

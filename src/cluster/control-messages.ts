@@ -39,7 +39,7 @@ export const ForwardedProblemSchema = z.object({
 export type ForwardedProblem = z.infer<typeof ForwardedProblemSchema>;
 
 /** The engine status body the owner answered (its fields are the owner's own, passed through as they are). */
-const StatusBodySchema = z.looseObject({ connectionId: z.string(), state: z.string() });
+const StatusBodySchema = z.looseObject({ id: z.string(), connectionId: z.string(), state: z.string() });
 
 export const ControlResultSchema = z.discriminatedUnion('ok', [
   z.object({ ok: z.literal(true), status: StatusBodySchema }).strict(),

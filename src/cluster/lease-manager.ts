@@ -36,7 +36,7 @@ class HeldLease implements EngineLease {
   readonly #listeners: (() => void)[] = [];
 
   constructor(
-    readonly connectionId: string,
+    readonly engineId: string,
     readonly token: number,
     validUntil: number,
     private readonly manager: LeaseManager,
@@ -56,7 +56,7 @@ class HeldLease implements EngineLease {
   assertValid(): void {
     if (this.isValid()) return;
     this.markLost();
-    throw new LeaseLostError(`This process no longer holds the engine lease of ${this.connectionId}; another process may own the engine`);
+    throw new LeaseLostError(`This process no longer holds the engine lease of engine ${this.engineId}; another process may own the engine`);
   }
 
   onLost(listener: () => void): void {
@@ -105,22 +105,22 @@ export class LeaseManager implements EngineOwnership {
     return this.#held.size;
   }
 
-  async acquire(connectionId: string): Promise<AcquireResult> {
-    const held = this.#held.get(connectionId);
+  async acquire(engineId: string): Promise<AcquireResult> {
+    const held = this.#held.get(engineId);
     if (held?.isValid()) return { ok: true, lease: held };
     held?.markLost();
     const start = this.#o.clock.now();
-    const token = await this.#o.leases.acquire({ connectionId, ownerId: this.instanceId, now: start, expiresAt: start + this.#o.ttlMs });
+    const token = await this.#o.leases.acquire({ engineId, ownerId: this.instanceId, now: start, expiresAt: start + this.#o.ttlMs });
     if (token !== undefined) {
-      const lease = new HeldLease(connectionId, token, start + this.#o.ttlMs - this.#marginMs, this, this.#o.clock);
-      this.#held.set(connectionId, lease);
+      const lease = new HeldLease(engineId, token, start + this.#o.ttlMs - this.#marginMs, this, this.#o.clock);
+      this.#held.set(engineId, lease);
       return { ok: true, lease };
     }
-    return { ok: false, owner: (await this.ownerElsewhere(connectionId)) ?? { ownerId: 'another process', expiresAt: start + this.#o.ttlMs } };
+    return { ok: false, owner: (await this.ownerElsewhere(engineId)) ?? { ownerId: 'another process', expiresAt: start + this.#o.ttlMs } };
   }
 
-  async ownerElsewhere(connectionId: string): Promise<EngineOwner | undefined> {
-    const row = await this.#o.leases.find(connectionId);
+  async ownerElsewhere(engineId: string): Promise<EngineOwner | undefined> {
+    const row = await this.#o.leases.find(engineId);
     if (!row || row.ownerId === this.instanceId || row.expiresAt <= this.#o.clock.now()) return undefined;
     const member = await this.#o.members?.find(row.ownerId);
     return { ownerId: row.ownerId, expiresAt: row.expiresAt, ...(member ? { pid: member.pid, host: member.host, url: member.url } : {}) };
@@ -149,7 +149,7 @@ export class LeaseManager implements EngineOwnership {
         const start = this.#o.clock.now();
         let renewed: boolean;
         try {
-          renewed = await this.#o.leases.renew({ connectionId: lease.connectionId, ownerId: this.instanceId, token: lease.token, expiresAt: start + this.#o.ttlMs });
+          renewed = await this.#o.leases.renew({ engineId: lease.engineId, ownerId: this.instanceId, token: lease.token, expiresAt: start + this.#o.ttlMs });
         } catch (error) {
           this.#o.onError?.(error); // the watchdog ends it if renewals keep failing
           return;
@@ -161,12 +161,12 @@ export class LeaseManager implements EngineOwnership {
   }
 
   forget(lease: HeldLease): void {
-    if (this.#held.get(lease.connectionId) === lease) this.#held.delete(lease.connectionId);
+    if (this.#held.get(lease.engineId) === lease) this.#held.delete(lease.engineId);
   }
 
   async release(lease: HeldLease): Promise<void> {
     this.forget(lease);
-    await this.#o.leases.release({ connectionId: lease.connectionId, ownerId: this.instanceId, token: lease.token });
+    await this.#o.leases.release({ engineId: lease.engineId, ownerId: this.instanceId, token: lease.token });
   }
 
   #expireOverdue(): void {

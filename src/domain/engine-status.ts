@@ -42,8 +42,20 @@ export interface FlattenOutcome {
 }
 
 /** What `GET status/:id` answers: lifecycle, configuration, health, positions, open orders and PnL (decimal strings). */
+/**
+ * How much of the account a bot may spend: a fixed quote amount, or a share (in %) of the account's
+ * quote balance when it starts. Absent: the whole account (then no other bot may run beside it).
+ */
+export type EngineBudget = { quote: DecimalString } | { sharePct: number };
+
 export interface EngineStatus {
+  /** The engine's ("bot's") id: the `{id}` of the status, orders, trades and control routes. */
+  id: string;
   connectionId: string;
+  /** As configured at start; null: the whole account. */
+  budget: EngineBudget | null;
+  /** The budget in quote as resolved at this start (a share of the balance then); null: the whole account or not running here. */
+  budgetQuote: string | null;
   state: EngineState;
   allowedActions: EngineAction[];
   strategy: string | null;

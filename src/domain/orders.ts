@@ -36,6 +36,8 @@ export const LIVE_STATUSES: readonly StoredOrderStatus[] = ['pending_create', 'o
 
 export interface OrderRecord {
   clientOrderId: string;
+  /** The engine that placed (or adopted) the order: only it may cancel, resolve or adopt it. */
+  engineId: string;
   connectionId: string;
   exchangeOrderId: string | null;
   symbol: string;
@@ -57,5 +59,6 @@ export interface OrderRecord {
 }
 
 export interface FillRecord extends Fill {
+  engineId: string;
   connectionId: string;
 }

@@ -1,11 +1,13 @@
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { ConnectionView, Credentials } from '../domain/connection.js';
 import type { ConnectionTestResult } from '../domain/connection-test.js';
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
 import type { ExchangeId } from '../domain/exchange-ids.js';
-import { toDecimalString } from '../domain/money.js';
+import { monotonicFactory } from 'ulid';
+import { Dec, ZERO, toDecimalString } from '../domain/money.js';
 import { Portfolio } from './accounting/index.js';
-import { ClientOrderIdGenerator } from './client-order-id.js';
+import { ClientOrderIdGenerator, clientOrderIdOrigin, engineOrderPrefix } from './client-order-id.js';
+import { AccountLossBook } from './risk.js';
 import { EngineResumer, testFailure } from './engine-resume.js';
 import { isActive, transition, type EngineState } from '../domain/engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
@@ -31,13 +33,16 @@ import type { TradingTick } from './runtime/trading-tick.js';
 import { OrderManager } from './runtime/order-manager.js';
 import type { EngineRecord, EngineStore, OrderStore } from './runtime/ports.js';
 import type { EngineEvent } from '../domain/engine-events.js';
+import type { EngineBudget } from '../domain/engine-status.js';
 import type { FillRecord, OrderRecord, StoredOrderStatus } from '../domain/orders.js';
+import type { Exchange, Market } from '../exchanges/exchange.port.js';
 import type { VenueFactory } from './runtime/venue.js';
 import type { StrategyRegistry } from './strategies/registry.js';
 
 /**
- * The application layer of the trade engines (the HTTP routes are one line each over this). One engine
- * per connection; implements `ConnectionUsage` so a connection whose engine runs cannot be deleted.
+ * The application layer of the trade engines (the HTTP routes are one line each over this). An engine
+ * ("bot") has its own id; a connection runs any number of them, each within its budget. Implements
+ * `ConnectionUsage` so a connection with a running engine cannot be deleted.
  */
 
 export interface EngineConnections {
@@ -75,8 +80,13 @@ export class EngineService {
   /** The last emergency flatten of engines whose runner has exited (its lastError is stored too). */
   readonly #flattens = new Map<string, FlattenOutcome>();
   readonly #starting = new Set<string>();
+  /** The connection of each engine being started (a new engine has no stored row yet). */
+  readonly #startingOn = new Map<string, string>();
   readonly #leases = new Map<string, EngineLease>();
   readonly #resumer: EngineResumer;
+  /** Today's PnL of the bots of each connection running here (the account-level daily loss limit). */
+  readonly #accountBooks = new Map<string, AccountLossBook>();
+  readonly #newId = monotonicFactory();
   /** Set by `shutdown`: no engine may start (and trade) while the process drains and exits. */
   #closed = false;
 
@@ -104,32 +114,33 @@ export class EngineService {
   }
 
   /** Whether this process is starting or running the engine. */
-  runsHere(connectionId: string): boolean {
-    const runner = this.#runners.get(connectionId);
-    return this.#starting.has(connectionId) || (runner !== undefined && isActive(runner.state));
+  runsHere(engineId: string): boolean {
+    const runner = this.#runners.get(engineId);
+    return this.#starting.has(engineId) || (runner !== undefined && isActive(runner.state));
   }
 
-  /** ConnectionUsage: an engine running (or due to run) anywhere blocks deleting its connection. */
+  /** ConnectionUsage: an engine of the connection running (or due to run) anywhere blocks deleting it. */
   async isInUse(connectionId: string): Promise<boolean> {
-    if (this.runsHere(connectionId)) return true;
-    if (!this.#d.ownership) return false;
-    // Several processes: the engine may run in another one, or be due for takeover by one.
-    if (await this.#d.ownership.ownerElsewhere(connectionId)) return true;
-    const record = await this.#d.engines.find(connectionId);
-    return record !== undefined && (isActive(record.state) || record.resume);
+    return (await this.activeEngine(connectionId)) !== null;
   }
 
   /**
-   * ConnectionUsage: the engine holding the connection (starting, running, paused or stopping, here or
+   * ConnectionUsage: an engine holding the connection (starting, running, paused or stopping, here or
    * in another process), described for the person who must stop it; null when none does.
    */
   async activeEngine(connectionId: string): Promise<string | null> {
-    const runner = this.#runners.get(connectionId);
-    if (runner && isActive(runner.state)) return `${runner.record.strategy} on ${runner.record.symbol} (${runner.state})`;
-    if (this.#starting.has(connectionId)) return 'the engine being started on it (starting)';
-    if (!(await this.isInUse(connectionId))) return null;
-    const record = await this.#d.engines.find(connectionId);
-    return record ? `${record.strategy} on ${record.symbol} (${record.state}, in another process)` : 'an engine in another process';
+    for (const runner of this.#runners.values()) {
+      if (runner.record.connectionId === connectionId && isActive(runner.state)) return `bot ${runner.record.id}: ${runner.record.strategy} on ${runner.record.symbol} (${runner.state})`;
+    }
+    for (const [id, connection] of this.#startingOn) if (connection === connectionId && this.#starting.has(id)) return `bot ${id}, being started on it (starting)`;
+    if (!this.#d.ownership) return null;
+    // Several processes: an engine may run in another one, or be due for takeover by one.
+    for (const record of await this.#d.engines.byConnection(connectionId)) {
+      if ((await this.#d.ownership.ownerElsewhere(record.id)) || isActive(record.state) || record.resume) {
+        return `bot ${record.id}: ${record.strategy} on ${record.symbol} (${record.state}, in another process)`;
+      }
+    }
+    return null;
   }
 
   /**
@@ -139,20 +150,21 @@ export class EngineService {
    */
   async start(input: StartEngineInput): Promise<EngineStatus> {
     const request = startEngineSchema.parse(input);
-    const id = request.connectionId;
-    const stored = this.#runners.get(id)?.record ?? (await this.#d.engines.find(id));
+    const id = request.engineId ?? this.#newId(this.#clock.now());
+    const stored = request.engineId === undefined ? undefined : await this.#existing(request.engineId, request.connectionId);
     transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes
     if (this.#starting.has(id)) throw new ConflictError('This engine is already being started');
     this.#refuseWhenClosed();
     this.#resumer.cancel(id); // a start (a user's, or the resume itself) replaces a waiting resume
     this.#starting.add(id);
+    this.#startingOn.set(id, request.connectionId);
     let launched = false;
     try {
       const lease = await this.#claim(id); // 409 naming the owner when another process runs it
-      const connection = await this.#d.connections.get(id);
+      const connection = await this.#d.connections.get(request.connectionId);
       checkConnection(connection);
       const checked = checkStrategyAndRisk(request, this.#d.strategies);
-      const credentials = connection.mode === 'live' || connection.mode === 'testnet' ? await this.#d.connections.credentialsFor(id) : undefined;
+      const credentials = connection.mode === 'live' || connection.mode === 'testnet' ? await this.#d.connections.credentialsFor(connection.id) : undefined;
       const portfolio = await this.#portfolio(id);
       const venue = await this.#d.venues({
         connection,
@@ -164,16 +176,20 @@ export class EngineService {
         position: toDecimalString(portfolio.ledger(request.symbol).quantity),
       });
       let market;
+      let budgetQuote: Dec | undefined;
       try {
         checkTimeframe(venue.exchange.timeframes?.(), request.timeframe, `${connection.name} (${connection.exchange}, ${connection.mode})`);
         market = pickMarket(await venue.exchange.loadMarkets(), request.symbol, `${connection.name} (${connection.exchange}, ${connection.mode})`);
+        budgetQuote = await this.#checkBudget(id, connection.id, request.budget, venue.exchange, market);
       } catch (error) {
         await venue.close();
         throw error;
       }
       const now = new Date(this.#clock.now()).toISOString();
       const record: EngineRecord = {
-        connectionId: id,
+        id,
+        connectionId: connection.id,
+        budget: request.budget,
         strategy: checked.definition.id,
         params: checked.params,
         symbol: request.symbol,
@@ -195,13 +211,18 @@ export class EngineService {
       // After a stop request no new order leaves, even from the tick still running (haltableExchange).
       const self: { runner?: EngineRunner } = {};
       const exchange = haltableExchange(lease ? fenceExchange(venue.exchange, lease) : venue.exchange, () => self.runner?.haltsOrders ?? false);
+      const enginePrefix = engineOrderPrefix(id);
+      const exchangeId = connection.exchange as ExchangeId;
       const orders = new OrderManager({
-        connectionId: id,
+        engineId: id,
+        connectionId: connection.id,
         symbol: request.symbol,
         exchange,
         store: lease ? fenceOrderStore(this.#d.orders, lease) : this.#d.orders,
         portfolio,
-        ids: new ClientOrderIdGenerator({ exchange: connection.exchange as ExchangeId, clock: this.#clock }),
+        ids: new ClientOrderIdGenerator({ exchange: exchangeId, prefix: enginePrefix, clock: this.#clock }),
+        originOf: (clientOrderId) => clientOrderIdOrigin(exchangeId, clientOrderId, enginePrefix),
+        sharesAccount: async () => (await this.#d.engines.byConnection(connection.id)).some((other) => other.id !== id),
         clock: this.#clock,
         emit,
         ...(this.#d.settleMs !== undefined ? { settleMs: this.#d.settleMs } : {}),
@@ -225,6 +246,9 @@ export class EngineService {
         ...(this.#d.backoffBaseMs !== undefined ? { backoffBaseMs: this.#d.backoffBaseMs } : {}),
         ...(this.#d.backoffMaxMs !== undefined ? { backoffMaxMs: this.#d.backoffMaxMs } : {}),
         ...(this.#d.reconcileEveryMs !== undefined ? { reconcileEveryMs: this.#d.reconcileEveryMs } : {}),
+        ...(budgetQuote !== undefined ? { budgetQuote } : {}),
+        account: { engineId: id, book: this.#accountBook(connection.id) },
+        onAccountKill: (reason) => this.#stopSiblings(connection.id, id, reason),
         onExit: () => {
           if (this.#runners.get(id) !== runner) return;
           if (runner.flattenOutcome) this.#flattens.set(id, runner.flattenOutcome);
@@ -244,85 +268,158 @@ export class EngineService {
       await runner.begin();
     } finally {
       this.#starting.delete(id);
+      this.#startingOn.delete(id);
       if (!launched) this.#dropLease(id);
     }
     return this.status(id);
   }
 
-  async stop(connectionId: string, options: { cancelOpenOrders?: boolean } = {}): Promise<EngineStatus> {
-    const runner = this.#runners.get(connectionId);
-    if (!runner) return this.#stopWithoutRunner(connectionId, 'stop');
+  /**
+   * The stored engine a start names, which must belong to the connection of the request; undefined
+   * when none has that id yet (the start creates it under the caller's id, so a start retried after
+   * a lost answer finds the bot it created instead of creating a second one).
+   */
+  async #existing(engineId: string, connectionId: string): Promise<EngineRecord | undefined> {
+    const stored = this.#runners.get(engineId)?.record ?? (await this.#d.engines.find(engineId));
+    if (!stored) return undefined;
+    if (stored.connectionId !== connectionId) {
+      throw new ValidationError(`Engine ${engineId} trades on connection ${stored.connectionId}, not ${connectionId}`, [{ path: 'engineId', message: 'belongs to another connection' }]);
+    }
+    return stored;
+  }
+
+  /**
+   * Two bots never spend the same money: the budgets of the bots active on the connection and this
+   * one's together must fit in what the account holds (its quote balance, plus what the active bots'
+   * positions cost: that money is in base now). A bot without a budget takes the whole account, so it
+   * runs alone. Returns this bot's budget in quote (undefined: the whole account).
+   */
+  async #checkBudget(id: string, connectionId: string, budget: EngineBudget | null, exchange: Exchange, market: Market): Promise<Dec | undefined> {
+    const others = (await this.#d.engines.byConnection(connectionId)).filter((r) => r.id !== id && (this.runsHere(r.id) || isActive(r.state)));
+    for (const [otherId, connection] of this.#startingOn) {
+      if (otherId !== id && connection === connectionId && !others.some((o) => o.id === otherId)) {
+        throw new ConflictError(`Bot ${otherId} is being started on this connection; start this one once it runs (budgets are checked against the running bots)`);
+      }
+    }
+    if (budget === null && others.length === 0) return undefined;
+    if (budget === null) {
+      throw new ConflictError(`${others.length} other bot(s) run on this connection (${others.map((o) => o.id).join(', ')}): a bot without a budget would spend their money too; give it a budget ({ quote } or { sharePct })`);
+    }
+    const whole = others.find((o) => !o.budget);
+    if (whole) throw new ConflictError(`Bot ${whole.id} runs on this connection without a budget (the whole account); stop it or restart it with a budget first`);
+    const type = market.type;
+    const quoteTotal = new Dec(
+      (await exchange.fetchBalances()).find((b) => b.asset === market.quote && (b.marketTypes === undefined || b.marketTypes.includes(type)))?.total ?? '0',
+    );
+    const resolve = (b: EngineBudget): Dec => ('quote' in b ? new Dec(b.quote) : quoteTotal.mul(b.sharePct).div(100));
+    const mine = resolve(budget);
+    let claimed = mine;
+    let invested = ZERO;
+    for (const other of others) {
+      claimed = claimed.add(this.#runners.get(other.id)?.budgetQuote ?? resolve(other.budget ?? budget));
+      invested = invested.add(positionCost(await this.#portfolio(other.id)));
+    }
+    const holds = quoteTotal.add(invested);
+    if (claimed.gt(holds)) {
+      const q = market.quote;
+      throw new ConflictError(
+        `The budgets would exceed the account: this bot's ${toDecimalString(mine)} ${q} and the running bots' ${toDecimalString(claimed.sub(mine))} ${q} come to ${toDecimalString(claimed)} ${q}, but the account holds ${toDecimalString(holds)} ${q} (${toDecimalString(quoteTotal)} ${q} free to trade and ${toDecimalString(invested)} ${q} in the running bots' positions)`,
+      );
+    }
+    return mine;
+  }
+
+  #accountBook(connectionId: string): AccountLossBook {
+    let book = this.#accountBooks.get(connectionId);
+    if (!book) {
+      book = new AccountLossBook();
+      this.#accountBooks.set(connectionId, book);
+    }
+    return book;
+  }
+
+  /** The account-level daily loss limit tripped in one bot: every other bot of the connection running here stops too. */
+  #stopSiblings(connectionId: string, engineId: string, reason: string): void {
+    for (const runner of this.#runners.values()) {
+      if (runner.record.connectionId !== connectionId || runner.record.id === engineId || !isActive(runner.state)) continue;
+      runner.stop({ reason, cancelOrders: true, recordAsError: true }).catch(() => undefined); // one already stopping keeps its own stop
+    }
+  }
+
+  async stop(engineId: string, options: { cancelOpenOrders?: boolean } = {}): Promise<EngineStatus> {
+    const runner = this.#runners.get(engineId);
+    if (!runner) return this.#stopWithoutRunner(engineId, 'stop');
     await runner.stop({ reason: 'stopped by user', cancelOrders: options.cancelOpenOrders ?? runner.record.options.cancelOrdersOnStop });
-    return this.status(connectionId);
+    return this.status(engineId);
   }
 
   /** Cancel every open order, optionally close the position with a market order, stop. */
-  async emergencyStop(connectionId: string, options: { flatten?: boolean } = {}): Promise<EngineStatus> {
-    const runner = this.#runners.get(connectionId);
+  async emergencyStop(engineId: string, options: { flatten?: boolean } = {}): Promise<EngineStatus> {
+    const runner = this.#runners.get(engineId);
     if (!runner) {
-      await this.#refuseEmergencyWithoutRunner(connectionId, options.flatten ?? false);
-      return this.#stopWithoutRunner(connectionId, 'emergency-stop');
+      await this.#refuseEmergencyWithoutRunner(engineId, options.flatten ?? false);
+      return this.#stopWithoutRunner(engineId, 'emergency-stop');
     }
     await runner.stop({ reason: 'emergency stop', cancelOrders: true, flatten: options.flatten ?? false, settle: true });
-    return this.status(connectionId);
+    return this.status(engineId);
   }
 
   /**
    * An emergency stop of an engine that does not run here cannot cancel or flatten anything: saying
    * "stopped" then would hide resting orders and an open position. Refuse, naming what remains.
    */
-  async #refuseEmergencyWithoutRunner(connectionId: string, flatten: boolean): Promise<void> {
-    if (await this.#d.ownership?.ownerElsewhere(connectionId)) return; // #stopWithoutRunner names the owner
-    const live = (await this.#liveOrders(connectionId)).length;
-    const open = (await this.#portfolio(connectionId)).ledgers.some((l) => !l.quantity.isZero());
+  async #refuseEmergencyWithoutRunner(engineId: string, flatten: boolean): Promise<void> {
+    if (await this.#d.ownership?.ownerElsewhere(engineId)) return; // #stopWithoutRunner names the owner
+    const live = (await this.#liveOrders(engineId)).length;
+    const open = (await this.#portfolio(engineId)).ledgers.some((l) => !l.quantity.isZero());
     if (live === 0 && !(flatten && open)) return;
     const what = [live > 0 ? `${live} order(s) may rest on the exchange` : null, flatten && open ? 'a position is open' : null].filter(Boolean).join(' and ');
     throw new ConflictError(`The engine is not running, so this emergency stop can neither cancel nor flatten (${what}). Start the engine again (it reconciles with the exchange first) and then use emergency stop, or act on the exchange directly.`);
   }
 
-  async pause(connectionId: string): Promise<EngineStatus> {
-    await (await this.#requireRunner(connectionId, 'pause')).pause();
-    return this.status(connectionId);
+  async pause(engineId: string): Promise<EngineStatus> {
+    await (await this.#requireRunner(engineId, 'pause')).pause();
+    return this.status(engineId);
   }
 
-  async resume(connectionId: string): Promise<EngineStatus> {
-    await (await this.#requireRunner(connectionId, 'resume')).resume();
-    return this.status(connectionId);
+  async resume(engineId: string): Promise<EngineStatus> {
+    await (await this.#requireRunner(engineId, 'resume')).resume();
+    return this.status(engineId);
   }
 
-  async status(connectionId: string): Promise<EngineStatus> {
-    const runner = this.#runners.get(connectionId);
-    if (runner) return buildStatus({ record: runner.record, runner, now: this.#clock.now(), openOrders: await this.#liveOrders(connectionId) });
-    const record = await this.#d.engines.find(connectionId);
-    if (!record) await this.#d.connections.get(connectionId); // 404 for an unknown connection
+  async status(engineId: string): Promise<EngineStatus> {
+    const runner = this.#runners.get(engineId);
+    if (runner) return buildStatus({ record: runner.record, runner, now: this.#clock.now(), openOrders: await this.#liveOrders(engineId) });
+    const record = await this.#requireKnown(engineId);
     return buildStatus({
       record,
-      connectionId,
-      portfolio: await this.#portfolio(connectionId),
+      portfolio: await this.#portfolio(engineId),
       now: this.#clock.now(),
-      openOrders: await this.#liveOrders(connectionId),
-      ...(this.#flattens.has(connectionId) ? { flatten: this.#flattens.get(connectionId) } : {}),
+      openOrders: await this.#liveOrders(engineId),
+      ...(this.#flattens.has(engineId) ? { flatten: this.#flattens.get(engineId) } : {}),
     });
   }
 
-  async statusAll(): Promise<EngineStatus[]> {
-    const records = await this.#d.engines.all();
-    return Promise.all(records.map((r) => this.status(r.connectionId)));
+  /** Every engine, or those of one connection (404 when that connection does not exist). */
+  async statusAll(options: { connectionId?: string } = {}): Promise<EngineStatus[]> {
+    if (options.connectionId !== undefined) await this.#d.connections.get(options.connectionId);
+    const records = options.connectionId !== undefined ? await this.#d.engines.byConnection(options.connectionId) : await this.#d.engines.all();
+    return Promise.all(records.map((r) => this.status(r.id)));
   }
 
-  async positions(connectionId: string): Promise<Pick<EngineStatus, 'connectionId' | 'positions' | 'pnl'>> {
-    const { positions, pnl } = await this.status(connectionId);
-    return { connectionId, positions, pnl };
+  async positions(engineId: string): Promise<Pick<EngineStatus, 'id' | 'connectionId' | 'positions' | 'pnl'>> {
+    const { id, connectionId, positions, pnl } = await this.status(engineId);
+    return { id, connectionId, positions, pnl };
   }
 
-  async orders(connectionId: string, options: { status?: StoredOrderStatus; limit?: number } = {}): Promise<OrderRecord[]> {
-    await this.#requireKnown(connectionId);
-    return this.#d.orders.listOrders(connectionId, { ...(options.status ? { statuses: [options.status] } : {}), limit: options.limit ?? 500 });
+  async orders(engineId: string, options: { status?: StoredOrderStatus; limit?: number } = {}): Promise<OrderRecord[]> {
+    await this.#requireKnown(engineId);
+    return this.#d.orders.listOrders(engineId, { ...(options.status ? { statuses: [options.status] } : {}), limit: options.limit ?? 500 });
   }
 
-  async trades(connectionId: string, options: { limit?: number } = {}): Promise<FillRecord[]> {
-    await this.#requireKnown(connectionId);
-    return this.#d.orders.listFills(connectionId, { limit: options.limit ?? 500 });
+  async trades(engineId: string, options: { limit?: number } = {}): Promise<FillRecord[]> {
+    await this.#requireKnown(engineId);
+    return this.#d.orders.listFills(engineId, { limit: options.limit ?? 500 });
   }
 
   events(after: number, options: { limit: number; engineId?: string }): Promise<EngineEvent[]> {
@@ -345,7 +442,7 @@ export class EngineService {
     this.#closed = false; // a process start (tests restart one service in place after its shutdown)
     this.#resumer.reopen();
     for (const record of await this.#d.engines.all()) {
-      const id = record.connectionId;
+      const id = record.id;
       if (this.#runners.has(id) || this.#starting.has(id)) continue;
       if (!this.#d.ownership) {
         await this.#resumeOne(record, 'process_restarted');
@@ -368,15 +465,15 @@ export class EngineService {
 
   async #resumeOne(record: EngineRecord, action: 'process_restarted' | 'owner_lost'): Promise<void> {
     if (isActive(record.state)) await this.#markOrphanStopped(record, action);
-    if (record.resume) await this.#resumer.resume(record.connectionId);
+    if (record.resume) await this.#resumer.resume(record.id);
   }
 
   /** A resume's start: the full start, after a new connection test when the last one did not pass. */
   async #startForResume(record: EngineRecord): Promise<void> {
-    const id = record.connectionId;
+    const id = record.id;
     this.#starting.delete(id); // resumeAll marked it while taking the lease; the start below marks it again
-    await this.#retestIfNeeded(id);
-    await this.start({ connectionId: id, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
+    await this.#retestIfNeeded(record.connectionId);
+    await this.start({ connectionId: record.connectionId, engineId: id, budget: record.budget ?? null, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
   }
 
   /** A failed (or outdated) last test is not a verdict for ever: test again, and refuse with what the new test says. */
@@ -430,51 +527,51 @@ export class EngineService {
     const from = record.state;
     Object.assign(record, { state: 'stopped', stoppedAt: new Date(this.#clock.now()).toISOString(), lastError: record.lastError ?? 'The process ended while the engine was running' });
     await this.#d.engines.save(record);
-    await this.#emitter(record.connectionId)('engine.state', { from, to: 'stopped', action });
+    await this.#emitter(record.id)('engine.state', { from, to: 'stopped', action });
   }
 
-  async #stopWithoutRunner(connectionId: string, action: 'stop' | 'emergency-stop'): Promise<EngineStatus> {
-    const record = await this.#requireKnown(connectionId);
-    if (record && this.#resumer.cancel(connectionId)) {
+  async #stopWithoutRunner(engineId: string, action: 'stop' | 'emergency-stop'): Promise<EngineStatus> {
+    const record = await this.#requireKnown(engineId);
+    if (record && this.#resumer.cancel(engineId)) {
       // Waiting to resume (stopped, flag set): the stop is the user giving up on it.
       await this.#d.engines.save({ ...record, resume: false, lastError: null, updatedAt: new Date(this.#clock.now()).toISOString() });
-      await this.#emitter(connectionId)('engine.resume_cancelled', { action });
-      return this.status(connectionId);
+      await this.#emitter(engineId)('engine.resume_cancelled', { action });
+      return this.status(engineId);
     }
     if (this.#d.ownership && record && (isActive(record.state) || record.resume)) {
       // Its owner died and no process took it over yet: hold the lease so none does, record the stop.
-      await this.#claim(connectionId, action);
+      await this.#claim(engineId, action);
       try {
         record.resume = false;
         await this.#markOrphanStopped(record, 'stop');
       } finally {
-        this.#dropLease(connectionId);
+        this.#dropLease(engineId);
       }
-      return this.status(connectionId);
+      return this.status(engineId);
     }
-    const from = this.#effectiveState(connectionId, record);
+    const from = this.#effectiveState(engineId, record);
     const to = transition(from, 'stop'); // only `error → stopped` is legal without a running loop
     if (record) {
       await this.#d.engines.save({ ...record, state: to, updatedAt: new Date(this.#clock.now()).toISOString(), resume: false });
-      await this.#emitter(connectionId)('engine.state', { from, to, action: 'stop' });
+      await this.#emitter(engineId)('engine.state', { from, to, action: 'stop' });
     }
-    return this.status(connectionId);
+    return this.status(engineId);
   }
 
-  async #requireRunner(connectionId: string, action: 'pause' | 'resume'): Promise<EngineRunner> {
-    const runner = this.#runners.get(connectionId);
+  async #requireRunner(engineId: string, action: 'pause' | 'resume'): Promise<EngineRunner> {
+    const runner = this.#runners.get(engineId);
     if (runner) return runner;
-    const owner = await this.#d.ownership?.ownerElsewhere(connectionId);
+    const owner = await this.#d.ownership?.ownerElsewhere(engineId);
     if (owner) throw new ConflictError(`Cannot ${action} here: the engine runs in ${describeOwner(owner)}; send the request to that process`);
-    const record = await this.#requireKnown(connectionId);
-    transition(this.#effectiveState(connectionId, record), action); // throws the precise 409
+    const record = await this.#requireKnown(engineId);
+    transition(this.#effectiveState(engineId, record), action); // throws the precise 409
     throw new ConflictError(`Cannot ${action}: the engine is not running in this process`);
   }
 
-  /** The engine's record, or undefined when none was ever started; 404 when the connection does not exist either. */
-  async #requireKnown(connectionId: string): Promise<EngineRecord | undefined> {
-    const record = this.#runners.get(connectionId)?.record ?? (await this.#d.engines.find(connectionId));
-    if (!record) await this.#d.connections.get(connectionId);
+  /** The engine's record; 404 when no engine has that id. */
+  async #requireKnown(engineId: string): Promise<EngineRecord> {
+    const record = this.#runners.get(engineId)?.record ?? (await this.#d.engines.find(engineId));
+    if (!record) throw new NotFoundError(`No engine with id ${engineId}`);
     return record;
   }
 
@@ -511,14 +608,14 @@ export class EngineService {
     lease.release().catch(() => undefined); // conditional on owner and token, so a late release is harmless
   }
 
-  async #portfolio(connectionId: string): Promise<Portfolio> {
+  async #portfolio(engineId: string): Promise<Portfolio> {
     const portfolio = new Portfolio();
-    for (const fill of await this.#d.orders.listFills(connectionId)) applyFill(portfolio, fill);
+    for (const fill of await this.#d.orders.listFills(engineId)) applyFill(portfolio, fill);
     return portfolio;
   }
 
-  #liveOrders(connectionId: string): Promise<OrderRecord[]> {
-    return this.#d.orders.listOrders(connectionId, { statuses: ['pending_create', 'open', 'unknown'] });
+  #liveOrders(engineId: string): Promise<OrderRecord[]> {
+    return this.#d.orders.listOrders(engineId, { statuses: ['pending_create', 'open', 'unknown'] });
   }
 
   #emitter(engineId: string): (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void> {
@@ -526,4 +623,9 @@ export class EngineService {
       await this.#d.events.publish({ engineId, type, payload, time: new Date(this.#clock.now()).toISOString() });
     };
   }
+}
+
+/** What a bot's positions cost (|quantity| × average entry), in quote: budget it spent and no longer holds as quote. */
+function positionCost(portfolio: Portfolio): Dec {
+  return portfolio.ledgers.reduce((sum, l) => sum.add(l.quantity.abs().mul(l.averageEntryPrice ?? ZERO)), ZERO);
 }

@@ -23,7 +23,8 @@ export interface EngineOwner {
 }
 
 export interface EngineLease {
-  readonly connectionId: string;
+  /** Leases are per engine: several engines of one connection may run in different processes. */
+  readonly engineId: string;
   /** Fencing token: grows each time the lease changes hands. */
   readonly token: number;
   /** Whether this process may still act for the engine (computed locally, with a safety margin). */
@@ -41,9 +42,9 @@ export type AcquireResult = { ok: true; lease: EngineLease } | { ok: false; owne
 export interface EngineOwnership {
   readonly instanceId: string;
   /** Compare-and-set: succeeds only when the lease is free, expired, or already ours. */
-  acquire(connectionId: string): Promise<AcquireResult>;
+  acquire(engineId: string): Promise<AcquireResult>;
   /** The other process holding a live lease on the engine, if any. */
-  ownerElsewhere(connectionId: string): Promise<EngineOwner | undefined>;
+  ownerElsewhere(engineId: string): Promise<EngineOwner | undefined>;
 }
 
 export function describeOwner(owner: EngineOwner): string {

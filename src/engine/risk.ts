@@ -23,6 +23,9 @@ export const riskConfigSchema = z
     stopLossPct: z.number().gt(0).lt(100).optional().describe('Exit when the price moves this many % against the average entry'),
     takeProfitPct: z.number().gt(0).max(10_000).optional().describe('Exit when the price moves this many % in favour of the average entry'),
     dailyLossLimit: positiveDecimal('dailyLossLimit').optional().describe('Kill switch: net PnL since 00:00 UTC at or below −this (quote)'),
+    accountDailyLossLimit: positiveDecimal('accountDailyLossLimit')
+      .optional()
+      .describe('Account kill switch: the net PnL since 00:00 UTC of every bot of the connection together at or below −this (quote) stops them all'),
     allowShort: z.boolean().default(false).describe('Allow selling below zero (margin and derivatives only)'),
   })
   .strict();
@@ -53,6 +56,13 @@ export interface RiskContext {
   filledPosition?: Dec;
   openOrders: readonly StrategyOrder[];
   config: RiskConfig;
+  /**
+   * The bot's budget in quote (engine budget, resolved at start); absent: the whole account. An order
+   * that adds exposure must fit in it together with what the position and the open orders hold.
+   */
+  budgetQuote?: Dec;
+  /** What the position cost (|quantity| × average entry), in quote; counted against the budget. Default |position| × price. */
+  positionCost?: Dec;
 }
 
 export interface PlannedOrder {
@@ -127,6 +137,8 @@ function planIncrease(
     if (!reduced.ok) return reject(reduced.reason);
     fitted = reduced;
   }
+  const overBudget = checkBudget(side, fitted.amount, fitted.price, position, open, context);
+  if (overBudget) return reject(overBudget);
   const signed = side === 'buy' ? fitted.amount.add(pending) : fitted.amount.add(pending).neg();
   // Dust is left out of the limit: it must never be the reason an entry is refused.
   const projected = position.add(signed);
@@ -135,6 +147,25 @@ function planIncrease(
     return reject(`Position would reach ${toDecimalString(projected.abs())} ${context.market.base} (with open orders), above maxPositionBase ${max}`);
   }
   return { kind: 'order', intent, order: planned(side, fitted.amount, fitted.price, false, intent) };
+}
+
+/**
+ * Two bots on one account never spend the same money: an order adding exposure (a buy while flat or
+ * long, a sell while flat or short) costs amount × price, and with the cost of the position and of
+ * the open orders on the same side it must stay within the budget. Reducing orders always pass.
+ */
+function checkBudget(side: OrderSide, amount: Dec, limit: Dec | null, position: Dec, open: readonly StrategyOrder[], context: RiskContext): string | null {
+  const budget = context.budgetQuote;
+  if (budget === undefined) return null;
+  const adds = side === 'buy' ? !position.isNegative() : !position.isPositive();
+  if (!adds) return null;
+  const cost = amount.mul(limit ?? context.price);
+  const held = context.positionCost ?? position.abs().mul(context.price);
+  const reserved = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o).mul(o.price ?? context.price)), ZERO);
+  const free = budget.sub(held).sub(reserved);
+  if (cost.lte(free)) return null;
+  const q = context.market.quote;
+  return `Over budget: the order costs ${toDecimalString(cost)} ${q}, and the bot's budget of ${toDecimalString(budget)} ${q} has ${toDecimalString(Dec.max(free, ZERO))} ${q} left (position ${toDecimalString(held)}, open orders ${toDecimalString(reserved)})`;
 }
 
 /**
@@ -267,5 +298,38 @@ export function checkDailyLoss(baseline: DailyPnlBaseline, netPnl: Dec, config: 
     kind: 'kill',
     reason: `Daily loss limit hit: ${toDecimalString(today)} since 00:00 UTC ${baseline.day} (limit −${config.dailyLossLimit})`,
     lossToday: toDecimalString(today),
+  };
+}
+
+// ---- Account daily loss limit ------------------------------------------------------------------------
+
+/**
+ * Today's net PnL of every bot of one connection, as each last reported it (per UTC day): the
+ * account-level daily loss limit counts them all, while each bot's own limit counts only itself.
+ */
+export class AccountLossBook {
+  readonly #today = new Map<string, { day: string; pnl: Dec }>();
+
+  /** A bot's net PnL since 00:00 UTC of `day`. */
+  report(engineId: string, day: string, pnlToday: Dec): void {
+    this.#today.set(engineId, { day, pnl: pnlToday });
+  }
+
+  /** The sum over the bots that reported for `day` (a report of an earlier day counts as 0). */
+  total(day: string): Dec {
+    let sum = ZERO;
+    for (const entry of this.#today.values()) if (entry.day === day) sum = sum.add(entry.pnl);
+    return sum;
+  }
+}
+
+/** The account kill decision: every bot of the connection together lost `accountDailyLossLimit` or more today. */
+export function checkAccountDailyLoss(day: string, accountPnlToday: Dec, config: RiskConfig): KillDecision | null {
+  if (config.accountDailyLossLimit === undefined) return null;
+  if (accountPnlToday.gt(new Dec(config.accountDailyLossLimit).neg())) return null;
+  return {
+    kind: 'kill',
+    reason: `Account daily loss limit hit: ${toDecimalString(accountPnlToday)} since 00:00 UTC ${day} over every bot of the connection (limit −${config.accountDailyLossLimit})`,
+    lossToday: toDecimalString(accountPnlToday),
   };
 }

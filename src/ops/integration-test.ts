@@ -116,16 +116,16 @@ async function secretRoundTrip(): Promise<{ message: string }> {
 async function engineRoundTrip(sandbox: string, deps: IntegrationTestDeps): Promise<{ message: string }> {
   const { engines, connection, close } = await createSandboxEngines({ dataDir: path.join(sandbox, 'engine'), clock: deps.clock, replayCsvPath: deps.replayCsvPath });
   try {
-    await engines.start({ connectionId: connection.id, strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', options: { replaySpeed: 200, resumeOnRestart: false } });
+    const { id } = await engines.start({ connectionId: connection.id, strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', options: { replaySpeed: 200, resumeOnRestart: false } });
     const deadline = Date.now() + 10_000;
-    while ((await engines.trades(connection.id)).length === 0) {
+    while ((await engines.trades(id)).length === 0) {
       if (Date.now() > deadline) throw new Error('no fill within 10 s of starting the replay engine');
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    const fills = await engines.trades(connection.id);
-    const status = await engines.status(connection.id);
-    if (status.state === 'running' || status.state === 'paused') await engines.stop(connection.id, {});
-    const final = await engines.status(connection.id);
+    const fills = await engines.trades(id);
+    const status = await engines.status(id);
+    if (status.state === 'running' || status.state === 'paused') await engines.stop(id, {});
+    const final = await engines.status(id);
     if (final.state !== 'stopped') throw new Error(`engine ended in state ${final.state}`);
     return { message: `${fills.length} fill(s); first ${fills[0]?.side} ${fills[0]?.amount} @ ${fills[0]?.price}; engine stopped` };
   } finally {

@@ -10,7 +10,7 @@ type Db = Kysely<Database>;
  */
 
 export interface LeaseRow {
-  connectionId: string;
+  engineId: string;
   ownerId: string;
   token: number;
   expiresAt: number;
@@ -24,13 +24,13 @@ export class SqlLeaseStore {
   }
 
   /** Takes the lease when free, expired (`expires_at <= now`) or ours; returns the new fencing token, or undefined. */
-  async acquire(p: { connectionId: string; ownerId: string; now: number; expiresAt: number }): Promise<number | undefined> {
+  async acquire(p: { engineId: string; ownerId: string; now: number; expiresAt: number }): Promise<number | undefined> {
     const row = await this.#db
       .insertInto('engine_leases')
-      .values({ connection_id: p.connectionId, owner_id: p.ownerId, token: 1, expires_at: p.expiresAt, acquired_at: new Date(p.now).toISOString() })
+      .values({ engine_id: p.engineId, owner_id: p.ownerId, token: 1, expires_at: p.expiresAt, acquired_at: new Date(p.now).toISOString() })
       .onConflict((oc) =>
         oc
-          .column('connection_id')
+          .column('engine_id')
           .doUpdateSet({
             owner_id: (eb) => eb.ref('excluded.owner_id'),
             // Every acquire gets a new token, even by the same owner: a late release of the old one is a no-op.
@@ -46,11 +46,11 @@ export class SqlLeaseStore {
   }
 
   /** Extends the lease if it is still this owner's with this token (nobody took it meanwhile). */
-  async renew(p: { connectionId: string; ownerId: string; token: number; expiresAt: number }): Promise<boolean> {
+  async renew(p: { engineId: string; ownerId: string; token: number; expiresAt: number }): Promise<boolean> {
     const result = await this.#db
       .updateTable('engine_leases')
       .set({ expires_at: p.expiresAt })
-      .where('connection_id', '=', p.connectionId)
+      .where('engine_id', '=', p.engineId)
       .where('owner_id', '=', p.ownerId)
       .where('token', '=', p.token)
       .executeTakeFirst();
@@ -58,19 +58,19 @@ export class SqlLeaseStore {
   }
 
   /** Frees the lease (expires it) if it is still this owner's with this token; the row stays so tokens keep growing. */
-  async release(p: { connectionId: string; ownerId: string; token: number }): Promise<void> {
+  async release(p: { engineId: string; ownerId: string; token: number }): Promise<void> {
     await this.#db
       .updateTable('engine_leases')
       .set({ expires_at: 0 })
-      .where('connection_id', '=', p.connectionId)
+      .where('engine_id', '=', p.engineId)
       .where('owner_id', '=', p.ownerId)
       .where('token', '=', p.token)
       .execute();
   }
 
-  async find(connectionId: string): Promise<LeaseRow | undefined> {
-    const row = await this.#db.selectFrom('engine_leases').selectAll().where('connection_id', '=', connectionId).executeTakeFirst();
-    return row ? { connectionId: row.connection_id, ownerId: row.owner_id, token: Number(row.token), expiresAt: Number(row.expires_at) } : undefined;
+  async find(engineId: string): Promise<LeaseRow | undefined> {
+    const row = await this.#db.selectFrom('engine_leases').selectAll().where('engine_id', '=', engineId).executeTakeFirst();
+    return row ? { engineId: row.engine_id, ownerId: row.owner_id, token: Number(row.token), expiresAt: Number(row.expires_at) } : undefined;
   }
 }
 

@@ -1,43 +1,51 @@
 import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
+import { z } from 'zod';
+import { decimalString } from '../domain/decimal-schema.js';
 import { parseMarkBook } from '../engine/accounting/marks.js';
 import { isEngineState } from '../domain/engine-state.js';
 import type { EngineRecord, EngineStore, EventLog } from '../engine/runtime/ports.js';
 import type { EngineEvent, NewEngineEvent } from '../domain/engine-events.js';
-import type { EngineOptions } from '../domain/engine-status.js';
+import type { EngineBudget, EngineOptions } from '../domain/engine-status.js';
 import type { Database, EngineEventsTable, EnginesTable } from './schema.js';
 
 type Db = Kysely<Database>;
 
-/** Engines (one per connection) on SQLite and Postgres. */
+/** Engines (several per connection) on SQLite and Postgres. */
 export class SqlEngineRepository implements EngineStore {
   readonly #db: Db;
-  readonly #onMalformed: ((connectionId: string, problem: string) => void) | undefined;
+  readonly #onMalformed: ((engineId: string, problem: string) => void) | undefined;
   /** Each bad row is reported once per process, not on every status read. */
   readonly #reported = new Set<string>();
 
   /** `onMalformed` hears of each stored row that cannot be read (logged and published by the caller). */
-  constructor(db: Db, options: { onMalformed?: (connectionId: string, problem: string) => void } = {}) {
+  constructor(db: Db, options: { onMalformed?: (engineId: string, problem: string) => void } = {}) {
     this.#db = db;
     this.#onMalformed = options.onMalformed;
   }
 
   async save(record: EngineRecord): Promise<void> {
     const row = toRow(record);
-    const { connection_id: _id, created_at: _created, ...changes } = row;
+    // An engine never moves to another connection: the key and the connection stay as first written.
+    const { id: _id, connection_id: _connection, created_at: _created, ...changes } = row;
     await this.#db
       .insertInto('engines')
       .values(row)
-      .onConflict((oc) => oc.column('connection_id').doUpdateSet(changes))
+      .onConflict((oc) => oc.column('id').doUpdateSet(changes))
       .execute();
   }
 
-  async find(connectionId: string): Promise<EngineRecord | undefined> {
-    const row = await this.#db.selectFrom('engines').selectAll().where('connection_id', '=', connectionId).executeTakeFirst();
+  async find(engineId: string): Promise<EngineRecord | undefined> {
+    const row = await this.#db.selectFrom('engines').selectAll().where('id', '=', engineId).executeTakeFirst();
     return row ? this.#read(row) : undefined;
   }
 
   async all(): Promise<EngineRecord[]> {
-    const rows = await this.#db.selectFrom('engines').selectAll().orderBy('connection_id').execute();
+    const rows = await this.#db.selectFrom('engines').selectAll().orderBy('connection_id').orderBy('created_at').orderBy('id').execute();
+    return rows.map((row) => this.#read(row));
+  }
+
+  async byConnection(connectionId: string): Promise<EngineRecord[]> {
+    const rows = await this.#db.selectFrom('engines').selectAll().where('connection_id', '=', connectionId).orderBy('created_at').orderBy('id').execute();
     return rows.map((row) => this.#read(row));
   }
 
@@ -50,10 +58,10 @@ export class SqlEngineRepository implements EngineStore {
     const problems: string[] = [];
     const record = fromRow(row, problems);
     if (problems.length === 0) return record;
-    const problem = `The stored engine row of connection ${row.connection_id} is malformed: ${problems.join('; ')}`;
+    const problem = `The stored row of engine ${row.id} (connection ${row.connection_id}) is malformed: ${problems.join('; ')}`;
     if (!this.#reported.has(problem)) {
       this.#reported.add(problem);
-      this.#onMalformed?.(row.connection_id, problem);
+      this.#onMalformed?.(row.id, problem);
     }
     return { ...record, state: 'error', resume: false, lastError: problem };
   }
@@ -116,6 +124,7 @@ function eventFromRow(row: Selectable<EngineEventsTable>): EngineEvent & { seq: 
 
 function toRow(r: EngineRecord): EnginesTable {
   return {
+    id: r.id,
     connection_id: r.connectionId,
     state: r.state,
     strategy: r.strategy,
@@ -132,13 +141,16 @@ function toRow(r: EngineRecord): EnginesTable {
     created_at: r.createdAt,
     updated_at: r.updatedAt,
     marks: r.marks && Object.keys(r.marks).length > 0 ? JSON.stringify(r.marks) : null,
+    budget: r.budget ? JSON.stringify(r.budget) : null,
   };
 }
 
 function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecord {
   // A state this build does not know (written by a newer one) is shown as error rather than trusted.
   const state = isEngineState(row.state) ? row.state : 'error';
+  const budget = readBudget(row.budget, problems);
   return {
+    id: row.id,
     connectionId: row.connection_id,
     state,
     strategy: row.strategy,
@@ -156,7 +168,29 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
     updatedAt: row.updated_at,
     // Marks only inform the PnL view: an unreadable value loses them, never the engine row.
     ...(row.marks ? { marks: parseMarkBook(row.marks) } : {}),
+    ...(budget ? { budget } : {}),
   };
+}
+
+const storedBudgetSchema = z.union([
+  z.object({ quote: decimalString({ what: 'budget.quote', greaterThan: '0' }) }).strict(),
+  z.object({ sharePct: z.number().gt(0).max(100) }).strict(),
+]);
+
+/** An unreadable budget must never read as "no budget" (the whole account): the row is reported malformed. */
+function readBudget(text: string | null, problems: string[]): EngineBudget | null {
+  if (text === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    problems.push(`field \`budget\` is not valid JSON (${(error as Error).message})`);
+    return null;
+  }
+  const parsed = storedBudgetSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  problems.push('field `budget` is neither { quote } nor { sharePct }');
+  return null;
 }
 
 function jsonObject(row: Selectable<EnginesTable>, field: 'params' | 'risk' | 'options', problems: string[]): Record<string, unknown> {

@@ -5,7 +5,7 @@ import type { Database, FillsTable, OrdersTable } from './schema.js';
 
 type Db = Kysely<Database>;
 
-/** Engine orders and fills on SQLite and Postgres. Fills are unique per (connection, trade id). */
+/** Engine orders and fills on SQLite and Postgres, listed per engine. Fills are unique per (connection, trade id). */
 export class SqlOrderRepository implements OrderStore {
   readonly #db: Db;
 
@@ -37,8 +37,8 @@ export class SqlOrderRepository implements OrderStore {
     return row ? orderFromRow(row) : undefined;
   }
 
-  async listOrders(connectionId: string, options: { statuses?: readonly StoredOrderStatus[]; limit?: number } = {}): Promise<OrderRecord[]> {
-    let query = this.#db.selectFrom('orders').selectAll().where('connection_id', '=', connectionId);
+  async listOrders(engineId: string, options: { statuses?: readonly StoredOrderStatus[]; limit?: number } = {}): Promise<OrderRecord[]> {
+    let query = this.#db.selectFrom('orders').selectAll().where('engine_id', '=', engineId);
     if (options.statuses) {
       if (options.statuses.length === 0) return [];
       query = query.where('status', 'in', [...options.statuses]);
@@ -61,8 +61,8 @@ export class SqlOrderRepository implements OrderStore {
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async listFills(connectionId: string, options: { limit?: number } = {}): Promise<FillRecord[]> {
-    const query = this.#db.selectFrom('fills').selectAll().where('connection_id', '=', connectionId);
+  async listFills(engineId: string, options: { limit?: number } = {}): Promise<FillRecord[]> {
+    const query = this.#db.selectFrom('fills').selectAll().where('engine_id', '=', engineId);
     if (options.limit !== undefined) {
       const rows = await query.orderBy('time', 'desc').orderBy('trade_id', 'desc').limit(options.limit).execute();
       return rows.reverse().map(fillFromRow);
@@ -74,6 +74,7 @@ export class SqlOrderRepository implements OrderStore {
 function orderToRow(o: OrderRecord): OrdersTable {
   return {
     client_order_id: o.clientOrderId,
+    engine_id: o.engineId,
     connection_id: o.connectionId,
     exchange_order_id: o.exchangeOrderId,
     symbol: o.symbol,
@@ -97,6 +98,7 @@ function orderToRow(o: OrderRecord): OrdersTable {
 function orderFromRow(row: Selectable<OrdersTable>): OrderRecord {
   return {
     clientOrderId: row.client_order_id,
+    engineId: row.engine_id,
     connectionId: row.connection_id,
     exchangeOrderId: row.exchange_order_id,
     symbol: row.symbol,
@@ -120,6 +122,7 @@ function orderFromRow(row: Selectable<OrdersTable>): OrderRecord {
 function fillToRow(f: FillRecord): FillsTable {
   return {
     connection_id: f.connectionId,
+    engine_id: f.engineId,
     trade_id: f.tradeId,
     client_order_id: f.clientOrderId,
     exchange_order_id: f.orderId,
@@ -135,6 +138,7 @@ function fillToRow(f: FillRecord): FillsTable {
 
 function fillFromRow(row: Selectable<FillsTable>): FillRecord {
   return {
+    engineId: row.engine_id,
     connectionId: row.connection_id,
     tradeId: row.trade_id,
     clientOrderId: row.client_order_id,

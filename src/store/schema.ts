@@ -48,8 +48,9 @@ export interface BacktestsTable {
   finished_at: string | null;
 }
 
-/** One trade engine per connection (params, risk and options are JSON text). */
+/** Trade engines ("bots"), several per connection (params, risk, options and budget are JSON text). */
 export interface EnginesTable {
+  id: string;
   connection_id: string;
   state: string;
   strategy: string;
@@ -67,11 +68,14 @@ export interface EnginesTable {
   updated_at: string;
   /** JSON: the last mark per symbol ({ price, time, rules? }); null when none was taken yet. */
   marks: string | null;
+  /** JSON: the bot's budget ({ quote } or { sharePct }); null = the whole account (migration 0008). */
+  budget: string | null;
 }
 
 /** Engine orders, stored before they are sent (prices and amounts are decimal text). */
 export interface OrdersTable {
   client_order_id: string;
+  engine_id: string;
   connection_id: string;
   exchange_order_id: string | null;
   symbol: string;
@@ -91,9 +95,10 @@ export interface OrdersTable {
   updated_at: string;
 }
 
-/** Fills, unique per connection and trade id. */
+/** Fills, unique per connection and trade id (a trade belongs to one order, so to one engine). */
 export interface FillsTable {
   connection_id: string;
+  engine_id: string;
   trade_id: string;
   client_order_id: string | null;
   exchange_order_id: string;
@@ -117,7 +122,7 @@ export interface EngineEventsTable {
 
 /** Which process owns which engine (multi-process installations); times in ms since the epoch. */
 export interface EngineLeasesTable {
-  connection_id: string;
+  engine_id: string;
   owner_id: string;
   /** Fencing token: grows each time the lease changes hands. bigint: pg returns it as a string. */
   token: number | string;

@@ -40,7 +40,7 @@ class RecordingEngines implements LocalEngineControl {
   async stop(engineId: string, options?: { cancelOpenOrders?: boolean }): Promise<StatusBody> {
     this.calls.push({ action: 'stop', engineId, options });
     // Non-ASCII text on purpose: NOTIFY payloads are counted in bytes.
-    return { connectionId: engineId, state: 'stopped', by: this.name, note: 'gestoppt — ok' } as StatusBody;
+    return { id: engineId, connectionId: 'c-1', state: 'stopped', by: this.name, note: 'gestoppt — ok' } as StatusBody;
   }
   async pause(engineId: string): Promise<StatusBody> {
     this.calls.push({ action: 'pause', engineId });
@@ -54,7 +54,7 @@ class RecordingEngines implements LocalEngineControl {
     this.calls.push({ action: 'emergency-stop', engineId, options });
     // Far larger than one NOTIFY payload (a grid engine's open orders).
     const openOrders = Array.from({ length: 120 }, (_, i) => ({ clientOrderId: `x-${i}-${'é'.repeat(30)}`, price: `0.${i}`, status: 'canceled' }));
-    return { connectionId: engineId, state: 'stopped', by: this.name, openOrders } as StatusBody;
+    return { id: engineId, connectionId: 'c-1', state: 'stopped', by: this.name, openOrders } as StatusBody;
   }
 }
 
@@ -102,8 +102,8 @@ async function member(instanceId: string, engines: RecordingEngines, o: { ackTim
   };
   const control = new ClusterEngineControl({
     local: Object.assign(engines, {
-      status: async (id: string) => ({ connectionId: id, state: 'running' }),
-      statusAll: async () => [{ connectionId: 'e-owned', state: 'running' }],
+      status: async (id: string) => ({ id, connectionId: 'c-1', state: 'running' }),
+      statusAll: async () => [{ id: 'e-owned', connectionId: 'c-1', state: 'running' }],
     }),
     forwarder,
     ownership,
@@ -118,8 +118,8 @@ async function member(instanceId: string, engines: RecordingEngines, o: { ackTim
 
 async function lease(engineId: string, ownerId: string, expiresAt: number): Promise<void> {
   const leases = new SqlLeaseStore(store.db);
-  await leases.release({ connectionId: engineId, ownerId: (await leases.find(engineId))?.ownerId ?? '', token: (await leases.find(engineId))?.token ?? 0 });
-  expect(await leases.acquire({ connectionId: engineId, ownerId, now: Date.now(), expiresAt })).toBeDefined();
+  await leases.release({ engineId, ownerId: (await leases.find(engineId))?.ownerId ?? '', token: (await leases.find(engineId))?.token ?? 0 });
+  expect(await leases.acquire({ engineId, ownerId, now: Date.now(), expiresAt })).toBeDefined();
 }
 
 async function problemOf(run: Promise<unknown>): Promise<{ status: number; type: string; detail: string }> {
@@ -139,7 +139,7 @@ describe('control requests forwarded over Postgres LISTEN/NOTIFY', () => {
     await new SqlMemberStore(store.db).heartbeat({ id: 'member-b', pid: 4242, host: 'host-b', url: 'http://127.0.0.1:9', startedAt: new Date().toISOString(), lastSeenMs: Date.now() });
 
     const answer = await other.control.stop('e-owned', { cancelOpenOrders: true });
-    expect(answer).toMatchObject({ connectionId: 'e-owned', state: 'stopped', by: 'b', note: 'gestoppt — ok' });
+    expect(answer).toMatchObject({ id: 'e-owned', state: 'stopped', by: 'b', note: 'gestoppt — ok' });
     expect(owner.engines.calls).toEqual([{ action: 'stop', engineId: 'e-owned', options: { cancelOpenOrders: true } }]);
     expect(other.engines.calls).toEqual([]);
     // The answer names the owner, as status does.

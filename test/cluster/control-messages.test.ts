@@ -18,7 +18,7 @@ describe('forwarded control messages', () => {
   it('a reply of any text and size comes back whole from its parts in any order, each payload ASCII and under 8,000 bytes', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'grapheme', maxLength: 4_000 }), fc.integer({ min: 0, max: 5 }), fc.integer(), (text, copies, seed) => {
-        const status = { connectionId: 'e1', state: 'stopped', note: text.repeat(copies + 1) };
+        const status = { id: 'e1', connectionId: 'c1', state: 'stopped', note: text.repeat(copies + 1) };
         const payloads = encodeReply('req-1', { ok: true, status });
         for (const p of payloads) {
           expect(Buffer.byteLength(p, 'utf8')).toBe(p.length);
@@ -35,7 +35,7 @@ describe('forwarded control messages', () => {
   });
 
   it('splits a large answer into parts of at most PART_BYTES of JSON', () => {
-    const status = { connectionId: 'e1', state: 'stopped', big: 'x'.repeat(3 * PART_BYTES) };
+    const status = { id: 'e1', connectionId: 'c1', state: 'stopped', big: 'x'.repeat(3 * PART_BYTES) };
     expect(encodeReply('r', { ok: true, status })).toHaveLength(4);
   });
 

@@ -45,7 +45,7 @@ describe('migrations under the advisory lock (Postgres)', () => {
     expect(log.map((r) => r.name).at(-1)).toBe(LATEST_MIGRATION);
     expect(new Set(log.map((r) => r.name)).size).toBe(log.length);
     // Every store sees the migrated tables.
-    for (const store of stores) expect(await store.db.selectFrom('engine_leases').select('connection_id').execute()).toEqual([]);
+    for (const store of stores) expect(await store.db.selectFrom('engine_leases').select('engine_id').execute()).toEqual([]);
   }, 60_000);
 
   it('a start waits while another process holds the migration lock of its schema, and continues once it is released', async () => {

@@ -18,14 +18,15 @@ describe('web UI: live trading (Chromium)', () => {
     ({ server, page } = session.current());
   });
 
-  it('opens on the demo replay connection with a start form generated from the strategy', async () => {
+  it('opens on a new bot for the demo replay connection with a start form generated from the strategy', async () => {
     await page.goto(`${server.url}/live`);
     await page.getByRole('heading', { level: 1, name: 'Live trading' }).waitFor();
-    await page.waitForURL(/\/live\/[A-Z0-9]+$/);
-    const tab = page.getByRole('button', { name: /Demo \(replay\)/ });
-    expect(await tab.getAttribute('aria-pressed')).toBe('true');
+    await page.waitForURL(/\/live\/new$/); // no bot yet
+    expect(await page.getByRole('button', { name: 'New bot' }).getAttribute('aria-pressed')).toBe('true');
     const form = page.getByRole('form', { name: 'Start engine' });
     await form.waitFor();
+    expect(await form.getByLabel('Connection').inputValue()).toMatch(/^[0-9A-Z]{26}$/);
+    expect(await form.getByLabel('Connection').locator('option:checked').innerText()).toMatch(/Demo \(replay\)/);
     await form.getByLabel('Strategy').selectOption('sma-crossover');
     // Parameters come from GET /api/trade-engine/strategies, with their defaults and bounds.
     expect(await form.getByLabel('Fast', { exact: true }).inputValue()).toBe('10');
@@ -44,7 +45,7 @@ describe('web UI: live trading (Chromium)', () => {
   it('shows a refusal from the server in plain words (unknown market)', async () => {
     const form = page.getByRole('form', { name: 'Start engine' });
     await form.getByLabel('Symbol').fill('NOPE/USDT');
-    await form.getByRole('button', { name: 'Start engine' }).click();
+    await form.getByRole('button', { name: 'Start bot' }).click();
     await form.getByRole('alert').getByText(/NOPE\/USDT is not a market/).waitFor({ timeout: 30_000 });
     await form.getByLabel('Symbol').fill('XRP/USDT');
   }, 60_000);
@@ -53,9 +54,14 @@ describe('web UI: live trading (Chromium)', () => {
     const form = page.getByRole('form', { name: 'Start engine' });
     // Slow enough to watch (and to stop before the 100 bundled candles run out).
     await form.getByLabel('Replay speed (candles per second)').fill('3');
-    await form.getByRole('button', { name: 'Start engine' }).click();
+    await form.getByLabel('This bot may spend').selectOption('quote');
+    await form.getByLabel('Budget (quote)').fill('5000');
+    await form.getByRole('button', { name: 'Start bot' }).click();
 
-    const status = page.getByRole('region', { name: /^Engine of Demo/ });
+    await page.waitForURL(/\/live\/[0-9A-Z]{26}$/);
+    const status = page.getByRole('region', { name: /^Bot sma-crossover on Demo/ });
+    const bots = page.getByRole('region', { name: 'Bots (1)' });
+    await bots.getByText('5000 USDT').waitFor();
     await status.locator('[data-state="running"]').waitFor({ timeout: 30_000 });
     await status.getByText(/Heartbeat \d+ s ago/).waitFor();
     await page.getByRole('group', { name: 'Engine controls' }).waitFor();
@@ -79,7 +85,7 @@ describe('web UI: live trading (Chromium)', () => {
 
   it('pauses, resumes and stops it (with confirmation)', async () => {
     const controls = page.getByRole('group', { name: 'Engine controls' });
-    const status = page.getByRole('region', { name: /^Engine of Demo/ });
+    const status = page.getByRole('region', { name: /^Bot sma-crossover on Demo/ });
     const running = status.locator('[data-state="running"]');
     if (await running.count()) {
       await controls.getByRole('button', { name: 'Pause' }).click();
@@ -105,6 +111,36 @@ describe('web UI: live trading (Chromium)', () => {
     await page.getByRole('list', { name: 'Engine events' }).getByText(/^Stopped: /).first().waitFor();
     expect(await page.getByRole('table', { name: 'Fills' }).locator('tbody tr').count()).toBeGreaterThan(0);
     await shootFromTop(page, 'live-trading-stopped');
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+
+  it('runs two bots on the one connection, each with its own budget, listed side by side', async () => {
+    const first = page.getByRole('region', { name: /^Bot sma-crossover on Demo/ });
+    await first.waitFor();
+    // Bot 1 again, with half the account; then a DCA bot beside it with the other quarter.
+    const again = page.getByRole('form', { name: 'Start engine' });
+    await again.getByLabel('This bot may spend').selectOption('share');
+    await again.getByLabel('Share (%)').fill('50');
+    await again.getByLabel('Replay speed (candles per second)').fill('1');
+    await again.getByRole('button', { name: 'Start this bot again' }).click();
+    await first.locator('[data-state="running"]').waitFor({ timeout: 30_000 });
+
+    await page.getByRole('button', { name: 'New bot' }).click();
+    const form = page.getByRole('form', { name: 'Start engine' });
+    await form.getByLabel('Strategy').selectOption('dca');
+    await form.getByLabel('This bot may spend').selectOption('share');
+    await form.getByLabel('Share (%)').fill('60');
+    await form.getByRole('button', { name: 'Start bot' }).click();
+    await form.getByRole('alert').getByText(/budgets would exceed the account/).waitFor({ timeout: 30_000 });
+    await form.getByLabel('Share (%)').fill('25');
+    await form.getByRole('button', { name: 'Start bot' }).click();
+    await page.getByRole('region', { name: /^Bot dca on Demo/ }).locator('[data-state="running"]').waitFor({ timeout: 30_000 });
+    const bots = page.getByRole('region', { name: 'Bots (2)' });
+    await bots.getByText(/^25 %/).waitFor();
+    await bots.getByText(/^50 %/).waitFor();
+    // The list never widens the page.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true);
+    await shootFromTop(page, 'live-trading-two-bots');
     expect(pageErrors).toEqual([]);
   }, 120_000);
 });

@@ -5,6 +5,8 @@ import { EXCHANGE_IDS, type ExchangeId } from '../../src/domain/exchange-ids.js'
 import {
   CLIENT_ORDER_ID_FORMATS,
   ClientOrderIdGenerator,
+  clientOrderIdOrigin,
+  engineOrderPrefix,
   isValidClientOrderId,
   maxPrefixLength,
   parseClientOrderId,
@@ -104,5 +106,29 @@ describe('client order ids', () => {
     expect(parseClientOrderId(exchange, '')).toBeNull();
     // A foreign Gate id of the right length but not a ULID is not ours either.
     expect(parseClientOrderId(exchange, 't-api')).toBeNull();
+  });
+});
+
+describe('engine prefixes', () => {
+  it('gives each engine a stable tag that fits every exchange with room for a prefix, and tells its ids from others', () => {
+    const prefix = engineOrderPrefix('01J00000000000000000000000');
+    expect(prefix).toBe(engineOrderPrefix('01J00000000000000000000000'));
+    expect(prefix).toMatch(/^c[0-9a-z]{5}$/);
+    const tags = new Set(Array.from({ length: 2000 }, (_, i) => engineOrderPrefix(`engine-${i}`)));
+    expect(tags.size).toBeGreaterThan(1990); // 36^5 tags: collisions between a connection's bots are rare, never structural
+    for (const exchange of ['binance', 'bybit', 'okx', 'coinbase', 'htx'] as const) {
+      const id = new ClientOrderIdGenerator({ exchange, prefix }).next();
+      expect(isValidClientOrderId(exchange, id), exchange).toBe(true);
+      expect(clientOrderIdOrigin(exchange, id, prefix)).toBe('engine');
+      expect(clientOrderIdOrigin(exchange, id, engineOrderPrefix('other'))).toBe('cts');
+      expect(clientOrderIdOrigin(exchange, new ClientOrderIdGenerator({ exchange }).next(), prefix)).toBe('cts'); // made before tags
+    }
+    // No room for a tag: a CTS id never proves which engine made it.
+    for (const exchange of ['kraken', 'gate'] as const) {
+      const id = new ClientOrderIdGenerator({ exchange, prefix }).next();
+      expect(clientOrderIdOrigin(exchange, id, prefix)).toBe('cts');
+    }
+    expect(clientOrderIdOrigin('binance', 'web_12345', prefix)).toBe('foreign');
+    expect(clientOrderIdOrigin('binance', null, prefix)).toBe('foreign');
   });
 });

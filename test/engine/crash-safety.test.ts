@@ -97,6 +97,7 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
 
     const started = await api<EngineStatusBody>(rig.url, 'POST', `${ENGINE}/start`, {
       connectionId,
+      engineId: connectionId,
       strategy: 'grid',
       params: { lower: '0.5', upper: '0.6', levels: 2, sizePerLevel: SIZE },
       symbol: 'XRP/USDT',
@@ -255,6 +256,7 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
     const dca = await connect('Binance DCA (simulated)', DCA_KEY);
     const started = await api<EngineStatusBody>(rig.url, 'POST', `${ENGINE}/start`, {
       connectionId: dca,
+      engineId: dca,
       strategy: 'dca',
       params: { intervalCandles: 1, amountQuote: '20' },
       symbol: 'XRP/USDT',

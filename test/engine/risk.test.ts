@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { Dec } from '../../src/domain/money.js';
 import type { Market } from '../../src/exchanges/exchange.port.js';
+import fc from 'fast-check';
 import {
+  AccountLossBook,
+  checkAccountDailyLoss,
   checkDailyLoss,
   checkProtections,
   evaluateIntents,
@@ -235,5 +238,56 @@ describe('a second exit while one is open', () => {
     const open: StrategyOrder = { clientOrderId: 'x', side: 'sell', type: 'market', price: null, amount: '0.0099', filled: '0', tag: null };
     const [exit] = evaluateIntents([{ kind: 'exit' }], context({ position: new Dec('0.00999'), openOrders: [open] }));
     expect(exit).toMatchObject({ kind: 'reject', reason: expect.stringMatching(/^Exit orders for the position are already open; the 0.00009 BTC they leave is dust/) });
+  });
+});
+
+describe('a bot spends only its budget', () => {
+  const buy = (quote: string, price?: string): Intent => ({ kind: 'enter', side: 'long', size: { quote }, ...(price ? { price } : {}) });
+
+  it('refuses an entry the budget cannot pay, counting the position and the open orders', () => {
+    const budgetQuote = new Dec('1000');
+    expect(evaluateIntents([buy('900')], context({ budgetQuote }))[0]?.kind).toBe('order');
+    // 0.01 BTC held at an average of 30000 = 300; an open buy of 0.01 @ 20000 = 200 reserved: 500 left.
+    const held = context({ budgetQuote, position: new Dec('0.01'), positionCost: new Dec('300'), openOrders: [{ ...order('buy', '0.01'), price: '20000' }] });
+    expect(evaluateIntents([buy('450')], held)[0]?.kind).toBe('order');
+    const over = evaluateIntents([buy('600')], held)[0];
+    expect(over).toMatchObject({ kind: 'reject' });
+    expect(over?.kind === 'reject' ? over.reason : '').toMatch(/^Over budget: the order costs 600 USDT, and the bot's budget of 1000 USDT has 500 USDT left \(position 300, open orders 200\)$/);
+    // A batch counts its own earlier orders too.
+    expect(evaluateIntents([buy('300'), buy('300')], held).map((d) => d.kind)).toEqual(['order', 'reject']);
+  });
+
+  it('never blocks an exit, and without a budget nothing changes', () => {
+    const exit: Intent = { kind: 'exit' };
+    expect(evaluateIntents([exit], context({ budgetQuote: new Dec('1'), position: new Dec('0.5'), positionCost: new Dec('15000') }))[0]?.kind).toBe('order');
+    expect(evaluateIntents([buy('50000')], context({ config: parseRiskConfig({}) }))[0]?.kind).toBe('order');
+  });
+
+  it('property: accepted entries never cost more than the budget left', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 10, max: 100_000 }), fc.array(fc.integer({ min: 6, max: 20_000 }), { minLength: 1, maxLength: 8 }), (budget, sizes) => {
+        const budgetQuote = new Dec(budget);
+        const decisions = evaluateIntents(sizes.map((q) => buy(String(q), '30000')), context({ budgetQuote, config: parseRiskConfig({ maxOpenOrders: 100 }) }));
+        const spent = decisions.reduce((sum, d) => (d.kind === 'order' ? sum.add(new Dec(d.order.amount).mul(d.order.price ?? '30000')) : sum), new Dec(0));
+        return spent.lte(budgetQuote);
+      }),
+    );
+  });
+});
+
+describe('account daily loss limit', () => {
+  it('sums every bot of the connection for the day; earlier days do not count', () => {
+    const book = new AccountLossBook();
+    book.report('a', '2026-03-01', new Dec('-30'));
+    book.report('b', '2026-03-01', new Dec('-25'));
+    book.report('c', '2026-02-28', new Dec('-1000'));
+    expect(book.total('2026-03-01').toFixed()).toBe('-55');
+    const config = parseRiskConfig({ accountDailyLossLimit: '50', dailyLossLimit: '40' });
+    // Neither bot hit its own limit of 40, together they hit the account's 50.
+    expect(checkDailyLoss({ day: '2026-03-01', netPnlAtStart: '0' }, new Dec('-30'), config)).toBeNull();
+    expect(checkAccountDailyLoss('2026-03-01', book.total('2026-03-01'), config)).toMatchObject({ kind: 'kill', lossToday: '-55' });
+    book.report('b', '2026-03-01', new Dec('10'));
+    expect(checkAccountDailyLoss('2026-03-01', book.total('2026-03-01'), config)).toBeNull();
+    expect(checkAccountDailyLoss('2026-03-01', new Dec('-1e9'), parseRiskConfig({}))).toBeNull();
   });
 });

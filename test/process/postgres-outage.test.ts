@@ -95,7 +95,7 @@ describe('a CTS process on PostgreSQL when the database goes away', () => {
     const started = await fetch(`${base}/api/trade-engine/start`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ connectionId: demo?.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT' }),
+      body: JSON.stringify({ connectionId: demo?.id, engineId: demo?.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT' }),
     });
     expect(started.status, await started.text()).toBe(200);
 

@@ -67,11 +67,11 @@ describe('SIGTERM with a live engine trading and a slow request in flight', () =
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const id = String(created.body.id);
     expect((await api(base, 'POST', `/api/settings/connections/${id}/test`)).body.outcome).toBe('ok');
-    const started = await api(base, 'POST', '/api/trade-engine/start', { connectionId: id, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '20' }, symbol: 'XRP/USDT', timeframe: '1s' });
+    const started = await api(base, 'POST', '/api/trade-engine/start', { connectionId: id, engineId: id, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '20' }, symbol: 'XRP/USDT', timeframe: '1s' });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     const before = creates().length;
     await waitFor('the engine to trade', () => creates().length >= before + 3).catch(async (error: unknown) => {
-      const events = await api(base, 'GET', `/api/trade-engine/events?follow=false&connectionId=${id}`).catch(() => null);
+      const events = await api(base, 'GET', `/api/trade-engine/events?follow=false&engineId=${id}`).catch(() => null);
       throw new Error(`${String(error)}: ${JSON.stringify((await api(base, 'GET', `/api/trade-engine/status/${id}`)).body).slice(0, 800)} ${JSON.stringify(events).slice(-1500)}`);
     });
 

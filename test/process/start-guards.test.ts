@@ -87,10 +87,10 @@ describe('start-up guards on the data directory', () => {
     const demoId = (db.prepare("select id from connections where mode = 'replay'").get() as { id: string }).id;
     const now = new Date().toISOString();
     const insert = db.prepare(
-      'insert into engines (connection_id, state, strategy, params, symbol, timeframe, risk, options, resume, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      'insert into engines (id, connection_id, state, strategy, params, symbol, timeframe, risk, options, resume, created_at, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
-    insert.run(demoId, 'running', 'sma-crossover', '{"fast": 2, "slow":', 'XRP/USDT', '1h', '{}', '{}', 1, now, now);
-    insert.run(goodId, 'stopped', 'sma-crossover', '{"fast":2,"slow":4}', 'BTC/USDT', '1h', '{}', '{}', 0, now, now);
+    insert.run(demoId, demoId, 'running', 'sma-crossover', '{"fast": 2, "slow":', 'XRP/USDT', '1h', '{}', '{}', 1, now, now);
+    insert.run(goodId, goodId, 'stopped', 'sma-crossover', '{"fast":2,"slow":4}', 'BTC/USDT', '1h', '{}', '{}', 0, now, now);
     db.close();
 
     const server = await startServerProcess({ CTS_DATA_DIR: dataDir }, 60_000);
@@ -102,7 +102,7 @@ describe('start-up guards on the data directory', () => {
     expect(good.body).toMatchObject({ state: 'stopped', params: { fast: 2, slow: 4 } });
     expect((await json(`${server.url}/api/trade-engine/status-all`)).status).toBe(200);
     expect(await server.stop()).toBe(0);
-    expect(server.output()).toMatch(/stored engine row of connection \S+ is malformed/);
+    expect(server.output()).toMatch(/stored row of engine \S+ \(connection \S+\) is malformed/);
 
     const after = new SQLite(path.join(dataDir, 'cts.sqlite'), { readonly: true });
     const events = after.prepare("select engine_id, payload from engine_events where type = 'engine.record_invalid'").all() as { engine_id: string; payload: string }[];

@@ -63,13 +63,13 @@ export interface LeaseInfo {
   pid: number | null;
 }
 
-export async function leaseOf(schema: string, connectionId: string): Promise<LeaseInfo | undefined> {
+export async function leaseOf(schema: string, engineId: string): Promise<LeaseInfo | undefined> {
   const client = new pg.Client({ connectionString: POSTGRES_URL });
   await client.connect();
   try {
     const result = await client.query<{ owner_id: string; expires_at: string; acquired_at: string; pid: number | null }>(
-      `select l.owner_id, l.expires_at, l.acquired_at, m.pid from ${schema}.engine_leases l left join ${schema}.cluster_members m on m.instance_id = l.owner_id where l.connection_id = $1`,
-      [connectionId],
+      `select l.owner_id, l.expires_at, l.acquired_at, m.pid from ${schema}.engine_leases l left join ${schema}.cluster_members m on m.instance_id = l.owner_id where l.engine_id = $1`,
+      [engineId],
     );
     const row = result.rows[0];
     return row ? { ownerId: row.owner_id, expiresAt: Number(row.expires_at), acquiredAt: Date.parse(row.acquired_at), pid: row.pid } : undefined;

@@ -83,7 +83,7 @@ describe('control requests across three CTS processes', () => {
   it('are executed by the owner wherever they arrive; a killed owner gets a clear answer; the new owner answers after takeover', async () => {
     const [p0, p1, p2] = processes as [ServerProcess, ServerProcess, ServerProcess];
     const id = await createConnection(p1.url);
-    const started = await control(p0, 'start', { connectionId: id, ...ENGINE });
+    const started = await control(p0, 'start', { connectionId: id, engineId: id, ...ENGINE });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     expect(await ownerPid(id)).toBe(p0.child.pid);
 
@@ -93,17 +93,17 @@ describe('control requests across three CTS processes', () => {
     expect(item?.owner).toMatchObject({ pid: p0.child.pid, url: p0.url, self: false });
 
     // Pause on p1, resume on p2, stop on p1: each answered with the owner's status.
-    const paused = await control(p1, 'pause', { connectionId: id });
+    const paused = await control(p1, 'pause', { engineId: id });
     expect(paused.status, JSON.stringify(paused.body)).toBe(200);
     expect(paused.body).toMatchObject({ state: 'paused', owner: { pid: p0.child.pid } });
-    const resumed = await control(p2, 'resume', { connectionId: id });
+    const resumed = await control(p2, 'resume', { engineId: id });
     expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
     expect(resumed.body.state).toBe('running');
     // The owner's own refusal comes back as it is.
-    const again = await control(p2, 'resume', { connectionId: id });
+    const again = await control(p2, 'resume', { engineId: id });
     expect(again.status).toBe(409);
     expect(again.body).toMatchObject({ status: 409, title: 'Conflict' });
-    const stopped = await control(p1, 'stop', { connectionId: id });
+    const stopped = await control(p1, 'stop', { engineId: id });
     expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
     expect(stopped.body.state).toBe('stopped');
     // The owner gives the lease up as the engine exits (in the background of the answer).
@@ -111,11 +111,11 @@ describe('control requests across three CTS processes', () => {
     expect((await api(p0.url, `/api/trade-engine/status/${id}`)).body.state).toBe('stopped');
 
     // Run it again on p0, then kill p0.
-    expect((await control(p0, 'start', { connectionId: id, ...ENGINE })).status).toBe(200);
+    expect((await control(p0, 'start', { connectionId: id, engineId: id, ...ENGINE })).status).toBe(200);
     expect(await ownerPid(id)).toBe(p0.child.pid);
     const killedAt = Date.now();
     await p0.stop('SIGKILL');
-    const gone = await control(p1, 'emergency-stop', { connectionId: id });
+    const gone = await control(p1, 'emergency-stop', { engineId: id });
     if (gone.status !== 503) {
       // Only possible if the lease ran out before the request (a machine stalled for a whole TTL).
       expect(Date.now() - killedAt, JSON.stringify(gone.body)).toBeGreaterThan(LEASE_TTL_MS * 0.8);
@@ -137,11 +137,11 @@ describe('control requests across three CTS processes', () => {
     );
     const owner = processes.find((p) => p.child.pid === newPid) as ServerProcess;
     const other = owner === p1 ? p2 : p1;
-    const pausedAfter = await control(other, 'pause', { connectionId: id });
+    const pausedAfter = await control(other, 'pause', { engineId: id });
     expect(pausedAfter.status, JSON.stringify(pausedAfter.body)).toBe(200);
     expect(pausedAfter.body).toMatchObject({ state: 'paused', owner: { pid: newPid, self: false } });
-    expect((await control(other, 'resume', { connectionId: id })).body.state).toBe('running');
-    const emergency = await control(other, 'emergency-stop', { connectionId: id });
+    expect((await control(other, 'resume', { engineId: id })).body.state).toBe('running');
+    const emergency = await control(other, 'emergency-stop', { engineId: id });
     expect(emergency.status, JSON.stringify(emergency.body)).toBe(200);
     expect(emergency.body.state).toBe('stopped');
     await until('the lease to be released after the emergency stop', async () => (await ownerPid(id)) === null, 10_000);

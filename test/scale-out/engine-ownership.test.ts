@@ -52,7 +52,7 @@ describe('engine ownership by lease (two services on one database, ManualClock)'
     await db.store.close();
   });
 
-  const start = { connectionId: 'demo', strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } };
+  const start = { connectionId: 'demo', engineId: 'demo', strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } };
 
   it('runs an engine in one process only: another refuses with 409 naming the owner, and stop elsewhere is refused too', async () => {
     expect((await a.service.start(start)).state).toBe('running');

@@ -33,24 +33,24 @@ for (const backend of backends) {
     });
 
     it('acquires only when free, expired or already ours; every acquire gets a new fencing token', async () => {
-      expect(await leases.acquire({ connectionId: 'c1', ownerId: 'a', now: 1_000, expiresAt: 11_000 })).toBe(1);
-      expect(await leases.acquire({ connectionId: 'c1', ownerId: 'b', now: 5_000, expiresAt: 15_000 })).toBeUndefined();
-      expect(await leases.acquire({ connectionId: 'c1', ownerId: 'a', now: 5_000, expiresAt: 15_000 })).toBe(2);
-      expect(await leases.acquire({ connectionId: 'c1', ownerId: 'b', now: 15_000, expiresAt: 25_000 })).toBe(3); // expired
-      expect(await leases.find('c1')).toEqual({ connectionId: 'c1', ownerId: 'b', token: 3, expiresAt: 25_000 });
+      expect(await leases.acquire({ engineId: 'c1', ownerId: 'a', now: 1_000, expiresAt: 11_000 })).toBe(1);
+      expect(await leases.acquire({ engineId: 'c1', ownerId: 'b', now: 5_000, expiresAt: 15_000 })).toBeUndefined();
+      expect(await leases.acquire({ engineId: 'c1', ownerId: 'a', now: 5_000, expiresAt: 15_000 })).toBe(2);
+      expect(await leases.acquire({ engineId: 'c1', ownerId: 'b', now: 15_000, expiresAt: 25_000 })).toBe(3); // expired
+      expect(await leases.find('c1')).toEqual({ engineId: 'c1', ownerId: 'b', token: 3, expiresAt: 25_000 });
     });
 
     it('renews and releases only with the current owner and token', async () => {
-      expect(await leases.renew({ connectionId: 'c1', ownerId: 'a', token: 2, expiresAt: 99_000 })).toBe(false);
-      expect(await leases.renew({ connectionId: 'c1', ownerId: 'b', token: 3, expiresAt: 30_000 })).toBe(true);
-      await leases.release({ connectionId: 'c1', ownerId: 'a', token: 2 }); // stale: no effect
+      expect(await leases.renew({ engineId: 'c1', ownerId: 'a', token: 2, expiresAt: 99_000 })).toBe(false);
+      expect(await leases.renew({ engineId: 'c1', ownerId: 'b', token: 3, expiresAt: 30_000 })).toBe(true);
+      await leases.release({ engineId: 'c1', ownerId: 'a', token: 2 }); // stale: no effect
       expect((await leases.find('c1'))?.expiresAt).toBe(30_000);
-      await leases.release({ connectionId: 'c1', ownerId: 'b', token: 3 });
-      expect(await leases.acquire({ connectionId: 'c1', ownerId: 'a', now: 16_000, expiresAt: 26_000 })).toBe(4);
+      await leases.release({ engineId: 'c1', ownerId: 'b', token: 3 });
+      expect(await leases.acquire({ engineId: 'c1', ownerId: 'a', now: 16_000, expiresAt: 26_000 })).toBe(4);
     });
 
     it('lets exactly one of many concurrent acquirers win', async () => {
-      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => leases.acquire({ connectionId: 'race', ownerId: `p${i}`, now: 1_000, expiresAt: 11_000 })));
+      const results = await Promise.all(Array.from({ length: 8 }, (_, i) => leases.acquire({ engineId: 'race', ownerId: `p${i}`, now: 1_000, expiresAt: 11_000 })));
       expect(results.filter((r) => r !== undefined)).toHaveLength(1);
     });
 
@@ -113,7 +113,7 @@ describe('LeaseManager', () => {
     const a = new LeaseManager({ leases: store, instanceId: 'a', clock, ttlMs: 10_000 });
     const got = await a.acquire('e2');
     if (!got.ok) throw new Error('expected the lease');
-    await store.acquire({ connectionId: 'e2', ownerId: 'b', now: 9_000_000_000_000, expiresAt: 9_000_000_010_000 }); // forced takeover (far-future clock)
+    await store.acquire({ engineId: 'e2', ownerId: 'b', now: 9_000_000_000_000, expiresAt: 9_000_000_010_000 }); // forced takeover (far-future clock)
     await a.renewAll();
     expect(got.lease.isValid()).toBe(false);
   });

@@ -98,12 +98,12 @@ describe('three CTS processes on one Postgres and Redis', () => {
 
     const ids = [await createConnection(p0.url, 'Binance scale A'), await createConnection(p0.url, 'Binance scale B')];
     for (const id of ids) {
-      const started = await api(p0.url, '/api/trade-engine/start', { body: { connectionId: id, ...ENGINE } });
+      const started = await api(p0.url, '/api/trade-engine/start', { body: { connectionId: id, engineId: id, ...ENGINE } });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
       expect(started.body.state).toBe('running');
     }
     // Exactly one owner: another process refuses, naming it.
-    const again = await api(p1.url, '/api/trade-engine/start', { body: { connectionId: ids[0], ...ENGINE } });
+    const again = await api(p1.url, '/api/trade-engine/start', { body: { connectionId: ids[0], engineId: ids[0], ...ENGINE } });
     expect(again.status).toBe(409);
     expect(JSON.stringify(again.body)).toContain(`pid ${String(p0.child.pid)}`);
     const owner = byPid((await leaseOf(schema.schema, ids[0] as string))?.pid ?? null);
@@ -151,7 +151,7 @@ describe('three CTS processes on one Postgres and Redis', () => {
     for (const id of ids) {
       const lease = await leaseOf(schema.schema, id);
       const current = byPid(lease?.pid ?? null) as ServerProcess;
-      const stopped = await api(current.url, '/api/trade-engine/stop', { body: { connectionId: id } });
+      const stopped = await api(current.url, '/api/trade-engine/stop', { body: { engineId: id } });
       expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
     }
 

@@ -46,27 +46,35 @@ describe('OpenAPI responses match what the routes answer', () => {
     await hit(`POST ${C}`, { url: C, payload: { name: 'OA REPLAY', exchange: 'binance', marketTypes: ['spot'], mode: 'replay' } }); // 409
     await hit(`POST ${C}`, { url: C, payload: { name: 'kr', exchange: 'kraken', marketTypes: ['spot'], mode: 'testnet' } }); // 400
     const start = { connectionId: id, strategy: 'sma-crossover', params: { fast: 3, slow: 8 }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } };
-    expect((await hit(`POST ${E}/start`, { url: `${E}/start`, payload: start })).status).toBe(200);
-    await hit(`POST ${E}/start`, { url: `${E}/start`, payload: start }); // 409 running
+    const first = await hit(`POST ${E}/start`, { url: `${E}/start`, payload: start });
+    expect(first.status).toBe(200);
+    const engineId = String(first.json.id);
+    await hit(`POST ${E}/start`, { url: `${E}/start`, payload: { ...start, engineId } }); // 409 running
     await hit(`POST ${E}/start`, { url: `${E}/start`, payload: { ...start, connectionId: UNKNOWN_ULID } }); // 404
     await hit(`POST ${E}/start`, { url: `${E}/start`, payload: { ...start, connectionId: spare, params: { sizeQuote: 'abc' } } }); // 400
-    await hit(`POST ${E}/resume`, { url: `${E}/resume`, payload: { connectionId: id } }); // 409
-    await hit(`POST ${E}/pause`, { url: `${E}/pause`, payload: { connectionId: id } }); // 200
-    await hit(`POST ${E}/resume`, { url: `${E}/resume`, payload: { connectionId: id } }); // 200
+    await hit(`POST ${E}/resume`, { url: `${E}/resume`, payload: { engineId } }); // 409
+    await hit(`POST ${E}/pause`, { url: `${E}/pause`, payload: { engineId } }); // 200
+    await hit(`POST ${E}/resume`, { url: `${E}/resume`, payload: { engineId } }); // 200
     await hit(`PATCH ${C}/{id}`, { url: `${C}/${id}`, payload: { mode: 'paper' } }); // 409 under the engine
     await hit(`DELETE ${C}/{id}`, { url: `${C}/${id}` }); // 409 under the engine
     await hit(`PATCH ${C}/{id}`, { url: `${C}/${id}`, payload: { name: 'oa replay renamed' } }); // 200
-    for (const r of ['status', 'positions', 'orders', 'trades']) await hit(`GET ${E}/${r}/{id}`, { url: `${E}/${r}/${id}` });
-    await hit(`GET ${E}/orders/{id}`, { url: `${E}/orders/${id}?status=nonsense` });
-    await hit(`GET ${E}/events`, { url: `${E}/events?connectionId=${id}&follow=false` });
+    for (const r of ['status', 'positions', 'orders', 'trades']) {
+      await hit(`GET ${E}/${r}/{id}`, { url: `${E}/${r}/${engineId}` });
+      await hit(`GET ${E}/${r}/{id}`, { url: `${E}/${r}/${UNKNOWN_ULID}` }); // 404
+    }
+    await hit(`GET ${E}/orders/{id}`, { url: `${E}/orders/${engineId}?status=nonsense` });
+    await hit(`GET ${E}/events`, { url: `${E}/events?engineId=${engineId}&follow=false` });
     await hit(`GET ${E}/events`, { url: `${E}/events?since=-1` });
-    await hit(`POST ${E}/emergency-stop`, { url: `${E}/emergency-stop`, payload: { connectionId: id } }); // 200
-    await hit(`POST ${E}/emergency-stop`, { url: `${E}/emergency-stop`, payload: { connectionId: id } }); // 409 stopped
-    await hit(`POST ${E}/stop`, { url: `${E}/stop`, payload: { connectionId: id } }); // 409 stopped
-    expect((await hit(`POST ${E}/start`, { url: `${E}/start`, payload: start })).status).toBe(200);
-    await hit(`POST ${E}/stop`, { url: `${E}/stop`, payload: { connectionId: id, cancelOpenOrders: true } }); // 200
-    await hit(`POST ${E}/pause`, { url: `${E}/pause`, payload: { connectionId: UNKNOWN_ULID } });
+    await hit(`POST ${E}/emergency-stop`, { url: `${E}/emergency-stop`, payload: { engineId } }); // 200
+    await hit(`POST ${E}/emergency-stop`, { url: `${E}/emergency-stop`, payload: { engineId } }); // 409 stopped
+    await hit(`POST ${E}/stop`, { url: `${E}/stop`, payload: { engineId } }); // 409 stopped
+    expect((await hit(`POST ${E}/start`, { url: `${E}/start`, payload: { ...start, engineId } })).status).toBe(200);
+    await hit(`POST ${E}/stop`, { url: `${E}/stop`, payload: { engineId, cancelOpenOrders: true } }); // 200
+    await hit(`POST ${E}/pause`, { url: `${E}/pause`, payload: { engineId: UNKNOWN_ULID } });
     await hit(`GET ${E}/status-all`, { url: `${E}/status-all` });
+    await hit(`GET ${E}/status-all`, { url: `${E}/status-all?connectionId=${id}` });
+    await hit(`GET ${E}/status-all`, { url: `${E}/status-all?connectionId=${UNKNOWN_ULID}` }); // 404
+    await hit(`GET ${E}/status-all`, { url: `${E}/status-all?connectionId=nope` }); // 400
     await hit(`GET ${E}/strategies`, { url: `${E}/strategies` });
 
     await hit(`GET ${C}/{id}`, { url: `${C}/${id}` });

@@ -130,7 +130,7 @@ class Run {
   async #start(): Promise<void> {
     const s = this.#s;
     try {
-      const status = await this.#cts.service.start({ connectionId: this.#id, strategy: s.strategy, params: s.params, symbol: s.symbol, timeframe: '1m' });
+      const status = await this.#cts.service.start({ connectionId: this.#id, engineId: this.#id, strategy: s.strategy, params: s.params, symbol: s.symbol, timeframe: '1m' });
       this.#log(`start → ${status.state}${status.lastError ? ` (${status.lastError})` : ''}`);
     } catch (error) {
       this.#log(`start refused: ${(error as Error).message}`);

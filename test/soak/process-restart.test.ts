@@ -128,7 +128,7 @@ beforeAll(async () => {
   const created = await api<{ id: string }>(base(), 'POST', '/api/settings/connections', { name: 'Soak Binance', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: API_KEY, apiSecret: SECRET });
   connectionId = created.body.id;
   await api(base(), 'POST', `/api/settings/connections/${connectionId}/test`);
-  const started = await api<StatusBody>(base(), 'POST', `${ENGINE}/start`, { connectionId, strategy: 'grid', params: scenario.params, symbol: scenario.symbol, timeframe: '1s' });
+  const started = await api<StatusBody>(base(), 'POST', `${ENGINE}/start`, { connectionId, engineId: connectionId, strategy: 'grid', params: scenario.params, symbol: scenario.symbol, timeframe: '1s' });
   trace.push(`[candle 0] start → ${started.status} ${started.body.state}`);
   for (let at = 0; at < CANDLES; at++) {
     const event = scenario.events.find((e) => e.at === at);
@@ -148,7 +148,7 @@ afterAll(async () => {
 
 async function collect(): Promise<RunResult> {
   const final = await status();
-  const stopped = await api<StatusBody>(base(), 'POST', `${ENGINE}/stop`, { connectionId, cancelOpenOrders: true });
+  const stopped = await api<StatusBody>(base(), 'POST', `${ENGINE}/stop`, { engineId: connectionId, cancelOpenOrders: true });
   trace.push(`[end] user stops the engine, cancelling its orders → ${stopped.body.state}`);
   const orders = (await api<{ items: OrderRecord[] }>(base(), 'GET', `${ENGINE}/orders/${connectionId}?limit=1000`)).body.items;
   const fills = (await api<{ items: FillRecord[] }>(base(), 'GET', `${ENGINE}/trades/${connectionId}?limit=1000`)).body.items;

@@ -8,6 +8,7 @@ import { makeTempDir } from '../support/temp-system.js';
 /** The engine row's last marks (migration 0007), the same on SQLite and Postgres. */
 
 const record: EngineRecord = {
+  id: 'eng-marks',
   connectionId: 'conn-marks',
   strategy: 'dca',
   params: {},
@@ -47,13 +48,13 @@ for (const backend of ['sqlite', 'postgres'] as const) {
 
     it('round-trips the marks of every symbol exactly; a row without marks reads back without them', async () => {
       await engines.save(record);
-      expect(await engines.find(record.connectionId)).toEqual(record);
+      expect(await engines.find(record.id)).toEqual(record);
       const marks = {
         'XRP/USDT': { price: '1.07925', time: '2021-11-17T02:00:00.000Z', rules: { amountStep: '0.1', minAmount: '0.1', minCost: '5' } },
         'BTC/USDT': { price: '60000.01', time: '2021-11-16T00:00:00.000Z' },
       };
       await engines.save({ ...record, marks });
-      expect((await engines.find(record.connectionId))?.marks).toEqual(marks);
+      expect((await engines.find(record.id))?.marks).toEqual(marks);
     });
 
     it('drops damaged entries instead of failing the engine row', async () => {
@@ -61,11 +62,11 @@ for (const backend of ['sqlite', 'postgres'] as const) {
       await store.db
         .updateTable('engines')
         .set({ marks: JSON.stringify({ 'XRP/USDT': { price: 'abc', time: 'x' }, 'ETH/USDT': { price: '3000', time: '2021-11-16T00:00:00.000Z' } }) })
-        .where('connection_id', '=', record.connectionId)
+        .where('id', '=', record.id)
         .execute();
-      expect((await engines.find(record.connectionId))?.marks).toEqual({ 'ETH/USDT': { price: '3000', time: '2021-11-16T00:00:00.000Z' } });
-      await store.db.updateTable('engines').set({ marks: '{not json' }).where('connection_id', '=', record.connectionId).execute();
-      expect((await engines.find(record.connectionId))?.marks).toEqual({});
+      expect((await engines.find(record.id))?.marks).toEqual({ 'ETH/USDT': { price: '3000', time: '2021-11-16T00:00:00.000Z' } });
+      await store.db.updateTable('engines').set({ marks: '{not json' }).where('id', '=', record.id).execute();
+      expect((await engines.find(record.id))?.marks).toEqual({});
     });
   });
 }

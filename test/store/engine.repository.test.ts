@@ -9,6 +9,7 @@ import { makeTempDir } from '../support/temp-system.js';
 
 function engine(overrides: Partial<EngineRecord> = {}): EngineRecord {
   return {
+    id: 'eng-1',
     connectionId: 'conn-1',
     strategy: 'sma-crossover',
     params: { fast: 5, slow: 20, sizeQuote: '100' },
@@ -31,6 +32,7 @@ function engine(overrides: Partial<EngineRecord> = {}): EngineRecord {
 function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
   return {
     clientOrderId: 'ct-01JAAAAAAAAAAAAAAAAAAAAAAA',
+    engineId: 'eng-1',
     connectionId: 'conn-1',
     exchangeOrderId: null,
     symbol: 'XRP/USDT',
@@ -54,6 +56,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
 
 function fill(overrides: Partial<FillRecord> = {}): FillRecord {
   return {
+    engineId: 'eng-1',
     connectionId: 'conn-1',
     tradeId: 't-1',
     orderId: 'o-1',
@@ -102,25 +105,40 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
     it('reads a malformed row as that engine alone in error (field named, reported once), the others as stored', async () => {
       const reports: [string, string][] = [];
       const repo = new SqlEngineRepository(store.db, { onMalformed: (id, problem) => reports.push([id, problem]) });
-      await repo.save(engine({ connectionId: 'conn-bad' }));
-      await repo.save(engine({ connectionId: 'conn-good' }));
-      await store.db.updateTable('engines').set({ options: '[1,2]', params: '{"fast": 5,' }).where('connection_id', '=', 'conn-bad').execute();
+      await repo.save(engine({ id: 'eng-bad', connectionId: 'conn-bad' }));
+      await repo.save(engine({ id: 'eng-good', connectionId: 'conn-good' }));
+      await store.db.updateTable('engines').set({ options: '[1,2]', params: '{"fast": 5,' }).where('id', '=', 'eng-bad').execute();
       const all = await repo.all();
-      expect(all.find((e) => e.connectionId === 'conn-good')).toEqual(engine({ connectionId: 'conn-good' }));
+      expect(all.find((e) => e.connectionId === 'conn-good')).toEqual(engine({ id: 'eng-good', connectionId: 'conn-good' }));
       const bad = all.find((e) => e.connectionId === 'conn-bad');
       expect(bad).toMatchObject({ state: 'error', resume: false, params: {}, options: {} });
-      expect(bad?.lastError).toMatch(/^The stored engine row of connection conn-bad is malformed: field `params` is not valid JSON .*; field `options` is not a JSON object$/);
-      expect(await repo.find('conn-bad')).toEqual(bad);
-      expect(reports).toEqual([['conn-bad', bad?.lastError]]);
+      expect(bad?.lastError).toMatch(/^The stored row of engine eng-bad \(connection conn-bad\) is malformed: field `params` is not valid JSON .*; field `options` is not a JSON object$/);
+      expect(await repo.find('eng-bad')).toEqual(bad);
+      expect(reports).toEqual([['eng-bad', bad?.lastError]]);
     });
 
-    it('saves an engine, reads it back exactly, and upserts by connection id', async () => {
+    it('keeps several engines per connection apart, each with its budget; a damaged budget never reads as the whole account', async () => {
+      const a = engine({ id: 'eng-a', budget: { quote: '250.5' }, createdAt: '2026-01-01T00:00:00.000Z' });
+      const b = engine({ id: 'eng-b', budget: { sharePct: 40 }, createdAt: '2026-01-01T00:00:01.000Z' });
+      await engines.save(a);
+      await engines.save(b);
+      await engines.save(engine({ id: 'eng-other', connectionId: 'conn-2' }));
+      expect(await engines.byConnection('conn-1')).toEqual([a, b]);
+      expect((await engines.all()).map((e) => e.id)).toEqual(['eng-a', 'eng-b', 'eng-other']);
+      await store.db.updateTable('engines').set({ budget: '{"quote":"-5"}' }).where('id', '=', 'eng-b').execute();
+      const damaged = await engines.find('eng-b');
+      expect(damaged).toMatchObject({ state: 'error', resume: false });
+      expect(damaged?.budget).toBeUndefined();
+      expect(damaged?.lastError).toMatch(/field `budget` is neither/);
+    });
+
+    it('saves an engine, reads it back exactly, and upserts by engine id', async () => {
       const e = engine();
       await engines.save(e);
-      expect(await engines.find('conn-1')).toEqual(e);
+      expect(await engines.find('eng-1')).toEqual(e);
       const changed = { ...e, state: 'stopped' as const, resume: false, lastError: 'boom', stoppedAt: '2026-01-02T00:00:00.000Z' };
       await engines.save(changed);
-      expect(await engines.find('conn-1')).toEqual(changed);
+      expect(await engines.find('eng-1')).toEqual(changed);
       expect(await engines.all()).toHaveLength(1);
       expect(await engines.find('missing')).toBeUndefined();
     });
@@ -133,17 +151,20 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
       await orders.updateOrder(open);
       expect(await orders.findByExchangeId('conn-1', 'o-1')).toEqual(open);
       await orders.insertOrder(order({ clientOrderId: 'ct-2', status: 'closed', adopted: true, createdAt: '2026-01-01T00:00:02.000Z' }));
-      expect((await orders.listOrders('conn-1', { statuses: ['open', 'pending_create', 'unknown'] })).map((x) => x.clientOrderId)).toEqual([o.clientOrderId]);
-      expect((await orders.listOrders('conn-1')).map((x) => x.clientOrderId)).toEqual([o.clientOrderId, 'ct-2']);
-      expect((await orders.listOrders('conn-1', { limit: 1 })).map((x) => x.adopted)).toEqual([true]);
+      await orders.insertOrder(order({ clientOrderId: 'ct-3', engineId: 'eng-2', status: 'open', createdAt: '2026-01-01T00:00:03.000Z' }));
+      expect((await orders.listOrders('eng-1', { statuses: ['open', 'pending_create', 'unknown'] })).map((x) => x.clientOrderId)).toEqual([o.clientOrderId]);
+      expect((await orders.listOrders('eng-1')).map((x) => x.clientOrderId)).toEqual([o.clientOrderId, 'ct-2']);
+      expect((await orders.listOrders('eng-1', { limit: 1 })).map((x) => x.adopted)).toEqual([true]);
+      expect((await orders.listOrders('eng-2')).map((x) => x.clientOrderId)).toEqual(['ct-3']);
       await expect(orders.insertOrder(o)).rejects.toThrow(); // client order id is unique
     });
 
     it('stores a fill once per (connection, trade id), with exact decimals', async () => {
       expect(await orders.insertFill(fill())).toBe(true);
       expect(await orders.insertFill(fill({ price: '9' }))).toBe(false);
-      expect(await orders.insertFill(fill({ connectionId: 'conn-2' }))).toBe(true);
-      expect(await orders.listFills('conn-1')).toEqual([fill()]);
+      expect(await orders.insertFill(fill({ connectionId: 'conn-2', engineId: 'eng-2' }))).toBe(true);
+      expect(await orders.listFills('eng-1')).toEqual([fill()]);
+      expect(await orders.listFills('eng-2')).toEqual([fill({ connectionId: 'conn-2', engineId: 'eng-2' })]);
     });
 
     it('gives events increasing sequence numbers and reads them back from a sequence', async () => {

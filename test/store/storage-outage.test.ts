@@ -63,6 +63,7 @@ describe('storage outage under the order manager (Postgres via a cut TCP proxy, 
     });
     const clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
     const manager = new OrderManager({
+      engineId: 'c-outage',
       connectionId: 'c-outage',
       symbol: 'BTC/USDT',
       exchange,

@@ -33,6 +33,7 @@ function ev(type: string, payload: Record<string, unknown>, seq?: number): Engin
 function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
   return {
     clientOrderId: 'ct-1',
+    engineId: ID,
     connectionId: ID,
     exchangeOrderId: null,
     symbol: 'XRP/USDT',
@@ -224,7 +225,7 @@ describe('LiveTradingPage', () => {
     const user = userEvent.setup();
     renderWithClient(<LiveTradingPage />);
 
-    const panel = await screen.findByRole('region', { name: 'Engine of Demo (replay)' });
+    const panel = await screen.findByRole('region', { name: 'Bot sma-crossover on Demo (replay)' });
     await waitFor(() => expect(window.location.pathname).toBe(`/live/${ID}`));
     expect(within(panel).getByText('Running')).toBeTruthy();
     expect(await screen.findByText('No fills yet.')).toBeTruthy();
@@ -252,7 +253,7 @@ describe('LiveTradingPage', () => {
     // Pause from the UI; the stream then reports the new state.
     await user.click(within(panel).getByRole('button', { name: 'Pause' }));
     expect(await within(panel).findByRole('button', { name: 'Resume' })).toBeTruthy();
-    expect(api.calls.find((c) => c.url === '/api/trade-engine/pause')?.body).toEqual({ connectionId: ID });
+    expect(api.calls.find((c) => c.url === '/api/trade-engine/pause')?.body).toEqual({ engineId: ID });
 
     current = { ...paused, state: 'error', allowedActions: ['recover', 'start', 'stop'], lastError: 'exchange unreachable' };
     act(() => source.emit(ev('engine.state', { from: 'paused', to: 'error', lastError: 'exchange unreachable', allowedActions: ['recover', 'start', 'stop'] }, 7)));
@@ -291,6 +292,54 @@ describe('LiveTradingPage', () => {
     expect(banner.textContent).toContain('Flatten incomplete: 39.96 XRP still open on the exchange');
     expect(banner.textContent).toContain('placing the flatten order failed');
     expect(screen.queryByText(/position flattened/)).toBeNull();
+  });
+
+  it('lists 20 bots in one table (two per connection), each with its budget, and starts another beside them', async () => {
+    const conns = Array.from({ length: 10 }, (_, i) => connection({ id: `c${i}`, name: `Account ${i}`, mode: 'replay' }));
+    const bots = Array.from({ length: 20 }, (_, i) =>
+      engineStatus({
+        id: `bot-${i}`,
+        connectionId: `c${i % 10}`,
+        state: i === 0 ? 'running' : 'stopped',
+        allowedActions: i === 0 ? ['pause', 'stop'] : ['start'],
+        strategy: i % 2 === 0 ? 'grid' : 'sma-crossover',
+        symbol: 'XRP/USDT',
+        budget: i % 2 === 0 ? { quote: '500' } : { sharePct: 25 },
+        budgetQuote: i % 2 === 0 ? '500' : '2500',
+      }),
+    );
+    const api = mockApi((call) => {
+      if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: conns, total: conns.length, limit: 50, offset: 0 } };
+      if (call.url === '/api/trade-engine/status-all') return { status: 200, body: { items: bots } };
+      const status = /^\/api\/trade-engine\/status\/(.+)$/.exec(call.url);
+      if (status) return { status: 200, body: bots.find((b) => b.id === status[1]) };
+      if (call.url.startsWith('/api/trade-engine/orders/') || call.url.startsWith('/api/trade-engine/trades/')) return { status: 200, body: { items: [] } };
+      if (call.url === '/api/trade-engine/strategies') return { status: 200, body: { items: [SMA] } };
+      if (call.url === '/api/trade-engine/start') return { status: 200, body: { ...bots[0], id: 'bot-new' } };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithClient(<LiveTradingPage />);
+    const list = await screen.findByRole('region', { name: 'Bots (20)' });
+    const rows = within(list).getAllByRole('row');
+    expect(rows).toHaveLength(21); // header + one row per bot, in a table that scrolls inside its panel
+    expect(list.querySelector('.bot-list__scroll')).not.toBeNull();
+    expect(within(rows[1] as HTMLElement).getByText('500 USDT')).toBeTruthy();
+    expect(within(rows[2] as HTMLElement).getByText('25 % (2500 USDT)')).toBeTruthy();
+    expect(within(list).getAllByText('Account 0')).toHaveLength(2); // two bots on one connection
+    // The running bot is shown by default.
+    expect(await screen.findByRole('region', { name: 'Bot grid on Account 0' })).toBeTruthy();
+
+    await user.click(within(list).getByRole('button', { name: 'New bot' }));
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    await user.selectOptions(within(form).getByLabelText('Connection'), 'c0'); // runs bot-0 already
+    await user.selectOptions(within(form).getByLabelText('This bot may spend'), 'share');
+    await user.type(within(form).getByLabelText('Share (%)'), '20');
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
+    await waitFor(() => expect(api.calls.some((c) => c.url === '/api/trade-engine/start')).toBe(true));
+    const body = api.calls.find((c) => c.url === '/api/trade-engine/start')?.body as Record<string, unknown>;
+    expect(body).toMatchObject({ connectionId: 'c0', budget: { sharePct: 20 } });
+    expect(body.engineId).toBeUndefined();
   });
 
   it('guides to the connection manager when there is no connection', async () => {

@@ -24,7 +24,10 @@ export const DCA: StrategyInfo = {
 
 export function engineStatus(overrides: Partial<EngineStatus> = {}): EngineStatus {
   return {
+    id: 'demo',
     connectionId: 'demo',
+    budget: null,
+    budgetQuote: null,
     state: 'stopped',
     allowedActions: ['start'],
     strategy: null,

@@ -43,11 +43,20 @@ describe('StartEngineForm', () => {
     await user.selectOptions(within(form).getByLabelText('Timeframe'), '15m');
     await user.clear(within(form).getByLabelText('Replay speed (candles per second)'));
     await user.type(within(form).getByLabelText('Replay speed (candles per second)'), '20');
-    await user.click(within(form).getByRole('button', { name: 'Start engine' }));
+    // A budget of its own, so it can run beside the connection's other bots.
+    await user.selectOptions(within(form).getByLabelText('This bot may spend'), 'quote');
+    await user.type(within(form).getByLabelText('Budget (quote)'), '0');
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
+    expect(within(form).getByText('Budget must be a quote amount above 0, e.g. 500.')).toBeTruthy();
+    expect(started).not.toHaveBeenCalled();
+    await user.clear(within(form).getByLabelText('Budget (quote)'));
+    await user.type(within(form).getByLabelText('Budget (quote)'), '750.25');
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
 
     await waitFor(() => expect(started).toHaveBeenCalled());
     expect(api.calls.find((c) => c.url === '/api/trade-engine/start')?.body).toEqual({
       connectionId: 'demo',
+      budget: { quote: '750.25' },
       strategy: 'sma-crossover',
       params: { fast: 3, slow: 30, sizeQuote: '250.5' },
       symbol: 'XRP/USDT',
@@ -66,7 +75,7 @@ describe('StartEngineForm', () => {
     await user.type(within(form).getByLabelText('Symbol'), 'XRPUSDT');
     expect(within(form).getByText('Symbol must look like BASE/QUOTE, e.g. BTC/USDT.')).toBeTruthy();
     await user.clear(within(form).getByLabelText('Slow'));
-    await user.click(within(form).getByRole('button', { name: 'Start engine' }));
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
     expect(within(form).getByText('Slow is required.')).toBeTruthy();
     await waitFor(() => expect(document.activeElement).toBe(within(form).getByLabelText('Symbol')));
     expect(api.calls.filter((c) => c.url === '/api/trade-engine/start')).toHaveLength(0);
@@ -83,15 +92,15 @@ describe('StartEngineForm', () => {
     const form = await screen.findByRole('form', { name: 'Start engine' });
     await user.clear(within(form).getByLabelText('Fast'));
     await user.type(within(form).getByLabelText('Fast'), '40');
-    await user.click(within(form).getByRole('button', { name: 'Start engine' }));
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
     expect((await within(form).findByRole('alert')).textContent).toBe('Could not start: Invalid parameters for strategy sma-crossover: params.fast: fast must be shorter than slow');
     expect(within(form).getByText('fast must be shorter than slow')).toBeTruthy();
     expect(within(form).getByLabelText('Fast').getAttribute('aria-invalid')).toBe('true');
   });
 
   it('starts again from the settings of the previous run; replay speed only for replay connections', async () => {
-    strategiesApi();
-    const previous = engineStatus({ strategy: 'dca', params: { intervalCandles: 6, amountQuote: '25' }, symbol: 'BTC/USDT', timeframe: '4h', risk: { maxOpenOrders: 3 } });
+    const previous = engineStatus({ id: 'bot-7', connectionId: 'main', budget: { sharePct: 30 }, strategy: 'dca', params: { intervalCandles: 6, amountQuote: '25' }, symbol: 'BTC/USDT', timeframe: '4h', risk: { maxOpenOrders: 3 } });
+    const api = strategiesApi((call) => (call.url === '/api/trade-engine/start' ? { status: 200, body: previous } : undefined));
     const change = vi.fn();
     const user = userEvent.setup();
     renderWithClient(<StartEngineForm connections={[demo, live]} connectionId="main" onConnectionChange={change} previous={previous} />);
@@ -103,8 +112,14 @@ describe('StartEngineForm', () => {
     expect((within(form).getByLabelText('Timeframe') as HTMLSelectElement).value).toBe('4h');
     expect((within(form).getByLabelText('Max open orders') as HTMLInputElement).value).toBe('3');
     expect(within(form).queryByLabelText('Replay speed (candles per second)')).toBeNull();
-    await user.selectOptions(within(form).getByLabelText('Connection'), 'demo');
-    expect(change).toHaveBeenCalledWith('demo');
+    expect((within(form).getByLabelText('This bot may spend') as HTMLSelectElement).value).toBe('share');
+    expect((within(form).getByLabelText('Share (%)') as HTMLInputElement).value).toBe('30');
+    // The same bot starts again: its connection is fixed and the request names it.
+    expect((within(form).getByLabelText('Connection') as HTMLSelectElement).disabled).toBe(true);
+    await user.click(within(form).getByRole('button', { name: 'Start this bot again' }));
+    await waitFor(() => expect(api.calls.some((c) => c.url === '/api/trade-engine/start')).toBe(true));
+    expect(api.calls.find((c) => c.url === '/api/trade-engine/start')?.body).toMatchObject({ connectionId: 'main', engineId: 'bot-7', budget: { sharePct: 30 }, strategy: 'dca' });
+    expect(change).not.toHaveBeenCalled();
   });
 
   it('says so when the strategies cannot be loaded', async () => {

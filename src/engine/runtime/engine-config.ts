@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decimalString } from '../../domain/decimal-schema.js';
 import type { ConnectionView } from '../../domain/connection.js';
 import { ConflictError, ValidationError } from '../../domain/errors.js';
 import type { Market } from '../../exchanges/exchange.port.js';
@@ -31,9 +32,18 @@ export const engineOptionsSchema = z
   })
   .strict();
 
+export const engineBudgetSchema = z
+  .union([
+    z.object({ quote: decimalString({ what: 'budget.quote', greaterThan: '0' }).describe('At most this much quote (position and open orders included)') }).strict(),
+    z.object({ sharePct: z.number().gt(0).max(100).describe('At most this share (%) of the quote balance the account holds when the bot starts') }).strict(),
+  ])
+  .describe("The bot's budget: { quote } or { sharePct }; null or absent: the whole account (no other bot may run beside it)");
+
 export const startEngineSchema = z
   .object({
     connectionId: z.string().min(1).max(40),
+    engineId: z.string().min(1).max(40).optional().describe('The bot: an existing one starts again (its orders, fills and position carry on); an unknown id names the new bot; absent: a new bot with a generated id'),
+    budget: engineBudgetSchema.nullable().default(null),
     strategy: z.string().min(1).max(60),
     params: z.record(z.string(), z.unknown()).default({}),
     symbol: z.string().min(3).max(60),

@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
+import type { Dec } from '../../domain/money.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
 import { allowedActions, transition, type EngineAction, type EngineState } from '../../domain/engine-state.js';
@@ -9,7 +10,7 @@ import type { FlattenOutcome, ExchangeReachability } from '../../domain/engine-s
 import { describe, type OrderManager } from './order-manager.js';
 import { backoffDelay, classifyFault } from './fault-policy.js';
 import type { EngineRecord, EngineStore } from './ports.js';
-import { TradingTick, type Emit } from './trading-tick.js';
+import { TradingTick, type Emit, type TradingTickDeps } from './trading-tick.js';
 import type { EngineVenue } from './venue.js';
 
 /**
@@ -46,6 +47,12 @@ export interface EngineRunnerDeps {
   flattenSettleMs?: number;
   /** Called once the engine has fully stopped or failed, and its venue is closed. */
   onExit?: () => void;
+  /** The bot's budget in quote, resolved at start (trading-tick.ts); absent: the whole account. */
+  budgetQuote?: Dec;
+  /** The account-level daily loss limit's shared book (trading-tick.ts). */
+  account?: TradingTickDeps['account'];
+  /** The account-level daily loss limit tripped in this bot: the caller stops the connection's other bots. */
+  onAccountKill?: (reason: string) => void;
 }
 
 export interface StopRequest {
@@ -101,7 +108,14 @@ export class EngineRunner {
       emit: deps.emit,
       emitTransient: deps.emitTransient,
       ...(deps.reconcileEveryMs !== undefined ? { reconcileEveryMs: deps.reconcileEveryMs } : {}),
+      ...(deps.budgetQuote !== undefined ? { budgetQuote: deps.budgetQuote } : {}),
+      ...(deps.account !== undefined ? { account: deps.account } : {}),
     });
+  }
+
+  /** The bot's budget in quote (resolved at start); undefined: the whole account. */
+  get budgetQuote(): Dec | undefined {
+    return this.#d.budgetQuote;
   }
 
   get record(): Readonly<EngineRecord> {
@@ -226,6 +240,7 @@ export class EngineRunner {
         const outcome = await this.#tick.run(event.candle, this.state === 'running', signal);
         this.#failures = 0;
         if (outcome.kill) {
+          if (outcome.killScope === 'account') this.#d.onAccountKill?.(outcome.kill);
           this.#exit ??= { kind: 'stop', request: { reason: outcome.kill, cancelOrders: false, recordAsError: true } };
           return;
         }

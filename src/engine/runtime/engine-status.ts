@@ -7,8 +7,7 @@ import type { EngineRecord } from './ports.js';
 import type { OrderRecord } from '../../domain/orders.js';
 
 export interface StatusInput {
-  record: Readonly<EngineRecord> | undefined;
-  connectionId?: string;
+  record: Readonly<EngineRecord>;
   runner?: EngineRunner;
   portfolio?: Portfolio;
   now: number;
@@ -27,7 +26,10 @@ export function buildStatus(input: StatusInput): EngineStatus {
   const active = state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping';
   const startedAt = record?.startedAt ?? null;
   return {
-    connectionId: record?.connectionId ?? input.connectionId ?? '',
+    id: record.id,
+    connectionId: record.connectionId,
+    budget: record.budget ?? null,
+    budgetQuote: runner?.budgetQuote ? runner.budgetQuote.toFixed() : null,
     state,
     allowedActions: allowedActions(state),
     strategy: record?.strategy ?? null,

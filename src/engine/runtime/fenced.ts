@@ -51,8 +51,8 @@ export function fenceOrderStore(store: OrderStore, lease: EngineLease): OrderSto
     },
     findOrder: (id) => store.findOrder(id),
     findByExchangeId: (connectionId, exchangeOrderId) => store.findByExchangeId(connectionId, exchangeOrderId),
-    listOrders: (connectionId, options) => store.listOrders(connectionId, options),
-    listFills: (connectionId, options) => store.listFills(connectionId, options),
+    listOrders: (engineId, options) => store.listOrders(engineId, options),
+    listFills: (engineId, options) => store.listFills(engineId, options),
   };
 }
 
@@ -62,7 +62,8 @@ export function fenceEngineStore(store: EngineStore, lease: EngineLease): Engine
       lease.assertValid();
       return store.save(record);
     },
-    find: (connectionId) => store.find(connectionId),
+    find: (engineId) => store.find(engineId),
     all: () => store.all(),
+    byConnection: (connectionId) => store.byConnection(connectionId),
   };
 }

@@ -18,6 +18,7 @@ export interface AppliedFill {
 }
 
 export interface FillApplierDeps {
+  engineId: string;
   connectionId: string;
   store: OrderStore;
   portfolio: Portfolio;
@@ -41,9 +42,9 @@ export class FillApplier {
     this.#d = deps;
   }
 
-  /** Rebuilds the positions from every stored fill of the connection, in time order; returns those fills. */
+  /** Rebuilds the positions from every stored fill of the engine, in time order; returns those fills. */
   async restore(): Promise<Fill[]> {
-    const fills = await this.#d.store.listFills(this.#d.connectionId);
+    const fills = await this.#d.store.listFills(this.#d.engineId);
     for (const fill of fills) this.#applyToLedger(fill);
     return fills;
   }
@@ -89,7 +90,7 @@ export class FillApplier {
   async #apply(trade: Fill, order: OrderRecord): Promise<AppliedFill | null> {
     // Stored under our client id: adopted orders may carry none, and reports group by it.
     const fill: Fill = { ...trade, clientOrderId: order.clientOrderId };
-    await this.#d.store.insertFill({ ...fill, connectionId: this.#d.connectionId });
+    await this.#d.store.insertFill({ ...fill, engineId: this.#d.engineId, connectionId: this.#d.connectionId });
     this.#tags.set(order.clientOrderId, order.tag);
     const effect = this.#applyToLedger(fill);
     if (!effect) return null;
@@ -107,10 +108,12 @@ export class FillApplier {
     });
   }
 
+  /** The trade's order, when it is this engine's: a trade of another engine on the same account is not ours. */
   async #findOwner(trade: Fill): Promise<OrderRecord | undefined> {
     const byClient = trade.clientOrderId !== null ? await this.#d.store.findOrder(trade.clientOrderId) : undefined;
-    if (byClient && byClient.connectionId === this.#d.connectionId) return byClient;
-    return this.#d.store.findByExchangeId(this.#d.connectionId, trade.orderId);
+    if (byClient && byClient.connectionId === this.#d.connectionId) return byClient.engineId === this.#d.engineId ? byClient : undefined;
+    const byId = await this.#d.store.findByExchangeId(this.#d.connectionId, trade.orderId);
+    return byId?.engineId === this.#d.engineId ? byId : undefined;
   }
 }
 

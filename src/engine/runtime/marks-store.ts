@@ -20,7 +20,8 @@ export function markingEngineStore(inner: EngineStore, source: () => MarkSource 
       if (tick && mark) record.marks = withMark(record.marks, tick.market.symbol, mark);
       await inner.save(record);
     },
-    find: (connectionId) => inner.find(connectionId),
+    find: (engineId) => inner.find(engineId),
     all: () => inner.all(),
+    byConnection: (connectionId) => inner.byConnection(connectionId),
   };
 }

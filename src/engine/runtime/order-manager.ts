@@ -30,6 +30,7 @@ import { LIVE_STATUSES, type OrderRecord, type StoredOrderStatus } from '../../d
 export type OrderEventEmitter = (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
 
 export interface OrderManagerDeps {
+  engineId: string;
   connectionId: string;
   symbol: string;
   exchange: Exchange;
@@ -41,6 +42,17 @@ export interface OrderManagerDeps {
   emit: OrderEventEmitter;
   /** How long an unacknowledged create may stay invisible on the exchange before it counts as not placed. Default 10 s. */
   settleMs?: number;
+  /**
+   * Who made an open order's client id (client-order-id.ts `clientOrderIdOrigin`): `engine` = this
+   * engine's tag. Default: every id counts as `foreign`.
+   */
+  originOf?: (clientOrderId: string | null) => 'engine' | 'cts' | 'foreign';
+  /**
+   * Whether other engines trade on the same account. Then an open order unknown locally is adopted
+   * only when its id carries this engine's tag: another engine's order, or a person's, is left alone.
+   * Default: the engine is alone on its account.
+   */
+  sharesAccount?: () => Promise<boolean>;
 }
 
 const DEFAULT_SETTLE_MS = 10_000;
@@ -58,13 +70,15 @@ export class OrderManager {
    */
   readonly #awaitingFills = new Map<string, { order: OrderRecord; attempts: number }>();
   readonly #filledSeen = new Map<string, Dec>();
+  /** Exchange ids of unknown open orders left alone (reported once each). */
+  readonly #notAdopted = new Set<string>();
   /** Fills applied since the last `sync` answered (a reconciliation applies some too): the strategy sees each once. */
   #undelivered: AppliedFill[] = [];
 
   constructor(deps: OrderManagerDeps) {
     this.#d = deps;
     this.#settleMs = deps.settleMs ?? DEFAULT_SETTLE_MS;
-    this.#fills = new FillApplier({ connectionId: deps.connectionId, store: deps.store, portfolio: deps.portfolio, emit: deps.emit });
+    this.#fills = new FillApplier({ engineId: deps.engineId, connectionId: deps.connectionId, store: deps.store, portfolio: deps.portfolio, emit: deps.emit });
   }
 
   /**
@@ -74,7 +88,7 @@ export class OrderManager {
    */
   async load(): Promise<void> {
     const stored = await this.#fills.restore();
-    const live = await this.#d.store.listOrders(this.#d.connectionId, { statuses: LIVE_STATUSES });
+    const live = await this.#d.store.listOrders(this.#d.engineId, { statuses: LIVE_STATUSES });
     for (const order of live) if (order.symbol === this.#d.symbol) this.#live.set(order.clientOrderId, order);
     for (const fill of stored) {
       const order = fill.clientOrderId === null ? undefined : this.#live.get(fill.clientOrderId);
@@ -110,6 +124,7 @@ export class OrderManager {
     const now = this.#iso();
     const order: OrderRecord = {
       clientOrderId: this.#d.ids.next(),
+      engineId: this.#d.engineId,
       connectionId: this.#d.connectionId,
       exchangeOrderId: null,
       symbol: this.#d.symbol,
@@ -221,7 +236,7 @@ export class OrderManager {
   async unappliedFills(orders: readonly OrderRecord[]): Promise<{ clientOrderId: string; missing: Dec }[]> {
     if (!orders.some((o) => new Dec(o.filled).gt(ZERO))) return [];
     const applied = new Map<string, Dec>();
-    for (const f of await this.#d.store.listFills(this.#d.connectionId)) {
+    for (const f of await this.#d.store.listFills(this.#d.engineId)) {
       if (f.clientOrderId !== null) applied.set(f.clientOrderId, (applied.get(f.clientOrderId) ?? ZERO).add(f.amount));
     }
     return orders
@@ -301,16 +316,19 @@ export class OrderManager {
       (remote.clientOrderId !== null ? await this.#d.store.findOrder(remote.clientOrderId) : undefined) ??
       (await this.#d.store.findByExchangeId(this.#d.connectionId, remote.id));
     if (known && known.connectionId === this.#d.connectionId) {
-      if (!this.#live.has(known.clientOrderId)) {
+      // Another engine's order on the same account is never touched: only its engine manages it.
+      if (known.engineId === this.#d.engineId && !this.#live.has(known.clientOrderId)) {
         this.#live.set(known.clientOrderId, known);
         await this.#applyRemote(known, remote, 'order.reopened');
       }
       return;
     }
+    if (!(await this.#mayAdopt(remote))) return;
     const now = this.#iso();
     const order: OrderRecord = {
       // A foreign client id may collide with another connection's: then a local key stands in.
-      clientOrderId: remote.clientOrderId !== null && !known ? remote.clientOrderId : `ext-${this.#d.connectionId}-${remote.id}`,
+      clientOrderId: remote.clientOrderId !== null && !known ? remote.clientOrderId : `ext-${this.#d.engineId}-${remote.id}`,
+      engineId: this.#d.engineId,
       connectionId: this.#d.connectionId,
       exchangeOrderId: remote.id,
       symbol: remote.symbol,
@@ -333,6 +351,26 @@ export class OrderManager {
     this.#live.set(order.clientOrderId, order);
     this.#fills.reconsider(remote.id);
     await this.#d.emit('order.adopted', orderPayload(order));
+  }
+
+  /**
+   * An unknown open order is adopted when it carries this engine's tag (sent, then the process died
+   * before storing it), or when no other engine shares the account (the single-engine behaviour: a
+   * person's order on the engine's symbol is managed by it). Each one left alone is reported once.
+   */
+  async #mayAdopt(remote: ExchangeOrder): Promise<boolean> {
+    const origin = this.#d.originOf?.(remote.clientOrderId) ?? 'foreign';
+    if (origin === 'engine') return true;
+    if (!(await (this.#d.sharesAccount?.() ?? Promise.resolve(false)))) return true;
+    if (this.#notAdopted.has(remote.id)) return false;
+    this.#notAdopted.add(remote.id);
+    await this.#d.emit('order.not_adopted', {
+      exchangeOrderId: remote.id,
+      clientOrderId: remote.clientOrderId,
+      symbol: remote.symbol,
+      reason: origin === 'cts' ? 'placed by another engine on this account' : 'placed outside CTS, and other engines trade on this account',
+    });
+    return false;
   }
 
   // ---- state changes ---------------------------------------------------------------------------------------

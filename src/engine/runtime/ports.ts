@@ -1,18 +1,21 @@
 import type { FillRecord, OrderRecord, StoredOrderStatus } from '../../domain/orders.js';
 import type { EngineState } from '../../domain/engine-state.js';
 import type { MarkBook } from '../accounting/marks.js';
-import type { EngineOptions } from '../../domain/engine-status.js';
+import type { EngineBudget, EngineOptions } from '../../domain/engine-status.js';
 import type { EngineEvent, NewEngineEvent } from '../../domain/engine-events.js';
 
 /**
  * Storage ports of the engine runtime. The runtime never sees SQL or driver types; the Kysely
  * repositories in src/store implement these (and tests may use them directly on a temp SQLite).
- * One engine per connection, so an engine is identified by its connection id.
+ * An engine ("bot") has its own id; a connection may run several, each with its own orders, fills,
+ * events and budget. Rows keep the connection id too: exchange order ids are unique per account.
  */
 
 // ---- engines -----------------------------------------------------------------------------------------
 
 export interface EngineConfig {
+  /** The engine's own id (a ULID; for engines migrated from one-per-connection, their connection's id). */
+  id: string;
   connectionId: string;
   strategy: string;
   /** Validated strategy parameters (defaults applied). */
@@ -22,6 +25,8 @@ export interface EngineConfig {
   /** Validated risk settings (risk.ts's RiskConfig, as stored JSON). */
   risk: Readonly<Record<string, unknown>>;
   options: EngineOptions;
+  /** Absent or null: the whole account. */
+  budget?: EngineBudget | null;
 }
 
 export interface EngineRecord extends EngineConfig {
@@ -39,10 +44,12 @@ export interface EngineRecord extends EngineConfig {
 }
 
 export interface EngineStore {
-  /** Inserts or replaces the engine of `record.connectionId`. */
+  /** Inserts or replaces the engine `record.id`. */
   save(record: EngineRecord): Promise<void>;
-  find(connectionId: string): Promise<EngineRecord | undefined>;
+  find(engineId: string): Promise<EngineRecord | undefined>;
   all(): Promise<EngineRecord[]>;
+  /** The engines of one connection, oldest first. */
+  byConnection(connectionId: string): Promise<EngineRecord[]>;
 }
 
 // ---- orders and fills -----------------------------------------------------------------------------------
@@ -51,13 +58,14 @@ export interface OrderStore {
   insertOrder(order: OrderRecord): Promise<void>;
   updateOrder(order: OrderRecord): Promise<void>;
   findOrder(clientOrderId: string): Promise<OrderRecord | undefined>;
+  /** Exchange order ids are unique per account, so this looks across every engine of the connection. */
   findByExchangeId(connectionId: string, exchangeOrderId: string): Promise<OrderRecord | undefined>;
-  /** Orders of a connection in `statuses` (all when absent), oldest first. */
-  listOrders(connectionId: string, options?: { statuses?: readonly StoredOrderStatus[]; limit?: number }): Promise<OrderRecord[]>;
+  /** Orders of an engine in `statuses` (all when absent), oldest first. */
+  listOrders(engineId: string, options?: { statuses?: readonly StoredOrderStatus[]; limit?: number }): Promise<OrderRecord[]>;
   /** Stores a fill once: false when its trade id was already stored for this connection. */
   insertFill(fill: FillRecord): Promise<boolean>;
-  /** Fills of a connection in time order (newest last). */
-  listFills(connectionId: string, options?: { limit?: number }): Promise<FillRecord[]>;
+  /** Fills of an engine in time order (newest last). */
+  listFills(engineId: string, options?: { limit?: number }): Promise<FillRecord[]>;
 }
 
 // ---- events ---------------------------------------------------------------------------------------------

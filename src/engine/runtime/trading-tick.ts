@@ -1,9 +1,19 @@
 import type { Clock } from '../../domain/clock.js';
-import { Dec, toDecimalString } from '../../domain/money.js';
+import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
 import type { BalanceEntry, Exchange, Market } from '../../exchanges/exchange.port.js';
 import { type Candle, CandleCursor, CandleSeries } from '../../domain/candles.js';
 import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
-import { checkDailyLoss, checkProtections, evaluateIntents, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig, type RiskDecision } from '../risk.js';
+import {
+  checkAccountDailyLoss,
+  checkDailyLoss,
+  checkProtections,
+  evaluateIntents,
+  rollDailyBaseline,
+  type AccountLossBook,
+  type DailyPnlBaseline,
+  type RiskConfig,
+  type RiskDecision,
+} from '../risk.js';
 import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
 import type { AppliedFill } from './fill-applier.js';
 import type { OrderManager } from './order-manager.js';
@@ -29,11 +39,17 @@ export interface TradingTickDeps {
   emitTransient: (type: string, payload: Readonly<Record<string, unknown>>) => void;
   /** Reconcile open orders with the exchange at most this often (clock ms). Default 60 s. */
   reconcileEveryMs?: number;
+  /** The bot's budget in quote, resolved at start; absent: the whole account. */
+  budgetQuote?: Dec;
+  /** Where the bots of one connection report today's PnL, for the account-level daily loss limit. */
+  account?: { engineId: string; book: AccountLossBook };
 }
 
 export interface TickOutcome {
   /** The daily loss limit tripped: the runner must stop the engine (orders are already cancelled). */
   kill?: string;
+  /** The limit that tripped: this bot's own, or the account's (then every bot of the connection stops). */
+  killScope?: 'engine' | 'account';
 }
 
 export class TradingTick {
@@ -95,7 +111,7 @@ export class TradingTick {
     const fills = await this.#syncOrders();
     this.#updateMarks(candle, closeTime);
     const kill = await this.#checkKillSwitch(closeTime);
-    if (kill) return { kill };
+    if (kill) return kill;
     if (signal.aborted) return {};
     await this.#refreshBalancesIfStale();
     const intents = this.#callStrategy(closeTime, !trading || this.#warmingUp());
@@ -134,15 +150,21 @@ export class TradingTick {
     this.#markTime = closeTime;
   }
 
-  /** Daily loss limit (risk.ts): cancel every open order and tell the runner to stop. */
-  async #checkKillSwitch(closeTime: number): Promise<string | undefined> {
+  /** Daily loss limits (risk.ts), the bot's and the account's: cancel every open order and tell the runner to stop. */
+  async #checkKillSwitch(closeTime: number): Promise<TickOutcome | undefined> {
     const net = new Dec(this.#d.portfolio.summary(this.#marks()).netPnl);
     this.#baseline = rollDailyBaseline(this.#baseline, closeTime, net);
-    const kill = checkDailyLoss(this.#baseline, net, this.#d.risk);
+    const today = net.sub(this.#baseline.netPnlAtStart);
+    const account = this.#d.account;
+    account?.book.report(account.engineId, this.#baseline.day, today);
+    const own = checkDailyLoss(this.#baseline, net, this.#d.risk);
+    const shared = own || !account ? null : checkAccountDailyLoss(this.#baseline.day, account.book.total(this.#baseline.day), this.#d.risk);
+    const kill = own ?? shared;
     if (!kill) return undefined;
-    await this.#d.emit('engine.kill_switch', { reason: kill.reason, lossToday: kill.lossToday });
+    const scope = own ? 'engine' : 'account';
+    await this.#d.emit('engine.kill_switch', { reason: kill.reason, lossToday: kill.lossToday, scope });
     await this.#d.orders.cancelAll(`kill switch: ${kill.reason}`);
-    return kill.reason;
+    return { kill: kill.reason, killScope: scope };
   }
 
   async #refreshBalancesIfStale(): Promise<void> {
@@ -192,7 +214,26 @@ export class TradingTick {
       filledPosition: ledger.filledQuantity,
       openOrders: this.#d.orders.strategyOrders(),
       config: this.#d.risk,
+      ...(this.#d.budgetQuote !== undefined ? { budgetQuote: this.#d.budgetQuote, positionCost: this.#positionCost() } : {}),
     });
+  }
+
+  /** What the position holds of the budget: |quantity| × average entry (the mark when no entry is known). */
+  #positionCost(): Dec {
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    const price = ledger.averageEntryPrice ?? this.#mark ?? ZERO;
+    return ledger.quantity.abs().mul(price);
+  }
+
+  /** The budget not yet held by the position or reserved by open orders adding to it. */
+  #budgetLeft(budget: Dec): Dec {
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    const adding = ledger.quantity.isNegative() ? 'sell' : 'buy';
+    const reference = this.#mark ?? ZERO;
+    const reserved = this.#d.orders.liveOrders
+      .filter((o) => o.side === adding)
+      .reduce((sum, o) => sum.add(new Dec(o.amount).sub(o.filled).mul(o.price ?? reference)), ZERO);
+    return Dec.max(budget.sub(this.#positionCost()).sub(reserved), ZERO);
   }
 
   async #execute(decisions: readonly RiskDecision[]): Promise<void> {
@@ -257,7 +298,17 @@ export class TradingTick {
       const b = this.#balances?.find((x) => x.asset === asset && (x.marketTypes === undefined || x.marketTypes.includes(type)));
       return { asset, free: b?.free ?? '0', total: b?.total ?? '0' };
     };
-    return { base: entry(this.#d.market.base), quote: entry(this.#d.market.quote) };
+    const budget = this.#d.budgetQuote;
+    if (budget === undefined) return { base: entry(this.#d.market.base), quote: entry(this.#d.market.quote) };
+    // A bot with a budget sees its share of the account: what is left of the budget, and its own position.
+    const quote = entry(this.#d.market.quote);
+    const base = entry(this.#d.market.base);
+    const own = Dec.max(this.#d.portfolio.ledger(this.#d.market.symbol).quantity, ZERO);
+    const left = this.#budgetLeft(budget);
+    return {
+      base: { asset: base.asset, free: toDecimalString(Dec.min(own, base.free)), total: toDecimalString(Dec.min(own, base.total)) },
+      quote: { asset: quote.asset, free: toDecimalString(Dec.min(left, quote.free)), total: toDecimalString(Dec.min(budget, quote.total)) },
+    };
   }
 }
 

@@ -12,30 +12,35 @@ import { route } from '../route.js';
 
 const BASE = '/api/trade-engine';
 const tags = ['trade-engine'];
-// An engine is named by its connection's id: malformed ids are 400 here as on the connection routes.
-const ConnectionId = ConnectionIdSchema.describe('Engine id: the id of its connection (ULID)');
-const StartBody = startEngineSchema.extend({ connectionId: ConnectionId });
-/** Beyond 400: the body names an unknown connection (404) or the state forbids the action (409). */
+const ConnectionId = ConnectionIdSchema;
+// Engine ids are ULIDs too (an engine migrated from one-per-connection kept its connection's id): malformed ones are 400.
+const EngineId = z
+  .string()
+  .regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'must be an engine id (26-character ULID)')
+  .describe('Engine (bot) id (ULID)');
+const StartBody = startEngineSchema.extend({ connectionId: ConnectionId, engineId: EngineId.optional().describe('An existing bot starts again (its orders, fills and position carry on); an unknown id names the new bot (a retried start then finds it); absent: a new bot with a generated id') });
+/** Beyond 400: the body names an unknown connection or engine (404) or the state forbids the action (409). */
 const CONTROL_ERRORS = [404, 409] as const;
 /** Several processes: the engine's owner did not answer (503) or did not finish in time (504). */
 const FORWARDED_ERRORS = [...CONTROL_ERRORS, 503, 504] as const;
 /** Routes that reach the exchange also answer its faults (src/server/problem.ts: 429, 502, 503). */
 const EXCHANGE_ERRORS = [...CONTROL_ERRORS, 429, 502, 503] as const;
 const START_ERRORS = EXCHANGE_ERRORS;
-const IdParams = z.object({ id: ConnectionId }).strict();
-const ConnectionBody = z.object({ connectionId: ConnectionId }).strict();
+const IdParams = z.object({ id: EngineId }).strict();
+const EngineBody = z.object({ engineId: EngineId }).strict();
+const StatusAllQuery = z.object({ connectionId: ConnectionId.optional().describe('Only the engines of this connection') }).strict();
 const StopBody = z
-  .object({ connectionId: ConnectionId, cancelOpenOrders: z.boolean().optional().describe("Default: the engine's cancelOrdersOnStop option") })
+  .object({ engineId: EngineId, cancelOpenOrders: z.boolean().optional().describe("Default: the engine's cancelOrdersOnStop option") })
   .strict();
 const EmergencyBody = z
-  .object({ connectionId: ConnectionId, flatten: z.boolean().default(false).describe('Also close the position with a market order') })
+  .object({ engineId: EngineId, flatten: z.boolean().default(false).describe('Also close the position with a market order') })
   .strict();
 const OrdersQuery = z.object({ status: z.enum(ORDER_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict();
 const TradesQuery = z.object({ limit: z.coerce.number().int().min(1).max(5000).default(500) }).strict();
 const EventsQuery = z
   .object({
     since: z.coerce.number().int().min(0).optional().describe('Send events after this sequence number first (Last-Event-ID wins when both are given)'),
-    connectionId: ConnectionId.optional().describe('Only this engine'),
+    engineId: EngineId.optional().describe('Only this engine'),
     follow: z.enum(['true', 'false']).default('true').describe('false: send the missed events and close (polling clients)'),
   })
   .strict();
@@ -66,15 +71,23 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
   app.addHook('preClose', async () => {
     for (const end of [...streams]) end();
   });
-  route(app, { method: 'POST', url: `${BASE}/start`, summary: 'Start the engine of a connection (validates everything first)', tags, body: StartBody, errors: START_ERRORS, handler: async ({ body }) => engines.start(body) });
+  route(app, { method: 'POST', url: `${BASE}/start`, summary: 'Start a bot on a connection (a new one, or `engineId` again; validates everything first, budgets included)', tags, body: StartBody, errors: START_ERRORS, handler: async ({ body }) => engines.start(body) });
   const control = options.control ?? engines;
-  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.stop(body.connectionId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders })) });
-  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: ConnectionBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.pause(body.connectionId)) });
-  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: ConnectionBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.resume(body.connectionId)) });
-  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, errors: [...EXCHANGE_ERRORS, 504], handler: async ({ body }, _r, reply) => controlled(reply, () => control.emergencyStop(body.connectionId, { flatten: body.flatten })) });
-  route(app, { method: 'GET', url: `${BASE}/status/:id`, summary: "One engine's status (several processes: with its owner)", tags, params: IdParams, handler: async ({ params }) => control.status(params.id) });
-  route(app, { method: 'GET', url: `${BASE}/status-all`, summary: 'Every engine (several processes: each with its owner)', tags, handler: async () => ({ items: await control.statusAll() }) });
-  route(app, { method: 'GET', url: `${BASE}/positions/:id`, summary: 'Positions and PnL (decimal strings)', tags, params: IdParams, handler: async ({ params }) => engines.positions(params.id) });
+  route(app, { method: 'POST', url: `${BASE}/stop`, summary: 'Stop an engine', tags, body: StopBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.stop(body.engineId, body.cancelOpenOrders === undefined ? {} : { cancelOpenOrders: body.cancelOpenOrders })) });
+  route(app, { method: 'POST', url: `${BASE}/pause`, summary: 'Pause: no new decisions; orders and fills keep being tracked', tags, body: EngineBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.pause(body.engineId)) });
+  route(app, { method: 'POST', url: `${BASE}/resume`, summary: 'Resume a paused engine', tags, body: EngineBody, errors: FORWARDED_ERRORS, handler: async ({ body }, _r, reply) => controlled(reply, () => control.resume(body.engineId)) });
+  route(app, { method: 'POST', url: `${BASE}/emergency-stop`, summary: 'Cancel all open orders, optionally flatten, and stop', tags, body: EmergencyBody, errors: [...EXCHANGE_ERRORS, 504], handler: async ({ body }, _r, reply) => controlled(reply, () => control.emergencyStop(body.engineId, { flatten: body.flatten })) });
+  route(app, { method: 'GET', url: `${BASE}/status/:id`, summary: "One engine's status (several processes: with its owner)", tags, params: IdParams, errors: [404] as const, handler: async ({ params }) => control.status(params.id) });
+  route(app, {
+    method: 'GET',
+    url: `${BASE}/status-all`,
+    summary: 'Every engine, or those of one connection (?connectionId=); several processes: each with its owner',
+    tags,
+    query: StatusAllQuery,
+    errors: [404] as const,
+    handler: async ({ query }) => ({ items: await control.statusAll(query.connectionId !== undefined ? { connectionId: query.connectionId } : {}) }),
+  });
+  route(app, { method: 'GET', url: `${BASE}/positions/:id`, summary: 'Positions and PnL (decimal strings)', tags, params: IdParams, errors: [404] as const, handler: async ({ params }) => engines.positions(params.id) });
   route(app, {
     method: 'GET',
     url: `${BASE}/orders/:id`,
@@ -82,9 +95,10 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
     tags,
     params: IdParams,
     query: OrdersQuery,
+    errors: [404] as const,
     handler: async ({ params, query }) => ({ items: await engines.orders(params.id, { ...(query.status ? { status: query.status } : {}), limit: query.limit }) }),
   });
-  route(app, { method: 'GET', url: `${BASE}/trades/:id`, summary: "An engine's fills, newest last", tags, params: IdParams, query: TradesQuery, handler: async ({ params, query }) => ({ items: await engines.trades(params.id, { limit: query.limit }) }) });
+  route(app, { method: 'GET', url: `${BASE}/trades/:id`, summary: "An engine's fills, newest last", tags, params: IdParams, query: TradesQuery, errors: [404] as const, handler: async ({ params, query }) => ({ items: await engines.trades(params.id, { limit: query.limit }) }) });
   route(app, {
     method: 'GET',
     url: `${BASE}/strategies`,
@@ -110,7 +124,7 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
 
 interface StreamOptions {
   since?: number | undefined;
-  connectionId?: string | undefined;
+  engineId?: string | undefined;
   follow: 'true' | 'false';
   heartbeatMs: number;
   streams: Set<() => void>;
@@ -126,7 +140,7 @@ async function streamEvents(engines: EngineService, request: FastifyRequest, rep
   const fromHeader = typeof header === 'string' && /^\d+$/.test(header) ? Number(header) : undefined;
   let last = fromHeader ?? options.since ?? 0;
   const raw = reply.raw;
-  const wanted = (e: EngineEvent): boolean => options.connectionId === undefined || e.engineId === options.connectionId;
+  const wanted = (e: EngineEvent): boolean => options.engineId === undefined || e.engineId === options.engineId;
   const send = (e: EngineEvent): void => {
     if (e.seq !== undefined) {
       if (e.seq <= last) return;
@@ -145,7 +159,7 @@ async function streamEvents(engines: EngineService, request: FastifyRequest, rep
   raw.write('retry: 2000\n\n');
   try {
     for (;;) {
-      const page = await engines.events(last, { limit: CATCH_UP_PAGE, ...(options.connectionId ? { engineId: options.connectionId } : {}) });
+      const page = await engines.events(last, { limit: CATCH_UP_PAGE, ...(options.engineId ? { engineId: options.engineId } : {}) });
       for (const e of page) send(e);
       if (page.length < CATCH_UP_PAGE) break;
     }

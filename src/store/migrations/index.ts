@@ -5,6 +5,7 @@ import { connectionTierMigration } from './0004-connection-tier.js';
 import { engineLeasesMigration } from './0005-engine-leases.js';
 import { rateLimitPausesMigration } from './0006-rate-limit-pauses.js';
 import { engineMarksMigration } from './0007-engine-marks.js';
+import { engineIdentityMigration } from './0008-engine-identity.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -51,11 +52,18 @@ const migrations: Record<string, Migration> = {
   '0005_engine_leases': engineLeasesMigration,
   '0006_rate_limit_pauses': rateLimitPausesMigration,
   '0007_engine_marks': engineMarksMigration,
+  '0008_engine_identity': engineIdentityMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
   getMigrations: () => Promise.resolve(migrations),
 };
+
+/** The migrations up to and including `last`: a database as an older build left it (migration tests). */
+export function migrationProviderUntil(last: string): MigrationProvider {
+  const upTo = Object.fromEntries(Object.entries(migrations).filter(([name]) => name <= last));
+  return { getMigrations: () => Promise.resolve(upTo) };
+}
 
 export const LATEST_MIGRATION = Object.keys(migrations).sort().at(-1) ?? '';
 

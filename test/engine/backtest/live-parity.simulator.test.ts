@@ -75,7 +75,7 @@ describe('live engine through ccxt and a backtest over the same bundled candles,
     const service = liveEngineService({ db, clock, sim, ccxt, gate: limits.gate, connections: new Map([[connectionId, connectionView({ id: connectionId, name: `Parity ${name}`, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]), credentials: { apiKey, apiSecret: secret } });
     const first = CANDLES.findIndex((c) => c.openTime === sim.control.venue('binance').candle('XRP/USDT')?.openTime);
     try {
-      const started = await service.start({ connectionId, strategy, params, symbol: 'XRP/USDT', timeframe: '1h' });
+      const started = await service.start({ connectionId, engineId: connectionId, strategy, params, symbol: 'XRP/USDT', timeframe: '1h' });
       expect(started.state, JSON.stringify(started.lastError)).toBe('running');
       for (let i = 0; i < STEPS; i++) {
         const before = (await service.status(connectionId)).candlesProcessed;

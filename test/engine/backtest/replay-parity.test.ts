@@ -43,7 +43,7 @@ describe('replay on the engine and backtest give the same trades', () => {
   });
 
   it.each(CASES)('$strategy, risk $risk', async ({ strategy, params, risk }) => {
-    await engines.start({ connectionId: 'demo', strategy, params, symbol: 'XRP/USDT', options: { replaySpeed: 1 }, ...(risk ? { risk } : {}) });
+    await engines.start({ connectionId: 'demo', engineId: 'demo', strategy, params, symbol: 'XRP/USDT', options: { replaySpeed: 1 }, ...(risk ? { risk } : {}) });
     for (let i = 0; i < 101; i++) {
       await clock.advance(1000);
       await settle();

@@ -32,6 +32,7 @@ describe('order manager: restart after the order was stored filled but its fills
     const clock = new ManualClock(T0);
     const manager = (portfolio: Portfolio) =>
       new OrderManager({
+        engineId: 'c1',
         connectionId: 'c1',
         symbol: 'XRP/USDT',
         exchange,

@@ -127,7 +127,7 @@ export class CrashRig {
   }
 
   async startEngine(body: Record<string, unknown>): Promise<{ status: number; body: EngineStatusBody }> {
-    return api<EngineStatusBody>(this.url, 'POST', `${ENGINE}/start`, { symbol: this.symbol, timeframe: this.exchange.timeframe, ...body });
+    return api<EngineStatusBody>(this.url, 'POST', `${ENGINE}/start`, { symbol: this.symbol, timeframe: this.exchange.timeframe, ...(typeof body.connectionId === 'string' ? { engineId: body.connectionId } : {}), ...body }); // the bot is named after its connection
   }
 
   async status(connectionId: string): Promise<EngineStatusBody> {

@@ -68,7 +68,7 @@ for (const c of CASES) {
 
     it('leaves only dust after each round trip, trades again, refuses nothing, and the ledger equals the balances', async () => {
       expect(sim.control.feeAssets(c.exchange)).toEqual({ buy: 'base', sell: 'quote' }); // the venue's real default
-      const started = await service.start({ connectionId, strategy: c.strategy, params: c.params, symbol: c.symbol, timeframe: '1h' });
+      const started = await service.start({ connectionId, engineId: connectionId, strategy: c.strategy, params: c.params, symbol: c.symbol, timeframe: '1h' });
       expect(started.state, JSON.stringify(started.lastError)).toBe('running');
       const dustAfterExit: boolean[] = [];
       let sells = 0;

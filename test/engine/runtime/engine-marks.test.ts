@@ -35,7 +35,7 @@ describe('the last mark survives a stop and a restart', () => {
 
   it('keeps unrealized and net PnL, the mark and its time, when stopped and after a restart', async () => {
     // DCA buys every 4 candles and never reaches its take-profit here: a position stays open.
-    await engines.start({ connectionId: 'demo', strategy: 'dca', params: { intervalCandles: 4, amountQuote: '50', takeProfitPct: 50 }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } });
+    await engines.start({ connectionId: 'demo', engineId: 'demo', strategy: 'dca', params: { intervalCandles: 4, amountQuote: '50', takeProfitPct: 50 }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } });
     for (let i = 0; i < 20; i++) {
       await clock.advance(1000);
       await settle();
@@ -65,7 +65,7 @@ describe('the last mark survives a stop and a restart', () => {
   });
 
   it('a position with no known mark says so instead of counting 0', async () => {
-    await engines.start({ connectionId: 'demo', strategy: 'dca', params: { intervalCandles: 4, amountQuote: '50', takeProfitPct: 50 }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } });
+    await engines.start({ connectionId: 'demo', engineId: 'demo', strategy: 'dca', params: { intervalCandles: 4, amountQuote: '50', takeProfitPct: 50 }, symbol: 'XRP/USDT', options: { replaySpeed: 1 } });
     for (let i = 0; i < 10; i++) {
       await clock.advance(1000);
       await settle();

@@ -78,7 +78,7 @@ describe('engine runner error policy (ManualClock, faults injected into the exch
   });
 
   const start = (strategy: string, extra: Record<string, unknown> = {}) =>
-    service.start({ connectionId: 'demo', strategy, params: {}, symbol: 'XRP/USDT', options: { replaySpeed: 1, maxConsecutiveFailures: 3 }, ...extra });
+    service.start({ connectionId: 'demo', engineId: 'demo', strategy, params: {}, symbol: 'XRP/USDT', options: { replaySpeed: 1, maxConsecutiveFailures: 3 }, ...extra });
   const eventsOf = async (type: string) => (await db.events.since(0, { limit: 10_000 })).filter((e) => e.type === type);
 
   async function advanceUntil(done: () => Promise<boolean>, stepMs = 250, maxSteps = 400): Promise<void> {

@@ -73,7 +73,7 @@ describe('an exchange outage on the engine loop (ManualClock, replay venue with 
   });
 
   const start = (options: Record<string, unknown> = {}) =>
-    service.start({ connectionId: 'demo', strategy: 'sma-crossover', params: { fast: 2, slow: 4 }, symbol: 'XRP/USDT', options: { replaySpeed: 1, ...options } });
+    service.start({ connectionId: 'demo', engineId: 'demo', strategy: 'sma-crossover', params: { fast: 2, slow: 4 }, symbol: 'XRP/USDT', options: { replaySpeed: 1, ...options } });
   const eventsOf = async (type: string) => (await db.events.since(0, { limit: 10_000 })).filter((e) => e.type === type);
 
   async function advanceUntil(done: () => Promise<boolean>, stepMs = 500, maxSteps = 2_000): Promise<void> {

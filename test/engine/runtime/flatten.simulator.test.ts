@@ -84,7 +84,7 @@ describe('emergency stop with flatten: live grid → ccxt → simulated bybit', 
 
   /** Starts the grid and lets it place its four resting buys (0.45, 0.47, 0.49, 0.51). */
   async function startGrid(): Promise<void> {
-    const started = await service.start({ connectionId, strategy: 'grid', params: GRID, symbol: 'XRP/USDT', timeframe: '1m' });
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'grid', params: GRID, symbol: 'XRP/USDT', timeframe: '1m' });
     expect(started.state, started.lastError ?? '').toBe('running');
     for (let i = 0; i < 10 && openAtSim().length < 4; i++) {
       scripted.next('calm');

@@ -72,7 +72,7 @@ async function settle(expected: string[]): Promise<void> {
 describe('a live grid restarted three times takes over its own orders', () => {
   it('never stacks a second order on a level, and sells what filled while it was down', async () => {
     let service = newService();
-    const started = await service.start({ connectionId, strategy: 'grid', params: GRID, symbol: 'XRP/USDT', timeframe: '1m' });
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'grid', params: GRID, symbol: 'XRP/USDT', timeframe: '1m' });
     expect(started.state, started.lastError ?? '').toBe('running');
     const buys = BUY_LEVELS.map((p) => `buy@${p}`);
     await settle(buys);

@@ -71,6 +71,7 @@ describe('order manager → ccxt → simulated binance: a create placed after th
       const portfolio = new Portfolio();
       const events: string[] = [];
       const manager = new OrderManager({
+        engineId: 'c-late',
         connectionId: 'c-late',
         symbol: SYMBOL,
         exchange,

@@ -72,7 +72,7 @@ for (const exchangeId of ['binance', 'bybit', 'okx', 'kraken', 'coinbase', 'htx'
     });
 
     it('trades with our client ids, and fills move position and PnL exactly; stops cleanly', async () => {
-      const started = await service.start({ connectionId, strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
+      const started = await service.start({ connectionId, engineId: connectionId, strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
       expect(started.state).toBe('running');
       const processed = async (): Promise<number> => (await service.status(connectionId)).candlesProcessed;
       const startedWith = await processed();

@@ -62,6 +62,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       price = new Dec((await exchange.fetchTicker('BTC/USDT')).last);
       events.length = 0;
       manager = new OrderManager({
+        engineId: `c-${exchangeId}`,
         connectionId: `c-${exchangeId}`,
         symbol: 'BTC/USDT',
         exchange,

@@ -38,6 +38,7 @@ describe('order manager against the simulated exchange with injected faults', ()
     portfolio = new Portfolio();
     events = [];
     manager = new OrderManager({
+      engineId: 'c1',
       connectionId: 'c1',
       symbol: 'XRP/USDT',
       exchange,
@@ -121,7 +122,7 @@ describe('order manager against the simulated exchange with injected faults', ()
     expect((await db.orders.findOrder(order.clientOrderId))?.status).toBe('closed');
     // A restart rebuilds the same ledger from storage and ignores the fills it already has.
     const restored = new Portfolio();
-    const again = new OrderManager({ connectionId: 'c1', symbol: 'XRP/USDT', exchange, store: db.orders, portfolio: restored, ids: { next: () => 'x' }, clock, emit: async () => undefined });
+    const again = new OrderManager({ engineId: 'c1', connectionId: 'c1', symbol: 'XRP/USDT', exchange, store: db.orders, portfolio: restored, ids: { next: () => 'x' }, clock, emit: async () => undefined });
     await again.load();
     expect(await again.reconcile()).toHaveLength(0);
     expect(restored.ledger('XRP/USDT').snapshot()).toEqual(ledger);

@@ -81,7 +81,7 @@ describe('a live engine through an exchange outage (ccxt → simulated Binance)'
   });
 
   it('stays running as "exchange unreachable since …" through 503s and timeouts, then reconciles and trades again', async () => {
-    const started = await h.service.start({ connectionId: h.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
+    const started = await h.service.start({ connectionId: h.id, engineId: h.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
     expect(started.state).toBe('running');
     expect(started.exchange).toEqual({ reachable: true, since: null, lastError: null, attempts: 0 });
     expect(await pollUntil(h, async () => (await h.service.orders(h.id)).length > 0, 80)).toBe(true);
@@ -151,7 +151,7 @@ describe('a live engine whose key is revoked (ccxt → simulated Bybit)', () => 
   });
 
   it('ends at once on the authentication error, without retries', async () => {
-    await h.service.start({ connectionId: h.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
+    await h.service.start({ connectionId: h.id, engineId: h.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
     expect(await pollUntil(h, async () => (await h.service.orders(h.id)).length > 0, 80)).toBe(true);
     sim.control.removeAccount('bybit', h.apiKey);
     expect(await pollUntil(h, async () => (await h.service.status(h.id)).state === 'error', 40)).toBe(true);

@@ -99,7 +99,7 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
 
   it('refuses a connection whose last test failed even when health says degraded, sending nothing', async () => {
     failLastTest('binance', 'degraded');
-    const refused = service().start({ connectionId: 'binance', ...SMA });
+    const refused = service().start({ connectionId: 'binance', engineId: 'binance', ...SMA });
     await expect(refused).rejects.toBeInstanceOf(ConflictError);
     await expect(refused).rejects.toThrow(/failed its last test \(unreachable\).*needs a connection whose last test passed/);
     expect(sim.control.requests({ exchange: 'binance' })).toEqual([]);
@@ -107,18 +107,18 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
   });
 
   it('refuses a timeframe the exchange does not offer (7m on Bybit) before any request', async () => {
-    const refused = service().start({ connectionId: 'bybit', ...SMA, timeframe: '7m' });
+    const refused = service().start({ connectionId: 'bybit', engineId: 'bybit', ...SMA, timeframe: '7m' });
     await expect(refused).rejects.toBeInstanceOf(ValidationError);
     await expect(refused).rejects.toThrow(/does not offer the timeframe "7m"; it offers: 1m, 3m, 5m, 15m/);
     expect(sim.control.requests({ exchange: 'bybit' })).toEqual([]);
     // Binance offers 1s (Bybit does not): the list is the venue's own, from ccxt.
-    await expect(service().start({ connectionId: 'bybit', ...SMA, timeframe: '1s' })).rejects.toThrow(/does not offer the timeframe "1s"/);
+    await expect(service().start({ connectionId: 'bybit', engineId: 'bybit', ...SMA, timeframe: '1s' })).rejects.toThrow(/does not offer the timeframe "1s"/);
   });
 
   it('a start whose reconciliation hits a 503 runs in an outage, never "started" in error, and reconciles when the exchange is back', async () => {
     sim.control.injectFault({ exchange: 'binance', path: 'openOrders', fault: { kind: 'serverError', status: 503 } });
     const s = service();
-    const started = await s.start({ connectionId: 'binance', ...SMA });
+    const started = await s.start({ connectionId: 'binance', engineId: 'binance', ...SMA });
     expect(started.state).toBe('running');
     expect(started.exchange).toMatchObject({ reachable: false, lastError: expect.stringMatching(/ExchangeUnavailableError/) });
     expect(await eventsOf('engine.exchange_unreachable')).toHaveLength(1);
@@ -134,7 +134,7 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
 
   it('resumes after a restart although the last test failed once: the re-test passes and the engine runs', async () => {
     const first = service();
-    expect((await first.start({ connectionId: 'binance', ...SMA })).state).toBe('running');
+    expect((await first.start({ connectionId: 'binance', engineId: 'binance', ...SMA })).state).toBe('running');
     await first.shutdown();
     failLastTest('binance', 'failing');
     const second = service();
@@ -147,7 +147,7 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
 
   it('waits while the exchange is down at restart (resume flag kept) and resumes when it is back', async () => {
     const first = service();
-    await first.start({ connectionId: 'binance', ...SMA });
+    await first.start({ connectionId: 'binance', engineId: 'binance', ...SMA });
     await first.shutdown();
     failLastTest('binance', 'failing');
     sim.control.injectFault({ exchange: 'binance', fault: { kind: 'serverError', status: 503 } });
@@ -169,7 +169,7 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
 
   it('a user stop cancels a waiting resume: flag cleared, no further attempt', async () => {
     const first = service();
-    await first.start({ connectionId: 'binance', ...SMA });
+    await first.start({ connectionId: 'binance', engineId: 'binance', ...SMA });
     await first.shutdown();
     sim.control.injectFault({ exchange: 'binance', fault: { kind: 'serverError', status: 503 } });
     const second = service();
@@ -188,7 +188,7 @@ describe('live starts and resumes (ccxt → simulated Binance and Bybit)', () =>
 
   it('gives up only on what a human must fix: the key rejected by the re-test', async () => {
     const first = service();
-    await first.start({ connectionId: 'bybit', ...SMA });
+    await first.start({ connectionId: 'bybit', engineId: 'bybit', ...SMA });
     await first.shutdown();
     failLastTest('bybit', 'failing');
     sim.control.removeAccount('bybit', apiKey);

@@ -183,6 +183,7 @@ describe('the connection under a running engine', () => {
     });
     expect(start.status, JSON.stringify(start.json)).toBe(200);
     expect(start.json.state).toBe('running');
+    const engineId = String(start.json.id);
 
     for (const change of [{ mode: 'paper' }, { enabled: false }, { exchange: 'bybit' }, { marketTypes: ['spot', 'futures'] }, { apiKey: KEY, apiSecret: HMAC }]) {
       const res = await patch(id, change);
@@ -197,10 +198,10 @@ describe('the connection under a running engine', () => {
     expect((await patch(id, { name: 'engine replay renamed' })).status).toBe(200);
     expect((await patch(id, { mode: 'replay', enabled: true, marketTypes: ['spot'] })).status).toBe(200); // same values: no change
 
-    expect((await call({ method: 'POST', url: '/api/trade-engine/pause', payload: { connectionId: id } })).json.state).toBe('paused');
+    expect((await call({ method: 'POST', url: '/api/trade-engine/pause', payload: { engineId } })).json.state).toBe('paused');
     expect(String((await patch(id, { mode: 'paper' })).json.detail)).toMatch(/\(paused\)/);
 
-    expect((await call({ method: 'POST', url: '/api/trade-engine/stop', payload: { connectionId: id } })).json.state).toBe('stopped');
+    expect((await call({ method: 'POST', url: '/api/trade-engine/stop', payload: { engineId } })).json.state).toBe('stopped');
     const after = await patch(id, { mode: 'paper' });
     expect(after.status).toBe(200);
     expect(after.json.mode).toBe('paper');

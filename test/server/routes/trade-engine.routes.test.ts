@@ -64,10 +64,18 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     expect(malformed.status).toBe(400); // as on the connection routes
     expect(malformed.json().errors).toEqual([{ path: 'connectionId', message: 'must be a connection id (26-character ULID)' }]);
     expect((await start('01ARZ3NDEKTSV4RRFFQ69G5FAV')).status).toBe(404);
-    for (const url of ['/api/trade-engine/status/nope', '/api/trade-engine/positions/nope', '/api/trade-engine/orders/nope', '/api/trade-engine/trades/nope', '/api/trade-engine/events?connectionId=nope']) {
+    for (const url of ['/api/trade-engine/status/nope', '/api/trade-engine/positions/nope', '/api/trade-engine/orders/nope', '/api/trade-engine/trades/nope', '/api/trade-engine/events?engineId=nope', '/api/trade-engine/status-all?connectionId=nope']) {
       expect((await api('GET', url)).status, url).toBe(400);
     }
-    expect((await api('POST', '/api/trade-engine/pause', { connectionId: 'x' })).status).toBe(400);
+    // Well-formed ids nobody has: the problem shape with 404.
+    for (const url of ['/api/trade-engine/status/01ARZ3NDEKTSV4RRFFQ69G5FAV', '/api/trade-engine/orders/01ARZ3NDEKTSV4RRFFQ69G5FAV', '/api/trade-engine/status-all?connectionId=01ARZ3NDEKTSV4RRFFQ69G5FAV']) {
+      const res = await api('GET', url);
+      expect(res.status, url).toBe(404);
+      expect(res.headers['content-type']).toContain('application/problem+json');
+    }
+    expect((await api('POST', '/api/trade-engine/stop', { engineId: '01ARZ3NDEKTSV4RRFFQ69G5FAV' })).status).toBe(404);
+    expect((await api('POST', '/api/trade-engine/pause', { engineId: 'x' })).status).toBe(400);
+    expect((await api('POST', '/api/trade-engine/pause', { connectionId: demoId })).status).toBe(400); // the body names the engine now
     const badSymbol = await start(demoId, { symbol: 'DOGE/USDT' });
     expect(badSymbol.status).toBe(400);
     expect(String(badSymbol.json().detail)).toMatch(/DOGE\/USDT is not a market/);
@@ -75,38 +83,59 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
   });
 
   it('answers illegal transitions with 409 and changes nothing; deleting a connection with a running engine is refused', async () => {
-    expect((await api('POST', '/api/trade-engine/stop', { connectionId: otherId })).status).toBe(409);
-    expect((await api('POST', '/api/trade-engine/pause', { connectionId: otherId })).status).toBe(409);
     const started = await start(otherId, { options: { replaySpeed: 1 } });
     expect(started.status).toBe(200);
-    expect(started.json().state).toBe('running');
-    const twice = await start(otherId, { options: { replaySpeed: 1 } });
+    expect(started.json()).toMatchObject({ state: 'running', connectionId: otherId, budget: null });
+    const engineId = String(started.json().id);
+    expect(engineId).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+    expect(engineId).not.toBe(otherId);
+    const twice = await start(otherId, { engineId, options: { replaySpeed: 1 } });
     expect(twice.status).toBe(409);
     expect(String(twice.json().detail)).toMatch(/Cannot start an engine that is running/);
-    expect((await api('POST', '/api/trade-engine/resume', { connectionId: otherId })).status).toBe(409);
+    const beside = await start(otherId, { options: { replaySpeed: 1 }, budget: { quote: '100' } });
+    expect(beside.status).toBe(409); // the running bot has no budget: it owns the whole account
+    expect(String(beside.json().detail)).toMatch(/without a budget/);
+    expect((await api('POST', '/api/trade-engine/resume', { engineId })).status).toBe(409);
     expect((await api('DELETE', `/api/settings/connections/${otherId}`)).status).toBe(409);
-    expect((await api('POST', '/api/trade-engine/pause', { connectionId: otherId })).json().state).toBe('paused');
-    expect((await api('POST', '/api/trade-engine/pause', { connectionId: otherId })).status).toBe(409);
-    expect((await api('GET', `/api/trade-engine/status/${otherId}`)).json().state).toBe('paused');
-    expect((await api('POST', '/api/trade-engine/resume', { connectionId: otherId })).json().state).toBe('running');
-    const stopped = await api('POST', '/api/trade-engine/stop', { connectionId: otherId });
+    expect((await api('POST', '/api/trade-engine/pause', { engineId })).json().state).toBe('paused');
+    expect((await api('POST', '/api/trade-engine/pause', { engineId })).status).toBe(409);
+    expect((await api('GET', `/api/trade-engine/status/${engineId}`)).json().state).toBe('paused');
+    expect((await api('POST', '/api/trade-engine/resume', { engineId })).json().state).toBe('running');
+    const stopped = await api('POST', '/api/trade-engine/stop', { engineId });
     expect(stopped.json()).toMatchObject({ state: 'stopped', resumeOnRestart: false });
-    expect((await api('POST', '/api/trade-engine/stop', { connectionId: otherId })).status).toBe(409);
-    expect((await api('GET', `/api/trade-engine/status/${otherId}`)).json().state).toBe('stopped');
+    expect((await api('POST', '/api/trade-engine/stop', { engineId })).status).toBe(409);
+    expect((await api('GET', `/api/trade-engine/status/${engineId}`)).json().state).toBe('stopped');
+  });
+
+  it('runs two bots with budgets on one connection and lists them per connection', async () => {
+    const conn = await createReplay('Two bots replay');
+    const a = await start(conn, { options: { replaySpeed: 1 }, budget: { quote: '3000' } });
+    const b = await start(conn, { strategy: 'dca', params: {}, options: { replaySpeed: 1 }, budget: { sharePct: 50 } });
+    expect(a.status).toBe(200);
+    expect(b.status, JSON.stringify(b.json())).toBe(200);
+    expect(b.json()).toMatchObject({ budget: { sharePct: 50 }, budgetQuote: '5000' });
+    const over = await start(conn, { options: { replaySpeed: 1 }, budget: { quote: '2500' } });
+    expect(over.status).toBe(409);
+    expect(String(over.json().detail)).toMatch(/budgets would exceed the account/);
+    expect((await start(conn, { budget: { sharePct: 0 } })).status).toBe(400);
+    const listed = (await api('GET', `/api/trade-engine/status-all?connectionId=${conn}`)).json().items as Json[];
+    expect(listed.map((s) => s.id)).toEqual([a.json().id, b.json().id]);
+    for (const bot of [a, b]) expect((await api('POST', '/api/trade-engine/stop', { engineId: bot.json().id })).json().state).toBe('stopped');
   });
 
   it('runs the demo replay end to end: orders, fills, position and PnL change; events replay from a sequence', async () => {
     const res = await start(demoId, { options: { replaySpeed: 400 } });
     expect(res.status).toBe(200);
-    const final = await waitForState(demoId, ['stopped', 'error']);
+    const engineId = String(res.json().id);
+    const final = await waitForState(engineId, ['stopped', 'error']);
     expect(final.state).toBe('stopped'); // the replay file ended
 
-    const orders = (await api('GET', `/api/trade-engine/orders/${demoId}`)).json().items as Json[];
-    const trades = (await api('GET', `/api/trade-engine/trades/${demoId}`)).json().items as Json[];
+    const orders = (await api('GET', `/api/trade-engine/orders/${engineId}`)).json().items as Json[];
+    const trades = (await api('GET', `/api/trade-engine/trades/${engineId}`)).json().items as Json[];
     expect(orders.length).toBeGreaterThan(1);
     expect(trades.length).toBeGreaterThan(1);
-    for (const o of orders) expect(String(o.clientOrderId)).toMatch(/^ct-[0-9A-HJKMNP-TV-Z]{26}$/);
-    const positions = (await api('GET', `/api/trade-engine/positions/${demoId}`)).json() as { positions: Json[]; pnl: Json };
+    for (const o of orders) expect(String(o.clientOrderId)).toMatch(/^c[0-9a-z]{5}-[0-9A-HJKMNP-TV-Z]{26}$/);
+    const positions = (await api('GET', `/api/trade-engine/positions/${engineId}`)).json() as { positions: Json[]; pnl: Json };
     // The replay venue charges like the connection's exchange: a fee taken in the base asset (XRP)
     // never reaches the account, so the position is net of it, and its quote value is fee × price.
     const baseFee = (t: Json) => (t.feeAsset === 'XRP' ? new Dec(String(t.fee)) : ZERO);
@@ -116,21 +145,22 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     expect(positions.pnl.fees).toBe(fees.toFixed());
     for (const key of ['realizedPnl', 'unrealizedPnl', 'fees', 'netPnl']) expect(typeof positions.pnl[key]).toBe('string');
 
-    const all = await api('GET', `/api/trade-engine/events?connectionId=${demoId}&follow=false`);
+    const all = await api('GET', `/api/trade-engine/events?engineId=${engineId}&follow=false`);
     expect(all.headers['content-type']).toContain('text/event-stream');
     const ids = [...all.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids.length).toBeGreaterThan(5);
     expect([...ids].sort((a, b) => a - b)).toEqual(ids);
     expect(all.text).toContain('event: fill');
     const middle = ids[Math.floor(ids.length / 2)] as number;
-    const resumed = await api('GET', `/api/trade-engine/events?connectionId=${demoId}&follow=false`, undefined, { 'last-event-id': String(middle) });
+    const resumed = await api('GET', `/api/trade-engine/events?engineId=${engineId}&follow=false`, undefined, { 'last-event-id': String(middle) });
     const resumedIds = [...resumed.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(resumedIds).toEqual(ids.filter((id) => id > middle));
-    const since = await api('GET', `/api/trade-engine/events?since=${middle}&connectionId=${demoId}&follow=false`);
+    const since = await api('GET', `/api/trade-engine/events?since=${middle}&engineId=${engineId}&follow=false`);
     expect(since.text).toBe(resumed.text);
 
     const statusAll = (await api('GET', '/api/trade-engine/status-all')).json().items as Json[];
     expect(statusAll.map((s) => s.connectionId)).toEqual(expect.arrayContaining([demoId, otherId]));
+    expect(statusAll.map((s) => s.id)).toContain(engineId);
   });
 
   it('streams live events after the catch-up over a real connection', async () => {
@@ -138,10 +168,12 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     const before = await api('GET', `/api/trade-engine/events?follow=false`);
     const lastId = Math.max(0, ...[...before.text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1])));
     const controller = new AbortController();
-    const response = await fetch(`${url}/api/trade-engine/events?connectionId=${otherId}`, { headers: { 'last-event-id': String(lastId) }, signal: controller.signal });
+    const [lifecycleBot] = (await api('GET', `/api/trade-engine/status-all?connectionId=${otherId}`)).json().items as Json[];
+    const engineId = String(lifecycleBot?.id); // the bot the lifecycle test stopped: started again below
+    const response = await fetch(`${url}/api/trade-engine/events?engineId=${engineId}`, { headers: { 'last-event-id': String(lastId) }, signal: controller.signal });
     expect(response.headers.get('content-type')).toContain('text/event-stream');
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-    await start(otherId, { options: { replaySpeed: 1 } });
+    await start(otherId, { engineId, options: { replaySpeed: 1 } });
     let text = '';
     const deadline = Date.now() + 10_000;
     while (!text.includes('"to":"running"') && Date.now() < deadline) {
@@ -153,7 +185,7 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     expect(text).toContain('event: engine.state');
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids.every((id) => id > lastId)).toBe(true);
-    expect((await api('POST', '/api/trade-engine/emergency-stop', { connectionId: otherId, flatten: true })).json().state).toBe('stopped');
+    expect((await api('POST', '/api/trade-engine/emergency-stop', { engineId, flatten: true })).json().state).toBe('stopped');
   });
 });
 
@@ -226,18 +258,19 @@ describe('live starts that must fail answer an error status (temp system → ccx
     sim.control.injectFault({ exchange: 'binance', path: 'openOrders', fault: { kind: 'serverError', status: 503 } });
     const res = await startLive(id);
     expect(res.status, JSON.stringify(res.json())).toBe(200);
+    const engineId = String(res.json().id);
     expect(res.json().state).toBe('running');
     expect(res.json().exchange).toMatchObject({ reachable: false, lastError: expect.stringMatching(/Binance/) });
     // The exchange is back: the engine reconciles by itself (backoff of about a second) and is reachable again.
     sim.control.clearFaults();
     const reachable = (s: Json) => (s.exchange as { reachable?: boolean } | undefined)?.reachable === true;
-    let status = (await api('GET', `/api/trade-engine/status/${id}`)).json();
+    let status = (await api('GET', `/api/trade-engine/status/${engineId}`)).json();
     for (let i = 0; i < 60 && !reachable(status); i++) {
       await new Promise((r) => setTimeout(r, 100));
-      status = (await api('GET', `/api/trade-engine/status/${id}`)).json();
+      status = (await api('GET', `/api/trade-engine/status/${engineId}`)).json();
     }
     expect(status.state).toBe('running');
     expect(status.exchange).toEqual({ reachable: true, since: null, lastError: null, attempts: 0 });
-    expect((await api('POST', '/api/trade-engine/stop', { connectionId: id })).json().state).toBe('stopped');
+    expect((await api('POST', '/api/trade-engine/stop', { engineId })).json().state).toBe('stopped');
   });
 });

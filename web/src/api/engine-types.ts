@@ -7,12 +7,12 @@
  */
 
 import type { DecimalString } from '../../../src/domain/money.js';
-import type { EngineOptions } from '../../../src/domain/engine-status.js';
+import type { EngineBudget, EngineOptions } from '../../../src/domain/engine-status.js';
 
 export type { DecimalString } from '../../../src/domain/money.js';
 export type { EngineAction, EngineState } from '../../../src/domain/engine-state.js';
 export type { EngineEvent } from '../../../src/domain/engine-events.js';
-export type { EngineOptions, EngineStatus, ExchangeReachability, FlattenOutcome } from '../../../src/domain/engine-status.js';
+export type { EngineBudget, EngineOptions, EngineStatus, ExchangeReachability, FlattenOutcome } from '../../../src/domain/engine-status.js';
 export type { FillRecord, OrderRecord, StoredOrderStatus as OrderStatus } from '../../../src/domain/orders.js';
 export type { PnlSummary, PositionSnapshot } from '../../../src/domain/positions.js';
 /** Statuses in which an order may still be live on the exchange. */
@@ -43,6 +43,9 @@ export interface StrategyInfo {
 
 export interface StartEngineBody {
   connectionId: string;
+  /** An existing bot to start again; absent: a new bot. */
+  engineId?: string;
+  budget?: EngineBudget | null;
   strategy: string;
   params: Record<string, unknown>;
   symbol: string;

@@ -24,7 +24,7 @@ export function useStrategies() {
   });
 }
 
-/** Every engine that was ever started; connections without an engine are simply absent. */
+/** Every bot that was ever started, on every connection. */
 export function useEngineStatusAll() {
   return useQuery({
     queryKey: engineKeys.statusAll,
@@ -33,49 +33,49 @@ export function useEngineStatusAll() {
   });
 }
 
-export function useEngineStatus(connectionId: string | null) {
+export function useEngineStatus(engineId: string | null) {
   return useQuery({
-    queryKey: engineKeys.status(connectionId ?? ''),
-    enabled: connectionId !== null,
-    queryFn: () => api<EngineStatus>('GET', `${BASE}/status/${enc(connectionId ?? '')}`),
+    queryKey: engineKeys.status(engineId ?? ''),
+    enabled: engineId !== null,
+    queryFn: () => api<EngineStatus>('GET', `${BASE}/status/${enc(engineId ?? '')}`),
     // The events stream keeps it current; this only catches what a dropped stream missed.
     refetchInterval: 30_000,
   });
 }
 
-export function useEngineOrders(connectionId: string | null) {
+export function useEngineOrders(engineId: string | null) {
   return useQuery({
-    queryKey: engineKeys.orders(connectionId ?? ''),
-    enabled: connectionId !== null,
-    queryFn: async () => (await api<{ items: OrderRecord[] }>('GET', `${BASE}/orders/${enc(connectionId ?? '')}?limit=500`)).items,
+    queryKey: engineKeys.orders(engineId ?? ''),
+    enabled: engineId !== null,
+    queryFn: async () => (await api<{ items: OrderRecord[] }>('GET', `${BASE}/orders/${enc(engineId ?? '')}?limit=500`)).items,
   });
 }
 
-export function useEngineTrades(connectionId: string | null) {
+export function useEngineTrades(engineId: string | null) {
   return useQuery({
-    queryKey: engineKeys.trades(connectionId ?? ''),
-    enabled: connectionId !== null,
-    queryFn: async () => (await api<{ items: FillRecord[] }>('GET', `${BASE}/trades/${enc(connectionId ?? '')}?limit=500`)).items,
+    queryKey: engineKeys.trades(engineId ?? ''),
+    enabled: engineId !== null,
+    queryFn: async () => (await api<{ items: FillRecord[] }>('GET', `${BASE}/trades/${enc(engineId ?? '')}?limit=500`)).items,
   });
 }
 
 /** Each control answers the engine's new status: put it in the cache at once, then refresh the lists. */
-function useEngineMutation<TBody extends { connectionId: string }>(path: string) {
+function useEngineMutation<TBody extends object>(path: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: (body: TBody) => api<EngineStatus>('POST', `${BASE}/${path}`, body),
     onSuccess: (status) => {
-      client.setQueryData(engineKeys.status(status.connectionId), status);
+      client.setQueryData(engineKeys.status(status.id), status);
     },
     onSettled: () => client.invalidateQueries({ queryKey: engineKeys.all }),
   });
 }
 
 export const useStartEngine = () => useEngineMutation<StartEngineBody>('start');
-export const useStopEngine = () => useEngineMutation<{ connectionId: string; cancelOpenOrders?: boolean }>('stop');
-export const usePauseEngine = () => useEngineMutation<{ connectionId: string }>('pause');
-export const useResumeEngine = () => useEngineMutation<{ connectionId: string }>('resume');
-export const useEmergencyStop = () => useEngineMutation<{ connectionId: string; flatten: boolean }>('emergency-stop');
+export const useStopEngine = () => useEngineMutation<{ engineId: string; cancelOpenOrders?: boolean }>('stop');
+export const usePauseEngine = () => useEngineMutation<{ engineId: string }>('pause');
+export const useResumeEngine = () => useEngineMutation<{ engineId: string }>('resume');
+export const useEmergencyStop = () => useEngineMutation<{ engineId: string; flatten: boolean }>('emergency-stop');
 
 // ---- the events stream ----------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ export function EngineControls({ status, name }: EngineControlsProps) {
   const emergency = useEmergencyStop();
   const [dialog, setDialog] = useState<'stop' | 'emergency' | null>(null);
   const allowed = new Set(status.allowedActions);
-  const id = status.connectionId;
+  const id = status.id;
   const busy = pause.isPending || resume.isPending || stop.isPending || emergency.isPending;
   const error = [pause, resume].find((m) => m.isError)?.error;
   const canStop = allowed.has('stop');
@@ -28,11 +28,11 @@ export function EngineControls({ status, name }: EngineControlsProps) {
     <div className="engine-controls">
       <div className="engine-controls__buttons" role="group" aria-label="Engine controls">
         {allowed.has('resume') ? (
-          <button type="button" className="button button--small" disabled={busy} onClick={() => resume.mutate({ connectionId: id })}>
+          <button type="button" className="button button--small" disabled={busy} onClick={() => resume.mutate({ engineId: id })}>
             {resume.isPending ? 'Resuming…' : 'Resume'}
           </button>
         ) : (
-          <button type="button" className="button button--small" disabled={busy || !allowed.has('pause')} onClick={() => pause.mutate({ connectionId: id })}>
+          <button type="button" className="button button--small" disabled={busy || !allowed.has('pause')} onClick={() => pause.mutate({ engineId: id })}>
             {pause.isPending ? 'Pausing…' : 'Pause'}
           </button>
         )}
@@ -63,7 +63,7 @@ export function EngineControls({ status, name }: EngineControlsProps) {
             setDialog(null);
             stop.reset();
           }}
-          onConfirm={() => stop.mutate({ connectionId: id }, { onSuccess: () => setDialog(null) })}
+          onConfirm={() => stop.mutate({ engineId: id }, { onSuccess: () => setDialog(null) })}
         />
       ) : null}
       {dialog === 'emergency' ? (
@@ -76,7 +76,7 @@ export function EngineControls({ status, name }: EngineControlsProps) {
             setDialog(null);
             emergency.reset();
           }}
-          onConfirm={(flatten) => emergency.mutate({ connectionId: id, flatten }, { onSuccess: () => setDialog(null) })}
+          onConfirm={(flatten) => emergency.mutate({ engineId: id, flatten }, { onSuccess: () => setDialog(null) })}
         />
       ) : null}
     </div>

@@ -17,17 +17,19 @@ import { OrdersTable } from './OrdersTable';
 import { PositionsPanel } from './PositionsPanel';
 import { PriceChart } from './PriceChart';
 import { StartEngineForm } from './StartEngineForm';
+import { describeBudget } from './BotList';
 
 interface EnginePanelProps {
+  engineId: string;
+  /** The bot's connection. */
   connection: ConnectionView;
   connections: readonly ConnectionView[];
-  onSelect: (id: string) => void;
   live: LiveState;
 }
 
-/** Everything about one connection's engine. */
-export function EnginePanel({ connection, connections, onSelect, live }: EnginePanelProps) {
-  const id = connection.id;
+/** Everything about one bot. */
+export function EnginePanel({ engineId, connection, connections, live }: EnginePanelProps) {
+  const id = engineId;
   const status = useEngineStatus(id);
   const orders = useEngineOrders(id);
   const trades = useEngineTrades(id);
@@ -44,7 +46,7 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
   if (status.isPending) return <Loading label="Loading the engine…" />;
   if (status.isError) {
     const message = status.error instanceof ApiError && status.error.notAvailable ? 'The trade engine is not available in this server version yet.' : describeError(status.error);
-    return <ErrorState message={`Could not load the engine of ${connection.name}: ${message}`} onRetry={() => void status.refetch()} />;
+    return <ErrorState message={`Could not load bot ${id} on ${connection.name}: ${message}`} onRetry={() => void status.refetch()} />;
   }
   const s = data as EngineStatus;
   const canStart = s.allowedActions.includes('start');
@@ -54,10 +56,12 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
   return (
     <div className="engine-layout">
       <div className="engine-main">
-        <section className="panel engine-status" aria-label={`Engine of ${connection.name}`}>
+        <section className="panel engine-status" aria-label={`Bot ${s.strategy ?? ''} on ${connection.name}`}>
           <header className="engine-status__header">
             <div className="engine-status__title">
-              <h2>{connection.name}</h2>
+              <h2>
+                {s.strategy ?? 'Bot'} · {connection.name}
+              </h2>
               <EngineStateBadge state={s.state} />
               <HeartbeatAge at={view.lastHeartbeatAt ?? s.lastHeartbeatAt} active={s.state === 'running' || s.state === 'paused'} />
             </div>
@@ -70,6 +74,8 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
             <Uptime status={s} />
             <Fact label="Mode" value={connection.mode} />
             <EngineOwnerFact status={s} active={s.state !== 'stopped' && s.state !== 'error'} />
+            <Fact label="Budget" value={describeBudget(s.budget, s.budgetQuote, s.symbol?.split('/')[1]?.split(':')[0] ?? '')} />
+            <Fact label="Bot id" value={s.id} />
           </dl>
           {s.flatten.state === 'incomplete' ? (
             <p className="notice notice--error" role="alert" data-testid="flatten-incomplete">
@@ -114,8 +120,8 @@ export function EnginePanel({ connection, connections, onSelect, live }: EngineP
       <aside className="engine-side">
         {canStart ? (
           <section className="panel" aria-labelledby="start-title">
-            <h2 id="start-title">{s.state === 'error' ? 'Restart the engine' : 'Start an engine'}</h2>
-            <StartEngineForm key={`${id}-${s.startedAt ?? ''}`} connections={connections} connectionId={id} onConnectionChange={onSelect} previous={s} />
+            <h2 id="start-title">{s.state === 'error' ? 'Restart this bot' : 'Start this bot again'}</h2>
+            <StartEngineForm key={`${id}-${s.startedAt ?? ''}`} connections={connections} connectionId={s.connectionId} onConnectionChange={() => undefined} previous={s} />
           </section>
         ) : null}
         <EventLog entries={view.log} />

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { describeError } from '../../api/client';
 import { useConnections } from '../../api/connections';
 import { useEngineStatusAll } from '../../api/engine';
@@ -6,22 +6,23 @@ import type { EngineStatus } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { EmptyState, ErrorState, Loading } from '../../components/States';
 import { navigate, usePathname } from '../../router';
+import { BotList } from './BotList';
 import { EnginePanel } from './EnginePanel';
-import { EngineSelector } from './EngineSelector';
 import { StreamIndicator } from './EventLog';
+import { StartEngineForm } from './StartEngineForm';
 import { useEngineEvents } from './useEngineEvents';
 import './trading.css';
 import { StrategyFilesPanel } from '../strategies/StrategyFilesPanel';
 
 const NO_FILTERS = {};
+const NEW = 'new';
 
-/** Picks the engine to show: the one in the URL, else a running one, else the first replay connection. */
-function pickDefault(connections: readonly ConnectionView[], engines: readonly EngineStatus[]): string | null {
-  const active = engines.find((e) => e.state !== 'stopped' && connections.some((c) => c.id === e.connectionId));
-  return active?.connectionId ?? connections.find((c) => c.mode === 'replay')?.id ?? connections[0]?.id ?? null;
+/** The bot to show: the one in the URL, else an active one, else the first; `new` shows the start form. */
+function pickDefault(bots: readonly EngineStatus[]): string {
+  return (bots.find((b) => b.state !== 'stopped' && b.state !== 'error') ?? bots[0])?.id ?? NEW;
 }
 
-/** Live trading: one engine per connection; controls, status, chart, positions, orders, fills and events. */
+/** Live trading: every bot (several may share a connection), one shown in full; start new bots beside running ones. */
 export function LiveTradingPage() {
   const pathname = usePathname();
   const fromUrl = decodeURIComponent(pathname.split('/')[2] ?? '') || null;
@@ -30,39 +31,61 @@ export function LiveTradingPage() {
   const { live, stream } = useEngineEvents();
 
   const items = connections.data?.items ?? [];
-  const selectedId = fromUrl && items.some((c) => c.id === fromUrl) ? fromUrl : pickDefault(items, engines.data ?? []);
+  const bots = engines.data ?? [];
+  const known = fromUrl === NEW || (fromUrl !== null && bots.some((b) => b.id === fromUrl));
+  const selectedId = known ? (fromUrl as string) : engines.data ? pickDefault(bots) : null;
   const select = (id: string): void => navigate(`/live/${encodeURIComponent(id)}`);
 
   useEffect(() => {
-    if (selectedId && selectedId !== fromUrl && connections.data) navigate(`/live/${encodeURIComponent(selectedId)}`, { replace: true });
-  }, [selectedId, fromUrl, connections.data]);
+    if (selectedId && selectedId !== fromUrl && engines.data) navigate(`/live/${encodeURIComponent(selectedId)}`, { replace: true });
+  }, [selectedId, fromUrl, engines.data]);
 
-  const selected = items.find((c) => c.id === selectedId);
+  const selected = bots.find((b) => b.id === selectedId);
+  const connection = selected ? items.find((c) => c.id === selected.connectionId) : undefined;
   return (
     <div className="page live-page">
       <header className="page__header">
         <div>
           <p className="page__eyebrow">Trading</p>
           <h1>Live trading</h1>
-          <p className="muted">Start, watch and stop the trade engine of each connection. Updates arrive live from the engine.</p>
+          <p className="muted">Start, watch and stop your bots. A connection can run several, each within its own budget. Updates arrive live from the engine.</p>
         </div>
         <StreamIndicator state={stream} />
       </header>
 
-      {connections.isPending ? <Loading label="Loading connections…" /> : null}
+      {connections.isPending || engines.isPending ? <Loading label="Loading bots…" /> : null}
       {connections.isError ? <ErrorState message={`Could not load connections: ${describeError(connections.error)}`} onRetry={() => void connections.refetch()} /> : null}
-      {engines.isError ? <ErrorState message={`Could not load the engines: ${describeError(engines.error)}`} onRetry={() => void engines.refetch()} /> : null}
+      {engines.isError ? <ErrorState message={`Could not load the bots: ${describeError(engines.error)}`} onRetry={() => void engines.refetch()} /> : null}
       {connections.data && items.length === 0 ? (
         <EmptyState title="No connections yet">
           <p className="muted">
-            Add an exchange connection under <a href="/settings/connections">Exchange connections</a> first; each connection runs one engine.
+            Add an exchange connection under <a href="/settings/connections">Exchange connections</a> first; each connection can run several bots.
           </p>
         </EmptyState>
       ) : null}
 
-      {items.length > 0 ? <EngineSelector connections={items} engines={engines.data ?? []} selectedId={selectedId} onSelect={select} /> : null}
-      {selected ? <EnginePanel key={selected.id} connection={selected} connections={items} onSelect={select} live={live} /> : null}
+      {items.length > 0 && engines.data ? <BotList bots={bots} connections={items} selectedId={selectedId} onSelect={select} onNew={() => select(NEW)} creating={selectedId === NEW} /> : null}
+      {selectedId === NEW && items.length > 0 ? <NewBot connections={items} onStarted={(status) => select(status.id)} /> : null}
+      {selected && connection ? <EnginePanel key={selected.id} engineId={selected.id} connection={connection} connections={items} live={live} /> : null}
+      {selected && !connection && connections.data ? (
+        <ErrorState message={`The connection of bot ${selected.id} (${selected.connectionId}) no longer exists.`} onRetry={() => void connections.refetch()} />
+      ) : null}
       <StrategyFilesPanel />
     </div>
+  );
+}
+
+function firstUsable(connections: readonly ConnectionView[]): string {
+  return (connections.find((c) => c.enabled && c.mode === 'replay') ?? connections.find((c) => c.enabled) ?? connections[0])?.id ?? '';
+}
+
+/** A new bot on any connection, also one that already runs bots. */
+function NewBot({ connections, onStarted }: { connections: readonly ConnectionView[]; onStarted: (status: EngineStatus) => void }) {
+  const [connectionId, setConnectionId] = useState(() => firstUsable(connections));
+  return (
+    <section className="panel new-bot" aria-labelledby="start-title">
+      <h2 id="start-title">Start a new bot</h2>
+      <StartEngineForm key={connectionId} connections={connections} connectionId={connectionId} onConnectionChange={setConnectionId} previous={undefined} onStarted={onStarted} />
+    </section>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { useStartEngine, useStrategies } from '../../api/engine';
 import { useStrategyFiles } from '../../api/strategies';
-import type { EngineStatus, StartEngineBody, StrategyInfo } from '../../api/engine-types';
+import type { EngineBudget, EngineStatus, StartEngineBody, StrategyInfo } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ErrorState, Loading } from '../../components/States';
@@ -17,7 +17,7 @@ interface StartEngineFormProps {
   connections: readonly ConnectionView[];
   connectionId: string;
   onConnectionChange: (id: string) => void;
-  /** The engine's last run, to start again with the same settings. */
+  /** A bot's last run: the form starts THAT bot again (same id, orders and position), with its settings. Absent: a new bot. */
   previous: EngineStatus | undefined;
   onStarted?: (status: EngineStatus) => void;
 }
@@ -31,7 +31,19 @@ export function StartEngineForm(props: StartEngineFormProps) {
   return <StartForm {...props} strategies={strategies.data} />;
 }
 
-type TopField = 'connectionId' | 'strategy' | 'symbol' | 'timeframe' | 'replaySpeed';
+type TopField = 'connectionId' | 'strategy' | 'symbol' | 'timeframe' | 'replaySpeed' | 'budget';
+type BudgetKind = 'account' | 'quote' | 'share';
+const DECIMAL = /^(0|[1-9]\d*)(\.\d+)?$/;
+
+function budgetKind(budget: EngineBudget | null | undefined): BudgetKind {
+  if (!budget) return 'account';
+  return 'quote' in budget ? 'quote' : 'share';
+}
+
+function budgetAmount(budget: EngineBudget | null | undefined): string {
+  if (!budget) return '';
+  return 'quote' in budget ? budget.quote : String(budget.sharePct);
+}
 
 function pick(values: ParamValues, from: Record<string, unknown> | null | undefined): ParamValues {
   if (!from) return values;
@@ -51,6 +63,8 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   const [timeframe, setTimeframe] = useState(previous?.timeframe ?? '1h');
   const [replaySpeed, setReplaySpeed] = useState(String(previous?.options?.replaySpeed ?? 10));
   const [cancelOnStop, setCancelOnStop] = useState(previous?.options?.cancelOrdersOnStop ?? true);
+  const [budgetType, setBudgetType] = useState<BudgetKind>(budgetKind(previous?.budget));
+  const [budgetValue, setBudgetValue] = useState(budgetAmount(previous?.budget));
   const [touched, setTouched] = useState<Set<string>>(new Set());
   const [submitted, setSubmitted] = useState(false);
 
@@ -62,7 +76,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   const local = {
     params: validateParams(strategy.params, params),
     risk: validateParams(RISK_PARAMS, risk),
-    top: topErrors({ connectionId, symbol, replaySpeed, isReplay }),
+    top: topErrors({ connectionId, symbol, replaySpeed, isReplay, budgetType, budgetValue }),
   };
   const show = (key: string, error: string | undefined): string | undefined => (submitted || touched.has(key) ? error : undefined);
   const visible = (group: 'params' | 'risk', errors: ParamErrors): ParamErrors => {
@@ -92,8 +106,11 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
       focusFirstInvalid(event.currentTarget as HTMLFormElement);
       return;
     }
+    const budget: EngineBudget | null = budgetType === 'quote' ? { quote: budgetValue.trim() } : budgetType === 'share' ? { sharePct: Number(budgetValue) } : null;
     const body: StartEngineBody = {
       connectionId,
+      ...(previous ? { engineId: previous.id } : {}),
+      budget,
       strategy: strategy.id,
       params: toPayload(strategy.params, params),
       symbol: symbol.trim(),
@@ -108,7 +125,13 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
     <form className="form start-form" aria-label="Start engine" noValidate onSubmit={onSubmit}>
       <div className="form__stack">
         <Field id="start-connection" label="Connection" error={topError('connectionId')}>
-          <select id="start-connection" value={connectionId} onChange={(e) => onConnectionChange(e.target.value)} {...invalidProps('start-connection', topError('connectionId'))}>
+          <select
+            id="start-connection"
+            value={connectionId}
+            disabled={previous !== undefined}
+            onChange={(e) => onConnectionChange(e.target.value)}
+            {...invalidProps('start-connection', topError('connectionId'))}
+          >
             {connections.map((c) => (
               <option key={c.id} value={c.id} disabled={!c.enabled}>
                 {c.name} ({c.mode}{c.enabled ? '' : ', disabled'})
@@ -151,6 +174,35 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
           </select>
         </Field>
       </div>
+
+      <fieldset className="fieldset">
+        <legend>Budget</legend>
+        <div className="form__row">
+          <Field id="start-budget-kind" label="This bot may spend" error={undefined} hint="Bots on one connection never share money: their budgets together must fit in the account.">
+            <select id="start-budget-kind" value={budgetType} onChange={(e) => setBudgetType(e.target.value as BudgetKind)} aria-describedby="start-budget-kind-hint">
+              <option value="account">The whole account (no other bot beside it)</option>
+              <option value="quote">A fixed quote amount</option>
+              <option value="share">A share of the quote balance (%)</option>
+            </select>
+          </Field>
+          {budgetType !== 'account' ? (
+            <Field id="start-budget" label={budgetType === 'quote' ? 'Budget (quote)' : 'Share (%)'} error={topError('budget')}>
+              <input
+                id="start-budget"
+                type="text"
+                inputMode="decimal"
+                autoComplete="off"
+                value={budgetValue}
+                onChange={(e) => {
+                  setBudgetValue(e.target.value);
+                  touch('budget');
+                }}
+                {...invalidProps('start-budget', topError('budget'))}
+              />
+            </Field>
+          ) : null}
+        </div>
+      </fieldset>
 
       <fieldset className="fieldset">
         <legend>{strategy.name} parameters</legend>
@@ -212,19 +264,22 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
       ) : null}
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={start.isPending || !connection}>
-          {start.isPending ? 'Starting…' : 'Start engine'}
+          {start.isPending ? 'Starting…' : previous ? 'Start this bot again' : 'Start bot'}
         </button>
       </div>
     </form>
   );
 }
 
-function topErrors(input: { connectionId: string; symbol: string; replaySpeed: string; isReplay: boolean }): Partial<Record<TopField, string>> {
+function topErrors(input: { connectionId: string; symbol: string; replaySpeed: string; isReplay: boolean; budgetType: BudgetKind; budgetValue: string }): Partial<Record<TopField, string>> {
   const errors: Partial<Record<TopField, string>> = {};
   if (!input.connectionId) errors.connectionId = 'Choose a connection.';
   const symbol = input.symbol.trim();
   if (!symbol) errors.symbol = 'Symbol is required.';
   else if (!SYMBOL_PATTERN.test(symbol)) errors.symbol = 'Symbol must look like BASE/QUOTE, e.g. BTC/USDT.';
+  const amount = input.budgetValue.trim();
+  if (input.budgetType === 'quote' && (!DECIMAL.test(amount) || Number(amount) <= 0)) errors.budget = 'Budget must be a quote amount above 0, e.g. 500.';
+  if (input.budgetType === 'share' && (amount === '' || !(Number(amount) > 0 && Number(amount) <= 100))) errors.budget = 'Share must be above 0 and at most 100.';
   if (input.isReplay) {
     const speed = Number(input.replaySpeed);
     if (input.replaySpeed.trim() === '' || !Number.isFinite(speed) || speed <= 0 || speed > 10_000) errors.replaySpeed = 'Replay speed must be above 0 and at most 10000.';

@@ -194,7 +194,7 @@ function upsertOrder(orders: readonly OrderRecord[], order: OrderRecord): OrderR
 
 function patchStatus(client: QueryClient, id: string, patch: (s: EngineStatus) => EngineStatus): void {
   client.setQueryData<EngineStatus>(engineKeys.status(id), (old) => (old ? patch(old) : old));
-  client.setQueryData<EngineStatus[]>(engineKeys.statusAll, (old) => old?.map((s) => (s.connectionId === id ? patch(s) : s)));
+  client.setQueryData<EngineStatus[]>(engineKeys.statusAll, (old) => old?.map((s) => (s.id === id ? patch(s) : s)));
 }
 
 /**
@@ -217,13 +217,14 @@ export function applyEventsToCache(client: QueryClient, events: readonly EngineE
         lastError: typeof p.lastError === 'string' ? p.lastError : to === 'error' ? s.lastError : null,
       }));
       if (to === 'running' || to === 'stopped' || to === 'error') refetch.add(id);
-      if (!client.getQueryData<EngineStatus[]>(engineKeys.statusAll)?.some((s) => s.connectionId === id)) refetch.add('*');
+      if (!client.getQueryData<EngineStatus[]>(engineKeys.statusAll)?.some((s) => s.id === id)) refetch.add('*');
     } else if (event.type === 'position' && Array.isArray(p.positions) && isPnl(p.pnl)) {
       const positions = p.positions as PositionSnapshot[];
       const pnl = p.pnl;
       patchStatus(client, id, (s) => ({ ...s, positions, pnl }));
     } else if (event.type === 'fill' && isFill(p)) {
-      const fill: FillRecord = { ...p, connectionId: id };
+      const connectionId = client.getQueryData<EngineStatus[]>(engineKeys.statusAll)?.find((s) => s.id === id)?.connectionId ?? '';
+      const fill: FillRecord = { ...p, engineId: id, connectionId };
       client.setQueryData<FillRecord[]>(engineKeys.trades(id), (old) => (old && !old.some((f) => f.tradeId === fill.tradeId) ? [...old, fill] : old));
     } else if (event.type.startsWith('order.') && isOrder(p)) {
       const order: OrderRecord = { ...p };
