@@ -32,6 +32,9 @@ export function fenceExchange(exchange: Exchange, lease: EngineLease): Exchange 
   };
   const permissions = exchange.fetchPermissions?.bind(exchange);
   if (permissions) fenced.fetchPermissions = permissions;
+  // Reads stay free: a pair list's batched tickers pass through as they are.
+  const tickers = exchange.fetchTickers?.bind(exchange);
+  if (tickers) fenced.fetchTickers = tickers;
   return fenced;
 }
 

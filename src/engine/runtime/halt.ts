@@ -28,6 +28,9 @@ export function haltableExchange(exchange: Exchange, halted: () => boolean): Exc
   };
   const permissions = exchange.fetchPermissions?.bind(exchange);
   if (permissions) wrapped.fetchPermissions = permissions;
+  // Reads stay free: a pair list's batched tickers pass through as they are.
+  const tickers = exchange.fetchTickers?.bind(exchange);
+  if (tickers) wrapped.fetchTickers = tickers;
   const timeframes = exchange.timeframes?.bind(exchange);
   if (timeframes) wrapped.timeframes = timeframes;
   return wrapped;
