@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import type { EngineOwnerView } from '../domain/engine-status.js';
 import { ConflictError } from '../domain/errors.js';
 import { describeOwner, type EngineOwner, type EngineOwnership } from '../engine/ownership.js';
 import type { LeaseRow, MemberRow } from '../store/cluster.repository.js';
@@ -12,17 +13,6 @@ import { ForwardedProblemError, executeControl, type ControlForwarder, type Loca
  * until when its lease runs and what to do — never a silent success. Status reads are local (the
  * database is shared) and name each engine's owner.
  */
-
-/** Who runs the engine now: the holder of its live lease (null when none holds one). */
-export interface EngineOwnerView {
-  instanceId: string;
-  host: string | null;
-  pid: number | null;
-  url: string | null;
-  /** Whether it is the process that answered this request. */
-  self: boolean;
-  leaseExpiresAt: string;
-}
 
 export type StatusWithOwner<S> = S & { owner: EngineOwnerView | null };
 

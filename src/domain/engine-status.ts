@@ -48,6 +48,17 @@ export interface FlattenOutcome {
  */
 export type EngineBudget = { quote: DecimalString } | { sharePct: number };
 
+/** Who runs an engine in a cluster: the holder of its live lease (`owner` in the status). */
+export interface EngineOwnerView {
+  instanceId: string;
+  host: string | null;
+  pid: number | null;
+  url: string | null;
+  /** Whether it is the process that answered this request. */
+  self: boolean;
+  leaseExpiresAt: string;
+}
+
 export interface EngineStatus {
   /** The engine's ("bot's") id: the `{id}` of the status, orders, trades and control routes. */
   id: string;
@@ -83,4 +94,9 @@ export interface EngineStatus {
   pnl: PnlSummary;
   /** The last emergency flatten in this process: `incomplete` means a position is left open (see `remaining`). */
   flatten: FlattenOutcome;
+  /**
+   * Several processes: who runs the engine (null: no process holds its lease). Absent on a single
+   * process, where there is nothing to choose.
+   */
+  owner?: EngineOwnerView | null;
 }

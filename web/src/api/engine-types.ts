@@ -12,7 +12,7 @@ import type { EngineBudget, EngineOptions } from '../../../src/domain/engine-sta
 export type { DecimalString } from '../../../src/domain/money.js';
 export type { EngineAction, EngineState } from '../../../src/domain/engine-state.js';
 export type { EngineEvent } from '../../../src/domain/engine-events.js';
-export type { EngineBudget, EngineOptions, EngineStatus, ExchangeReachability, FlattenOutcome } from '../../../src/domain/engine-status.js';
+export type { EngineBudget, EngineOptions, EngineOwnerView, EngineStatus, ExchangeReachability, FlattenOutcome } from '../../../src/domain/engine-status.js';
 export type { FillRecord, OrderRecord, StoredOrderStatus as OrderStatus } from '../../../src/domain/orders.js';
 export type { PnlSummary, PositionSnapshot } from '../../../src/domain/positions.js';
 /** Statuses in which an order may still be live on the exchange. */
