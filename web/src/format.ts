@@ -29,3 +29,8 @@ export function formatRate(rate: number | null): string {
 export function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
+
+/** Whether a connection's name already says its mode ("Demo (replay)"), so the mode is not shown twice. */
+export function nameMentionsMode(name: string, mode: string): boolean {
+  return name.toLowerCase().includes(mode.toLowerCase());
+}

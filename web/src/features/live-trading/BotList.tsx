@@ -2,6 +2,7 @@ import type { EngineBudget, EngineStatus } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { EngineStateBadge } from './EngineStateBadge';
 import { formatDecimal } from './format';
+import { nameMentionsMode } from '../../format';
 
 interface BotListProps {
   bots: readonly EngineStatus[];
@@ -63,7 +64,7 @@ export function BotList({ bots, connections, selectedId, onSelect, onNew, creati
                     </td>
                     <td>
                       {connection?.name ?? b.connectionId}
-                      {connection ? <span className="muted small"> ({connection.mode})</span> : null}
+                      {connection && !nameMentionsMode(connection.name, connection.mode) ? <span className="muted small"> ({connection.mode})</span> : null}
                     </td>
                     <td>
                       <EngineStateBadge state={b.state} />

@@ -7,6 +7,7 @@ import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ErrorState, Loading } from '../../components/States';
 import { ParamFields } from './ParamFields';
+import { nameMentionsMode } from '../../format';
 import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from './param-form';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '4h', '1d'] as const;
@@ -134,7 +135,8 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
           >
             {connections.map((c) => (
               <option key={c.id} value={c.id} disabled={!c.enabled}>
-                {c.name} ({c.mode}{c.enabled ? '' : ', disabled'})
+                {c.name}
+                {nameMentionsMode(c.name, c.mode) ? (c.enabled ? '' : ' (disabled)') : ` (${c.mode}${c.enabled ? '' : ', disabled'})`}
               </option>
             ))}
           </select>
