@@ -3,11 +3,12 @@ import path from 'node:path';
 import { ConfigError, SecretDecryptionError } from '../domain/errors.js';
 import type { MetaRepository } from '../store/meta.repository.js';
 import {
+  createKeyFileOnce,
   generateMasterKey,
+  type KeySource,
   locateMasterKey,
   MASTER_KEY_FILE,
   promotePendingKey,
-  writeKeyFile,
 } from './master-key.js';
 import { SecretBox, type MasterKey } from './secret-box.js';
 
@@ -33,20 +34,14 @@ export async function unlockSecrets(params: {
 }): Promise<UnlockResult> {
   const { dataDir, envKey, meta } = params;
   const source = locateMasterKey(dataDir, envKey);
-  const check = await meta.get(KEY_CHECK);
+  const stored = await meta.get(KEY_CHECK);
+  if (stored === undefined) return recordKeyCheck(dataDir, source, meta);
 
-  if (check === undefined) {
-    const key = source.current ?? createKeyFile(dataDir);
-    const box = new SecretBox(key);
-    await meta.set(KEY_CHECK, box.seal(KEY_CHECK_PLAINTEXT, KEY_CHECK_CONTEXT));
-    return { box, event: source.current ? 'verified' : 'created', source: source.describe };
-  }
-
-  if (source.current && passesCheck(source.current, check)) {
+  if (source.current && passesCheck(source.current, stored)) {
     return { box: new SecretBox(source.current), event: 'verified', source: source.describe };
   }
   // A rotation that committed its database writes but crashed before swapping key files.
-  if (source.pendingRotation && passesCheck(source.pendingRotation, check)) {
+  if (source.pendingRotation && passesCheck(source.pendingRotation, stored)) {
     promotePendingKey(dataDir);
     return { box: new SecretBox(source.pendingRotation), event: 'completed-rotation', source: source.describe };
   }
@@ -56,8 +51,29 @@ export async function unlockSecrets(params: {
         'from your backup or set CTS_MASTER_KEY. CTS will not start without it.',
     );
   }
-  throw new ConfigError(
-    `The master key from ${source.describe} does not match this database (wrong key or a different data directory). ` +
+  throw wrongKey(source.describe);
+}
+
+/**
+ * First start of an installation. Several processes may get here at once on one new database, each
+ * with its own key: the check is inserted only if absent and read back, so the first key recorded is
+ * the installation's and every process holding another refuses before it encrypts anything.
+ */
+async function recordKeyCheck(dataDir: string, source: KeySource, meta: MetaRepository): Promise<UnlockResult> {
+  const { key, created } = source.current ? { key: source.current, created: false } : createKeyFile(dataDir);
+  const box = new SecretBox(key);
+  await meta.insertIfAbsent(KEY_CHECK, keyCheckValue(box));
+  const recorded = await meta.get(KEY_CHECK);
+  if (recorded === undefined) {
+    throw new ConfigError('The master key check could not be recorded in the database; CTS will not start without it.');
+  }
+  if (!passesCheck(key, recorded)) throw wrongKey(source.describe);
+  return { box, event: created ? 'created' : 'verified', source: source.describe };
+}
+
+function wrongKey(describe: string): ConfigError {
+  return new ConfigError(
+    `The master key from ${describe} does not match this database (wrong key or a different data directory). ` +
       'Restore the right key; CTS will not start with a key that cannot decrypt the stored secrets.',
   );
 }
@@ -78,9 +94,7 @@ export function passesCheck(key: MasterKey, check: string): boolean {
   }
 }
 
-function createKeyFile(dataDir: string): MasterKey {
+function createKeyFile(dataDir: string): { key: MasterKey; created: boolean } {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const key = generateMasterKey(1);
-  writeKeyFile(path.join(dataDir, MASTER_KEY_FILE), key);
-  return key;
+  return createKeyFileOnce(path.join(dataDir, MASTER_KEY_FILE), generateMasterKey(1));
 }

@@ -1,5 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../domain/errors.js';
@@ -50,13 +62,47 @@ export function readKeyFile(file: string): MasterKey {
 
 /** Writes with mode 0600 from the first byte, through a temp file so a crash never leaves half a key. */
 export function writeKeyFile(file: string, key: MasterKey): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, JSON.stringify({ version: key.version, key: key.key.toString('base64') }) + '\n', {
-    mode: 0o600,
-    flag: 'wx',
-  });
-  chmodSync(tmp, 0o600);
+  const tmp = writeTempKeyFile(file, key);
   renameSync(tmp, file);
+}
+
+/**
+ * Creates `file` holding `key` unless it already exists, and answers the key the file holds afterwards:
+ * `key` when this call created it, otherwise the one another process wrote first. The temp file is
+ * linked into place, which fails when the name is taken, so two processes sharing a data directory
+ * never each generate a key, and no reader ever sees half a file.
+ */
+export function createKeyFileOnce(file: string, key: MasterKey): { key: MasterKey; created: boolean } {
+  const tmp = writeTempKeyFile(file, key);
+  try {
+    linkSync(tmp, file);
+    return { key, created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return { key: readKeyFile(file), created: false };
+  } finally {
+    rmSync(tmp, { force: true });
+  }
+}
+
+/** A complete, synced key file beside `file` (mode 0600, exclusive name), ready to be moved into place. */
+function writeTempKeyFile(file: string, key: MasterKey): string {
+  const tmp = `${file}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const fd = openSync(tmp, 'wx', 0o600);
+  try {
+    try {
+      writeSync(fd, JSON.stringify({ version: key.version, key: key.key.toString('base64') }) + '\n');
+      // A key lost in a crash after the database recorded its check would make every secret unreadable.
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    chmodSync(tmp, 0o600);
+  } catch (error) {
+    rmSync(tmp, { force: true });
+    throw error;
+  }
+  return tmp;
 }
 
 export interface KeySource {
