@@ -8,12 +8,15 @@ import { runBacktestSync } from './backtest.js';
 import type { BacktestRequest, RankMetric, SweepRequest } from './config.js';
 import type { PreparedData } from './data-source.js';
 import type { BacktestReport } from './report.js';
+import { workerSourceOf, type WorkerModuleSource } from './sweep-strategy-source.js';
 
 /**
  * Parameter sweeps: every combination of a grid, run on worker threads (one per core at most), ranked
  * by one metric. The candles are prepared once on the calling thread and shared with the workers as
  * CSV bytes in a SharedArrayBuffer (one copy in memory whatever the worker count); each worker reads
- * them with the same CSV loader and runs the same runner as a single backtest.
+ * them with the same CSV loader and runs the same runner as a single backtest. Built-ins are found by
+ * id; a strategy loaded at run time is imported by each worker from the module its loader named
+ * (sweep-strategy-source.ts). One no worker can load runs on this thread, yielding between combinations.
  */
 
 export interface SweepMetrics {
@@ -39,7 +42,12 @@ export interface SweepResult {
   strategy: string;
   rankBy: RankMetric;
   combinations: number;
+  /** Worker threads used; 1 when the sweep ran in process. */
   workers: number;
+  /** Where the combinations ran: worker threads, or this thread when no worker could load the strategy. */
+  ranOn: 'worker-threads' | 'in-process';
+  /** Why the sweep could not use worker threads, when it could not. */
+  workerProblem?: string;
   results: SweepRow[];
   /** Combinations the strategy's parameter schema refused (never run). */
   invalid: { params: Record<string, unknown>; error: string }[];
@@ -47,15 +55,23 @@ export interface SweepResult {
   failed: { params: Record<string, unknown>; error: string }[];
 }
 
-/** Worker protocol (also used by sweep-worker.ts). */
+/** How a worker finds the strategy: a built-in by the request's id, any other through its module source. */
+export type WorkerStrategy = { kind: 'built-in' } | ({ kind: 'module' } & WorkerModuleSource);
+
+/** Worker protocol (also used by sweep-worker.ts). A worker says `ready` (or `unavailable`) once it has the strategy. */
 export interface SweepWorkerData {
   csv: SharedArrayBuffer;
   bytes: number;
   meta: Omit<PreparedData, 'series'>;
   request: BacktestRequest;
+  strategy: WorkerStrategy;
 }
 export type ToWorker = { type: 'run'; index: number; params: Record<string, unknown> } | { type: 'stop' };
-export type FromWorker = { type: 'result'; index: number; metrics: SweepMetrics } | { type: 'error'; index: number; message: string };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'unavailable'; message: string }
+  | { type: 'result'; index: number; metrics: SweepMetrics }
+  | { type: 'error'; index: number; message: string };
 
 /** Cartesian product of the grid over the base params, in grid key order (last key varies fastest). */
 export function expandGrid(base: Record<string, unknown>, grid: Record<string, readonly unknown[]>): Record<string, unknown>[] {
@@ -107,9 +123,12 @@ export interface SweepOptions {
   signal?: AbortSignal;
 }
 
+type SweepJob = { index: number; params: Record<string, unknown> };
+type Outcome = { done: (SweepJob & { metrics: SweepMetrics })[]; failed: SweepResult['failed'] };
+
 export async function runSweep(request: SweepRequest, definition: StrategyDefinition, data: PreparedData, options: SweepOptions = {}): Promise<SweepResult> {
   const all = expandGrid(request.params, request.grid);
-  const valid: { index: number; params: Record<string, unknown> }[] = [];
+  const valid: SweepJob[] = [];
   const invalid: SweepResult['invalid'] = [];
   for (const params of all) {
     try {
@@ -120,77 +139,114 @@ export async function runSweep(request: SweepRequest, definition: StrategyDefini
     }
   }
   const cores = Math.max(1, os.availableParallelism());
-  const workers = Math.max(1, Math.min(request.workers ?? cores, cores, valid.length));
+  const count = Math.max(1, Math.min(request.workers ?? cores, cores, valid.length));
   const base: BacktestRequest = { ...request, data: { source: 'csv', csv: '(shared with the workers)' } };
-  const builtIn = BUILT_IN_STRATEGIES.includes(definition);
-  const outcome = builtIn
-    ? await runOnWorkers(valid, workers, base, data, options)
-    : runInProcess(valid, base, definition, data, options);
+  const strategy = workerStrategyOf(definition);
+  const out: Outcome = { done: [], failed: [] };
+  const pool = strategy ? await runOnWorkers(valid, count, { request: base, data, strategy }, out, options) : { unrun: valid, problem: undefined };
+  const onWorkers = pool.unrun.length === 0;
+  if (!onWorkers) await runInProcess(pool.unrun, base, definition, data, out, { ...options, total: valid.length });
   return {
     strategy: definition.id,
     rankBy: request.rank,
     combinations: all.length,
-    workers: builtIn ? workers : 1,
-    results: rankResults(outcome.done, request.rank),
+    workers: onWorkers ? count : 1,
+    ranOn: onWorkers ? 'worker-threads' : 'in-process',
+    ...(pool.problem === undefined ? {} : { workerProblem: pool.problem }),
+    results: rankResults(out.done, request.rank),
     invalid,
-    failed: outcome.failed,
+    failed: out.failed,
   };
 }
 
-type Outcome = { done: { index: number; params: Record<string, unknown>; metrics: SweepMetrics }[]; failed: SweepResult['failed'] };
+/** Built-ins by id; strategies loaded at run time only when their loader said where a worker finds them. */
+function workerStrategyOf(definition: StrategyDefinition): WorkerStrategy | undefined {
+  if (BUILT_IN_STRATEGIES.includes(definition)) return { kind: 'built-in' };
+  const source = workerSourceOf(definition);
+  return source ? { kind: 'module', ...source } : undefined;
+}
 
-/** Strategies registered at run time are unknown to a fresh worker: they run here, one after another. */
-function runInProcess(jobs: { index: number; params: Record<string, unknown> }[], request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, options: SweepOptions): Outcome {
-  const out: Outcome = { done: [], failed: [] };
+/**
+ * The fallback for a strategy no worker can load: one combination at a time on this thread, giving the
+ * event loop a turn before each, so a server running the sweep keeps answering.
+ */
+async function runInProcess(jobs: readonly SweepJob[], request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, out: Outcome, options: SweepOptions & { total: number }): Promise<void> {
   for (const job of jobs) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) throw new Error('Sweep cancelled');
     try {
       out.done.push({ ...job, metrics: metricsOf(runBacktestSync(request, definition, data, job.params)) });
     } catch (error) {
       out.failed.push({ params: job.params, error: (error as Error).message });
     }
-    options.onProgress?.(out.done.length + out.failed.length, jobs.length);
+    options.onProgress?.(out.done.length + out.failed.length, options.total);
   }
-  return out;
 }
 
-function runOnWorkers(jobs: { index: number; params: Record<string, unknown> }[], count: number, request: BacktestRequest, data: PreparedData, options: SweepOptions): Promise<Outcome> {
-  const { series, ...meta } = data;
-  const text = new TextEncoder().encode(seriesToCsv(series));
-  const csv = new SharedArrayBuffer(text.byteLength);
-  new Uint8Array(csv).set(text);
-  const workerData: SweepWorkerData = { csv, bytes: text.byteLength, meta, request };
-  const out: Outcome = { done: [], failed: [] };
+/** What the pool left: combinations not run because a worker could not load the strategy (all or none), and why. */
+interface PoolOutcome {
+  unrun: readonly SweepJob[];
+  problem: string | undefined;
+}
+
+function runOnWorkers(jobs: readonly SweepJob[], count: number, input: { request: BacktestRequest; data: PreparedData; strategy: WorkerStrategy }, out: Outcome, options: SweepOptions): Promise<PoolOutcome> {
+  const workerData = shareData(input);
+  const settled = new Set<number>();
   let next = 0;
   return new Promise((resolve, reject) => {
     const pool: Worker[] = [];
-    const finish = (error?: Error) => {
+    const ready = new Set<Worker>();
+    let over = false;
+    const finish = (outcome: { error: Error } | { problem?: string }) => {
+      if (over) return;
+      over = true;
       for (const w of pool) void w.terminate();
-      if (error) reject(error);
-      else resolve(out);
+      if ('error' in outcome) reject(outcome.error);
+      else resolve({ unrun: outcome.problem === undefined ? [] : jobs, problem: outcome.problem });
     };
-    options.signal?.addEventListener('abort', () => finish(new Error('Sweep cancelled')), { once: true });
+    options.signal?.addEventListener('abort', () => finish({ error: new Error('Sweep cancelled') }), { once: true });
     const feed = (worker: Worker) => {
       const job = jobs[next++];
       if (job) worker.postMessage({ type: 'run', index: job.index, params: job.params } satisfies ToWorker);
     };
     const onMessage = (worker: Worker, message: FromWorker) => {
-      const job = jobs[message.index] as { index: number; params: Record<string, unknown> };
+      if (over) return;
+      if (message.type === 'unavailable') return finish({ problem: message.message });
+      if (message.type === 'ready') {
+        ready.add(worker);
+        return feed(worker);
+      }
+      const job = jobs[message.index] as SweepJob;
+      settled.add(job.index);
       if (message.type === 'result') out.done.push({ ...job, metrics: message.metrics });
       else out.failed.push({ params: job.params, error: message.message });
-      const settled = out.done.length + out.failed.length;
-      options.onProgress?.(settled, jobs.length);
-      if (settled === jobs.length) finish();
+      options.onProgress?.(settled.size, jobs.length);
+      if (settled.size === jobs.length) finish({});
       else feed(worker);
     };
-    if (jobs.length === 0) return finish();
-    for (let k = 0; k < count; k++) {
-      const worker = spawnWorker(workerData);
+    if (jobs.length === 0) return finish({});
+    for (let k = 0; k < count && !over; k++) {
+      let worker: Worker;
+      try {
+        worker = spawnWorker(workerData);
+      } catch (error) {
+        return finish({ problem: `cannot start a worker thread: ${(error as Error).message}` });
+      }
       pool.push(worker);
       worker.on('message', (m: FromWorker) => onMessage(worker, m));
-      worker.on('error', (error) => finish(error));
-      feed(worker);
+      // Before it is ready a worker has run nothing, so the whole sweep can still run here instead.
+      worker.on('error', (error) => finish(ready.has(worker) ? { error } : { problem: `a worker thread failed to start: ${error.message}` }));
     }
   });
+}
+
+/** The candles as CSV bytes in one SharedArrayBuffer: one copy whatever the worker count. */
+function shareData(input: { request: BacktestRequest; data: PreparedData; strategy: WorkerStrategy }): SweepWorkerData {
+  const { series, ...meta } = input.data;
+  const text = new TextEncoder().encode(seriesToCsv(series));
+  const csv = new SharedArrayBuffer(text.byteLength);
+  new Uint8Array(csv).set(text);
+  return { csv, bytes: text.byteLength, meta, request: input.request, strategy: input.strategy };
 }
 
 /**
