@@ -1,5 +1,4 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { CANDLE_CSV_COLUMNS } from '../../exchanges/simulated/candle-csv.js';
 import type { CandleSeries } from '../../domain/candles.js';
 import { BUILT_IN_STRATEGIES } from '../strategies/registry.js';
@@ -8,6 +7,7 @@ import { runBacktestSync } from './backtest.js';
 import type { BacktestRequest, RankMetric, SweepRequest } from './config.js';
 import type { PreparedData } from './data-source.js';
 import type { BacktestReport } from './report.js';
+import { SweepPool, type SweepJob, type SweepOutcome } from './sweep-pool.js';
 import { workerSourceOf, type WorkerModuleSource } from './sweep-strategy-source.js';
 
 /**
@@ -121,10 +121,12 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborts the sweep (workers are terminated). */
   signal?: AbortSignal;
+  /** A worker that has not loaded the strategy after this long is given up on (the sweep runs in process). Default 60 s. */
+  workerStartTimeoutMs?: number;
 }
 
-type SweepJob = { index: number; params: Record<string, unknown> };
-type Outcome = { done: (SweepJob & { metrics: SweepMetrics })[]; failed: SweepResult['failed'] };
+const WORKER_START_TIMEOUT_MS = 60_000;
+
 
 export async function runSweep(request: SweepRequest, definition: StrategyDefinition, data: PreparedData, options: SweepOptions = {}): Promise<SweepResult> {
   const all = expandGrid(request.params, request.grid);
@@ -142,10 +144,11 @@ export async function runSweep(request: SweepRequest, definition: StrategyDefini
   const count = Math.max(1, Math.min(request.workers ?? cores, cores, valid.length));
   const base: BacktestRequest = { ...request, data: { source: 'csv', csv: '(shared with the workers)' } };
   const strategy = workerStrategyOf(definition);
-  const out: Outcome = { done: [], failed: [] };
-  const pool = strategy ? await runOnWorkers(valid, count, { request: base, data, strategy }, out, options) : { unrun: valid, problem: undefined };
-  const onWorkers = pool.unrun.length === 0;
-  if (!onWorkers) await runInProcess(pool.unrun, base, definition, data, out, { ...options, total: valid.length });
+  const out: SweepOutcome = { done: [], failed: [] };
+  const poolOptions = { ...options, startTimeoutMs: options.workerStartTimeoutMs ?? WORKER_START_TIMEOUT_MS };
+  const pool = strategy ? await SweepPool.run(valid, count, shareData({ request: base, data, strategy }), out, poolOptions) : { unrun: valid, problem: undefined };
+  const onWorkers = strategy !== undefined && pool.problem === undefined;
+  if (pool.unrun.length > 0) await runInProcess(pool.unrun, base, definition, data, out, { ...options, total: valid.length });
   return {
     strategy: definition.id,
     rankBy: request.rank,
@@ -170,7 +173,7 @@ function workerStrategyOf(definition: StrategyDefinition): WorkerStrategy | unde
  * The fallback for a strategy no worker can load: one combination at a time on this thread, giving the
  * event loop a turn before each, so a server running the sweep keeps answering.
  */
-async function runInProcess(jobs: readonly SweepJob[], request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, out: Outcome, options: SweepOptions & { total: number }): Promise<void> {
+async function runInProcess(jobs: readonly SweepJob[], request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, out: SweepOutcome, options: SweepOptions & { total: number }): Promise<void> {
   for (const job of jobs) {
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (options.signal?.aborted) throw new Error('Sweep cancelled');
@@ -183,63 +186,6 @@ async function runInProcess(jobs: readonly SweepJob[], request: BacktestRequest,
   }
 }
 
-/** What the pool left: combinations not run because a worker could not load the strategy (all or none), and why. */
-interface PoolOutcome {
-  unrun: readonly SweepJob[];
-  problem: string | undefined;
-}
-
-function runOnWorkers(jobs: readonly SweepJob[], count: number, input: { request: BacktestRequest; data: PreparedData; strategy: WorkerStrategy }, out: Outcome, options: SweepOptions): Promise<PoolOutcome> {
-  const workerData = shareData(input);
-  const settled = new Set<number>();
-  let next = 0;
-  return new Promise((resolve, reject) => {
-    const pool: Worker[] = [];
-    const ready = new Set<Worker>();
-    let over = false;
-    const finish = (outcome: { error: Error } | { problem?: string }) => {
-      if (over) return;
-      over = true;
-      for (const w of pool) void w.terminate();
-      if ('error' in outcome) reject(outcome.error);
-      else resolve({ unrun: outcome.problem === undefined ? [] : jobs, problem: outcome.problem });
-    };
-    options.signal?.addEventListener('abort', () => finish({ error: new Error('Sweep cancelled') }), { once: true });
-    const feed = (worker: Worker) => {
-      const job = jobs[next++];
-      if (job) worker.postMessage({ type: 'run', index: job.index, params: job.params } satisfies ToWorker);
-    };
-    const onMessage = (worker: Worker, message: FromWorker) => {
-      if (over) return;
-      if (message.type === 'unavailable') return finish({ problem: message.message });
-      if (message.type === 'ready') {
-        ready.add(worker);
-        return feed(worker);
-      }
-      const job = jobs[message.index] as SweepJob;
-      settled.add(job.index);
-      if (message.type === 'result') out.done.push({ ...job, metrics: message.metrics });
-      else out.failed.push({ params: job.params, error: message.message });
-      options.onProgress?.(settled.size, jobs.length);
-      if (settled.size === jobs.length) finish({});
-      else feed(worker);
-    };
-    if (jobs.length === 0) return finish({});
-    for (let k = 0; k < count && !over; k++) {
-      let worker: Worker;
-      try {
-        worker = spawnWorker(workerData);
-      } catch (error) {
-        return finish({ problem: `cannot start a worker thread: ${(error as Error).message}` });
-      }
-      pool.push(worker);
-      worker.on('message', (m: FromWorker) => onMessage(worker, m));
-      // Before it is ready a worker has run nothing, so the whole sweep can still run here instead.
-      worker.on('error', (error) => finish(ready.has(worker) ? { error } : { problem: `a worker thread failed to start: ${error.message}` }));
-    }
-  });
-}
-
 /** The candles as CSV bytes in one SharedArrayBuffer: one copy whatever the worker count. */
 function shareData(input: { request: BacktestRequest; data: PreparedData; strategy: WorkerStrategy }): SweepWorkerData {
   const { series, ...meta } = input.data;
@@ -247,18 +193,6 @@ function shareData(input: { request: BacktestRequest; data: PreparedData; strate
   const csv = new SharedArrayBuffer(text.byteLength);
   new Uint8Array(csv).set(text);
   return { csv, bytes: text.byteLength, meta, request: input.request, strategy: input.strategy };
-}
-
-/**
- * The worker module next to this one. Run from TypeScript sources (tsx, vitest) the worker needs the
- * tsx loader too; the built server runs the compiled .js and needs nothing.
- */
-function spawnWorker(workerData: SweepWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sweep-worker.js', import.meta.url), { workerData });
-  // Loader flags are not inherited reliably by workers, so the worker registers tsx itself first.
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const worker = JSON.stringify(new URL('./sweep-worker.ts', import.meta.url).href);
-  return new Worker(`import(${tsx}).then((api) => { api.register(); return import(${worker}); })`, { eval: true, workerData });
 }
 
 export function seriesToCsv(series: CandleSeries): string {

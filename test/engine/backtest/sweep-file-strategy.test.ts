@@ -1,3 +1,4 @@
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBacktestData } from '../../../src/engine/backtest/backtest.js';
 import { sweepRequestSchema, type SweepRequest } from '../../../src/engine/backtest/config.js';
@@ -94,5 +95,24 @@ describe('sweeps of a strategy file', () => {
     expect(result.results).toEqual(expected.results);
     expect(doneWhenTheLoopRan).not.toBeNull();
     expect(doneWhenTheLoopRan).toBeLessThan(6);
+  });
+
+  it('gives up on workers that never finish loading the module, whether their thread stays busy or stops', async () => {
+    const v1 = await unmarked(registry.get('my-idea'));
+    const source = workerSourceOf(registry.get('my-idea'));
+    if (!source) throw new Error('the loader did not mark the definition');
+    // Outside the strategies folder: these are no strategy files.
+    const elsewhere = new StrategyFolder();
+    const stalls = elsewhere.write('stalls.mjs', 'await new Promise(() => {});\nexport default null;\n');
+    const busy = elsewhere.write('busy.mjs', 'setInterval(() => {}, 1000);\nawait new Promise(() => {});\nexport default null;\n');
+    const expected = await runSweep(request, v1, data);
+    for (const file of [stalls, busy]) {
+      const marked = withWorkerSource(v1, { loader: source.loader, module: pathToFileURL(file).href });
+      const result = await runSweep(request, marked, data, { workerStartTimeoutMs: 3_000 });
+      expect(result.ranOn, file).toBe('in-process');
+      expect(result.workerProblem, file).toMatch(/stopped|did not load the strategy within 3000 ms/);
+      expect(result.results).toEqual(expected.results);
+    }
+    elsewhere.remove();
   });
 });
