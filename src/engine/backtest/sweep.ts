@@ -127,7 +127,6 @@ export interface SweepOptions {
 
 const WORKER_START_TIMEOUT_MS = 60_000;
 
-
 export async function runSweep(request: SweepRequest, definition: StrategyDefinition, data: PreparedData, options: SweepOptions = {}): Promise<SweepResult> {
   const all = expandGrid(request.params, request.grid);
   const valid: SweepJob[] = [];
