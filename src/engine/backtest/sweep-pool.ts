@@ -31,6 +31,7 @@ export class SweepPool {
   readonly #settled = new Set<number>();
   #next = 0;
   #timer: NodeJS.Timeout | undefined;
+  readonly #onAbort = (): void => this.#finish({ error: new Error('Sweep cancelled') });
   #over = false;
   #resolve: (outcome: PoolOutcome) => void = () => undefined;
   #reject: (error: Error) => void = () => undefined;
@@ -53,7 +54,7 @@ export class SweepPool {
 
   #start(count: number, workerData: SweepWorkerData): void {
     if (this.#jobs.length === 0) return this.#finish({});
-    this.#o.signal?.addEventListener('abort', () => this.#finish({ error: new Error('Sweep cancelled') }), { once: true });
+    this.#o.signal?.addEventListener('abort', this.#onAbort, { once: true });
     this.#timer = setTimeout(() => this.#finish({ problem: `a worker thread did not load the strategy within ${this.#o.startTimeoutMs} ms` }), this.#o.startTimeoutMs);
     for (let k = 0; k < count && !this.#over; k++) {
       try {
@@ -101,6 +102,7 @@ export class SweepPool {
     if (this.#over) return;
     this.#over = true;
     clearTimeout(this.#timer);
+    this.#o.signal?.removeEventListener('abort', this.#onAbort);
     for (const w of this.#workers) void w.terminate();
     if ('error' in outcome) return this.#reject(outcome.error);
     const unrun = outcome.problem === undefined ? [] : this.#jobs.filter((j) => !this.#settled.has(j.index));
