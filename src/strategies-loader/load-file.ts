@@ -3,10 +3,12 @@ import { SourceMap } from 'node:module';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { withWorkerSource } from '../engine/backtest/sweep-strategy-source.js';
 import type { StrategyDefinition } from '../engine/strategy.js';
 import { compileStrategyFile, type SdkModules } from './compile.js';
 import { checkDefaultExport } from './definition-schema.js';
 import { redactSecrets, type StrategyLoadProblem } from './load-problem.js';
+import { workerSourceFor } from './worker-strategy.js';
 
 export interface LoadedStrategyFile {
   readonly file: string;
@@ -34,6 +36,7 @@ const LOAD_TIMEOUT_MS = 10_000;
  * Compiles, imports and checks one strategy file. Every failure becomes a problem with the file and,
  * where the compiler or the stack knows it, the line in the user's file. Identical compiled text maps to
  * the same module file, so a reload re-runs only files that changed (ES modules cannot be unloaded).
+ * The definition carries that module's URL, so sweep workers import the very same compiled text.
  */
 export async function loadStrategyFile(file: string, o: LoadFileOptions): Promise<FileOutcome> {
   const name = path.relative(o.dir, file);
@@ -52,9 +55,10 @@ export async function loadStrategyFile(file: string, o: LoadFileOptions): Promis
   const map = withAbsoluteSources(compiled.compiled.map, path.dirname(file));
   await writeFile(`${outFile}.map`, map);
   await writeFile(outFile, `${compiled.compiled.code}\n//# sourceMappingURL=${path.basename(outFile)}.map\n`);
+  const moduleUrl = pathToFileURL(outFile).href;
   let namespace: Record<string, unknown>;
   try {
-    namespace = await importWithin(pathToFileURL(outFile).href, o.loadTimeoutMs ?? LOAD_TIMEOUT_MS);
+    namespace = await importWithin(moduleUrl, o.loadTimeoutMs ?? LOAD_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof LoadTimeout) return fail({ kind: 'load', message: error.message });
     const where = throwLocation(error, { outFile, map, dir: o.dir });
@@ -65,7 +69,8 @@ export async function loadStrategyFile(file: string, o: LoadFileOptions): Promis
   const exportLine = lineOf(source, /^\s*export\s+default\b/m);
   if (!checked.ok) return fail({ kind: 'export', message: checked.message, ...(exportLine ? { line: exportLine } : {}) });
   const idLine = lineOf(source, new RegExp(`\\bid\\s*:\\s*['"\`]${escapeRegExp(checked.definition.id)}['"\`]`)) ?? exportLine;
-  return { ok: true, loaded: { file: name, definition: checked.definition, ...(idLine ? { idLine } : {}) } };
+  const definition = withWorkerSource(checked.definition, workerSourceFor(moduleUrl));
+  return { ok: true, loaded: { file: name, definition, ...(idLine ? { idLine } : {}) } };
 }
 
 class LoadTimeout extends Error {}

@@ -1,5 +1,4 @@
 import os from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { CANDLE_CSV_COLUMNS } from '../../exchanges/simulated/candle-csv.js';
 import type { CandleSeries } from '../../domain/candles.js';
 import { BUILT_IN_STRATEGIES } from '../strategies/registry.js';
@@ -8,12 +7,16 @@ import { runBacktestSync } from './backtest.js';
 import type { BacktestRequest, RankMetric, SweepRequest } from './config.js';
 import type { PreparedData } from './data-source.js';
 import type { BacktestReport } from './report.js';
+import { SweepPool, type SweepJob, type SweepOutcome } from './sweep-pool.js';
+import { workerSourceOf, type WorkerModuleSource } from './sweep-strategy-source.js';
 
 /**
  * Parameter sweeps: every combination of a grid, run on worker threads (one per core at most), ranked
  * by one metric. The candles are prepared once on the calling thread and shared with the workers as
  * CSV bytes in a SharedArrayBuffer (one copy in memory whatever the worker count); each worker reads
- * them with the same CSV loader and runs the same runner as a single backtest.
+ * them with the same CSV loader and runs the same runner as a single backtest. Built-ins are found by
+ * id; a strategy loaded at run time is imported by each worker from the module its loader named
+ * (sweep-strategy-source.ts). One no worker can load runs on this thread, yielding between combinations.
  */
 
 export interface SweepMetrics {
@@ -39,7 +42,12 @@ export interface SweepResult {
   strategy: string;
   rankBy: RankMetric;
   combinations: number;
+  /** Worker threads used; 1 when the sweep ran in process. */
   workers: number;
+  /** Where the combinations ran: worker threads, or this thread when no worker could load the strategy. */
+  ranOn: 'worker-threads' | 'in-process';
+  /** Why the sweep could not use worker threads, when it could not. */
+  workerProblem?: string;
   results: SweepRow[];
   /** Combinations the strategy's parameter schema refused (never run). */
   invalid: { params: Record<string, unknown>; error: string }[];
@@ -47,15 +55,23 @@ export interface SweepResult {
   failed: { params: Record<string, unknown>; error: string }[];
 }
 
-/** Worker protocol (also used by sweep-worker.ts). */
+/** How a worker finds the strategy: a built-in by the request's id, any other through its module source. */
+export type WorkerStrategy = { kind: 'built-in' } | ({ kind: 'module' } & WorkerModuleSource);
+
+/** Worker protocol (also used by sweep-worker.ts). A worker says `ready` (or `unavailable`) once it has the strategy. */
 export interface SweepWorkerData {
   csv: SharedArrayBuffer;
   bytes: number;
   meta: Omit<PreparedData, 'series'>;
   request: BacktestRequest;
+  strategy: WorkerStrategy;
 }
 export type ToWorker = { type: 'run'; index: number; params: Record<string, unknown> } | { type: 'stop' };
-export type FromWorker = { type: 'result'; index: number; metrics: SweepMetrics } | { type: 'error'; index: number; message: string };
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'unavailable'; message: string }
+  | { type: 'result'; index: number; metrics: SweepMetrics }
+  | { type: 'error'; index: number; message: string };
 
 /** Cartesian product of the grid over the base params, in grid key order (last key varies fastest). */
 export function expandGrid(base: Record<string, unknown>, grid: Record<string, readonly unknown[]>): Record<string, unknown>[] {
@@ -105,11 +121,15 @@ export interface SweepOptions {
   onProgress?: (done: number, total: number) => void;
   /** Aborts the sweep (workers are terminated). */
   signal?: AbortSignal;
+  /** A worker that has not loaded the strategy after this long is given up on (the sweep runs in process). Default 60 s. */
+  workerStartTimeoutMs?: number;
 }
+
+const WORKER_START_TIMEOUT_MS = 60_000;
 
 export async function runSweep(request: SweepRequest, definition: StrategyDefinition, data: PreparedData, options: SweepOptions = {}): Promise<SweepResult> {
   const all = expandGrid(request.params, request.grid);
-  const valid: { index: number; params: Record<string, unknown> }[] = [];
+  const valid: SweepJob[] = [];
   const invalid: SweepResult['invalid'] = [];
   for (const params of all) {
     try {
@@ -120,89 +140,58 @@ export async function runSweep(request: SweepRequest, definition: StrategyDefini
     }
   }
   const cores = Math.max(1, os.availableParallelism());
-  const workers = Math.max(1, Math.min(request.workers ?? cores, cores, valid.length));
+  const count = Math.max(1, Math.min(request.workers ?? cores, cores, valid.length));
   const base: BacktestRequest = { ...request, data: { source: 'csv', csv: '(shared with the workers)' } };
-  const builtIn = BUILT_IN_STRATEGIES.includes(definition);
-  const outcome = builtIn
-    ? await runOnWorkers(valid, workers, base, data, options)
-    : runInProcess(valid, base, definition, data, options);
+  const strategy = workerStrategyOf(definition);
+  const out: SweepOutcome = { done: [], failed: [] };
+  const poolOptions = { ...options, startTimeoutMs: options.workerStartTimeoutMs ?? WORKER_START_TIMEOUT_MS };
+  const pool = strategy ? await SweepPool.run(valid, count, shareData({ request: base, data, strategy }), out, poolOptions) : { unrun: valid, problem: undefined };
+  const onWorkers = strategy !== undefined && pool.problem === undefined;
+  if (pool.unrun.length > 0) await runInProcess(pool.unrun, base, definition, data, out, { ...options, total: valid.length });
   return {
     strategy: definition.id,
     rankBy: request.rank,
     combinations: all.length,
-    workers: builtIn ? workers : 1,
-    results: rankResults(outcome.done, request.rank),
+    workers: onWorkers ? count : 1,
+    ranOn: onWorkers ? 'worker-threads' : 'in-process',
+    ...(pool.problem === undefined ? {} : { workerProblem: pool.problem }),
+    results: rankResults(out.done, request.rank),
     invalid,
-    failed: outcome.failed,
+    failed: out.failed,
   };
 }
 
-type Outcome = { done: { index: number; params: Record<string, unknown>; metrics: SweepMetrics }[]; failed: SweepResult['failed'] };
+/** Built-ins by id; strategies loaded at run time only when their loader said where a worker finds them. */
+function workerStrategyOf(definition: StrategyDefinition): WorkerStrategy | undefined {
+  if (BUILT_IN_STRATEGIES.includes(definition)) return { kind: 'built-in' };
+  const source = workerSourceOf(definition);
+  return source ? { kind: 'module', ...source } : undefined;
+}
 
-/** Strategies registered at run time are unknown to a fresh worker: they run here, one after another. */
-function runInProcess(jobs: { index: number; params: Record<string, unknown> }[], request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, options: SweepOptions): Outcome {
-  const out: Outcome = { done: [], failed: [] };
+/**
+ * The fallback for a strategy no worker can load: one combination at a time on this thread, giving the
+ * event loop a turn before each, so a server running the sweep keeps answering.
+ */
+async function runInProcess(jobs: readonly SweepJob[], request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, out: SweepOutcome, options: SweepOptions & { total: number }): Promise<void> {
   for (const job of jobs) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) throw new Error('Sweep cancelled');
     try {
       out.done.push({ ...job, metrics: metricsOf(runBacktestSync(request, definition, data, job.params)) });
     } catch (error) {
       out.failed.push({ params: job.params, error: (error as Error).message });
     }
-    options.onProgress?.(out.done.length + out.failed.length, jobs.length);
+    options.onProgress?.(out.done.length + out.failed.length, options.total);
   }
-  return out;
 }
 
-function runOnWorkers(jobs: { index: number; params: Record<string, unknown> }[], count: number, request: BacktestRequest, data: PreparedData, options: SweepOptions): Promise<Outcome> {
-  const { series, ...meta } = data;
+/** The candles as CSV bytes in one SharedArrayBuffer: one copy whatever the worker count. */
+function shareData(input: { request: BacktestRequest; data: PreparedData; strategy: WorkerStrategy }): SweepWorkerData {
+  const { series, ...meta } = input.data;
   const text = new TextEncoder().encode(seriesToCsv(series));
   const csv = new SharedArrayBuffer(text.byteLength);
   new Uint8Array(csv).set(text);
-  const workerData: SweepWorkerData = { csv, bytes: text.byteLength, meta, request };
-  const out: Outcome = { done: [], failed: [] };
-  let next = 0;
-  return new Promise((resolve, reject) => {
-    const pool: Worker[] = [];
-    const finish = (error?: Error) => {
-      for (const w of pool) void w.terminate();
-      if (error) reject(error);
-      else resolve(out);
-    };
-    options.signal?.addEventListener('abort', () => finish(new Error('Sweep cancelled')), { once: true });
-    const feed = (worker: Worker) => {
-      const job = jobs[next++];
-      if (job) worker.postMessage({ type: 'run', index: job.index, params: job.params } satisfies ToWorker);
-    };
-    const onMessage = (worker: Worker, message: FromWorker) => {
-      const job = jobs[message.index] as { index: number; params: Record<string, unknown> };
-      if (message.type === 'result') out.done.push({ ...job, metrics: message.metrics });
-      else out.failed.push({ params: job.params, error: message.message });
-      const settled = out.done.length + out.failed.length;
-      options.onProgress?.(settled, jobs.length);
-      if (settled === jobs.length) finish();
-      else feed(worker);
-    };
-    if (jobs.length === 0) return finish();
-    for (let k = 0; k < count; k++) {
-      const worker = spawnWorker(workerData);
-      pool.push(worker);
-      worker.on('message', (m: FromWorker) => onMessage(worker, m));
-      worker.on('error', (error) => finish(error));
-      feed(worker);
-    }
-  });
-}
-
-/**
- * The worker module next to this one. Run from TypeScript sources (tsx, vitest) the worker needs the
- * tsx loader too; the built server runs the compiled .js and needs nothing.
- */
-function spawnWorker(workerData: SweepWorkerData): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sweep-worker.js', import.meta.url), { workerData });
-  // Loader flags are not inherited reliably by workers, so the worker registers tsx itself first.
-  const tsx = JSON.stringify(import.meta.resolve('tsx/esm/api'));
-  const worker = JSON.stringify(new URL('./sweep-worker.ts', import.meta.url).href);
-  return new Worker(`import(${tsx}).then((api) => { api.register(); return import(${worker}); })`, { eval: true, workerData });
+  return { csv, bytes: text.byteLength, meta, request: input.request, strategy: input.strategy };
 }
 
 export function seriesToCsv(series: CandleSeries): string {
