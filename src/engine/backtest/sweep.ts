@@ -5,9 +5,10 @@ import type { CandleSeries } from '../../domain/candles.js';
 import { BUILT_IN_STRATEGIES } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
 import { runBacktestSync } from './backtest.js';
-import type { BacktestRequest, RankMetric, SweepRequest } from './config.js';
+import type { BacktestRequest, SweepRequest } from './config.js';
 import type { PreparedData } from './data-source.js';
-import type { BacktestReport } from './report.js';
+import type { BacktestReport } from '../../domain/backtest-report.js';
+import type { RankMetric, SweepMetrics, SweepResult, SweepRow } from '../../domain/backtest-run.js';
 
 /**
  * Parameter sweeps: every combination of a grid, run on worker threads (one per core at most), ranked
@@ -16,36 +17,7 @@ import type { BacktestReport } from './report.js';
  * them with the same CSV loader and runs the same runner as a single backtest.
  */
 
-export interface SweepMetrics {
-  netProfit: string;
-  netProfitPct: string;
-  maxDrawdownPct: string;
-  feesPaid: string;
-  tradeCount: number;
-  winRate: number | null;
-  profitFactor: number | null;
-  sharpe: number | null;
-  sortino: number | null;
-  exposure: number;
-}
-
-export interface SweepRow {
-  rank: number;
-  params: Record<string, unknown>;
-  metrics: SweepMetrics;
-}
-
-export interface SweepResult {
-  strategy: string;
-  rankBy: RankMetric;
-  combinations: number;
-  workers: number;
-  results: SweepRow[];
-  /** Combinations the strategy's parameter schema refused (never run). */
-  invalid: { params: Record<string, unknown>; error: string }[];
-  /** Combinations whose run failed. */
-  failed: { params: Record<string, unknown>; error: string }[];
-}
+export type { SweepMetrics, SweepResult, SweepRow } from '../../domain/backtest-run.js';
 
 /** Worker protocol (also used by sweep-worker.ts). */
 export interface SweepWorkerData {
