@@ -24,8 +24,8 @@ export interface ParamDoc {
   /** JSON-schema type: integer, number, string (decimals are strings), boolean. */
   type: string;
   description: string;
-  /** The default; undefined when the parameter is optional without one. */
-  default: unknown;
+  /** Absent (undefined) when the parameter is optional without a default. */
+  default?: unknown;
   minimum?: number;
   maximum?: number;
 }
