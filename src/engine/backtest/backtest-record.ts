@@ -1,6 +1,6 @@
 /**
  * The repository port the backtest service talks to (the stored form is src/domain/backtest-run.ts),
- * implemented with Kysely in src/store/backtest.repository.ts). The engine core never imports the store.
+ * implemented with Kysely in src/store/backtest.repository.ts. The engine core never imports the store.
  */
 
 import type { BacktestListItem, BacktestRecord } from '../../domain/backtest-run.js';
