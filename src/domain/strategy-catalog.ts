@@ -18,14 +18,27 @@ export interface StrategyLoadProblem {
   readonly column?: number;
 }
 
-export interface StrategyParamInfo {
-  readonly name: string;
-  readonly type: string;
-  readonly description: string;
-  readonly default?: unknown;
-  readonly minimum?: number;
-  readonly maximum?: number;
+/** Documentation of one strategy parameter, derived from its zod schema (for the UI, the API and docs). */
+export interface ParamDoc {
+  name: string;
+  /** JSON-schema type: integer, number, string (decimals are strings), boolean. */
+  type: string;
+  description: string;
+  /** Absent (undefined) when the parameter is optional without a default. */
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
 }
+
+/** A strategy's metadata as the strategy pickers list it. */
+export interface StrategyInfo {
+  id: string;
+  name: string;
+  description: string;
+  params: ParamDoc[];
+}
+
+export type StrategyParamInfo = Readonly<ParamDoc>;
 
 export interface StrategyCatalog {
   readonly directory: string;

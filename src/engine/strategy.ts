@@ -6,6 +6,7 @@ import type { Market, Ticker } from '../exchanges/exchange.port.js';
 import type { OrderSide } from '../domain/orders.js';
 import type { CandleWindow } from '../domain/candles.js';
 import type { PositionSide } from '../domain/positions.js';
+import type { ParamDoc } from '../domain/strategy-catalog.js';
 
 /**
  * The Strategy API. A strategy is a pure decision function over a read-only snapshot: candles in,
@@ -175,15 +176,7 @@ export interface Strategy {
   onTick?(snapshot: StrategySnapshot): readonly Intent[];
 }
 
-/** Documentation of one parameter, derived from the zod schema (for the UI, the API and docs). */
-export interface ParamDoc {
-  name: string;
-  type: string;
-  description: string;
-  default: unknown;
-  minimum?: number;
-  maximum?: number;
-}
+export type { ParamDoc } from '../domain/strategy-catalog.js';
 
 /** A registered strategy: metadata, its parameter schema, and a factory that validates before creating. */
 export interface StrategyDefinition {

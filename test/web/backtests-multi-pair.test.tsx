@@ -2,7 +2,7 @@
 import { cleanup, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { BacktestReport } from '../../web/src/api/engine-types';
+import type { MultiPairReport } from '../../web/src/api/engine-types';
 import { BacktestReportView } from '../../web/src/features/backtests/BacktestReportView';
 import { BacktestsPage } from '../../web/src/features/backtests/BacktestsPage';
 import multi from './backtest-multi-fixture.json';
@@ -22,7 +22,7 @@ vi.mock('lightweight-charts', () => {
 });
 
 /** A real multi-pair report (`npm run backtest -- --symbols ADA/BTC,ETH/BTC,XLM/BTC --timeframe 1m … --json`), trimmed to 3 trades. */
-const REPORT = multi as BacktestReport;
+const REPORT = multi as MultiPairReport;
 
 afterEach(() => {
   cleanup();

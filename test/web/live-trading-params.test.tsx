@@ -3,7 +3,7 @@ import { cleanup, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ParamDoc } from '../../web/src/api/engine-types';
+import type { FieldDoc } from '../../web/src/api/engine-types';
 import { fixed, formatDecimal, signed } from '../../web/src/features/live-trading/format';
 import { ParamFields } from '../../web/src/features/live-trading/ParamFields';
 import {
@@ -21,7 +21,7 @@ import { DCA, SMA } from './live-trading-fixtures';
 
 afterEach(cleanup);
 
-const doc = (d: Partial<ParamDoc> & Pick<ParamDoc, 'name' | 'type'>): ParamDoc => ({ description: '', ...d });
+const doc = (d: Partial<FieldDoc> & Pick<FieldDoc, 'name' | 'type'>): FieldDoc => ({ description: '', ...d });
 
 describe('param form model', () => {
   it('derives the input kind from the doc', () => {
@@ -37,9 +37,9 @@ describe('param form model', () => {
   it('labels and describes bounds and defaults', () => {
     expect(paramLabel('sizeQuote')).toBe('Size quote');
     expect(paramLabel('stopLossPct')).toBe('Stop loss %');
-    expect(boundsText(SMA.params[0] as ParamDoc)).toBe('1 to 1000, default 10');
-    expect(boundsText(DCA.params[2] as ParamDoc)).toBe('at most 1000, optional');
-    expect(boundsText(RISK_PARAMS[2] as ParamDoc)).toBe('above 0 to 100 (exclusive), optional');
+    expect(boundsText(SMA.params[0] as FieldDoc)).toBe('1 to 1000, default 10');
+    expect(boundsText(DCA.params[2] as FieldDoc)).toBe('at most 1000, optional');
+    expect(boundsText(RISK_PARAMS[2] as FieldDoc)).toBe('above 0 to 100 (exclusive), optional');
   });
 
   it('starts from the defaults, empty where there is none', () => {
@@ -49,20 +49,20 @@ describe('param form model', () => {
   });
 
   it('validates type, bounds and required values', () => {
-    const fast = SMA.params[0] as ParamDoc;
+    const fast = SMA.params[0] as FieldDoc;
     expect(validateParam(fast, '10')).toBeUndefined();
     expect(validateParam(fast, '0')).toBe('Fast must be at least 1.');
     expect(validateParam(fast, '1001')).toBe('Fast must be at most 1000.');
     expect(validateParam(fast, '2.5')).toBe('Fast must be a whole number.');
     expect(validateParam(fast, '')).toBe('Fast is required.');
-    const size = SMA.params[2] as ParamDoc;
+    const size = SMA.params[2] as FieldDoc;
     expect(validateParam(size, '0.5')).toBeUndefined();
     expect(validateParam(size, '1e3')).toBe('Size quote must be a plain decimal such as "100" or "0.5".');
     expect(validateParam(size, '01')).toBe('Size quote must be a plain decimal such as "100" or "0.5".');
-    const takeProfit = DCA.params[2] as ParamDoc;
+    const takeProfit = DCA.params[2] as FieldDoc;
     expect(validateParam(takeProfit, '')).toBeUndefined(); // optional
     expect(validateParam(takeProfit, 'abc')).toBe('Take profit % must be a number.');
-    const stopLoss = RISK_PARAMS[2] as ParamDoc;
+    const stopLoss = RISK_PARAMS[2] as FieldDoc;
     expect(validateParam(stopLoss, '0')).toBe('Stop loss % must be greater than 0.');
     expect(validateParam(stopLoss, '100')).toBe('Stop loss % must be less than 100.');
     expect(validateParam(doc({ name: 'side', type: 'string', enum: ['long', 'short'], default: 'long' }), 'up')).toBe('Side must be one of long, short.');
@@ -89,7 +89,7 @@ describe('param form model', () => {
   });
 });
 
-function Harness({ docs }: { docs: readonly ParamDoc[] }) {
+function Harness({ docs }: { docs: readonly FieldDoc[] }) {
   const [values, setValues] = useState(() => initialValues(docs));
   return <ParamFields idPrefix="p" docs={docs} values={values} errors={validateParams(docs, values)} onChange={(n, v) => setValues((s) => ({ ...s, [n]: v }))} />;
 }

@@ -1,40 +1,11 @@
 /**
- * The stored form of a backtest or a sweep, and the repository port the service talks to (implemented
- * with Kysely in src/store/backtest.repository.ts). The engine core never imports the store.
+ * The repository port the backtest service talks to (the stored form is src/domain/backtest-run.ts),
+ * implemented with Kysely in src/store/backtest.repository.ts. The engine core never imports the store.
  */
 
-export type BacktestKind = 'backtest' | 'sweep';
-export type BacktestStatus = 'queued' | 'running' | 'completed' | 'failed';
+import type { BacktestListItem, BacktestRecord } from '../../domain/backtest-run.js';
 
-/** The headline figures shown in lists (the full report is only loaded for one run). */
-export interface BacktestSummary {
-  netProfit: string;
-  netProfitPct: string;
-  maxDrawdownPct: string;
-  tradeCount: number;
-  winRate: number | null;
-  sharpe: number | null;
-}
-
-export interface BacktestRecord {
-  id: string;
-  kind: BacktestKind;
-  status: BacktestStatus;
-  strategy: string;
-  symbol: string | null;
-  timeframe: string | null;
-  /** The request as given (an inline CSV is replaced by its name and size). */
-  request: Record<string, unknown>;
-  summary: BacktestSummary | null;
-  /** The full report (a backtest) or the ranked results (a sweep); null until completed. */
-  result: unknown;
-  error: string | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export type BacktestListItem = Omit<BacktestRecord, 'result'>;
+export type { BacktestKind, BacktestListItem, BacktestRecord, BacktestStatus, BacktestSummary } from '../../domain/backtest-run.js';
 
 export interface BacktestRepository {
   insert(record: BacktestRecord): Promise<void>;

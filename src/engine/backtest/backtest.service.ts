@@ -2,9 +2,10 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { monotonicFactory } from 'ulid';
 import { NotFoundError, ValidationError } from '../../domain/errors.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
-import type { ParamDoc, StrategyDefinition } from '../strategy.js';
+import type { StrategyDefinition } from '../strategy.js';
 import { createRunner, loadBacktestData, parseBacktestRequest, summarize, withDataFacts } from './backtest.js';
-import type { BacktestListItem, BacktestRecord, BacktestRepository } from './backtest-record.js';
+import type { BacktestCatalog, BacktestListItem, BacktestRecord, BacktestView } from '../../domain/backtest-run.js';
+import type { BacktestRepository } from './backtest-record.js';
 import { sweepRequestSchema, type BacktestRequest, type SweepRequest } from './config.js';
 import { listBundledFiles, type CandleSourceDeps, type PreparedData } from './data-source.js';
 import { buildReport } from './report.js';
@@ -32,13 +33,7 @@ export interface BacktestServiceOptions {
   onError?: (error: unknown, id: string) => void;
 }
 
-export interface BacktestProgress {
-  done: number;
-  total: number;
-  fraction: number;
-}
-
-export type BacktestView = BacktestListItem & { progress: BacktestProgress | null; result: unknown };
+export type { BacktestCatalog, BacktestProgress, BacktestView } from '../../domain/backtest-run.js';
 
 interface Job {
   record: BacktestRecord;
@@ -101,7 +96,7 @@ export class BacktestService {
   }
 
   /** What a backtest can run on: the strategies with their parameters, and the bundled data files. */
-  catalog(): { strategies: { id: string; name: string; description: string; params: ParamDoc[] }[]; bundledFiles: string[] } {
+  catalog(): BacktestCatalog {
     return {
       strategies: this.#o.registry.list().map((d) => ({ id: d.id, name: d.name, description: d.description, params: d.describeParams() })),
       bundledFiles: listBundledFiles(this.#o.sources.bundledDir),

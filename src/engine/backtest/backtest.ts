@@ -1,11 +1,12 @@
 import { ValidationError } from '../../domain/errors.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
-import type { BacktestSummary } from './backtest-record.js';
+import type { BacktestSummary } from '../../domain/backtest-run.js';
 import { backtestRequestSchema, type BacktestRequest } from './config.js';
 import { resolveFeeAssets } from './fee-assets.js';
 import { prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
-import { buildReport, type BacktestReport } from './report.js';
+import type { BacktestReport } from '../../domain/backtest-report.js';
+import { buildReport } from './report.js';
 import { BacktestRunner } from './runner.js';
 
 /**

@@ -3,6 +3,7 @@ import { decimalString } from '../../domain/decimal-schema.js';
 import { EXCHANGE_IDS } from '../../domain/exchange-ids.js';
 import { riskConfigSchema } from '../risk.js';
 import { TIMEFRAME_PATTERN } from '../../domain/timeframe.js';
+import { RANK_METRICS } from '../../domain/backtest-run.js';
 
 /**
  * What a backtest is asked to do: one schema for the API body, the CLI and the sweep workers. Every
@@ -117,9 +118,7 @@ export const backtestRequestSchema = backtestFields.refine(rangeInOrder, { messa
 export type BacktestRequestInput = z.input<typeof backtestRequestSchema>;
 export type BacktestRequest = z.output<typeof backtestRequestSchema>;
 
-/** Metrics a sweep can rank by; all but maxDrawdown rank higher-is-better. */
-export const RANK_METRICS = ['sharpe', 'sortino', 'netProfit', 'profitFactor', 'winRate', 'maxDrawdown'] as const;
-export type RankMetric = (typeof RANK_METRICS)[number];
+export { RANK_METRICS, type RankMetric } from '../../domain/backtest-run.js';
 export const MAX_SWEEP_COMBINATIONS = 1000;
 
 const gridValue = z.union([z.number(), z.string().max(100), z.boolean()]);

@@ -5,7 +5,7 @@ import { parseDataFileName, prepareData, type AnySource, type CandleSourceDeps, 
 import { resolveFeeAssets } from './fee-assets.js';
 import { buildMultiPairReport } from './multi-report.js';
 import { MultiPairRunner } from './multi-runner.js';
-import type { MultiPairReport } from './report.js';
+import type { MultiPairReport } from '../../domain/backtest-report.js';
 
 /**
  * A multi-pair backtest from request to report, the counterpart of backtest.ts: which requests are

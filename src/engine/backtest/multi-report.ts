@@ -4,9 +4,9 @@ import { downsampleIndices } from './equity-curve.js';
 import { maxDrawdown, returnRatios, round } from './metrics.js';
 import type { MultiPairOutcome } from './multi-runner.js';
 import type { PairLane } from './pair-lane.js';
-import { buyAndHoldOf, event, events, iso, pct, reportTrade, type BacktestResult, type MultiPairReport, type PairReport, type ReportTrade } from './report.js';
+import { buyAndHoldOf, event, events, iso, pct, reportTrade } from './report.js';
 import { periodsPerYear, timeframeMs } from '../../domain/timeframe.js';
-import type { BacktestTrade } from './trade-list.js';
+import type { BacktestResult, BacktestTrade, MultiPairReport, PairReport, ReportTrade } from '../../domain/backtest-report.js';
 
 /**
  * The report of a multi-pair run. Totals come from the total equity curve (shared quote + every pair's

@@ -1,122 +1,20 @@
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import { isDust } from '../accounting/dust.js';
 import { roundDownToStep } from '../order-sizing.js';
-import type { RiskConfig } from '../risk.js';
 import { downsampleIndices } from './equity-curve.js';
 import { maxDrawdown, returnRatios, round } from './metrics.js';
 import type { BacktestRunInput, RunEvent, RunOutcome } from './runner.js';
 import { periodsPerYear, timeframeMs } from '../../domain/timeframe.js';
-import type { BacktestTrade } from './trade-list.js';
+import type { BacktestReport, BacktestResult, BacktestTrade, BuyAndHold, EventList, ReportTrade } from '../../domain/backtest-report.js';
+
+export type { BacktestReport, BacktestResult, BuyAndHold, EventList, MultiPairReport, PairReport, ReportTrade } from '../../domain/backtest-report.js';
 
 /**
- * The report a trader reads. Money is decimal strings (exact, from the ledger and the simulator's
- * balances); ratios (Sharpe, Sortino, win rate, profit factor, exposure) are numbers rounded to 6
- * decimals; percentages of money are decimal strings with 4 decimals; times are ISO-8601 UTC.
+ * Builds the report a trader reads (its types live in src/domain/backtest-report.ts, shared with the
+ * CLI and the web UI). Money is exact decimal strings; percentages of money keep 4 decimals.
  */
 
 const PCT_SCALE = 4;
-
-export interface BacktestReport {
-  strategy: { id: string; params: Readonly<Record<string, unknown>> };
-  symbol: string;
-  timeframe: string;
-  period: { from: string; to: string; candles: number; warmupCandles: number; gaps?: number; source?: string };
-  settings: {
-    startingBalance: DecimalString;
-    feeRate: DecimalString;
-    /** The asset each side's fee was taken from. */
-    feeAssets: { buy: 'base' | 'quote'; sell: 'base' | 'quote' };
-    slippageBps: DecimalString;
-    risk: RiskConfig;
-  };
-  result: BacktestResult;
-  buyAndHold: BuyAndHold;
-  equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
-  trades: ReportTrade[];
-  events: { rejections: EventList; strategyErrors: EventList; killSwitch: { time: string; message: string } | null };
-}
-
-/**
- * A multi-pair run: the same sections, with totals of the whole run in `result` (equity, drawdown and
- * ratios of the total equity curve), `symbol` the pairs joined by commas, and each pair in `pairs`.
- * Buy and hold splits the starting balance equally over the pairs.
- */
-export interface MultiPairReport extends Omit<BacktestReport, 'result' | 'buyAndHold' | 'settings' | 'trades'> {
-  kind: 'multi-pair';
-  symbols: string[];
-  settings: BacktestReport['settings'] & { maxOpenTrades: number; peakOpenTrades: number };
-  result: Omit<BacktestResult, 'endPosition'>;
-  buyAndHold: Pick<BuyAndHold, 'netProfit' | 'netProfitPct'>;
-  pairs: PairReport[];
-  /** All pairs' trades by entry time, numbered across pairs, each naming its pair. */
-  trades: (ReportTrade & { symbol: string })[];
-}
-
-export interface BuyAndHold {
-  entryPrice: DecimalString;
-  exitPrice: DecimalString;
-  quantity: DecimalString;
-  netProfit: DecimalString;
-  netProfitPct: DecimalString;
-}
-
-/** One pair of a multi-pair run. `netPnl` = realized + unrealized − fees; Σ netPnl = the run's net profit exactly. */
-export interface PairReport {
-  symbol: string;
-  candles: number;
-  warmupCandles: number;
-  gaps?: number;
-  source?: string;
-  netPnl: DecimalString;
-  realizedPnl: DecimalString;
-  unrealizedPnl: DecimalString;
-  feesPaid: DecimalString;
-  tradeCount: number;
-  closedTrades: number;
-  wins: number;
-  losses: number;
-  winRate: number | null;
-  /** Fraction of this pair's traded candles that closed with a position open. */
-  exposure: number;
-  endPosition: { quantity: DecimalString; dust: boolean };
-  refusedOrders: number;
-  strategyErrors: number;
-  buyAndHold: BuyAndHold;
-}
-
-export interface BacktestResult {
-  startingBalance: DecimalString;
-  endingEquity: DecimalString;
-  netProfit: DecimalString;
-  netProfitPct: DecimalString;
-  realizedPnl: DecimalString;
-  unrealizedPnl: DecimalString;
-  feesPaid: DecimalString;
-  maxDrawdown: { amount: DecimalString; pct: DecimalString; peakTime: string | null; troughTime: string | null };
-  tradeCount: number;
-  closedTrades: number;
-  wins: number;
-  losses: number;
-  /** Closed trades with PnL > 0, as a fraction; null with no closed trade. */
-  winRate: number | null;
-  /** Σ winning PnL / |Σ losing PnL| over closed trades; null when no trade lost. */
-  profitFactor: number | null;
-  sharpe: number | null;
-  sortino: number | null;
-  annualisation: { periodsPerYear: number; note: string };
-  /** Fraction of traded candles that closed with a position open (dust is not one). */
-  exposure: number;
-  /** What is held at the end: `dust` when too small to trade on the market (fees taken in base leave it). */
-  endPosition: { quantity: DecimalString; dust: boolean };
-}
-
-export type ReportTrade = Omit<BacktestTrade, 'entryTime' | 'exitTime' | 'fills'> & {
-  entryTime: string;
-  exitTime: string | null;
-  fills: (Omit<BacktestTrade['fills'][number], 'time'> & { time: string })[];
-};
-
-export type EventList = { count: number; samples: { time: string; message: string }[] };
 
 export function buildReport(outcome: RunOutcome, equityPoints: number): BacktestReport {
   const { input, equity } = outcome;

@@ -4,9 +4,10 @@ import type { CandleSeries } from '../../domain/candles.js';
 import { BUILT_IN_STRATEGIES } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
 import { runBacktestSync } from './backtest.js';
-import type { BacktestRequest, RankMetric, SweepRequest } from './config.js';
+import type { BacktestRequest, SweepRequest } from './config.js';
 import type { PreparedData } from './data-source.js';
-import type { BacktestReport } from './report.js';
+import type { BacktestReport } from '../../domain/backtest-report.js';
+import type { RankMetric, SweepMetrics, SweepResult, SweepRow } from '../../domain/backtest-run.js';
 import { SweepPool, type SweepJob, type SweepOutcome } from './sweep-pool.js';
 import { workerSourceOf, type WorkerModuleSource } from './sweep-strategy-source.js';
 
@@ -19,41 +20,7 @@ import { workerSourceOf, type WorkerModuleSource } from './sweep-strategy-source
  * (sweep-strategy-source.ts). One no worker can load runs on this thread, yielding between combinations.
  */
 
-export interface SweepMetrics {
-  netProfit: string;
-  netProfitPct: string;
-  maxDrawdownPct: string;
-  feesPaid: string;
-  tradeCount: number;
-  winRate: number | null;
-  profitFactor: number | null;
-  sharpe: number | null;
-  sortino: number | null;
-  exposure: number;
-}
-
-export interface SweepRow {
-  rank: number;
-  params: Record<string, unknown>;
-  metrics: SweepMetrics;
-}
-
-export interface SweepResult {
-  strategy: string;
-  rankBy: RankMetric;
-  combinations: number;
-  /** Worker threads used; 1 when the sweep ran in process. */
-  workers: number;
-  /** Where the combinations ran: worker threads, or this thread when no worker could load the strategy. */
-  ranOn: 'worker-threads' | 'in-process';
-  /** Why the sweep could not use worker threads, when it could not. */
-  workerProblem?: string;
-  results: SweepRow[];
-  /** Combinations the strategy's parameter schema refused (never run). */
-  invalid: { params: Record<string, unknown>; error: string }[];
-  /** Combinations whose run failed. */
-  failed: { params: Record<string, unknown>; error: string }[];
-}
+export type { SweepMetrics, SweepResult, SweepRow } from '../../domain/backtest-run.js';
 
 /** How a worker finds the strategy: a built-in by the request's id, any other through its module source. */
 export type WorkerStrategy = { kind: 'built-in' } | ({ kind: 'module' } & WorkerModuleSource);

@@ -1,6 +1,8 @@
-import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
-import type { OrderSide } from '../../domain/orders.js';
+import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
+import type { BacktestTrade, TradeFill } from '../../domain/backtest-report.js';
 import type { FillEffect } from '../accounting/position-ledger.js';
+
+export type { BacktestTrade, TradeFill } from '../../domain/backtest-report.js';
 
 /**
  * Turns the ledger's fill effects into round trips: a trade opens when the position leaves flat and
@@ -16,40 +18,6 @@ import type { FillEffect } from '../accounting/position-ledger.js';
 const SPLIT_SCALE = 20;
 /** Decimals of the reported average prices (they are derived figures; PnL comes from the ledger). */
 const AVERAGE_SCALE = 12;
-
-export interface TradeFill {
-  time: number;
-  side: OrderSide;
-  price: DecimalString;
-  /** As filled (for the part of a flip fill: the held quantity it moved). */
-  amount: DecimalString;
-  /** Fee in quote. */
-  fee: DecimalString;
-  /** The fee as the venue charged it, and in which asset (the base when it takes fees from what a buy receives). */
-  feeCharged: DecimalString;
-  feeAsset: string;
-  reason: string | null;
-}
-
-export interface BacktestTrade {
-  id: number;
-  side: 'long' | 'short';
-  status: 'closed' | 'open';
-  entryTime: number;
-  /** Volume-weighted average of the opening fills. */
-  entryPrice: DecimalString;
-  exitTime: number | null;
-  /** Volume-weighted average of the closing fills; null while nothing was closed. */
-  exitPrice: DecimalString | null;
-  /** Total quantity opened (base). */
-  size: DecimalString;
-  /** Realized (plus, for an open trade, unrealized at the last close) minus fees, in quote. */
-  pnl: DecimalString;
-  fee: DecimalString;
-  entryReason: string | null;
-  exitReason: string | null;
-  fills: TradeFill[];
-}
 
 /** The fills of one round trip as the ledger reported them; decimal work waits until the report asks. */
 interface RawTrade {

@@ -2,14 +2,14 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { useStartBacktest } from '../../api/backtests';
 import { useStrategyFiles } from '../../api/strategies';
-import type { BacktestCatalog, BacktestRequestBody, DataSource, ParamDoc, StrategyInfo } from '../../api/engine-types';
+import type { BacktestCatalog, BacktestRequestBody, DataSource, FieldDoc, StrategyInfo } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ParamFields } from '../live-trading/ParamFields';
 import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from '../live-trading/param-form';
 
 /** Balance, fee and slippage, described like strategy parameters (the server's backtestRequestSchema). */
-export const SETTINGS_PARAMS: readonly ParamDoc[] = [
+export const SETTINGS_PARAMS: readonly FieldDoc[] = [
   { name: 'startingBalance', type: 'string', description: 'Quote currency at the start', default: '1000', exclusiveMinimum: 0 },
   { name: 'feeRate', type: 'string', description: 'Fee per fill as a fraction of its value (0.001 = 0.1 %)', default: '0.001', minimum: 0, maximum: 0.1 },
   { name: 'slippageBps', type: 'string', description: 'Market orders fill this many basis points (0.01 %) worse than the next open', default: '5', minimum: 0, maximum: 1000 },

@@ -1,4 +1,4 @@
-import type { BacktestReport } from '../../api/engine-types';
+import { isMultiPairReport, type AnyBacktestReport } from '../../api/engine-types';
 import { absoluteTime } from '../../format';
 import { EquityChart } from './EquityChart';
 import { MetricsGrid } from './MetricsGrid';
@@ -6,17 +6,18 @@ import { PairTable } from './PairTable';
 import { TradeTable } from './TradeTable';
 
 /** A finished backtest: what ran, the metrics, the equity curve, the trades and notable events. */
-export function BacktestReportView({ report }: { report: BacktestReport }) {
+export function BacktestReportView({ report }: { report: AnyBacktestReport }) {
   const params = Object.entries(report.strategy.params)
     .map(([k, v]) => `${k}=${String(v)}`)
     .join(', ');
   const events = report.events;
+  const multi = isMultiPairReport(report) ? report : null;
   return (
     <div className="backtest-main" data-testid="backtest-report">
       <section className="panel" aria-labelledby="report-title">
         <header className="panel__header">
           <h2 id="report-title">
-            {report.strategy.id} on {report.symbols ? `${report.symbols.length} pairs` : report.symbol} · {report.timeframe}
+            {report.strategy.id} on {multi ? `${multi.symbols.length} pairs` : report.symbol} · {report.timeframe}
           </h2>
         </header>
         <p className="muted small">
@@ -24,14 +25,14 @@ export function BacktestReportView({ report }: { report: BacktestReport }) {
           {report.period.gaps ? ` · ${report.period.gaps} gaps` : ''} · fee {report.settings.feeRate}, slippage {report.settings.slippageBps} bps
           {params ? ` · ${params}` : ''}
         </p>
-        {report.settings.maxOpenTrades !== undefined ? (
+        {multi ? (
           <p className="muted small">
-            One shared balance · max open trades {report.settings.maxOpenTrades} (at most {report.settings.peakOpenTrades ?? '—'} at once) · totals of the whole run; buy and hold splits the balance equally.
+            One shared balance · max open trades {multi.settings.maxOpenTrades} (at most {multi.settings.peakOpenTrades} at once) · totals of the whole run; buy and hold splits the balance equally.
           </p>
         ) : null}
-        <div className={report.pairs ? 'backtest-totals' : undefined}>
+        <div className={multi ? 'backtest-totals' : undefined}>
           <MetricsGrid report={report} />
-          {report.pairs ? <PairTable pairs={report.pairs} /> : null}
+          {multi ? <PairTable pairs={multi.pairs} /> : null}
         </div>
         {events?.killSwitch ? (
           <p className="notice notice--error" role="alert">

@@ -1,6 +1,6 @@
 import { ApiError, describeError } from '../../api/client';
 import { useBacktest } from '../../api/backtests';
-import type { BacktestReport, BacktestView, SweepResult } from '../../api/engine-types';
+import type { AnyBacktestReport, BacktestView, SweepResult } from '../../api/engine-types';
 import { ErrorState, Loading } from '../../components/States';
 import { BacktestReportView } from './BacktestReportView';
 import { SweepResults } from './SweepResults';
@@ -26,7 +26,7 @@ export function BacktestRun({ id }: { id: string }) {
     );
   }
   if (view.kind === 'sweep') return <SweepResults result={view.result as SweepResult} />;
-  return <BacktestReportView report={view.result as BacktestReport} />;
+  return <BacktestReportView report={view.result as AnyBacktestReport} />;
 }
 
 function RunProgress({ view }: { view: BacktestView }) {

@@ -1,4 +1,4 @@
-import type { BacktestReport } from '../../api/engine-types';
+import type { AnyBacktestReport } from '../../api/engine-types';
 import { fixed, formatDecimal, pnlClass, signed } from '../live-trading/format';
 
 const pct = (fraction: number | null): string => (fraction === null ? '—' : `${(fraction * 100).toFixed(1)} %`);
@@ -12,7 +12,7 @@ interface Metric {
 }
 
 /** The headline figures of a report. */
-export function metricsOf(report: BacktestReport): Metric[] {
+export function metricsOf(report: AnyBacktestReport): Metric[] {
   const r = report.result;
   const bh = report.buyAndHold;
   return [
@@ -30,7 +30,7 @@ export function metricsOf(report: BacktestReport): Metric[] {
   ];
 }
 
-export function MetricsGrid({ report }: { report: BacktestReport }) {
+export function MetricsGrid({ report }: { report: AnyBacktestReport }) {
   return (
     <dl className="metrics-grid" aria-label="Backtest metrics">
       {metricsOf(report).map((m) => (

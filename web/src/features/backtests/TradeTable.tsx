@@ -6,8 +6,11 @@ const shortTime = (iso: string): string => {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
 };
 
+/** A trade of either report kind: a multi-pair run's trades name their pair. */
+type ListedTrade = ReportTrade & { symbol?: string };
+
 /** Round trips of a backtest (entry to flat), as the report lists them. */
-export function TradeTable({ trades }: { trades: readonly ReportTrade[] }) {
+export function TradeTable({ trades }: { trades: readonly ListedTrade[] }) {
   if (trades.length === 0) return <p className="muted small">The strategy made no trade in this period.</p>;
   const pairs = trades.some((t) => t.symbol !== undefined);
   return (

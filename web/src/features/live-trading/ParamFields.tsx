@@ -1,11 +1,11 @@
-import type { ParamDoc } from '../../api/engine-types';
+import type { FieldDoc } from '../../api/engine-types';
 import { Field, invalidProps } from '../../components/Field';
 import { boundsText, kindOf, paramLabel, type ParamErrors, type ParamValues } from './param-form';
 
 interface ParamFieldsProps {
   /** Prefix of the input ids, unique on the page (e.g. "start-params"). */
   idPrefix: string;
-  docs: readonly ParamDoc[];
+  docs: readonly FieldDoc[];
   values: ParamValues;
   errors: ParamErrors;
   onChange: (name: string, value: string) => void;
@@ -25,7 +25,7 @@ export function ParamFields({ idPrefix, docs, values, errors, onChange }: ParamF
 
 interface ParamFieldProps {
   id: string;
-  doc: ParamDoc;
+  doc: FieldDoc;
   value: string;
   error: string | undefined;
   onChange: (value: string) => void;

@@ -1,4 +1,4 @@
-import type { ParamDoc } from '../../api/engine-types';
+import type { FieldDoc } from '../../api/engine-types';
 
 /**
  * The parameter form generator's rules, pure: from a strategy's parameter docs (the server derives
@@ -14,7 +14,7 @@ export type ParamErrors = Record<string, string>;
 export const DECIMAL_PATTERN = /^-?(0|[1-9]\d*)(\.\d+)?$/;
 const INTEGER_PATTERN = /^-?\d+$/;
 
-export function kindOf(doc: ParamDoc): ParamKind {
+export function kindOf(doc: FieldDoc): ParamKind {
   if (doc.enum && doc.enum.length > 0) return 'enum';
   switch (doc.type) {
     case 'integer':
@@ -33,7 +33,7 @@ export function kindOf(doc: ParamDoc): ParamKind {
 }
 
 /** A parameter without a default may be left empty: it is then not sent. */
-export function isOptional(doc: ParamDoc): boolean {
+export function isOptional(doc: FieldDoc): boolean {
   return doc.default === undefined;
 }
 
@@ -48,7 +48,7 @@ export function paramLabel(name: string): string {
 }
 
 /** What the bounds and default say, for the field's hint. */
-export function boundsText(doc: ParamDoc): string {
+export function boundsText(doc: FieldDoc): string {
   const parts: string[] = [];
   const low = doc.minimum ?? doc.exclusiveMinimum;
   const high = doc.maximum ?? doc.exclusiveMaximum;
@@ -60,14 +60,14 @@ export function boundsText(doc: ParamDoc): string {
   return parts.join(', ');
 }
 
-export function initialValues(docs: readonly ParamDoc[]): ParamValues {
+export function initialValues(docs: readonly FieldDoc[]): ParamValues {
   const values: ParamValues = {};
   for (const doc of docs) values[doc.name] = doc.default === undefined || doc.default === null ? '' : String(doc.default);
   return values;
 }
 
 /** The message for one value, or undefined when it is fine. */
-export function validateParam(doc: ParamDoc, raw: string): string | undefined {
+export function validateParam(doc: FieldDoc, raw: string): string | undefined {
   const label = paramLabel(doc.name);
   const value = raw.trim();
   const kind = kindOf(doc);
@@ -92,7 +92,7 @@ export function validateParam(doc: ParamDoc, raw: string): string | undefined {
   }
 }
 
-function boundsError(doc: ParamDoc, label: string, n: number): string | undefined {
+function boundsError(doc: FieldDoc, label: string, n: number): string | undefined {
   if (doc.minimum !== undefined && n < doc.minimum) return `${label} must be at least ${doc.minimum}.`;
   if (doc.maximum !== undefined && n > doc.maximum) return `${label} must be at most ${doc.maximum}.`;
   if (doc.exclusiveMinimum !== undefined && n <= doc.exclusiveMinimum) return `${label} must be greater than ${doc.exclusiveMinimum}.`;
@@ -100,7 +100,7 @@ function boundsError(doc: ParamDoc, label: string, n: number): string | undefine
   return undefined;
 }
 
-export function validateParams(docs: readonly ParamDoc[], values: ParamValues): ParamErrors {
+export function validateParams(docs: readonly FieldDoc[], values: ParamValues): ParamErrors {
   const errors: ParamErrors = {};
   for (const doc of docs) {
     const error = validateParam(doc, values[doc.name] ?? '');
@@ -110,7 +110,7 @@ export function validateParams(docs: readonly ParamDoc[], values: ParamValues): 
 }
 
 /** The request object: typed values, empty optional parameters left out. Call after validation. */
-export function toPayload(docs: readonly ParamDoc[], values: ParamValues): Record<string, unknown> {
+export function toPayload(docs: readonly FieldDoc[], values: ParamValues): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
   for (const doc of docs) {
     const raw = (values[doc.name] ?? '').trim();
@@ -142,7 +142,7 @@ export function groupErrors(errors: readonly { path: string; message: string }[]
  * The risk limits (the server's `riskConfigSchema` in src/engine/risk.ts, which no endpoint describes
  * yet), in the same form as strategy parameters so one generator renders both.
  */
-export const RISK_PARAMS: readonly ParamDoc[] = [
+export const RISK_PARAMS: readonly FieldDoc[] = [
   { name: 'maxPositionBase', type: 'string', description: 'Largest absolute position per symbol, in base currency', exclusiveMinimum: 0 },
   { name: 'maxOpenOrders', type: 'integer', description: 'Most open orders at once (exits are always allowed)', default: 10, minimum: 1, maximum: 1000 },
   { name: 'stopLossPct', type: 'number', description: 'Exit when the price moves this many % against the average entry', exclusiveMinimum: 0, exclusiveMaximum: 100 },
