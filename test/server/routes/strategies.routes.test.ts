@@ -27,8 +27,8 @@ describe('strategies API through real HTTP (temp system, strategy files in a tem
   };
 
   /** The reasons of the intents risk refused for this engine, oldest first. */
-  const refusedReasons = async (connectionId: string): Promise<string[]> => {
-    const sse = (await api('GET', `/api/trade-engine/events?connectionId=${connectionId}&follow=false`)).text;
+  const refusedReasons = async (engineId: string): Promise<string[]> => {
+    const sse = (await api('GET', `/api/trade-engine/events?engineId=${engineId}&follow=false`)).text;
     return [...sse.matchAll(/^data: (.*)$/gm)]
       .map((m) => JSON.parse(m[1] ?? '{}') as { type?: string; payload?: { intent?: { reason?: string } } })
       .filter((e) => e.type === 'risk.rejected')
@@ -93,7 +93,8 @@ describe('strategies API through real HTTP (temp system, strategy files in a tem
 
   it('reload picks up a changed and a new file; a running engine keeps its code until restarted', async () => {
     const connectionId = String((await api('POST', '/api/settings/connections', { name: 'Reload replay', exchange: 'binance', marketTypes: ['spot'], mode: 'replay', enabled: true })).json().id);
-    const start = () => api('POST', '/api/trade-engine/start', { connectionId, strategy: 'probe', params: TINY, symbol: 'XRP/USDT', options: { replaySpeed: 4 } });
+    // The bot is named after its connection, so a second start is the same bot again.
+    const start = () => api('POST', '/api/trade-engine/start', { connectionId, engineId: connectionId, strategy: 'probe', params: TINY, symbol: 'XRP/USDT', options: { replaySpeed: 4 } });
     expect((await start()).status).toBe(200);
     await until(async () => (await refusedReasons(connectionId)).length > 0);
 
@@ -111,11 +112,11 @@ describe('strategies API through real HTTP (temp system, strategy files in a tem
     expect((await api('GET', `/api/trade-engine/status/${connectionId}`)).json().state).toBe('running');
     expect(new Set(await refusedReasons(connectionId))).toEqual(new Set(['v1']));
 
-    expect((await api('POST', '/api/trade-engine/stop', { connectionId })).status).toBe(200);
+    expect((await api('POST', '/api/trade-engine/stop', { engineId: connectionId })).status).toBe(200);
     const seen = (await refusedReasons(connectionId)).length;
     expect((await start()).status).toBe(200);
     await until(async () => (await refusedReasons(connectionId)).length > seen);
     expect((await refusedReasons(connectionId)).slice(seen).every((r) => r === 'v2')).toBe(true);
-    expect((await api('POST', '/api/trade-engine/stop', { connectionId })).status).toBe(200);
+    expect((await api('POST', '/api/trade-engine/stop', { engineId: connectionId })).status).toBe(200);
   });
 });
