@@ -13,11 +13,12 @@ import { connectionView, tempStore, type TestStore } from './support.js';
 
 const POLL_MS = 360_000; // the live feed polls every tenth of a 1 h candle
 /**
- * Candles per exchange. Each candle the engine reads Kraken's open orders (cost 1) and trade history
- * (cost 2), and a Pro account's call counter decays by one a second (docs/exchanges/kraken.md), so a
- * candle takes about 3 s of real time there: 30 candles make two round trips in about 80 s.
+ * Thirty candles, every one of which reaches the strategy, make at least two round trips. The
+ * simulator's XRP/USDT path replays the shipped 100 real candles from index 49 and wraps back to the
+ * first after 50 steps, which the feed rightly ignores as older than what it has: more than 50 could
+ * never all be processed, so each exchange gets a simulator of its own. Kraken's call counter paces a candle at about 3 s (Pro tier).
  */
-const CANDLES: Partial<Record<ExchangeId, number>> & { default: number } = { default: 60, kraken: 30 };
+const CANDLES = 30;
 
 let sim: RunningSimulator;
 let ccxt: CcxtModules;
@@ -27,11 +28,9 @@ const limits = createExchangeGate({ clock: systemClock });
 
 beforeAll(async () => {
   ccxt = await loadCcxt();
-  sim = await startSimulator();
 });
 
 afterAll(async () => {
-  await sim.close();
   await limits.close();
 });
 
@@ -58,8 +57,8 @@ for (const exchangeId of ['binance', 'bybit', 'okx', 'kraken', 'coinbase', 'htx'
 
     beforeAll(async () => {
       db = await tempStore();
-      // One simulator serves every exchange in this file; its request log is bounded, so start each afresh.
-      sim.control.clearRequests();
+      // A simulator per exchange: its XRP/USDT path is the shipped candles, with room for one run's steps.
+      sim = await startSimulator();
       sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000' } });
       // A Pro-tier Kraken account (20, −1/s), as a connection's rateLimitTier sets it in production.
       if (exchangeId === 'kraken') limits.gate.useAccountProfile(connectionId, krakenLimits({ tier: 'pro' }));
@@ -69,6 +68,7 @@ for (const exchangeId of ['binance', 'bybit', 'okx', 'kraken', 'coinbase', 'htx'
     afterAll(async () => {
       await service.shutdown();
       await db.store.close();
+      await sim.close();
     });
 
     it('trades with our client ids, and fills move position and PnL exactly; stops cleanly', async () => {
@@ -76,15 +76,17 @@ for (const exchangeId of ['binance', 'bybit', 'okx', 'kraken', 'coinbase', 'htx'
       expect(started.state).toBe('running');
       const processed = async (): Promise<number> => (await service.status(connectionId)).candlesProcessed;
       const startedWith = await processed();
-      const candles = CANDLES[exchangeId] ?? CANDLES.default;
+      const candles = CANDLES;
       for (let i = 0; i < candles; i++) {
         const before = await processed();
         sim.control.step();
-        // Each step closes exactly one candle. A slow exchange (Kraken's paced public calls) may still be
-        // busy when the clock moves, so its feed sleeps past that poll: move the clock again until the
-        // candle is processed, so every candle reaches the strategy however loaded the machine is.
+        // Each step closes exactly one candle. The clock moves only once the feed sleeps on it (its
+        // only sleeper while nothing fails): moved while the feed is still polling, it would wake
+        // nothing and the candle would wait for the next move. Moved again until the candle is
+        // processed, so every candle reaches the strategy however loaded the machine is.
         const deadline = Date.now() + 30_000;
         for (;;) {
+          await until(async () => clock.pendingSleepers > 0 || (await service.status(connectionId)).state !== 'running', 10_000);
           await clock.advance(POLL_MS);
           if (await until(async () => (await processed()) > before || (await service.status(connectionId)).state !== 'running', 2_000)) break;
           if (Date.now() > deadline) break;
