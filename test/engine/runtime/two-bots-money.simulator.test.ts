@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
+import { ManualClock, systemClock } from '../../../src/domain/clock.js';
+import { Dec } from '../../../src/domain/money.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
+import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import { NO_INTENTS, defineStrategy, type Intent } from '../../../src/engine/strategy.js';
+import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
+import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
+import { connectionView, tempStore, type TestStore } from './support.js';
+import { liveEngineService, testResult, until } from './live-support.js';
+
+/**
+ * Two bots on ONE live Binance spot account and the SAME symbol (XRP/USDT), through unmodified ccxt
+ * against the simulator, real SQLite and the production limiter. Each bot's intents are scripted
+ * per candle, so every money path is driven on purpose.
+ */
+
+const POLL_MS = 360_000;
+
+/** Intents each bot returns on its next candle, by the bot's `key` parameter. */
+const script = new Map<string, Intent[]>();
+
+const scripted = defineStrategy({
+  id: 'scripted',
+  name: 'Scripted',
+  description: 'returns the intents the test queued for it, once',
+  params: z.object({ key: z.string() }).strict(),
+  warmup: () => 0,
+  create: (params) => ({
+    warmup: 0,
+    onCandle: (): readonly Intent[] => {
+      const next = script.get(params.key);
+      script.delete(params.key);
+      return next ?? NO_INTENTS;
+    },
+  }),
+});
+
+let sim: RunningSimulator;
+let ccxt: CcxtModules;
+const limits = createExchangeGate({ clock: systemClock });
+
+beforeAll(async () => {
+  ccxt = await loadCcxt();
+  sim = await startSimulator();
+});
+
+afterAll(async () => {
+  await sim.close();
+  await limits.close();
+});
+
+describe('two bots, one binance account, one symbol (simulator)', () => {
+  let db: TestStore;
+  let service: EngineService;
+  const clock = new ManualClock(Date.now());
+  const apiKey = `ctsmoney${Date.now().toString(36)}`;
+  const secret = 'ctsbinancemoneysecret0123456789';
+  const connectionId = 'money-binance';
+  const A = 'bot-a-sma';
+  const B = 'bot-b-grid';
+
+  beforeAll(async () => {
+    db = await tempStore();
+    sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '1000' } });
+    service = liveEngineService({
+      db,
+      clock,
+      sim,
+      ccxt,
+      gate: limits.gate,
+      connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Shared', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: { apiKey, apiSecret: secret },
+      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]) },
+    });
+  });
+
+  afterAll(async () => {
+    await service.shutdown();
+    await db.store.close();
+  });
+
+  /** One candle for both bots: queue their intents, move the price, wait until both processed it. */
+  async function candle(intents: { a?: Intent[]; b?: Intent[] } = {}): Promise<void> {
+    if (intents.a) script.set(A, intents.a);
+    if (intents.b) script.set(B, intents.b);
+    const before = await Promise.all([A, B].map(async (id) => (await service.status(id)).candlesProcessed));
+    // The feed polls a tenth of a candle at a time: step until both bots have processed a new candle.
+    for (let attempt = 0; attempt < 5; attempt++) {
+      sim.control.step();
+      await clock.advance(POLL_MS);
+      const caughtUp = await until(async () => {
+        const now = await Promise.all([A, B].map(async (id) => service.status(id)));
+        return now.every((s, i) => s.candlesProcessed > (before[i] ?? 0) || s.state !== 'running');
+      }, 1_000);
+      if (caughtUp) return;
+    }
+    throw new Error('the bots did not process a new candle');
+  }
+
+  const rejectedBy = async (engineId: string): Promise<string[]> => (await service.orders(engineId)).filter((o) => o.status === 'rejected').map((o) => o.error ?? '');
+  const riskRejections = async (engineId: string): Promise<string[]> =>
+    (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === engineId && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
+
+  it('a bot that lost money cannot spend the other bot’s budget: its next full entry is refused, the other’s fills', async () => {
+    const start = (engineId: string) =>
+      service.start({ connectionId, engineId, budget: { quote: '500' }, strategy: 'scripted', params: { key: engineId }, symbol: 'XRP/USDT', timeframe: '1h' });
+    expect((await start(A)).state).toBe('running');
+    expect((await start(B)).state).toBe('running');
+    // A churns until it has lost money: every round trip pays two fees (the buy's in XRP, the
+    // sell's in USDT), and the price path does the rest (bounded).
+    const netOf = async (engineId: string): Promise<Dec> => {
+      const { pnl } = await service.status(engineId);
+      return new Dec(pnl.realizedPnl).sub(pnl.fees);
+    };
+    for (let i = 0; i < 60 && !(await netOf(A)).lt(-3); i++) {
+      await candle({ a: [{ kind: 'enter', side: 'long', size: { quote: '490' } }] });
+      await candle({ a: [{ kind: 'exit' }] });
+    }
+    await candle();
+    const lost = await netOf(A);
+    expect(lost.lt(-3), `A must have lost money for this test to mean anything (net ${lost.toFixed()})`).toBe(true);
+    expect((await service.status(A)).positions.every((p) => p.quantity === '0' || p.dust)).toBe(true);
+    // A asks for (nearly) its whole nominal budget again; B does the same a candle later.
+    await candle({ a: [{ kind: 'enter', side: 'long', size: { quote: '499' } }] });
+    await candle({ b: [{ kind: 'enter', side: 'long', size: { quote: '499' } }] });
+    await candle();
+    // B's money was never A's to spend: B's entry is not refused by the exchange for lack of funds.
+    expect(await rejectedBy(B)).toEqual([]);
+    const b = await service.status(B);
+    expect(b.positions.find((p) => p.symbol === 'XRP/USDT')?.side).toBe('long');
+    // A's entry was refused by the risk gate as over budget (its losses came out of its budget).
+    expect((await riskRejections(A)).some((r) => r.startsWith('Over budget'))).toBe(true);
+    await service.stop(A);
+    await service.stop(B);
+  }, 60_000);
+});
