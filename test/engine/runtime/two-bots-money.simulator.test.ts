@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { MarketSpec } from '../../../simulator/matching/markets.js';
+import { RandomWalkPath, type PricePath, type SimCandle } from '../../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
 import { Dec } from '../../../src/domain/money.js';
@@ -17,7 +19,8 @@ import { liveEngineService, testResult, until } from './live-support.js';
  * per candle, so every money path is driven on purpose.
  */
 
-const POLL_MS = 360_000;
+/** The simulator's candles are an hour apart: the engine's clock keeps pace, or they would close in its future. */
+const CANDLE_MS = 3_600_000;
 
 /** Intents each bot returns on its next candle, by the bot's `key` parameter. */
 const script = new Map<string, Intent[]>();
@@ -38,13 +41,53 @@ const scripted = defineStrategy({
   }),
 });
 
+/**
+ * XRP/USDT falls 0.3 % every candle, so every long round trip loses (price and both fees) and the test
+ * does not hang on where a replay happens to go. Candles are an hour apart from 1 Jan 2026, all closed
+ * to the engine's clock.
+ */
+class FallingPath implements PricePath {
+  readonly intervalMs = 3_600_000;
+  readonly #candles: SimCandle[];
+
+  constructor(start: string, tick: string) {
+    this.#tick = tick;
+    this.#candles = [{ openTime: Date.UTC(2026, 0, 1), open: start, high: start, low: start, close: start, volume: '100000' }];
+    for (let i = 0; i < 100; i++) this.step();
+  }
+
+  readonly #tick: string;
+
+  current(): SimCandle {
+    const last = this.#candles.at(-1);
+    if (!last) throw new Error('no candle');
+    return last;
+  }
+
+  history(count: number): SimCandle[] {
+    return this.#candles.slice(Math.max(0, this.#candles.length - count));
+  }
+
+  step(): SimCandle {
+    const prev = this.current();
+    const open = prev.close;
+    const close = new Dec(open).mul('0.997').toDecimalPlaces(new Dec(this.#tick).decimalPlaces()).toFixed();
+    const candle = { openTime: prev.openTime + this.intervalMs, open, high: open, low: close, close, volume: '100000' };
+    this.#candles.push(candle);
+    return candle;
+  }
+}
+
+const falling = (market: MarketSpec, seed: number): PricePath =>
+  market.symbol === 'XRP/USDT' ? new FallingPath('0.6', market.tickSize) : new RandomWalkPath({ seed, start: '100', tickSize: market.tickSize });
+
 let sim: RunningSimulator;
 let ccxt: CcxtModules;
 const limits = createExchangeGate({ clock: systemClock });
 
 beforeAll(async () => {
   ccxt = await loadCcxt();
-  sim = await startSimulator();
+  sim = await startSimulator({ priceSource: falling });
 });
 
 afterAll(async () => {
@@ -73,7 +116,8 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
       gate: limits.gate,
       connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Shared', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
       credentials: { apiKey, apiSecret: secret },
-      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]) },
+      // Reconciling every candle would spend the account's request weight twice over for nothing here.
+      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * 3_600_000 },
     });
   });
 
@@ -90,14 +134,15 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     // The feed polls a tenth of a candle at a time: step until both bots have processed a new candle.
     for (let attempt = 0; attempt < 5; attempt++) {
       sim.control.step();
-      await clock.advance(POLL_MS);
+      await clock.advance(CANDLE_MS);
       const caughtUp = await until(async () => {
         const now = await Promise.all([A, B].map(async (id) => service.status(id)));
         return now.every((s, i) => s.candlesProcessed > (before[i] ?? 0) || s.state !== 'running');
-      }, 1_000);
+      }, 3_000);
       if (caughtUp) return;
     }
-    throw new Error('the bots did not process a new candle');
+    const stuck = await Promise.all([A, B].map(async (id) => service.status(id)));
+    throw new Error(`the bots did not process a new candle: ${JSON.stringify(stuck.map((s) => ({ id: s.id, state: s.state, candles: s.candlesProcessed, lastError: s.lastError, failures: s.consecutiveFailures })))}`);
   }
 
   const rejectedBy = async (engineId: string): Promise<string[]> => (await service.orders(engineId)).filter((o) => o.status === 'rejected').map((o) => o.error ?? '');
@@ -109,30 +154,33 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
       service.start({ connectionId, engineId, budget: { quote: '500' }, strategy: 'scripted', params: { key: engineId }, symbol: 'XRP/USDT', timeframe: '1h' });
     expect((await start(A)).state).toBe('running');
     expect((await start(B)).state).toBe('running');
-    // A churns until it has lost money: every round trip pays two fees (the buy's in XRP, the
-    // sell's in USDT), and the price path does the rest (bounded).
+    // A churns: every round trip pays two fees (the buy's in XRP, the sell's in USDT) and the fall.
     const netOf = async (engineId: string): Promise<Dec> => {
       const { pnl } = await service.status(engineId);
       return new Dec(pnl.realizedPnl).sub(pnl.fees);
     };
-    for (let i = 0; i < 60 && !(await netOf(A)).lt(-3); i++) {
+    // A market order fills at the next candle's open: enter, exit, and one candle to see the exit fill.
+    for (let i = 0; i < 3; i++) {
       await candle({ a: [{ kind: 'enter', side: 'long', size: { quote: '490' } }] });
       await candle({ a: [{ kind: 'exit' }] });
+      await candle();
     }
-    await candle();
     const lost = await netOf(A);
-    expect(lost.lt(-3), `A must have lost money for this test to mean anything (net ${lost.toFixed()})`).toBe(true);
+    expect(lost.lt(-5), `A must have lost money for this test to mean anything (net ${lost.toFixed()})`).toBe(true);
     expect((await service.status(A)).positions.every((p) => p.quantity === '0' || p.dust)).toBe(true);
+    expect(await riskRejections(A)).toEqual([]);
     // A asks for (nearly) its whole nominal budget again; B does the same a candle later.
     await candle({ a: [{ kind: 'enter', side: 'long', size: { quote: '499' } }] });
     await candle({ b: [{ kind: 'enter', side: 'long', size: { quote: '499' } }] });
+    await candle();
     await candle();
     // B's money was never A's to spend: B's entry is not refused by the exchange for lack of funds.
     expect(await rejectedBy(B)).toEqual([]);
     const b = await service.status(B);
     expect(b.positions.find((p) => p.symbol === 'XRP/USDT')?.side).toBe('long');
     // A's entry was refused by the risk gate as over budget (its losses came out of its budget).
-    expect((await riskRejections(A)).some((r) => r.startsWith('Over budget'))).toBe(true);
+    expect((await riskRejections(A)).filter((r) => r.startsWith('Over budget') && r.includes('lost'))).toHaveLength(1);
+    expect((await service.status(A)).positions.every((p) => p.quantity === '0' || p.dust)).toBe(true);
     await service.stop(A);
     await service.stop(B);
   }, 60_000);
