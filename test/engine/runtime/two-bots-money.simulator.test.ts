@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { MarketSpec } from '../../../simulator/matching/markets.js';
+import type { MarketSpec } from '../../../simulator/matching/types.js';
 import { RandomWalkPath, type PricePath, type SimCandle } from '../../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock, systemClock } from '../../../src/domain/clock.js';
@@ -49,14 +49,13 @@ const scripted = defineStrategy({
 class FallingPath implements PricePath {
   readonly intervalMs = 3_600_000;
   readonly #candles: SimCandle[];
+  readonly #tick: string;
 
   constructor(start: string, tick: string) {
     this.#tick = tick;
     this.#candles = [{ openTime: Date.UTC(2026, 0, 1), open: start, high: start, low: start, close: start, volume: '100000' }];
     for (let i = 0; i < 100; i++) this.step();
   }
-
-  readonly #tick: string;
 
   current(): SimCandle {
     const last = this.#candles.at(-1);
