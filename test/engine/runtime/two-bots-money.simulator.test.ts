@@ -126,24 +126,39 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
   });
 
   /** One candle for both bots: queue their intents, move the price, wait until both processed it. */
-  async function candle(intents: { a?: Intent[]; b?: Intent[] } = {}): Promise<void> {
-    if (intents.a) script.set(A, intents.a);
-    if (intents.b) script.set(B, intents.b);
-    const before = await Promise.all([A, B].map(async (id) => (await service.status(id)).candlesProcessed));
+  async function candle(intents: { a?: Intent[]; b?: Intent[] } = {}, bots: readonly string[] = [A, B]): Promise<void> {
+    if (intents.a) script.set(bots[0] ?? A, intents.a);
+    if (intents.b) script.set(bots[1] ?? B, intents.b);
+    const before = await Promise.all(bots.map(async (id) => (await service.status(id)).candlesProcessed));
     // The feed polls a tenth of a candle at a time: step until both bots have processed a new candle.
     for (let attempt = 0; attempt < 5; attempt++) {
       sim.control.step();
       await clock.advance(CANDLE_MS);
       const caughtUp = await until(async () => {
-        const now = await Promise.all([A, B].map(async (id) => service.status(id)));
+        const now = await Promise.all(bots.map(async (id) => service.status(id)));
         return now.every((s, i) => s.candlesProcessed > (before[i] ?? 0) || s.state !== 'running');
       }, 3_000);
-      if (caughtUp) return;
+      if (caughtUp) {
+        // A candle counts as processed when it is read, before its intents are placed: wait for those too.
+        const placed = await until(async () => {
+          if (bots.some((id) => script.has(id))) return false;
+          const orders = await Promise.all(bots.map(async (id) => service.orders(id)));
+          return orders.flat().every((o) => o.status !== 'pending_create');
+        }, 5_000);
+        expect(placed).toBe(true);
+        await new Promise((resolve) => setTimeout(resolve, 30));
+        return;
+      }
     }
-    const stuck = await Promise.all([A, B].map(async (id) => service.status(id)));
+    const stuck = await Promise.all(bots.map(async (id) => service.status(id)));
     throw new Error(`the bots did not process a new candle: ${JSON.stringify(stuck.map((s) => ({ id: s.id, state: s.state, candles: s.candlesProcessed, lastError: s.lastError, failures: s.consecutiveFailures })))}`);
   }
 
+  const flat = async (engineId: string): Promise<boolean> => (await service.status(engineId)).positions.every((p) => p.quantity === '0' || p.dust);
+  const heldXrp = (): Dec => {
+    const b = sim.control.account('binance', apiKey)?.balances['XRP'];
+    return new Dec(b?.free ?? '0').add(b?.used ?? '0');
+  };
   const rejectedBy = async (engineId: string): Promise<string[]> => (await service.orders(engineId)).filter((o) => o.status === 'rejected').map((o) => o.error ?? '');
   const riskRejections = async (engineId: string): Promise<string[]> =>
     (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === engineId && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
@@ -162,7 +177,7 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     for (let i = 0; i < 3; i++) {
       await candle({ a: [{ kind: 'enter', side: 'long', size: { quote: '490' } }] });
       await candle({ a: [{ kind: 'exit' }] });
-      await candle();
+      for (let wait = 0; wait < 3 && !(await flat(A)); wait++) await candle();
     }
     const lost = await netOf(A);
     expect(lost.lt(-5), `A must have lost money for this test to mean anything (net ${lost.toFixed()})`).toBe(true);
@@ -182,5 +197,63 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     expect((await service.status(A)).positions.every((p) => p.quantity === '0' || p.dust)).toBe(true);
     await service.stop(A);
     await service.stop(B);
+  }, 60_000);
+  it('an emergency stop with flatten of one bot sells only its own coins and cancels only its own orders; the other bot’s grid rests on', async () => {
+    // Independent of the test before: its bots are stopped (their coins stay, as after any stop).
+    for (const id of [A, B]) if ((await service.status(id).catch(() => null))?.state === 'running') await service.stop(id);
+    const C = 'bot-c-sma';
+    const D = 'bot-d-grid';
+    const bots = [C, D];
+    const start = (engineId: string) =>
+      service.start({ connectionId, engineId, budget: { quote: '200' }, strategy: 'scripted', params: { key: engineId }, symbol: 'XRP/USDT', timeframe: '1h' });
+    expect((await start(C)).state).toBe('running');
+    expect((await start(D)).state).toBe('running');
+    const xrpAtStart = heldXrp();
+    await candle({ a: [{ kind: 'enter', side: 'long', size: { quote: '100' } }], b: [{ kind: 'enter', side: 'long', size: { quote: '100' } }] }, bots);
+    await candle({}, bots);
+    await candle({}, bots);
+    const quantityOf = async (id: string): Promise<Dec> => new Dec((await service.status(id)).positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0');
+    const mark = new Dec(sim.control.price('XRP/USDT') ?? '0');
+    const heldByD = await quantityOf(D);
+    expect(heldByD.gt(0)).toBe(true);
+    expect((await quantityOf(C)).gt(0)).toBe(true);
+    // D's grid: its whole holding offered above the market, and a buy resting below. C rests a buy too.
+    const gridSell = heldByD.toDecimalPlaces(1, Dec.ROUND_DOWN).toFixed();
+    await candle(
+      {
+        a: [{ kind: 'place', side: 'buy', amount: '50', price: mark.mul('0.8').toDecimalPlaces(5).toFixed() }],
+        b: [
+          { kind: 'place', side: 'sell', amount: gridSell, price: mark.mul('1.2').toDecimalPlaces(5).toFixed() },
+          { kind: 'place', side: 'buy', amount: '50', price: mark.mul('0.85').toDecimalPlaces(5).toFixed() },
+        ],
+      },
+      bots,
+    );
+    const ordersOfD = (await service.orders(D)).filter((o) => o.status === 'open');
+    expect(ordersOfD, JSON.stringify({ orders: await service.orders(D), risk: await riskRejections(D) })).toHaveLength(2);
+    expect((await service.orders(C)).filter((o) => o.status === 'open')).toHaveLength(1);
+
+    let done = false;
+    const stopping = service.emergencyStop(C, { flatten: true }).finally(() => (done = true));
+    while (!done) {
+      await clock.advance(250);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stopped = await stopping;
+    expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
+    // D's orders still rest at the exchange, untouched, and D keeps running.
+    const resting = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId);
+    expect(resting.sort()).toEqual(ordersOfD.map((o) => o.clientOrderId).sort());
+    await candle({}, [D]);
+    const d = await service.status(D);
+    expect(d.state).toBe('running');
+    expect(d.openOrders.map((o) => o.clientOrderId).sort()).toEqual(ordersOfD.map((o) => o.clientOrderId).sort());
+    // The account holds exactly what the ledgers say: D's coins, C's dust, what was there before.
+    const c = await service.status(C);
+    const dustOfC = new Dec(c.positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0');
+    expect(heldXrp().toFixed()).toBe(xrpAtStart.add(heldByD).add(dustOfC).toFixed());
+    expect(await rejectedBy(C)).toEqual([]);
+    expect(await rejectedBy(D)).toEqual([]);
+    await service.stop(D, { cancelOpenOrders: true });
   }, 60_000);
 });
