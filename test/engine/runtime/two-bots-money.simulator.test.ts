@@ -194,6 +194,13 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     expect(b.positions.find((p) => p.symbol === 'XRP/USDT')?.side).toBe('long');
     // A's entry was refused by the risk gate as over budget (its losses came out of its budget).
     expect((await riskRejections(A)).filter((r) => r.startsWith('Over budget') && r.includes('lost'))).toHaveLength(1);
+    // Each bot's fills and position are its own: the account's XRP is exactly A's dust plus B's position.
+    const prefixOf = async (engineId: string): Promise<Set<string>> => new Set((await service.orders(engineId)).map((o) => o.clientOrderId));
+    const [idsA, idsB] = await Promise.all([prefixOf(A), prefixOf(B)]);
+    expect((await service.trades(A)).every((f) => f.clientOrderId !== null && idsA.has(f.clientOrderId))).toBe(true);
+    expect((await service.trades(B)).every((f) => f.clientOrderId !== null && idsB.has(f.clientOrderId))).toBe(true);
+    const quantity = async (engineId: string): Promise<Dec> => new Dec((await service.status(engineId)).positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0');
+    expect(heldXrp().toFixed()).toBe((await quantity(A)).add(await quantity(B)).toFixed());
     expect((await service.status(A)).positions.every((p) => p.quantity === '0' || p.dust)).toBe(true);
     await service.stop(A);
     await service.stop(B);
