@@ -263,4 +263,72 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     expect(await rejectedBy(D)).toEqual([]);
     await service.stop(D, { cancelOpenOrders: true });
   }, 60_000);
+  it('the exchange goes away with both bots’ orders resting and one about to be placed; back, each bot reconciles its own, nothing is sent twice', async () => {
+    for (const id of ['bot-c-sma', 'bot-d-grid']) if ((await service.status(id).catch(() => null))?.state === 'running') await service.stop(id);
+    const G = 'bot-g-sma';
+    const H = 'bot-h-grid';
+    const bots = [G, H];
+    const start = (engineId: string) =>
+      service.start({ connectionId, engineId, budget: { quote: '100' }, strategy: 'scripted', params: { key: engineId }, symbol: 'XRP/USDT', timeframe: '1h' });
+    expect((await start(G)).state).toBe('running');
+    expect((await start(H)).state).toBe('running');
+    const at = (f: string) => new Dec(sim.control.price('XRP/USDT') ?? '0').mul(f).toDecimalPlaces(5).toFixed();
+    await candle({ a: [{ kind: 'place', side: 'buy', amount: '50', price: at('0.8') }], b: [{ kind: 'place', side: 'buy', amount: '50', price: at('0.85') }] }, bots);
+    const open = async (id: string) => (await service.orders(id)).filter((o) => o.status === 'open').map((o) => o.clientOrderId).sort();
+    expect(await open(G)).toHaveLength(1);
+    expect(await open(H)).toHaveLength(1);
+    const simOrdersBefore = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT' }).length;
+
+    // Every request fails for a while; H's next candle asks for one more resting buy.
+    const outage = sim.control.injectFault({ exchange: 'binance', pathRegex: '.*', fault: { kind: 'serverError', status: 503 } });
+    script.set(H, [{ kind: 'place', side: 'buy', amount: '50', price: at('0.82') }]);
+    for (let i = 0; i < 4; i++) {
+      sim.control.step();
+      await clock.advance(CANDLE_MS);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(sim.control.faults().find((f) => f.id === outage.id)?.hits ?? 0).toBeGreaterThan(0);
+    sim.control.clearFaults(outage.id);
+    await candle({}, bots);
+    await candle({}, bots);
+
+    const [g, h] = await Promise.all(bots.map(async (id) => service.status(id)));
+    expect(g?.state).toBe('running');
+    expect(h?.state).toBe('running');
+    // H placed its third order once; each bot's open orders are its own, and exactly what rests at the exchange.
+    const [openG, openH] = await Promise.all([open(G), open(H)]);
+    expect(openG).toHaveLength(1);
+    expect(openH).toHaveLength(2);
+    const resting = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId).sort();
+    expect(resting).toEqual([...openG, ...openH].sort());
+    expect(g?.openOrders.map((o) => o.clientOrderId).sort()).toEqual(openG);
+    expect(h?.openOrders.map((o) => o.clientOrderId).sort()).toEqual(openH);
+    // Nothing was sent twice: the exchange knows exactly one more order than before the outage.
+    expect(sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT' }).length).toBe(simOrdersBefore + 1);
+    expect(await rejectedBy(G)).toEqual([]);
+    expect(await rejectedBy(H)).toEqual([]);
+
+    // Now only order creates fail (503) while G sends one: its outcome is unknown to G for a while.
+    const creates = sim.control.injectFault({ exchange: 'binance', method: 'POST', path: '/api/v3/order', fault: { kind: 'serverError', status: 503 } });
+    await candle({ a: [{ kind: 'place', side: 'buy', amount: '50', price: at('0.83') }] }, bots).catch(() => undefined);
+    sim.control.clearFaults(creates.id);
+    for (let i = 0; i < 3; i++) await candle({}, bots);
+    const stored = (await Promise.all(bots.map(async (id) => service.orders(id)))).flat();
+    const atExchange = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT' });
+    const mine = new Set(stored.map((o) => o.clientOrderId));
+    const sentByGH = atExchange.filter((o) => o.clientOrderId !== undefined && mine.has(o.clientOrderId));
+    // Every order the exchange holds for these bots is a distinct stored order, and its state agrees.
+    expect(new Set(sentByGH.map((o) => o.clientOrderId)).size).toBe(sentByGH.length);
+    const restingNow = atExchange.filter((o) => o.status === 'new' || o.status === 'partially_filled').map((o) => o.clientOrderId).sort();
+    const openNow = [...(await open(G)), ...(await open(H))].sort();
+    expect(restingNow).toEqual(openNow);
+    expect((await service.status(G)).state).toBe('running');
+    // The create the exchange never took is found missing and closed as such, never sent again.
+    const ofG = stored.filter((o) => o.engineId === G);
+    expect(ofG.map((o) => o.status)).toEqual(['open', 'rejected']);
+    expect(ofG[1]?.error).toMatch(/never placed/);
+    expect(sentByGH).toHaveLength(3);
+    await service.stop(G, { cancelOpenOrders: true });
+    await service.stop(H, { cancelOpenOrders: true });
+  }, 60_000);
 });
