@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { DEFAULT_MARKETS } from '../../../simulator/matching/markets.js';
 import type { MarketSpec } from '../../../simulator/matching/types.js';
 import { RandomWalkPath, type PricePath, type SimCandle } from '../../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
@@ -330,5 +331,78 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     expect(sentByGH).toHaveLength(3);
     await service.stop(G, { cancelOpenOrders: true });
     await service.stop(H, { cancelOpenOrders: true });
+  }, 60_000);
+});
+
+describe('two bots, one binance account: a bot whose entry part-fills (simulator, 40 XRP of liquidity a candle)', () => {
+  let thin: RunningSimulator;
+  let db: TestStore;
+  let service: EngineService;
+  const clock = new ManualClock(Date.now());
+  const apiKey = `ctsthin${Date.now().toString(36)}`;
+  const secret = 'ctsbinancethinsecret0123456789';
+  const connectionId = 'thin-binance';
+  const P = 'bot-p-partial';
+  const Q = 'bot-q-other';
+
+  beforeAll(async () => {
+    thin = await startSimulator({ priceSource: falling, markets: DEFAULT_MARKETS.map((m) => (m.symbol === 'XRP/USDT' ? { ...m, liquidityPerStep: '40' } : m)) });
+    db = await tempStore();
+    thin.control.addAccount('binance', { apiKey, secret, balances: { USDT: '1000' } });
+    service = liveEngineService({
+      db,
+      clock,
+      sim: thin,
+      ccxt,
+      gate: limits.gate,
+      connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Thin', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: { apiKey, apiSecret: secret },
+      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * 3_600_000 },
+    });
+  });
+
+  afterAll(async () => {
+    await service.shutdown();
+    await db.store.close();
+    await thin.close();
+  });
+
+  it('the filled part and the open rest both hold the budget: a further entry that would spend the other bot’s money is refused', async () => {
+    for (const [id, quote] of [[P, '100'], [Q, '900']] as const) {
+      const started = await service.start({ connectionId, engineId: id, budget: { quote }, strategy: 'scripted', params: { key: id }, symbol: 'XRP/USDT', timeframe: '1h' });
+      expect(started.state).toBe('running');
+    }
+    const processed = async (id: string): Promise<number> => (await service.status(id)).candlesProcessed;
+    const step = async (intents?: Intent[]): Promise<void> => {
+      if (intents) script.set(P, intents);
+      const before = await processed(P);
+      thin.control.step();
+      await clock.advance(CANDLE_MS);
+      expect(await until(async () => (await processed(P)) > before && !script.has(P) && (await service.orders(P)).every((o) => o.status !== 'pending_create'), 5_000)).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+    };
+    await step();
+    const mark = new Dec(thin.control.price('XRP/USDT') ?? '0');
+    // 90 USDT of XRP at 1 % above the market: 40 XRP fill at once, the rest rests and fills 40 a candle.
+    const limit = mark.mul('1.01').toDecimalPlaces(5);
+    const amount = new Dec(90).div(limit).toDecimalPlaces(1, Dec.ROUND_DOWN);
+    expect(amount.gt(120)).toBe(true);
+    await step([{ kind: 'place', side: 'buy', amount: amount.toFixed(), price: limit.toFixed() }]);
+    const [entry] = await service.orders(P);
+    expect(entry?.status).toBe('open');
+    expect(new Dec(entry?.filled ?? '0').gt(0)).toBe(true);
+    expect(new Dec(entry?.filled ?? '0').lt(amount)).toBe(true);
+    // Filled part (position) + open rest ≈ 90 of the 100: another 20 does not fit.
+    await step([{ kind: 'enter', side: 'long', size: { quote: '20' } }]);
+    const refused = (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === P && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
+    expect(refused.filter((r) => r.startsWith('Over budget')), JSON.stringify({ refused, orders: await service.orders(P), trades: await service.trades(P) })).toHaveLength(1);
+    expect(await service.orders(P)).toHaveLength(1);
+    // What P spent and reserved never passes its budget, at the exchange either.
+    const spent = (await service.trades(P)).reduce((sum, f) => sum.add(new Dec(f.amount).mul(f.price)), new Dec(0));
+    const order = (await service.orders(P))[0];
+    const reserved = new Dec(order?.amount ?? '0').sub(order?.filled ?? '0').mul(order?.price ?? '0');
+    expect(spent.add(reserved).lte('100')).toBe(true);
+    await service.stop(P, { cancelOpenOrders: true });
+    await service.stop(Q);
   }, 60_000);
 });
