@@ -402,7 +402,32 @@ describe('two bots, one binance account: a bot whose entry part-fills (simulator
     const order = (await service.orders(P))[0];
     const reserved = new Dec(order?.amount ?? '0').sub(order?.filled ?? '0').mul(order?.price ?? '0');
     expect(spent.add(reserved).lte('100')).toBe(true);
-    await service.stop(P, { cancelOpenOrders: true });
-    await service.stop(Q);
+
+    // Emergency stop with flatten of P while its entry is still part-filling and Q has an order resting:
+    // P cancels only its own order and sells only what it holds; Q's order rests on and Q runs on.
+    script.set(Q, [{ kind: 'place', side: 'buy', amount: '50', price: mark.mul('0.8').toDecimalPlaces(5).toFixed() }]);
+    await step();
+    await until(async () => (await service.orders(Q)).some((o) => o.status === 'open'), 5_000);
+    const ofQ = (await service.orders(Q)).filter((o) => o.status === 'open').map((o) => o.clientOrderId);
+    expect(ofQ).toHaveLength(1);
+    let done = false;
+    const stopping = service.emergencyStop(P, { flatten: true }).finally(() => (done = true));
+    for (let i = 0; !done && i < 400; i++) {
+      // The flatten is a market order: it fills at the next candle's open, 40 XRP a candle.
+      if (i % 8 === 7) thin.control.step();
+      await clock.advance(250);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stopped = await stopping;
+    expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
+    const resting = thin.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId);
+    expect(resting).toEqual(ofQ);
+    expect((await service.status(Q)).state).toBe('running');
+    // The account's XRP is P's dust: P sold what it held, no more (Q holds none).
+    const b = thin.control.account('binance', apiKey)?.balances['XRP'];
+    const held = new Dec(b?.free ?? '0').add(b?.used ?? '0');
+    expect(held.toFixed()).toBe(new Dec(stopped.positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0').toFixed());
+    expect(held.lt('0.1')).toBe(true);
+    await service.stop(Q, { cancelOpenOrders: true });
   }, 60_000);
 });
