@@ -428,6 +428,9 @@ describe('two bots, one binance account: a bot whose entry part-fills (simulator
     const held = new Dec(b?.free ?? '0').add(b?.used ?? '0');
     expect(held.toFixed()).toBe(new Dec(stopped.positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0').toFixed());
     expect(held.lt('0.1')).toBe(true);
+    // The book could not take the flatten whole: it took more than one order to get there.
+    const partial = (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === P && e.type === 'engine.flatten_partial');
+    expect(partial.length).toBeGreaterThan(0);
     await service.stop(Q, { cancelOpenOrders: true });
   }, 60_000);
 });
