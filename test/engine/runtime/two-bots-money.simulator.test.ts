@@ -367,7 +367,7 @@ describe('two bots, one binance account: a bot whose entry part-fills (simulator
     await thin.close();
   });
 
-  it('the filled part and the open rest both hold the budget: a further entry that would spend the other bot’s money is refused', async () => {
+  it('the filled part and the open rest both hold the budget; an emergency flatten then sells only its own coins, in several orders on a thin book', async () => {
     for (const [id, quote] of [[P, '100'], [Q, '900']] as const) {
       const started = await service.start({ connectionId, engineId: id, budget: { quote }, strategy: 'scripted', params: { key: id }, symbol: 'XRP/USDT', timeframe: '1h' });
       expect(started.state).toBe('running');
