@@ -63,6 +63,12 @@ export interface RiskContext {
   budgetQuote?: Dec;
   /** What the position cost (|quantity| × average entry), in quote; counted against the budget. Default |position| × price. */
   positionCost?: Dec;
+  /**
+   * What the bot lost since its budget was set (−(realized − fees) when negative, else 0), in quote:
+   * that money left the account, so the budget holds that much less (another bot's money is not there
+   * to spend again). Default 0.
+   */
+  budgetLoss?: Dec;
 }
 
 export interface PlannedOrder {
@@ -151,8 +157,9 @@ function planIncrease(
 
 /**
  * Two bots on one account never spend the same money: an order adding exposure (a buy while flat or
- * long, a sell while flat or short) costs amount × price, and with the cost of the position and of
- * the open orders on the same side it must stay within the budget. Reducing orders always pass.
+ * long, a sell while flat or short) costs amount × price, and with the cost of the position, of the
+ * open orders on the same side and what the bot lost since start it must stay within the budget.
+ * Reducing orders always pass.
  */
 function checkBudget(side: OrderSide, amount: Dec, limit: Dec | null, position: Dec, open: readonly StrategyOrder[], context: RiskContext): string | null {
   const budget = context.budgetQuote;
@@ -162,10 +169,12 @@ function checkBudget(side: OrderSide, amount: Dec, limit: Dec | null, position: 
   const cost = amount.mul(limit ?? context.price);
   const held = context.positionCost ?? position.abs().mul(context.price);
   const reserved = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o).mul(o.price ?? context.price)), ZERO);
-  const free = budget.sub(held).sub(reserved);
+  const lost = context.budgetLoss ?? ZERO;
+  const free = budget.sub(lost).sub(held).sub(reserved);
   if (cost.lte(free)) return null;
   const q = context.market.quote;
-  return `Over budget: the order costs ${toDecimalString(cost)} ${q}, and the bot's budget of ${toDecimalString(budget)} ${q} has ${toDecimalString(Dec.max(free, ZERO))} ${q} left (position ${toDecimalString(held)}, open orders ${toDecimalString(reserved)})`;
+  const losses = lost.isZero() ? '' : `, lost ${toDecimalString(lost)}`;
+  return `Over budget: the order costs ${toDecimalString(cost)} ${q}, and the bot's budget of ${toDecimalString(budget)} ${q} has ${toDecimalString(Dec.max(free, ZERO))} ${q} left (position ${toDecimalString(held)}, open orders ${toDecimalString(reserved)}${losses})`;
 }
 
 /**

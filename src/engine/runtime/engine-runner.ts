@@ -212,6 +212,7 @@ export class EngineRunner {
    */
   async #prepare(): Promise<void> {
     await this.#d.orders.load();
+    this.#tick.startBudget();
     try {
       await this.#reconcileAndWarmUp();
     } catch (error) {

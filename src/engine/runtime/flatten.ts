@@ -16,7 +16,8 @@ import type { FlattenOutcome } from '../../domain/engine-status.js';
  *     (a cancel answer can carry a partial fill; the trade list can lag), bounded in time;
  *  3. size the flatten from the position as it is NOW (never from before step 2), capped at what the
  *     account holds, fitted by the risk rules to the market's step and minimum;
- *  4. place it, and settle it the same way;
+ *  4. place it, and settle it the same way; a market order that expired (the book ran dry) is
+ *     followed, after a pause, by another for the rest, a few times at most;
  *  5. verify: flat means |position| below the market's smallest tradable amount (dust) and no order
  *     left live. Anything else is reported as incomplete, with the remaining amount and why.
  */
@@ -37,6 +38,8 @@ export interface FlattenDeps {
   settleMs?: number;
   /** Pause between polls of the exchange while settling, clock ms. Default 250 ms. */
   pollMs?: number;
+  /** Pause before a flatten order follows one that expired, clock ms. Default 1 s. */
+  retryPauseMs?: number;
 }
 
 const DEFAULT_SETTLE_MS = 10_000;
@@ -45,13 +48,26 @@ const DEFAULT_POLL_MS = 250;
 export async function flattenPosition(d: FlattenDeps, reason: string): Promise<FlattenOutcome> {
   const problems: string[] = [];
   await cancelEverything(d, reason, problems);
-  const order = await placeFlatten(d, reason, problems);
-  if (order) {
+  for (let attempt = 1; attempt <= MAX_FLATTEN_ORDERS; attempt++) {
+    const order = await placeFlatten(d, reason, problems);
+    if (!order) break;
     await settle(d, [order], 'the flatten order', problems);
-    if (order.status !== 'closed') problems.push(`the flatten order ended ${order.status}${order.error ? ` (${order.error})` : ''} with ${order.filled} of ${order.amount} filled`);
+    if (order.status === 'closed') break;
+    // A market order the book could not take whole ends expired, part-filled or not (thin
+    // liquidity): after a pause the rest is sold by a new order, sized from the position as it is now.
+    if (order.status !== 'expired' || attempt === MAX_FLATTEN_ORDERS) {
+      problems.push(`the flatten order ended ${order.status}${order.error ? ` (${order.error})` : ''} with ${order.filled} of ${order.amount} filled`);
+      break;
+    }
+    await d.emit('engine.flatten_partial', { clientOrderId: order.clientOrderId, filled: order.filled, amount: order.amount, attempt });
+    await d.clock.sleep(d.retryPauseMs ?? DEFAULT_RETRY_PAUSE_MS);
   }
   return verify(d, problems);
 }
+
+/** Flatten orders sent at most, each after the one before expired (the book could not take it whole). */
+const MAX_FLATTEN_ORDERS = 5;
+const DEFAULT_RETRY_PAUSE_MS = 1_000;
 
 /**
  * Emergency stop without flatten: cancel every live order and settle them the same way (a cancel that

@@ -63,6 +63,8 @@ export class TradingTick {
   #balances: BalanceEntry[] | null = null;
   #baseline: DailyPnlBaseline | null = null;
   #lastReconcile: number;
+  /** Realized PnL − fees when the budget was set (see `startBudget`); null until then. */
+  #netAtBudgetStart: Dec | null = null;
 
   constructor(deps: TradingTickDeps) {
     this.#d = deps;
@@ -95,6 +97,14 @@ export class TradingTick {
 
   get lastCandleTime(): number | null {
     return this.#series.length === 0 ? null : this.#series.time(this.#series.length - 1);
+  }
+
+  /**
+   * The budget starts now, over the fills restored so far: what the bot lost in earlier runs was
+   * checked against the account when it started, what it loses from here on comes out of the budget.
+   */
+  startBudget(): void {
+    this.#netAtBudgetStart = this.#realizedNet();
   }
 
   /** Feeds history to the strategy (intents discarded) so its indicators are ready for the first live candle. */
@@ -214,7 +224,7 @@ export class TradingTick {
       filledPosition: ledger.filledQuantity,
       openOrders: this.#d.orders.strategyOrders(),
       config: this.#d.risk,
-      ...(this.#d.budgetQuote !== undefined ? { budgetQuote: this.#d.budgetQuote, positionCost: this.#positionCost() } : {}),
+      ...(this.#d.budgetQuote !== undefined ? { budgetQuote: this.#d.budgetQuote, positionCost: this.#positionCost(), budgetLoss: this.#budgetLoss() } : {}),
     });
   }
 
@@ -225,7 +235,21 @@ export class TradingTick {
     return ledger.quantity.abs().mul(price);
   }
 
-  /** The budget not yet held by the position or reserved by open orders adding to it. */
+  #realizedNet(): Dec {
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    return ledger.realizedPnl.sub(ledger.fees);
+  }
+
+  /**
+   * What the bot lost since its budget started (realized − fees, fees of the open position included):
+   * money that left the account, so the budget holds that much less. A gain does not grow the budget.
+   */
+  #budgetLoss(): Dec {
+    this.#netAtBudgetStart ??= this.#realizedNet();
+    return Dec.max(this.#netAtBudgetStart.sub(this.#realizedNet()), ZERO);
+  }
+
+  /** The budget not yet held by the position, reserved by open orders adding to it, or lost. */
   #budgetLeft(budget: Dec): Dec {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const adding = ledger.quantity.isNegative() ? 'sell' : 'buy';
@@ -233,7 +257,7 @@ export class TradingTick {
     const reserved = this.#d.orders.liveOrders
       .filter((o) => o.side === adding)
       .reduce((sum, o) => sum.add(new Dec(o.amount).sub(o.filled).mul(o.price ?? reference)), ZERO);
-    return Dec.max(budget.sub(this.#positionCost()).sub(reserved), ZERO);
+    return Dec.max(budget.sub(this.#budgetLoss()).sub(this.#positionCost()).sub(reserved), ZERO);
   }
 
   async #execute(decisions: readonly RiskDecision[]): Promise<void> {
@@ -307,7 +331,7 @@ export class TradingTick {
     const left = this.#budgetLeft(budget);
     return {
       base: { asset: base.asset, free: toDecimalString(Dec.min(own, base.free)), total: toDecimalString(Dec.min(own, base.total)) },
-      quote: { asset: quote.asset, free: toDecimalString(Dec.min(left, quote.free)), total: toDecimalString(Dec.min(budget, quote.total)) },
+      quote: { asset: quote.asset, free: toDecimalString(Dec.min(left, quote.free)), total: toDecimalString(Dec.min(Dec.max(budget.sub(this.#budgetLoss()), ZERO), quote.total)) },
     };
   }
 }
