@@ -106,6 +106,8 @@ describe('live view reducer', () => {
   });
 
   it('never calls an incomplete flatten "flattened"', () => {
+    const partial = describeEvent(ev('engine.flatten_partial', { clientOrderId: 'c1', filled: '40', amount: '119.88', attempt: 1 }));
+    expect(partial).toEqual({ level: 'warning', message: 'Flatten order 1 filled 40 of 119.88 (the book could not take it whole); sending the rest' });
     expect(describeEvent(ev('engine.flatten_incomplete', { remaining: '39.96', reason: 'the exchange rejected the flatten order: Insufficient balance.' }))).toEqual({
       level: 'error',
       message: 'Flatten incomplete: 39.96 still open — the exchange rejected the flatten order: Insufficient balance.',

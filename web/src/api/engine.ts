@@ -161,6 +161,7 @@ export const KNOWN_EVENT_TYPES = [
   'engine.stop_problem',
   'engine.flatten_refused',
   'engine.flattened',
+  'engine.flatten_partial',
   'engine.flatten_incomplete',
   'engine.resume_failed',
   'engine.resume_waiting',

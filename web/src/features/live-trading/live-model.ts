@@ -119,6 +119,8 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
         : { level: 'info', message: `Stopped: ${str(p.reason)}${p.flattenState === 'flat' ? ' (position flattened)' : ''}` };
     case 'engine.flattened':
       return { level: 'success', message: `Position flattened (left: ${str(p.remaining)}, below the smallest tradable amount)` };
+    case 'engine.flatten_partial':
+      return { level: 'warning', message: `Flatten order ${str(p.attempt)} filled ${str(p.filled)} of ${str(p.amount)} (the book could not take it whole); sending the rest` };
     case 'engine.flatten_incomplete':
       return { level: 'error', message: `Flatten incomplete: ${str(p.remaining)} still open — ${str(p.reason)}` };
     case 'engine.error':
