@@ -6,10 +6,11 @@ import { DUPLICATE_CL_ORD_ID } from '../../simulator/exchanges/kraken-trading.js
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import { InvalidResponseError, OrderNotFoundError } from '../../src/domain/errors.js';
 import { Dec } from '../../src/domain/money.js';
-import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
+import { loadCcxt, type CcxtInstance, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { makeClientOrderId } from '../../src/exchanges/profiles/index.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
+import { installIncreasingNonce } from '../../src/exchanges/ccxt/kraken-nonce.js';
 
 /**
  * Kraken spot trading on the wire (raw signed calls through unmodified ccxt) and the adapter's lookup
@@ -30,7 +31,10 @@ function newKey(balances: Record<string, string> = { USDT: '10000', BTC: '1' }):
 }
 
 function client(key = newKey()): Kraken {
-  return new ccxt.kraken({ proxyUrl: sim.url, enableRateLimit: false, ...key });
+  const k = new ccxt.kraken({ proxyUrl: sim.url, enableRateLimit: false, ...key });
+  // As the adapter does: ccxt's millisecond nonce repeats for an add and its cancel within one millisecond.
+  installIncreasingNonce(k as unknown as CcxtInstance);
+  return k;
 }
 
 async function call(k: Kraken, method: string, params: Json = {}): Promise<Json> {

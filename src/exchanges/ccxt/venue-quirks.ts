@@ -6,6 +6,7 @@ import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
 import { cancelCoinbaseOrder, isCoinbaseOrderNotFound } from './coinbase-orders.js';
 import { fetchGateOrderByText } from './gate-orders.js';
 import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
+import { installIncreasingNonce } from './kraken-nonce.js';
 import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
 import { protectMarketBuy, type ShapedOrder } from './market-buy-protection.js';
 import type { RawCall } from './permissions.js';
@@ -35,7 +36,7 @@ export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   binance: {},
   bybit: { fetchOrderParams: { acknowledged: true }, clientIdLookup: fetchBybitOrderByLinkId },
   okx: {},
-  kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true },
+  kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true, setupInstance: installIncreasingNonce },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
   htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
   gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy },
