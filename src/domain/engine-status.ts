@@ -1,6 +1,7 @@
 import type { DecimalString } from './money.js';
 import type { EngineAction, EngineState } from './engine-state.js';
 import type { OrderRecord } from './orders.js';
+import type { PairListConfig } from './pair-list-config.js';
 import type { PnlSummary, PositionSnapshot } from './positions.js';
 
 /** The engine status shape the API answers; built by src/engine/runtime/engine-status.ts. */
@@ -59,6 +60,33 @@ export interface EngineOwnerView {
   leaseExpiresAt: string;
 }
 
+/** One pair of a multi-pair bot; its position, PnL and orders are in the status's `positions` and `openOrders` (by symbol). */
+export interface EnginePairView {
+  symbol: string;
+  /** `tradable`: on the list, may open trades. `managed`: left the list while held, exits only until flat. */
+  role: 'tradable' | 'managed';
+  /** Holds a position or an order that adds to one: counts against `maxOpenTrades`. */
+  holdsSlot: boolean;
+  candlesProcessed: number;
+  lastPrice: DecimalString | null;
+  /** Close time (ISO) of the last candle the bot processed for this pair. */
+  lastCandleAt: string | null;
+}
+
+/** A multi-pair bot's list: what it was configured with, and what it trades right now. */
+export interface EnginePairsStatus {
+  pairList: PairListConfig;
+  maxOpenTrades: number;
+  /** Pairs holding a slot now (never above maxOpenTrades through the bot's own entries). */
+  openTrades: number;
+  /** When the list was last built (ISO); null before the first build (not running here). */
+  builtAt: string | null;
+  /** In list order: tradable pairs first (config order, or best quote volume first), then managed ones. */
+  pairs: EnginePairView[];
+  /** Markets left out at the last build, with the first reason found (at most 100). */
+  rejected: { symbol: string; reason: string }[];
+}
+
 export interface EngineStatus {
   /** The engine's ("bot's") id: the `{id}` of the status, orders, trades and control routes. */
   id: string;
@@ -71,7 +99,10 @@ export interface EngineStatus {
   allowedActions: EngineAction[];
   strategy: string | null;
   params: Readonly<Record<string, unknown>> | null;
+  /** The one pair of a single-pair bot; null for a bot trading a pair list (see `pairs`). */
   symbol: string | null;
+  /** A bot trading a pair list; null for a single-pair bot. */
+  pairs: EnginePairsStatus | null;
   timeframe: string | null;
   risk: Readonly<Record<string, unknown>> | null;
   options: EngineOptions | null;

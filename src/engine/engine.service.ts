@@ -12,16 +12,8 @@ import { EngineResumer, testFailure } from './engine-resume.js';
 import { isActive, transition, type EngineState } from '../domain/engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
 import { describeOwner, type EngineLease, type EngineOwnership } from './ownership.js';
-import {
-  ConnectionNotTestedError,
-  DEFAULT_ENGINE_OPTIONS,
-  checkConnection,
-  checkStrategyAndRisk,
-  checkTimeframe,
-  pickMarket,
-  startEngineSchema,
-  type StartEngineInput,
-} from './runtime/engine-config.js';
+import { ConnectionNotTestedError, checkConnection, checkStrategyAndRisk, checkTimeframe, pickMarket } from './runtime/engine-config.js';
+import { DEFAULT_ENGINE_OPTIONS, startEngineSchema, type StartEngineInput } from '../domain/engine-start.js';
 import { EngineRunner } from './runtime/engine-runner.js';
 import { fenceEngineStore, fenceExchange, fenceOrderStore } from './runtime/fenced.js';
 import { haltableExchange } from './runtime/halt.js';
@@ -149,7 +141,9 @@ export class EngineService {
    * status; the engine is then stored in `error` with that cause.
    */
   async start(input: StartEngineInput): Promise<EngineStatus> {
-    const request = startEngineSchema.parse(input);
+    const parsed = startEngineSchema.parse(input);
+    if (parsed.symbol === undefined) throw new ValidationError('Give the pair to trade (symbol)', [{ path: 'symbol', message: 'required' }]);
+    const request = { ...parsed, symbol: parsed.symbol };
     const id = request.engineId ?? this.#newId(this.#clock.now());
     const stored = request.engineId === undefined ? undefined : await this.#existing(request.engineId, request.connectionId);
     transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes

@@ -33,6 +33,7 @@ export function engineStatus(overrides: Partial<EngineStatus> = {}): EngineStatu
     strategy: null,
     params: null,
     symbol: null,
+    pairs: null,
     timeframe: null,
     risk: null,
     options: null,

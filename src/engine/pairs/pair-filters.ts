@@ -2,7 +2,7 @@ import { Dec } from '../../domain/money.js';
 import type { Market, MarketTicker } from '../../exchanges/exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Blacklist } from './blacklist.js';
-import type { DynamicPairListConfig, VolatilityFilter } from './pair-list-config.js';
+import type { DynamicPairListConfig, VolatilityFilter } from '../../domain/pair-list-config.js';
 
 /** Why a market is not on the list, as data (shown to the trader beside the list). */
 export type RejectReason =

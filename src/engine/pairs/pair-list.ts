@@ -4,7 +4,7 @@ import type { Exchange, Market, MarketTicker } from '../../exchanges/exchange.po
 import type { Candle } from '../../domain/candles.js';
 import { Blacklist } from './blacklist.js';
 import { byQuoteVolume, candleRange, inRange, marketProblem, tickerProblem, type Rejection } from './pair-filters.js';
-import { MIN_REFRESH_MS, type DynamicPairListConfig, type PairListConfig, type StaticPairListConfig, type VolatilityFilter } from './pair-list-config.js';
+import { MIN_REFRESH_MS, type DynamicPairListConfig, type PairListConfig, type StaticPairListConfig, type VolatilityFilter } from '../../domain/pair-list-config.js';
 
 /** What a pair list reads: markets, one batched ticker call per refresh, and daily candles when a filter needs them. */
 export type PairListSource = Pick<Exchange, 'id' | 'loadMarkets' | 'fetchCandles' | 'fetchTickers'>;

@@ -35,6 +35,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     strategy: record?.strategy ?? null,
     params: record?.params ?? null,
     symbol: record?.symbol ?? null,
+    pairs: null,
     timeframe: record?.timeframe ?? null,
     risk: record?.risk ?? null,
     options: record?.options ?? null,

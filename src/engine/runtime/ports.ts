@@ -3,6 +3,7 @@ import type { EngineState } from '../../domain/engine-state.js';
 import type { MarkBook } from '../accounting/marks.js';
 import type { EngineBudget, EngineOptions } from '../../domain/engine-status.js';
 import type { EngineEvent, NewEngineEvent } from '../../domain/engine-events.js';
+import type { PairListConfig } from '../../domain/pair-list-config.js';
 
 /**
  * Storage ports of the engine runtime. The runtime never sees SQL or driver types; the Kysely
@@ -20,7 +21,12 @@ export interface EngineConfig {
   strategy: string;
   /** Validated strategy parameters (defaults applied). */
   params: Readonly<Record<string, unknown>>;
+  /** The one pair; for a bot with a pair list, the label its rows are listed under (the list's first pair, or "ANY/" + the quote for a dynamic list). */
   symbol: string;
+  /** Several pairs (validated config); absent or null: the one `symbol`. */
+  pairList?: PairListConfig | null;
+  /** With a pair list: pairs that may hold a position at once. */
+  maxOpenTrades?: number | null;
   timeframe: string;
   /** Validated risk settings (risk.ts's RiskConfig, as stored JSON). */
   risk: Readonly<Record<string, unknown>>;

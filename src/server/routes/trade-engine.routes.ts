@@ -4,7 +4,7 @@ import { ForwardedProblemError } from '../../cluster/control-forwarding.js';
 import type { EngineControl } from '../../cluster/control-forwarding-engine.js';
 import type { EngineService } from '../../engine/engine.service.js';
 import { ConnectionId as ConnectionIdSchema } from '../../connections/connection.schemas.js';
-import { startEngineSchema } from '../../engine/runtime/engine-config.js';
+import { startEngineSchema } from '../../domain/engine-start.js';
 import { ORDER_STATUSES } from '../../domain/orders.js';
 import type { EngineEvent } from '../../domain/engine-events.js';
 import { sendProblem } from '../problem.js';

@@ -14,7 +14,7 @@ import type { Exchange } from '../../../src/exchanges/exchange.port.js';
 import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import type { PriceEvent } from '../../../src/exchanges/simulated/price-feed.js';
 import { DEFAULT_MIN_GAP_MS, MultiPairCandleFeed, roundSchedule } from '../../../src/engine/pairs/multi-pair-feed.js';
-import { parsePairListConfig } from '../../../src/engine/pairs/pair-list-config.js';
+import { parsePairListConfig } from '../../../src/domain/pair-list-config.js';
 import { PairList } from '../../../src/engine/pairs/pair-list.js';
 import { pairsForRounds } from '../../../src/engine/pairs/round-pairs.js';
 import { exchangeLimitProfiles } from '../../../src/exchanges/profiles/limit-profiles.js';

@@ -7,7 +7,7 @@ import type { Market, MarketTicker } from '../../../src/exchanges/exchange.port.
 import type { Candle } from '../../../src/domain/candles.js';
 import { Blacklist } from '../../../src/engine/pairs/blacklist.js';
 import { spreadRatio } from '../../../src/engine/pairs/pair-filters.js';
-import { parsePairListConfig, type PairListConfig } from '../../../src/engine/pairs/pair-list-config.js';
+import { parsePairListConfig, type PairListConfig } from '../../../src/domain/pair-list-config.js';
 import { PairList, selectPairs, type PairListSource } from '../../../src/engine/pairs/pair-list.js';
 import { pairsForRounds } from '../../../src/engine/pairs/round-pairs.js';
 

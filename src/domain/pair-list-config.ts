@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { decimalString } from '../../domain/decimal-schema.js';
-import { ValidationError } from '../../domain/errors.js';
-import { Dec } from '../../domain/money.js';
+import { decimalString } from './decimal-schema.js';
+import { ValidationError } from './errors.js';
+import { Dec } from './money.js';
 
 /**
  * A bot's pair list: a fixed list, or a dynamic one rebuilt on a schedule from one batched ticker
