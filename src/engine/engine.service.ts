@@ -21,7 +21,10 @@ import { applyFill } from './runtime/fill-applier.js';
 import { buildStatus } from './runtime/engine-status.js';
 import type { EngineStatus, FlattenOutcome } from '../domain/engine-status.js';
 import { markingEngineStore } from './runtime/marks-store.js';
-import type { TradingTick } from './runtime/trading-tick.js';
+import type { LaneSpec } from './runtime/bot-lanes.js';
+import { checkFirstBuild, checkPairsRequest, describePairs, pairsLabel, refuseInformative, roundPairs } from './runtime/bot-pairs.js';
+import { PairList } from './pairs/pair-list.js';
+import { DEFAULT_MIN_GAP_MS, maxPairsPerRound } from './pairs/multi-pair-feed.js';
 import { OrderManager } from './runtime/order-manager.js';
 import type { EngineRecord, EngineStore, OrderStore } from './runtime/ports.js';
 import type { EngineEvent } from '../domain/engine-events.js';
@@ -122,14 +125,14 @@ export class EngineService {
    */
   async activeEngine(connectionId: string): Promise<string | null> {
     for (const runner of this.#runners.values()) {
-      if (runner.record.connectionId === connectionId && isActive(runner.state)) return `bot ${runner.record.id}: ${runner.record.strategy} on ${runner.record.symbol} (${runner.state})`;
+      if (runner.record.connectionId === connectionId && isActive(runner.state)) return `bot ${runner.record.id}: ${runner.record.strategy} on ${describePairs(runner.record)} (${runner.state})`;
     }
     for (const [id, connection] of this.#startingOn) if (connection === connectionId && this.#starting.has(id)) return `bot ${id}, being started on it (starting)`;
     if (!this.#d.ownership) return null;
     // Several processes: an engine may run in another one, or be due for takeover by one.
     for (const record of await this.#d.engines.byConnection(connectionId)) {
       if ((await this.#d.ownership.ownerElsewhere(record.id)) || isActive(record.state) || record.resume) {
-        return `bot ${record.id}: ${record.strategy} on ${record.symbol} (${record.state}, in another process)`;
+        return `bot ${record.id}: ${record.strategy} on ${describePairs(record)} (${record.state}, in another process)`;
       }
     }
     return null;
@@ -141,9 +144,7 @@ export class EngineService {
    * status; the engine is then stored in `error` with that cause.
    */
   async start(input: StartEngineInput): Promise<EngineStatus> {
-    const parsed = startEngineSchema.parse(input);
-    if (parsed.symbol === undefined) throw new ValidationError('Give the pair to trade (symbol)', [{ path: 'symbol', message: 'required' }]);
-    const request = { ...parsed, symbol: parsed.symbol };
+    const request = startEngineSchema.parse(input);
     const id = request.engineId ?? this.#newId(this.#clock.now());
     const stored = request.engineId === undefined ? undefined : await this.#existing(request.engineId, request.connectionId);
     transition(this.#effectiveState(id, stored), 'start'); // refuses before anything changes
@@ -158,23 +159,49 @@ export class EngineService {
       const connection = await this.#d.connections.get(request.connectionId);
       checkConnection(connection);
       const checked = checkStrategyAndRisk(request, this.#d.strategies);
+      const pairs = checkPairsRequest(request, checked.timeframeMs);
+      refuseInformative(checked.definition, checked.params);
       const credentials = connection.mode === 'live' || connection.mode === 'testnet' ? await this.#d.connections.credentialsFor(connection.id) : undefined;
       const portfolio = await this.#portfolio(id);
+      const emit = this.#emitter(id);
+      const where = `${connection.name} (${connection.exchange}, ${connection.mode})`;
+      const self: { runner?: EngineRunner; list?: PairList; round?: (now: number) => Promise<readonly string[]> } = {};
+      const label = pairs.kind === 'single' ? pairs.symbol : pairsLabel(pairs.config);
       const venue = await this.#d.venues({
         connection,
         credentials,
-        symbol: request.symbol,
+        symbol: label,
         timeframe: request.timeframe,
         timeframeMs: checked.timeframeMs,
         replaySpeed: request.options.replaySpeed,
-        position: toDecimalString(portfolio.ledger(request.symbol).quantity),
+        position: toDecimalString(portfolio.ledger(label).quantity),
+        ...(pairs.kind === 'list'
+          ? {
+              pairs: {
+                quote: pairs.config.quote,
+                positions: Object.fromEntries(portfolio.ledgers.filter((l) => !l.quantity.isZero()).map((l) => [l.symbol, toDecimalString(l.quantity)])),
+                round: (now: number) => (self.round ? self.round(now) : Promise.resolve([])),
+                onError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error),
+              },
+            }
+          : {}),
       });
-      let market;
+      let markets: Market[];
       let budgetQuote: Dec | undefined;
       try {
-        checkTimeframe(venue.exchange.timeframes?.(), request.timeframe, `${connection.name} (${connection.exchange}, ${connection.mode})`);
-        market = pickMarket(await venue.exchange.loadMarkets(), request.symbol, `${connection.name} (${connection.exchange}, ${connection.mode})`);
-        budgetQuote = await this.#checkBudget(id, connection.id, request.budget, venue.exchange, market);
+        checkTimeframe(venue.exchange.timeframes?.(), request.timeframe, where);
+        const offered = await venue.exchange.loadMarkets();
+        if (pairs.kind === 'single') markets = [pickMarket(offered, pairs.symbol, where)];
+        else {
+          const list = new PairList({ config: pairs.config, source: venue.marketData, clock: this.#clock });
+          const snapshot = await list.refresh();
+          checkFirstBuild(snapshot);
+          // Pairs still held from an earlier run are managed (exits only) when the list left them out.
+          const held = portfolio.ledgers.filter((l) => !l.quantity.isZero() && !snapshot.pairs.includes(l.symbol)).map((l) => l.symbol);
+          markets = [...snapshot.pairs, ...held].flatMap((symbol) => offered.filter((m) => m.symbol === symbol));
+          self.list = list;
+        }
+        budgetQuote = await this.#checkBudget(id, connection.id, request.budget, venue.exchange, markets[0] as Market);
       } catch (error) {
         await venue.close();
         throw error;
@@ -186,7 +213,8 @@ export class EngineService {
         budget: request.budget,
         strategy: checked.definition.id,
         params: checked.params,
-        symbol: request.symbol,
+        symbol: label,
+        ...(pairs.kind === 'list' ? { pairList: pairs.config, maxOpenTrades: pairs.maxOpenTrades } : {}),
         timeframe: request.timeframe,
         risk: checked.risk,
         options: { ...DEFAULT_ENGINE_OPTIONS, ...request.options },
@@ -200,39 +228,48 @@ export class EngineService {
         updatedAt: now,
         ...(stored?.marks ? { marks: stored.marks } : {}), // marks of earlier symbols stay known
       };
-      const emit = this.#emitter(id);
       // With a lease every write and order-changing call is fenced: a process that lost it stops dead.
       // After a stop request no new order leaves, even from the tick still running (haltableExchange).
-      const self: { runner?: EngineRunner } = {};
       const exchange = haltableExchange(lease ? fenceExchange(venue.exchange, lease) : venue.exchange, () => self.runner?.haltsOrders ?? false);
       const enginePrefix = engineOrderPrefix(id);
       const exchangeId = connection.exchange as ExchangeId;
-      const orders = new OrderManager({
-        engineId: id,
-        connectionId: connection.id,
-        symbol: request.symbol,
-        exchange,
-        store: lease ? fenceOrderStore(this.#d.orders, lease) : this.#d.orders,
-        portfolio,
-        ids: new ClientOrderIdGenerator({ exchange: exchangeId, prefix: enginePrefix, clock: this.#clock }),
-        originOf: (clientOrderId) => clientOrderIdOrigin(exchangeId, clientOrderId, enginePrefix),
-        sharesAccount: async () => (await this.#d.engines.byConnection(connection.id)).some((other) => other.id !== id),
-        clock: this.#clock,
-        emit,
-        ...(this.#d.settleMs !== undefined ? { settleMs: this.#d.settleMs } : {}),
+      const ids = new ClientOrderIdGenerator({ exchange: exchangeId, prefix: enginePrefix, clock: this.#clock });
+      const laneFor = (market: Market): LaneSpec => ({
+        market,
+        strategy: checked.definition.create(checked.params),
+        orders: new OrderManager({
+          engineId: id,
+          connectionId: connection.id,
+          symbol: market.symbol,
+          exchange,
+          store: lease ? fenceOrderStore(this.#d.orders, lease) : this.#d.orders,
+          portfolio,
+          ids,
+          originOf: (clientOrderId) => clientOrderIdOrigin(exchangeId, clientOrderId, enginePrefix),
+          sharesAccount: async () => (await this.#d.engines.byConnection(connection.id)).some((other) => other.id !== id),
+          clock: this.#clock,
+          emit,
+          ...(this.#d.settleMs !== undefined ? { settleMs: this.#d.settleMs } : {}),
+        }),
       });
+      const list = self.list;
       const runner: EngineRunner = new EngineRunner({
         record,
-        strategy: checked.definition.create(checked.params),
+        lanes: markets.map(laneFor),
+        ...(list
+          ? {
+              pairList: list,
+              maxOpenTrades: record.maxOpenTrades ?? markets.length,
+              openLane: async (symbol: string) => laneFor(pickMarket(await venue.exchange.loadMarkets(), symbol, where)),
+            }
+          : {}),
         risk: checked.risk,
-        market,
         timeframeMs: checked.timeframeMs,
         warmup: checked.warmup,
-        venue: lease ? { exchange, feed: venue.feed, history: (limit) => venue.history(limit), close: () => venue.close() } : venue,
-        orders,
+        venue: lease ? { exchange, feed: venue.feed, history: (limit, symbol) => venue.history(limit, symbol), marketData: venue.marketData, close: () => venue.close() } : venue,
         portfolio,
-        // Every save carries the tick's latest mark, so a stopped engine keeps valuing its positions.
-        engines: markingEngineStore(lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines, (): TradingTick => runner.tick),
+        // Every save carries the ticks' latest marks, so a stopped engine keeps valuing its positions.
+        engines: markingEngineStore(lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines, () => runner.lanes.all().map((lane) => lane.tick)),
         clock: this.#clock,
         random: this.#d.random ?? Math.random,
         emit,
@@ -250,6 +287,10 @@ export class EngineService {
           this.#dropLease(id); // after the final state was stored: then another process may take over
         },
       });
+      if (list) {
+        runner.lanes.setRoles(new Set(list.current?.pairs ?? []));
+        self.round = roundPairs({ list, lanes: () => runner.lanes, capacity: maxPairsPerRound(checked.timeframeMs, DEFAULT_MIN_GAP_MS, 1_000), emit });
+      }
       if (this.#closed) {
         await venue.close(); // shutdown began while this start was on its way
         this.#refuseWhenClosed();
@@ -467,7 +508,8 @@ export class EngineService {
     const id = record.id;
     this.#starting.delete(id); // resumeAll marked it while taking the lease; the start below marks it again
     await this.#retestIfNeeded(record.connectionId);
-    await this.start({ connectionId: record.connectionId, engineId: id, budget: record.budget ?? null, strategy: record.strategy, params: { ...record.params }, symbol: record.symbol, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
+    const pairs = record.pairList ? { pairList: record.pairList, ...(record.maxOpenTrades ? { maxOpenTrades: record.maxOpenTrades } : {}) } : { symbol: record.symbol };
+    await this.start({ connectionId: record.connectionId, engineId: id, budget: record.budget ?? null, strategy: record.strategy, params: { ...record.params }, ...pairs, timeframe: record.timeframe, risk: { ...record.risk }, options: record.options });
   }
 
   /** A failed (or outdated) last test is not a verdict for ever: test again, and refuse with what the new test says. */

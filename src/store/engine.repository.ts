@@ -1,5 +1,6 @@
 import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import { z } from 'zod';
+import { pairListConfigSchema } from '../domain/pair-list-config.js';
 import { decimalString } from '../domain/decimal-schema.js';
 import { parseMarkBook } from '../engine/accounting/marks.js';
 import { isEngineState } from '../domain/engine-state.js';
@@ -142,6 +143,7 @@ function toRow(r: EngineRecord): EnginesTable {
     updated_at: r.updatedAt,
     marks: r.marks && Object.keys(r.marks).length > 0 ? JSON.stringify(r.marks) : null,
     budget: r.budget ? JSON.stringify(r.budget) : null,
+    pair_list: r.pairList ? JSON.stringify({ config: r.pairList, maxOpenTrades: r.maxOpenTrades ?? null }) : null,
   };
 }
 
@@ -149,6 +151,7 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
   // A state this build does not know (written by a newer one) is shown as error rather than trusted.
   const state = isEngineState(row.state) ? row.state : 'error';
   const budget = readBudget(row.budget, problems);
+  const pairs = readPairList(row.pair_list, problems);
   return {
     id: row.id,
     connectionId: row.connection_id,
@@ -169,7 +172,26 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
     // Marks only inform the PnL view: an unreadable value loses them, never the engine row.
     ...(row.marks ? { marks: parseMarkBook(row.marks) } : {}),
     ...(budget ? { budget } : {}),
+    ...(pairs ? { pairList: pairs.config, maxOpenTrades: pairs.maxOpenTrades } : {}),
   };
+}
+
+const storedPairListSchema = z.object({ config: pairListConfigSchema, maxOpenTrades: z.number().int().min(1).nullable() }).strict();
+
+/** An unreadable pair list must never read as a single-pair bot on its label: the row is reported malformed. */
+function readPairList(text: string | null, problems: string[]): z.infer<typeof storedPairListSchema> | null {
+  if (text === null) return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    problems.push(`field \`pair_list\` is not valid JSON (${(error as Error).message})`);
+    return null;
+  }
+  const parsed = storedPairListSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  problems.push('field `pair_list` is not a pair list config');
+  return null;
 }
 
 const storedBudgetSchema = z.union([

@@ -70,6 +70,8 @@ export interface EnginesTable {
   marks: string | null;
   /** JSON: the bot's budget ({ quote } or { sharePct }); null = the whole account (migration 0008). */
   budget: string | null;
+  /** JSON: { config, maxOpenTrades } of a bot trading a pair list; null = the one `symbol` (migration 0009). */
+  pair_list: string | null;
 }
 
 /** Engine orders, stored before they are sent (prices and amounts are decimal text). */

@@ -1,16 +1,16 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Dec } from '../../domain/money.js';
-import type { Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
 import { allowedActions, transition, type EngineAction, type EngineState } from '../../domain/engine-state.js';
 import type { RiskConfig } from '../risk.js';
-import type { Strategy } from '../strategy.js';
 import { cancelAndSettle, flattenPosition, type FlattenDeps } from './flatten.js';
 import type { FlattenOutcome, ExchangeReachability } from '../../domain/engine-status.js';
-import { describe, type OrderManager } from './order-manager.js';
+import { describe } from './order-manager.js';
 import { backoffDelay, classifyFault } from './fault-policy.js';
 import type { EngineRecord, EngineStore } from './ports.js';
-import { TradingTick, type Emit, type TradingTickDeps } from './trading-tick.js';
+import type { Emit, TradingTickDeps } from './trading-tick.js';
+import { BotLanes, type Lane, type LaneSpec } from './bot-lanes.js';
+import type { PairList } from '../pairs/pair-list.js';
 import type { EngineVenue } from './venue.js';
 
 /**
@@ -25,14 +25,22 @@ import type { EngineVenue } from './venue.js';
 
 export interface EngineRunnerDeps {
   record: EngineRecord;
-  strategy: Strategy;
+  /** The bot's pairs at start (one for a single-pair bot), in list order (bot-lanes.ts). */
+  lanes: readonly LaneSpec[];
+  /**
+   * A pair the feed brings that has no lane yet (a dynamic pair list took it in): its lane. Absent:
+   * such candles are ignored (a bot's pairs are fixed).
+   */
+  openLane?: (symbol: string) => Promise<LaneSpec>;
+  /** With a pair list: pairs that may hold a position at once. Default: all of them. */
+  maxOpenTrades?: number;
+  /** The bot's pair list (status shows its last build); absent for a single-pair bot. */
+  pairList?: PairList;
   risk: RiskConfig;
-  market: Market;
   timeframeMs: number;
   /** Candles of history to feed the strategy before the first live one. */
   warmup: number;
   venue: EngineVenue;
-  orders: OrderManager;
   portfolio: Portfolio;
   engines: EngineStore;
   clock: Clock;
@@ -80,7 +88,7 @@ const HEARTBEAT_PERSIST_MS = 5_000;
 
 export class EngineRunner {
   readonly #d: EngineRunnerDeps;
-  readonly #tick: TradingTick;
+  readonly #lanes: BotLanes;
   readonly #abort = new AbortController();
   #exit: Exit | null = null;
   #failures = 0;
@@ -95,14 +103,12 @@ export class EngineRunner {
 
   constructor(deps: EngineRunnerDeps) {
     this.#d = deps;
-    this.#tick = new TradingTick({
+    if (deps.lanes.length === 0) throw new Error('a bot needs at least one pair');
+    const common: Omit<TradingTickDeps, 'strategy' | 'market' | 'orders' | 'share'> = {
       strategyId: deps.record.strategy,
-      strategy: deps.strategy,
       risk: deps.risk,
-      market: deps.market,
       timeframeMs: deps.timeframeMs,
       exchange: deps.venue.exchange,
-      orders: deps.orders,
       portfolio: deps.portfolio,
       clock: deps.clock,
       emit: deps.emit,
@@ -110,7 +116,9 @@ export class EngineRunner {
       ...(deps.reconcileEveryMs !== undefined ? { reconcileEveryMs: deps.reconcileEveryMs } : {}),
       ...(deps.budgetQuote !== undefined ? { budgetQuote: deps.budgetQuote } : {}),
       ...(deps.account !== undefined ? { account: deps.account } : {}),
-    });
+    };
+    this.#lanes = new BotLanes({ common, ...(deps.maxOpenTrades !== undefined ? { maxOpenTrades: deps.maxOpenTrades } : {}) });
+    for (const spec of deps.lanes) this.#lanes.add(spec);
   }
 
   /** The bot's budget in quote (resolved at start); undefined: the whole account. */
@@ -126,8 +134,17 @@ export class EngineRunner {
     return this.#d.record.state;
   }
 
-  get tick(): TradingTick {
-    return this.#tick;
+  get pairList(): PairList | null {
+    return this.#d.pairList ?? null;
+  }
+
+  get timeframeMs(): number {
+    return this.#d.timeframeMs;
+  }
+
+  /** The bot's pairs, each with its market, orders and tick. */
+  get lanes(): BotLanes {
+    return this.#lanes;
   }
 
   get portfolio(): Portfolio {
@@ -211,8 +228,8 @@ export class EngineRunner {
    * runs in an outage, and its first step reconciles and warms up before any candle is traded.
    */
   async #prepare(): Promise<void> {
-    await this.#d.orders.load();
-    this.#tick.startBudget();
+    for (const lane of this.#lanes.all()) await lane.orders.load();
+    this.#lanes.startBudget();
     try {
       await this.#reconcileAndWarmUp();
     } catch (error) {
@@ -223,9 +240,33 @@ export class EngineRunner {
   }
 
   async #reconcileAndWarmUp(): Promise<void> {
-    await this.#d.orders.reconcile();
+    for (const lane of this.#lanes.all()) await this.#reconcileAndWarmUpLane(lane);
+  }
+
+  async #reconcileAndWarmUpLane(lane: Lane): Promise<void> {
+    await lane.orders.reconcile();
     const warmup = this.#d.warmup;
-    this.#tick.warmUp(warmup > 0 ? await this.#d.venue.history(warmup) : []);
+    lane.tick.warmUp(warmup > 0 ? await this.#d.venue.history(warmup, lane.symbol) : []);
+  }
+
+  /**
+   * The lane of the event's pair. A pair a dynamic list took in gets its lane here, once its orders are
+   * reconciled and its strategy warmed up (a fault leaves it out: the next round asks again).
+   */
+  async #laneFor(symbol: string): Promise<Lane | null> {
+    const known = this.#lanes.get(symbol);
+    if (known || !this.#d.openLane) return known ?? null;
+    const spec = await this.#d.openLane(symbol);
+    const lane = this.#lanes.add(spec);
+    try {
+      await lane.orders.load();
+      await this.#reconcileAndWarmUpLane(lane);
+    } catch (error) {
+      this.#lanes.remove(symbol);
+      throw error;
+    }
+    await this.#d.emit('engine.pair_added', { symbol, lanes: this.#lanes.size });
+    return lane;
   }
 
   async #loop(): Promise<void> {
@@ -238,7 +279,9 @@ export class EngineRunner {
           this.#exit ??= { kind: 'stop', request: { reason: 'the market data feed ended (replay finished)', cancelOrders: true } };
           return;
         }
-        const outcome = await this.#tick.run(event.candle, this.state === 'running', signal);
+        const lane = await this.#laneFor(event.symbol);
+        if (lane === null) continue;
+        const outcome = await lane.tick.run(event.candle, this.state === 'running', signal);
         this.#failures = 0;
         if (outcome.kill) {
           if (outcome.killScope === 'account') this.#d.onAccountKill?.(outcome.kill);
@@ -259,8 +302,9 @@ export class EngineRunner {
    * proof that the exchange answers again.
    */
   async #recover(): Promise<void> {
-    if (this.#warmedUp) await this.#d.orders.reconcile();
-    else {
+    if (this.#warmedUp) {
+      for (const lane of this.#lanes.all()) await lane.orders.reconcile();
+    } else {
       await this.#reconcileAndWarmUp(); // the start met the outage before its warm-up
       this.#warmedUp = true;
     }
@@ -288,8 +332,25 @@ export class EngineRunner {
     return true;
   }
 
-  /** A transient fault: open or extend the outage; the delay before the next attempt, or null when `maxOutageMs` ran out. */
-  async #outageStep(error: unknown): Promise<number | null> {
+  /**
+   * A pair's candle request failed inside the multi-pair feed, which carries on and asks again next
+   * round. A transient fault is an outage like any other (shown in status; once candles come again,
+   * the next step reconciles every pair's orders first); any other is reported for that pair.
+   */
+  reportFeedFault(symbol: string | null, error: unknown): void {
+    if (classifyFault(error) !== 'transient') {
+      this.#d.emitTransient('engine.pair_read_failed', { symbol, error: describe(error) });
+      return;
+    }
+    this.#openOutage(error)
+      .then((ended) => {
+        if (ended) this.#abort.abort(new Error('the exchange stayed unreachable longer than options.maxOutageMs'));
+      })
+      .catch(() => undefined);
+  }
+
+  /** Opens or extends the outage; true when it outlasted `maxOutageMs` (the engine's exit is then set). */
+  async #openOutage(error: unknown): Promise<boolean> {
     const now = this.#d.clock.now();
     const message = describe(error);
     const first = this.#outage === null;
@@ -299,11 +360,18 @@ export class EngineRunner {
     const since = new Date(outage.since).toISOString();
     if (first) await this.#d.emit('engine.exchange_unreachable', { since, error: message });
     const limit = this.#d.record.options.maxOutageMs ?? null;
-    if (limit !== null && now - outage.since >= limit) {
-      const text = `The exchange has been unreachable since ${since} (${outage.attempts} attempts, longer than options.maxOutageMs ${limit} ms); last: ${message}`;
-      this.#exit ??= { kind: 'fail', error: new Error(text, { cause: error }) };
-      return null;
-    }
+    if (limit === null || now - outage.since < limit) return false;
+    const text = `The exchange has been unreachable since ${since} (${outage.attempts} attempts, longer than options.maxOutageMs ${limit} ms); last: ${message}`;
+    this.#exit ??= { kind: 'fail', error: new Error(text, { cause: error }) };
+    return true;
+  }
+
+  /** A transient fault: open or extend the outage; the delay before the next attempt, or null when `maxOutageMs` ran out. */
+  async #outageStep(error: unknown): Promise<number | null> {
+    if (await this.#openOutage(error)) return null;
+    const outage = this.#outage as Outage;
+    const since = new Date(outage.since).toISOString();
+    const message = outage.lastError;
     const delayMs = this.#backoff(outage.attempts, error);
     await this.#d.emit('engine.retry', { attempt: outage.attempts, delayMs, error: message, transient: true, unreachableSince: since });
     return delayMs;
@@ -404,14 +472,17 @@ export class EngineRunner {
     try {
       if (request.flatten) this.#flattenOutcome = await this.#flatten(request.reason);
       else if (request.cancelOrders && request.settle) {
-        const left = await cancelAndSettle(this.#flattenDeps(), request.reason);
+        const left: string[] = [];
+        for (const lane of this.#lanes.all()) left.push(...(await cancelAndSettle(this.#flattenDeps(lane), request.reason)));
         if (left.length > 0) {
           problem = `Emergency stop incomplete: ${left.join('; ')}; they are reconciled on the next start`;
           await this.#d.emit('engine.stop_problem', { error: problem });
         }
       } else if (request.cancelOrders) {
-        await this.#d.orders.cancelAll(request.reason);
-        await this.#d.orders.sync();
+        for (const lane of this.#lanes.all()) {
+          await lane.orders.cancelAll(request.reason);
+          await lane.orders.sync();
+        }
       }
     } catch (error) {
       problem = `While stopping: ${describe(error)}; open orders may remain and are reconciled on the next start`;
@@ -419,7 +490,7 @@ export class EngineRunner {
     }
     if (request.flatten && this.#flattenOutcome === null) await this.#flattenAborted(problem ?? 'the flatten did not run');
     const flat = this.#flattenOutcome;
-    const flattenProblem = flat?.state === 'incomplete' ? `Flatten incomplete: ${flat.remaining} ${this.#d.market.base} remain — ${flat.reason ?? 'no reason known'}` : null;
+    const flattenProblem = flat?.state === 'incomplete' ? `Flatten incomplete: ${this.#flattenLeft(flat)}` : null;
     await this.transition('stopped', {
       stoppedAt: this.#iso(),
       lastError: flattenProblem ?? problem ?? (request.recordAsError ? request.reason : this.#d.record.lastError),
@@ -433,27 +504,42 @@ export class EngineRunner {
     });
   }
 
+  /** What an incomplete flatten left: one pair's remaining and why, or (several pairs) the reason that names each. */
+  #flattenLeft(flat: FlattenOutcome): string {
+    const only = this.#lanes.size === 1 ? this.#lanes.all()[0] : undefined;
+    return only ? `${flat.remaining} ${only.market.base} remain — ${flat.reason ?? 'no reason known'}` : (flat.reason ?? 'no reason known');
+  }
+
   /** The flatten procedure itself failed (storage, a bug): as loud as any other incomplete flatten. */
   async #flattenAborted(reason: string): Promise<void> {
-    const remaining = this.#d.portfolio.ledger(this.#d.market.symbol).quantity.toFixed();
-    this.#flattenOutcome = { state: 'incomplete', remaining, reason, at: this.#iso() };
-    await this.#d.emit('engine.flatten_incomplete', { remaining, reason, at: this.#flattenOutcome.at });
+    const held = this.#lanes.all().filter((lane) => !this.#d.portfolio.ledger(lane.symbol).quantity.isZero());
+    const first = held[0] ?? this.#lanes.all()[0];
+    const remaining = first ? this.#d.portfolio.ledger(first.symbol).quantity.toFixed() : '0';
+    const left = held.map((lane) => `${this.#d.portfolio.ledger(lane.symbol).quantity.toFixed()} ${lane.market.base}`);
+    const text = this.#lanes.size === 1 || left.length === 0 ? reason : `${left.join(', ')} remain — ${reason}`;
+    this.#flattenOutcome = { state: 'incomplete', remaining, reason: text, at: this.#iso() };
+    await this.#d.emit('engine.flatten_incomplete', { remaining, reason: text, at: this.#flattenOutcome.at });
   }
 
-  /** Emergency stop with flatten: cancel, settle every fill, close the final position, verify (./flatten.ts). */
-  #flatten(reason: string): Promise<FlattenOutcome> {
-    return flattenPosition(this.#flattenDeps(), reason);
+  /**
+   * Emergency stop with flatten: every pair in turn is cancelled, settled, closed and verified
+   * (./flatten.ts). One outcome for the bot: incomplete when any pair is, naming each one left.
+   */
+  async #flatten(reason: string): Promise<FlattenOutcome> {
+    const outcomes: { lane: Lane; outcome: FlattenOutcome }[] = [];
+    for (const lane of this.#lanes.all()) outcomes.push({ lane, outcome: await flattenPosition(this.#flattenDeps(lane), reason) });
+    return combineFlattens(outcomes);
   }
 
-  #flattenDeps(): FlattenDeps {
+  #flattenDeps(lane: Lane): FlattenDeps {
     return {
-      market: this.#d.market,
+      market: lane.market,
       risk: this.#d.risk,
-      orders: this.#d.orders,
+      orders: lane.orders,
       portfolio: this.#d.portfolio,
       exchange: this.#d.venue.exchange,
       clock: this.#d.clock,
-      mark: this.#tick.mark,
+      mark: lane.tick.mark,
       emit: this.#d.emit,
       ...(this.#d.flattenSettleMs !== undefined ? { settleMs: this.#d.flattenSettleMs } : {}),
     };
@@ -462,4 +548,19 @@ export class EngineRunner {
   #iso(): string {
     return new Date(this.#d.clock.now()).toISOString();
   }
+}
+
+/**
+ * The bot's flatten outcome from its pairs': `incomplete` when any pair is, with the first such pair's
+ * remaining (signed, in its base) and a reason naming every pair left with what remains.
+ */
+export function combineFlattens(outcomes: readonly { lane: Pick<Lane, 'symbol' | 'market'>; outcome: FlattenOutcome }[]): FlattenOutcome {
+  const only = outcomes.length === 1 ? outcomes[0] : undefined;
+  if (only) return only.outcome;
+  const incomplete = outcomes.filter((o) => o.outcome.state === 'incomplete');
+  const at = outcomes.map((o) => o.outcome.at).filter((t): t is string => t !== null).sort().at(-1) ?? null;
+  const first = incomplete[0];
+  if (!first) return { state: outcomes.some((o) => o.outcome.state === 'flat') ? 'flat' : 'not_requested', remaining: '0', reason: null, at };
+  const reason = incomplete.map(({ lane, outcome }) => `${lane.symbol}: ${outcome.remaining} ${lane.market.base} remain — ${outcome.reason ?? 'no reason known'}`).join('; ');
+  return { state: 'incomplete', remaining: first.outcome.remaining, reason, at };
 }

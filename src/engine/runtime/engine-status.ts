@@ -2,7 +2,7 @@ import { Portfolio, markViews, withMark, type MarkBook } from '../accounting/ind
 import { allowedActions, type EngineState } from '../../domain/engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
 import { FLATTEN_NOT_REQUESTED } from './flatten.js';
-import type { EngineStatus, FlattenOutcome } from '../../domain/engine-status.js';
+import type { EnginePairView, EnginePairsStatus, EngineStatus, FlattenOutcome } from '../../domain/engine-status.js';
 import type { EngineRecord } from './ports.js';
 import type { OrderRecord } from '../../domain/orders.js';
 
@@ -22,7 +22,8 @@ export function buildStatus(input: StatusInput): EngineStatus {
   const portfolio = runner?.portfolio ?? input.portfolio ?? new Portfolio();
   // The running tick's mark is the newest; the row keeps the last one of every symbol after a stop.
   const { marks, details } = markViews(currentMarks(record, runner));
-  const mark = record ? (marks.get(record.symbol) ?? null) : null;
+  const multi = record.pairList ? true : false;
+  const mark = multi ? null : (marks.get(record.symbol) ?? null);
   const active = state === 'running' || state === 'paused' || state === 'starting' || state === 'stopping';
   const startedAt = record?.startedAt ?? null;
   return {
@@ -34,8 +35,8 @@ export function buildStatus(input: StatusInput): EngineStatus {
     allowedActions: allowedActions(state),
     strategy: record?.strategy ?? null,
     params: record?.params ?? null,
-    symbol: record?.symbol ?? null,
-    pairs: null,
+    symbol: multi ? null : record.symbol,
+    pairs: pairsStatus(record, runner, marks),
     timeframe: record?.timeframe ?? null,
     risk: record?.risk ?? null,
     options: record?.options ?? null,
@@ -47,7 +48,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     resumeOnRestart: record?.resume ?? false,
     consecutiveFailures: runner?.consecutiveFailures ?? 0,
     exchange: runner?.exchange ?? null,
-    candlesProcessed: runner?.tick.candlesProcessed ?? 0,
+    candlesProcessed: runner?.lanes.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
     positions: portfolio.positions(marks, details),
     openOrders: input.openOrders,
@@ -57,6 +58,47 @@ export function buildStatus(input: StatusInput): EngineStatus {
 }
 
 function currentMarks(record: Readonly<EngineRecord> | undefined, runner: EngineRunner | undefined): MarkBook | undefined {
-  const live = runner?.tick.storedMark() ?? null;
-  return runner && live ? withMark(record?.marks, runner.tick.market.symbol, live) : record?.marks;
+  let book = record?.marks;
+  for (const lane of runner?.lanes.all() ?? []) {
+    const live = lane.tick.storedMark();
+    if (live) book = withMark(book, lane.symbol, live);
+  }
+  return book;
+}
+
+const MAX_REJECTED = 100;
+
+/** A multi-pair bot's list and its pairs; while it does not run here, the configured pairs without live detail. */
+function pairsStatus(record: Readonly<EngineRecord>, runner: EngineRunner | undefined, marks: ReadonlyMap<string, { toFixed(): string }>): EnginePairsStatus | null {
+  const config = record.pairList;
+  if (!config) return null;
+  const maxOpenTrades = record.maxOpenTrades ?? (config.kind === 'static' ? config.pairs.length : config.topN);
+  const list = runner?.pairList ?? null;
+  if (!runner) {
+    const pairs = config.kind === 'static' ? config.pairs : [];
+    const views = pairs.map((symbol) => ({ symbol, role: 'tradable' as const, holdsSlot: false, candlesProcessed: 0, lastPrice: marks.get(symbol)?.toFixed() ?? null, lastCandleAt: null }));
+    return { pairList: config, maxOpenTrades, openTrades: 0, builtAt: null, pairs: views, rejected: [] };
+  }
+  const lanes = runner.lanes;
+  const ordered = [...lanes.all()].sort((a, b) => (a.role === b.role ? 0 : a.role === 'tradable' ? -1 : 1));
+  const pairs: EnginePairView[] = ordered.map((lane) => {
+    const time = lane.tick.lastCandleTime;
+    return {
+      symbol: lane.symbol,
+      role: lane.role,
+      holdsSlot: lanes.holdsSlot(lane.symbol),
+      candlesProcessed: lane.tick.candlesProcessed,
+      lastPrice: lane.tick.mark ? lane.tick.mark.toFixed() : null,
+      lastCandleAt: time === null ? null : new Date(time + runner.timeframeMs).toISOString(),
+    };
+  });
+  const snapshot = list?.current ?? null;
+  return {
+    pairList: config,
+    maxOpenTrades,
+    openTrades: lanes.openTrades,
+    builtAt: snapshot ? new Date(snapshot.builtAt).toISOString() : null,
+    pairs,
+    rejected: (snapshot?.rejected ?? []).slice(0, MAX_REJECTED).map((r) => ({ symbol: r.symbol, reason: r.reason })),
+  };
 }

@@ -1,7 +1,7 @@
 import { withMark, type StoredMark } from '../accounting/marks.js';
 import type { EngineStore } from './ports.js';
 
-/** What the store needs from the running tick: its market's symbol and its latest mark. */
+/** What the store needs from each running tick (one per pair): its market's symbol and its latest mark. */
 export interface MarkSource {
   readonly market: { readonly symbol: string };
   storedMark(): StoredMark | null;
@@ -9,15 +9,16 @@ export interface MarkSource {
 
 /**
  * The engine store a runner writes through: every save (heartbeats, state changes, the final stop)
- * carries the tick's latest mark onto the record, so the stopped engine's status — and a restarted
+ * carries each tick's latest mark onto the record, so the stopped engine's status — and a restarted
  * service's — still values its positions at the last known price, with that price's time.
  */
-export function markingEngineStore(inner: EngineStore, source: () => MarkSource | undefined): EngineStore {
+export function markingEngineStore(inner: EngineStore, sources: () => readonly MarkSource[]): EngineStore {
   return {
     async save(record) {
-      const tick = source();
-      const mark = tick?.storedMark() ?? null;
-      if (tick && mark) record.marks = withMark(record.marks, tick.market.symbol, mark);
+      for (const tick of sources()) {
+        const mark = tick.storedMark();
+        if (mark) record.marks = withMark(record.marks, tick.market.symbol, mark);
+      }
       await inner.save(record);
     },
     find: (engineId) => inner.find(engineId),

@@ -100,6 +100,22 @@ export class OrderManager {
     return [...this.#live.values()];
   }
 
+  /**
+   * What orders that have ended filled beyond the trades applied so far (a market order is often
+   * `closed` in the create's own answer, its trades read on the next sync): the position does not show
+   * it yet, but the money is spent. Base amount, side, and the price (average, else limit; null: unknown).
+   */
+  pendingFills(): { side: OrderRecord['side']; amount: Dec; price: Dec | null }[] {
+    const out: { side: OrderRecord['side']; amount: Dec; price: Dec | null }[] = [];
+    for (const [id, { order }] of this.#awaitingFills) {
+      const amount = new Dec(order.filled).sub(this.#filledSeen.get(id) ?? ZERO);
+      if (!amount.gt(ZERO)) continue;
+      const price = order.average ?? order.price;
+      out.push({ side: order.side, amount, price: price === null ? null : new Dec(price) });
+    }
+    return out;
+  }
+
   /** The strategy's and the risk gate's view: every order that is or may be live. */
   strategyOrders(): StrategyOrder[] {
     return this.liveOrders.map((o) => ({

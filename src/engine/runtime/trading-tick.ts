@@ -10,13 +10,13 @@ import {
   evaluateIntents,
   rollDailyBaseline,
   type AccountLossBook,
-  type DailyPnlBaseline,
   type RiskConfig,
   type RiskDecision,
 } from '../risk.js';
 import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
 import type { AppliedFill } from './fill-applier.js';
 import type { OrderManager } from './order-manager.js';
+import type { LaneShare } from './bot-lanes.js';
 
 /**
  * One engine tick, as a list of named steps (see `run`). The runner owns the loop, lifecycle and
@@ -43,6 +43,8 @@ export interface TradingTickDeps {
   budgetQuote?: Dec;
   /** Where the bots of one connection report today's PnL, for the account-level daily loss limit. */
   account?: { engineId: string; book: AccountLossBook };
+  /** The bot this pair belongs to (bot-lanes.ts): its marks, budget, daily loss and open-trade slots. */
+  share: LaneShare;
 }
 
 export interface TickOutcome {
@@ -61,10 +63,7 @@ export class TradingTick {
   #markTime: number | null = null;
   #newFills: StrategyFill[] = [];
   #balances: BalanceEntry[] | null = null;
-  #baseline: DailyPnlBaseline | null = null;
   #lastReconcile: number;
-  /** Realized PnL − fees when the budget was set (see `startBudget`); null until then. */
-  #netAtBudgetStart: Dec | null = null;
 
   constructor(deps: TradingTickDeps) {
     this.#d = deps;
@@ -97,14 +96,6 @@ export class TradingTick {
 
   get lastCandleTime(): number | null {
     return this.#series.length === 0 ? null : this.#series.time(this.#series.length - 1);
-  }
-
-  /**
-   * The budget starts now, over the fills restored so far: what the bot lost in earlier runs was
-   * checked against the account when it started, what it loses from here on comes out of the budget.
-   */
-  startBudget(): void {
-    this.#netAtBudgetStart = this.#realizedNet();
   }
 
   /** Feeds history to the strategy (intents discarded) so its indicators are ready for the first live candle. */
@@ -160,20 +151,24 @@ export class TradingTick {
     this.#markTime = closeTime;
   }
 
-  /** Daily loss limits (risk.ts), the bot's and the account's: cancel every open order and tell the runner to stop. */
+  /**
+   * Daily loss limits (risk.ts), the whole bot's (over all its pairs) and the account's: cancel every
+   * open order of the bot and tell the runner to stop.
+   */
   async #checkKillSwitch(closeTime: number): Promise<TickOutcome | undefined> {
+    const share = this.#d.share;
     const net = new Dec(this.#d.portfolio.summary(this.#marks()).netPnl);
-    this.#baseline = rollDailyBaseline(this.#baseline, closeTime, net);
-    const today = net.sub(this.#baseline.netPnlAtStart);
+    const baseline = (share.baseline = rollDailyBaseline(share.baseline, closeTime, net));
+    const today = net.sub(baseline.netPnlAtStart);
     const account = this.#d.account;
-    account?.book.report(account.engineId, this.#baseline.day, today);
-    const own = checkDailyLoss(this.#baseline, net, this.#d.risk);
-    const shared = own || !account ? null : checkAccountDailyLoss(this.#baseline.day, account.book.total(this.#baseline.day), this.#d.risk);
+    account?.book.report(account.engineId, baseline.day, today);
+    const own = checkDailyLoss(baseline, net, this.#d.risk);
+    const shared = own || !account ? null : checkAccountDailyLoss(baseline.day, account.book.total(baseline.day), this.#d.risk);
     const kill = own ?? shared;
     if (!kill) return undefined;
     const scope = own ? 'engine' : 'account';
     await this.#d.emit('engine.kill_switch', { reason: kill.reason, lossToday: kill.lossToday, scope });
-    await this.#d.orders.cancelAll(`kill switch: ${kill.reason}`);
+    await share.cancelAll(`kill switch: ${kill.reason}`);
     return { kill: kill.reason, killScope: scope };
   }
 
@@ -217,47 +212,60 @@ export class TradingTick {
     const market = this.#d.market;
     const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk, market });
     const all = protective && !this.#exitPending() ? [protective, ...intents] : intents;
-    return evaluateIntents(all, {
+    const share = this.#d.share;
+    const decisions = evaluateIntents(all, {
       market,
       price: mark,
       position: ledger.quantity,
       filledPosition: ledger.filledQuantity,
       openOrders: this.#d.orders.strategyOrders(),
       config: this.#d.risk,
-      ...(this.#d.budgetQuote !== undefined ? { budgetQuote: this.#d.budgetQuote, positionCost: this.#positionCost(), budgetLoss: this.#budgetLoss() } : {}),
+      // The other pairs' positions and orders hold part of the one budget too.
+      ...(this.#d.budgetQuote !== undefined ? { budgetQuote: this.#d.budgetQuote, positionCost: this.positionCost().add(share.heldByOthers(market.symbol)), budgetLoss: share.budgetLoss() } : {}),
     });
+    return this.#refuseEntriesWithoutSlot(decisions);
+  }
+
+  /** A pair without a slot (maxOpenTrades reached, or it left the pair list) may only reduce its position. */
+  #refuseEntriesWithoutSlot(decisions: RiskDecision[]): RiskDecision[] {
+    if (!decisions.some((d) => d.kind === 'order' && !d.order.reduceOnly)) return decisions;
+    const refusal = this.#d.share.entryRefusal(this.#d.market.symbol);
+    if (refusal === null) return decisions;
+    return decisions.map((d) => (d.kind === 'order' && !d.order.reduceOnly ? { kind: 'reject', intent: d.intent, reason: refusal } : d));
   }
 
   /** What the position holds of the budget: |quantity| × average entry (the mark when no entry is known). */
-  #positionCost(): Dec {
+  positionCost(): Dec {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const price = ledger.averageEntryPrice ?? this.#mark ?? ZERO;
     return ledger.quantity.abs().mul(price);
   }
 
-  #realizedNet(): Dec {
-    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
-    return ledger.realizedPnl.sub(ledger.fees);
-  }
-
   /**
-   * What the bot lost since its budget started (realized − fees, fees of the open position included):
-   * money that left the account, so the budget holds that much less. A gain does not grow the budget.
+   * What the open orders adding to the position reserve of the budget (at their limit, or the mark),
+   * and what ended orders filled whose trades are not applied yet (spent, not yet in the position).
    */
-  #budgetLoss(): Dec {
-    this.#netAtBudgetStart ??= this.#realizedNet();
-    return Dec.max(this.#netAtBudgetStart.sub(this.#realizedNet()), ZERO);
-  }
-
-  /** The budget not yet held by the position, reserved by open orders adding to it, or lost. */
-  #budgetLeft(budget: Dec): Dec {
+  reservedByOrders(): Dec {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const adding = ledger.quantity.isNegative() ? 'sell' : 'buy';
     const reference = this.#mark ?? ZERO;
-    const reserved = this.#d.orders.liveOrders
+    const resting = this.#d.orders.liveOrders
       .filter((o) => o.side === adding)
       .reduce((sum, o) => sum.add(new Dec(o.amount).sub(o.filled).mul(o.price ?? reference)), ZERO);
-    return Dec.max(budget.sub(this.#budgetLoss()).sub(this.#positionCost()).sub(reserved), ZERO);
+    return this.#d.orders
+      .pendingFills()
+      .filter((f) => f.side === adding)
+      .reduce((sum, f) => sum.add(f.amount.mul(f.price ?? reference)), resting);
+  }
+
+  /**
+   * The budget not yet held by the bot's positions, reserved by open orders adding to them, or lost
+   * (realized − fees since the budget started: money that left the account). A gain does not grow it.
+   */
+  #budgetLeft(budget: Dec): Dec {
+    const share = this.#d.share;
+    const symbol = this.#d.market.symbol;
+    return Dec.max(budget.sub(share.budgetLoss()).sub(this.positionCost()).sub(this.reservedByOrders()).sub(share.heldByOthers(symbol)), ZERO);
   }
 
   async #execute(decisions: readonly RiskDecision[]): Promise<void> {
@@ -286,19 +294,18 @@ export class TradingTick {
 
   // ---- views ------------------------------------------------------------------------------------------------
 
-  /** The engine's positions with this tick's mark (and its time) and its market's dust rule. */
+  /** The bot's positions, each pair with its own mark (and its time) and its market's dust rule. */
   positions(): ReturnType<Portfolio['positions']> {
-    const symbol = this.#d.market.symbol;
-    const markTimes = this.#markTime === null ? new Map<string, string>() : new Map([[symbol, new Date(this.#markTime).toISOString()]]);
-    return this.#d.portfolio.positions(this.#marks(), { markTimes, rules: new Map([[symbol, this.#d.market]]) });
+    return this.#d.share.positions();
   }
 
   #warmingUp(): boolean {
     return this.#series.length < this.#d.strategy.warmup;
   }
 
+  /** Every pair's mark: the bot's PnL (and its daily loss) is over all of them. */
   #marks(): Map<string, Dec> {
-    return this.#mark ? new Map([[this.#d.market.symbol, this.#mark]]) : new Map();
+    return this.#d.share.marks();
   }
 
   #exitPending(): boolean {
@@ -331,7 +338,7 @@ export class TradingTick {
     const left = this.#budgetLeft(budget);
     return {
       base: { asset: base.asset, free: toDecimalString(Dec.min(own, base.free)), total: toDecimalString(Dec.min(own, base.total)) },
-      quote: { asset: quote.asset, free: toDecimalString(Dec.min(left, quote.free)), total: toDecimalString(Dec.min(Dec.max(budget.sub(this.#budgetLoss()), ZERO), quote.total)) },
+      quote: { asset: quote.asset, free: toDecimalString(Dec.min(left, quote.free)), total: toDecimalString(Dec.min(Dec.max(budget.sub(this.#d.share.budgetLoss()), ZERO), quote.total)) },
     };
   }
 }

@@ -1,3 +1,4 @@
+import { monotonicFactory } from 'ulid';
 import type { Clock } from '../../domain/clock.js';
 import type { ConnectionView, Credentials } from '../../domain/connection.js';
 import { ValidationError } from '../../domain/errors.js';
@@ -11,6 +12,8 @@ import { getProfile } from '../../exchanges/profiles/index.js';
 import type { FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { checkTimeframe } from './engine-config.js';
+import { MultiPairCandleFeed, type RoundPairs } from '../pairs/multi-pair-feed.js';
+import type { PairListSource } from '../pairs/pair-list.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -21,8 +24,10 @@ import { checkTimeframe } from './engine-config.js';
 export interface EngineVenue {
   exchange: Exchange;
   feed: PriceFeed;
-  /** Closed candles before the feed's first one, to warm the strategy up (empty when the feed starts at the beginning). */
-  history(limit: number): Promise<Candle[]>;
+  /** Closed candles of a pair before the feed's first one, to warm the strategy up (empty when the feed starts at the beginning). */
+  history(limit: number, symbol: string): Promise<Candle[]>;
+  /** Where a pair list reads markets and tickers: the real exchange's public data (paper trades on it too). */
+  marketData: PairListSource;
   close(): Promise<void>;
 }
 
@@ -39,6 +44,12 @@ export interface VenueRequest {
   replaySpeed: number;
   /** The engine's current position in base (the simulated account starts holding it, so exits stay possible). */
   position: DecimalString;
+  /**
+   * A bot with a pair list: one feed for every pair, one candle request per pair per candle
+   * (multi-pair-feed.ts), asking `round` which pairs to read. Paper accounts list every spot market
+   * of `quote` and start holding `positions` (per symbol, in base).
+   */
+  pairs?: { quote: string; round: RoundPairs; positions: Readonly<Record<string, DecimalString>>; onError?: (symbol: string | null, error: unknown) => void };
 }
 
 export type VenueFactory = (request: VenueRequest) => Promise<EngineVenue>;
@@ -91,10 +102,11 @@ function replayVenue(request: VenueRequest, series: CandleSeries, options: Venue
   if (request.timeframe !== timeframe) {
     throw new ValidationError(`Replay plays ${timeframe} candles; got timeframe "${request.timeframe}"`, [{ path: 'timeframe', message: `must be ${timeframe} in replay mode` }]);
   }
-  const exchange = simulatedExchange('replay', replayMarket(symbol), request.position, sim, [timeframe], venueFees(request.connection.exchange));
+  if (request.pairs) throw new ValidationError(`Replay plays one bundled file (${symbol}); a pair list needs a paper or live connection`, [{ path: 'pairList', message: 'not available in replay mode' }]);
+  const exchange = simulatedExchange('replay', [replayMarket(symbol)], { [symbol]: request.position }, sim, [timeframe], venueFees(request.connection.exchange));
   const speed = (request.replaySpeed * request.timeframeMs) / 1000;
   const feed = new ReplayFeed({ symbol, series, timeframeMs: request.timeframeMs, speed, clock: options.clock });
-  return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], close: () => closeAll(feed, exchange) };
+  return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], marketData: exchange, close: () => closeAll(feed, exchange) };
 }
 
 async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, sim: SimulatedAccountOptions): Promise<EngineVenue> {
@@ -104,20 +116,28 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
     // Paper trades on the real exchange's candles: only its timeframes exist, refused before any request.
     const timeframes = live.timeframes?.();
     checkTimeframe(timeframes, request.timeframe, `${request.connection.name} (${request.connection.exchange}, paper)`);
-    const market = (await live.loadMarkets()).find((m) => m.symbol === request.symbol);
-    if (!market) throw new ValidationError(`${request.symbol} is not a market on ${request.connection.exchange}`, [{ path: 'symbol', message: 'unknown market' }]);
-    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, market, request.position, sim, timeframes, venueFees(request.connection.exchange));
-    const polling = new PollingCandleFeed({ exchange: live, symbol: request.symbol, timeframe: request.timeframe, timeframeMs: request.timeframeMs, clock: options.clock });
+    const all = await live.loadMarkets();
+    const pairs = request.pairs;
+    // A pair list may take in any spot market of its quote: the paper account lists them all.
+    const markets = pairs ? all.filter((m) => m.type === 'spot' && m.quote === pairs.quote) : all.filter((m) => m.symbol === request.symbol);
+    if (markets.length === 0) {
+      const what = pairs ? `no spot market quoted in ${pairs.quote}` : `${request.symbol} is not a market`;
+      throw new ValidationError(`${what} on ${request.connection.exchange}`, [{ path: pairs ? 'pairList.quote' : 'symbol', message: 'unknown market' }]);
+    }
+    const positions = pairs ? pairs.positions : { [request.symbol]: request.position };
+    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, markets, positions, sim, timeframes, venueFees(request.connection.exchange));
+    const source = candleFeed(request, live, options.clock);
     return {
       exchange,
-      feed: new IngestingFeed(polling, exchange),
-      async history(limit) {
-        const candles = closedOnly(await live.fetchCandles({ symbol: request.symbol, timeframe: request.timeframe, limit }), request.timeframeMs, options.clock);
+      feed: new IngestingFeed(source, exchange),
+      async history(limit, symbol) {
+        const candles = closedOnly(await live.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, options.clock);
         // The simulated account needs a last price before the first market order.
-        for (const candle of candles) exchange.ingest({ symbol: request.symbol, candle });
+        for (const candle of candles) exchange.ingest({ symbol, candle });
         return candles;
       },
-      close: () => closeAll(polling, exchange, live),
+      marketData: live,
+      close: () => closeAll(source, exchange, live),
     };
   } catch (error) {
     await live.close();
@@ -126,18 +146,27 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
 }
 
 function liveVenue(request: VenueRequest, exchange: Exchange, clock: Clock): EngineVenue {
-  const feed = new PollingCandleFeed({ exchange, symbol: request.symbol, timeframe: request.timeframe, timeframeMs: request.timeframeMs, clock });
+  const feed = candleFeed(request, exchange, clock);
   return {
     exchange,
     feed,
-    history: async (limit) => closedOnly(await exchange.fetchCandles({ symbol: request.symbol, timeframe: request.timeframe, limit }), request.timeframeMs, clock),
+    history: async (limit, symbol) => closedOnly(await exchange.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, clock),
+    marketData: exchange,
     close: () => closeAll(feed, exchange),
   };
 }
 
+/** One pair: polled until its candle closes. A pair list: one request per pair per candle, in rounds. */
+function candleFeed(request: VenueRequest, exchange: Exchange, clock: Clock): PriceFeed {
+  const { timeframe, timeframeMs } = request;
+  const pairs = request.pairs;
+  if (pairs) return new MultiPairCandleFeed({ exchange, timeframe, timeframeMs, clock, pairs: pairs.round, ...(pairs.onError ? { onError: pairs.onError } : {}) });
+  return new PollingCandleFeed({ exchange, symbol: request.symbol, timeframe, timeframeMs, clock });
+}
+
 /** A fresh simulated account on one market (also what paper/replay connection tests talk to). */
 export function simulatedAccount(id: string, market: Market, position: DecimalString = '0', options: Partial<SimulatedAccountOptions> = {}): SimulatedExchange {
-  return simulatedExchange(id, market, position, { ...DEFAULT_SIMULATED, ...options });
+  return simulatedExchange(id, [market], { [market.symbol]: position }, { ...DEFAULT_SIMULATED, ...options });
 }
 
 /** Paper and replay charge fees the way the connection's venue does (its profile's spot rule per side). */
@@ -146,18 +175,40 @@ function venueFees(exchange: ExchangeId): FeeAssets {
   return { buy, sell };
 }
 
-function simulatedExchange(id: string, market: Market, position: DecimalString, sim: SimulatedAccountOptions, timeframes?: readonly string[], feeAssets?: FeeAssets): SimulatedExchange {
-  const held = position.startsWith('-') || position === '0' ? {} : { [market.base]: position };
+/** A simulated account on `markets`, holding the quote balance and each long position (by symbol, in base). */
+function simulatedExchange(
+  id: string,
+  markets: readonly Market[],
+  positions: Readonly<Record<string, DecimalString>>,
+  sim: SimulatedAccountOptions,
+  timeframes?: readonly string[],
+  feeAssets?: FeeAssets,
+): SimulatedExchange {
+  const held: Record<string, DecimalString> = {};
+  for (const market of markets) {
+    const position = positions[market.symbol] ?? '0';
+    if (!position.startsWith('-') && position !== '0') held[market.base] = position;
+  }
+  const quote = (markets[0] as Market).quote;
   return new SimulatedExchange({
     id,
-    markets: [market],
-    balances: { [market.quote]: sim.quoteBalance, ...held },
+    markets: [...markets],
+    balances: { [quote]: sim.quoteBalance, ...held },
     takerFeeRate: sim.takerFeeRate,
     ...(feeAssets ? { feeAssets } : {}),
     slippageBps: sim.slippageBps,
-    idPrefix: id.replace(':', '-'),
+    // Unique per account instance: a restarted paper bot's new account numbers its orders and trades
+    // from 1 again, and a trade id seen before is dropped as a duplicate (its fill would be lost).
+    idPrefix: `${id.replace(':', '-')}-${accountSerial()}`,
     ...(timeframes ? { timeframes } : {}),
   });
+}
+
+const newSerial = monotonicFactory();
+
+/** A short id that differs between simulated accounts, across restarts of the process too (time-ordered, random tail). */
+function accountSerial(): string {
+  return newSerial().slice(-10).toLowerCase();
 }
 
 /** Hands each candle to the simulated exchange (which fills resting orders on it) before the runner sees it. */

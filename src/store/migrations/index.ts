@@ -6,6 +6,7 @@ import { engineLeasesMigration } from './0005-engine-leases.js';
 import { rateLimitPausesMigration } from './0006-rate-limit-pauses.js';
 import { engineMarksMigration } from './0007-engine-marks.js';
 import { engineIdentityMigration } from './0008-engine-identity.js';
+import { enginePairListMigration } from './0009-engine-pair-list.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -53,6 +54,7 @@ const migrations: Record<string, Migration> = {
   '0006_rate_limit_pauses': rateLimitPausesMigration,
   '0007_engine_marks': engineMarksMigration,
   '0008_engine_identity': engineIdentityMigration,
+  '0009_engine_pair_list': enginePairListMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
