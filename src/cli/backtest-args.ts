@@ -22,7 +22,8 @@ Several pairs (one strategy, one shared quote balance)
   --max-open-trades <n>    pairs that may hold a position at once (default: all)
   --from <date|ms>         first traded candle (earlier ones only warm up); --to <date|ms> end (exclusive)
 Account and fills
-  --balance <quote>        starting balance (default 1000)
+  --balance <quote>        starting balance in the quote currency: default 1000 for a dollar or euro
+                           quote (USDT, USDC, USD, EUR…); required for BTC, ETH or any other quote
   --fee <rate>             fee per fill as a fraction (default 0.001)
   --fee-asset <asset>      quote | base | profile: the asset fees are taken from (default: profile
                            with --exchange, else quote)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { displayDecimal } from '../domain/decimal-display.js';
 import { decimalString } from '../domain/decimal-schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
@@ -13,6 +14,9 @@ import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js
  * refusal with a reason) here, before anything reaches the order manager. It also produces the
  * protective exits (stop-loss, take-profit) and the kill decision of the daily loss limit.
  */
+
+/** A computed amount (a PnL, an average, a cost) in a reason a person reads; the decision keeps it exact. */
+const shown = (value: Dec): string => displayDecimal(toDecimalString(value));
 
 const positiveDecimal = (what: string) => decimalString({ what, greaterThan: '0' });
 
@@ -173,8 +177,8 @@ function checkBudget(side: OrderSide, amount: Dec, limit: Dec | null, position: 
   const free = budget.sub(lost).sub(held).sub(reserved);
   if (cost.lte(free)) return null;
   const q = context.market.quote;
-  const losses = lost.isZero() ? '' : `, lost ${toDecimalString(lost)}`;
-  return `Over budget: the order costs ${toDecimalString(cost)} ${q}, and the bot's budget of ${toDecimalString(budget)} ${q} has ${toDecimalString(Dec.max(free, ZERO))} ${q} left (position ${toDecimalString(held)}, open orders ${toDecimalString(reserved)}${losses})`;
+  const losses = lost.isZero() ? '' : `, lost ${shown(lost)}`;
+  return `Over budget: the order costs ${shown(cost)} ${q}, and the bot's budget of ${shown(budget)} ${q} has ${shown(Dec.max(free, ZERO))} ${q} left (position ${shown(held)}, open orders ${shown(reserved)}${losses})`;
 }
 
 /**
@@ -263,7 +267,7 @@ export function checkProtections(params: { position: Dec; averageEntry: Dec | nu
   const long = position.isPositive();
   // Signed move in the position's favour, in % of the entry.
   const movePct = mark.sub(averageEntry).div(averageEntry).mul(100).mul(long ? 1 : -1);
-  const where = `price ${toDecimalString(mark)} vs average entry ${toDecimalString(averageEntry)}`;
+  const where = `price ${shown(mark)} vs average entry ${shown(averageEntry)}`;
   if (config.stopLossPct !== undefined && movePct.lte(-config.stopLossPct)) {
     return { kind: 'exit', reason: `stop-loss ${config.stopLossPct}% hit: ${where}` };
   }
@@ -305,7 +309,7 @@ export function checkDailyLoss(baseline: DailyPnlBaseline, netPnl: Dec, config: 
   if (today.gt(new Dec(config.dailyLossLimit).neg())) return null;
   return {
     kind: 'kill',
-    reason: `Daily loss limit hit: ${toDecimalString(today)} since 00:00 UTC ${baseline.day} (limit −${config.dailyLossLimit})`,
+    reason: `Daily loss limit hit: ${shown(today)} since 00:00 UTC ${baseline.day} (limit −${config.dailyLossLimit})`,
     lossToday: toDecimalString(today),
   };
 }
@@ -338,7 +342,7 @@ export function checkAccountDailyLoss(day: string, accountPnlToday: Dec, config:
   if (accountPnlToday.gt(new Dec(config.accountDailyLossLimit).neg())) return null;
   return {
     kind: 'kill',
-    reason: `Account daily loss limit hit: ${toDecimalString(accountPnlToday)} since 00:00 UTC ${day} over every bot of the connection (limit −${config.accountDailyLossLimit})`,
+    reason: `Account daily loss limit hit: ${shown(accountPnlToday)} since 00:00 UTC ${day} over every bot of the connection (limit −${config.accountDailyLossLimit})`,
     lossToday: toDecimalString(accountPnlToday),
   };
 }

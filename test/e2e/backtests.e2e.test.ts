@@ -21,7 +21,8 @@ describe('web UI: backtests (Chromium)', () => {
     const form = page.getByRole('form', { name: 'New backtest' });
     await form.waitFor();
     expect(await form.getByLabel('Data file').inputValue()).toMatch(/\.csv$/);
-    expect(await form.getByLabel('Starting balance').inputValue()).toBe('1000');
+    // Empty: the server starts a dollar-quoted pair with 1000 and asks for the balance of any other quote.
+    expect(await form.getByLabel('Starting balance').inputValue()).toBe('');
     await page.getByText('No backtest yet.', { exact: false }).waitFor();
 
     // Checked before sending: a fee above the allowed 0.1.
@@ -35,6 +36,11 @@ describe('web UI: backtests (Chromium)', () => {
     await form.getByLabel('Strategy').selectOption('sma-crossover');
     await form.getByLabel('Fast', { exact: true }).fill('3');
     await form.getByLabel('Slow', { exact: true }).fill('8');
+    // The first bundled file is a BTC-quoted pair: it has no default balance, so the server asks for one.
+    await form.getByRole('button', { name: 'Run backtest' }).click();
+    await form.getByText('required for a BTC-quoted pair').waitFor();
+    await form.getByLabel('Starting balance').fill('1');
+    await form.getByLabel('Size quote', { exact: true }).fill('0.1');
     await form.getByRole('button', { name: 'Run backtest' }).click();
     await page.waitForURL(/\/backtests\/[0-9A-Z]+$/);
 

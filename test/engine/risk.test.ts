@@ -182,6 +182,15 @@ describe('daily loss limit', () => {
     });
   });
 
+  it('rounds the loss in the reason a person reads, never in lossToday', () => {
+    const baseline = { day: '2024-01-01', netPnlAtStart: '0' };
+    expect(checkDailyLoss(baseline, new Dec('-53.57804147540545965515'), config)).toEqual({
+      kind: 'kill',
+      reason: 'Daily loss limit hit: -53.578041 since 00:00 UTC 2024-01-01 (limit −50)',
+      lossToday: '-53.57804147540545965515',
+    });
+  });
+
   it('a new UTC day starts a new baseline; the same day keeps it', () => {
     const baseline = rollDailyBaseline(null, day1, new Dec('0'));
     expect(rollDailyBaseline(baseline, day1 + 1000, new Dec('-40'))).toBe(baseline);

@@ -120,7 +120,6 @@ describe('BacktestsPage', () => {
     expect(api.calls.find((c) => c.method === 'POST')?.body).toEqual({
       strategy: 'sma-crossover',
       params: { fast: 3, slow: 30, sizeQuote: '100' },
-      startingBalance: '1000',
       feeRate: '0.0004',
       slippageBps: '5',
       risk: { maxOpenOrders: 10, takeProfitPct: 3, allowShort: false },
@@ -153,6 +152,25 @@ describe('BacktestsPage', () => {
     expect((await within(form).findByRole('alert')).textContent).toBe('Could not start the backtest: No candles in the requested date range');
     expect(within(form).getByText('no data in range')).toBeTruthy();
     expect(within(form).getByLabelText('From (UTC)').getAttribute('aria-invalid')).toBe('true');
+  });
+
+  it('leaves the starting balance to the server when empty, and shows its refusal for a BTC quote on that field', async () => {
+    const refusal = problem(400, 'ETH/BTC is quoted in BTC: give the starting balance in BTC', [{ path: 'startingBalance', message: 'required for a BTC-quoted pair' }]);
+    const api = mockApi((call) => {
+      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['ETH_BTC-1m.csv'] } };
+      if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } };
+      if (call.url.startsWith('/api/backtests?')) return { status: 200, body: { items: [], total: 0 } };
+      if (call.method === 'POST') return { status: 400, body: refusal };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithClient(<BacktestsPage />);
+    const form = await screen.findByRole('form', { name: 'New backtest' });
+    expect((within(form).getByLabelText('Starting balance') as HTMLInputElement).value).toBe('');
+    await user.click(within(form).getByRole('button', { name: 'Run backtest' }));
+    expect(await within(form).findByText('required for a BTC-quoted pair')).toBeTruthy();
+    expect(within(form).getByLabelText('Starting balance').getAttribute('aria-invalid')).toBe('true');
+    expect(api.calls.find((c) => c.method === 'POST')?.body).not.toHaveProperty('startingBalance');
   });
 
   it('lists past runs and opens one', async () => {

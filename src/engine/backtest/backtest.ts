@@ -2,7 +2,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { StrategyRegistry } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
 import type { BacktestSummary } from '../../domain/backtest-run.js';
-import { backtestRequestSchema, type BacktestRequest } from './config.js';
+import { backtestRequestSchema, startingBalanceFor, type BacktestRequest } from './config.js';
 import { resolveFeeAssets } from './fee-assets.js';
 import { prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
 import type { BacktestReport } from '../../domain/backtest-report.js';
@@ -26,18 +26,28 @@ export function parseBacktestRequest(input: unknown, registry: StrategyRegistry)
   definition.parseParams(parsed.data.params);
   // Exchange data names its venue only once loaded; a profile without any exchange is refused up front.
   if (parsed.data.data.source !== 'exchange') resolveFeeAssets(parsed.data.feeAsset, parsed.data.exchange);
+  // Exchange data is downloaded by the job: its pair is known by name now, so a missing balance answers the request.
+  const named = parsed.data.symbol ?? parsed.data.symbols?.[0];
+  if (parsed.data.data.source === 'exchange' && named) startingBalanceFor(parsed.data.startingBalance, { symbol: named, quote: quoteOf(named) });
   return { request: parsed.data, definition };
 }
 
+/** The quote of a unified symbol: `BTC/USDT` and `BTC/USDT:USDT` are quoted in USDT. */
+function quoteOf(symbol: string): string {
+  return symbol.split(':')[0]?.split('/')[1] ?? '';
+}
+
 /** Loads and cuts the candles; `warmup` defaults to what the strategy needs with the request's params. */
-export function loadBacktestData(
+export async function loadBacktestData(
   request: BacktestRequest,
   definition: StrategyDefinition,
   deps: CandleSourceDeps,
   source: AnySource = request.data,
   warmup = definition.warmup(request.params),
 ): Promise<PreparedData> {
-  return prepareData(request, source, warmup, deps);
+  const data = await prepareData(request, source, warmup, deps);
+  startingBalanceFor(request.startingBalance, data.market); // refused with the data's error, before any run
+  return data;
 }
 
 export function createRunner(request: BacktestRequest, definition: StrategyDefinition, data: PreparedData, params: unknown = request.params): BacktestRunner {
@@ -49,7 +59,7 @@ export function createRunner(request: BacktestRequest, definition: StrategyDefin
     timeframe: data.timeframe,
     start: data.start,
     end: data.end,
-    startingBalance: request.startingBalance,
+    startingBalance: startingBalanceFor(request.startingBalance, data.market),
     feeRate: request.feeRate,
     feeAssets: resolveFeeAssets(request.feeAsset, request.exchange ?? data.exchange),
     slippageBps: request.slippageBps,

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { decimalString } from '../../domain/decimal-schema.js';
+import { ValidationError } from '../../domain/errors.js';
+import type { DecimalString } from '../../domain/money.js';
 import { EXCHANGE_IDS } from '../../domain/exchange-ids.js';
 import { riskConfigSchema } from '../risk.js';
 import { TIMEFRAME_PATTERN } from '../../domain/timeframe.js';
@@ -22,6 +24,26 @@ const instant = z.union([
 /** How a backtest charges fees: always in quote, always in base, or the way the named venue does (profile). */
 export const FEE_ASSET_CHOICES = ['quote', 'base', 'profile'] as const;
 export type FeeAssetChoice = (typeof FEE_ASSET_CHOICES)[number];
+
+/**
+ * Quotes worth about one US dollar or euro, where a default starting balance of 1000 means the same
+ * thing to everyone. Any other quote (BTC, ETH, BNB…) has no honest default: 1000 BTC is a fortune and
+ * the built-in strategies size orders in quote (`sizeQuote` 100), so the trader gives the balance.
+ */
+export const STABLE_QUOTES = ['USDT', 'USDC', 'FDUSD', 'BUSD', 'TUSD', 'USDP', 'DAI', 'USDE', 'PYUSD', 'USD', 'EUR', 'EURC', 'EURT'] as const;
+export const DEFAULT_STABLE_BALANCE = '1000';
+
+/**
+ * The starting balance of a run on `market`: the one asked for, else 1000 for a stable quote; for any
+ * other quote a ValidationError saying what to give (`startingBalance`, `--balance` on the CLI).
+ */
+export function startingBalanceFor(requested: DecimalString | undefined, market: { symbol: string; quote: string }): DecimalString {
+  if (requested !== undefined) return requested;
+  const { symbol, quote } = market;
+  if ((STABLE_QUOTES as readonly string[]).includes(quote.toUpperCase())) return DEFAULT_STABLE_BALANCE;
+  const message = `${symbol} is quoted in ${quote}: give the starting balance in ${quote} (startingBalance, or --balance on the CLI), e.g. 0.1; the default of ${DEFAULT_STABLE_BALANCE} is only for dollar and euro quotes. Size the strategy in ${quote} too (e.g. sizeQuote 0.01)`;
+  throw new ValidationError(message, [{ path: 'startingBalance', message: `required for a ${quote}-quoted pair` }]);
+}
 
 /** A unified symbol: BASE/QUOTE, or BASE/QUOTE:SETTLE for a linear derivative. */
 export const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?$/;
@@ -75,7 +97,9 @@ const backtestFields = z
     timeframe: z.string().regex(TIMEFRAME_PATTERN, 'a timeframe such as 1m, 1h or 1d').optional().describe('Default: inferred from the candle spacing'),
     from: instant.optional().describe('First candle open time to trade (inclusive); earlier candles only warm up indicators'),
     to: instant.optional().describe('End of the range (exclusive)'),
-    startingBalance: decimal('startingBalance', { positive: true }).default('1000').describe('Quote currency at the start'),
+    startingBalance: decimal('startingBalance', { positive: true })
+      .optional()
+      .describe(`Quote currency at the start. Default: ${DEFAULT_STABLE_BALANCE} for a dollar or euro quote (${STABLE_QUOTES.join(', ')}); required for any other quote (BTC, ETH, …)`),
     feeRate: decimal('feeRate', { max: '0.1' }).default('0.001').describe('Fee per fill as a fraction of its value (0.001 = 0.1 %)'),
     slippageBps: decimal('slippageBps', { max: '1000' }).default('5').describe('Market orders fill this many basis points (0.01 %) worse than the next open'),
     exchange: z.enum(EXCHANGE_IDS).optional().describe('The venue the backtest stands in for (its fee rule); exchange data names it itself'),

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../domain/errors.js';
 import type { StrategyDefinition } from '../strategy.js';
-import type { BacktestRequest } from './config.js';
+import { startingBalanceFor, type BacktestRequest } from './config.js';
 import { parseDataFileName, prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
 import { resolveFeeAssets } from './fee-assets.js';
 import { buildMultiPairReport } from './multi-report.js';
@@ -44,6 +44,8 @@ export async function loadMultiPairData(
   if (timeframes.size > 1) {
     throw new ValidationError(`All pairs must have one timeframe, got ${data.map((d) => `${d.symbol} ${d.timeframe}`).join(', ')}`, [{ path: 'timeframe', message: 'pairs differ' }]);
   }
+  const first = data[0];
+  if (first) startingBalanceFor(request.startingBalance, first.market); // the pairs share one quote
   return data;
 }
 
@@ -55,7 +57,7 @@ export function createMultiPairRunner(request: BacktestRequest, definition: Stra
     params,
     pairs: data.map((d) => ({ series: d.series, market: d.market, start: d.start, end: d.end })),
     timeframe: first.timeframe,
-    startingBalance: request.startingBalance,
+    startingBalance: startingBalanceFor(request.startingBalance, first.market),
     feeRate: request.feeRate,
     feeAssets: resolveFeeAssets(request.feeAsset, request.exchange ?? first.exchange),
     slippageBps: request.slippageBps,

@@ -1,4 +1,6 @@
+import { InvalidResponseError } from '../../domain/errors.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
+import { getProfile } from '../profiles/index.js';
 import type { ExchangeRequest, RequestGate, RequestLane, ResponseFeedback } from '../../ratelimit/request-gate.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 
@@ -113,7 +115,13 @@ export class GatedFetch {
     return this.options.gate.run(request, async (report) => {
       const call: CallRecord = { report };
       try {
-        return await originalFetch.call(responseView(instance, call), url, method, headers, body);
+        const answer = await originalFetch.call(responseView(instance, call), url, method, headers, body);
+        // ccxt hands an empty body back as '', which its parsers read as "no candles", "no open orders":
+        // none of our exchanges answers a read that way, so it is garbage from something in between.
+        if (answer === '' && request.lane === 'read') {
+          throw new InvalidResponseError(`${getProfile(this.options.exchange).displayName} answered ${request.method} ${request.path} with HTTP ${call.feedback?.status ?? '?'} and an empty body`);
+        }
+        return answer;
       } catch (error) {
         if (call.feedback && typeof error === 'object' && error !== null) this.#failures.set(error, { feedback: call.feedback, json: call.json });
         throw error;

@@ -114,7 +114,7 @@ describe('informative inputs in a backtest', () => {
       create: () => ({ warmup: 1, onCandle: (s) => (onCandle(s), NO_INTENTS) }),
     });
     const registry = new StrategyRegistry([...BUILT_IN_STRATEGIES, definition]);
-    const parsed = parseBacktestRequest({ strategy: 'reads-hourly', data: { source: 'csv', csv: 'unused' } }, registry);
+    const parsed = parseBacktestRequest({ strategy: 'reads-hourly', startingBalance: '1000', data: { source: 'csv', csv: 'unused' } }, registry);
     return runBacktestSync(parsed.request, parsed.definition, data);
   }
 

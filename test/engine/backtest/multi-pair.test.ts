@@ -103,7 +103,7 @@ describe('multi-pair backtest on the shipped 1m pairs', () => {
       }),
     });
     const registry = new StrategyRegistry([...BUILT_IN_STRATEGIES, definition]);
-    const { request } = parse({ strategy: 'reads-eth', from: '2018-01-29', data: { source: 'bundled', files: THREE_1M } }, registry);
+    const { request } = parse({ strategy: 'reads-eth', from: '2018-01-29', startingBalance: '1', data: { source: 'bundled', files: THREE_1M } }, registry);
     const data = await loadMultiPairData(request, definition, sourceDeps());
     const report = runMultiPairSync(request, definition, data);
     expect(report.events.strategyErrors).toEqual({ count: 0, samples: [] });
@@ -119,7 +119,7 @@ describe('multi-pair backtest on the shipped 1m pairs', () => {
     expect(() => parse({ strategy: 'sma-crossover', maxOpenTrades: 1, data: { source: 'bundled', file: 'ADA_BTC-1m.csv' } })).toThrow(/only for multi-pair/);
     expect(() => parse({ strategy: 'sma-crossover', data: { source: 'bundled' } })).toThrow(/file \(one pair\) or files/);
     expect(sweepRequestSchema.safeParse({ strategy: 'sma-crossover', grid: { fast: [5] }, data: { source: 'bundled', files: THREE_1M } }).success).toBe(false);
-    const quotes = parse({ strategy: 'sma-crossover', data: { source: 'bundled', files: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv'] } });
+    const quotes = parse({ strategy: 'sma-crossover', startingBalance: '1', data: { source: 'bundled', files: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv'] } });
     const data = await loadMultiPairData(quotes.request, quotes.definition, sourceDeps());
     const usdt = { ...(data[1] as PreparedData), market: syntheticMarket('ETH/USDT') };
     expect(() => createMultiPairRunner(quotes.request, quotes.definition, [data[0] as PreparedData, usdt])).toThrow(/share one quote currency/);

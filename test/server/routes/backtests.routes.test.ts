@@ -160,3 +160,38 @@ describe('POST /api/backtests with several pairs', () => {
     expect(JSON.stringify(bad.json.errors)).toContain('data.files');
   });
 });
+
+describe('POST /api/backtests: the starting balance by quote currency', () => {
+  it('starts a dollar-quoted run with 1000 when none is given', async () => {
+    const res = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: BUNDLED } });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done).toMatchObject({ status: 'completed', symbol: 'XRP/USDT:USDT' });
+    expect((done.result as { settings: { startingBalance: string } }).settings.startingBalance).toBe('1000');
+  });
+
+  it('refuses a BTC-quoted run without a balance with 400, for file data, several pairs and exchange data, storing nothing', async () => {
+    const before = (await call({ method: 'GET', url: `${BASE}?limit=1` })).json.total;
+    const payloads = [
+      { strategy: 'dca', data: { source: 'bundled', file: 'ETH_BTC-1m.csv' } },
+      { strategy: 'dca', data: { source: 'bundled', files: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv'] } },
+      { strategy: 'dca', symbol: 'ETH/BTC', timeframe: '1h', from: '2024-01-01', data: { source: 'exchange', connectionId: '01HZZZZZZZZZZZZZZZZZZZZZZZ' } },
+    ];
+    for (const payload of payloads) {
+      const res = await call({ method: 'POST', url: BASE, payload });
+      expect(res.status, JSON.stringify(res.json)).toBe(400);
+      expect(res.json.errors).toEqual([{ path: 'startingBalance', message: 'required for a BTC-quoted pair' }]);
+      expect(String(res.json.detail)).toMatch(/^(ETH|ADA)\/BTC is quoted in BTC: give the starting balance in BTC/);
+    }
+    expect((await call({ method: 'GET', url: `${BASE}?limit=1` })).json.total).toBe(before);
+  });
+
+  it('runs a BTC-quoted pair on the balance given', async () => {
+    const payload = { strategy: 'dca', params: { amountQuote: '0.001', intervalCandles: 600 }, startingBalance: '0.1', data: { source: 'bundled', file: 'ETH_BTC-1m.csv' } };
+    const res = await call({ method: 'POST', url: BASE, payload });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done).toMatchObject({ status: 'completed', symbol: 'ETH/BTC' });
+    expect((done.result as { settings: { startingBalance: string } }).settings.startingBalance).toBe('0.1');
+  });
+});

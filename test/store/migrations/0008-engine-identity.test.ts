@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqlLeaseStore } from '../../../src/store/cluster.repository.js';
 import { openStore, SQLITE_FILE, type Store } from '../../../src/store/database.js';
 import { SqlEngineRepository, SqlEventLog } from '../../../src/store/engine.repository.js';
-import { migrationProviderUntil } from '../../../src/store/migrations/index.js';
+import { migrationProvider, migrationProviderUntil } from '../../../src/store/migrations/index.js';
 import { SqlOrderRepository } from '../../../src/store/order.repository.js';
 import { createTestSchema, POSTGRES_URL } from '../../support/postgres.js';
 import { makeTempDir } from '../../support/temp-system.js';
@@ -42,6 +42,56 @@ async function migrateOld(db: Kysely<unknown>, schema?: string): Promise<void> {
   const migrator = new Migrator({ db, provider: migrationProviderUntil('0007_engine_marks'), ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
+}
+
+type Column = [name: string, type: string, notNull: boolean, primaryKey: boolean];
+
+/** The engines table's columns as the database reports them, so both dialects compare the same way. */
+async function engineColumns(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'): Promise<Column[]> {
+  if (dialect === 'sqlite') {
+    const { rows } = await sql<{ name: string; type: string; notnull: number; pk: number }>`pragma table_info(engines)`.execute(db);
+    // SQLite reports a column added by ALTER TABLE as `TEXT`, one created with the table as `text`: the same type.
+    return rows.map((r) => [r.name, r.type.toLowerCase(), r.notnull === 1 || r.pk > 0, r.pk > 0]);
+  }
+  const { rows } = await sql<{ name: string; type: string; not_null: boolean; pk: boolean }>`
+    select c.column_name as name,
+           c.data_type || coalesce('(' || c.character_maximum_length || ')', '') as type,
+           c.is_nullable = 'NO' as not_null,
+           exists (select 1 from information_schema.key_column_usage k
+                   join information_schema.table_constraints t on t.constraint_name = k.constraint_name and t.table_schema = k.table_schema
+                   where t.constraint_type = 'PRIMARY KEY' and k.table_schema = c.table_schema and k.table_name = c.table_name and k.column_name = c.column_name) as pk
+    from information_schema.columns c
+    where c.table_schema = current_schema() and c.table_name = 'engines'
+    order by c.ordinal_position`.execute(db);
+  return rows.map((r) => [r.name, r.type, r.not_null, r.pk]);
+}
+
+/** Up to 0007, then 0008 up, down and up again: `down` must give back exactly the table `up` replaced. */
+async function expectRoundTrip(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres', schema?: string): Promise<void> {
+  const tableSchema = schema ? { migrationTableSchema: schema } : {};
+  await migrateOld(db, schema);
+  const before = await engineColumns(db, dialect);
+  const migrator = new Migrator({ db, provider: migrationProvider, ...tableSchema });
+  const steps = [await migrator.migrateToLatest()];
+  const after = await engineColumns(db, dialect);
+  steps.push(await migrator.migrateDown());
+  const restored = await engineColumns(db, dialect);
+  steps.push(await migrator.migrateToLatest());
+  for (const { error } of steps) if (error) throw error instanceof Error ? error : new Error(String(error));
+
+  const text = 'text';
+  const varchar = (n: number) => (dialect === 'sqlite' ? `varchar(${n})` : `character varying(${n})`);
+  const shared: Column[] = [
+    ['state', varchar(10), true, false], ['strategy', varchar(60), true, false], ['params', text, true, false],
+    ['symbol', varchar(60), true, false], ['timeframe', varchar(10), true, false], ['risk', text, true, false],
+    ['options', text, true, false], ['started_at', varchar(30), false, false], ['stopped_at', varchar(30), false, false],
+    ['last_heartbeat_at', varchar(30), false, false], ['last_error', text, false, false], ['resume', 'integer', true, false],
+    ['created_at', varchar(30), true, false], ['updated_at', varchar(30), true, false], ['marks', text, false, false],
+  ];
+  expect(before).toEqual([['connection_id', varchar(40), true, true], ...shared]);
+  expect(after).toEqual([['id', varchar(40), true, true], ['connection_id', varchar(40), true, false], ...shared, ['budget', text, false, false]]);
+  expect(restored).toEqual(before);
+  expect(await engineColumns(db, dialect)).toEqual(after);
 }
 
 async function expectMigrated(store: Store): Promise<void> {
@@ -94,5 +144,18 @@ describe('migration 0008 (engine identity)', () => {
     const store = await openStore({ dataDir: makeTempDir(), databaseUrl: POSTGRES_URL, pgSchema: schema });
     cleanups.push(() => store.close());
     await expectMigrated(store);
+  });
+  it('goes down to exactly the 0007 table and up again on SQLite', async () => {
+    const db = new Kysely<unknown>({ dialect: new SqliteDialect({ database: new SQLite(':memory:') }) });
+    cleanups.push(() => db.destroy());
+    await expectRoundTrip(db, 'sqlite');
+  });
+
+  it('goes down to exactly the 0007 table and up again on Postgres', async () => {
+    const { schema, drop } = await createTestSchema();
+    cleanups.push(drop);
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: POSTGRES_URL, options: `-c search_path=${schema}`, max: 2 }) }) });
+    cleanups.push(() => db.destroy());
+    await expectRoundTrip(db, 'postgres', schema);
   });
 });

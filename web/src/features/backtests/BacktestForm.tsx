@@ -10,7 +10,7 @@ import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, typ
 
 /** Balance, fee and slippage, described like strategy parameters (the server's backtestRequestSchema). */
 export const SETTINGS_PARAMS: readonly FieldDoc[] = [
-  { name: 'startingBalance', type: 'string', description: 'Quote currency at the start', default: '1000', exclusiveMinimum: 0 },
+  { name: 'startingBalance', type: 'string', description: 'Quote currency at the start; left empty: 1000 for a dollar or euro quote (USDT, USDC, USD, EUR…), required for BTC, ETH and any other quote', exclusiveMinimum: 0 },
   { name: 'feeRate', type: 'string', description: 'Fee per fill as a fraction of its value (0.001 = 0.1 %)', default: '0.001', minimum: 0, maximum: 0.1 },
   { name: 'slippageBps', type: 'string', description: 'Market orders fill this many basis points (0.01 %) worse than the next open', default: '5', minimum: 0, maximum: 1000 },
 ];

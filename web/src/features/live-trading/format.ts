@@ -1,3 +1,4 @@
+import { roundDecimalText } from '../../../../src/domain/decimal-display.js';
 import type { EngineState } from '../../api/engine-types';
 
 export const STATE_LABELS: Record<EngineState, string> = {
@@ -15,16 +16,7 @@ export const STATE_LABELS: Record<EngineState, string> = {
  */
 export function formatDecimal(value: string | null | undefined, places = 8): string {
   if (value === null || value === undefined || value === '') return '—';
-  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(value);
-  if (!match) return value;
-  const [, sign = '', whole = '0', fraction = ''] = match;
-  let digits = BigInt(whole + fraction.slice(0, places).padEnd(places, '0'));
-  if ((fraction[places] ?? '0') >= '5') digits += 1n;
-  const text = digits.toString().padStart(places + 1, '0');
-  const intPart = text.slice(0, text.length - places) || '0';
-  const fracPart = text.slice(text.length - places).replace(/0+$/, '');
-  const out = fracPart ? `${intPart}.${fracPart}` : intPart;
-  return /^0(\.0*)?$/.test(out) ? '0' : `${sign}${out}`;
+  return roundDecimalText(value, places);
 }
 
 /** Money with exactly `places` decimals (rounded on the digits): "-1.3" → "-1.30". */

@@ -1,4 +1,5 @@
 import type { QueryClient } from '@tanstack/react-query';
+import { displayDecimal } from '../../../../src/domain/decimal-display.js';
 import { engineKeys } from '../../api/engine';
 import {
   LIVE_ORDER_STATUSES,
@@ -97,10 +98,12 @@ function addMark(marks: MarkPoint[], point: MarkPoint): MarkPoint[] {
 // ---- words -------------------------------------------------------------------------------------------
 
 const str = (v: unknown): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : '');
+/** A decimal in a sentence: rounded for reading (the payload keeps every digit). */
+const num = (v: unknown): string => displayDecimal(str(v));
 
 function orderWords(p: Record<string, unknown>): string {
-  const price = str(p.price);
-  return `${str(p.side)} ${str(p.type)} ${str(p.amount)} ${str(p.symbol)}${price ? ` @ ${price}` : ''}`.replace(/\s+/g, ' ').trim();
+  const price = num(p.price);
+  return `${str(p.side)} ${str(p.type)} ${num(p.amount)} ${str(p.symbol)}${price ? ` @ ${price}` : ''}`.replace(/\s+/g, ' ').trim();
 }
 
 /** One plain sentence per event for the event log. */
@@ -115,14 +118,14 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
     }
     case 'engine.stopped':
       return p.flattenState === 'incomplete'
-        ? { level: 'error', message: `Stopped: ${str(p.reason)} — flatten INCOMPLETE, ${str(p.remaining)} left open` }
+        ? { level: 'error', message: `Stopped: ${str(p.reason)} — flatten INCOMPLETE, ${num(p.remaining)} left open` }
         : { level: 'info', message: `Stopped: ${str(p.reason)}${p.flattenState === 'flat' ? ' (position flattened)' : ''}` };
     case 'engine.flattened':
-      return { level: 'success', message: `Position flattened (left: ${str(p.remaining)}, below the smallest tradable amount)` };
+      return { level: 'success', message: `Position flattened (left: ${num(p.remaining)}, below the smallest tradable amount)` };
     case 'engine.flatten_partial':
-      return { level: 'warning', message: `Flatten order ${str(p.attempt)} filled ${str(p.filled)} of ${str(p.amount)} (the book could not take it whole); sending the rest` };
+      return { level: 'warning', message: `Flatten order ${str(p.attempt)} filled ${num(p.filled)} of ${num(p.amount)} (the book could not take it whole); sending the rest` };
     case 'engine.flatten_incomplete':
-      return { level: 'error', message: `Flatten incomplete: ${str(p.remaining)} still open — ${str(p.reason)}` };
+      return { level: 'error', message: `Flatten incomplete: ${num(p.remaining)} still open — ${str(p.reason)}` };
     case 'engine.error':
       return { level: 'error', message: `Engine error: ${str(p.error)}` };
     case 'engine.retry': {
@@ -148,13 +151,13 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
     case 'fill':
       return {
         level: 'success',
-        message: `Filled ${str(p.side)} ${str(p.amount)} ${str(p.symbol)} @ ${str(p.price)} (fee ${str(p.feeQuote) || str(p.fee)}${p.realizedPnl && p.realizedPnl !== '0' ? `, realized ${str(p.realizedPnl)}` : ''})`,
+        message: `Filled ${str(p.side)} ${num(p.amount)} ${str(p.symbol)} @ ${num(p.price)} (fee ${num(p.feeQuote) || num(p.fee)}${p.realizedPnl && p.realizedPnl !== '0' ? `, realized ${num(p.realizedPnl)}` : ''})`,
       };
     case 'position': {
       const pnl = p.pnl as Partial<PnlSummary> | undefined;
       const positions = Array.isArray(p.positions) ? (p.positions as PositionSnapshot[]) : [];
-      const text = positions.map((x) => `${x.dust ? 'dust' : x.side} ${x.quantity} ${x.symbol}`).join(', ');
-      return { level: 'info', message: `Position ${text || 'flat'}; net PnL ${pnl?.netPnl ?? '—'}` };
+      const text = positions.map((x) => `${x.dust ? 'dust' : x.side} ${num(x.quantity)} ${x.symbol}`).join(', ');
+      return { level: 'info', message: `Position ${text || 'flat'}; net PnL ${pnl?.netPnl === undefined ? '—' : num(pnl.netPnl)}` };
     }
     case 'risk.rejected':
       return { level: 'warning', message: `Risk refused an order: ${str(p.reason)}` };
