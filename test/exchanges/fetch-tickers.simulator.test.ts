@@ -1,16 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coinbaseHandler } from '../../simulator/exchanges/coinbase.js';
-import { exchangeHandlers } from '../../simulator/exchanges/index.js';
-import { gateHandler } from '../../simulator/exchanges/gate.js';
-import { htxHandler } from '../../simulator/exchanges/htx.js';
-import { krakenHandler } from '../../simulator/exchanges/kraken.js';
-import { okxHandler } from '../../simulator/exchanges/okx.js';
-import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
-import { systemClock } from '../../src/domain/clock.js';
+import { describe, expect, it } from 'vitest';
 import { EXCHANGE_IDS, type ExchangeId } from '../../src/domain/exchange-ids.js';
-import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
-import { createExchangeGate } from '../../src/exchanges/exchange-gate.js';
-import { ccxtSimHarness } from './ccxt-sim-harness.js';
+import { useCcxtSimulator } from '../support/ccxt-simulator.js';
 
 /** The one all-tickers request each exchange gets, as ccxt 4.5.84 sends it (path, and the query that selects spot). */
 const ALL_TICKERS: Record<ExchangeId, { path: string; query: Record<string, string> }> = {
@@ -23,31 +13,17 @@ const ALL_TICKERS: Record<ExchangeId, { path: string; query: Record<string, stri
   gate: { path: '/api/v4/spot/tickers', query: {} },
 };
 
-const limits = createExchangeGate({ clock: systemClock });
-let sim: RunningSimulator;
-let ccxt: CcxtModules;
-
-beforeAll(async () => {
-  ccxt = await loadCcxt();
-  const handlers = [...exchangeHandlers];
-  for (const h of [okxHandler, krakenHandler, coinbaseHandler, htxHandler, gateHandler]) if (!handlers.some((x) => x.id === h.id)) handlers.push(h);
-  sim = await startSimulator({ handlers });
-});
-
-afterAll(async () => {
-  await sim.close();
-  await limits.close();
-});
+const lab = useCcxtSimulator({ limiter: true });
 
 describe('fetchTickers sends one all-tickers request through the limiter', () => {
   for (const id of EXCHANGE_IDS) {
     it(id, async () => {
-      const exchange = await ccxtSimHarness(sim, ccxt, id, limits.gate).make();
+      const exchange = await lab.harness(id).make();
       await exchange.loadMarkets();
-      sim.control.clearRequests();
+      lab.sim.control.clearRequests();
       const all = await exchange.fetchTickers?.();
       const some = await exchange.fetchTickers?.(['BTC/USDT', 'XRP/USDT']);
-      const log = sim.control.requests({ exchange: id });
+      const log = lab.sim.control.requests({ exchange: id });
       expect(log.map((r) => r.path)).toEqual([ALL_TICKERS[id].path, ALL_TICKERS[id].path]);
       for (const r of log) expect(r.query).toMatchObject(ALL_TICKERS[id].query);
       // Only Kraken is sent the pairs (its all-pairs answer is several hundred on the real exchange).

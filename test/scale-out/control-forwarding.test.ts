@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
-import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { makeTempDir } from '../support/temp-system.js';
-import { api, leaseOf, until } from './cluster-support.js';
+import { describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../support/server-process.js';
+import { api, leaseOf, until, useCluster } from './cluster-support.js';
 
 /**
  * Three real CTS processes: stop, pause, resume and emergency stop sent to a process that does not own
@@ -14,64 +9,21 @@ import { api, leaseOf, until } from './cluster-support.js';
  * once another process took the engine over, requests sent anywhere reach the new owner.
  */
 
-const REDIS_URL = process.env.CTS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LEASE_TTL_MS = 8_000;
-const SCAN_MS = 1_000;
 const ACK_TIMEOUT_MS = 2_000;
 const ENGINE = { strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1s' };
-const MASTER_KEY = randomBytes(32).toString('base64');
 
-let sim: RunningSimulator;
-let schema: { schema: string; drop(): Promise<void> };
-const processes: ServerProcess[] = [];
-const dataDirs: string[] = [];
-
-function env(): Record<string, string> {
-  const dataDir = makeTempDir('cts-forward-');
-  dataDirs.push(dataDir);
-  return {
-    CTS_DATA_DIR: dataDir,
-    DATABASE_URL: POSTGRES_URL,
-    CTS_PG_SCHEMA: schema.schema,
-    REDIS_URL,
-    CTS_EXCHANGE_PROXY_URL: sim.url,
-    CTS_MASTER_KEY: MASTER_KEY,
-    CTS_DEMO_CONNECTION: 'false',
-    CTS_HEALTH_INTERVAL_MS: '600000',
-    CTS_LEASE_TTL_MS: String(LEASE_TTL_MS),
-    CTS_CLUSTER_SCAN_MS: String(SCAN_MS),
-    CTS_CONTROL_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS),
-  };
-}
-
-beforeAll(async () => {
-  schema = await createTestSchema();
-  sim = await startSimulator({ autoStepMs: 300 });
-  // All three at once on the empty schema: the migration lock lets exactly one migrate.
-  processes.push(...(await Promise.all([startServerProcess(env()), startServerProcess(env()), startServerProcess(env())])));
-}, 90_000);
-
-afterAll(async () => {
-  await Promise.all(processes.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : Promise.resolve(null))));
-  await sim?.close();
-  await schema?.drop();
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
+const cluster = useCluster({
+  start: 'together',
+  startTimeoutMs: 90_000,
+  leaseTtlMs: LEASE_TTL_MS,
+  scanMs: 1_000,
+  dataDirPrefix: 'cts-forward-',
+  env: { CTS_CONTROL_ACK_TIMEOUT_MS: String(ACK_TIMEOUT_MS) },
 });
 
-async function createConnection(base: string): Promise<string> {
-  const apiKey = `ctsfwd${randomBytes(6).toString('hex')}`;
-  const secret = `ctsfwdsecret${randomBytes(12).toString('hex')}`;
-  sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '100000', XRP: '1000' } });
-  const created = await api(base, '/api/settings/connections', { body: { name: 'Binance forwarding', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey, apiSecret: secret } });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const id = String(created.body.id);
-  const tested = await api(base, `/api/settings/connections/${id}/test`, { body: {} });
-  expect(tested.status, JSON.stringify(tested.body)).toBe(200);
-  return id;
-}
-
 async function ownerPid(id: string): Promise<number | null> {
-  const lease = await leaseOf(schema.schema, id);
+  const lease = await leaseOf(cluster.schema, id);
   return lease && lease.expiresAt > Date.now() ? lease.pid : null;
 }
 
@@ -81,8 +33,8 @@ function control(p: ServerProcess, action: string, body: Record<string, unknown>
 
 describe('control requests across three CTS processes', () => {
   it('are executed by the owner wherever they arrive; a killed owner gets a clear answer; the new owner answers after takeover', async () => {
-    const [p0, p1, p2] = processes as [ServerProcess, ServerProcess, ServerProcess];
-    const id = await createConnection(p1.url);
+    const [p0, p1, p2] = cluster.processes as [ServerProcess, ServerProcess, ServerProcess];
+    const id = await cluster.createConnection(p1.url, 'Binance forwarding');
     const started = await control(p0, 'start', { connectionId: id, engineId: id, ...ENGINE });
     expect(started.status, JSON.stringify(started.body)).toBe(200);
     expect(await ownerPid(id)).toBe(p0.child.pid);
@@ -135,7 +87,7 @@ describe('control requests across three CTS processes', () => {
       },
       60_000,
     );
-    const owner = processes.find((p) => p.child.pid === newPid) as ServerProcess;
+    const owner = cluster.byPid(newPid) as ServerProcess;
     const other = owner === p1 ? p2 : p1;
     const pausedAfter = await control(other, 'pause', { engineId: id });
     expect(pausedAfter.status, JSON.stringify(pausedAfter.body)).toBe(200);

@@ -1,11 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
-import { createTestSchema, POSTGRES_URL } from '../support/postgres.js';
-import { startServerProcess, type ServerProcess } from '../support/server-process.js';
-import { makeTempDir } from '../support/temp-system.js';
-import { api, leaseOf, openSse, until, type SseEvent } from './cluster-support.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { ServerProcess } from '../support/server-process.js';
+import { api, leaseOf, openSse, until, useCluster, type SseEvent } from './cluster-support.js';
 
 /**
  * Three real CTS processes on this machine's Postgres and Redis form one installation. Engines are
@@ -15,7 +10,6 @@ import { api, leaseOf, openSse, until, type SseEvent } from './cluster-support.j
  * surviving process must see the events wherever the engines run.
  */
 
-const REDIS_URL = process.env.CTS_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const LEASE_TTL_MS = 10_000;
 const SCAN_MS = 2_000;
 // What a loaded machine adds to a scan (its queries, and a scan busy starting another engine): the
@@ -25,64 +19,12 @@ const SCAN_SLACK_MS = 4_000;
 const START_WAIT_MS = 45_000;
 const ENGINE = { strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1s' };
 
-let sim: RunningSimulator;
-let schema: { schema: string; drop(): Promise<void> };
-const processes: ServerProcess[] = [];
-const dataDirs: string[] = [];
+const cluster = useCluster({ start: 'first-migrates', startTimeoutMs: 60_000, leaseTtlMs: LEASE_TTL_MS, scanMs: SCAN_MS, dataDirPrefix: 'cts-scale-' });
 const sse: { close(): void }[] = [];
 
-function env(): Record<string, string> {
-  const dataDir = makeTempDir('cts-scale-');
-  dataDirs.push(dataDir);
-  return {
-    CTS_DATA_DIR: dataDir,
-    DATABASE_URL: POSTGRES_URL,
-    CTS_PG_SCHEMA: schema.schema,
-    REDIS_URL,
-    CTS_EXCHANGE_PROXY_URL: sim.url,
-    CTS_MASTER_KEY: MASTER_KEY,
-    CTS_DEMO_CONNECTION: 'false',
-    CTS_HEALTH_INTERVAL_MS: '600000',
-    CTS_LEASE_TTL_MS: String(LEASE_TTL_MS),
-    CTS_CLUSTER_SCAN_MS: String(SCAN_MS),
-  };
-}
-const MASTER_KEY = randomBytes(32).toString('base64');
-
-beforeAll(async () => {
-  schema = await createTestSchema();
-  // Prices move every 300 ms: the engines' 1 s candle polls each see new candles and the SMA trades.
-  sim = await startSimulator({ autoStepMs: 300 });
-  // The first process migrates the schema and records the key check; the other two join it.
-  processes.push(await startServerProcess(env()));
-  processes.push(...(await Promise.all([startServerProcess(env()), startServerProcess(env())])));
-}, 60_000);
-
-afterAll(async () => {
+afterAll(() => {
   for (const s of sse) s.close();
-  await Promise.all(processes.map((p) => (p.child.exitCode === null && p.child.signalCode === null ? p.stop('SIGKILL') : Promise.resolve(null))));
-  await sim?.close();
-  await schema?.drop();
-  for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
 });
-
-async function createConnection(base: string, name: string): Promise<string> {
-  const apiKey = `ctsscale${randomBytes(6).toString('hex')}`;
-  const secret = `ctsscalesecret${randomBytes(12).toString('hex')}`;
-  sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '100000', XRP: '1000' } });
-  const created = await api(base, '/api/settings/connections', { body: { name, exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey, apiSecret: secret } });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const id = String(created.body.id);
-  const tested = await api(base, `/api/settings/connections/${id}/test`, { body: {} });
-  expect(tested.status, JSON.stringify(tested.body)).toBe(200);
-  const after = await api(base, `/api/settings/connections/${id}`);
-  expect(['ok', 'degraded'], JSON.stringify(tested.body)).toContain(after.body.status);
-  return id;
-}
-
-function byPid(pid: number | null): ServerProcess | undefined {
-  return processes.find((p) => p.child.pid === pid);
-}
 
 async function storedOrders(base: string, id: string): Promise<{ clientOrderId: string; status: string }[]> {
   const res = await api(base, `/api/trade-engine/orders/${id}?limit=1000`);
@@ -92,11 +34,11 @@ async function storedOrders(base: string, id: string): Promise<{ clientOrderId: 
 
 describe('three CTS processes on one Postgres and Redis', () => {
   it('runs each engine in exactly one process, takes over after kill -9 without duplicated or lost orders, and fans events out', async () => {
-    const [p0, p1] = processes as [ServerProcess, ServerProcess, ServerProcess];
+    const [p0, p1] = cluster.processes as [ServerProcess, ServerProcess, ServerProcess];
     const members = await api(p1.url, '/api/system/status');
-    expect((members.body.cluster as { members: { pid: number }[] }).members.map((m) => m.pid).sort()).toEqual(processes.map((p) => p.child.pid).sort());
+    expect((members.body.cluster as { members: { pid: number }[] }).members.map((m) => m.pid).sort()).toEqual(cluster.processes.map((p) => p.child.pid).sort());
 
-    const ids = [await createConnection(p0.url, 'Binance scale A'), await createConnection(p0.url, 'Binance scale B')];
+    const ids = [await cluster.createConnection(p0.url, 'Binance scale A'), await cluster.createConnection(p0.url, 'Binance scale B')];
     for (const id of ids) {
       const started = await api(p0.url, '/api/trade-engine/start', { body: { connectionId: id, engineId: id, ...ENGINE } });
       expect(started.status, JSON.stringify(started.body)).toBe(200);
@@ -106,11 +48,11 @@ describe('three CTS processes on one Postgres and Redis', () => {
     const again = await api(p1.url, '/api/trade-engine/start', { body: { connectionId: ids[0], engineId: ids[0], ...ENGINE } });
     expect(again.status).toBe(409);
     expect(JSON.stringify(again.body)).toContain(`pid ${String(p0.child.pid)}`);
-    const owner = byPid((await leaseOf(schema.schema, ids[0] as string))?.pid ?? null);
+    const owner = cluster.byPid((await leaseOf(cluster.schema, ids[0] as string))?.pid ?? null);
     expect(owner).toBe(p0);
 
     // An SSE client on another process sees the owner's events live.
-    const watcher = processes.find((p) => p !== owner) as ServerProcess;
+    const watcher = cluster.processes.find((p) => p !== owner) as ServerProcess;
     const stream = openSse(`${watcher.url}/api/trade-engine/events?since=0`);
     sse.push(stream);
     await stream.ready;
@@ -124,7 +66,7 @@ describe('three CTS processes on one Postgres and Redis', () => {
       await until(
         `engine ${id} to run on a surviving process`,
         async () => {
-          const lease = await leaseOf(schema.schema, id);
+          const lease = await leaseOf(cluster.schema, id);
           if (!lease || lease.pid === deadPid || lease.pid === null || lease.expiresAt < Date.now()) return undefined;
           const status = await api(watcher.url, `/api/trade-engine/status/${id}`);
           return status.body.state === 'running' && Date.parse(String(status.body.startedAt)) > killedAt ? true : undefined;
@@ -132,7 +74,7 @@ describe('three CTS processes on one Postgres and Redis', () => {
         LEASE_TTL_MS + SCAN_MS + START_WAIT_MS,
       );
       // The dead owner's lease ran out at most a TTL after the kill; a survivor's next scan took it.
-      const takenAfterMs = ((await leaseOf(schema.schema, id))?.acquiredAt ?? Number.POSITIVE_INFINITY) - killedAt;
+      const takenAfterMs = ((await leaseOf(cluster.schema, id))?.acquiredAt ?? Number.POSITIVE_INFINITY) - killedAt;
       expect(takenAfterMs).toBeLessThan(LEASE_TTL_MS + SCAN_MS + SCAN_SLACK_MS);
     }
 
@@ -149,14 +91,14 @@ describe('three CTS processes on one Postgres and Redis', () => {
 
     // Stop through whichever process owns each engine now.
     for (const id of ids) {
-      const lease = await leaseOf(schema.schema, id);
-      const current = byPid(lease?.pid ?? null) as ServerProcess;
+      const lease = await leaseOf(cluster.schema, id);
+      const current = cluster.byPid(lease?.pid ?? null) as ServerProcess;
       const stopped = await api(current.url, '/api/trade-engine/stop', { body: { engineId: id } });
       expect(stopped.status, JSON.stringify(stopped.body)).toBe(200);
     }
 
     // No order sent twice, none sent that is not stored, none stored as placed that was never sent.
-    const creates = sim.control.requests({ exchange: 'binance' }).filter((r) => r.method === 'POST' && r.path === '/api/v3/order');
+    const creates = cluster.sim.control.requests({ exchange: 'binance' }).filter((r) => r.method === 'POST' && r.path === '/api/v3/order');
     const sent = creates.map((r) => r.params['newClientOrderId']).filter((v): v is string => typeof v === 'string');
     const stored = (await Promise.all(ids.map((id) => storedOrders(watcher.url, id)))).flat();
     const storedIds = new Map(stored.map((o) => [o.clientOrderId, o.status]));

@@ -1,25 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { coinbaseHandler } from '../../../simulator/exchanges/coinbase.js';
-import { exchangeHandlers } from '../../../simulator/exchanges/index.js';
-import { gateHandler } from '../../../simulator/exchanges/gate.js';
-import { htxHandler } from '../../../simulator/exchanges/htx.js';
-import { krakenHandler } from '../../../simulator/exchanges/kraken.js';
-import { okxHandler } from '../../../simulator/exchanges/okx.js';
 import { RandomWalkPath } from '../../../simulator/matching/price-path.js';
 import type { MarketSpec } from '../../../simulator/matching/types.js';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
-import { ManualClock, systemClock, type Clock } from '../../../src/domain/clock.js';
+import { ManualClock, type Clock } from '../../../src/domain/clock.js';
 import { EXCHANGE_IDS, type ExchangeId } from '../../../src/domain/exchange-ids.js';
 import type { Exchange } from '../../../src/exchanges/exchange.port.js';
-import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import type { PriceEvent } from '../../../src/exchanges/simulated/price-feed.js';
 import { DEFAULT_MIN_GAP_MS, MultiPairCandleFeed, roundSchedule } from '../../../src/engine/pairs/multi-pair-feed.js';
 import { parsePairListConfig } from '../../../src/domain/pair-list-config.js';
 import { PairList } from '../../../src/engine/pairs/pair-list.js';
 import { pairsForRounds } from '../../../src/engine/pairs/round-pairs.js';
 import { exchangeLimitProfiles } from '../../../src/exchanges/profiles/limit-profiles.js';
-import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
-import { ccxtSimHarness } from '../../exchanges/ccxt-sim-harness.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
 import { peakUsage, type TimedRequest } from './limit-budget.js';
 
 /**
@@ -73,30 +64,18 @@ async function until(check: () => boolean, timeoutMs = 55_000): Promise<void> {
   }
 }
 
-const limits = createExchangeGate({ clock: systemClock });
 const manual = new ManualClock(T0);
 const clock = new SteppingClock(manual);
-let sim: RunningSimulator;
-let ccxt: CcxtModules;
-
-beforeAll(async () => {
-  ccxt = await loadCcxt();
-  const handlers = [...exchangeHandlers];
-  for (const h of [okxHandler, krakenHandler, coinbaseHandler, htxHandler, gateHandler]) if (!handlers.some((x) => x.id === h.id)) handlers.push(h);
-  const list = markets();
-  sim = await startSimulator({
-    handlers,
+const list = markets();
+const lab = useCcxtSimulator({
+  limiter: true,
+  simulator: {
     clock: manual,
     markets: list,
     autoStepMs: MINUTE,
     // 1m walks whose current candle opens at T0 and moves on with the clock.
     priceSource: (m, seed) => new RandomWalkPath({ seed: seed + list.indexOf(m) * 7919, start: String(10 + list.indexOf(m)), tickSize: m.tickSize, intervalMs: MINUTE, startTime: T0 - 200 * MINUTE, warmup: 200 }),
-  });
-});
-
-afterAll(async () => {
-  await sim.close();
-  await limits.close();
+  },
 });
 
 for (const exchangeId of EXCHANGE_IDS) {
@@ -105,13 +84,13 @@ for (const exchangeId of EXCHANGE_IDS) {
     let exchange: Exchange;
 
     beforeAll(async () => {
-      exchange = await ccxtSimHarness(sim, ccxt, exchangeId, limits.gate).make({ timeoutMs: 30_000 });
+      exchange = await lab.harness(exchangeId).make({ timeoutMs: 30_000 });
       // Loading markets signs a private call on some exchanges (Coinbase) with the wall clock: the
       // simulated exchange checks it against wall time, while its candles follow the test's clock.
-      sim.control.setClockSkew(exchangeId, Date.now() - manual.now());
+      lab.sim.control.setClockSkew(exchangeId, Date.now() - manual.now());
       await exchange.loadMarkets();
-      sim.control.setClockSkew(exchangeId, 0);
-      sim.control.clearRequests();
+      lab.sim.control.setClockSkew(exchangeId, 0);
+      lab.sim.control.clearRequests();
     }, 60_000);
 
     afterAll(async () => {
@@ -173,13 +152,13 @@ for (const exchangeId of EXCHANGE_IDS) {
         const got = bySymbol.get(symbol) ?? [];
         const times = got.map((e) => e.candle.time);
         expect(times, symbol).toEqual(rounds_.map((r) => Math.floor(r.at / MINUTE) * MINUTE - MINUTE));
-        const truth = sim.control.venue(exchangeId).candles(symbol, 10).filter((c) => times.includes(c.openTime));
+        const truth = lab.sim.control.venue(exchangeId).candles(symbol, 10).filter((c) => times.includes(c.openTime));
         expect(got.map((e) => e.candle.close), symbol).toEqual(truth.map((c) => c.close));
       }
       expect(firstClose).toBeGreaterThan(start);
 
       // The log: one ticker batch per round and one candle request per pair per round, nothing else.
-      const log = sim.control.requests({ exchange: exchangeId });
+      const log = lab.sim.control.requests({ exchange: exchangeId });
       const candleCalls = log.filter((r) => CANDLE_PATH.test(r.path));
       const tickerCalls = log.filter((r) => TICKERS_PATH.test(r.path) && !CANDLE_PATH.test(r.path));
       expect(log.filter((r) => !candleCalls.includes(r) && !tickerCalls.includes(r)).map((r) => r.path)).toEqual([]);

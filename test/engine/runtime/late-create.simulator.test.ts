@@ -1,17 +1,12 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ulid } from 'ulid';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
+import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { RetryLaterError } from '../../../src/domain/errors.js';
 import { Dec, ZERO } from '../../../src/domain/money.js';
 import { Portfolio } from '../../../src/engine/accounting/index.js';
 import { ClientOrderIdGenerator } from '../../../src/engine/client-order-id.js';
 import { OrderManager } from '../../../src/engine/runtime/order-manager.js';
-import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
-import type { Exchange } from '../../../src/exchanges/exchange.port.js';
-import { openGate } from '../../../src/ratelimit/request-gate.js';
-import { tempStore, type TestStore } from './support.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { useSimulatorAccount } from './live-support.js';
 
 /**
  * Issue 12, defect 9: a Binance market buy whose create times out at the client (2 s) while the
@@ -29,41 +24,10 @@ const SYMBOL = 'XRP/USDT';
 /** The simulator holds the create this long, then places it; the client gives up after 2 s. */
 const PLACED_AFTER_MS = 3_000;
 
-let sim: RunningSimulator;
-let ccxt: CcxtModules;
-
-beforeAll(async () => {
-  ccxt = await loadCcxt();
-  sim = await startSimulator();
-});
-
-afterAll(async () => {
-  await sim.close();
-});
+const lab = useCcxtSimulator();
 
 describe('order manager → ccxt → simulated binance: a create placed after the client timed out', () => {
-  let db: TestStore;
-  let exchange: Exchange;
-  let apiKey: string;
-
-  beforeEach(async () => {
-    db = await tempStore();
-    apiKey = `ctslate${ulid().slice(-10)}`;
-    const secret = 'ctslatesecret0123456789abcdef';
-    sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '10000' } });
-    exchange = await createCcxtExchange({
-      ccxt,
-      gate: openGate,
-      connection: { id: 'c-late', exchange: 'binance', mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 2_000 },
-    });
-  });
-
-  afterEach(async () => {
-    sim.control.clearFaults();
-    await exchange.close();
-    sim.control.removeAccount('binance', apiKey);
-    await db.store.close();
-  });
+  const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' }, adapter: { connectionId: 'c-late', timeoutMs: 2_000 } });
 
   for (const run of [1, 2, 3]) {
     it(`applies the late order's fill in the sync that resolves it (run ${run} of 3)`, async () => {
@@ -74,8 +38,8 @@ describe('order manager → ccxt → simulated binance: a create placed after th
         engineId: 'c-late',
         connectionId: 'c-late',
         symbol: SYMBOL,
-        exchange,
-        store: db.orders,
+        exchange: account.exchange,
+        store: account.db.orders,
         portfolio,
         ids: new ClientOrderIdGenerator({ exchange: 'binance', clock }),
         clock,
@@ -85,35 +49,35 @@ describe('order manager → ccxt → simulated binance: a create placed after th
       });
       await manager.load();
 
-      sim.control.injectFault({ exchange: 'binance', method: 'POST', path: CREATE, times: 1, fault: { kind: 'latency', ms: PLACED_AFTER_MS } });
+      lab.sim.control.injectFault({ exchange: 'binance', method: 'POST', path: CREATE, times: 1, fault: { kind: 'latency', ms: PLACED_AFTER_MS } });
       await expect(manager.place({ side: 'buy', type: 'market', amount: '20', price: null, reduceOnly: false, tag: null, reason: 'test' })).rejects.toBeInstanceOf(RetryLaterError);
       const clientOrderId = manager.liveOrders[0]?.clientOrderId ?? '';
       expect(manager.liveOrders[0]?.status).toBe('unknown');
 
       // The lookup is sent when the create has timed out (≥ 2 s), before the placement (3 s); the trade
       // list is sent after the lookup's answer and held 1.5 s, so the exchange reads it after the placement.
-      sim.control.injectFault({ exchange: 'binance', method: 'GET', path: TRADES, times: 1, fault: { kind: 'latency', ms: 1_500 } });
+      lab.sim.control.injectFault({ exchange: 'binance', method: 'GET', path: TRADES, times: 1, fault: { kind: 'latency', ms: 1_500 } });
       const first = await manager.sync();
       expect(first).toEqual([]);
-      const lookups = sim.control.requests({ exchange: 'binance', method: 'GET', path: CREATE }).filter((r) => r.params['origClientOrderId'] === clientOrderId);
+      const lookups = lab.sim.control.requests({ exchange: 'binance', method: 'GET', path: CREATE }).filter((r) => r.params['origClientOrderId'] === clientOrderId);
       // The scenario holds only if the lookup really came before the placement.
-      const create = sim.control.requests({ exchange: 'binance', method: 'POST', path: CREATE }).find((r) => r.params['newClientOrderId'] === clientOrderId);
+      const create = lab.sim.control.requests({ exchange: 'binance', method: 'POST', path: CREATE }).find((r) => r.params['newClientOrderId'] === clientOrderId);
       expect(create).toBeDefined();
       expect(lookups[0]?.receivedAt ?? Infinity).toBeLessThan((create?.receivedAt ?? 0) + PLACED_AFTER_MS);
-      const trades = await exchange.fetchMyTrades({ symbol: SYMBOL });
+      const trades = await account.exchange.fetchMyTrades({ symbol: SYMBOL });
       expect(trades.filter((t) => t.clientOrderId === null)).toHaveLength(trades.length);
       expect(trades).toHaveLength(1);
 
       // The next sync finds the order closed by client id and applies its fill in the same sync.
       const second = await manager.sync();
-      expect((await db.orders.findOrder(clientOrderId))?.status).toBe('closed');
+      expect((await account.db.orders.findOrder(clientOrderId))?.status).toBe('closed');
       expect(second.map((f) => [f.clientOrderId, f.fill.amount])).toEqual([[clientOrderId, '20']]);
-      expect((await db.orders.listFills('c-late')).map((f) => f.clientOrderId)).toEqual([clientOrderId]);
+      expect((await account.db.orders.listFills('c-late')).map((f) => f.clientOrderId)).toEqual([clientOrderId]);
 
       // The ledger equals the account: the bought amount net of the fee the exchange took in XRP.
       const ledger = portfolio.ledger(SYMBOL);
       const baseFees = trades.filter((t) => t.feeAsset === 'XRP').reduce((sum, t) => sum.add(t.fee), ZERO);
-      const held = sim.control.account('binance', apiKey)?.balances['XRP'];
+      const held = lab.sim.control.account('binance', account.apiKey)?.balances['XRP'];
       const heldTotal = new Dec(held?.free ?? '0').add(held?.used ?? '0');
       expect(ledger.quantity.sub(baseFees).eq(heldTotal) || ledger.quantity.eq(heldTotal)).toBe(true);
       expect(heldTotal.gt(ZERO)).toBe(true);

@@ -1,8 +1,11 @@
 import path from 'node:path';
+import { ulid } from 'ulid';
+import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
 import type { RunningSimulator } from '../../../simulator/server.js';
 import type { ManualClock } from '../../../src/domain/clock.js';
 import type { ConnectionView } from '../../../src/domain/connection.js';
 import type { ConnectionTestResult } from '../../../src/domain/connection-test.js';
+import type { ExchangeId } from '../../../src/domain/exchange-ids.js';
 import { NotFoundError } from '../../../src/domain/errors.js';
 import { EngineService, type EngineServiceDeps } from '../../../src/engine/engine.service.js';
 import { EngineEventBus } from '../../../src/engine/events/event-bus.js';
@@ -10,8 +13,10 @@ import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
+import type { Exchange } from '../../../src/exchanges/exchange.port.js';
 import type { RequestGate } from '../../../src/ratelimit/request-gate.js';
-import type { TestStore } from './support.js';
+import type { CcxtSimulator } from '../../support/ccxt-simulator.js';
+import { tempStore, type TestStore } from './support.js';
 
 export const CSV = path.resolve(import.meta.dirname, '../../../data/XRP_USDT_USDT-1h-futures.csv');
 
@@ -82,4 +87,84 @@ export function liveEngineService(o: LiveServiceOptions): EngineService {
     backoffMaxMs: 400,
     ...o.extra,
   });
+}
+
+export interface SimulatorAccountOptions {
+  exchange: ExchangeId;
+  balances: Readonly<Record<string, string>>;
+  /** A fresh store and account for every test (default), or one for the enclosing `describe`. */
+  per?: 'test' | 'describe';
+  /** Also open the ccxt adapter on the account, through the simulator's gate. */
+  adapter?: { connectionId: string; timeoutMs: number };
+}
+
+/** What `useSimulatorAccount` opens; each getter is valid from the hook that opens it on. */
+export interface SimulatorAccount {
+  /** A real SQLite store with the real migrations. */
+  readonly db: TestStore;
+  readonly apiKey: string;
+  readonly credentials: { apiKey: string; apiSecret: string };
+  /** The ccxt adapter on the account; only with `adapter`. */
+  readonly exchange: Exchange;
+}
+
+/**
+ * A funded account on the simulator of `lab` (read when the hook runs, so a simulator the same
+ * `describe` starts first is the one used) beside a real SQLite store, optionally with the ccxt
+ * adapter on it: the setup of the engine tests that trade through the simulator. Afterwards the
+ * simulator's faults are cleared, the adapter closed, the account removed and the store closed.
+ */
+export function useSimulatorAccount(lab: Pick<CcxtSimulator, 'sim' | 'ccxt' | 'gate'>, o: SimulatorAccountOptions): SimulatorAccount {
+  let opened: { db: TestStore; apiKey: string; apiSecret: string; exchange: Exchange | undefined } | undefined;
+  const open = async (): Promise<void> => {
+    const db = await tempStore();
+    const apiKey = `ctskey${o.exchange}${ulid().slice(-8)}`;
+    const apiSecret = `cts${o.exchange}secret0123456789abcdef`;
+    lab.sim.control.addAccount(o.exchange, { apiKey, secret: apiSecret, balances: { ...o.balances } });
+    const exchange = o.adapter
+      ? await createCcxtExchange({
+          ccxt: lab.ccxt,
+          gate: lab.gate,
+          connection: { id: o.adapter.connectionId, exchange: o.exchange, mode: 'live', credentials: { apiKey, apiSecret }, marketTypes: ['spot'], proxyUrl: lab.sim.url, timeoutMs: o.adapter.timeoutMs },
+        })
+      : undefined;
+    opened = { db, apiKey, apiSecret, exchange };
+  };
+  const close = async (): Promise<void> => {
+    const current = opened;
+    opened = undefined;
+    if (!current) return;
+    lab.sim.control.clearFaults();
+    await current.exchange?.close();
+    lab.sim.control.removeAccount(o.exchange, current.apiKey);
+    await current.db.store.close();
+  };
+  if (o.per === 'describe') {
+    beforeAll(open);
+    afterAll(close);
+  } else {
+    beforeEach(open);
+    afterEach(close);
+  }
+  const get = () => {
+    if (!opened) throw new Error('the simulator account is opened in its before hook');
+    return opened;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get apiKey() {
+      return get().apiKey;
+    },
+    get credentials() {
+      const { apiKey, apiSecret } = get();
+      return { apiKey, apiSecret };
+    },
+    get exchange() {
+      const { exchange } = get();
+      if (!exchange) throw new Error('useSimulatorAccount opens an adapter only with the adapter option');
+      return exchange;
+    },
+  };
 }

@@ -3,16 +3,15 @@ import { z } from 'zod';
 import { DEFAULT_MARKETS } from '../../../simulator/matching/markets.js';
 import type { MarketSpec } from '../../../simulator/matching/types.js';
 import { RandomWalkPath, type PricePath, type SimCandle } from '../../../simulator/matching/price-path.js';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
-import { ManualClock, systemClock } from '../../../src/domain/clock.js';
+import type { RunningSimulator } from '../../../simulator/server.js';
+import { ManualClock } from '../../../src/domain/clock.js';
 import { Dec } from '../../../src/domain/money.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { NO_INTENTS, defineStrategy, type Intent } from '../../../src/engine/strategy.js';
-import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createExchangeGate } from '../../../src/exchanges/exchange-gate.js';
-import { connectionView, tempStore, type TestStore } from './support.js';
-import { liveEngineService, testResult, until } from './live-support.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { connectionView } from './support.js';
+import { liveEngineService, testResult, until, useSimulatorAccount, type SimulatorAccount } from './live-support.js';
 
 /**
  * Two bots on ONE live Binance spot account and the SAME symbol (XRP/USDT), through unmodified ccxt
@@ -81,49 +80,37 @@ class FallingPath implements PricePath {
 const falling = (market: MarketSpec, seed: number): PricePath =>
   market.symbol === 'XRP/USDT' ? new FallingPath('0.6', market.tickSize) : new RandomWalkPath({ seed, start: '100', tickSize: market.tickSize });
 
-let sim: RunningSimulator;
-let ccxt: CcxtModules;
-const limits = createExchangeGate({ clock: systemClock });
+const lab = useCcxtSimulator({ limiter: true, simulator: { priceSource: falling } });
 
-beforeAll(async () => {
-  ccxt = await loadCcxt();
-  sim = await startSimulator({ priceSource: falling });
-});
-
-afterAll(async () => {
-  await sim.close();
-  await limits.close();
-});
+/** The engine service of the bots sharing `account` on `on`, paced by the file's limiter. */
+function sharedAccountService(on: RunningSimulator, account: SimulatorAccount, clock: ManualClock, connectionId: string, name: string): EngineService {
+  return liveEngineService({
+    db: account.db,
+    clock,
+    sim: on,
+    ccxt: lab.ccxt,
+    gate: lab.gate,
+    connections: new Map([[connectionId, connectionView({ id: connectionId, name, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+    credentials: account.credentials,
+    // Reconciling every candle would spend the account's request weight twice over for nothing here.
+    extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * 3_600_000 },
+  });
+}
 
 describe('two bots, one binance account, one symbol (simulator)', () => {
-  let db: TestStore;
+  const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '1000' }, per: 'describe' });
   let service: EngineService;
   const clock = new ManualClock(Date.now());
-  const apiKey = `ctsmoney${Date.now().toString(36)}`;
-  const secret = 'ctsbinancemoneysecret0123456789';
   const connectionId = 'money-binance';
   const A = 'bot-a-sma';
   const B = 'bot-b-grid';
 
-  beforeAll(async () => {
-    db = await tempStore();
-    sim.control.addAccount('binance', { apiKey, secret, balances: { USDT: '1000' } });
-    service = liveEngineService({
-      db,
-      clock,
-      sim,
-      ccxt,
-      gate: limits.gate,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Shared', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: { apiKey, apiSecret: secret },
-      // Reconciling every candle would spend the account's request weight twice over for nothing here.
-      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * 3_600_000 },
-    });
+  beforeAll(() => {
+    service = sharedAccountService(lab.sim, account, clock, connectionId, 'Shared');
   });
 
   afterAll(async () => {
     await service.shutdown();
-    await db.store.close();
   });
 
   /** One candle for both bots: queue their intents, move the price, wait until both processed it. */
@@ -133,7 +120,7 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     const before = await Promise.all(bots.map(async (id) => (await service.status(id)).candlesProcessed));
     // The feed polls a tenth of a candle at a time: step until both bots have processed a new candle.
     for (let attempt = 0; attempt < 5; attempt++) {
-      sim.control.step();
+      lab.sim.control.step();
       await clock.advance(CANDLE_MS);
       const caughtUp = await until(async () => {
         const now = await Promise.all(bots.map(async (id) => service.status(id)));
@@ -157,12 +144,12 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
 
   const flat = async (engineId: string): Promise<boolean> => (await service.status(engineId)).positions.every((p) => p.quantity === '0' || p.dust);
   const heldXrp = (): Dec => {
-    const b = sim.control.account('binance', apiKey)?.balances['XRP'];
+    const b = lab.sim.control.account('binance', account.apiKey)?.balances['XRP'];
     return new Dec(b?.free ?? '0').add(b?.used ?? '0');
   };
   const rejectedBy = async (engineId: string): Promise<string[]> => (await service.orders(engineId)).filter((o) => o.status === 'rejected').map((o) => o.error ?? '');
   const riskRejections = async (engineId: string): Promise<string[]> =>
-    (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === engineId && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
+    (await account.db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === engineId && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
 
   it('a bot that lost money cannot spend the other bot’s budget: its next full entry is refused, the other’s fills', async () => {
     const start = (engineId: string) =>
@@ -221,7 +208,7 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     await candle({}, bots);
     await candle({}, bots);
     const quantityOf = async (id: string): Promise<Dec> => new Dec((await service.status(id)).positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0');
-    const mark = new Dec(sim.control.price('XRP/USDT') ?? '0');
+    const mark = new Dec(lab.sim.control.price('XRP/USDT') ?? '0');
     const heldByD = await quantityOf(D);
     expect(heldByD.gt(0)).toBe(true);
     expect((await quantityOf(C)).gt(0)).toBe(true);
@@ -250,7 +237,7 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     const stopped = await stopping;
     expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
     // D's orders still rest at the exchange, untouched, and D keeps running.
-    const resting = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId);
+    const resting = lab.sim.control.venue('binance').orders(account.apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId);
     expect(resting.sort()).toEqual(ordersOfD.map((o) => o.clientOrderId).sort());
     await candle({}, [D]);
     const d = await service.status(D);
@@ -273,23 +260,23 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
       service.start({ connectionId, engineId, budget: { quote: '100' }, strategy: 'scripted', params: { key: engineId }, symbol: 'XRP/USDT', timeframe: '1h' });
     expect((await start(G)).state).toBe('running');
     expect((await start(H)).state).toBe('running');
-    const at = (f: string) => new Dec(sim.control.price('XRP/USDT') ?? '0').mul(f).toDecimalPlaces(5).toFixed();
+    const at = (f: string) => new Dec(lab.sim.control.price('XRP/USDT') ?? '0').mul(f).toDecimalPlaces(5).toFixed();
     await candle({ a: [{ kind: 'place', side: 'buy', amount: '50', price: at('0.8') }], b: [{ kind: 'place', side: 'buy', amount: '50', price: at('0.85') }] }, bots);
     const open = async (id: string) => (await service.orders(id)).filter((o) => o.status === 'open').map((o) => o.clientOrderId).sort();
     expect(await open(G)).toHaveLength(1);
     expect(await open(H)).toHaveLength(1);
-    const simOrdersBefore = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT' }).length;
+    const simOrdersBefore = lab.sim.control.venue('binance').orders(account.apiKey, { symbol: 'XRP/USDT' }).length;
 
     // Every request fails for a while; H's next candle asks for one more resting buy.
-    const outage = sim.control.injectFault({ exchange: 'binance', pathRegex: '.*', fault: { kind: 'serverError', status: 503 } });
+    const outage = lab.sim.control.injectFault({ exchange: 'binance', pathRegex: '.*', fault: { kind: 'serverError', status: 503 } });
     script.set(H, [{ kind: 'place', side: 'buy', amount: '50', price: at('0.82') }]);
     for (let i = 0; i < 4; i++) {
-      sim.control.step();
+      lab.sim.control.step();
       await clock.advance(CANDLE_MS);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect(sim.control.faults().find((f) => f.id === outage.id)?.hits ?? 0).toBeGreaterThan(0);
-    sim.control.clearFaults(outage.id);
+    expect(lab.sim.control.faults().find((f) => f.id === outage.id)?.hits ?? 0).toBeGreaterThan(0);
+    lab.sim.control.clearFaults(outage.id);
     await candle({}, bots);
     await candle({}, bots);
 
@@ -300,22 +287,22 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
     const [openG, openH] = await Promise.all([open(G), open(H)]);
     expect(openG).toHaveLength(1);
     expect(openH).toHaveLength(2);
-    const resting = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId).sort();
+    const resting = lab.sim.control.venue('binance').orders(account.apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId).sort();
     expect(resting).toEqual([...openG, ...openH].sort());
     expect(g?.openOrders.map((o) => o.clientOrderId).sort()).toEqual(openG);
     expect(h?.openOrders.map((o) => o.clientOrderId).sort()).toEqual(openH);
     // Nothing was sent twice: the exchange knows exactly one more order than before the outage.
-    expect(sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT' }).length).toBe(simOrdersBefore + 1);
+    expect(lab.sim.control.venue('binance').orders(account.apiKey, { symbol: 'XRP/USDT' }).length).toBe(simOrdersBefore + 1);
     expect(await rejectedBy(G)).toEqual([]);
     expect(await rejectedBy(H)).toEqual([]);
 
     // Now only order creates fail (503) while G sends one: its outcome is unknown to G for a while.
-    const creates = sim.control.injectFault({ exchange: 'binance', method: 'POST', path: '/api/v3/order', fault: { kind: 'serverError', status: 503 } });
+    const creates = lab.sim.control.injectFault({ exchange: 'binance', method: 'POST', path: '/api/v3/order', fault: { kind: 'serverError', status: 503 } });
     await candle({ a: [{ kind: 'place', side: 'buy', amount: '50', price: at('0.83') }] }, bots).catch(() => undefined);
-    sim.control.clearFaults(creates.id);
+    lab.sim.control.clearFaults(creates.id);
     for (let i = 0; i < 3; i++) await candle({}, bots);
     const stored = (await Promise.all(bots.map(async (id) => service.orders(id)))).flat();
-    const atExchange = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT' });
+    const atExchange = lab.sim.control.venue('binance').orders(account.apiKey, { symbol: 'XRP/USDT' });
     const mine = new Set(stored.map((o) => o.clientOrderId));
     const sentByGH = atExchange.filter((o) => o.clientOrderId !== undefined && mine.has(o.clientOrderId));
     // Every order the exchange holds for these bots is a distinct stored order, and its state agrees.
@@ -335,36 +322,20 @@ describe('two bots, one binance account, one symbol (simulator)', () => {
 });
 
 describe('two bots, one binance account: a bot whose entry part-fills (simulator, 40 XRP of liquidity a candle)', () => {
-  let thin: RunningSimulator;
-  let db: TestStore;
+  const thin = useCcxtSimulator({ simulator: { priceSource: falling, markets: DEFAULT_MARKETS.map((m) => (m.symbol === 'XRP/USDT' ? { ...m, liquidityPerStep: '40' } : m)) } });
+  const account = useSimulatorAccount(thin, { exchange: 'binance', balances: { USDT: '1000' }, per: 'describe' });
   let service: EngineService;
   const clock = new ManualClock(Date.now());
-  const apiKey = `ctsthin${Date.now().toString(36)}`;
-  const secret = 'ctsbinancethinsecret0123456789';
   const connectionId = 'thin-binance';
   const P = 'bot-p-partial';
   const Q = 'bot-q-other';
 
-  beforeAll(async () => {
-    thin = await startSimulator({ priceSource: falling, markets: DEFAULT_MARKETS.map((m) => (m.symbol === 'XRP/USDT' ? { ...m, liquidityPerStep: '40' } : m)) });
-    db = await tempStore();
-    thin.control.addAccount('binance', { apiKey, secret, balances: { USDT: '1000' } });
-    service = liveEngineService({
-      db,
-      clock,
-      sim: thin,
-      ccxt,
-      gate: limits.gate,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Thin', exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: { apiKey, apiSecret: secret },
-      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * 3_600_000 },
-    });
+  beforeAll(() => {
+    service = sharedAccountService(thin.sim, account, clock, connectionId, 'Thin');
   });
 
   afterAll(async () => {
     await service.shutdown();
-    await db.store.close();
-    await thin.close();
   });
 
   it('the filled part and the open rest both hold the budget; an emergency flatten then sells only its own coins, in several orders on a thin book', async () => {
@@ -376,13 +347,13 @@ describe('two bots, one binance account: a bot whose entry part-fills (simulator
     const step = async (intents?: Intent[]): Promise<void> => {
       if (intents) script.set(P, intents);
       const before = await processed(P);
-      thin.control.step();
+      thin.sim.control.step();
       await clock.advance(CANDLE_MS);
       expect(await until(async () => (await processed(P)) > before && !script.has(P) && (await service.orders(P)).every((o) => o.status !== 'pending_create'), 5_000)).toBe(true);
       await new Promise((resolve) => setTimeout(resolve, 30));
     };
     await step();
-    const mark = new Dec(thin.control.price('XRP/USDT') ?? '0');
+    const mark = new Dec(thin.sim.control.price('XRP/USDT') ?? '0');
     // 90 USDT of XRP at 1 % above the market: 40 XRP fill at once, the rest rests and fills 40 a candle.
     const limit = mark.mul('1.01').toDecimalPlaces(5);
     const amount = new Dec(90).div(limit).toDecimalPlaces(1, Dec.ROUND_DOWN);
@@ -394,7 +365,7 @@ describe('two bots, one binance account: a bot whose entry part-fills (simulator
     expect(new Dec(entry?.filled ?? '0').lt(amount)).toBe(true);
     // Filled part (position) + open rest ≈ 90 of the 100: another 20 does not fit.
     await step([{ kind: 'enter', side: 'long', size: { quote: '20' } }]);
-    const refused = (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === P && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
+    const refused = (await account.db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === P && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
     expect(refused.filter((r) => r.startsWith('Over budget')), JSON.stringify({ refused, orders: await service.orders(P), trades: await service.trades(P) })).toHaveLength(1);
     expect(await service.orders(P)).toHaveLength(1);
     // What P spent and reserved never passes its budget, at the exchange either.
@@ -414,22 +385,22 @@ describe('two bots, one binance account: a bot whose entry part-fills (simulator
     const stopping = service.emergencyStop(P, { flatten: true }).finally(() => (done = true));
     for (let i = 0; !done && i < 400; i++) {
       // The flatten is a market order: it fills at the next candle's open, 40 XRP a candle.
-      if (i % 8 === 7) thin.control.step();
+      if (i % 8 === 7) thin.sim.control.step();
       await clock.advance(250);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const stopped = await stopping;
     expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
-    const resting = thin.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId);
+    const resting = thin.sim.control.venue('binance').orders(account.apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId);
     expect(resting).toEqual(ofQ);
     expect((await service.status(Q)).state).toBe('running');
     // The account's XRP is P's dust: P sold what it held, no more (Q holds none).
-    const b = thin.control.account('binance', apiKey)?.balances['XRP'];
+    const b = thin.sim.control.account('binance', account.apiKey)?.balances['XRP'];
     const held = new Dec(b?.free ?? '0').add(b?.used ?? '0');
     expect(held.toFixed()).toBe(new Dec(stopped.positions.find((p) => p.symbol === 'XRP/USDT')?.quantity ?? '0').toFixed());
     expect(held.lt('0.1')).toBe(true);
     // The book could not take the flatten whole: it took more than one order to get there.
-    const partial = (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === P && e.type === 'engine.flatten_partial');
+    const partial = (await account.db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === P && e.type === 'engine.flatten_partial');
     expect(partial.length).toBeGreaterThan(0);
     await service.stop(Q, { cancelOpenOrders: true });
   }, 60_000);

@@ -1,17 +1,13 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
-import { startSimulator, type RunningSimulator } from '../../../simulator/server.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import { Dec } from '../../../src/domain/money.js';
 import { Portfolio } from '../../../src/engine/accounting/index.js';
 import { ClientOrderIdGenerator, clientOrderIdOrigin, engineOrderPrefix } from '../../../src/engine/client-order-id.js';
 import { OrderManager } from '../../../src/engine/runtime/order-manager.js';
 import type { PlannedOrder } from '../../../src/engine/risk.js';
-import { loadCcxt, type CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
-import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
-import type { Exchange } from '../../../src/exchanges/exchange.port.js';
-import { openGate } from '../../../src/ratelimit/request-gate.js';
-import { tempStore, type TestStore } from './support.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { useSimulatorAccount } from './live-support.js';
 
 /**
  * Two bots on ONE exchange account (the same API key on the simulator), each with its own order
@@ -19,26 +15,14 @@ import { tempStore, type TestStore } from './support.js';
  * fills — across restarts, with an order lost between send and store, and beside a person's order.
  */
 
-let sim: RunningSimulator;
-let ccxt: CcxtModules;
-
-beforeAll(async () => {
-  ccxt = await loadCcxt();
-  sim = await startSimulator();
-});
-
-afterAll(async () => {
-  await sim.close();
-});
+const lab = useCcxtSimulator();
 
 const CONNECTION = 'conn-shared';
 
 for (const exchangeId of ['binance', 'bybit'] as const) {
   describe(`two bots on one ${exchangeId} account (simulator)`, () => {
-    let db: TestStore;
+    const account = useSimulatorAccount(lab, { exchange: exchangeId, balances: { USDT: '100000', BTC: '2' }, adapter: { connectionId: CONNECTION, timeoutMs: 1_000 } });
     let clock: ManualClock;
-    let exchange: Exchange;
-    let apiKey: string;
     let price: Dec;
     let events: { engine: string; type: string; payload: Readonly<Record<string, unknown>> }[];
     const engineA = ulid();
@@ -50,8 +34,8 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
         engineId,
         connectionId: CONNECTION,
         symbol: 'BTC/USDT',
-        exchange,
-        store: db.orders,
+        exchange: account.exchange,
+        store: account.db.orders,
         portfolio: new Portfolio(),
         ids: new ClientOrderIdGenerator({ exchange: exchangeId, prefix, clock }),
         originOf: (id) => clientOrderIdOrigin(exchangeId, id, prefix),
@@ -65,24 +49,9 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
     }
 
     beforeEach(async () => {
-      db = await tempStore();
       clock = new ManualClock(Date.parse('2026-03-01T00:00:00Z'));
-      apiKey = `ctskey${exchangeId}${ulid().slice(-8)}`;
-      const secret = `cts${exchangeId}secret0123456789abcdef`;
-      sim.control.addAccount(exchangeId, { apiKey, secret, balances: { USDT: '100000', BTC: '2' } });
-      exchange = await createCcxtExchange({
-        ccxt,
-        gate: openGate,
-        connection: { id: CONNECTION, exchange: exchangeId, mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes: ['spot'], proxyUrl: sim.url, timeoutMs: 1_000 },
-      });
-      price = new Dec((await exchange.fetchTicker('BTC/USDT')).last);
+      price = new Dec((await account.exchange.fetchTicker('BTC/USDT')).last);
       events = [];
-    });
-
-    afterEach(async () => {
-      await exchange.close();
-      sim.control.removeAccount(exchangeId, apiKey);
-      await db.store.close();
     });
 
     const restingBuy = (fraction: number): PlannedOrder => ({
@@ -94,7 +63,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       tag: null,
       reason: 'test',
     });
-    const openIds = async () => new Set((await exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.clientOrderId));
+    const openIds = async () => new Set((await account.exchange.fetchOpenOrders('BTC/USDT')).map((o) => o.clientOrderId));
 
     it('gives each bot its own client id prefix, which fits the exchange', () => {
       expect(engineOrderPrefix(engineA)).not.toBe(engineOrderPrefix(engineB));
@@ -126,8 +95,8 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       const open = await openIds();
       expect(open.has(orderA.clientOrderId)).toBe(true);
       expect(open.has(orderB.clientOrderId)).toBe(false);
-      expect((await db.orders.findOrder(orderA.clientOrderId))?.status).toBe('open');
-      expect((await db.orders.findOrder(orderA.clientOrderId))?.engineId).toBe(engineA);
+      expect((await account.db.orders.findOrder(orderA.clientOrderId))?.status).toBe('open');
+      expect((await account.db.orders.findOrder(orderA.clientOrderId))?.engineId).toBe(engineA);
 
       // A restarts too: it finds its order, not B's cancelled one, and adopts nothing.
       const a2 = bot(engineA);
@@ -141,9 +110,9 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
     it('an order sent but never stored is adopted by its own bot only; a person’s order by neither while they share the account', async () => {
       // A crash between send and store: B's id reaches the exchange, no row exists.
       const lostId = new ClientOrderIdGenerator({ exchange: exchangeId, prefix: engineOrderPrefix(engineB), clock }).next();
-      await exchange.createOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.001', price: price.mul(0.55).toDecimalPlaces(2).toFixed(), clientOrderId: lostId });
+      await account.exchange.createOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.001', price: price.mul(0.55).toDecimalPlaces(2).toFixed(), clientOrderId: lostId });
       const manualId = 'manualorder123';
-      await exchange.createOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.001', price: price.mul(0.45).toDecimalPlaces(2).toFixed(), clientOrderId: manualId });
+      await account.exchange.createOrder({ symbol: 'BTC/USDT', side: 'buy', type: 'limit', amount: '0.001', price: price.mul(0.45).toDecimalPlaces(2).toFixed(), clientOrderId: manualId });
 
       const a = bot(engineA);
       await a.load();
@@ -158,7 +127,7 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
       await b.load();
       await b.reconcile();
       expect(b.liveOrders.map((o) => o.clientOrderId)).toEqual([lostId]);
-      expect((await db.orders.findOrder(lostId))?.engineId).toBe(engineB);
+      expect((await account.db.orders.findOrder(lostId))?.engineId).toBe(engineB);
 
       // Alone on the account (the other bot deleted), a bot manages the person's order as before.
       const alone = bot(engineA, { sharesAccount: false });
@@ -182,10 +151,10 @@ for (const exchangeId of ['binance', 'bybit'] as const) {
         await b.sync();
         await b.reconcile();
       }
-      const fillsA = await db.orders.listFills(engineA);
+      const fillsA = await account.db.orders.listFills(engineA);
       expect(fillsA.length).toBeGreaterThan(0);
       expect(fillsA.every((f) => f.clientOrderId === placed.clientOrderId && f.engineId === engineA)).toBe(true);
-      expect(await db.orders.listFills(engineB)).toEqual([]);
+      expect(await account.db.orders.listFills(engineB)).toEqual([]);
       expect(b.liveOrders).toEqual([]);
       expect(events.some((e) => e.engine === engineB && e.type === 'fill')).toBe(false);
     });
