@@ -61,7 +61,7 @@ export function splitPairs(text: string): string[] {
   return text.split(/[\s,;]+/).filter((s) => s !== '');
 }
 
-/** The static list's one quote currency; null when it has none or several. */
+/** The quote currencies of a static list's well-formed pairs, in list order (valid: exactly one). */
 export function quotesOf(pairs: readonly string[]): string[] {
   return [...new Set(pairs.filter((p) => SYMBOL.test(p)).map((p) => p.split('/')[1] ?? ''))];
 }
