@@ -32,9 +32,8 @@ export function ensureUiBuilt(): void {
     'web/src',
     'web/index.html',
     'web/vite.config.ts',
-    'src/domain/exchange-ids.ts',
-    'src/domain/connection.ts',
-    'src/domain/connection-test.ts',
+    // The web imports its types and a few lists (order statuses, event types) from here.
+    'src/domain',
   ].map((p) => newestMtime(path.join(ROOT, p)));
   if (built > Math.max(...sources)) return;
   const vite = path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js');

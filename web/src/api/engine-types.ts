@@ -1,19 +1,30 @@
 /**
- * Shapes of the trade engine and backtest APIs. The engine's status, orders, fills, events, positions
- * and states are the server's own types from src/domain (type-only imports, plus the order status
- * list), and so are the strategy parameters and the backtest records, reports and sweep results; the
- * rest is declared here, mirrored from the route files' zod schemas.
+ * Shapes of the trade engine and backtest APIs. The engine's start request, status (pair lists
+ * included), orders, fills, events, positions and states are the server's own types from src/domain
+ * (type-only imports, plus the order status list), and so are the strategy parameters and the
+ * backtest records, reports and sweep results; the rest is declared here, mirrored from the route
+ * files' zod schemas.
  * Money is always a decimal string.
  */
 
 import type { DecimalString } from '../../../src/domain/money.js';
-import type { EngineBudget, EngineOptions } from '../../../src/domain/engine-status.js';
 import type { ParamDoc } from '../../../src/domain/strategy-catalog.js';
 
 export type { DecimalString } from '../../../src/domain/money.js';
 export type { EngineAction, EngineState } from '../../../src/domain/engine-state.js';
 export type { EngineEvent } from '../../../src/domain/engine-events.js';
-export type { EngineBudget, EngineOptions, EngineOwnerView, EngineStatus, ExchangeReachability, FlattenOutcome } from '../../../src/domain/engine-status.js';
+export type {
+  EngineBudget,
+  EngineOptions,
+  EngineOwnerView,
+  EnginePairView,
+  EnginePairsStatus,
+  EngineStatus,
+  ExchangeReachability,
+  FlattenOutcome,
+} from '../../../src/domain/engine-status.js';
+export type { DynamicPairListConfig, PairListConfig, StaticPairListConfig } from '../../../src/domain/pair-list-config.js';
+export type { EngineEventType } from '../../../src/domain/engine-events.js';
 export type { FillRecord, OrderRecord, StoredOrderStatus as OrderStatus } from '../../../src/domain/orders.js';
 export type { PnlSummary, PositionSnapshot } from '../../../src/domain/positions.js';
 /** Statuses in which an order may still be live on the exchange. */
@@ -32,18 +43,8 @@ export interface FieldDoc extends ParamDoc {
   enum?: readonly (string | number)[];
 }
 
-export interface StartEngineBody {
-  connectionId: string;
-  /** An existing bot to start again; absent: a new bot. */
-  engineId?: string;
-  budget?: EngineBudget | null;
-  strategy: string;
-  params: Record<string, unknown>;
-  symbol: string;
-  timeframe: string;
-  risk: Record<string, unknown>;
-  options?: Partial<EngineOptions>;
-}
+/** The start request: the server's own schema's input type (defaults may be left out). */
+export type { StartEngineInput as StartEngineBody } from '../../../src/domain/engine-start.js';
 
 // ---- backtests ---------------------------------------------------------------------------------------
 

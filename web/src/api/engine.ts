@@ -1,5 +1,6 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { currentToken } from '../auth/token';
+import { ENGINE_EVENT_TYPES } from '../../../src/domain/engine-events.js';
 import { api } from './client';
 import type { EngineEvent, EngineStatus, FillRecord, OrderRecord, StartEngineBody, StrategyInfo } from './engine-types';
 
@@ -116,7 +117,7 @@ function openEventSource(options: EventStreamOptions, deliver: (e: EngineEvent) 
     if (event) deliver(event);
   };
   // The server names each event (`event: fill`…) and named events never reach `onmessage`: listen by name.
-  for (const type of KNOWN_EVENT_TYPES) source.addEventListener(type, onMessage);
+  for (const type of ENGINE_EVENT_TYPES) source.addEventListener(type, onMessage);
   source.onmessage = onMessage;
   source.onopen = () => options.onState('open');
   // EventSource retries by itself (the server asks for 2 s) and resumes with Last-Event-ID.
@@ -151,47 +152,6 @@ function openPolling(options: EventStreamOptions, deliver: (e: EngineEvent) => v
   };
 }
 
-/** Event names the engine emits today (docs/engine.md); unknown names still arrive through polling. */
-export const KNOWN_EVENT_TYPES = [
-  'engine.state',
-  'engine.stopped',
-  'engine.error',
-  'engine.retry',
-  'engine.kill_switch',
-  'engine.stop_problem',
-  'engine.flatten_refused',
-  'engine.flattened',
-  'engine.flatten_partial',
-  'engine.flatten_incomplete',
-  'engine.resume_failed',
-  'engine.resume_waiting',
-  'engine.resume_cancelled',
-  'engine.exchange_unreachable',
-  'engine.exchange_recovered',
-  'order.created',
-  'order.accepted',
-  'order.open',
-  'order.closed',
-  'order.canceled',
-  'order.rejected',
-  'order.expired',
-  'order.unknown',
-  'order.lost',
-  'order.updated',
-  'order.adopted',
-  'order.not_placed',
-  'order.reopened',
-  'order.resolved',
-  'order.cancel_failed',
-  'order.cancel_ignored',
-  'order.fill_after_verdict',
-  'fill',
-  'position',
-  'heartbeat',
-  'risk.rejected',
-  'strategy.error',
-  'accounting.fee_unpriced',
-];
 
 export function parseEvent(data: string): EngineEvent | null {
   try {

@@ -3,6 +3,7 @@ import type { ConnectionView } from '../../api/types';
 import { EngineStateBadge } from './EngineStateBadge';
 import { formatDecimal } from './format';
 import { nameMentionsMode } from '../../format';
+import { botMarket, botQuote } from './pairs';
 
 interface BotListProps {
   bots: readonly EngineStatus[];
@@ -53,12 +54,12 @@ export function BotList({ bots, connections, selectedId, onSelect, onNew, creati
               {bots.map((b) => {
                 const connection = names.get(b.connectionId);
                 const selected = b.id === selectedId;
-                const quote = b.symbol?.split('/')[1]?.split(':')[0] ?? '';
+                const quote = botQuote(b);
                 return (
                   <tr key={b.id} className={selected ? 'bot-table__row--selected' : undefined} aria-selected={selected}>
                     <td>
                       <button type="button" className="link-button" aria-pressed={selected} onClick={() => onSelect(b.id)}>
-                        {b.strategy ?? 'bot'} · {b.symbol ?? '—'}
+                        {b.strategy ?? 'bot'} · {botMarket(b)}
                       </button>
                       <span className="muted small bot-table__id">{b.id}</span>
                     </td>

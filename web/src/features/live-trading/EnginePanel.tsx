@@ -1,4 +1,4 @@
-import { useMemo } from 'react';
+import { useMemo, useState } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { useEngineOrders, useEngineStatus, useEngineTrades } from '../../api/engine';
 import { LIVE_ORDER_STATUSES, type EngineStatus } from '../../api/engine-types';
@@ -12,12 +12,16 @@ import { EngineStateBadge, HeartbeatAge, useNow } from './EngineStateBadge';
 import { EventLog } from './EventLog';
 import { FillsTable } from './FillsTable';
 import { formatDecimal, formatDuration } from './format';
-import { engineLive, type LiveState } from './live-model';
+import { engineLive, type LiveState, type MarkPoint } from './live-model';
 import { OrdersTable } from './OrdersTable';
+import { botQuote, pairListLabel } from './pairs';
+import { PairsPanel } from './PairsPanel';
 import { PositionsPanel } from './PositionsPanel';
 import { PriceChart } from './PriceChart';
 import { StartEngineForm } from './StartEngineForm';
 import { describeBudget } from './BotList';
+
+const NO_MARKS: MarkPoint[] = [];
 
 interface EnginePanelProps {
   engineId: string;
@@ -35,13 +39,18 @@ export function EnginePanel({ engineId, connection, connections, live }: EngineP
   const trades = useEngineTrades(id);
   const view = engineLive(live, id);
   const data = status.data;
-  const symbol = data?.symbol ?? null;
+  const [chosen, setChosen] = useState<string | null>(null);
+  // A multi-pair bot charts one of its pairs (the one chosen in its table), from its fills and orders:
+  // the heartbeat marks are the single-pair bot's.
+  const multi = data?.pairs ?? null;
+  const symbol = data?.symbol ?? (multi ? (chosen ?? multi.pairs.find((p) => p.holdsSlot)?.symbol ?? multi.pairs[0]?.symbol ?? null) : null);
+  const marks = multi ? NO_MARKS : view.marks;
 
   const fills = trades.data;
-  const line = useMemo(() => linePoints(view.marks, fills ?? [], symbol), [view.marks, fills, symbol]);
+  const line = useMemo(() => linePoints(marks, fills ?? [], symbol), [marks, fills, symbol]);
   const markers = useMemo(() => fillMarkers(fills ?? [], symbol), [fills, symbol]);
   const openOrders = data?.openOrders;
-  const priceLines = useMemo(() => orderLines(openOrders ?? []), [openOrders]);
+  const priceLines = useMemo(() => orderLines((openOrders ?? []).filter((o) => !multi || o.symbol === symbol)), [openOrders, multi, symbol]);
 
   if (status.isPending) return <Loading label="Loading the engine…" />;
   if (status.isError) {
@@ -69,12 +78,16 @@ export function EnginePanel({ engineId, connection, connections, live }: EngineP
           </header>
           <dl className="engine-facts">
             <Fact label="Strategy" value={s.strategy ?? '—'} />
-            <Fact label="Symbol" value={s.symbol ? `${s.symbol} · ${s.timeframe ?? ''}` : '—'} />
-            <Fact label="Last price" value={formatDecimal(s.lastPrice)} />
+            {s.pairs ? (
+              <Fact label="Pairs" value={`${pairListLabel(s.pairs.pairList)} · ${s.timeframe ?? ''}`} />
+            ) : (
+              <Fact label="Symbol" value={s.symbol ? `${s.symbol} · ${s.timeframe ?? ''}` : '—'} />
+            )}
+            {s.pairs ? null : <Fact label="Last price" value={formatDecimal(s.lastPrice)} />}
             <Uptime status={s} />
             <Fact label="Mode" value={connection.mode} />
             <EngineOwnerFact status={s} active={s.state !== 'stopped' && s.state !== 'error'} />
-            <Fact label="Budget" value={describeBudget(s.budget, s.budgetQuote, s.symbol?.split('/')[1]?.split(':')[0] ?? '')} />
+            <Fact label="Budget" value={describeBudget(s.budget, s.budgetQuote, botQuote(s))} />
             <Fact label="Bot id" value={s.id} />
           </dl>
           {s.flatten.state === 'incomplete' ? (
@@ -98,13 +111,19 @@ export function EnginePanel({ engineId, connection, connections, live }: EngineP
           ) : null}
         </section>
 
+        {s.pairs ? <PairsPanel pairs={s.pairs} positions={s.positions} openOrders={s.openOrders} pnl={s.pnl} chartSymbol={symbol} onChart={setChosen} /> : null}
+
         <section className="panel" aria-labelledby="chart-title">
           <h2 id="chart-title">Price {symbol ? `· ${symbol}` : ''}</h2>
           <PriceChart line={line} markers={markers} orders={priceLines} label={`Price chart of ${symbol ?? 'the engine'}`} />
-          <p className="muted small">
-            Line: the engine&rsquo;s last price per candle while this page is open, and fill prices (the API exposes no candle history). Arrows: fills (green buy, red
-            sell). Dashed lines: open limit orders.
-          </p>
+          {s.pairs ? (
+            <p className="muted small">Line: fill prices of the pair chosen in the Pairs table (the API exposes no candle history). Arrows: its fills. Dashed lines: its open limit orders.</p>
+          ) : (
+            <p className="muted small">
+              Line: the engine&rsquo;s last price per candle while this page is open, and fill prices (the API exposes no candle history). Arrows: fills (green buy, red
+              sell). Dashed lines: open limit orders.
+            </p>
+          )}
         </section>
 
         <PositionsPanel positions={s.positions} pnl={s.pnl} />

@@ -6,7 +6,9 @@ import type { EngineBudget, EngineStatus, StartEngineBody, StrategyInfo } from '
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ErrorState, Loading } from '../../components/States';
+import { PairListFields, PairsModeChoice } from './PairListFields';
 import { ParamFields } from './ParamFields';
+import { initialPairList, pairListBody, serverPairListErrors, validatePairList, type PairListErrors, type PairListValues, type PairsMode } from './pair-list-form';
 import { nameMentionsMode } from '../../format';
 import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from './param-form';
 
@@ -61,6 +63,8 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   const [params, setParams] = useState<ParamValues>(() => pick(initialValues(first.params), previous?.params));
   const [risk, setRisk] = useState<ParamValues>(() => pick(initialValues(RISK_PARAMS), previous?.risk));
   const [symbol, setSymbol] = useState(previous?.symbol ?? DEFAULT_SYMBOL);
+  const [pairsMode, setPairsMode] = useState<PairsMode>(previous?.pairs ? 'several' : 'one');
+  const [pairList, setPairList] = useState<PairListValues>(() => initialPairList(previous?.pairs, quoteOf(previous?.symbol ?? DEFAULT_SYMBOL)));
   const [timeframe, setTimeframe] = useState(previous?.timeframe ?? '1h');
   const [replaySpeed, setReplaySpeed] = useState(String(previous?.options?.replaySpeed ?? 10));
   const [cancelOnStop, setCancelOnStop] = useState(previous?.options?.cancelOrdersOnStop ?? true);
@@ -74,16 +78,26 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   const isReplay = connection?.mode === 'replay';
 
   const serverErrors = start.error instanceof ApiError ? start.error.fieldErrors : [];
+  const several = pairsMode === 'several';
   const local = {
     params: validateParams(strategy.params, params),
     risk: validateParams(RISK_PARAMS, risk),
-    top: topErrors({ connectionId, symbol, replaySpeed, isReplay, budgetType, budgetValue }),
+    top: topErrors({ connectionId, symbol: several ? null : symbol, replaySpeed, isReplay, budgetType, budgetValue }),
+    pairs: several ? validatePairList(pairList) : {},
   };
   const show = (key: string, error: string | undefined): string | undefined => (submitted || touched.has(key) ? error : undefined);
   const visible = (group: 'params' | 'risk', errors: ParamErrors): ParamErrors => {
     const out: ParamErrors = { ...groupErrors(serverErrors, group) };
     for (const [name, message] of Object.entries(errors)) {
       const shown = show(`${group}.${name}`, message);
+      if (shown) out[name] = shown;
+    }
+    return out;
+  };
+  const pairErrors = (): PairListErrors => {
+    const out: PairListErrors = { ...serverPairListErrors(serverErrors, pairList.kind) };
+    for (const [name, message] of Object.entries(local.pairs) as [keyof PairListErrors, string][]) {
+      const shown = show(`pairList.${name}`, message);
       if (shown) out[name] = shown;
     }
     return out;
@@ -102,7 +116,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   const onSubmit = (event: FormEvent): void => {
     event.preventDefault();
     setSubmitted(true);
-    const invalid = Object.keys(local.params).length + Object.keys(local.risk).length + Object.keys(local.top).length > 0;
+    const invalid = Object.keys(local.params).length + Object.keys(local.risk).length + Object.keys(local.top).length + Object.keys(local.pairs).length > 0;
     if (invalid) {
       focusFirstInvalid(event.currentTarget as HTMLFormElement);
       return;
@@ -114,7 +128,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
       budget,
       strategy: strategy.id,
       params: toPayload(strategy.params, params),
-      symbol: symbol.trim(),
+      ...(several ? pairListBody(pairList, previous?.pairs?.pairList) : { symbol: symbol.trim() }),
       timeframe,
       risk: toPayload(RISK_PARAMS, risk),
       options: { cancelOrdersOnStop: cancelOnStop, ...(isReplay ? { replaySpeed: Number(replaySpeed) } : {}) },
@@ -151,21 +165,30 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
           </select>
         </Field>
       </div>
+      <PairsModeChoice
+        mode={pairsMode}
+        onChange={(mode) => {
+          setPairsMode(mode);
+          start.reset();
+        }}
+      />
       <div className="form__row">
-        <Field id="start-symbol" label="Symbol" error={topError('symbol')} hint="Unified symbol such as BTC/USDT. The demo replay data is XRP/USDT.">
-          <input
-            id="start-symbol"
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            value={symbol}
-            onChange={(e) => {
-              setSymbol(e.target.value);
-              touch('symbol');
-            }}
-            {...invalidProps('start-symbol', topError('symbol'), 'start-symbol-hint')}
-          />
-        </Field>
+        {several ? null : (
+          <Field id="start-symbol" label="Symbol" error={topError('symbol')} hint="Unified symbol such as BTC/USDT. The demo replay data is XRP/USDT.">
+            <input
+              id="start-symbol"
+              type="text"
+              autoComplete="off"
+              spellCheck={false}
+              value={symbol}
+              onChange={(e) => {
+                setSymbol(e.target.value);
+                touch('symbol');
+              }}
+              {...invalidProps('start-symbol', topError('symbol'), 'start-symbol-hint')}
+            />
+          </Field>
+        )}
         <Field id="start-timeframe" label="Timeframe" error={topError('timeframe')} hint={isReplay ? 'Replay plays the bundled 1h candles: use 1h.' : 'Candle length the strategy decides on.'}>
           <select id="start-timeframe" value={timeframe} onChange={(e) => setTimeframe(e.target.value)} {...invalidProps('start-timeframe', topError('timeframe'), 'start-timeframe-hint')}>
             {TIMEFRAMES.map((tf) => (
@@ -176,6 +199,16 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
           </select>
         </Field>
       </div>
+      {several ? (
+        <PairListFields
+          values={pairList}
+          errors={pairErrors()}
+          onChange={(field, value) => {
+            setPairList((v) => ({ ...v, [field]: value }));
+            if (field !== 'kind') touch(`pairList.${field}`);
+          }}
+        />
+      ) : null}
 
       <fieldset className="fieldset">
         <legend>Budget</legend>
@@ -273,12 +306,18 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   );
 }
 
-function topErrors(input: { connectionId: string; symbol: string; replaySpeed: string; isReplay: boolean; budgetType: BudgetKind; budgetValue: string }): Partial<Record<TopField, string>> {
+/** The quote currency of a symbol (`BTC/USDT:USDT` → USDT). */
+function quoteOf(symbol: string): string {
+  return symbol.split('/')[1]?.split(':')[0] ?? '';
+}
+
+function topErrors(input: { connectionId: string; symbol: string | null; replaySpeed: string; isReplay: boolean; budgetType: BudgetKind; budgetValue: string }): Partial<Record<TopField, string>> {
   const errors: Partial<Record<TopField, string>> = {};
   if (!input.connectionId) errors.connectionId = 'Choose a connection.';
-  const symbol = input.symbol.trim();
-  if (!symbol) errors.symbol = 'Symbol is required.';
-  else if (!SYMBOL_PATTERN.test(symbol)) errors.symbol = 'Symbol must look like BASE/QUOTE, e.g. BTC/USDT.';
+  // null: the bot trades a pair list, checked on its own.
+  const symbol = input.symbol?.trim() ?? null;
+  if (symbol === '') errors.symbol = 'Symbol is required.';
+  else if (symbol !== null && !SYMBOL_PATTERN.test(symbol)) errors.symbol = 'Symbol must look like BASE/QUOTE, e.g. BTC/USDT.';
   const amount = input.budgetValue.trim();
   if (input.budgetType === 'quote' && (!DECIMAL.test(amount) || Number(amount) <= 0)) errors.budget = 'Budget must be a quote amount above 0, e.g. 500.';
   if (input.budgetType === 'share' && (amount === '' || !(Number(amount) > 0 && Number(amount) <= 100))) errors.budget = 'Share must be above 0 and at most 100.';
