@@ -289,6 +289,8 @@ describe('bots on a list of pairs (simulator)', () => {
 
   it('the daily loss limit counts the whole bot: two pairs each losing less than the limit trip it together, and every pair’s orders are cancelled', async () => {
     const flat = await startSimulator({ priceSource: (m) => new FlatPath(STARTS[m.symbol] ?? '100') });
+    // Its own clock: the flat candles start at T0, wherever the tests before moved the shared clock.
+    const clock = new ManualClock(T0);
     const KILL = 'bot-kill';
     const flatPaper = 'flat-paper';
     const db2 = await tempStore();
@@ -315,14 +317,25 @@ describe('bots on a list of pairs (simulator)', () => {
         timeframe: '1h',
       });
       expect(started.state).toBe('running');
+      let before: number | undefined = (await flatService.status(KILL)).candlesProcessed;
       const step = async (intents: Record<string, Intent[]>): Promise<void> => {
         for (const [key, list] of Object.entries(intents)) script.set(key, list);
         flat.control.step();
         await clock.advance(H);
-        for (let i = 0; i < 40; i++) {
-          if (await until(async () => Object.keys(intents).every((k) => !script.has(k)) && (await flatService.orders(KILL)).every((o) => o.status !== 'pending_create'), 150)) break;
-          await clock.advance(1_100);
+        // Every pair processed this hour (its candle read), its intents taken and sent: then the next hour.
+        const target = (before ?? 0) + PAIRS.length;
+        const caughtUp = async (): Promise<boolean> =>
+          Object.keys(intents).every((k) => !script.has(k)) &&
+          (await flatService.status(KILL)).candlesProcessed >= target &&
+          (await flatService.orders(KILL)).every((o) => o.status !== 'pending_create');
+        let ok = false;
+        for (let i = 0; i < 60 && !ok; i++) {
+          ok = await until(caughtUp, 500);
+          if (!ok) await clock.advance(1_100);
         }
+        const s = await flatService.status(KILL);
+        expect(ok || s.state !== 'running', JSON.stringify({ state: s.state, candles: s.candlesProcessed, target, lastError: s.lastError })).toBe(true);
+        before = target;
         await new Promise((resolve) => setTimeout(resolve, 50));
       };
       const enter: Intent[] = [{ kind: 'enter', side: 'long', size: { quote: '1000' } }];

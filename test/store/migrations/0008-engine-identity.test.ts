@@ -66,12 +66,12 @@ async function engineColumns(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres'
   return rows.map((r) => [r.name, r.type, r.not_null, r.pk]);
 }
 
-/** Up to 0007, then 0008 up, down and up again: `down` must give back exactly the table `up` replaced. */
+/** Up to 0007, then 0008 up, down and up again (only as far as 0008: later migrations change the table again): `down` must give back exactly the table `up` replaced. */
 async function expectRoundTrip(db: Kysely<unknown>, dialect: 'sqlite' | 'postgres', schema?: string): Promise<void> {
   const tableSchema = schema ? { migrationTableSchema: schema } : {};
   await migrateOld(db, schema);
   const before = await engineColumns(db, dialect);
-  const migrator = new Migrator({ db, provider: migrationProvider, ...tableSchema });
+  const migrator = new Migrator({ db, provider: migrationProviderUntil('0008_engine_identity'), ...tableSchema });
   const steps = [await migrator.migrateToLatest()];
   const after = await engineColumns(db, dialect);
   steps.push(await migrator.migrateDown());
