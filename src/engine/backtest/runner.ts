@@ -252,6 +252,7 @@ export class BacktestRunner {
   /** Applies this candle's fills, and drops market orders the simulator rejected (the market gapped past their reservation). */
   #settle(fills: readonly Fill[], i: number): void {
     const strategyFills: StrategyFill[] = [];
+    let dropped = false;
     for (const fill of fills) {
       const order = fill.clientOrderId === null ? undefined : this.#orders.remove(fill.clientOrderId);
       const effect = this.#ledger.apply(fill);
@@ -265,8 +266,13 @@ export class BacktestRunner {
       if (status === 'open') continue;
       this.#orders.remove(order.clientOrderId);
       record(this.#rejections, this.#eventTime(i), `${order.side} ${order.amount} at market was ${status}: the price gapped past the funds set aside`);
+      dropped = true;
     }
-    if (fills.length === 0) return;
+    // A dropped order freed its funds: the next snapshot shows them (as the multi-pair lane does).
+    if (fills.length === 0) {
+      if (dropped) this.#afterBalanceChange();
+      return;
+    }
     this.#newFills = Object.freeze(strategyFills);
     this.#afterBalanceChange(i);
   }
