@@ -4,7 +4,7 @@ import type { PositionLedger } from '../accounting/position-ledger.js';
 import type { CandleSeries } from '../../domain/candles.js';
 import { checkDailyLoss, checkProtections, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
 import type { ExitIntent } from '../strategy.js';
-import type { EquityRecorder } from './equity-recorder.js';
+import type { TotalEquity } from './total-equity.js';
 
 /**
  * Per-candle risk checks (stop-loss / take-profit and the daily loss limit) without decimal work on
@@ -79,7 +79,7 @@ export class DailyLossGuard {
 
   /** The kill reason when today's net PnL at candle i's close is at or below −limit, else null. */
   /** `k`: index of the traded candle; `now`: its close, when the engine would check. */
-  check(k: number, now: number, equity: Pick<EquityRecorder, 'values' | 'exact'>): string | null {
+  check(k: number, now: number, equity: Pick<TotalEquity, 'values' | 'exact'>): string | null {
     const day = Math.floor(now / DAY_MS);
     if (day !== this.#day) {
       this.#day = day;

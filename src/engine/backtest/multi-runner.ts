@@ -9,12 +9,13 @@ import { informativeInputs, type StrategyDefinition } from '../strategy.js';
 import { DailyLossGuard } from './guards.js';
 import { InformativeFeed } from './informative-feed.js';
 import { PairLane } from './pair-lane.js';
-import type { RunEvent } from './runner.js';
+import { newEventLog, record, type EventLog, type RunEvent } from './run-events.js';
 import { timeframeMs } from '../../domain/timeframe.js';
 import { TotalEquity } from './total-equity.js';
 
 /**
- * One strategy over several pairs at once, on one simulator and so one quote balance (a bot). Time
+ * The backtest loop: one strategy over one or more pairs, on one simulator and so one quote balance (a
+ * bot); a single-pair backtest (runner.ts) is a run of one pair. Time
  * advances over the union of the pairs' candle times; at each time, first every pair with a candle
  * then has its resting orders matched (so all fills land before anyone decides), the total equity is
  * marked, the daily loss limit is checked for the whole run, and then each such pair, in the order
@@ -27,6 +28,8 @@ export interface PairData {
   market: Market;
   start: number;
   end: number;
+  /** Prefix of this pair's client order ids (the strategy sees them). Default `bt<n>`, n counting pairs from 1. */
+  idPrefix?: string;
 }
 
 export interface MultiPairRunInput {
@@ -50,14 +53,12 @@ export interface MultiPairOutcome {
   equity: TotalEquity;
   /** Traded times with at least one pair in a position. */
   exposureSteps: number;
-  rejections: { count: number; samples: RunEvent[] };
-  strategyErrors: { count: number; samples: RunEvent[] };
+  rejections: EventLog;
+  strategyErrors: EventLog;
   killSwitch: RunEvent | null;
   /** The most pairs that held a slot at once (never above maxOpenTrades). */
   peakOpenTrades: number;
 }
-
-const MAX_SAMPLES = 20;
 
 export class MultiPairRunner {
   readonly #in: MultiPairRunInput;
@@ -71,8 +72,10 @@ export class MultiPairRunner {
   readonly #maxOpen: number;
   readonly #quote: string;
   readonly #account = { version: 0 };
-  readonly #rejections = { count: 0, samples: [] as RunEvent[] };
-  readonly #errors = { count: 0, samples: [] as RunEvent[] };
+  readonly #rejections = newEventLog();
+  readonly #errors = newEventLog();
+  /** The lanes with a candle at the current time (reused, so a step allocates nothing). */
+  readonly #moving: PairLane[] = [];
   readonly #tfMs: number;
   #step = 0;
   #exposure = 0;
@@ -98,7 +101,8 @@ export class MultiPairRunner {
     this.#lanes = this.#createLanes();
     this.#times = unionOfTimes(input.pairs);
     this.#tradeFrom = Math.min(...input.pairs.map((p) => p.series.time(p.start)));
-    const traded = this.#times.filter((t) => t >= this.#tradeFrom).length;
+    let traded = 0;
+    for (const t of this.#times) if (t >= this.#tradeFrom) traded++;
     this.#equity = new TotalEquity(input.pairs.map((p) => p.series), traded, new Dec(input.startingBalance));
     this.#dailyLoss = new DailyLossGuard(input.risk, new Dec(input.startingBalance));
   }
@@ -156,32 +160,57 @@ export class MultiPairRunner {
           risk,
           sim: this.#sim,
           ledger: portfolio.ledger(pair.market.symbol),
-          idPrefix: `bt${p + 1}`,
+          idPrefix: pair.idPrefix ?? `bt${p + 1}`,
           account: this.#account,
           informative: inputs.length === 0 ? null : new InformativeFeed({ symbol: pair.market.symbol, timeframe }, inputs, bySymbol),
-          onRejection: (time, message) => record(this.#rejections, time, message),
-          onStrategyError: (time, message) => record(this.#errors, time, message),
+          onRejection: (time, message) => record(this.#rejections, { time, message, symbol: pair.market.symbol }),
+          onStrategyError: (time, message) => record(this.#errors, { time, message, symbol: pair.market.symbol }),
         }),
     );
   }
 
+  // Indexed loops: a step runs per candle of a run (about 1 µs each for one pair), so it allocates nothing.
   #runStep(time: number): void {
-    const moving = this.#lanes.filter((lane) => !lane.done && lane.series.time(lane.next) === time);
+    const moving = this.#movingAt(time);
     let filled = false;
-    for (const lane of moving) filled = lane.settle(lane.next) || filled;
+    for (let m = 0; m < moving.length; m++) {
+      const lane = moving[m] as PairLane;
+      filled = lane.settle(lane.next) || filled;
+    }
     if (filled) this.#newEpoch();
-    for (const lane of moving) lane.show(lane.next);
+    for (let m = 0; m < moving.length; m++) (moving[m] as PairLane).showNext();
     const traded = time >= this.#tradeFrom;
     if (traded) this.#mark(time, moving);
     if (this.#kill === null) this.#decideAll(moving, traded);
-    for (const lane of moving) lane.next++;
+    for (let m = 0; m < moving.length; m++) (moving[m] as PairLane).next++;
+  }
+
+  /** The lanes with a candle at `time`: all of them while the pairs' candles line up (always for one pair). */
+  #movingAt(time: number): readonly PairLane[] {
+    const lanes = this.#lanes;
+    let all = true;
+    for (let p = 0; p < lanes.length && all; p++) all = (lanes[p] as PairLane).opensAt(time);
+    if (all) return lanes;
+    const moving = this.#moving;
+    moving.length = 0;
+    for (let p = 0; p < lanes.length; p++) if ((lanes[p] as PairLane).opensAt(time)) moving.push(lanes[p] as PairLane);
+    return moving;
   }
 
   #mark(time: number, moving: readonly PairLane[]): void {
-    for (const lane of moving) this.#equity.price(this.#lanes.indexOf(lane), lane.series.close(lane.next));
+    const lanes = this.#lanes;
+    let inPosition = false;
+    for (let p = 0; p < lanes.length; p++) {
+      const lane = lanes[p] as PairLane;
+      if (moving === lanes || moving.includes(lane)) this.#equity.price(p, lane.series.close(lane.next));
+      if (lane.inPosition) inPosition = true;
+    }
     this.#equity.mark(time);
-    if (this.#lanes.some((lane) => lane.inPosition)) this.#exposure++;
-    for (const lane of moving) if (lane.inPosition && lane.next >= lane.start) lane.exposureCandles++;
+    if (inPosition) this.#exposure++;
+    for (let m = 0; m < moving.length; m++) {
+      const lane = moving[m] as PairLane;
+      if (lane.inPosition && lane.next >= lane.start) lane.exposureCandles++;
+    }
     if (!this.#dailyLoss.enabled) return;
     const k = this.#equity.length - 1;
     const kill = this.#dailyLoss.check(k, time + this.#tfMs, this.#equity);
@@ -190,7 +219,8 @@ export class MultiPairRunner {
 
   #decideAll(moving: readonly PairLane[], traded: boolean): void {
     let open = this.#openSlots();
-    for (const lane of moving) {
+    for (let m = 0; m < moving.length; m++) {
+      const lane = moving[m] as PairLane;
       const before = lane.occupiesSlot;
       const refusal = !before && open >= this.#maxOpen ? this.#refusal() : null;
       lane.decide(lane.next, traded && lane.next >= lane.start, refusal);
@@ -202,7 +232,7 @@ export class MultiPairRunner {
 
   #openSlots(): number {
     let open = 0;
-    for (const lane of this.#lanes) if (lane.occupiesSlot) open++;
+    for (let p = 0; p < this.#lanes.length; p++) if ((this.#lanes[p] as PairLane).occupiesSlot) open++;
     return open;
   }
 
@@ -239,17 +269,20 @@ function validatePairs(input: MultiPairRunInput): void {
   }
 }
 
-/** Sorted distinct candle open times of all pairs, within each pair's cut. */
+/** Sorted distinct candle open times of all pairs, within each pair's cut: a merge, as each series is strictly increasing. */
 function unionOfTimes(pairs: readonly PairData[]): Float64Array {
-  const all: number[] = [];
-  for (const p of pairs) for (let i = 0; i < p.end; i++) all.push(p.series.time(i));
-  all.sort((a, b) => a - b);
-  const out: number[] = [];
-  for (const t of all) if (out.length === 0 || out[out.length - 1] !== t) out.push(t);
-  return Float64Array.from(out);
-}
-
-function record(target: { count: number; samples: RunEvent[] }, time: number, message: string): void {
-  target.count++;
-  if (target.samples.length < MAX_SAMPLES) target.samples.push({ time, message });
+  const next = new Int32Array(pairs.length);
+  const out = new Float64Array(pairs.reduce((n, p) => n + p.end, 0));
+  let count = 0;
+  for (;;) {
+    let min = Number.POSITIVE_INFINITY;
+    pairs.forEach((p, k) => {
+      if ((next[k] as number) < p.end) min = Math.min(min, p.series.time(next[k] as number));
+    });
+    if (min === Number.POSITIVE_INFINITY) return out.subarray(0, count);
+    out[count++] = min;
+    pairs.forEach((p, k) => {
+      if ((next[k] as number) < p.end && p.series.time(next[k] as number) === min) next[k] = (next[k] as number) + 1;
+    });
+  }
 }

@@ -25,10 +25,11 @@ import { OrderTracker } from './order-tracker.js';
 import { TradeList } from './trade-list.js';
 
 /**
- * One pair of a multi-pair backtest: its strategy instance, candles, ledger, orders, trades and
- * protections, trading on the simulator (and so the quote balance) it shares with the other pairs.
- * The steps are those of the single-pair runner (runner.ts): match orders against candle i, apply the
- * fills, show candle i, let the strategy decide at its close, send what risk accepts.
+ * One pair of a backtest: its strategy instance, candles, ledger, orders, trades and protections,
+ * trading on the simulator (and so the quote balance) it shares with the run's other pairs, if any.
+ * The per-candle steps of every backtest live here (a single-pair run is a run of one lane): match
+ * orders against candle i, apply the fills, show candle i, let the strategy decide at its close, send
+ * what risk accepts.
  */
 
 export interface PairLaneInput {
@@ -48,12 +49,13 @@ export interface PairLaneInput {
   /** Bumped by every pair on each change of the shared account, so balance views are rebuilt only then. */
   account: { version: number };
   informative: InformativeFeed | null;
-  /** Where refusals and strategy failures go (the run keeps samples of all pairs). */
+  /** Where refusals and strategy failures go (the run keeps samples of all pairs and names the pair). */
   onRejection: (time: number, message: string) => void;
   onStrategyError: (time: number, message: string) => void;
 }
 
 const EMPTY_FILLS: readonly StrategyFill[] = Object.freeze([]);
+const NO_FILLS: readonly Fill[] = Object.freeze([]);
 
 export class PairLane {
   readonly #in: PairLaneInput;
@@ -97,9 +99,6 @@ export class PairLane {
   get end(): number {
     return this.#in.end;
   }
-  get done(): boolean {
-    return this.next >= this.#in.end;
-  }
   /** Holds a position or has an order resting: counts against `maxOpenTrades`. */
   get occupiesSlot(): boolean {
     return this.#position !== FLAT_POSITION || this.#orders.size > 0;
@@ -116,9 +115,14 @@ export class PairLane {
     return this.#apply(fills, i);
   }
 
-  /** Makes candle i visible to the strategy. */
-  show(i: number): void {
-    this.#cursor.showUntil(i + 1);
+  /** Whether this pair's next candle opens at `time`. */
+  opensAt(time: number): boolean {
+    return this.next < this.#in.end && this.#in.series.time(this.next) === time;
+  }
+
+  /** Makes the next candle visible to the strategy. */
+  showNext(): void {
+    this.#cursor.showUntil(this.next + 1);
   }
 
   /**
@@ -140,8 +144,12 @@ export class PairLane {
     for (const order of this.#orders.openOrders()) this.#cancel(order.clientOrderId, time);
   }
 
+  /**
+   * Hands candle i to the simulator once. Orders placed at candle i are stamped with this event, so
+   * they can only match candle i+1 or later — the t+1 rule lives in the fill simulator, not here.
+   */
   #priceEvent(i: number): readonly Fill[] {
-    if (this.#simulated > i) return [];
+    if (this.#simulated > i) return NO_FILLS;
     this.#simulated = i + 1;
     return this.#in.sim.onCandle(this.symbol, this.#in.series, i);
   }
@@ -173,7 +181,7 @@ export class PairLane {
     } catch (error) {
       if (!(error instanceof StrategyError)) throw error;
       this.strategyErrors++;
-      this.#in.onStrategyError(time, `${this.symbol}: ${error.message}`);
+      this.#in.onStrategyError(time, error.message);
       return NO_INTENTS;
     }
   }
@@ -259,7 +267,7 @@ export class PairLane {
 
   #reject(time: number, message: string): void {
     this.rejections++;
-    this.#in.onRejection(time, `${this.symbol}: ${message}`);
+    this.#in.onRejection(time, message);
   }
 
   #eventTime(i: number): number {

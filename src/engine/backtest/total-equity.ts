@@ -2,10 +2,11 @@ import { ZERO, type Dec } from '../../domain/money.js';
 import type { CandleSeries } from '../../domain/candles.js';
 
 /**
- * The equity of a multi-pair run at every traded time: shared quote plus each pair's base valued at
- * that pair's latest close (a pair with no candle at a time keeps its last close). As in
- * EquityRecorder, doubles per step and exact decimal balances per fill batch ("epoch"); `exact(k)`
- * revalues step k exactly for the report.
+ * The equity of a run at every traded time: shared quote plus each pair's base valued at that pair's
+ * latest close (a pair with no candle at a time keeps its last close). Per step only doubles are
+ * written; the exact decimal balances are kept once per fill batch ("epoch") and each step remembers
+ * its epoch, so `exact(k)` recomputes step k exactly for the report's money figures (max drawdown,
+ * curve points, final equity) without decimal work in the loop.
  */
 export class TotalEquity {
   readonly values: Float64Array;
@@ -48,8 +49,10 @@ export class TotalEquity {
   /** Marks the next traded step, at `time` (the candle open shared by the pairs that moved). */
   mark(time: number): void {
     const k = this.#marked;
+    const base = this.#base;
+    const close = this.#close;
     let equity = this.#quote;
-    for (let p = 0; p < this.#base.length; p++) equity += (this.#base[p] as number) * (this.#close[p] as number);
+    for (let p = 0; p < base.length; p++) equity += (base[p] as number) * (close[p] as number);
     this.values[k] = equity;
     this.times[k] = time;
     this.#epochOf[k] = this.#epochs.length - 1;
