@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqlLeaseStore } from '../../../src/store/cluster.repository.js';
 import { openStore, SQLITE_FILE, type Store } from '../../../src/store/database.js';
 import { SqlEngineRepository, SqlEventLog } from '../../../src/store/engine.repository.js';
-import { migrationProvider, migrationProviderUntil } from '../../../src/store/migrations/index.js';
+import { migrationProviderUntil } from '../../../src/store/migrations/index.js';
 import { SqlOrderRepository } from '../../../src/store/order.repository.js';
 import { createTestSchema, POSTGRES_URL } from '../../support/postgres.js';
 import { makeTempDir } from '../../support/temp-system.js';
