@@ -122,7 +122,8 @@ for (const name of ['sqlite', 'postgres'] as const) {
       const started = fulfilled(results);
       expect(started).toHaveLength(1);
       expect(started[0]?.event).toBe('created');
-      expect(rejectedMessages(results).every((m) => /does not match this database/.test(m))).toBe(true);
+      const messages = rejectedMessages(results);
+      expect(messages.every((m) => /does not match this database/.test(m)), messages.join(" | ")).toBe(true);
     });
 
     it('openers sharing a data dir without a key file agree on one generated key', async () => {
