@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { csvPriceSource, parsePriceCsvArgs } from './core/price-csv.js';
-import { DEFAULT_MARKETS } from './matching/markets.js';
+import { DEFAULT_MARKETS, wallClockWalks } from './matching/markets.js';
 import { startSimulator } from './server.js';
 
 /**
@@ -13,6 +13,8 @@ const USAGE = `Usage: npm run simulator -- [flags]
   --seed S                     seed of the random-walk price paths (default 42)
   --random-walk                every symbol walks randomly (default: XRP/USDT replays bundled candles)
   --auto-step-ms MS            move every price path one candle each MS milliseconds
+  --wall-clock-ms MS           every symbol walks on MS-long candles aligned to the wall clock, one candle
+                               each MS (what a bot reading candles by time needs, e.g. a pair list)
   --prices-csv SYMBOL=FILE     replay SYMBOL's candles from FILE (timestamp_ms,open,high,low,close,volume); repeatable
   --help                       print this help
 
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     'random-walk': { type: 'boolean', default: false },
     'auto-step-ms': { type: 'string' },
+    'wall-clock-ms': { type: 'string' },
     'prices-csv': { type: 'string', multiple: true, default: [] },
     help: { type: 'boolean', default: false },
   },
@@ -53,13 +56,19 @@ try {
 }
 
 const base = values['random-walk'] ? 'random-walk' : 'replay';
-const autoStep = values['auto-step-ms'];
+const wallClock = values['wall-clock-ms'] === undefined ? undefined : integer('wall-clock-ms', values['wall-clock-ms'], 1_000, 86_400_000);
+if (wallClock !== undefined && (csvFiles.size > 0 || values['auto-step-ms'] !== undefined)) {
+  process.stderr.write('--wall-clock-ms walks every symbol on its own schedule: it takes neither --prices-csv nor --auto-step-ms\n');
+  process.exit(2);
+}
+const autoStep = wallClock === undefined ? values['auto-step-ms'] : String(wallClock);
+const seed = integer('seed', values.seed, 0, 2 ** 31);
 let sim: Awaited<ReturnType<typeof startSimulator>>;
 try {
   sim = await startSimulator({
     port: integer('port', values.port, 0, 65_535),
-    seed: integer('seed', values.seed, 0, 2 ** 31),
-    priceSource: csvFiles.size > 0 ? csvPriceSource(csvFiles, base, DEFAULT_MARKETS) : base,
+    seed,
+    priceSource: wallClock !== undefined ? wallClockWalks(wallClock, Date.now()) : csvFiles.size > 0 ? csvPriceSource(csvFiles, base, DEFAULT_MARKETS) : base,
     ...(autoStep !== undefined ? { autoStepMs: integer('auto-step-ms', autoStep, 1, 86_400_000) } : {}),
   });
 } catch (error) {

@@ -44,3 +44,21 @@ export function buildPaths(markets: readonly MarketSpec[], source: PriceSourceOp
   });
   return paths;
 }
+
+/**
+ * Random walks on `intervalMs` candles whose current one opens at the wall clock's current interval
+ * (200 candles of history behind it): candle times are real times, as on an exchange, so a feed that
+ * asks by time (`since`) finds them.
+ */
+export function wallClockWalks(intervalMs: number, now: number): (market: MarketSpec, seed: number) => PricePath {
+  const current = Math.floor(now / intervalMs) * intervalMs;
+  return (market, seed) =>
+    new RandomWalkPath({
+      seed: seed + DEFAULT_MARKETS.findIndex((m) => m.symbol === market.symbol) * 7919,
+      start: WALK_STARTS[market.symbol] ?? '100',
+      tickSize: market.tickSize,
+      intervalMs,
+      startTime: current - 200 * intervalMs,
+      warmup: 200,
+    });
+}

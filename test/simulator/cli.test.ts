@@ -67,4 +67,22 @@ describe('npm run simulator', () => {
     expect(run.status).toBe(2);
     expect(run.stderr).toContain('Expected --prices-csv for a listed market');
   });
+
+  it('--wall-clock-ms walks on candles of real times: the current one opens at the current boundary, the one before it closed at it', async () => {
+    const url = await start(['--wall-clock-ms', '60000']);
+    const before = Math.floor(Date.now() / 60_000) * 60_000;
+    // Binance's public klines: [openTime, open, high, low, close, volume, closeTime, …].
+    const answer = await fetch(`${url}https://api.binance.com/api/v3/klines?symbol=BTCUSDT&interval=1m&limit=3`);
+    const rows = (await answer.json()) as [number, ...unknown[]][];
+    const after = Math.floor(Date.now() / 60_000) * 60_000;
+    const last = rows.at(-1)?.[0] ?? Number.NaN;
+    expect([before, after]).toContain(last);
+    expect(rows.map((r) => r[0])).toEqual([last - 120_000, last - 60_000, last]);
+  });
+
+  it('refuses --wall-clock-ms with --auto-step-ms, before listening', () => {
+    const run = spawnSync(TSX, [MAIN, '--wall-clock-ms', '60000', '--auto-step-ms', '1000'], { cwd: ROOT, encoding: 'utf8' });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('--wall-clock-ms walks every symbol on its own schedule');
+  });
 });
