@@ -80,15 +80,20 @@ export async function cancelAndSettle(d: FlattenDeps, reason: string): Promise<s
   return [...problems, `${d.orders.liveOrders.length} order(s) may still be live on the exchange`];
 }
 
-/** Steps 1 and 2: cancel every live order, then settle them (their fills applied). */
+/**
+ * Steps 1 and 2: cancel every live order, then settle them and the orders that already ended with
+ * fills not read yet (a market order closed in its create's answer a moment ago): until their trades
+ * are applied, the position the flatten sizes from is not what the account holds.
+ */
 async function cancelEverything(d: FlattenDeps, reason: string, problems: string[]): Promise<void> {
   const cancelled = d.orders.liveOrders;
+  const ended = d.orders.awaitingFillOrders;
   try {
     await d.orders.cancelAll(reason);
   } catch (error) {
     problems.push(`cancelling failed: ${describe(error)}`);
   }
-  await settle(d, cancelled, 'the cancelled orders', problems);
+  await settle(d, [...cancelled, ...ended], 'the cancelled orders', problems);
 }
 
 /** Polls the exchange until `orders` are no longer live and all their fills are applied, or time is up. */

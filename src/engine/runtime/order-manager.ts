@@ -100,6 +100,11 @@ export class OrderManager {
     return [...this.#live.values()];
   }
 
+  /** Orders that have ended with fills whose trades are not read yet (see `pendingFills`). */
+  get awaitingFillOrders(): OrderRecord[] {
+    return [...this.#awaitingFills.values()].map((a) => a.order);
+  }
+
   /**
    * What orders that have ended filled beyond the trades applied so far (a market order is often
    * `closed` in the create's own answer, its trades read on the next sync): the position does not show

@@ -244,6 +244,38 @@ describe('bots on a list of pairs (simulator)', () => {
     await service.stop(GRID);
   }, 180_000);
 
+  it('an emergency flatten right after a market entry filled, its trades not read yet, sells those coins instead of calling the bot flat', async () => {
+    const QUICK = 'bot-quick';
+    const started = await service.start({
+      connectionId: live,
+      engineId: QUICK,
+      budget: { quote: '500' },
+      strategy: 'scripted-pairs',
+      params: { key: QUICK },
+      pairList: { kind: 'static', pairs: ['BTC/USDT', 'ETH/USDT'], quote: 'USDT' },
+      timeframe: '1h',
+    });
+    expect(started.state).toBe('running');
+    await hour({}, [QUICK]);
+    const btcBefore = held('BTC');
+    await hour({ [`${QUICK}:BTC/USDT`]: [{ kind: 'enter', side: 'long', size: { quote: '200' } }] }, [QUICK]);
+    // The market entry closed in its create's answer; its trade is read on the pair's next candle.
+    const entry = (await service.orders(QUICK)).find((o) => o.symbol === 'BTC/USDT');
+    expect(entry?.status).toBe('closed');
+    expect(held('BTC').gt(btcBefore)).toBe(true);
+    let done = false;
+    const stopping = service.emergencyStop(QUICK, { flatten: true }).finally(() => (done = true));
+    while (!done) {
+      await clock.advance(250);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const stopped = await stopping;
+    expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
+    // Sold: what the entry bought is gone from the account again (a base-asset fee leaves dust at most).
+    expect(held('BTC').sub(btcBefore).lt('0.00001'), held('BTC').toFixed()).toBe(true);
+    expect((await service.orders(QUICK)).filter((o) => o.symbol === 'BTC/USDT' && o.side === 'sell' && o.status === 'closed')).toHaveLength(1);
+  }, 120_000);
+
   it('a paper bot on three pairs: each pair trades on the exchange’s real candles in its own simulated account, and a restart keeps every position', async () => {
     const start = () =>
       service.start({
