@@ -178,22 +178,6 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
 
 const storedPairListSchema = z.object({ config: pairListConfigSchema, maxOpenTrades: z.number().int().min(1).nullable() }).strict();
 
-/** An unreadable pair list must never read as a single-pair bot on its label: the row is reported malformed. */
-function readPairList(text: string | null, problems: string[]): z.infer<typeof storedPairListSchema> | null {
-  if (text === null) return null;
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    problems.push(`field \`pair_list\` is not valid JSON (${(error as Error).message})`);
-    return null;
-  }
-  const parsed = storedPairListSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  problems.push('field `pair_list` is not a pair list config');
-  return null;
-}
-
 const storedBudgetSchema = z.union([
   z.object({ quote: decimalString({ what: 'budget.quote', greaterThan: '0' }) }).strict(),
   z.object({ sharePct: z.number().gt(0).max(100) }).strict(),
@@ -201,17 +185,27 @@ const storedBudgetSchema = z.union([
 
 /** An unreadable budget must never read as "no budget" (the whole account): the row is reported malformed. */
 function readBudget(text: string | null, problems: string[]): EngineBudget | null {
+  return readJsonColumn(text, 'budget', storedBudgetSchema, 'is neither { quote } nor { sharePct }', problems);
+}
+
+/** An unreadable pair list must never run as a single-pair bot on its label: the row is reported malformed (state error, no resume). */
+function readPairList(text: string | null, problems: string[]): z.infer<typeof storedPairListSchema> | null {
+  return readJsonColumn(text, 'pair_list', storedPairListSchema, 'is not a pair list config', problems);
+}
+
+/** A nullable JSON column read through its schema; what does not parse is a problem of the row, and null. */
+function readJsonColumn<T>(text: string | null, field: string, schema: z.ZodType<T>, notValid: string, problems: string[]): T | null {
   if (text === null) return null;
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    problems.push(`field \`budget\` is not valid JSON (${(error as Error).message})`);
+    problems.push(`field \`${field}\` is not valid JSON (${(error as Error).message})`);
     return null;
   }
-  const parsed = storedBudgetSchema.safeParse(value);
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
-  problems.push('field `budget` is neither { quote } nor { sharePct }');
+  problems.push(`field \`${field}\` ${notValid}`);
   return null;
 }
 

@@ -132,6 +132,17 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
       expect(damaged?.lastError).toMatch(/field `budget` is neither/);
     });
 
+    it('keeps a bot\'s pair list and maxOpenTrades exactly; a damaged list puts the row in error (never resumed as a single-pair bot on its label)', async () => {
+      const listed = engine({ id: 'eng-list', symbol: 'BTC/USDT', pairList: { kind: 'static', pairs: ['BTC/USDT', 'ETH/USDT'], quote: 'USDT', blacklist: [] }, maxOpenTrades: 1 });
+      await engines.save(listed);
+      expect(await engines.find('eng-list')).toEqual(listed);
+      await store.db.updateTable('engines').set({ pair_list: '{"config":{"kind":"static","pairs":[]},"maxOpenTrades":1}' }).where('id', '=', 'eng-list').execute();
+      const damaged = await engines.find('eng-list');
+      expect(damaged).toMatchObject({ state: 'error', resume: false });
+      expect(damaged?.pairList).toBeUndefined();
+      expect(damaged?.lastError).toMatch(/field `pair_list` is not a pair list config/);
+    });
+
     it('saves an engine, reads it back exactly, and upserts by engine id', async () => {
       const e = engine();
       await engines.save(e);

@@ -166,6 +166,17 @@ describe('bots on a list of pairs (simulator)', () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
   }
 
+  /** An emergency stop with flatten, the clock moving while it settles (it polls on the engine's clock). */
+  async function emergencyFlatten(engineId: string): Promise<EngineStatus> {
+    let done = false;
+    const stopping = service.emergencyStop(engineId, { flatten: true }).finally(() => (done = true));
+    while (!done) {
+      await clock.advance(250);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return stopping;
+  }
+
   const riskRejections = async (engineId: string): Promise<string[]> =>
     (await db.events.since(0, { limit: 10_000 })).filter((e) => e.engineId === engineId && e.type === 'risk.rejected').map((e) => String(e.payload.reason));
   const quantity = (s: EngineStatus, symbol: string): Dec => new Dec(s.positions.find((p) => p.symbol === symbol)?.quantity ?? '0');
@@ -229,13 +240,7 @@ describe('bots on a list of pairs (simulator)', () => {
 
     // Emergency stop with flatten of the pair-list bot: every one of its pairs is sold, the grid rests on.
     const restingBefore = (await service.orders(GRID)).filter((o) => o.status === 'open').map((o) => o.clientOrderId).sort();
-    let done = false;
-    const stopping = service.emergencyStop(LIST, { flatten: true }).finally(() => (done = true));
-    while (!done) {
-      await clock.advance(250);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const stopped = await stopping;
+    const stopped = await emergencyFlatten(LIST);
     expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
     expect(stopped.positions.every((p) => p.quantity === '0' || p.dust)).toBe(true);
     const resting = sim.control.venue('binance').orders(apiKey, { symbol: 'XRP/USDT', open: true }).map((o) => o.clientOrderId).sort();
@@ -263,13 +268,7 @@ describe('bots on a list of pairs (simulator)', () => {
     const entry = (await service.orders(QUICK)).find((o) => o.symbol === 'BTC/USDT');
     expect(entry?.status).toBe('closed');
     expect(held('BTC').gt(btcBefore)).toBe(true);
-    let done = false;
-    const stopping = service.emergencyStop(QUICK, { flatten: true }).finally(() => (done = true));
-    while (!done) {
-      await clock.advance(250);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const stopped = await stopping;
+    const stopped = await emergencyFlatten(QUICK);
     expect(stopped.flatten, JSON.stringify(stopped.flatten)).toMatchObject({ state: 'flat', reason: null });
     // Sold: what the entry bought is gone from the account again (a base-asset fee leaves dust at most).
     expect(held('BTC').sub(btcBefore).lt('0.00001'), held('BTC').toFixed()).toBe(true);
