@@ -119,7 +119,9 @@ export function useSimulatorAccount(lab: Pick<CcxtSimulator, 'sim' | 'ccxt' | 'g
   const open = async (): Promise<void> => {
     const db = await tempStore();
     const apiKey = `ctskey${o.exchange}${ulid().slice(-8)}`;
-    const apiSecret = `cts${o.exchange}secret0123456789abcdef`;
+    const raw = `cts${o.exchange}secret0123456789abcdef`;
+    // Kraken secrets are base64 (ccxt signs with the decoded bytes).
+    const apiSecret = o.exchange === 'kraken' ? Buffer.from(raw).toString('base64') : raw;
     lab.sim.control.addAccount(o.exchange, { apiKey, secret: apiSecret, balances: { ...o.balances } });
     const exchange = o.adapter
       ? await createCcxtExchange({
