@@ -269,7 +269,14 @@ export class EngineService {
         venue: lease ? { exchange, feed: venue.feed, history: (limit, symbol) => venue.history(limit, symbol), marketData: venue.marketData, close: () => venue.close() } : venue,
         portfolio,
         // Every save carries the ticks' latest marks, so a stopped engine keeps valuing its positions.
-        engines: markingEngineStore(lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines, () => runner.lanes.all().map((lane) => lane.tick)),
+        engines: markingEngineStore(
+          lease ? fenceEngineStore(this.#d.engines, lease) : this.#d.engines,
+          () => runner.lanes.all().map((lane) => lane.tick),
+          () => {
+            const own = this.#accountBook(connection.id).reportOf(id);
+            return own ? { day: own.day, pnl: toDecimalString(own.pnl) } : undefined;
+          },
+        ),
         clock: this.#clock,
         random: this.#d.random ?? Math.random,
         emit,
@@ -278,7 +285,7 @@ export class EngineService {
         ...(this.#d.backoffMaxMs !== undefined ? { backoffMaxMs: this.#d.backoffMaxMs } : {}),
         ...(this.#d.reconcileEveryMs !== undefined ? { reconcileEveryMs: this.#d.reconcileEveryMs } : {}),
         ...(budgetQuote !== undefined ? { budgetQuote } : {}),
-        account: { engineId: id, book: this.#accountBook(connection.id) },
+        account: { engineId: id, book: this.#accountBook(connection.id), refresh: () => this.#refreshAccountBook(connection.id) },
         onAccountKill: (reason) => this.#stopSiblings(connection.id, id, reason),
         onExit: () => {
           if (this.#runners.get(id) !== runner) return;
@@ -371,6 +378,18 @@ export class EngineService {
       this.#accountBooks.set(connectionId, book);
     }
     return book;
+  }
+
+  /**
+   * The connection's bots not running here count with what they stored today: bots of another
+   * process, and bots that lost money today before this process started (or before they stopped).
+   */
+  async #refreshAccountBook(connectionId: string): Promise<void> {
+    const book = this.#accountBook(connectionId);
+    for (const record of await this.#d.engines.byConnection(connectionId)) {
+      if (this.#runners.has(record.id) || !record.pnlToday) continue;
+      book.report(record.id, record.pnlToday.day, new Dec(record.pnlToday.pnl));
+    }
   }
 
   /** The account-level daily loss limit tripped in one bot: every other bot of the connection running here stops too. */

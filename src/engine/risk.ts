@@ -328,6 +328,11 @@ export class AccountLossBook {
     this.#today.set(engineId, { day, pnl: pnlToday });
   }
 
+  /** What a bot last reported (it is stored with the bot, for the books of other processes). */
+  reportOf(engineId: string): { day: string; pnl: Dec } | undefined {
+    return this.#today.get(engineId);
+  }
+
   /** The sum over the bots that reported for `day` (a report of an earlier day counts as 0). */
   total(day: string): Dec {
     let sum = ZERO;

@@ -144,6 +144,7 @@ function toRow(r: EngineRecord): EnginesTable {
     marks: r.marks && Object.keys(r.marks).length > 0 ? JSON.stringify(r.marks) : null,
     budget: r.budget ? JSON.stringify(r.budget) : null,
     pair_list: r.pairList ? JSON.stringify({ config: r.pairList, maxOpenTrades: r.maxOpenTrades ?? null }) : null,
+    pnl_today: r.pnlToday ? JSON.stringify(r.pnlToday) : null,
   };
 }
 
@@ -152,6 +153,7 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
   const state = isEngineState(row.state) ? row.state : 'error';
   const budget = readBudget(row.budget, problems);
   const pairs = readPairList(row.pair_list, problems);
+  const pnlToday = readJsonColumn(row.pnl_today, 'pnl_today', storedPnlTodaySchema, 'is not { day, pnl }', problems);
   return {
     id: row.id,
     connectionId: row.connection_id,
@@ -173,10 +175,13 @@ function fromRow(row: Selectable<EnginesTable>, problems: string[]): EngineRecor
     ...(row.marks ? { marks: parseMarkBook(row.marks) } : {}),
     ...(budget ? { budget } : {}),
     ...(pairs ? { pairList: pairs.config, maxOpenTrades: pairs.maxOpenTrades } : {}),
+    ...(pnlToday ? { pnlToday } : {}),
   };
 }
 
 const storedPairListSchema = z.object({ config: pairListConfigSchema, maxOpenTrades: z.number().int().min(1).nullable() }).strict();
+
+const storedPnlTodaySchema = z.object({ day: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), pnl: decimalString({ what: 'pnl_today.pnl' }) }).strict();
 
 const storedBudgetSchema = z.union([
   z.object({ quote: decimalString({ what: 'budget.quote', greaterThan: '0' }) }).strict(),

@@ -72,6 +72,8 @@ export interface EnginesTable {
   budget: string | null;
   /** JSON: { config, maxOpenTrades } of a bot trading a pair list; null = the one `symbol` (migration 0009). */
   pair_list: string | null;
+  /** JSON: { day, pnl } — the bot's net PnL today as it last reported it (migration 0010). */
+  pnl_today: string | null;
 }
 
 /** Engine orders, stored before they are sent (prices and amounts are decimal text). */

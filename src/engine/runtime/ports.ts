@@ -1,4 +1,5 @@
 import type { FillRecord, OrderRecord, StoredOrderStatus } from '../../domain/orders.js';
+import type { DecimalString } from '../../domain/money.js';
 import type { EngineState } from '../../domain/engine-state.js';
 import type { MarkBook } from '../accounting/marks.js';
 import type { EngineBudget, EngineOptions } from '../../domain/engine-status.js';
@@ -47,6 +48,11 @@ export interface EngineRecord extends EngineConfig {
   updatedAt: string;
   /** The last known mark per symbol (kept after a stop and across restarts); absent before the first. */
   marks?: MarkBook;
+  /**
+   * The bot's net PnL since 00:00 UTC of `day`, as its last tick computed it: what the account-level
+   * daily loss limit of bots elsewhere (another process, or before a restart) counts for this one.
+   */
+  pnlToday?: { day: string; pnl: DecimalString };
 }
 
 export interface EngineStore {

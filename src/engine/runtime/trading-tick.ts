@@ -41,8 +41,11 @@ export interface TradingTickDeps {
   reconcileEveryMs?: number;
   /** The bot's budget in quote, resolved at start; absent: the whole account. */
   budgetQuote?: Dec;
-  /** Where the bots of one connection report today's PnL, for the account-level daily loss limit. */
-  account?: { engineId: string; book: AccountLossBook };
+  /**
+   * Where the bots of one connection report today's PnL, for the account-level daily loss limit;
+   * `refresh` brings in what the connection's bots elsewhere (other processes, earlier runs) stored.
+   */
+  account?: { engineId: string; book: AccountLossBook; refresh?: () => Promise<void> };
   /** The bot this pair belongs to (bot-lanes.ts): its marks, budget, daily loss and open-trade slots. */
   share: LaneShare;
 }
@@ -163,6 +166,7 @@ export class TradingTick {
     const account = this.#d.account;
     account?.book.report(account.engineId, baseline.day, today);
     const own = checkDailyLoss(baseline, net, this.#d.risk);
+    if (!own && account?.refresh && this.#d.risk.accountDailyLossLimit !== undefined) await account.refresh();
     const shared = own || !account ? null : checkAccountDailyLoss(baseline.day, account.book.total(baseline.day), this.#d.risk);
     const kill = own ?? shared;
     if (!kill) return undefined;

@@ -7,6 +7,7 @@ import { rateLimitPausesMigration } from './0006-rate-limit-pauses.js';
 import { engineMarksMigration } from './0007-engine-marks.js';
 import { engineIdentityMigration } from './0008-engine-identity.js';
 import { enginePairListMigration } from './0009-engine-pair-list.js';
+import { enginePnlTodayMigration } from './0010-engine-pnl-today.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0007_engine_marks': engineMarksMigration,
   '0008_engine_identity': engineIdentityMigration,
   '0009_engine_pair_list': enginePairListMigration,
+  '0010_engine_pnl_today': enginePnlTodayMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

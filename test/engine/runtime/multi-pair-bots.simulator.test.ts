@@ -395,4 +395,67 @@ describe('bots on a list of pairs (simulator)', () => {
       await flat.close();
     }
   }, 120_000);
+
+  it('the account daily loss limit counts the connection’s bots in another process: their stored loss today stops a bot here', async () => {
+    const flat = await startSimulator({ priceSource: (m) => new FlatPath(STARTS[m.symbol] ?? '100') });
+    const clock = new ManualClock(T0);
+    const connection = 'flat-shared';
+    const db2 = await tempStore();
+    // Two services over one store: two CTS processes sharing a database, each running one bot of the connection.
+    const make = (): EngineService =>
+      liveEngineService({
+        db: db2,
+        clock,
+        sim: flat,
+        ccxt,
+        gate: limits.gate,
+        connections: new Map([[connection, connectionView({ id: connection, name: 'Flat paper', exchange: 'binance', mode: 'paper', status: 'ok', lastTestResult: testResult('ok') })]]),
+        credentials: { apiKey, apiSecret: secret },
+        extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * H },
+      });
+    const here = make();
+    const elsewhere = make();
+    const LOSER = 'bot-loser';
+    const GUARD = 'bot-guard';
+    try {
+      const base = { connectionId: connection, budget: { quote: '1000' }, strategy: 'scripted-pairs', timeframe: '1h' } as const;
+      expect((await elsewhere.start({ ...base, engineId: LOSER, params: { key: LOSER }, symbol: 'BTC/USDT' })).state).toBe('running');
+      // The guard trades nothing itself: only the other process's bot loses (two fees of a 1000 USDT round trip, 2 USDT).
+      expect((await here.start({ ...base, engineId: GUARD, params: { key: GUARD }, symbol: 'ETH/USDT', risk: { accountDailyLossLimit: '1.5' } })).state).toBe('running');
+      const bots: [EngineService, string][] = [
+        [elsewhere, LOSER],
+        [here, GUARD],
+      ];
+      const step = async (intents: Record<string, Intent[]>): Promise<void> => {
+        for (const [key, list] of Object.entries(intents)) script.set(key, list);
+        const before = await Promise.all(bots.map(async ([service, id]) => (await service.status(id)).candlesProcessed));
+        flat.control.step();
+        await clock.advance(H);
+        const caughtUp = async (): Promise<boolean> => {
+          const now = await Promise.all(bots.map(async ([service, id]) => service.status(id)));
+          return Object.keys(intents).every((k) => !script.has(k)) && now.every((st, i) => st.state !== 'running' || st.candlesProcessed > (before[i] ?? 0));
+        };
+        for (let i = 0; i < 40 && !(await until(caughtUp, 300)); i++) await clock.advance(1_100);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      };
+      await step({});
+      await step({ [`${LOSER}:BTC/USDT`]: [{ kind: 'enter', side: 'long', size: { quote: '1000' } }] });
+      await step({});
+      await step({ [`${LOSER}:BTC/USDT`]: [{ kind: 'exit' }] });
+      for (let i = 0; i < 4 && (await here.status(GUARD)).state === 'running'; i++) await step({});
+      const loser = await elsewhere.status(LOSER);
+      expect(new Dec(loser.pnl.netPnl).lte('-1.5'), JSON.stringify(loser.pnl)).toBe(true);
+      const guard = await here.status(GUARD);
+      expect(guard.state, JSON.stringify({ lastError: guard.lastError, pnl: guard.pnl })).toBe('stopped');
+      expect(guard.lastError).toMatch(/^Account daily loss limit hit/);
+      expect(new Dec(guard.pnl.netPnl).isZero()).toBe(true);
+      const kill = (await db2.events.since(0, { limit: 10_000 })).find((e) => e.engineId === GUARD && e.type === 'engine.kill_switch');
+      expect(kill?.payload.scope).toBe('account');
+    } finally {
+      await here.shutdown();
+      await elsewhere.shutdown();
+      await db2.store.close();
+      await flat.close();
+    }
+  }, 120_000);
 });
