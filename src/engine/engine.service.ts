@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.
 import type { ExchangeId } from '../domain/exchange-ids.js';
 import { monotonicFactory } from 'ulid';
 import { Dec, ZERO, toDecimalString } from '../domain/money.js';
+import { displayDecimal } from '../domain/decimal-display.js';
 import { Portfolio } from './accounting/index.js';
 import { ClientOrderIdGenerator, clientOrderIdOrigin, engineOrderPrefix } from './client-order-id.js';
 import { AccountLossBook } from './risk.js';
@@ -365,7 +366,7 @@ export class EngineService {
     if (claimed.gt(holds)) {
       const q = market.quote;
       throw new ConflictError(
-        `The budgets would exceed the account: this bot's ${toDecimalString(mine)} ${q} and the running bots' ${toDecimalString(claimed.sub(mine))} ${q} come to ${toDecimalString(claimed)} ${q}, but the account holds ${toDecimalString(holds)} ${q} (${toDecimalString(quoteTotal)} ${q} free to trade and ${toDecimalString(invested)} ${q} in the running bots' positions)`,
+        `The budgets would exceed the account: this bot's ${shown(mine)} ${q} and the running bots' ${shown(claimed.sub(mine))} ${q} come to ${shown(claimed)} ${q}, but the account holds ${shown(holds)} ${q} (${shown(quoteTotal)} ${q} free to trade and ${shown(invested)} ${q} in the running bots' positions)`,
       );
     }
     return mine;
@@ -683,4 +684,9 @@ export class EngineService {
 /** What a bot's positions cost (|quantity| × average entry), in quote: budget it spent and no longer holds as quote. */
 function positionCost(portfolio: Portfolio): Dec {
   return portfolio.ledgers.reduce((sum, l) => sum.add(l.quantity.abs().mul(l.averageEntryPrice ?? ZERO)), ZERO);
+}
+
+/** A decimal as a message shows it (rounded for reading; the numbers checked are exact). */
+function shown(value: Dec): string {
+  return displayDecimal(toDecimalString(value));
 }
