@@ -138,48 +138,6 @@ describe('a live engine through an exchange outage (ccxt → simulated Binance)'
   }, 120_000);
 });
 
-describe('a live engine answered with garbage on its reads (ccxt → simulated Binance)', () => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await harness('binance', 'garbage');
-  });
-
-  afterAll(async () => {
-    sim.control.clearFaults();
-    await h.service.shutdown();
-    await h.db.store.close();
-  });
-
-  // An invalid exchange *response* is InvalidResponseError (transient); only our own request failing
-  // validation (ValidationError) needs a human. So a 200 with an HTML page, a cut-off body, a body of
-  // the wrong shape or none at all, on the candle and open-order reads, is waited out like an outage.
-  it('waits out HTML, truncated, wrong-shaped and empty answers as an outage, then trades on', async () => {
-    await h.service.start({ connectionId: h.id, engineId: h.id, strategy: 'sma-crossover', params: { fast: 2, slow: 4, sizeQuote: '100' }, symbol: 'XRP/USDT', timeframe: '1h' });
-    expect(await pollUntil(h, async () => (await h.service.orders(h.id)).length > 0, 80)).toBe(true);
-
-    const retries = async () => (await eventsOf(h, 'engine.retry')).length;
-    for (const mode of ['html', 'truncated', 'wrongShape', 'empty'] as const) {
-      sim.control.clearFaults();
-      sim.control.injectFault({ exchange: 'binance', pathRegex: '/(klines|openOrders)', fault: { kind: 'garbage', mode } });
-      const before = await retries();
-      expect(await poll(h, async () => (await retries()) > before), mode).toBe(true);
-      expect((await h.service.status(h.id)).state, mode).toBe('running');
-    }
-    const during = await h.service.status(h.id);
-    expect(during.exchange?.reachable).toBe(false);
-    expect(during.exchange?.lastError).toMatch(/InvalidResponseError/);
-    expect((await eventsOf(h, 'engine.retry')).every((e) => e.payload.transient === true && /InvalidResponseError/.test(String(e.payload.error)))).toBe(true);
-    expect(await eventsOf(h, 'engine.error')).toHaveLength(0);
-
-    sim.control.clearFaults();
-    const ordersBefore = (await h.service.orders(h.id)).length;
-    expect(await pollUntil(h, async () => (await eventsOf(h, 'engine.exchange_recovered')).length === 1, 5)).toBe(true);
-    expect(await pollUntil(h, async () => (await h.service.orders(h.id)).length > ordersBefore, 80)).toBe(true);
-    expect((await h.service.status(h.id)).state).toBe('running');
-  }, 120_000);
-});
-
 describe('a live engine whose key is revoked (ccxt → simulated Bybit)', () => {
   let h: Harness;
 
