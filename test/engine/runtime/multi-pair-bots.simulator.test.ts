@@ -318,23 +318,39 @@ describe('bots on a list of pairs (simulator)', () => {
     await expect(service.start({ ...base, timeframe: '5m', pairList: { kind: 'static', pairs: PAIRS, quote: 'USDT' }, strategy: 'informative-probe' })).rejects.toThrow(/informative inputs \(BTC\/USDT@1h\)/);
   }, 60_000);
 
-  it('the daily loss limit counts the whole bot: two pairs each losing less than the limit trip it together, and every pair’s orders are cancelled', async () => {
+  /**
+   * A simulator whose prices never move, with its own clock (the flat candles start at T0, wherever the
+   * tests before moved the shared one) and store; `service()` opens an engine service over them — two
+   * of them are two CTS processes sharing one database.
+   */
+  async function flatWorld(connectionId: string) {
     const flat = await startSimulator({ priceSource: (m) => new FlatPath(STARTS[m.symbol] ?? '100') });
-    // Its own clock: the flat candles start at T0, wherever the tests before moved the shared clock.
     const clock = new ManualClock(T0);
+    const db2 = await tempStore();
+    const service = (): EngineService =>
+      liveEngineService({
+        db: db2,
+        clock,
+        sim: flat,
+        ccxt,
+        gate: limits.gate,
+        connections: new Map([[connectionId, connectionView({ id: connectionId, name: 'Flat paper', exchange: 'binance', mode: 'paper', status: 'ok', lastTestResult: testResult('ok') })]]),
+        credentials: { apiKey, apiSecret: secret },
+        extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * H },
+      });
+    const close = async (): Promise<void> => {
+      await db2.store.close();
+      await flat.close();
+    };
+    return { flat, clock, db2, service, close };
+  }
+
+  it('the daily loss limit counts the whole bot: two pairs each losing less than the limit trip it together, and every pair’s orders are cancelled', async () => {
     const KILL = 'bot-kill';
     const flatPaper = 'flat-paper';
-    const db2 = await tempStore();
-    const flatService = liveEngineService({
-      db: db2,
-      clock,
-      sim: flat,
-      ccxt,
-      gate: limits.gate,
-      connections: new Map([[flatPaper, connectionView({ id: flatPaper, name: 'Flat paper', exchange: 'binance', mode: 'paper', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: { apiKey, apiSecret: secret },
-      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * H },
-    });
+    const world = await flatWorld(flatPaper);
+    const { flat, clock, db2 } = world;
+    const flatService = world.service();
     try {
       const started = await flatService.start({
         connectionId: flatPaper,
@@ -391,30 +407,17 @@ describe('bots on a list of pairs (simulator)', () => {
       expect(kill?.payload.scope).toBe('engine');
     } finally {
       await flatService.shutdown();
-      await db2.store.close();
-      await flat.close();
+      await world.close();
     }
   }, 120_000);
 
   it('the account daily loss limit counts the connection’s bots in another process: their stored loss today stops a bot here', async () => {
-    const flat = await startSimulator({ priceSource: (m) => new FlatPath(STARTS[m.symbol] ?? '100') });
-    const clock = new ManualClock(T0);
     const connection = 'flat-shared';
-    const db2 = await tempStore();
+    const world = await flatWorld(connection);
+    const { flat, clock, db2 } = world;
     // Two services over one store: two CTS processes sharing a database, each running one bot of the connection.
-    const make = (): EngineService =>
-      liveEngineService({
-        db: db2,
-        clock,
-        sim: flat,
-        ccxt,
-        gate: limits.gate,
-        connections: new Map([[connection, connectionView({ id: connection, name: 'Flat paper', exchange: 'binance', mode: 'paper', status: 'ok', lastTestResult: testResult('ok') })]]),
-        credentials: { apiKey, apiSecret: secret },
-        extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]), reconcileEveryMs: 24 * H },
-      });
-    const here = make();
-    const elsewhere = make();
+    const here = world.service();
+    const elsewhere = world.service();
     const LOSER = 'bot-loser';
     const GUARD = 'bot-guard';
     try {
@@ -454,8 +457,7 @@ describe('bots on a list of pairs (simulator)', () => {
     } finally {
       await here.shutdown();
       await elsewhere.shutdown();
-      await db2.store.close();
-      await flat.close();
+      await world.close();
     }
   }, 120_000);
 });
