@@ -107,10 +107,14 @@ export class BotLanes implements LaneShare {
     return sum;
   }
 
-  /** Pairs holding a tradable position (dust is not one) or an order: they must keep being read until flat. */
+  /**
+   * Pairs holding a tradable position (dust is not one), an order, or fills not read yet (an entry
+   * that filled in its create's answer): they must keep being read, or the fill is never applied and
+   * the position goes unmanaged, even when a dynamic list has just dropped the pair.
+   */
   heldSymbols(): string[] {
     return this.all()
-      .filter((lane) => this.#holds(lane) || lane.orders.liveOrders.length > 0)
+      .filter((lane) => this.#holdsSlot(lane))
       .map((lane) => lane.symbol);
   }
 
