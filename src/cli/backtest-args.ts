@@ -31,7 +31,8 @@ Account and fills
   --slippage-bps <bps>     market orders fill this much worse than the next open (default 5)
   --amount-step <step>     amount step of the market (default 0.00000001)
 Risk
-  --stop-loss <pct>  --take-profit <pct>  --max-position <base>  --max-open-orders <n>
+  --stop-loss <pct>  --take-profit <pct>  --trailing-stop <pct>  --trailing-activation <pct>
+  --max-position <base>  --max-open-orders <n>
   --daily-loss-limit <quote>  --allow-short
 Sweep
   --sweep <param>=<v1>,<v2>,…   repeat per parameter; runs every combination on worker threads
@@ -76,6 +77,8 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
   'equity-points': (r, v) => (r.equityPoints = Number(v)),
   'stop-loss': (r, v) => (risk(r).stopLossPct = Number(v)),
   'take-profit': (r, v) => (risk(r).takeProfitPct = Number(v)),
+  'trailing-stop': (r, v) => (risk(r).trailingStopPct = Number(v)),
+  'trailing-activation': (r, v) => (risk(r).trailingStopActivationPct = Number(v)),
   'max-position': (r, v) => (risk(r).maxPositionBase = v),
   'max-open-orders': (r, v) => (risk(r).maxOpenOrders = Number(v)),
   'daily-loss-limit': (r, v) => (risk(r).dailyLossLimit = v),

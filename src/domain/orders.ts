@@ -9,6 +9,16 @@ export type OrderSide = 'buy' | 'sell';
 
 export type OrderType = 'limit' | 'market';
 
+/**
+ * A resting trigger (stop) order: untriggered until the last price reaches `price`, then executed as
+ * its `type` (market: stop-market). `stop-loss` triggers on an adverse move (a sell when the price
+ * falls to it, a buy when it rises to it); `take-profit` on a favourable one.
+ */
+export interface OrderTrigger {
+  kind: 'stop-loss' | 'take-profit';
+  price: DecimalString;
+}
+
 export interface Fill {
   tradeId: string;
   orderId: string;
@@ -51,6 +61,8 @@ export interface OrderRecord {
   /** Found open on the exchange without a local record (placed elsewhere, or lost between send and store). */
   adopted: boolean;
   reduceOnly: boolean;
+  /** A stop order's trigger (migration 0011); null for plain orders. */
+  trigger: OrderTrigger | null;
   tag: string | null;
   reason: string | null;
   error: string | null;

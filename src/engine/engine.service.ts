@@ -252,6 +252,7 @@ export class EngineService {
           emit,
           ...(this.#d.settleMs !== undefined ? { settleMs: this.#d.settleMs } : {}),
         }),
+        ...(stored?.marks?.[market.symbol]?.trail ? { storedTrail: stored.marks[market.symbol]?.trail } : {}),
       });
       const list = self.list;
       const runner: EngineRunner = new EngineRunner({

@@ -4,9 +4,9 @@ import { decimalString } from '../domain/decimal-schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
 import type { Market } from '../exchanges/exchange.port.js';
-import type { OrderSide, OrderType } from '../domain/orders.js';
+import type { OrderSide, OrderTrigger, OrderType } from '../domain/orders.js';
 import { isDust, type DustRules } from './accounting/dust.js';
-import { fitOrderToMarket } from './order-sizing.js';
+import { fitOrderToMarket, roundPriceToTick } from './order-sizing.js';
 import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js';
 
 /**
@@ -26,6 +26,13 @@ export const riskConfigSchema = z
     maxOpenOrders: z.number().int().min(1).max(1000).default(10).describe('Most open orders at once (exits are always allowed)'),
     stopLossPct: z.number().gt(0).lt(100).optional().describe('Exit when the price moves this many % against the average entry'),
     takeProfitPct: z.number().gt(0).max(10_000).optional().describe('Exit when the price moves this many % in favour of the average entry'),
+    trailingStopPct: z.number().gt(0).lt(100).optional().describe('Trailing stop: exit when the price falls this many % from the best price since the entry (rises, for a short)'),
+    trailingStopActivationPct: z
+      .number()
+      .min(0)
+      .max(10_000)
+      .optional()
+      .describe('The trailing stop starts once the best price is this many % in favour of the average entry (default 0: at once)'),
     dailyLossLimit: positiveDecimal('dailyLossLimit').optional().describe('Kill switch: net PnL since 00:00 UTC at or below −this (quote)'),
     accountDailyLossLimit: positiveDecimal('accountDailyLossLimit')
       .optional()
@@ -84,6 +91,8 @@ export interface PlannedOrder {
   reduceOnly: boolean;
   tag: string | null;
   reason: string;
+  /** A protective stop order (protection.ts): rests on the venue until the price reaches it. */
+  trigger?: OrderTrigger;
 }
 
 export type RiskDecision =
@@ -260,7 +269,7 @@ function sizeToBase(size: OrderSize, price: Dec): Dec {
  * A stop-loss or take-profit exit when the mark crossed its threshold from the average entry, else null.
  * With `market`, a dust position has no protections (no order could sell it).
  */
-export function checkProtections(params: { position: Dec; averageEntry: Dec | null; mark: Dec; config: RiskConfig; market?: DustRules }): ExitIntent | null {
+export function checkProtections(params: { position: Dec; averageEntry: Dec | null; mark: Dec; config: RiskConfig; market?: DustRules; best?: Dec | null }): ExitIntent | null {
   const { position, averageEntry, mark, config } = params;
   if (position.isZero() || averageEntry === null) return null;
   if (params.market && isDust(position, params.market, mark)) return null;
@@ -271,10 +280,59 @@ export function checkProtections(params: { position: Dec; averageEntry: Dec | nu
   if (config.stopLossPct !== undefined && movePct.lte(-config.stopLossPct)) {
     return { kind: 'exit', reason: `stop-loss ${config.stopLossPct}% hit: ${where}` };
   }
+  const trail = trailingStopLevel(long, averageEntry, params.best ?? null, config);
+  if (trail !== null && (long ? mark.lte(trail) : mark.gte(trail))) {
+    return { kind: 'exit', reason: `trailing stop ${config.trailingStopPct}% hit: price ${shown(mark)} vs stop ${shown(trail)} (best ${shown(params.best as Dec)})` };
+  }
   if (config.takeProfitPct !== undefined && movePct.gte(config.takeProfitPct)) {
     return { kind: 'exit', reason: `take-profit ${config.takeProfitPct}% hit: ${where}` };
   }
   return null;
+}
+
+/**
+ * The trailing stop's price: `trailingStopPct` behind the best price since the entry (below for a
+ * long), once the best is `trailingStopActivationPct` in favour of the average entry; else null.
+ */
+export function trailingStopLevel(long: boolean, averageEntry: Dec, best: Dec | null, config: RiskConfig): Dec | null {
+  const pct = config.trailingStopPct;
+  if (pct === undefined || best === null) return null;
+  const activation = averageEntry.mul(1 + ((long ? 1 : -1) * (config.trailingStopActivationPct ?? 0)) / 100);
+  if (long ? best.lt(activation) : best.gt(activation)) return null;
+  return best.mul(new Dec(100).add(long ? -pct : pct)).div(100);
+}
+
+/** The stop-loss price `stopLossPct` from the average entry (below for a long), or null. */
+export function stopLossLevel(long: boolean, averageEntry: Dec, config: RiskConfig): Dec | null {
+  const pct = config.stopLossPct;
+  return pct === undefined ? null : averageEntry.mul(new Dec(100).add(long ? -pct : pct)).div(100);
+}
+
+/** The take-profit price `takeProfitPct` from the average entry (above for a long), or null. */
+export function takeProfitLevel(long: boolean, averageEntry: Dec, config: RiskConfig): Dec | null {
+  const pct = config.takeProfitPct;
+  return pct === undefined ? null : averageEntry.mul(new Dec(100).add(long ? pct : -pct)).div(100);
+}
+
+/**
+ * A protective stop order for the whole tradable position: the exit side, reduce-only, the amount
+ * fitted to the market (rounded down to the step), the trigger rounded to the tick towards the
+ * current price (a stop-loss triggers a tick early rather than late). Null when the position is too
+ * small to sell, or the price already reached the trigger (the engine exits at market instead).
+ */
+export function planProtectiveOrder(params: { kind: OrderTrigger['kind']; trigger: Dec; position: Dec; market: Market; price: Dec; reason: string }): PlannedOrder | null {
+  const { kind, position, market, price } = params;
+  if (position.isZero() || isDust(position, market, price)) return null;
+  const side: OrderSide = position.isPositive() ? 'sell' : 'buy';
+  const towardsPrice: OrderSide = (side === 'sell') === (kind === 'stop-loss') ? 'sell' : 'buy';
+  const tick = market.priceStep === null ? null : new Dec(market.priceStep);
+  const trigger = roundPriceToTick(params.trigger, tick, towardsPrice);
+  const falling = (side === 'buy') === (kind === 'take-profit');
+  if (!trigger.gt(ZERO) || (falling ? price.lte(trigger) : price.gte(trigger))) return null;
+  const fitted = fitOrderToMarket({ market, side, amount: position.abs(), limitPrice: null, referencePrice: trigger });
+  if (!fitted.ok) return null;
+  const reason = `${params.reason} at ${shown(trigger)}`;
+  return { side, type: 'market', amount: toDecimalString(fitted.amount), price: null, reduceOnly: true, tag: null, reason, trigger: { kind, price: toDecimalString(trigger) } };
 }
 
 // ---- Daily loss limit -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import type { DecimalString } from '../domain/money.js';
 import type { MarketType } from '../domain/exchange-ids.js';
 import type { Candle } from '../domain/candles.js';
-import type { Fill, OrderSide, OrderType } from '../domain/orders.js';
+import type { Fill, OrderSide, OrderTrigger, OrderType } from '../domain/orders.js';
 
 /**
  * The one port the core talks to. Every implementation (the ccxt adapter for live/testnet, the paper
@@ -71,6 +71,8 @@ export interface OrderRequest {
   price?: DecimalString;
   /** Locally generated, persisted before the request is sent; within the exchange's format. */
   clientOrderId: string;
+  /** A stop order: rests untriggered until the last price reaches `trigger.price` (see OrderTrigger). */
+  trigger?: OrderTrigger;
 }
 
 export interface ExchangeOrder {
@@ -85,6 +87,8 @@ export interface ExchangeOrder {
   filled: DecimalString;
   average: DecimalString | null;
   timestamp: number;
+  /** A stop order's trigger, where the implementation reports it. */
+  trigger?: OrderTrigger | null;
 }
 
 export interface KeyPermissions {
@@ -114,6 +118,11 @@ export interface Exchange {
    * the implementation cannot tell (then any timeframe is tried).
    */
   timeframes?(): readonly string[] | undefined;
+  /**
+   * Which stop orders (`OrderRequest.trigger`) the venue rests for this market, so a position stays
+   * protected while CTS is not watching; absent or empty: none (the engine watches prices itself).
+   */
+  triggerOrderKinds?(symbol: string): readonly OrderTrigger['kind'][];
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
-import { type OrderSide, type OrderType, ORDER_STATUSES, type FillRecord, type OrderRecord, type StoredOrderStatus } from '../domain/orders.js';
+import { DECIMAL_PATTERN } from '../domain/money.js';
+import { type OrderSide, type OrderTrigger, type OrderType, ORDER_STATUSES, type FillRecord, type OrderRecord, type StoredOrderStatus } from '../domain/orders.js';
 import { type OrderStore } from '../engine/runtime/ports.js';
 import type { Database, FillsTable, OrdersTable } from './schema.js';
 
@@ -87,6 +88,8 @@ function orderToRow(o: OrderRecord): OrdersTable {
     status: o.status,
     adopted: o.adopted ? 1 : 0,
     reduce_only: o.reduceOnly ? 1 : 0,
+    trigger_kind: o.trigger?.kind ?? null,
+    trigger_price: o.trigger?.price ?? null,
     tag: o.tag,
     reason: o.reason,
     error: o.error,
@@ -111,12 +114,19 @@ function orderFromRow(row: Selectable<OrdersTable>): OrderRecord {
     status: (ORDER_STATUSES as readonly string[]).includes(row.status) ? (row.status as StoredOrderStatus) : 'unknown',
     adopted: Number(row.adopted) === 1,
     reduceOnly: Number(row.reduce_only) === 1,
+    trigger: triggerFromRow(row.trigger_kind, row.trigger_price),
     tag: row.tag,
     reason: row.reason,
     error: row.error,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** A damaged trigger is not guessed at: the order reads as a plain one, which reconciliation then sees on the exchange. */
+function triggerFromRow(kind: string | null, price: string | null): OrderTrigger | null {
+  if ((kind !== 'stop-loss' && kind !== 'take-profit') || price === null || !DECIMAL_PATTERN.test(price)) return null;
+  return { kind, price };
 }
 
 function fillToRow(f: FillRecord): FillsTable {

@@ -92,6 +92,9 @@ export interface OrdersTable {
   status: string;
   adopted: number;
   reduce_only: number;
+  /** A stop order's trigger kind and price; null for plain orders (migration 0011). */
+  trigger_kind: string | null;
+  trigger_price: string | null;
   tag: string | null;
   reason: string | null;
   error: string | null;

@@ -43,6 +43,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     filled: '0',
     average: null,
     status: 'pending_create',
+    trigger: null,
     adopted: false,
     reduceOnly: false,
     tag: null,
@@ -168,6 +169,14 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
       expect((await orders.listOrders('eng-1', { limit: 1 })).map((x) => x.adopted)).toEqual([true]);
       expect((await orders.listOrders('eng-2')).map((x) => x.clientOrderId)).toEqual(['ct-3']);
       await expect(orders.insertOrder(o)).rejects.toThrow(); // client order id is unique
+    });
+
+    it('keeps a stop order\'s trigger exactly (migration 0011); a damaged one reads as a plain order', async () => {
+      const stop = order({ clientOrderId: 'ct-stop', type: 'market', price: null, reduceOnly: true, trigger: { kind: 'stop-loss', price: '0.98010000' } });
+      await orders.insertOrder(stop);
+      expect(await orders.findOrder('ct-stop')).toEqual(stop);
+      await store.db.updateTable('orders').set({ trigger_kind: 'sometimes' }).where('client_order_id', '=', 'ct-stop').execute();
+      expect((await orders.findOrder('ct-stop'))?.trigger).toBeNull();
     });
 
     it('stores a fill once per (connection, trade id), with exact decimals', async () => {

@@ -13,6 +13,13 @@ export interface StoredMark {
   /** ISO 8601: the close time of the candle the mark comes from. */
   time: string;
   rules?: DustRules;
+  /** The trailing stop's best price since the open position's entry (protection.ts), for a restart. */
+  trail?: StoredTrail;
+}
+
+export interface StoredTrail {
+  side: 'long' | 'short';
+  best: DecimalString;
 }
 
 export type MarkBook = Readonly<Record<string, StoredMark>>;
@@ -50,9 +57,15 @@ export function parseMarkBook(text: string): MarkBook {
   for (const [symbol, value] of Object.entries(raw as Record<string, unknown>)) {
     const mark = value as Partial<StoredMark> | null;
     if (!mark || typeof mark.price !== 'string' || !DECIMAL_PATTERN.test(mark.price) || typeof mark.time !== 'string' || Number.isNaN(Date.parse(mark.time))) continue;
-    book[symbol] = { price: mark.price, time: mark.time, ...(isRules(mark.rules) ? { rules: mark.rules } : {}) };
+    book[symbol] = { price: mark.price, time: mark.time, ...(isRules(mark.rules) ? { rules: mark.rules } : {}), ...(isTrail(mark.trail) ? { trail: mark.trail } : {}) };
   }
   return book;
+}
+
+function isTrail(value: unknown): value is StoredTrail {
+  if (typeof value !== 'object' || value === null) return false;
+  const t = value as Record<string, unknown>;
+  return (t.side === 'long' || t.side === 'short') && typeof t.best === 'string' && DECIMAL_PATTERN.test(t.best);
 }
 
 function isRules(value: unknown): value is DustRules {

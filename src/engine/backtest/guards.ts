@@ -2,7 +2,7 @@ import type { Dec } from '../../domain/money.js';
 import type { DustRules } from '../accounting/dust.js';
 import type { PositionLedger } from '../accounting/position-ledger.js';
 import type { CandleSeries } from '../../domain/candles.js';
-import { checkDailyLoss, checkProtections, rollDailyBaseline, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
+import { checkDailyLoss, checkProtections, rollDailyBaseline, stopLossLevel, takeProfitLevel, trailingStopLevel, type DailyPnlBaseline, type RiskConfig } from '../risk.js';
 import type { ExitIntent } from '../strategy.js';
 import type { TotalEquity } from './total-equity.js';
 
@@ -27,25 +27,27 @@ export class ProtectionGuard {
   constructor(config: RiskConfig, market?: DustRules) {
     this.#config = config;
     this.#market = market;
-    this.enabled = config.stopLossPct !== undefined || config.takeProfitPct !== undefined;
+    this.enabled = config.stopLossPct !== undefined || config.takeProfitPct !== undefined || config.trailingStopPct !== undefined;
   }
 
-  /** The position changed: recompute the safe band around its average entry. */
-  onPosition(ledger: PositionLedger): void {
+  /**
+   * The position (or the trailing stop's best price) changed: recompute the safe band around its
+   * average entry, the trailing stop's level included.
+   */
+  onPosition(ledger: PositionLedger, best: Dec | null = null): void {
     if (!this.enabled) return;
     const entry = ledger.averageEntryPrice;
     if (entry === null) return;
-    const e = entry.toNumber();
     const long = ledger.side === 'long';
-    const sl = this.#config.stopLossPct;
-    const tp = this.#config.takeProfitPct;
-    const slPrice = sl === undefined ? (long ? -Infinity : Infinity) : e * (1 + ((long ? -1 : 1) * sl) / 100);
-    const tpPrice = tp === undefined ? (long ? Infinity : -Infinity) : e * (1 + ((long ? 1 : -1) * tp) / 100);
-    this.#low = Math.min(slPrice, tpPrice) * (1 + MARGIN);
-    this.#high = Math.max(slPrice, tpPrice) * (1 - MARGIN);
+    const stops = [stopLossLevel(long, entry, this.#config), trailingStopLevel(long, entry, best, this.#config)].filter((p) => p !== null).map((p) => p.toNumber());
+    const tp = takeProfitLevel(long, entry, this.#config);
+    const stop = stops.length === 0 ? (long ? -Infinity : Infinity) : long ? Math.max(...stops) : Math.min(...stops);
+    const take = tp === null ? (long ? Infinity : -Infinity) : tp.toNumber();
+    this.#low = Math.min(stop, take) * (1 + MARGIN);
+    this.#high = Math.max(stop, take) * (1 - MARGIN);
   }
 
-  check(ledger: PositionLedger, series: CandleSeries, i: number): ExitIntent | null {
+  check(ledger: PositionLedger, series: CandleSeries, i: number, best: Dec | null = null): ExitIntent | null {
     if (!this.enabled || ledger.quantity.isZero()) return null;
     const close = series.close(i);
     if (close > this.#low && close < this.#high) return null;
@@ -54,6 +56,7 @@ export class ProtectionGuard {
       averageEntry: ledger.averageEntryPrice,
       mark: series.decimal('close', i),
       config: this.#config,
+      best,
       ...(this.#market ? { market: this.#market } : {}),
     });
   }

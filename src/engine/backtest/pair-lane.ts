@@ -1,4 +1,4 @@
-import { CtsError } from '../../domain/errors.js';
+import { CtsError, OrderNotFoundError } from '../../domain/errors.js';
 import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Fill } from '../../domain/orders.js';
@@ -20,6 +20,8 @@ import {
   type StrategySnapshot,
 } from '../strategy.js';
 import { ProtectionGuard } from './guards.js';
+import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChanges, uncovered, wantsProtection, type RestingProtection } from '../protection.js';
+import type { OrderTrigger } from '../../domain/orders.js';
 import type { InformativeFeed } from './informative-feed.js';
 import { OrderTracker } from './order-tracker.js';
 import { TradeList } from './trade-list.js';
@@ -55,6 +57,8 @@ export interface PairLaneInput {
 }
 
 const EMPTY_FILLS: readonly StrategyFill[] = Object.freeze([]);
+/** The fill simulator rests both kinds of stop (fill-simulator.ts), as the paper and replay accounts do. */
+const SIMULATED_STOPS: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss', 'take-profit']);
 const NO_FILLS: readonly Fill[] = Object.freeze([]);
 
 export class PairLane {
@@ -63,6 +67,10 @@ export class PairLane {
   readonly #orders = new OrderTracker();
   readonly trades = new TradeList();
   readonly #protection: ProtectionGuard;
+  /** Stop orders resting in the simulator for the position (protection.ts), by client id, with their reason. */
+  readonly #stops = new Map<string, RestingProtection & { reason: string }>();
+  readonly #protects: boolean;
+  readonly #peak: TrailingPeak | null;
   /** Next candle of this pair to process. */
   next = 0;
   #simulated = 0;
@@ -79,6 +87,8 @@ export class PairLane {
     this.#in = input;
     this.#cursor = new CandleCursor(input.series);
     this.#protection = new ProtectionGuard(input.risk, input.market);
+    this.#protects = wantsProtection(input.risk);
+    this.#peak = input.risk.trailingStopPct === undefined ? null : new TrailingPeak();
   }
 
   get symbol(): string {
@@ -109,7 +119,7 @@ export class PairLane {
 
   /** Matches resting orders against candle i and applies the fills; true when the position changed. */
   settle(i: number): boolean {
-    if (this.#orders.size === 0) return false;
+    if (this.#orders.size === 0 && this.#stops.size === 0) return false;
     const fills = this.#priceEvent(i);
     if (fills.length === 0 && !this.#orders.hasMarketOrders) return false;
     return this.#apply(fills, i);
@@ -133,15 +143,68 @@ export class PairLane {
     const warm = trading && i + 1 >= this.#in.strategy.warmup;
     const intents = this.#callStrategy(i, warm);
     if (!warm) return;
-    let protective = this.#protection.check(this.#in.ledger, this.#in.series, i);
+    const best = this.#followPeak(i);
+    let protective = this.#protection.check(this.#in.ledger, this.#in.series, i, best);
     if (protective !== null && this.#exitPending()) protective = null;
-    if (intents.length === 0 && protective === null) return;
-    this.#execute(protective ? [protective, ...intents] : intents, i, entryRefusal);
+    if (intents.length > 0 || protective !== null) this.#execute(protective ? [protective, ...intents] : intents, i, entryRefusal);
+    if (this.#protects) this.#syncStops(i);
   }
 
-  /** Kill switch: every order of this pair is cancelled. */
+  /** Kill switch: every order of this pair is cancelled, its stops too. */
   cancelAll(time: number): void {
     for (const order of this.#orders.openOrders()) this.#cancel(order.clientOrderId, time);
+    for (const id of [...this.#stops.keys()]) this.#cancelStop(id);
+  }
+
+  /**
+   * The trailing stop's best price after candle i (the engine's rule, trading-tick.ts): a position
+   * held through the candle saw its high (a long) or low; one that opened in it starts from its entry
+   * and the close, since what came before the fill inside the candle is unknown.
+   */
+  #followPeak(i: number): Dec | null {
+    const peak = this.#peak;
+    if (peak === null) return null;
+    const { ledger, market, series } = this.#in;
+    const close = series.decimal('close', i);
+    const side = tradablePosition(ledger.quantity, market, close).isZero() || ledger.side === 'flat' ? null : ledger.side;
+    const fresh = peak.track(side, ledger.averageEntryPrice);
+    if (side === null) return null;
+    const moved = peak.observe(fresh ? close : series.decimal(side === 'long' ? 'high' : 'low', i));
+    if (moved || fresh) this.#protection.onPosition(ledger, peak.best);
+    return peak.best;
+  }
+
+  /** Makes the simulator hold the stops the position should have now (protection.ts), placed at this close. */
+  #syncStops(i: number): void {
+    const { ledger, market, series, risk, sim } = this.#in;
+    const position = uncovered(ledger.quantity, coveredByExits(ledger.quantity, this.#orders.view));
+    const desired = desiredProtectiveOrders({ position, averageEntry: ledger.averageEntryPrice, best: this.#peak?.best ?? null, config: risk, kinds: SIMULATED_STOPS, market, price: series.decimal('close', i) });
+    if (desired.length === 0 && this.#stops.size === 0) return;
+    const { cancel, place } = protectionChanges([...this.#stops.values()], desired);
+    for (const id of cancel) this.#cancelStop(id);
+    for (const order of place) {
+      const clientOrderId = `${this.#in.idPrefix}-s${++this.#sequence}`;
+      const trigger = order.trigger as OrderTrigger;
+      try {
+        sim.placeOrder({ symbol: this.symbol, side: order.side, type: 'market', amount: order.amount, clientOrderId, trigger });
+      } catch (error) {
+        if (!(error instanceof CtsError)) throw error;
+        this.#reject(this.#eventTime(i), `${order.reason} stop not placed: ${error.message}`);
+        continue;
+      }
+      this.#stops.set(clientOrderId, { clientOrderId, side: order.side, amount: order.amount, trigger, reason: order.reason });
+    }
+    if (cancel.length > 0 || place.length > 0) this.#in.account.version++;
+  }
+
+  #cancelStop(clientOrderId: string): void {
+    this.#stops.delete(clientOrderId);
+    try {
+      this.#in.sim.cancelOrder({ symbol: this.symbol, clientOrderId });
+    } catch (error) {
+      // Triggered without the funds (its sibling sold the position in the same candle): already ended.
+      if (!(error instanceof OrderNotFoundError)) throw error;
+    }
   }
 
   /**
@@ -192,8 +255,10 @@ export class PairLane {
     this.#in.account.version++;
     for (const fill of fills) {
       const order = fill.clientOrderId === null ? undefined : this.#orders.remove(fill.clientOrderId);
+      const stop = order || fill.clientOrderId === null ? undefined : this.#stops.get(fill.clientOrderId);
+      if (stop) this.#stops.delete(stop.clientOrderId);
       const effect = ledger.apply(fill);
-      if (effect) this.trades.record(effect, order?.reason ?? null, tradablePosition(ledger.quantity, market, new Dec(fill.price)).isZero());
+      if (effect) this.trades.record(effect, order?.reason ?? stop?.reason ?? null, tradablePosition(ledger.quantity, market, new Dec(fill.price)).isZero());
       strategyFills.push(Object.freeze({ clientOrderId: fill.clientOrderId ?? '', side: fill.side, price: fill.price, amount: fill.amount, ...baseFeeOf(fill, market.base), tag: order?.tag ?? null, timestamp: fill.timestamp }));
     }
     for (const order of this.#orders.openOrders()) {
@@ -203,12 +268,20 @@ export class PairLane {
       this.#orders.remove(order.clientOrderId);
       this.#reject(this.#eventTime(i), `${order.side} ${order.amount} at market was ${status}: the price gapped past the funds set aside`);
     }
+    this.#forgetEndedStops();
     if (fills.length === 0) return false;
     this.#newFills = Object.freeze(strategyFills);
     const price = this.#in.series.decimal('close', i);
     this.#position = tradablePosition(ledger.quantity, market, price).isZero() ? FLAT_POSITION : positionView(ledger);
-    this.#protection.onPosition(ledger);
+    this.#protection.onPosition(ledger, this.#peak?.best ?? null);
     return true;
+  }
+
+  /** A stop that triggered without the funds ended rejected, with no fill: it protects nothing any more. */
+  #forgetEndedStops(): void {
+    for (const id of [...this.#stops.keys()]) {
+      if (this.#in.sim.fetchOrder({ symbol: this.symbol, clientOrderId: id }).status !== 'open') this.#stops.delete(id);
+    }
   }
 
   #balanceView(): StrategySnapshot['balance'] {

@@ -3,6 +3,7 @@ import type { PositionSnapshot } from '../../domain/positions.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import { tradablePosition, type Portfolio } from '../accounting/index.js';
 import type { DailyPnlBaseline } from '../risk.js';
+import type { StoredTrail } from '../accounting/marks.js';
 import type { Strategy } from '../strategy.js';
 import type { OrderManager } from './order-manager.js';
 import { TradingTick, type TradingTickDeps } from './trading-tick.js';
@@ -18,6 +19,8 @@ export interface LaneSpec {
   market: Market;
   orders: OrderManager;
   strategy: Strategy;
+  /** The trailing stop's best price as the engine row kept it for this pair (protection.ts). */
+  storedTrail?: StoredTrail;
 }
 
 /** `tradable`: may open trades. `managed`: left the pair list while held; exits only, until flat. */
@@ -77,7 +80,7 @@ export class BotLanes implements LaneShare {
     const symbol = spec.market.symbol;
     const existing = this.#lanes.get(symbol);
     if (existing) return existing;
-    const tick = new TradingTick({ ...this.#common, strategy: spec.strategy, market: spec.market, orders: spec.orders, share: this });
+    const tick = new TradingTick({ ...this.#common, strategy: spec.strategy, market: spec.market, orders: spec.orders, share: this, ...(spec.storedTrail ? { storedTrail: spec.storedTrail } : {}) });
     const lane: Lane = { symbol, market: spec.market, orders: spec.orders, tick, role };
     this.#lanes.set(symbol, lane);
     return lane;

@@ -35,6 +35,8 @@ export function fenceExchange(exchange: Exchange, lease: EngineLease): Exchange 
   // Reads stay free: a pair list's batched tickers pass through as they are.
   const tickers = exchange.fetchTickers?.bind(exchange);
   if (tickers) fenced.fetchTickers = tickers;
+  const stops = exchange.triggerOrderKinds?.bind(exchange);
+  if (stops) fenced.triggerOrderKinds = stops;
   return fenced;
 }
 

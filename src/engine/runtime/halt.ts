@@ -31,6 +31,8 @@ export function haltableExchange(exchange: Exchange, halted: () => boolean): Exc
   // Reads stay free: a pair list's batched tickers pass through as they are.
   const tickers = exchange.fetchTickers?.bind(exchange);
   if (tickers) wrapped.fetchTickers = tickers;
+  const stops = exchange.triggerOrderKinds?.bind(exchange);
+  if (stops) wrapped.triggerOrderKinds = stops;
   const timeframes = exchange.timeframes?.bind(exchange);
   if (timeframes) wrapped.timeframes = timeframes;
   return wrapped;

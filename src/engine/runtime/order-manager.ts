@@ -121,9 +121,14 @@ export class OrderManager {
     return out;
   }
 
-  /** The strategy's and the risk gate's view: every order that is or may be live. */
+  /** Stop orders protecting the position (protection.ts): the engine's, never the strategy's to see or count. */
+  get protectiveOrders(): OrderRecord[] {
+    return this.liveOrders.filter((o) => o.trigger !== null);
+  }
+
+  /** The strategy's and the risk gate's view: every order that is or may be live, but the protective stops. */
   strategyOrders(): StrategyOrder[] {
-    return this.liveOrders.map((o) => ({
+    return this.liveOrders.filter((o) => o.trigger === null).map((o) => ({
       clientOrderId: o.clientOrderId,
       side: o.side,
       type: o.type,
@@ -158,6 +163,7 @@ export class OrderManager {
       status: 'pending_create',
       adopted: false,
       reduceOnly: planned.reduceOnly,
+      trigger: planned.trigger ?? null,
       tag: planned.tag,
       reason: planned.reason,
       error: null,
@@ -180,6 +186,7 @@ export class OrderManager {
         amount: order.amount,
         ...(order.price === null ? {} : { price: order.price }),
         clientOrderId: order.clientOrderId,
+        ...(order.trigger ? { trigger: order.trigger } : {}),
       });
       await this.#applyRemote(order, remote, 'order.accepted');
     } catch (error) {
@@ -362,6 +369,7 @@ export class OrderManager {
       status: 'open',
       adopted: true,
       reduceOnly: false,
+      trigger: remote.trigger ?? null,
       tag: null,
       reason: 'adopted: open on the exchange but unknown locally',
       error: null,

@@ -17,6 +17,7 @@ import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrateg
 import type { AppliedFill } from './fill-applier.js';
 import type { OrderManager } from './order-manager.js';
 import type { LaneShare } from './bot-lanes.js';
+import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChanges, uncovered, wantsProtection, type StoredTrail } from '../protection.js';
 
 /**
  * One engine tick, as a list of named steps (see `run`). The runner owns the loop, lifecycle and
@@ -48,6 +49,8 @@ export interface TradingTickDeps {
   account?: { engineId: string; book: AccountLossBook; refresh?: () => Promise<void> };
   /** The bot this pair belongs to (bot-lanes.ts): its marks, budget, daily loss and open-trade slots. */
   share: LaneShare;
+  /** The trailing stop's best price as the engine row kept it (marks), taken over for the same position. */
+  storedTrail?: StoredTrail;
 }
 
 export interface TickOutcome {
@@ -67,10 +70,18 @@ export class TradingTick {
   #newFills: StrategyFill[] = [];
   #balances: BalanceEntry[] | null = null;
   #lastReconcile: number;
+  readonly #peak: TrailingPeak | null;
+  #peakRestored = false;
 
   constructor(deps: TradingTickDeps) {
     this.#d = deps;
     this.#lastReconcile = deps.clock.now();
+    this.#peak = deps.risk.trailingStopPct === undefined ? null : new TrailingPeak();
+  }
+
+  /** The trailing stop's best price since the entry, or null (no trailing stop, or flat). */
+  get trailingBest(): Dec | null {
+    return this.#peak?.best ?? null;
   }
 
   get candlesProcessed(): number {
@@ -94,7 +105,8 @@ export class TradingTick {
   storedMark(): StoredMark | null {
     if (this.#mark === null || this.#markTime === null) return null;
     const { amountStep, minAmount, minCost } = this.#d.market;
-    return { price: toDecimalString(this.#mark), time: new Date(this.#markTime).toISOString(), rules: { amountStep, minAmount, minCost } };
+    const trail = this.#peak?.stored() ?? null;
+    return { price: toDecimalString(this.#mark), time: new Date(this.#markTime).toISOString(), rules: { amountStep, minAmount, minCost }, ...(trail ? { trail } : {}) };
   }
 
   get lastCandleTime(): number | null {
@@ -114,6 +126,7 @@ export class TradingTick {
     const closeTime = candle.time + this.#d.timeframeMs;
     const fills = await this.#syncOrders();
     this.#updateMarks(candle, closeTime);
+    this.#followPeak(candle);
     const kill = await this.#checkKillSwitch(closeTime);
     if (kill) return kill;
     if (signal.aborted) return {};
@@ -123,6 +136,7 @@ export class TradingTick {
     if (trading && !this.#warmingUp()) {
       const decisions = this.#riskCheck(intents);
       if (decisions.length > 0) await this.#execute(decisions);
+      await this.#syncStops();
     }
     await this.#reconcileIfDue();
     await this.#publish(fills, closeTime);
@@ -152,6 +166,52 @@ export class TradingTick {
   #updateMarks(candle: Candle, closeTime: number): void {
     this.#mark = new Dec(candle.close);
     this.#markTime = closeTime;
+  }
+
+  /**
+   * The trailing stop's best price after this candle (pair-lane.ts keeps the same rule): a position
+   * held through the candle saw its high (a long) or low; one that opened in it starts from its entry
+   * and the close, since what came before the fill inside the candle is unknown.
+   */
+  #followPeak(candle: Candle): void {
+    const peak = this.#peak;
+    if (peak === null || this.#mark === null) return;
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    const side = tradablePosition(ledger.quantity, this.#d.market, this.#mark).isZero() || ledger.side === 'flat' ? null : ledger.side;
+    if (!this.#peakRestored) {
+      // After a restart the position's best so far is the one the engine row kept, not its entry.
+      this.#peakRestored = true;
+      peak.restore(this.#d.storedTrail, side);
+    }
+    const fresh = peak.track(side, ledger.averageEntryPrice);
+    if (side === null) return;
+    peak.observe(fresh ? this.#mark : new Dec(side === 'long' ? candle.high : candle.low));
+  }
+
+  /**
+   * The stop orders the position should have on the venue (protection.ts), where it rests them: one
+   * not there is placed, one no longer right (amount, trailing level) is cancelled and replaced. What
+   * the strategy's resting exits already sell is left out, so the two never sell the same coins.
+   */
+  async #syncStops(): Promise<void> {
+    if (!wantsProtection(this.#d.risk) || this.#mark === null) return;
+    const { market, orders } = this.#d;
+    const kinds = this.#d.exchange.triggerOrderKinds?.(market.symbol) ?? [];
+    const resting = orders.protectiveOrders;
+    if (kinds.length === 0 && resting.length === 0) return;
+    const ledger = this.#d.portfolio.ledger(market.symbol);
+    const position = uncovered(ledger.quantity, coveredByExits(ledger.quantity, orders.strategyOrders()));
+    const desired = desiredProtectiveOrders({ position, averageEntry: ledger.averageEntryPrice, best: this.trailingBest, config: this.#d.risk, kinds, market, price: this.#mark });
+    const current = resting.filter((o) => o.status !== 'pending_create' && o.status !== 'unknown');
+    // A stop whose create is unresolved is left alone: it may rest on the exchange; sync resolves it first.
+    if (current.length !== resting.length) return;
+    const { cancel, place } = protectionChanges(
+      current.map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, amount: new Dec(o.amount).sub(o.filled).toString(), trigger: o.trigger as NonNullable<typeof o.trigger> })),
+      desired,
+    );
+    for (const id of cancel) await orders.cancel(id, 'protection moved or no longer needed');
+    for (const order of place) await orders.place(order);
+    if (cancel.length > 0 || place.length > 0) this.#balances = null;
   }
 
   /**
@@ -214,7 +274,7 @@ export class TradingTick {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const mark = this.#mark ?? new Dec(0);
     const market = this.#d.market;
-    const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk, market });
+    const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk, market, best: this.trailingBest });
     const all = protective && !this.#exitPending() ? [protective, ...intents] : intents;
     const share = this.#d.share;
     const decisions = evaluateIntents(all, {
@@ -273,6 +333,10 @@ export class TradingTick {
   }
 
   async #execute(decisions: readonly RiskDecision[]): Promise<void> {
+    // An exchange sets a stop's coins aside: the stops go before an exit, and #syncStops puts back what the exit leaves.
+    if (decisions.some((d) => d.kind === 'order' && d.order.reduceOnly)) {
+      for (const stop of this.#d.orders.protectiveOrders) await this.#d.orders.cancel(stop.clientOrderId, 'an exit takes over from the stop');
+    }
     for (const decision of decisions) {
       if (decision.kind === 'reject') await this.#d.emit('risk.rejected', { reason: decision.reason, intent: { ...decision.intent } });
       else if (decision.kind === 'cancel') await this.#d.orders.cancel(decision.clientOrderId, decision.intent.reason ?? 'strategy');
@@ -315,7 +379,7 @@ export class TradingTick {
   #exitPending(): boolean {
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const reducing = ledger.side === 'long' ? 'sell' : 'buy';
-    return this.#d.orders.liveOrders.some((o) => o.side === reducing);
+    return this.#d.orders.liveOrders.some((o) => o.side === reducing && o.trigger === null);
   }
 
   /** Dust is not a position to the strategy: one that enters only when flat trades again after a round trip. */

@@ -2,7 +2,7 @@ import { OrderNotFoundError, OrderRejectedError, ValidationError } from '../../d
 import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { CandleReader } from '../../domain/candles.js';
 import type { ExchangeOrder, Market, OrderRequest, OrderStatus } from '../exchange.port.js';
-import type { Fill, OrderSide } from '../../domain/orders.js';
+import type { Fill, OrderSide, OrderTrigger } from '../../domain/orders.js';
 import { VirtualAccount } from './virtual-account.js';
 
 /**
@@ -16,6 +16,12 @@ import { VirtualAccount } from './virtual-account.js';
  *    (`feeAssets`, the venue's own rule from its exchange profile; default quote on both sides). A base
  *    fee on a buy is taken from the amount received (the account gets amount − fee); on a sell it is
  *    taken on top of the amount sold. The fee's value is the same either way: rate × amount × price.
+ *  - Stop orders (`trigger`, stop-market) rest untriggered and set nothing aside. A stop-loss sell
+ *    triggers when a later candle's low reaches its price, a take-profit sell when the high does (a
+ *    buy mirrors both), and fills as taker at that price, or at the open when the market opened
+ *    through it (± slippage). Within one candle stop-losses are matched before take-profits, so a
+ *    candle that touched both counts as the loss (the order inside a candle is unknown: the
+ *    conservative reading). One that triggers without the funds is rejected.
  * Sync and allocation-free when nothing is open, so a backtest pays almost nothing per candle.
  */
 
@@ -51,6 +57,9 @@ interface SimOrder {
   readonly type: 'limit' | 'market';
   readonly price: Dec | null;
   readonly priceNumber: number;
+  readonly trigger: OrderTrigger | null;
+  readonly triggerPrice: Dec | null;
+  readonly triggerNumber: number;
   readonly amount: Dec;
   readonly timestamp: number;
   /** The price event count when the order was placed: it may only match later events. */
@@ -78,6 +87,14 @@ interface LastPrice {
 }
 
 const NO_FILLS: readonly Fill[] = Object.freeze([]);
+const PASSES = ['plain', 'stop-loss', 'take-profit'] as const;
+const PLAIN_ONLY = ['plain'] as const;
+
+/** Whether a price range [low, high] reaches a stop of this side and kind. */
+function triggerReached(side: OrderSide, kind: OrderTrigger['kind'], stop: Dec, low: Dec, high: Dec): boolean {
+  const falling = (side === 'buy') === (kind === 'take-profit');
+  return falling ? low.lte(stop) : high.gte(stop);
+}
 
 export class FillSimulator {
   readonly account: VirtualAccount;
@@ -170,7 +187,10 @@ export class FillSimulator {
     const price = request.type === 'limit' ? positive(request.price ?? '', 'price') : null;
     const reference = price ?? this.lastPrice(market.symbol);
     if (reference === null) throw new OrderRejectedError(`No price for ${market.symbol} yet; a market order cannot be valued`);
-    const [reservedAsset, reserved] = this.#reservation(market, request.side, amount, reference, price === null);
+    const trigger = request.trigger ?? null;
+    const triggerPrice = trigger ? this.#checkTrigger(request, trigger, reference) : null;
+    // A stop sets nothing aside (see the class comment): it may rest beside the position's other exit.
+    const [reservedAsset, reserved] = trigger ? [market.quote, ZERO] : this.#reservation(market, request.side, amount, reference, price === null);
     this.account.reserve(reservedAsset, reserved, `${request.side} ${request.amount} ${market.symbol}`);
     const order: SimOrder = {
       id: `${this.#prefix}-o${++this.#sequence}`,
@@ -180,6 +200,9 @@ export class FillSimulator {
       type: request.type,
       price,
       priceNumber: price === null ? Number.NaN : price.toNumber(),
+      trigger,
+      triggerPrice,
+      triggerNumber: triggerPrice === null ? Number.NaN : triggerPrice.toNumber(),
       amount,
       timestamp: this.#now ? this.#now() : this.#time,
       placedAt: this.#events,
@@ -231,6 +254,16 @@ export class FillSimulator {
     return [market.quote, this.#feeAssets.buy === 'base' ? amount.mul(price) : amount.mul(price).mul(feeRoom)];
   }
 
+  /** A stop-market whose price the last price already reached would trigger at once: refused, as exchanges do. */
+  #checkTrigger(request: OrderRequest, trigger: OrderTrigger, last: Dec): Dec {
+    if (request.type !== 'market') throw new OrderRejectedError('Only stop-market orders are simulated (a trigger needs type market)');
+    const price = positive(trigger.price, 'trigger price');
+    if (triggerReached(request.side, trigger.kind, price, last, last)) {
+      throw new OrderRejectedError(`Stop price ${trigger.price} would trigger immediately (last price ${toDecimalString(last)})`);
+    }
+    return price;
+  }
+
   #rememberPrice(symbol: string, candles: CandleReader | null, index: number, text: DecimalString): void {
     const last = this.#lastPrice.get(symbol);
     if (!last) {
@@ -245,12 +278,34 @@ export class FillSimulator {
   #match(symbol: string, bar: Bar): readonly Fill[] {
     const open = this.#open.get(symbol) ?? [];
     let fills: Fill[] | null = null;
-    for (const order of [...open]) {
-      if (order.placedAt >= this.#events) continue; // placed during this event: it has not seen a later price
-      const fill = this.#tryFill(order, bar);
-      if (fill) (fills ??= []).push(fill);
+    const orders = [...open];
+    const stops = orders.some((o) => o.trigger !== null);
+    // Plain orders first, then stop-losses, then take-profits (the conservative order inside a candle).
+    for (const pass of stops ? PASSES : PLAIN_ONLY) {
+      for (const order of orders) {
+        if ((order.trigger?.kind ?? 'plain') !== pass) continue;
+        if (order.placedAt >= this.#events || order.status !== 'open') continue; // placed during this event: it has not seen a later price
+        const fill = order.trigger ? this.#tryTrigger(order, bar) : this.#tryFill(order, bar);
+        if (fill) (fills ??= []).push(fill);
+      }
     }
     return fills ?? NO_FILLS;
+  }
+
+  /** A stop-market: triggered when the candle's range reached its price; fills there, or at the open when it gapped through. */
+  #tryTrigger(order: SimOrder, bar: Bar): Fill | null {
+    const buy = order.side === 'buy';
+    const kind = (order.trigger as OrderTrigger).kind;
+    // Which end of the candle reaches it: a sell stop-loss / buy take-profit waits for the price to fall.
+    const falling = buy === (kind === 'take-profit');
+    if (falling ? bar.low > order.triggerNumber : bar.high < order.triggerNumber) return null;
+    const stop = order.triggerPrice as Dec;
+    const open = new Dec(bar.text('open'));
+    if (!triggerReached(order.side, kind, stop, new Dec(bar.text('low')), new Dec(bar.text('high')))) return null;
+    const through = falling ? open.lte(stop) : open.gte(stop);
+    const at = through ? open : stop;
+    const price = buy ? at.mul(this.#slippage.add(1)) : at.mul(new Dec(1).sub(this.#slippage));
+    return this.#settle(order, price, this.#taker, bar.time);
   }
 
   #tryFill(order: SimOrder, bar: Bar): Fill | null {
@@ -350,6 +405,7 @@ function view(order: SimOrder): ExchangeOrder {
     filled: toDecimalString(order.filled),
     average: order.average ? toDecimalString(order.average) : null,
     timestamp: order.timestamp,
+    trigger: order.trigger,
   };
 }
 

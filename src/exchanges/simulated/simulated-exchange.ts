@@ -1,7 +1,7 @@
 import { ValidationError } from '../../domain/errors.js';
 import { CandleSeries, type Candle } from '../../domain/candles.js';
 import type { BalanceEntry, Exchange, ExchangeOrder, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
-import type { Fill } from '../../domain/orders.js';
+import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { tickerFromCandles } from './candle-ticker.js';
 import { FillSimulator, type FillSimulatorOptions } from './fill-simulator.js';
 import type { PriceEvent } from './price-feed.js';
@@ -20,6 +20,8 @@ export interface SimulatedExchangeOptions extends FillSimulatorOptions {
    */
   timeframes?: readonly string[];
 }
+
+const TRIGGER_KINDS: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss', 'take-profit']);
 
 export class SimulatedExchange implements Exchange {
   readonly id: string;
@@ -40,6 +42,12 @@ export class SimulatedExchange implements Exchange {
     const series = this.#series(event.symbol);
     series.append(event.candle);
     return this.simulator.onCandle(event.symbol, series, series.length - 1);
+  }
+
+  /** A trade or ticker price between candles (paper mode): resting orders and stops fill on it. */
+  ingestPrice(symbol: string, price: string, time: number): readonly Fill[] {
+    this.#assertOpen();
+    return this.simulator.onPrice(symbol, price, time);
   }
 
   /** Candles ingested so far for a symbol (empty when none). */
@@ -93,6 +101,11 @@ export class SimulatedExchange implements Exchange {
     const out: Candle[] = [];
     for (let i = from; i < series.length && out.length < limit; i++) out.push(series.candle(i));
     return out;
+  }
+
+  /** The simulated account rests stop-losses and take-profits alike (fill-simulator.ts). */
+  triggerOrderKinds(): readonly OrderTrigger['kind'][] {
+    return TRIGGER_KINDS;
   }
 
   async createOrder(order: OrderRequest): Promise<ExchangeOrder> {

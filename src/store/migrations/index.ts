@@ -8,6 +8,7 @@ import { engineMarksMigration } from './0007-engine-marks.js';
 import { engineIdentityMigration } from './0008-engine-identity.js';
 import { enginePairListMigration } from './0009-engine-pair-list.js';
 import { enginePnlTodayMigration } from './0010-engine-pnl-today.js';
+import { orderTriggerMigration } from './0011-order-trigger.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -57,6 +58,7 @@ const migrations: Record<string, Migration> = {
   '0008_engine_identity': engineIdentityMigration,
   '0009_engine_pair_list': enginePairListMigration,
   '0010_engine_pnl_today': enginePnlTodayMigration,
+  '0011_order_trigger': orderTriggerMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

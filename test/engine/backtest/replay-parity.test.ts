@@ -17,6 +17,8 @@ const CASES: { strategy: string; params: Record<string, unknown>; risk?: Record<
   { strategy: 'sma-crossover', params: { fast: 3, slow: 8, sizeQuote: '100' } },
   // Stops fire on candles where the strategy says nothing: both paths must check risk every candle.
   { strategy: 'sma-crossover', params: { fast: 5, slow: 20, sizeQuote: '100' }, risk: { stopLossPct: 0.5, takeProfitPct: 1 } },
+  // Stops resting in the simulated account fire inside a candle; the trailing stop moves them every candle.
+  { strategy: 'sma-crossover', params: { fast: 5, slow: 20, sizeQuote: '100' }, risk: { stopLossPct: 2, trailingStopPct: 0.8, trailingStopActivationPct: 0.3 } },
   { strategy: 'rsi-mean-reversion', params: { period: 7, oversold: 35, overbought: 65, sizeQuote: '100' } },
   { strategy: 'dca', params: { intervalCandles: 8, amountQuote: '50', takeProfitPct: 2 } },
   { strategy: 'grid', params: { lower: '1.02', upper: '1.12', levels: 11, sizePerLevel: '40' } },

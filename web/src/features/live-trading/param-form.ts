@@ -147,6 +147,8 @@ export const RISK_PARAMS: readonly FieldDoc[] = [
   { name: 'maxOpenOrders', type: 'integer', description: 'Most open orders at once (exits are always allowed)', default: 10, minimum: 1, maximum: 1000 },
   { name: 'stopLossPct', type: 'number', description: 'Exit when the price moves this many % against the average entry', exclusiveMinimum: 0, exclusiveMaximum: 100 },
   { name: 'takeProfitPct', type: 'number', description: 'Exit when the price moves this many % in favour of the average entry', exclusiveMinimum: 0, maximum: 10_000 },
+  { name: 'trailingStopPct', type: 'number', description: 'Trailing stop: exit when the price falls this many % from the best price since the entry (rises, for a short)', exclusiveMinimum: 0, exclusiveMaximum: 100 },
+  { name: 'trailingStopActivationPct', type: 'number', description: 'The trailing stop starts once the best price is this many % in favour of the average entry (default 0: at once)', minimum: 0, maximum: 10_000 },
   { name: 'dailyLossLimit', type: 'string', description: 'Kill switch: stop the engine when net PnL since 00:00 UTC reaches −this (quote)', exclusiveMinimum: 0 },
   { name: 'allowShort', type: 'boolean', description: 'Allow selling below zero (margin and derivatives only)', default: false },
 ];
