@@ -23,6 +23,7 @@ export const ENGINE_EVENT_TYPES = [
   'engine.error',
   'engine.retry',
   'engine.kill_switch',
+  'engine.protection_triggered',
   'engine.stop_problem',
   'engine.flatten_refused',
   'engine.flattened',

@@ -185,7 +185,7 @@ export class EngineService {
                 onError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error),
               },
             }
-          : {}),
+          : { onFeedError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error) }),
       });
       let markets: Market[];
       let budgetQuote: Dec | undefined;

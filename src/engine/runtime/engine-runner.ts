@@ -12,6 +12,8 @@ import type { Emit, TradingTickDeps } from './trading-tick.js';
 import { BotLanes, type Lane, type LaneSpec } from './bot-lanes.js';
 import type { PairList } from '../pairs/pair-list.js';
 import type { EngineVenue } from './venue.js';
+import type { PriceEvent } from '../../exchanges/simulated/price-feed.js';
+import type { PriceTick } from './ticker-poller.js';
 
 /**
  * One engine: its loop, lifecycle and error policy. Every transition goes through the state machine (domain/engine-state.ts)
@@ -100,6 +102,9 @@ export class EngineRunner {
   #done: Promise<void> = Promise.resolve();
   #lock: Promise<unknown> = Promise.resolve();
   #flattenOutcome: FlattenOutcome | null = null;
+  /** A feed request or ticker request still running from an earlier step (see #nextEvent). */
+  #pendingCandle: Promise<PriceEvent | null> | null = null;
+  #pendingTick: Promise<PriceTick | null> | null = null;
 
   constructor(deps: EngineRunnerDeps) {
     this.#d = deps;
@@ -274,7 +279,15 @@ export class EngineRunner {
     while (!signal.aborted) {
       try {
         if (this.#outage) await this.#recover();
-        const event = await this.#d.venue.feed.next(signal);
+        const next = await this.#nextEvent(signal);
+        if (next.kind === 'tick') {
+          if (next.tick === null) continue;
+          const lane = this.#lanes.get(next.tick.symbol);
+          if (lane) await lane.tick.onPrice(next.tick, this.state === 'running');
+          this.#failures = 0;
+          continue;
+        }
+        const event = next.event;
         if (event === null) {
           this.#exit ??= { kind: 'stop', request: { reason: 'the market data feed ended (replay finished)', cancelOrders: true } };
           return;
@@ -294,6 +307,33 @@ export class EngineRunner {
         if (!(await this.#onFailure(error))) return;
       }
     }
+  }
+
+  /**
+   * The next closed candle, or — while a pair needs watching between candles (ticker-poller.ts) — a
+   * price, whichever comes first. The one that did not win stays pending for the next call, so no
+   * candle and no ticker answer is lost or asked for twice.
+   */
+  async #nextEvent(signal: AbortSignal): Promise<{ kind: 'candle'; event: PriceEvent | null } | { kind: 'tick'; tick: PriceTick | null }> {
+    const candle = (this.#pendingCandle ??= this.#pending(this.#d.venue.feed.next(signal), () => (this.#pendingCandle = null)));
+    const poller = this.#d.venue.ticks;
+    const watched = () => this.#lanes.all().filter((l) => l.tick.wantsTicks).map((l) => l.symbol);
+    if (poller && (this.#pendingTick !== null || watched().length > 0)) {
+      const tick = (this.#pendingTick ??= this.#pending(poller.next(watched, signal), () => (this.#pendingTick = null)));
+      const first = await Promise.race([candle.then((event) => ({ kind: 'candle' as const, event })), tick.then((t) => ({ kind: 'tick' as const, tick: t }))]);
+      if (first.kind === 'tick') this.#pendingTick = null;
+      else this.#pendingCandle = null;
+      return first;
+    }
+    const event = await candle;
+    this.#pendingCandle = null;
+    return { kind: 'candle', event };
+  }
+
+  /** A request kept across steps: a failed one is forgotten (its error reaches the step awaiting it), so the next step asks again. */
+  #pending<T>(request: Promise<T>, forget: () => void): Promise<T> {
+    request.catch(forget);
+    return request;
   }
 
   /**

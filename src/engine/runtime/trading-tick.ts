@@ -24,6 +24,9 @@ import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChange
  * error policy; this owns the market state the strategy sees between ticks.
  */
 
+/** Between candles a trailing stop on the venue is moved at most this often (each move is a cancel and a create). */
+const STOP_MOVE_MS = 15_000;
+
 export type Emit = (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
 
 export interface TradingTickDeps {
@@ -72,6 +75,8 @@ export class TradingTick {
   #lastReconcile: number;
   readonly #peak: TrailingPeak | null;
   #peakRestored = false;
+  /** When the stops on the venue were last brought in line (clock ms). */
+  #lastStopSync = Number.NEGATIVE_INFINITY;
 
   constructor(deps: TradingTickDeps) {
     this.#d = deps;
@@ -143,6 +148,43 @@ export class TradingTick {
     return {};
   }
 
+  /**
+   * Whether this pair needs prices between candles (ticker-poller.ts): it has protection and holds a
+   * position, or an order of the strategy may fill (its stops go on as soon as it does).
+   */
+  get wantsTicks(): boolean {
+    if (!wantsProtection(this.#d.risk) || this.#mark === null || this.#warmingUp()) return false;
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    return !tradablePosition(ledger.quantity, this.#d.market, this.#mark).isZero() || this.#d.orders.strategyOrders().length > 0;
+  }
+
+  /**
+   * A price between candles: protection is checked on it. The mark moves to it; the trailing stop's
+   * best follows it; a stop-loss, trailing stop or take-profit it crossed exits at once (the engine's
+   * check, which also covers what the venue does not rest); the stops on the venue are placed after an
+   * entry filled and moved after the trailing stop (at most every STOP_MOVE_MS between candles: each
+   * move is a cancel and a create). The strategy still decides only on closed candles.
+   */
+  async onPrice(tick: { price: string; time: number }, trading: boolean): Promise<void> {
+    if (this.#mark === null || (this.#markTime !== null && tick.time < this.#markTime)) return;
+    this.#mark = new Dec(tick.price);
+    this.#markTime = tick.time;
+    if (!trading || this.#warmingUp()) return;
+    const fills = this.#d.orders.liveOrders.length > 0 || this.#d.orders.awaitingFillOrders.length > 0 ? await this.#syncOrders() : [];
+    const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
+    const side = tradablePosition(ledger.quantity, this.#d.market, this.#mark).isZero() || ledger.side === 'flat' ? null : ledger.side;
+    const peak = this.#peak;
+    const moved = peak !== null && (peak.track(side, ledger.averageEntryPrice), side !== null && peak.observe(this.#mark));
+    const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark: this.#mark, config: this.#d.risk, market: this.#d.market, best: this.trailingBest });
+    if (protective && !this.#exitPending()) {
+      await this.#d.emit('engine.protection_triggered', { symbol: this.#d.market.symbol, price: tick.price, reason: protective.reason ?? 'protection' });
+      await this.#execute(this.#riskCheck([]));
+    }
+    const now = this.#d.clock.now();
+    if (fills.length > 0 || protective || !moved || now - this.#lastStopSync >= STOP_MOVE_MS) await this.#syncStops();
+    if (fills.length > 0) await this.#publish(fills, tick.time);
+  }
+
   // ---- steps ------------------------------------------------------------------------------------------------
 
   /** Appends a closed candle; false for one already seen (feeds may repeat the last candle). */
@@ -209,6 +251,7 @@ export class TradingTick {
       current.map((o) => ({ clientOrderId: o.clientOrderId, side: o.side, amount: new Dec(o.amount).sub(o.filled).toString(), trigger: o.trigger as NonNullable<typeof o.trigger> })),
       desired,
     );
+    this.#lastStopSync = this.#d.clock.now();
     for (const id of cancel) await orders.cancel(id, 'protection moved or no longer needed');
     for (const order of place) await orders.place(order);
     if (cancel.length > 0 || place.length > 0) this.#balances = null;

@@ -14,6 +14,7 @@ import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { checkTimeframe } from './engine-config.js';
 import { MultiPairCandleFeed, type RoundPairs } from '../pairs/multi-pair-feed.js';
 import type { PairListSource } from '../pairs/pair-list.js';
+import { TickerPoller } from './ticker-poller.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -28,6 +29,8 @@ export interface EngineVenue {
   history(limit: number, symbol: string): Promise<Candle[]>;
   /** Where a pair list reads markets and tickers: the real exchange's public data (paper trades on it too). */
   marketData: PairListSource;
+  /** Prices between candles for protection (ticker-poller.ts); absent where only candles exist (replay). */
+  ticks?: TickerPoller;
   close(): Promise<void>;
 }
 
@@ -50,6 +53,8 @@ export interface VenueRequest {
    * of `quote` and start holding `positions` (per symbol, in base).
    */
   pairs?: { quote: string; round: RoundPairs; positions: Readonly<Record<string, DecimalString>>; onError?: (symbol: string | null, error: unknown) => void };
+  /** Where a single-pair bot's failed price requests between candles go (the runner's `reportFeedFault`). */
+  onFeedError?: (symbol: string | null, error: unknown) => void;
 }
 
 export type VenueFactory = (request: VenueRequest) => Promise<EngineVenue>;
@@ -127,9 +132,12 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
     const positions = pairs ? pairs.positions : { [request.symbol]: request.position };
     const exchange = simulatedExchange(`paper:${request.connection.exchange}`, markets, positions, sim, timeframes, venueFees(request.connection.exchange));
     const source = candleFeed(request, live, options.clock);
+    // The simulated account sees each price first, so its resting stops fill on it (fill-simulator.ts).
+    const ticks = new TickerPoller({ exchange: live, clock: options.clock, onTick: (t) => exchange.ingestPrice(t.symbol, t.price, t.time), ...tickErrors(request) });
     return {
       exchange,
       feed: new IngestingFeed(source, exchange),
+      ticks,
       async history(limit, symbol) {
         const candles = closedOnly(await live.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, options.clock);
         // The simulated account needs a last price before the first market order.
@@ -137,7 +145,7 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
         return candles;
       },
       marketData: live,
-      close: () => closeAll(source, exchange, live),
+      close: () => (ticks.close(), closeAll(source, exchange, live)),
     };
   } catch (error) {
     await live.close();
@@ -147,13 +155,21 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
 
 function liveVenue(request: VenueRequest, exchange: Exchange, clock: Clock): EngineVenue {
   const feed = candleFeed(request, exchange, clock);
+  const ticks = new TickerPoller({ exchange, clock, ...tickErrors(request) });
   return {
     exchange,
     feed,
+    ticks,
     history: async (limit, symbol) => closedOnly(await exchange.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, clock),
     marketData: exchange,
-    close: () => closeAll(feed, exchange),
+    close: () => (ticks.close(), closeAll(feed, exchange)),
   };
+}
+
+/** A failed ticker request is reported like a failed candle request (an outage when transient). */
+function tickErrors(request: VenueRequest): { onError?: (symbol: string, error: unknown) => void } {
+  const report = request.pairs?.onError ?? request.onFeedError;
+  return report ? { onError: report } : {};
 }
 
 /** One pair: polled until its candle closes. A pair list: one request per pair per candle, in rounds. */

@@ -1,0 +1,163 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PricePath, SimCandle } from '../../../simulator/matching/price-path.js';
+import { ManualClock } from '../../../src/domain/clock.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { connectionView } from './support.js';
+import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
+
+/**
+ * Protection between candles on a live engine, through unmodified ccxt against the simulator: the
+ * engine reads the pair's price every couple of seconds while it holds a protected position, so a
+ * spike through the stop-loss inside a 1 h candle exits within seconds, long before the candle closes.
+ */
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+const NOW_INDEX = 30;
+
+/** A price path the test moves by hand: flat at 100 until told otherwise. */
+class ScriptedPath implements PricePath {
+  readonly intervalMs = HOUR;
+  readonly #candles: SimCandle[] = Array.from({ length: NOW_INDEX + 1 }, (_, i) => flat(i, '100'));
+
+  /** Open time of the forming candle. */
+  get formingSince(): number {
+    return this.current().openTime;
+  }
+  current(): SimCandle {
+    return this.#candles.at(-1) as SimCandle;
+  }
+  history(count: number): SimCandle[] {
+    return this.#candles.slice(-count);
+  }
+  step(): SimCandle {
+    this.#candles.push(flat(this.#candles.length, this.current().close));
+    return this.current();
+  }
+  /** The forming candle trades at `price` now. */
+  trade(price: string): void {
+    const c = this.current();
+    const n = Number(price);
+    c.close = price;
+    if (n < Number(c.low)) c.low = price;
+    if (n > Number(c.high)) c.high = price;
+  }
+}
+
+function flat(i: number, price: string): SimCandle {
+  return { openTime: T0 + i * HOUR, open: price, high: price, low: price, close: price, volume: '1000' };
+}
+
+const paths = new Map<string, ScriptedPath>();
+const lab = useCcxtSimulator({
+  simulator: {
+    priceSource: (market) => {
+      const path = new ScriptedPath();
+      paths.set(market.symbol, path);
+      return path;
+    },
+  },
+});
+const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' } });
+
+describe('protection between candles on a live engine (binance spot, simulator)', () => {
+  let clock: ManualClock;
+  let service: EngineService;
+  const connectionId = 'protect-binance';
+
+  beforeEach(() => {
+    // Every path steps together: the engine's clock starts a minute into the forming candle.
+    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
+    service = liveEngineService({
+      db: account.db,
+      clock,
+      sim: lab.sim,
+      ccxt: lab.ccxt,
+      gate: lab.gate,
+      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: account.credentials,
+    });
+  });
+
+  afterEach(async () => {
+    await service.shutdown();
+  });
+
+  it('paper: the stop rests in the simulated account from the entry on, and fills there on the spike at its price', async () => {
+    const path = paths.get('ETH/USDT') as ScriptedPath;
+    const paperId = 'protect-paper';
+    const paper = liveEngineService({
+      db: account.db,
+      clock,
+      sim: lab.sim,
+      ccxt: lab.ccxt,
+      gate: lab.gate,
+      connections: new Map([[paperId, connectionView({ id: paperId, exchange: 'binance', mode: 'paper', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: account.credentials,
+    });
+    try {
+      const started = await paper.start({ connectionId: paperId, engineId: paperId, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '500' }, symbol: 'ETH/USDT', timeframe: '1h', risk: { stopLossPct: 2, takeProfitPct: 10 } });
+      expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+      lab.sim.control.step();
+      await clock.advance(HOUR);
+      const stopsResting = await until(async () => {
+        await clock.advance(2_000);
+        const open = await account.db.orders.listOrders(paperId, { statuses: ['open'] });
+        return open.filter((o) => o.trigger !== null).length === 2;
+      }, 5_000);
+      expect(stopsResting).toBe(true);
+      const open = await account.db.orders.listOrders(paperId, { statuses: ['open'] });
+      expect(open.map((o) => [o.trigger?.kind, o.trigger?.price, o.side]).sort()).toEqual([
+        ['stop-loss', '98', 'sell'],
+        ['take-profit', '110', 'sell'],
+      ]);
+      path.trade('97');
+      const sold = await until(async () => {
+        await clock.advance(2_000);
+        return (await paper.trades(paperId)).some((f) => f.side === 'sell');
+      }, 5_000);
+      expect(sold).toBe(true);
+      const sell = (await paper.trades(paperId)).find((f) => f.side === 'sell');
+      expect(sell?.price).toBe('97'); // the tick opened through the stop: filled at the tick's price
+      // Flat: the take-profit beside it is cancelled.
+      expect(await until(async () => {
+        await clock.advance(2_000);
+        return (await account.db.orders.listOrders(paperId, { statuses: ['open'] })).length === 0;
+      }, 5_000)).toBe(true);
+    } finally {
+      await paper.shutdown();
+    }
+  });
+
+  it('exits on a spike through the stop-loss seconds after it, inside the candle', async () => {
+    const path = paths.get('BTC/USDT') as ScriptedPath;
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '500' }, symbol: 'BTC/USDT', timeframe: '1h', risk: { stopLossPct: 2 } });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    // Candle 30 closes: the strategy's first decision buys (DCA buys on its first candle).
+    lab.sim.control.step();
+    await clock.advance(HOUR);
+    expect(await until(async () => (await service.trades(connectionId)).some((f) => f.side === 'buy'), 5_000)).toBe(true);
+    // Quiet prices inside candle 31: nothing happens.
+    for (let i = 0; i < 3; i++) await clock.advance(2_000);
+    path.trade('99');
+    for (let i = 0; i < 3; i++) await clock.advance(2_000);
+    expect((await service.trades(connectionId)).filter((f) => f.side === 'sell')).toEqual([]);
+    // The spike: 2.5 % below the entry, 20 minutes before the candle closes.
+    const closesAt = path.formingSince + HOUR;
+    path.trade('97.5');
+    const sold = await until(async () => {
+      await clock.advance(2_000);
+      return (await service.trades(connectionId)).some((f) => f.side === 'sell');
+    }, 5_000);
+    expect(sold).toBe(true);
+    expect(clock.now()).toBeLessThan(closesAt - 15 * 60_000);
+    const status = await service.status(connectionId);
+    expect(status.state).toBe('running');
+    expect(status.positions.find((p) => p.symbol === 'BTC/USDT')?.quantity ?? '0').toMatch(/^0(\.0+)?$|^0\.0000\d+$/);
+    const events = await service.events(0, { limit: 500, engineId: connectionId });
+    const triggered = events.find((e) => e.type === 'engine.protection_triggered');
+    expect(triggered?.payload).toMatchObject({ symbol: 'BTC/USDT', price: '97.5' });
+    expect(String(triggered?.payload['reason'])).toMatch(/^stop-loss 2% hit/);
+  });
+});
