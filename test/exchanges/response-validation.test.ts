@@ -39,6 +39,17 @@ describe('validation of what ccxt returns', () => {
     expect(ack).toMatchObject({ id: '42', clientOrderId: 'cts-1', side: 'buy', amount: '0.5', price: '100', status: 'open', filled: '0', timestamp: NOW });
   });
 
+  it('reads stop orders by the exchange type ccxt reports (a stop in the open orders never breaks reconciliation)', () => {
+    const base = { id: '7', symbol: 'BTC/USDT', side: 'sell', status: 'open', amount: 0.5, price: null };
+    expect(toOrder({ ...base, type: 'stop_loss', triggerPrice: 95.5 }, NOW)).toMatchObject({ type: 'market', trigger: { kind: 'stop-loss', price: '95.5' } });
+    expect(toOrder({ ...base, type: 'take_profit_limit', price: 111, triggerPrice: 110 }, NOW)).toMatchObject({ type: 'limit', price: '111', trigger: { kind: 'take-profit', price: '110' } });
+    expect(toOrder({ ...base, type: 'market', stopLossPrice: 90, triggerPrice: 90 }, NOW).trigger).toEqual({ kind: 'stop-loss', price: '90' });
+    expect(toOrder({ ...base, type: 'limit', price: 100 }, NOW).trigger).toBeNull();
+    // A terse ack of a stop is completed from what was sent.
+    expect(toOrder({ id: '8', symbol: 'BTC/USDT' }, NOW, { side: 'sell', type: 'market', amount: '1', status: 'open', trigger: { kind: 'stop-loss', price: '95' } }).trigger).toEqual({ kind: 'stop-loss', price: '95' });
+    expect(() => toOrder({ ...base, type: 'iceberg_special' }, NOW)).toThrow(/type/);
+  });
+
   it('rejects an order whose side or status cannot be known', () => {
     expect(() => toOrder({ id: '1', symbol: 'BTC/USDT', type: 'limit', amount: 1, status: 'open' }, NOW)).toThrow(/side/);
   });

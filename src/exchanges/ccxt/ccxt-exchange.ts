@@ -173,7 +173,7 @@ export class CcxtExchange implements Exchange {
     if (order.type === 'limit' && order.price === undefined) throw new ValidationError('A limit order needs a price', [{ path: 'price', message: 'required' }]);
     const fallback: OrderFallback = { ...order, status: 'open' };
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
-      const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId });
+      const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...triggerParams(order) });
       const price = order.price === undefined ? undefined : Number(order.price);
       const shaped = (await this.#quirks.shapeOrder?.(ex, order, params, tag())) ?? { type: order.type, price, params };
       const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
@@ -323,6 +323,15 @@ export class CcxtExchange implements Exchange {
       });
     }
   }
+}
+
+/**
+ * ccxt's unified stop parameters (exact decimal text: ccxt rounds it to the market's precision): a
+ * stop-loss or take-profit trigger; ccxt picks the exchange's order type (Binance spot STOP_LOSS).
+ */
+function triggerParams(order: OrderRequest): Record<string, string> {
+  if (!order.trigger) return {};
+  return order.trigger.kind === 'stop-loss' ? { stopLossPrice: order.trigger.price } : { takeProfitPrice: order.trigger.price };
 }
 
 function toOrderIdOrNull(raw: unknown): string | undefined {

@@ -4,7 +4,7 @@ import type { MarketType } from '../../domain/exchange-ids.js';
 import { Dec, type DecimalString } from '../../domain/money.js';
 import type { ExchangeOrder, Market, MarketTicker, OrderStatus, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
-import type { Fill } from '../../domain/orders.js';
+import type { Fill, OrderTrigger } from '../../domain/orders.js';
 
 /**
  * ccxt does not validate what exchanges send: a 200 with garbage becomes an empty balance or an order
@@ -177,8 +177,35 @@ const orderSchema = z.object({
   filled: finite.nonnegative().nullish(),
   average: optNum,
   timestamp: z.number().int().nullish(),
+  triggerPrice: optNum,
+  stopLossPrice: optNum,
+  takeProfitPrice: optNum,
   info: z.unknown().optional(),
 });
+
+/**
+ * ccxt names stop orders by the exchange's own type (Binance spot `stop_loss`, `take_profit_limit`,
+ * futures `stop_market`, …): each is a market or limit order with a trigger. Unknown names stay
+ * unknown (then the fallback, or an invalid order).
+ */
+const STOP_TYPES: Readonly<Record<string, { type: ExchangeOrder['type']; kind: OrderTrigger['kind'] }>> = {
+  stop: { type: 'limit', kind: 'stop-loss' },
+  stop_loss: { type: 'market', kind: 'stop-loss' },
+  stop_market: { type: 'market', kind: 'stop-loss' },
+  stop_loss_limit: { type: 'limit', kind: 'stop-loss' },
+  stop_limit: { type: 'limit', kind: 'stop-loss' },
+  take_profit: { type: 'market', kind: 'take-profit' },
+  take_profit_market: { type: 'market', kind: 'take-profit' },
+  take_profit_limit: { type: 'limit', kind: 'take-profit' },
+};
+
+/** The order's trigger as ccxt reports it: its stop-loss / take-profit price, else the type's kind at its trigger price. */
+function triggerOf(o: z.output<typeof orderSchema>, stopType: (typeof STOP_TYPES)[string] | undefined): OrderTrigger | null {
+  if (o.stopLossPrice !== null && o.stopLossPrice !== undefined && o.stopLossPrice > 0) return { kind: 'stop-loss', price: toDecimal(o.stopLossPrice) };
+  if (o.takeProfitPrice !== null && o.takeProfitPrice !== undefined && o.takeProfitPrice > 0) return { kind: 'take-profit', price: toDecimal(o.takeProfitPrice) };
+  if (o.triggerPrice === null || o.triggerPrice === undefined || !(o.triggerPrice > 0)) return null;
+  return { kind: stopType?.kind ?? 'stop-loss', price: toDecimal(o.triggerPrice) };
+}
 
 /**
  * Bybit's spot "PartiallyFilledCanceled" is a cancel that kept a partial fill; ccxt calls it `closed`
@@ -197,13 +224,16 @@ export interface OrderFallback {
   price?: DecimalString;
   clientOrderId?: string;
   status?: OrderStatus;
+  trigger?: OrderTrigger;
 }
 
 /** Terse acks (Bybit create/cancel answer only ids) are completed from `fallback`; anything else missing is garbage. */
 export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {}): ExchangeOrder {
   const o = parseOrThrow(orderSchema, raw, 'order');
   const side = o.side ?? fallback.side;
-  const type = o.type === 'limit' || o.type === 'market' ? o.type : fallback.type;
+  const stopType = o.type ? STOP_TYPES[o.type.toLowerCase()] : undefined;
+  const type = o.type === 'limit' || o.type === 'market' ? o.type : (stopType?.type ?? fallback.type);
+  const trigger = triggerOf(o, stopType) ?? fallback.trigger ?? null;
   const status = canceledWithPartialFill(o.info) ? 'canceled' : ((o.status ? STATUS[o.status.toLowerCase()] : undefined) ?? fallback.status);
   const amount = o.amount !== null && o.amount !== undefined ? toDecimal(o.amount) : fallback.amount;
   const symbol = o.symbol ?? fallback.symbol;
@@ -222,6 +252,7 @@ export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {})
     filled: toDecimal(o.filled ?? 0),
     average: toDecimalOrNull(o.average),
     timestamp: o.timestamp ?? now,
+    trigger,
   };
 }
 
