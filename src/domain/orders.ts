@@ -10,6 +10,14 @@ export type OrderSide = 'buy' | 'sell';
 export type OrderType = 'limit' | 'market';
 
 /**
+ * How long an order may rest (ccxt's unified values): `GTC` until filled or cancelled (the default);
+ * `IOC` fill what it can at once, the rest expires; `FOK` all at once or nothing; `PO` post-only, a
+ * limit that is refused instead of taking liquidity (it only ever fills as maker).
+ */
+export const TIME_IN_FORCE = ['GTC', 'IOC', 'FOK', 'PO'] as const;
+export type TimeInForce = (typeof TIME_IN_FORCE)[number];
+
+/**
  * A resting trigger (stop) order: untriggered until the last price reaches `price`, then executed as
  * its `type` (market: stop-market). `stop-loss` triggers on an adverse move (a sell when the price
  * falls to it, a buy when it rises to it); `take-profit` on a favourable one.
@@ -63,6 +71,8 @@ export interface OrderRecord {
   reduceOnly: boolean;
   /** A stop order's trigger (migration 0011); null for plain orders. */
   trigger: OrderTrigger | null;
+  /** Null: GTC, the exchange's default (migration 0011). */
+  timeInForce: TimeInForce | null;
   tag: string | null;
   reason: string | null;
   error: string | null;

@@ -4,7 +4,7 @@ import { decimalString } from '../domain/decimal-schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
 import type { Market } from '../exchanges/exchange.port.js';
-import type { OrderSide, OrderTrigger, OrderType } from '../domain/orders.js';
+import type { OrderSide, OrderTrigger, OrderType, TimeInForce } from '../domain/orders.js';
 import { isDust, type DustRules } from './accounting/dust.js';
 import { fitOrderToMarket, roundPriceToTick } from './order-sizing.js';
 import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js';
@@ -93,6 +93,8 @@ export interface PlannedOrder {
   reason: string;
   /** A protective stop order (protection.ts): rests on the venue until the price reaches it. */
   trigger?: OrderTrigger;
+  /** The intent's time in force; absent: GTC. */
+  timeInForce?: TimeInForce;
 }
 
 export type RiskDecision =
@@ -236,6 +238,7 @@ function planExit(intent: ExitIntent, context: RiskContext, open: readonly Strat
 }
 
 function planned(side: OrderSide, amount: Dec, price: Dec | null, reduceOnly: boolean, intent: Intent): PlannedOrder {
+  const timeInForce = intent.kind !== 'cancel' && intent.timeInForce !== undefined && intent.timeInForce !== 'GTC' ? intent.timeInForce : undefined;
   return {
     side,
     type: price === null ? 'market' : 'limit',
@@ -244,6 +247,8 @@ function planned(side: OrderSide, amount: Dec, price: Dec | null, reduceOnly: bo
     reduceOnly,
     tag: intent.kind === 'place' ? (intent.tag ?? null) : null,
     reason: intent.reason ?? intent.kind,
+    // A market order takes what is there at once anyway: only a limit carries a time in force.
+    ...(timeInForce !== undefined && price !== null ? { timeInForce } : {}),
   };
 }
 
@@ -316,17 +321,19 @@ export function takeProfitLevel(long: boolean, averageEntry: Dec, config: RiskCo
 
 /**
  * A protective stop order for the whole tradable position: the exit side, reduce-only, the amount
- * fitted to the market (rounded down to the step), the trigger rounded to the tick towards the
- * current price (a stop-loss triggers a tick early rather than late). Null when the position is too
- * small to sell, or the price already reached the trigger (the engine exits at market instead).
+ * fitted to the market (rounded down to the step), the trigger rounded to the tick away from the
+ * price, so the venue never holds a trigger the exact level has not reached (the engine's own check
+ * watches the exact level). Null when the position is too small to sell, or the price already
+ * reached the trigger (the engine's check exits at market instead).
  */
 export function planProtectiveOrder(params: { kind: OrderTrigger['kind']; trigger: Dec; position: Dec; market: Market; price: Dec; reason: string }): PlannedOrder | null {
   const { kind, position, market, price } = params;
   if (position.isZero() || isDust(position, market, price)) return null;
   const side: OrderSide = position.isPositive() ? 'sell' : 'buy';
-  const towardsPrice: OrderSide = (side === 'sell') === (kind === 'stop-loss') ? 'sell' : 'buy';
+  // Away from the price: a rounded trigger the price has reached is a level the exact check has reached too.
+  const awayFromPrice: OrderSide = (side === 'sell') === (kind === 'stop-loss') ? 'buy' : 'sell';
   const tick = market.priceStep === null ? null : new Dec(market.priceStep);
-  const trigger = roundPriceToTick(params.trigger, tick, towardsPrice);
+  const trigger = roundPriceToTick(params.trigger, tick, awayFromPrice);
   const falling = (side === 'buy') === (kind === 'take-profit');
   if (!trigger.gt(ZERO) || (falling ? price.lte(trigger) : price.gte(trigger))) return null;
   const fitted = fitOrderToMarket({ market, side, amount: position.abs(), limitPrice: null, referencePrice: trigger });

@@ -3,7 +3,7 @@ import { CtsError, ValidationError } from '../domain/errors.js';
 import { decimalString } from '../domain/decimal-schema.js';
 import type { DecimalString } from '../domain/money.js';
 import type { Market, Ticker } from '../exchanges/exchange.port.js';
-import type { OrderSide } from '../domain/orders.js';
+import { TIME_IN_FORCE, type OrderSide, type TimeInForce } from '../domain/orders.js';
 import type { CandleWindow } from '../domain/candles.js';
 import type { PositionSide } from '../domain/positions.js';
 import type { ParamDoc } from '../domain/strategy-catalog.js';
@@ -26,6 +26,8 @@ export interface EnterIntent {
   readonly size: OrderSize;
   readonly price?: DecimalString;
   readonly reason?: string;
+  /** A limit's time in force (TimeInForce): IOC, FOK or PO (post-only); default GTC. */
+  readonly timeInForce?: TimeInForce;
 }
 
 /** Reduce or close the current position (all of it when `size` is absent). */
@@ -34,6 +36,7 @@ export interface ExitIntent {
   readonly size?: OrderSize;
   readonly price?: DecimalString;
   readonly reason?: string;
+  readonly timeInForce?: TimeInForce;
 }
 
 /** A resting limit order; `tag` comes back on the open order and its fills so the strategy can track it. */
@@ -44,6 +47,7 @@ export interface PlaceIntent {
   readonly price: DecimalString;
   readonly tag?: string;
   readonly reason?: string;
+  readonly timeInForce?: TimeInForce;
 }
 
 export interface CancelIntent {
@@ -296,8 +300,37 @@ export function invokeStrategy(
     throw new StrategyError(strategyId, hook, error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (!Array.isArray(result)) throw new StrategyError(strategyId, hook, `returned ${typeof result}, expected an array of intents`);
+  if (result.length === 0) return result as readonly Intent[];
+  // A strategy is code from outside (user files): what it returns is checked before risk reads it.
+  const checked = intentsSchema.safeParse(result);
+  if (!checked.success) {
+    const problems = checked.error.issues.map((i) => `${i.path.length > 0 ? `intents[${i.path.join('.')}]` : 'intents'}: ${i.message}`);
+    throw new StrategyError(strategyId, hook, `returned an invalid intent: ${problems.slice(0, 3).join('; ')}`);
+  }
   return result as readonly Intent[];
 }
+
+const positiveAmount = decimalString({ greaterThan: '0', example: '0.5' });
+const size = z.union([z.object({ base: positiveAmount }).strict(), z.object({ quote: positiveAmount }).strict()]);
+const timeInForce = z.enum(TIME_IN_FORCE).optional();
+const limitOnly = (i: { price?: string | undefined; timeInForce?: TimeInForce | undefined }) => i.timeInForce === undefined || i.timeInForce === 'GTC' || i.price !== undefined;
+const LIMIT_ONLY = { message: 'timeInForce IOC, FOK and PO need a limit price', path: ['timeInForce'] };
+const intentsSchema = z.array(
+  z.discriminatedUnion('kind', [
+    z
+      .object({ kind: z.literal('enter'), side: z.enum(['long', 'short']), size, price: positiveAmount.optional(), reason: z.string().optional(), timeInForce })
+      .strict()
+      .refine(limitOnly, LIMIT_ONLY),
+    z
+      .object({ kind: z.literal('exit'), size: size.optional(), price: positiveAmount.optional(), reason: z.string().optional(), timeInForce })
+      .strict()
+      .refine(limitOnly, LIMIT_ONLY),
+    z
+      .object({ kind: z.literal('place'), side: z.enum(['buy', 'sell']), amount: positiveAmount, price: positiveAmount, tag: z.string().optional(), reason: z.string().optional(), timeInForce })
+      .strict(),
+    z.object({ kind: z.literal('cancel'), clientOrderId: z.string().min(1), reason: z.string().optional() }).strict(),
+  ]),
+);
 
 /** The fee a venue took in the base asset, for the strategy's view of a fill (absent otherwise). */
 export function baseFeeOf(fill: { readonly fee: DecimalString; readonly feeAsset: string | null }, base: string): { baseFee?: DecimalString } {

@@ -1,7 +1,7 @@
 import type { DecimalString } from '../domain/money.js';
 import type { MarketType } from '../domain/exchange-ids.js';
 import type { Candle } from '../domain/candles.js';
-import type { Fill, OrderSide, OrderTrigger, OrderType } from '../domain/orders.js';
+import type { Fill, OrderSide, OrderTrigger, OrderType, TimeInForce } from '../domain/orders.js';
 
 /**
  * The one port the core talks to. Every implementation (the ccxt adapter for live/testnet, the paper
@@ -73,6 +73,10 @@ export interface OrderRequest {
   clientOrderId: string;
   /** A stop order: rests untriggered until the last price reaches `trigger.price` (see OrderTrigger). */
   trigger?: OrderTrigger;
+  /** Absent: GTC. IOC / FOK / PO (post-only) for limit orders. */
+  timeInForce?: TimeInForce;
+  /** An exit: on derivatives the exchange refuses it if it would grow the position. */
+  reduceOnly?: boolean;
 }
 
 export interface ExchangeOrder {

@@ -1,6 +1,6 @@
 import type { Kysely, Selectable } from 'kysely';
 import { DECIMAL_PATTERN } from '../domain/money.js';
-import { type OrderSide, type OrderTrigger, type OrderType, ORDER_STATUSES, type FillRecord, type OrderRecord, type StoredOrderStatus } from '../domain/orders.js';
+import { TIME_IN_FORCE, type TimeInForce, type OrderSide, type OrderTrigger, type OrderType, ORDER_STATUSES, type FillRecord, type OrderRecord, type StoredOrderStatus } from '../domain/orders.js';
 import { type OrderStore } from '../engine/runtime/ports.js';
 import type { Database, FillsTable, OrdersTable } from './schema.js';
 
@@ -90,6 +90,7 @@ function orderToRow(o: OrderRecord): OrdersTable {
     reduce_only: o.reduceOnly ? 1 : 0,
     trigger_kind: o.trigger?.kind ?? null,
     trigger_price: o.trigger?.price ?? null,
+    time_in_force: o.timeInForce,
     tag: o.tag,
     reason: o.reason,
     error: o.error,
@@ -115,6 +116,7 @@ function orderFromRow(row: Selectable<OrdersTable>): OrderRecord {
     adopted: Number(row.adopted) === 1,
     reduceOnly: Number(row.reduce_only) === 1,
     trigger: triggerFromRow(row.trigger_kind, row.trigger_price),
+    timeInForce: (TIME_IN_FORCE as readonly (string | null)[]).includes(row.time_in_force) ? (row.time_in_force as TimeInForce) : null,
     tag: row.tag,
     reason: row.reason,
     error: row.error,

@@ -95,6 +95,7 @@ export interface OrdersTable {
   /** A stop order's trigger kind and price; null for plain orders (migration 0011). */
   trigger_kind: string | null;
   trigger_price: string | null;
+  time_in_force: string | null;
   tag: string | null;
   reason: string | null;
   error: string | null;

@@ -50,9 +50,9 @@ describe('protective orders', () => {
     expect(trailing[0]).toMatchObject({ trigger: { kind: 'stop-loss', price: '1.0197' }, reason: 'trailing stop 1% at 1.0197' });
   });
 
-  it('rounds the trigger to the tick towards the price, and places no stop the price already reached', () => {
+  it('rounds the trigger to the tick away from the price, and places no stop the price already reached', () => {
     const [stop] = desiredProtectiveOrders({ ...base, averageEntry: d('1.00003'), best: null, price: d('1.0'), kinds: ['stop-loss'] });
-    expect(stop?.trigger?.price).toBe('0.9801'); // 0.9800294 rounds up, towards the price
+    expect(stop?.trigger?.price).toBe('0.98'); // 0.9800294 rounds down, away from the price
     expect(desiredProtectiveOrders({ ...base, best: null, price: d('0.97'), kinds: ['stop-loss'] })).toEqual([]);
   });
 

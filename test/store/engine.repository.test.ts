@@ -44,6 +44,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     average: null,
     status: 'pending_create',
     trigger: null,
+    timeInForce: null,
     adopted: false,
     reduceOnly: false,
     tag: null,
@@ -172,7 +173,7 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
     });
 
     it('keeps a stop order\'s trigger exactly (migration 0011); a damaged one reads as a plain order', async () => {
-      const stop = order({ clientOrderId: 'ct-stop', type: 'market', price: null, reduceOnly: true, trigger: { kind: 'stop-loss', price: '0.98010000' } });
+      const stop = order({ clientOrderId: 'ct-stop', type: 'market', price: null, reduceOnly: true, trigger: { kind: 'stop-loss', price: '0.98010000' }, timeInForce: 'IOC' });
       await orders.insertOrder(stop);
       expect(await orders.findOrder('ct-stop')).toEqual(stop);
       await store.db.updateTable('orders').set({ trigger_kind: 'sometimes' }).where('client_order_id', '=', 'ct-stop').execute();

@@ -5,7 +5,7 @@ import type { Fill } from '../../domain/orders.js';
 import type { FillSimulator } from '../../exchanges/simulated/fill-simulator.js';
 import { tradablePosition, type PositionLedger } from '../accounting/index.js';
 import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
-import { evaluateIntents, type RiskConfig } from '../risk.js';
+import { evaluateIntents, type PlannedOrder, type RiskConfig } from '../risk.js';
 import {
   FLAT_POSITION,
   NO_INTENTS,
@@ -316,10 +316,18 @@ export class PairLane {
     }
   }
 
-  #place(order: { side: 'buy' | 'sell'; type: 'limit' | 'market'; amount: DecimalString; price: DecimalString | null; tag: string | null; reason: string }, time: number): void {
+  #place(order: PlannedOrder, time: number): void {
     const clientOrderId = `${this.#in.idPrefix}-${++this.#sequence}`;
     try {
-      this.#in.sim.placeOrder({ symbol: this.symbol, side: order.side, type: order.type, amount: order.amount, ...(order.price === null ? {} : { price: order.price }), clientOrderId });
+      this.#in.sim.placeOrder({
+        symbol: this.symbol,
+        side: order.side,
+        type: order.type,
+        amount: order.amount,
+        ...(order.price === null ? {} : { price: order.price }),
+        clientOrderId,
+        ...(order.timeInForce ? { timeInForce: order.timeInForce } : {}),
+      });
     } catch (error) {
       if (!(error instanceof CtsError)) throw error;
       this.#reject(time, error.message);

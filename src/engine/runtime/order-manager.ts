@@ -164,6 +164,7 @@ export class OrderManager {
       adopted: false,
       reduceOnly: planned.reduceOnly,
       trigger: planned.trigger ?? null,
+      timeInForce: planned.timeInForce ?? null,
       tag: planned.tag,
       reason: planned.reason,
       error: null,
@@ -187,6 +188,8 @@ export class OrderManager {
         ...(order.price === null ? {} : { price: order.price }),
         clientOrderId: order.clientOrderId,
         ...(order.trigger ? { trigger: order.trigger } : {}),
+        ...(order.timeInForce ? { timeInForce: order.timeInForce } : {}),
+        ...(order.reduceOnly ? { reduceOnly: true } : {}),
       });
       await this.#applyRemote(order, remote, 'order.accepted');
     } catch (error) {
@@ -370,6 +373,7 @@ export class OrderManager {
       adopted: true,
       reduceOnly: false,
       trigger: remote.trigger ?? null,
+      timeInForce: null,
       tag: null,
       reason: 'adopted: open on the exchange but unknown locally',
       error: null,

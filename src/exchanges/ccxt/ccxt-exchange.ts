@@ -173,7 +173,8 @@ export class CcxtExchange implements Exchange {
     if (order.type === 'limit' && order.price === undefined) throw new ValidationError('A limit order needs a price', [{ path: 'price', message: 'required' }]);
     const fallback: OrderFallback = { ...order, status: 'open' };
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
-      const params = tag({ ...this.#route(ex, order.symbol).params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...triggerParams(order) });
+      const route = this.#route(ex, order.symbol);
+      const params = tag({ ...route.params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...triggerParams(order), ...optionParams(order, route.marketType) });
       const price = order.price === undefined ? undefined : Number(order.price);
       const shaped = (await this.#quirks.shapeOrder?.(ex, order, params, tag())) ?? { type: order.type, price, params };
       const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
@@ -332,6 +333,19 @@ export class CcxtExchange implements Exchange {
 function triggerParams(order: OrderRequest): Record<string, string> {
   if (!order.trigger) return {};
   return order.trigger.kind === 'stop-loss' ? { stopLossPrice: order.trigger.price } : { takeProfitPrice: order.trigger.price };
+}
+
+/**
+ * ccxt's unified order options: `timeInForce` IOC / FOK, `postOnly` for PO (ccxt maps it to the
+ * exchange's own, e.g. Binance LIMIT_MAKER), and `reduceOnly` on exits where the market is a
+ * derivative (spot has no such flag: an exit there cannot grow a position anyway).
+ */
+function optionParams(order: OrderRequest, marketType: MarketType): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (order.timeInForce === 'PO') out['postOnly'] = true;
+  else if (order.timeInForce === 'IOC' || order.timeInForce === 'FOK') out['timeInForce'] = order.timeInForce;
+  if (order.reduceOnly && marketType !== 'spot' && marketType !== 'margin') out['reduceOnly'] = true;
+  return out;
 }
 
 function toOrderIdOrNull(raw: unknown): string | undefined {

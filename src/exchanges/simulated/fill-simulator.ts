@@ -2,7 +2,7 @@ import { OrderNotFoundError, OrderRejectedError, ValidationError } from '../../d
 import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { CandleReader } from '../../domain/candles.js';
 import type { ExchangeOrder, Market, OrderRequest, OrderStatus } from '../exchange.port.js';
-import type { Fill, OrderSide, OrderTrigger } from '../../domain/orders.js';
+import type { Fill, OrderSide, OrderTrigger, TimeInForce } from '../../domain/orders.js';
 import { VirtualAccount } from './virtual-account.js';
 
 /**
@@ -22,6 +22,9 @@ import { VirtualAccount } from './virtual-account.js';
  *    through it (± slippage). Within one candle stop-losses are matched before take-profits, so a
  *    candle that touched both counts as the loss (the order inside a candle is unknown: the
  *    conservative reading). One that triggers without the funds is rejected.
+ *  - Time in force: an IOC or FOK limit meets only the next price event (orders fill completely
+ *    here, so both either fill there or expire); a post-only (PO) limit the last price already
+ *    reaches is refused, and it only ever fills as maker, at its limit.
  * Sync and allocation-free when nothing is open, so a backtest pays almost nothing per candle.
  */
 
@@ -58,6 +61,7 @@ interface SimOrder {
   readonly price: Dec | null;
   readonly priceNumber: number;
   readonly trigger: OrderTrigger | null;
+  readonly timeInForce: TimeInForce | null;
   readonly triggerPrice: Dec | null;
   readonly triggerNumber: number;
   readonly amount: Dec;
@@ -189,6 +193,8 @@ export class FillSimulator {
     if (reference === null) throw new OrderRejectedError(`No price for ${market.symbol} yet; a market order cannot be valued`);
     const trigger = request.trigger ?? null;
     const triggerPrice = trigger ? this.#checkTrigger(request, trigger, reference) : null;
+    const timeInForce = request.timeInForce === undefined || request.timeInForce === 'GTC' ? null : request.timeInForce;
+    if (timeInForce === 'PO') this.#checkPostOnly(request.side, price, market.symbol);
     // A stop sets nothing aside (see the class comment): it may rest beside the position's other exit.
     const [reservedAsset, reserved] = trigger ? [market.quote, ZERO] : this.#reservation(market, request.side, amount, reference, price === null);
     this.account.reserve(reservedAsset, reserved, `${request.side} ${request.amount} ${market.symbol}`);
@@ -201,6 +207,7 @@ export class FillSimulator {
       price,
       priceNumber: price === null ? Number.NaN : price.toNumber(),
       trigger,
+      timeInForce,
       triggerPrice,
       triggerNumber: triggerPrice === null ? Number.NaN : triggerPrice.toNumber(),
       amount,
@@ -254,6 +261,15 @@ export class FillSimulator {
     return [market.quote, this.#feeAssets.buy === 'base' ? amount.mul(price) : amount.mul(price).mul(feeRoom)];
   }
 
+  /** A post-only limit must rest: one the last price already reaches would take liquidity. */
+  #checkPostOnly(side: OrderSide, price: Dec | null, symbol: string): void {
+    if (price === null) throw new OrderRejectedError('A post-only order needs a limit price');
+    const last = this.lastPrice(symbol);
+    if (last !== null && (side === 'buy' ? price.gte(last) : price.lte(last))) {
+      throw new OrderRejectedError(`Post-only ${side} at ${toDecimalString(price)} would take liquidity (last price ${toDecimalString(last)}): refused`);
+    }
+  }
+
   /** A stop-market whose price the last price already reached would trigger at once: refused, as exchanges do. */
   #checkTrigger(request: OrderRequest, trigger: OrderTrigger, last: Dec): Dec {
     if (request.type !== 'market') throw new OrderRejectedError('Only stop-market orders are simulated (a trigger needs type market)');
@@ -287,6 +303,8 @@ export class FillSimulator {
         if (order.placedAt >= this.#events || order.status !== 'open') continue; // placed during this event: it has not seen a later price
         const fill = order.trigger ? this.#tryTrigger(order, bar) : this.#tryFill(order, bar);
         if (fill) (fills ??= []).push(fill);
+        // IOC / FOK: the one price event after it was placed was its chance.
+        else if (order.timeInForce === 'IOC' || order.timeInForce === 'FOK') this.#close(order, 'expired');
       }
     }
     return fills ?? NO_FILLS;
@@ -321,7 +339,8 @@ export class FillSimulator {
     const touched = buy ? new Dec(bar.text('low')).lte(limit) : new Dec(bar.text('high')).gte(limit);
     if (!touched) return null;
     const open = new Dec(bar.text('open'));
-    const crossedAtOpen = buy ? open.lte(limit) : open.gte(limit);
+    // A post-only order rested on the book: a gap through it fills it at its limit, as maker.
+    const crossedAtOpen = order.timeInForce !== 'PO' && (buy ? open.lte(limit) : open.gte(limit));
     return this.#settle(order, crossedAtOpen ? open : limit, crossedAtOpen ? this.#taker : this.#maker, bar.time);
   }
 

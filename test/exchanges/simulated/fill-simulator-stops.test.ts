@@ -96,3 +96,30 @@ describe('fill simulator: stop orders', () => {
     expect(fill).toMatchObject({ price: '94.5' }); // the tick is the open of its own one-price bar: through the stop
   });
 });
+
+describe('fill simulator: time in force', () => {
+  const lim = (side: 'buy' | 'sell', price: string, timeInForce: 'IOC' | 'FOK' | 'PO', clientOrderId: string) =>
+    ({ symbol: 'BTC/USDT', side, type: 'limit', amount: '1', price, clientOrderId, timeInForce }) as const;
+
+  it('an IOC or FOK limit meets the next candle only: filled there, or expired with its funds released', () => {
+    const { sim, feed } = setup();
+    feed('100 101 99 100');
+    sim.placeOrder(lim('buy', '98', 'IOC', 'ioc'));
+    sim.placeOrder(lim('buy', '99.5', 'FOK', 'fok'));
+    expect(sim.account.used('USDT').gt(0)).toBe(true);
+    const fills = feed('100 100.5 99.2 100');
+    expect(fills.map((f) => f.clientOrderId)).toEqual(['fok']);
+    expect(sim.fetchOrder({ symbol: 'BTC/USDT', clientOrderId: 'ioc' }).status).toBe('expired');
+    expect(sim.account.used('USDT').toFixed()).toBe('0');
+    expect(feed('97 97 90 95')).toEqual([]); // too late for it
+  });
+
+  it('a post-only limit that would take is refused; one that rests fills at its limit as maker, even through a gap', () => {
+    const { sim, feed } = setup({ makerFeeRate: '0.0002' });
+    feed('100 101 99 100');
+    expect(() => sim.placeOrder(lim('buy', '100', 'PO', 'take'))).toThrow(/would take liquidity/);
+    sim.placeOrder(lim('buy', '99', 'PO', 'rest'));
+    const [fill] = feed('97 98 96 97');
+    expect(fill).toMatchObject({ clientOrderId: 'rest', price: '99', fee: '0.0198' });
+  });
+});
