@@ -161,7 +161,7 @@ export class Venue {
       cumQuote: '0',
       status: 'new',
       ...(input.postOnly ? { postOnly: true } : {}),
-      ...(input.stopPrice !== undefined ? { stop: { price: new Dec(input.stopPrice).toFixed() } } : {}),
+      ...(input.stopPrice !== undefined ? { stop: { price: new Dec(input.stopPrice).toFixed(), ...(input.stopKind !== undefined ? { kind: input.stopKind } : {}) } } : {}),
       createdAt: now,
       updatedAt: now,
     };
@@ -299,7 +299,7 @@ export class Venue {
       const px = triggerExecutionPrice(order.side, stopPrice, candle);
       if (order.type === 'market') this.#unlockRemainder(r, m.spec);
       const now = this.#now();
-      order.stop = { price: stopPrice.toFixed(), triggeredAt: now };
+      order.stop = { ...order.stop, price: stopPrice.toFixed(), triggeredAt: now };
       order.updatedAt = now;
       const marketable = order.type === 'market' || (order.side === 'buy' ? px.lte(order.price) : px.gte(order.price));
       const qty = marketable ? Dec.min(remaining(order), m.liquidity[order.side], this.#affordable(r, m.spec, px)) : new Dec(0);

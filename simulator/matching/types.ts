@@ -38,12 +38,15 @@ export interface PlaceOrderInput {
    * (sell: at or below, buy: at or above), then becomes a market order or a limit at `price`.
    */
   stopPrice?: string;
+  /** The wire format's name for the stop's kind, kept on the order for its listings (OKX `ordType`). */
+  stopKind?: string;
   clientOrderId: string;
 }
 
 /** A stop order's trigger: its price, and when it fired (absent while it still waits). */
 export interface StopTrigger {
   price: string;
+  kind?: string;
   triggeredAt?: number;
 }
 

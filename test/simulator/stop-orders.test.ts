@@ -2,6 +2,7 @@ import ccxt from 'ccxt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { binanceHandler } from '../../simulator/exchanges/binance.js';
 import { bybitHandler } from '../../simulator/exchanges/bybit.js';
+import { okxHandler } from '../../simulator/exchanges/okx.js';
 import { RandomWalkPath, type PricePath, type SimCandle } from '../../simulator/matching/price-path.js';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import type { SimAccount } from '../../simulator/types.js';
@@ -48,7 +49,7 @@ let seq = 0;
 
 beforeAll(async () => {
   sim = await startSimulator({
-    handlers: [binanceHandler, bybitHandler],
+    handlers: [binanceHandler, bybitHandler, okxHandler],
     priceSource: (m, seed) => (m.symbol === 'BTC/USDT' ? btc : new RandomWalkPath({ seed, start: '3000', tickSize: m.tickSize })),
   });
 });
@@ -86,6 +87,17 @@ function bybit(): { ex: InstanceType<typeof ccxt.bybit>; account: SimAccount } {
   return { ex, account };
 }
 
+function okx(): { ex: InstanceType<typeof ccxt.okx>; account: SimAccount } {
+  const apiKey = `stopsOkx${++seq}`;
+  const account = sim.control.addAccount('okx', { apiKey, secret: 'stopsSecret', passphrase: 'stopsPass', balances: FUNDS });
+  const ex = new ccxt.okx({
+    apiKey, secret: 'stopsSecret', password: 'stopsPass', proxyUrl: sim.url, enableRateLimit: false,
+    options: { fetchMarkets: { types: ['spot'] }, createOrder: 'privatePostTradeOrder', tgtCcy: 'base_ccy' },
+  });
+  ex.has['fetchCurrencies'] = false;
+  return { ex, account };
+}
+
 async function refusal(call: Promise<unknown>): Promise<string> {
   try {
     await call;
@@ -109,7 +121,7 @@ describe('binance spot stop orders and order options', () => {
     // The candle dips to 58900 and closes back above the trigger: the spike triggers it.
     btc.next('60000', '60100', '58900', '59500');
     sim.control.step();
-    const done = await ex.fetchOrder(placed.id, 'BTC/USDT');
+    const done = await ex.fetchOrder(String(placed.id), 'BTC/USDT');
     expect(done.status).toBe('closed');
     expect(done.average).toBe(59000);
     const trades = await ex.fetchMyTrades('BTC/USDT');
@@ -124,7 +136,7 @@ describe('binance spot stop orders and order options', () => {
     const placed = await ex.createOrder('BTC/USDT', 'market', 'sell', 0.1, undefined, { stopPrice: 59000 });
     btc.next('58000', '58200', '57500', '58100');
     sim.control.step();
-    expect((await ex.fetchOrder(placed.id, 'BTC/USDT')).average).toBe(58000);
+    expect((await ex.fetchOrder(String(placed.id), 'BTC/USDT')).average).toBe(58000);
   });
 
   it('turns a stop-limit into a resting limit that fills when the price comes back to it', async () => {
@@ -135,12 +147,12 @@ describe('binance spot stop orders and order options', () => {
     // Gaps to 58000, under the limit: triggered, but it rests at 58500.
     btc.next('58000', '58000', '57900', '58000');
     sim.control.step();
-    const resting = await ex.fetchOrder(placed.id, 'BTC/USDT');
+    const resting = await ex.fetchOrder(String(placed.id), 'BTC/USDT');
     expect([resting.status, resting.filled]).toEqual(['open', 0]);
     expect(account.balances['BTC']?.used).toBe('0.1');
     btc.next('58000', '58600', '58000', '58550');
     sim.control.step();
-    const filled = await ex.fetchOrder(placed.id, 'BTC/USDT');
+    const filled = await ex.fetchOrder(String(placed.id), 'BTC/USDT');
     expect([filled.status, filled.average]).toEqual(['closed', 58500]);
     expect((await ex.fetchMyTrades('BTC/USDT'))[0]?.takerOrMaker).toBe('maker');
   });
@@ -149,11 +161,11 @@ describe('binance spot stop orders and order options', () => {
     resetPrice();
     const { ex, account } = binance();
     const placed = await ex.createOrder('BTC/USDT', 'market', 'sell', 0.1, undefined, { stopPrice: 59000 });
-    await ex.cancelOrder(placed.id, 'BTC/USDT');
+    await ex.cancelOrder(String(placed.id), 'BTC/USDT');
     expect(account.balances['BTC']).toEqual({ free: '1', used: '0' });
     btc.next('60000', '60000', '58000', '58000');
     sim.control.step();
-    expect((await ex.fetchOrder(placed.id, 'BTC/USDT')).status).toBe('canceled');
+    expect((await ex.fetchOrder(String(placed.id), 'BTC/USDT')).status).toBe('canceled');
     expect(await ex.fetchMyTrades('BTC/USDT')).toEqual([]);
   });
 
@@ -196,7 +208,7 @@ describe('bybit v5 spot conditional orders and order options', () => {
     expect(account.balances['BTC']?.used).toBe('0.1'); // Bybit spot takes a sell's fee from the quote
     btc.next('60000', '60000', '58800', '58900');
     sim.control.step();
-    const done = await ex.fetchOrder(placed.id, 'BTC/USDT', { acknowledged: true });
+    const done = await ex.fetchOrder(String(placed.id), 'BTC/USDT', { acknowledged: true });
     expect([done.status, done.average]).toEqual(['closed', 59000]);
     const trades = await ex.fetchMyTrades('BTC/USDT');
     expect(trades.map((t) => [t.order, t.price, t.amount])).toEqual([[placed.id, 59000, 0.1]]);
@@ -207,7 +219,7 @@ describe('bybit v5 spot conditional orders and order options', () => {
     resetPrice();
     const { ex, account } = bybit();
     const placed = await ex.createOrder('BTC/USDT', 'limit', 'sell', 0.1, 58500, { triggerPrice: 59000 });
-    await ex.cancelOrder(placed.id, 'BTC/USDT', { trigger: true });
+    await ex.cancelOrder(String(placed.id), 'BTC/USDT', { trigger: true });
     expect(account.balances['BTC']).toEqual({ free: '1', used: '0' });
     const closed = await ex.fetchCanceledAndClosedOrders('BTC/USDT');
     expect(closed.find((o) => o.id === placed.id)?.status).toBe('canceled');
@@ -217,10 +229,56 @@ describe('bybit v5 spot conditional orders and order options', () => {
     resetPrice();
     const { ex } = bybit();
     const po = await ex.createOrder('BTC/USDT', 'limit', 'buy', 0.1, 60100, { postOnly: true });
-    expect((await ex.fetchOrder(po.id, 'BTC/USDT', { acknowledged: true })).status).toBe('canceled');
+    expect((await ex.fetchOrder(String(po.id), 'BTC/USDT', { acknowledged: true })).status).toBe('canceled');
     const fok = await ex.createOrder('BTC/USDT', 'limit', 'buy', 3, 60100, { timeInForce: 'FOK' });
-    expect((await ex.fetchOrder(fok.id, 'BTC/USDT', { acknowledged: true })).filled).toBe(0);
+    expect((await ex.fetchOrder(String(fok.id), 'BTC/USDT', { acknowledged: true })).filled).toBe(0);
     const ioc = await ex.createOrder('BTC/USDT', 'limit', 'buy', 3, 60100, { timeInForce: 'IOC' });
-    expect((await ex.fetchOrder(ioc.id, 'BTC/USDT', { acknowledged: true })).filled).toBe(2);
+    expect((await ex.fetchOrder(String(ioc.id), 'BTC/USDT', { acknowledged: true })).filled).toBe(2);
+  });
+});
+
+describe('okx spot algo (stop) orders and order options', () => {
+  it('places stopLossPrice as a conditional algo, lists it with trigger + ordType, fills it on the drop', async () => {
+    resetPrice();
+    const { ex, account } = okx();
+    const placed = await ex.createOrder('BTC/USDT', 'market', 'sell', 0.1, undefined, { stopLossPrice: 59000 });
+    const pending = await ex.fetchOpenOrders('BTC/USDT', undefined, undefined, { trigger: true, ordType: 'conditional' });
+    expect(pending.map((o) => [o.id, o.status, o.stopLossPrice])).toEqual([[placed.id, 'open', 59000]]);
+    expect(await ex.fetchOpenOrders('BTC/USDT')).toEqual([]); // not a plain order until it fires
+    expect(account.balances['BTC']).toEqual({ free: '0.9', used: '0.1' });
+    btc.next('60000', '60000', '58900', '59100');
+    sim.control.step();
+    expect(await ex.fetchOpenOrders('BTC/USDT', undefined, undefined, { trigger: true, ordType: 'conditional' })).toEqual([]);
+    const trades = await ex.fetchMyTrades('BTC/USDT');
+    expect(trades.map((t) => [t.price, t.amount, t.side])).toEqual([[59000, 0.1, 'sell']]);
+    expect(account.balances['BTC']).toEqual({ free: '0.9', used: '0' });
+  });
+
+  it('places a triggerPrice stop-limit as a trigger algo and cancels it through cancel-algos', async () => {
+    resetPrice();
+    const { ex, account } = okx();
+    const placed = await ex.createOrder('BTC/USDT', 'limit', 'sell', 0.1, 58500, { triggerPrice: 59000 });
+    const pending = await ex.fetchOpenOrders('BTC/USDT', undefined, undefined, { trigger: true });
+    expect(pending.map((o) => [o.id, o.triggerPrice, o.price])).toEqual([[placed.id, 59000, 58500]]);
+    await ex.cancelOrder(String(placed.id), 'BTC/USDT', { trigger: true });
+    expect(account.balances['BTC']).toEqual({ free: '1', used: '0' });
+    expect(await ex.fetchOpenOrders('BTC/USDT', undefined, undefined, { trigger: true })).toEqual([]);
+  });
+
+  it('refuses a stop-loss above the last price with 51280', async () => {
+    resetPrice();
+    const { ex } = okx();
+    expect(await refusal(ex.createOrder('BTC/USDT', 'market', 'sell', 0.1, undefined, { stopLossPrice: 60500 }))).toContain('51280');
+  });
+
+  it('cancels a post_only that would take; ioc and fok ordTypes fill as IOC and FOK', async () => {
+    resetPrice();
+    const { ex } = okx();
+    const po = await ex.createOrder('BTC/USDT', 'limit', 'buy', 0.1, 60100, { postOnly: true });
+    expect((await ex.fetchOrder(String(po.id), 'BTC/USDT')).status).toBe('canceled');
+    const fok = await ex.createOrder('BTC/USDT', 'limit', 'buy', 3, 60100, { timeInForce: 'FOK' });
+    expect((await ex.fetchOrder(String(fok.id), 'BTC/USDT')).filled).toBe(0);
+    const ioc = await ex.createOrder('BTC/USDT', 'limit', 'buy', 3, 60100, { timeInForce: 'IOC' });
+    expect((await ex.fetchOrder(String(ioc.id), 'BTC/USDT')).filled).toBe(2);
   });
 });
