@@ -201,6 +201,7 @@ function cancelShape(o: SimOrder, m: MarketSpec, newClientOrderId: string | unde
     timeInForce: shape['timeInForce'],
     type: shape['type'],
     side: shape['side'],
+    ...(o.stop ? { stopPrice: shape['stopPrice'] } : {}),
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
 }
