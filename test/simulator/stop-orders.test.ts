@@ -265,6 +265,18 @@ describe('okx spot algo (stop) orders and order options', () => {
     expect(await ex.fetchOpenOrders('BTC/USDT', undefined, undefined, { trigger: true })).toEqual([]);
   });
 
+  it('fires a trigger stop-limit: the order it becomes fills, the algo turns effective with that ordId', async () => {
+    resetPrice();
+    const { ex } = okx();
+    const placed = await ex.createOrder('BTC/USDT', 'limit', 'sell', 0.1, 58500, { triggerPrice: 59000 });
+    btc.next('60000', '60000', '58800', '58900');
+    sim.control.step();
+    const history = (await ex.privateGetTradeOrdersAlgoHistory({ ordType: 'trigger', state: 'effective' })) as { data: Array<Record<string, string>> };
+    expect(history.data.map((a) => [a['algoId'], a['state'], a['ordId']])).toEqual([[placed.id, 'effective', placed.id]]);
+    const order = await ex.fetchOrder(String(placed.id), 'BTC/USDT');
+    expect([order.status, order.average, order.type]).toEqual(['closed', 59000, 'limit']);
+  });
+
   it('refuses a stop-loss above the last price with 51280', async () => {
     resetPrice();
     const { ex } = okx();
