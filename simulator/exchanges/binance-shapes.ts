@@ -33,7 +33,9 @@ export function symbolInfo(m: MarketSpec): Record<string, unknown> {
     quoteAssetPrecision: 8,
     baseCommissionPrecision: 8,
     quoteCommissionPrecision: 8,
-    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS_LIMIT', 'TAKE_PROFIT_LIMIT'],
+    // The simulator's subset of a real spot symbol's list (it has no take-profit orders); ccxt checks a
+    // stop's type against this list before it sends it.
+    orderTypes: ['LIMIT', 'LIMIT_MAKER', 'MARKET', 'STOP_LOSS', 'STOP_LOSS_LIMIT'],
     icebergAllowed: true,
     ocoAllowed: true,
     otoAllowed: true,
@@ -159,17 +161,25 @@ export function orderShape(o: SimOrder, m: MarketSpec): Record<string, unknown> 
     cummulativeQuoteQty: fixed8(o.cumQuote),
     status: STATUS[o.status],
     timeInForce: o.timeInForce,
-    type: o.type.toUpperCase(),
+    type: binanceType(o),
     side: o.side.toUpperCase(),
-    stopPrice: '0.00000000',
+    stopPrice: fixed8(o.stop?.price ?? '0'),
     icebergQty: '0.00000000',
     time: o.createdAt,
     updateTime: o.updatedAt,
-    isWorking: true,
-    workingTime: o.createdAt,
+    // A stop is not working (not in the book) until it triggers; workingTime is then its trigger time.
+    isWorking: o.stop === undefined || o.stop.triggeredAt !== undefined,
+    workingTime: o.stop === undefined ? o.createdAt : (o.stop.triggeredAt ?? -1),
     origQuoteOrderQty: fixed8(o.origQuoteQty),
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
+}
+
+/** The order's type on the wire: what it was placed as. */
+export function binanceType(o: SimOrder): string {
+  if (o.stop) return o.type === 'market' ? 'STOP_LOSS' : 'STOP_LOSS_LIMIT';
+  if (o.postOnly) return 'LIMIT_MAKER';
+  return o.type.toUpperCase();
 }
 
 /** POST /api/v3/order answer for newOrderRespType ACK, RESULT or FULL. */
@@ -188,7 +198,8 @@ export function newOrderShape(o: SimOrder, m: MarketSpec, fills: SimFill[], resp
     timeInForce: full['timeInForce'],
     type: full['type'],
     side: full['side'],
-    workingTime: o.createdAt,
+    ...(o.stop ? { stopPrice: full['stopPrice'] } : {}),
+    workingTime: full['workingTime'],
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
   if (respType === 'RESULT') return result;

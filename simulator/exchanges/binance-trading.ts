@@ -12,7 +12,15 @@ const ORDER_LIMIT_10S = 50;
 const ORDER_LIMIT_1D = 160_000;
 
 const SIDES: Record<string, PlaceOrderInput['side']> = { BUY: 'buy', SELL: 'sell' };
-const TYPES: Record<string, PlaceOrderInput['type']> = { LIMIT: 'limit', MARKET: 'market', LIMIT_MAKER: 'limit' };
+/**
+ * Order types and what each needs, from https://developers.binance.com/docs/binance-spot-api-docs/rest-api/trading-endpoints
+ * (New order): STOP_LOSS is a market order once its stopPrice is reached, STOP_LOSS_LIMIT a limit
+ * (with timeInForce), LIMIT_MAKER a limit refused when it would take.
+ */
+const TYPES: Record<string, PlaceOrderInput['type']> = {
+  LIMIT: 'limit', MARKET: 'market', LIMIT_MAKER: 'limit', STOP_LOSS: 'market', STOP_LOSS_LIMIT: 'limit',
+};
+const STOP_TYPES = new Set(['STOP_LOSS', 'STOP_LOSS_LIMIT']);
 const TIFS = new Set(['GTC', 'IOC', 'FOK']);
 
 export const binanceTrading: Record<string, Endpoint> = {
@@ -111,13 +119,20 @@ function parseNewOrder(params: Params, m: MarketSpec): PlaceOrderInput | SimResp
   const quantity = decimalParam(params['quantity']);
   const quoteQty = decimalParam(params['quoteOrderQty']);
   const price = decimalParam(params['price']);
+  const wireType = params['type'] ?? '';
+  const stopPrice = decimalParam(params['stopPrice']);
+  if (STOP_TYPES.has(wireType)) {
+    if (stopPrice === undefined) return missingParam('stopPrice');
+    if (quantity === undefined) return missingParam('quantity');
+    if (wireType === 'STOP_LOSS_LIMIT' && params['timeInForce'] === undefined) return missingParam('timeInForce');
+  }
   if (type === 'market' && quantity === undefined && quoteQty === undefined) {
     return binanceError(400, -1102, "Param 'quantity' or 'quoteOrderQty' must be sent, but both were empty/null!");
   }
   if (type === 'limit') {
     if (quantity === undefined) return missingParam('quantity');
     if (price === undefined) return missingParam('price');
-    if (params['type'] === 'LIMIT' && params['timeInForce'] === undefined) return missingParam('timeInForce');
+    if (wireType === 'LIMIT' && params['timeInForce'] === undefined) return missingParam('timeInForce');
   }
   const tif = params['timeInForce'];
   if (tif !== undefined && !TIFS.has(tif)) return binanceError(400, -1115, 'Invalid timeInForce.');
@@ -129,7 +144,9 @@ function parseNewOrder(params: Params, m: MarketSpec): PlaceOrderInput | SimResp
     ...(quantity !== undefined ? { quantity } : {}),
     ...(quoteQty !== undefined && quantity === undefined ? { quoteQty } : {}),
     ...(price !== undefined && type === 'limit' ? { price } : {}),
-    ...(tif !== undefined ? { timeInForce: tif as 'GTC' | 'IOC' | 'FOK' } : {}),
+    ...(tif !== undefined && wireType !== 'STOP_LOSS' ? { timeInForce: tif as 'GTC' | 'IOC' | 'FOK' } : {}),
+    ...(wireType === 'LIMIT_MAKER' ? { postOnly: true } : {}),
+    ...(STOP_TYPES.has(wireType) && stopPrice !== undefined ? { stopPrice } : {}),
   };
 }
 
@@ -143,6 +160,12 @@ function rejectionResponse(rejection: OrderRejection): SimResponse {
       return binanceError(400, -2010, 'Account has insufficient balance for requested action.');
     case 'duplicate_client_id':
       return binanceError(400, -2010, 'Duplicate order sent.');
+    // Both messages are listed under -2010 NEW_ORDER_REJECTED in
+    // https://developers.binance.com/docs/binance-spot-api-docs/errors (messages for -1010, -2010, -2011).
+    case 'would_take':
+      return binanceError(400, -2010, 'Order would immediately match and take.');
+    case 'would_trigger':
+      return binanceError(400, -2010, 'Stop price would trigger immediately.');
     case 'bad_request':
       return missingParam(rejection.message);
   }
@@ -178,6 +201,7 @@ function cancelShape(o: SimOrder, m: MarketSpec, newClientOrderId: string | unde
     timeInForce: shape['timeInForce'],
     type: shape['type'],
     side: shape['side'],
+    ...(o.stop ? { stopPrice: shape['stopPrice'] } : {}),
     selfTradePreventionMode: 'EXPIRE_MAKER',
   };
 }

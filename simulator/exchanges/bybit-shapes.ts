@@ -193,7 +193,7 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: SimFill[]): Record
   const executed = new Dec(o.executedQty);
   const leaves = o.status === 'new' || o.status === 'partially_filled' ? new Dec(o.origQty).sub(executed) : new Dec(0);
   // Spot orders closed after a partial fill report their own status on Bybit.
-  const status = (o.status === 'canceled' || o.status === 'expired') && executed.gt(0) ? 'PartiallyFilledCanceled' : STATUS[o.status];
+  const status = orderStatus(o, executed);
   const fee = fills.reduce((sum, f) => sum.add(f.fee), new Dec(0));
   return {
     orderId: String(o.orderId),
@@ -216,16 +216,16 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: SimFill[]): Record
     cumExecFee: fee.toFixed(),
     timeInForce: o.type === 'market' ? 'IOC' : o.timeInForce,
     orderType: o.type === 'limit' ? 'Limit' : 'Market',
-    stopOrderType: '',
+    stopOrderType: o.stop ? 'Stop' : '',
     orderIv: '',
     marketUnit: o.type === 'market' ? (o.origQuoteQty !== '0' ? 'quoteCoin' : 'baseCoin') : '',
-    triggerPrice: '0.00',
+    triggerPrice: o.stop?.price ?? '0.00',
     takeProfit: '0.00',
     stopLoss: '0.00',
     tpTriggerBy: '',
     slTriggerBy: '',
-    triggerDirection: 0,
-    triggerBy: '',
+    triggerDirection: o.stop ? (o.side === 'sell' ? 2 : 1) : 0,
+    triggerBy: o.stop ? 'LastPrice' : '',
     lastPriceOnCreated: '',
     reduceOnly: false,
     closeOnTrigger: false,
@@ -241,6 +241,15 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: SimFill[]): Record
   };
 }
 
+/**
+ * Conditional orders wait as Untriggered and, cancelled before they fired, end Deactivated
+ * (https://bybit-exchange.github.io/docs/v5/enum#orderstatus).
+ */
+function orderStatus(o: SimOrder, executed: Dec): string {
+  if (o.stop && o.stop.triggeredAt === undefined) return o.status === 'canceled' ? 'Deactivated' : 'Untriggered';
+  return (o.status === 'canceled' || o.status === 'expired') && executed.gt(0) ? 'PartiallyFilledCanceled' : STATUS[o.status];
+}
+
 export function executionShape(f: SimFill, o: SimOrder | undefined, m: MarketSpec, feeRate: string): Record<string, unknown> {
   return {
     symbol: compactId(m),
@@ -252,7 +261,7 @@ export function executionShape(f: SimFill, o: SimOrder | undefined, m: MarketSpe
     leavesQty: o ? new Dec(o.origQty).sub(o.executedQty).toFixed() : '0',
     createType: 'CreateByUser',
     orderType: o?.type === 'market' ? 'Market' : 'Limit',
-    stopOrderType: '',
+    stopOrderType: o?.stop ? 'Stop' : '',
     execFee: f.fee,
     feeCurrency: f.feeAsset,
     execId: String(f.tradeId),

@@ -10,6 +10,20 @@ const LINK_ID = /^[A-Za-z0-9_-]{1,36}$/;
 const SIDES: Record<string, PlaceOrderInput['side']> = { Buy: 'buy', Sell: 'sell' };
 const TYPES: Record<string, PlaceOrderInput['type']> = { Limit: 'limit', Market: 'market' };
 const TIFS: Record<string, PlaceOrderInput['timeInForce']> = { GTC: 'GTC', IOC: 'IOC', FOK: 'FOK', PostOnly: 'GTC' };
+/**
+ * Spot `orderFilter` (https://bybit-exchange.github.io/docs/v5/order/create-order): `StopOrder` and
+ * `tpslOrder` place a conditional order that waits for `triggerPrice`; listing and cancelling take the
+ * same filter, and a unified account lists every kind when it is absent
+ * (https://bybit-exchange.github.io/docs/v5/order/open-order).
+ */
+const STOP_FILTERS = new Set(['StopOrder', 'tpslOrder']);
+const ORDER_FILTERS = new Set(['Order', ...STOP_FILTERS]);
+
+/** Whether the order is of the kind `orderFilter` selects (every kind when it is absent). */
+function matchesFilter(o: SimOrder, filter: string | undefined): boolean {
+  if (filter === undefined) return true;
+  return STOP_FILTERS.has(filter) ? o.stop !== undefined : o.stop === undefined;
+}
 
 export const bybitTrading: Record<string, BybitEndpoint> = {
   'POST /v5/order/create': { security: 'trade', uidLimitPerSec: 20, run: createOrder },
@@ -21,7 +35,10 @@ export const bybitTrading: Record<string, BybitEndpoint> = {
         withSymbol(ctx, params, (m) => {
           const ref = orderRef(params);
           if (!ref) return bybitError(ctx, 10001, 'params error: orderId or orderLinkId is required');
-          const order = ctx.venue().cancel(account.apiKey, m.symbol, ref);
+          const found = ctx.venue().order(account.apiKey, ref, m.symbol);
+          // A spot cancel looks among plain orders unless orderFilter names conditional ones.
+          const filter = params['orderFilter'] ?? 'Order';
+          const order = found && matchesFilter(found, filter) ? ctx.venue().cancel(account.apiKey, m.symbol, ref) : undefined;
           if (!order) return bybitError(ctx, 110001, 'Order does not exist.');
           return envelope(ctx, { orderId: String(order.orderId), orderLinkId: order.clientOrderId });
         }),
@@ -34,7 +51,8 @@ export const bybitTrading: Record<string, BybitEndpoint> = {
       requireSpot(ctx, params, () => {
         const venue = ctx.venue();
         const symbol = params['symbol'] !== undefined ? venue.markets().find((m) => m.base + m.quote === params['symbol'])?.symbol : undefined;
-        const open = venue.orders(account.apiKey, { open: true, ...(symbol !== undefined ? { symbol } : {}) });
+        const filter = params['orderFilter'];
+        const open = venue.orders(account.apiKey, { open: true, ...(symbol !== undefined ? { symbol } : {}) }).filter((o) => matchesFilter(o, filter));
         const list = open
           .map((o) => venue.cancel(account.apiKey, o.symbol, { orderId: o.orderId }))
           .filter((o): o is SimOrder => o !== undefined)
@@ -76,7 +94,7 @@ function createOrder({ ctx, params, account }: BybitCall): SimResponse {
       const input = parseCreate(ctx, params, m);
       if ('status' in input) return input;
       const result = ctx.venue().place(account, input);
-      if (!result.ok) return rejection(ctx, result.rejection);
+      if (!result.ok) return rejection(ctx, result.rejection, input);
       return envelope(ctx, { orderId: String(result.order.orderId), orderLinkId: result.order.clientOrderId });
     }),
   );
@@ -96,6 +114,12 @@ function parseCreate(ctx: SimContext, params: Params, m: MarketSpec): PlaceOrder
   // Spot market buys are sized in the quote coin unless marketUnit says otherwise (Bybit's default).
   const quoteSized = type === 'market' && (params['marketUnit'] ?? (side === 'buy' ? 'quoteCoin' : 'baseCoin')) === 'quoteCoin';
   const tif = TIFS[params['timeInForce'] ?? 'GTC'];
+  if (tif === undefined) return bybitError(ctx, 10001, 'params error: timeInForce invalid');
+  const filter = params['orderFilter'];
+  if (filter !== undefined && !ORDER_FILTERS.has(filter)) return bybitError(ctx, 170202, 'Invalid orderFilter parameter.');
+  const triggerPrice = decimalParam(params['triggerPrice']);
+  const conditional = filter !== undefined && STOP_FILTERS.has(filter);
+  if (conditional && triggerPrice === undefined) return bybitError(ctx, 10001, 'params error: triggerPrice invalid');
   return {
     symbol: m.symbol,
     side,
@@ -103,11 +127,14 @@ function parseCreate(ctx: SimContext, params: Params, m: MarketSpec): PlaceOrder
     clientOrderId: linkId,
     ...(quoteSized ? { quoteQty: qty } : { quantity: qty }),
     ...(type === 'limit' && price !== undefined ? { price } : {}),
-    ...(tif !== undefined ? { timeInForce: tif } : {}),
+    timeInForce: tif,
+    // A PostOnly that would take is accepted, then cancelled (rejectReason EC_PostOnlyWillTakeLiquidity).
+    ...(params['timeInForce'] === 'PostOnly' ? { postOnly: true, postOnlyCancels: true } : {}),
+    ...(conditional && triggerPrice !== undefined ? { stopPrice: triggerPrice } : {}),
   };
 }
 
-function rejection(ctx: SimContext, r: OrderRejection): SimResponse {
+function rejection(ctx: SimContext, r: OrderRejection, input: PlaceOrderInput): SimResponse {
   switch (r.kind) {
     case 'unknown_symbol':
       return bybitError(ctx, 10001, 'params error: symbol invalid');
@@ -121,6 +148,14 @@ function rejection(ctx: SimContext, r: OrderRejection): SimResponse {
       return bybitError(ctx, 110072, 'OrderLinkedID is duplicate');
     case 'bad_request':
       return bybitError(ctx, 10001, `params error: ${r.message} invalid`);
+    case 'would_take':
+      // Not reached: a PostOnly that would take is accepted and cancelled (postOnlyCancels).
+      return bybitError(ctx, 170218, 'The LIMIT-MAKER order is rejected due to invalid price.');
+    case 'would_trigger':
+      // A simulator limit, not Bybit's rule: Bybit spot picks a StopOrder's direction from the last
+      // price (a sell trigger above it waits for a rise); the simulator's stops only protect (sell
+      // below, buy above the last price), so it refuses the other side as a bad trigger price.
+      return bybitError(ctx, 10001, `params error: triggerPrice invalid for a ${input.side} stop`);
   }
 }
 
@@ -140,6 +175,8 @@ function listOrders({ ctx, params, account }: BybitCall, kind: 'realtime' | 'his
       const all = venue.orders(account.apiKey, market ? { symbol: market.symbol } : {});
       orders = all.filter((o) => (kind === 'realtime' ? isOpen(o) : !isOpen(o)));
     }
+    const filter = params['orderFilter'];
+    orders = orders.filter((o) => matchesFilter(o, filter));
     const wanted = params['orderStatus'];
     const list = orders
       .sort((a, b) => b.orderId - a.orderId)

@@ -126,6 +126,10 @@ function rejection(r: OrderRejection, m: MarketSpec, amount: string, price: stri
     case 'duplicate_client_id':
       // Cannot happen: every venue key is unique (see create).
       return fail(400, 'INVALID_PARAM_VALUE', 'Invalid parameter `text`');
+    case 'would_take':
+    case 'would_trigger':
+      // Cannot happen: gate's wire format places neither post-only nor stop orders here.
+      return fail(400, 'INVALID_PARAM_VALUE', 'Invalid parameter `type`');
     case 'bad_request':
       return fail(400, 'INVALID_PARAM_VALUE', `Invalid parameter \`${r.message}\``);
   }

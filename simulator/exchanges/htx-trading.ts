@@ -77,6 +77,8 @@ function rejection(r: OrderRejection, m: MarketSpec, input: PlaceOrderInput, bal
       return error('account-frozen-balance-insufficient-error', `trade account balance is not enough, left: \`${balances[asset]?.free ?? '0'}\``);
     }
     case 'duplicate_client_id': return error('order-client-order-id-duplicate', 'client-order-id is duplicate within 24 hours');
+    case 'would_take':
+    case 'would_trigger': return error('invalid-parameter', 'invalid type'); // not placed by htx's wire format
     case 'bad_request': return error('invalid-parameter', `invalid ${r.message}`);
     case 'filter':
       if (r.filter === 'PRICE_FILTER') return error('order-orderprice-precision-error', `order price precision error, scale: \`${decimals(m.tickSize)}\``);

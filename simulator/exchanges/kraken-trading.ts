@@ -176,6 +176,10 @@ function rejection(r: OrderRejection): SimResponse {
       return fail('EOrder:Insufficient funds');
     case 'duplicate_client_id':
       return fail(DUPLICATE_CL_ORD_ID);
+    case 'would_take':
+    case 'would_trigger':
+      // Cannot happen: kraken's wire format places neither post-only nor stop orders here.
+      return fail('EGeneral:Invalid arguments:ordertype');
     case 'bad_request':
       return fail(`EGeneral:Invalid arguments:${r.message}`);
   }

@@ -11,6 +11,8 @@ export type Params = Record<string, string>;
 
 export interface OkxCall {
   params: Params;
+  /** The raw request body: cancel-algos posts a JSON array, which `params` cannot hold. */
+  body?: string;
   ctx: SimContext;
   account: SimAccount;
 }

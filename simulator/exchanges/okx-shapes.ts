@@ -36,7 +36,7 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: readonly SimFill[]
   const fee = fills.reduce((sum, f) => sum.add(f.fee), new Dec(0));
   const last = fills.at(-1);
   const executed = new Dec(o.executedQty);
-  const ordType = o.type === 'market' ? 'market' : o.timeInForce === 'IOC' ? 'ioc' : o.timeInForce === 'FOK' ? 'fok' : 'limit';
+  const ordType = o.type === 'market' ? 'market' : o.postOnly ? 'post_only' : o.timeInForce === 'IOC' ? 'ioc' : o.timeInForce === 'FOK' ? 'fok' : 'limit';
   return {
     accFillSz: o.executedQty,
     algoClOrdId: '',
@@ -45,8 +45,8 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: readonly SimFill[]
     attachAlgoOrds: [],
     avgPx: executed.gt(0) ? new Dec(o.cumQuote).div(executed).toDecimalPlaces(12).toFixed() : '',
     cTime: String(o.createdAt),
-    cancelSource: o.status === 'canceled' ? '1' : '',
-    cancelSourceReason: o.status === 'canceled' ? 'Order canceled by user' : '',
+    cancelSource: o.status !== 'canceled' ? '' : o.postOnly && o.executedQty === '0' && o.createdAt === o.updatedAt ? '31' : '1',
+    cancelSourceReason: o.status !== 'canceled' ? '' : o.postOnly && o.createdAt === o.updatedAt ? 'POST_ONLY would take liquidity' : 'Order canceled by user',
     category: 'normal',
     ccy: '',
     clOrdId: shownClOrdId(o),

@@ -3,6 +3,7 @@ import type { MarketSpec, OrderRef, OrderRejection, PlaceOrderInput, SimOrder } 
 import type { SimContext, SimResponse } from '../types.js';
 import { decimalParam } from './common.js';
 import { fail, ok, opFail, orderAck, rateLimited, type OkxCall, type Params } from './okx-common.js';
+import { okxAlgo } from './okx-algo.js';
 import { fillShape, instId, orderShape, shownClOrdId } from './okx-shapes.js';
 
 /**
@@ -38,7 +39,13 @@ export const okxTrading: Record<string, OkxTradingEndpoint> = {
   'GET /trade/orders-history-archive': { limit: 20, per: 'uid', run: (call) => listOrders(call, 'history') },
   'GET /trade/fills': { limit: 60, per: 'uid', run: listFills },
   'GET /trade/fills-history': { limit: 10, per: 'uid', run: listFills },
+  ...okxAlgo,
 };
+
+/** A stop that has not fired is an algo order: the plain order endpoints do not see it. */
+function isPlain(o: SimOrder): boolean {
+  return o.stop === undefined || o.stop.triggeredAt !== undefined;
+}
 
 /** Runs a trading endpoint under its own per-2-second bucket. */
 export function runTrading(route: string, call: OkxCall): SimResponse | null {
@@ -93,6 +100,8 @@ function parseCreate(ctx: SimContext, params: Params, m: MarketSpec): PlaceOrder
     ...(quoteSized ? { quoteQty: sz } : { quantity: sz }),
     ...(kind.type === 'limit' && px !== undefined ? { price: px } : {}),
     ...(kind.timeInForce !== undefined ? { timeInForce: kind.timeInForce } : {}),
+    // A post_only that would take is accepted, then canceled (cancelSource 31: "POST_ONLY would take liquidity").
+    ...(params['ordType'] === 'post_only' ? { postOnly: true, postOnlyCancels: true } : {}),
   };
 }
 
@@ -116,8 +125,11 @@ function rejection(ctx: SimContext, r: OrderRejection, params: Params, m: Market
     }
     case 'duplicate_client_id':
       return opFail(ctx, '51016', 'Duplicated clOrdId', ids);
+    // would_take and would_trigger are not reached on plain orders: post_only takers are canceled, stops go to order-algo.
+    case 'would_take':
+    case 'would_trigger':
     case 'bad_request':
-      return opFail(ctx, '51000', `Parameter ${r.message === 'price' ? 'px' : 'sz'} error`, ids);
+      return opFail(ctx, '51000', `Parameter ${r.kind === 'bad_request' && r.message === 'price' ? 'px' : 'sz'} error`, ids);
   }
 }
 
@@ -137,7 +149,8 @@ function cancelOrder({ ctx, params, account }: OkxCall): SimResponse {
   const ref = orderRef(params);
   if (!ref) return opFail(ctx, '51000', 'Parameter ordId error', ids);
   const venue = ctx.venue();
-  const order = venue.cancel(account.apiKey, market.symbol, ref);
+  const found = venue.order(account.apiKey, ref, market.symbol);
+  const order = found && isPlain(found) ? venue.cancel(account.apiKey, market.symbol, ref) : undefined;
   if (!order) {
     // One code for never existed, already filled and already canceled: the message says so.
     return opFail(ctx, '51400', 'Order cancellation failed as the order has been filled, canceled or does not exist.', ids);
@@ -153,7 +166,7 @@ function orderDetails({ ctx, params, account }: OkxCall): SimResponse {
   if (!ref) return fail(200, '51003', 'Either client order ID or order ID is required.');
   const venue = ctx.venue();
   const order = venue.order(account.apiKey, ref, market.symbol);
-  if (!order) return fail(200, '51603', 'Order does not exist');
+  if (!order || !isPlain(order)) return fail(200, '51603', 'Order does not exist');
   return ok([orderShape(order, market, venue.fills(account.apiKey, { orderId: order.orderId }))]);
 }
 
@@ -182,7 +195,7 @@ function listOrders({ ctx, params, account }: OkxCall, kind: 'pending' | 'histor
   const state = params['state'];
   const list = venue
     .orders(account.apiKey, market ? { symbol: market.symbol } : {})
-    .filter((o) => (kind === 'pending' ? isOpen(o) : !isOpen(o)))
+    .filter((o) => isPlain(o) && (kind === 'pending' ? isOpen(o) : !isOpen(o)))
     .sort((a, b) => b.orderId - a.orderId)
     .map((o) => {
       const m = venue.market(o.symbol);

@@ -263,7 +263,7 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse | null {
   }
   const auth = authenticate(req, ctx);
   if (!('apiKey' in auth)) return auth;
-  const traded = runTrading(route, { ctx, account: auth, params: requestParams(req.url, req.body) });
+  const traded = runTrading(route, { ctx, account: auth, params: requestParams(req.url, req.body), body: req.body });
   if (traded) return traded;
   switch (route) {
     case 'GET /asset/currencies':

@@ -2,6 +2,7 @@ import type { SimAccount } from '../types.js';
 import { Dec } from '../../src/domain/money.js';
 import { balanceOf, moveBalance } from './balances.js';
 import type { PricePath, SimCandle } from './price-path.js';
+import { isWaitingStop, stopCrossed, triggerExecutionPrice, wouldTriggerNow } from './stops.js';
 import type {
   Side,
   BookTop,
@@ -54,7 +55,9 @@ const RECEIVED: FeeAssets = Object.freeze({ buy: 'base', sell: 'quote' });
 /**
  * One exchange's matching engine: user orders against a price path. Takers fill at the touch (close
  * ± one tick) up to the step's liquidity; resting limit orders fill as makers, at their own price,
- * when a later candle's range reaches them. Remainders of market and IOC orders expire.
+ * when a later candle's range reaches them. Remainders of market and IOC orders expire; a FOK order
+ * that cannot fill whole at once expires unfilled; a post-only limit that would take is refused. Stop
+ * orders wait outside the book until a price step crosses their trigger (see stops.ts).
  */
 export class Venue {
   readonly #markets = new Map<string, MarketState>();
@@ -139,6 +142,9 @@ export class Venue {
     if (!m) return reject({ kind: 'unknown_symbol' });
     const checked = this.#validate(m, account, input);
     if ('kind' in checked) return reject(checked);
+    const early = this.#refusal(m, input, checked.price);
+    const cancelsOnTake = early?.kind === 'would_take' && input.postOnlyCancels === true;
+    if (early && !cancelsOnTake) return reject(early);
     const now = this.#now();
     const order: SimOrder = {
       orderId: this.#nextOrderId++,
@@ -154,11 +160,24 @@ export class Venue {
       executedQty: '0',
       cumQuote: '0',
       status: 'new',
+      ...(input.postOnly ? { postOnly: true } : {}),
+      ...(input.stopPrice !== undefined ? { stop: { price: new Dec(input.stopPrice).toFixed(), ...(input.stopKind !== undefined ? { kind: input.stopKind } : {}) } } : {}),
       createdAt: now,
       updatedAt: now,
     };
-    if (order.type === 'limit') this.#lock(account, m.spec, order);
+    if (cancelsOnTake) {
+      order.status = 'canceled';
+      this.#orders.set(order.orderId, { order, account });
+      return { ok: true, order: { ...order }, fills: [] };
+    }
+    if (order.type === 'limit' || order.stop) this.#lock(account, m.spec, order);
     this.#orders.set(order.orderId, { order, account });
+    if (order.stop) return { ok: true, order: { ...order }, fills: [] };
+    if (order.timeInForce === 'FOK' && !this.#fillsWholeNow(m, order)) {
+      this.#unlockRemainder({ order, account }, m.spec);
+      order.status = 'expired';
+      return { ok: true, order: { ...order }, fills: [] };
+    }
     // A next-open market order waits, unfilled, for the next price step (see TakerFill).
     if (order.type === 'market' && this.#takerFill === 'next-open') return { ok: true, order: { ...order }, fills: [] };
     const fills = this.#takeLiquidity(m, { order, account });
@@ -213,7 +232,7 @@ export class Venue {
     for (const m of this.#markets.values()) {
       const liquidity = new Dec(m.spec.liquidityPerStep);
       m.liquidity = { buy: liquidity, sell: liquidity };
-      fills.push(...this.#fillWaitingMarketOrders(m), ...this.#fillResting(m));
+      fills.push(...this.#fillWaitingMarketOrders(m), ...this.#triggerStops(m), ...this.#fillResting(m));
     }
     return fills;
   }
@@ -224,7 +243,7 @@ export class Venue {
     const fills: SimFill[] = [];
     for (const resting of this.#orders.values()) {
       const { order } = resting;
-      if (order.symbol !== m.spec.symbol || order.type !== 'market' || !OPEN.has(order.status)) continue;
+      if (order.symbol !== m.spec.symbol || order.type !== 'market' || !OPEN.has(order.status) || isWaitingStop(order)) continue;
       const qty = Dec.min(remaining(order), m.liquidity[order.side]);
       if (qty.gt(0)) {
         m.liquidity[order.side] = m.liquidity[order.side].sub(qty);
@@ -235,11 +254,80 @@ export class Venue {
     return fills;
   }
 
+  /**
+   * Stops fire on the candle after the one they were placed in; one whose trigger the last price has
+   * already crossed is refused, as the exchanges refuse it. A post-only limit that would take is refused.
+   */
+  #refusal(m: MarketState, input: PlaceOrderInput, price: Dec): OrderRejection | undefined {
+    if (input.stopPrice !== undefined) {
+      const stop = new Dec(input.stopPrice);
+      if (stop.lte(0) || !isMultiple(stop, m.spec.tickSize)) return { kind: 'filter', filter: 'PRICE_FILTER' };
+      if (wouldTriggerNow(input.side, stop, new Dec(m.path.current().close))) return { kind: 'would_trigger' };
+      return undefined;
+    }
+    if (input.postOnly && input.type === 'limit' && this.#takerPrice(m, input.side, price) !== undefined) return { kind: 'would_take' };
+    return undefined;
+  }
+
+  /** The touch price a new order on `side` would take at, if a limit at `limit` (or a market order) is marketable. */
+  #takerPrice(m: MarketState, side: Side, limit: Dec | undefined): Dec | undefined {
+    const { ask, bid } = touch(m);
+    const px = side === 'buy' ? ask : bid;
+    if (limit === undefined) return px;
+    return (side === 'buy' ? px.lte(limit) : px.gte(limit)) ? px : undefined;
+  }
+
+  #fillsWholeNow(m: MarketState, order: SimOrder): boolean {
+    const marketable = this.#takerPrice(m, order.side, order.type === 'limit' ? new Dec(order.price) : undefined) !== undefined;
+    return marketable && m.liquidity[order.side].gte(remaining(order));
+  }
+
+  /**
+   * Fires the waiting stops this candle crosses (oldest first) and executes them at the trigger, or
+   * at the open when the candle gapped through it. A stop-market gives its lock back and fills from
+   * free funds (a remainder beyond the step's liquidity or the funds expires, as a market order's
+   * does); a stop-limit keeps its lock and takes only if its limit allows, else rests at its limit.
+   */
+  #triggerStops(m: MarketState): SimFill[] {
+    const candle = m.path.current();
+    const fills: SimFill[] = [];
+    const waiting = [...this.#orders.values()].filter((r) => r.order.symbol === m.spec.symbol && OPEN.has(r.order.status) && isWaitingStop(r.order));
+    for (const r of waiting.sort((a, b) => a.order.orderId - b.order.orderId)) {
+      const { order } = r;
+      const stopPrice = new Dec(order.stop?.price ?? '0');
+      if (!stopCrossed(order.side, stopPrice, candle)) continue;
+      const px = triggerExecutionPrice(order.side, stopPrice, candle);
+      if (order.type === 'market') this.#unlockRemainder(r, m.spec);
+      const now = this.#now();
+      order.stop = { ...order.stop, price: stopPrice.toFixed(), triggeredAt: now };
+      order.updatedAt = now;
+      const marketable = order.type === 'market' || (order.side === 'buy' ? px.lte(order.price) : px.gte(order.price));
+      const qty = marketable ? Dec.min(remaining(order), m.liquidity[order.side], this.#affordable(r, m.spec, px)) : new Dec(0);
+      if (qty.gt(0)) {
+        m.liquidity[order.side] = m.liquidity[order.side].sub(qty);
+        fills.push(this.#fill(r, m.spec, qty, px, false));
+      }
+      if (order.type === 'market' && remaining(order).gt(0)) order.status = 'expired';
+    }
+    return fills;
+  }
+
+  /** How much of a triggered stop-market the account's free funds pay for at `px` (a limit is paid by its lock). */
+  #affordable({ order, account }: Resting, spec: MarketSpec, px: Dec): Dec {
+    if (order.type === 'limit') return remaining(order);
+    const room = this.#feeRoom(account.apiKey, order.side);
+    const free = balanceOf(account, order.side === 'buy' ? spec.quote : spec.base).free;
+    const units = order.side === 'buy' ? free.div(px.mul(room)) : free.div(room);
+    return units.toDecimalPlaces(new Dec(spec.stepSize).decimalPlaces(), Dec.ROUND_DOWN);
+  }
+
   #validate(m: MarketState, account: SimAccount, input: PlaceOrderInput): OrderRejection | { qty: Dec; price: Dec } {
     const { spec } = m;
     const { ask, bid } = touch(m);
     if (input.type === 'limit' && input.price === undefined) return { kind: 'bad_request', message: 'price' };
-    const price = input.type === 'limit' ? new Dec(input.price ?? '0') : input.side === 'buy' ? ask : bid;
+    // A stop-market is sized and funded at its trigger price, the price it is expected to fill at.
+    const marketPx = input.stopPrice !== undefined ? new Dec(input.stopPrice) : input.side === 'buy' ? ask : bid;
+    const price = input.type === 'limit' ? new Dec(input.price ?? '0') : marketPx;
     if (price.lte(0) || (input.type === 'limit' && !isMultiple(price, spec.tickSize))) return { kind: 'filter', filter: 'PRICE_FILTER' };
     let qty: Dec;
     if (input.quantity !== undefined) qty = new Dec(input.quantity);
@@ -266,9 +354,13 @@ export class Venue {
     return this.feeAssets(apiKey)[side] === spentAsset ? Dec.max(this.#fees.maker, this.#fees.taker).add(1) : new Dec(1);
   }
 
-  /** What a limit order locks per unit of quantity: the price (buy) or 1 (sell), times the fee room. */
+  /**
+   * What a limit or waiting stop order locks per unit of quantity: the price (buy; a stop-market's
+   * trigger price) or 1 (sell: the base, as Binance spot locks it for a sell stop), times the fee room.
+   */
   #lockPerUnit(order: SimOrder, apiKey: string): Dec {
-    return (order.side === 'buy' ? new Dec(order.price) : new Dec(1)).mul(this.#feeRoom(apiKey, order.side));
+    const buyPrice = order.type === 'limit' ? order.price : (order.stop?.price ?? '0');
+    return (order.side === 'buy' ? new Dec(buyPrice) : new Dec(1)).mul(this.#feeRoom(apiKey, order.side));
   }
 
   #lock(account: SimAccount, spec: MarketSpec, order: SimOrder): void {
@@ -278,7 +370,7 @@ export class Venue {
   }
 
   #unlockRemainder({ order, account }: Resting, spec: MarketSpec): void {
-    if (order.type !== 'limit') return;
+    if (order.type !== 'limit' && !isWaitingStop(order)) return;
     const amount = remaining(order).mul(this.#lockPerUnit(order, account.apiKey));
     moveBalance(account, order.side === 'buy' ? spec.quote : spec.base, { free: amount, used: amount.neg() });
   }
@@ -300,7 +392,7 @@ export class Venue {
   #fillResting(m: MarketState): SimFill[] {
     const candle = m.path.current();
     const open = [...this.#orders.values()].filter(
-      (r) => r.order.symbol === m.spec.symbol && r.order.type === 'limit' && OPEN.has(r.order.status),
+      (r) => r.order.symbol === m.spec.symbol && r.order.type === 'limit' && OPEN.has(r.order.status) && !isWaitingStop(r.order),
     );
     const byPriority = (a: Resting, b: Resting): number => {
       const cmp = new Dec(a.order.price).cmp(b.order.price);

@@ -29,7 +29,25 @@ export interface PlaceOrderInput {
   quoteQty?: string;
   price?: string;
   timeInForce?: TimeInForce;
+  /** A limit that would take liquidity on arrival is refused (Binance LIMIT_MAKER, Bybit PostOnly, OKX post_only). */
+  postOnly?: boolean;
+  /** A post-only that would take is accepted and canceled at once (Bybit, OKX) instead of refused (Binance). */
+  postOnlyCancels?: boolean;
+  /**
+   * Makes it a stop (trigger) order: it rests untriggered until the last price crosses this price
+   * (sell: at or below, buy: at or above), then becomes a market order or a limit at `price`.
+   */
+  stopPrice?: string;
+  /** The wire format's name for the stop's kind, kept on the order for its listings (OKX `ordType`). */
+  stopKind?: string;
   clientOrderId: string;
+}
+
+/** A stop order's trigger: its price, and when it fired (absent while it still waits). */
+export interface StopTrigger {
+  price: string;
+  kind?: string;
+  triggeredAt?: number;
 }
 
 export interface SimFill {
@@ -62,6 +80,9 @@ export interface SimOrder {
   executedQty: string;
   cumQuote: string;
   status: OrderStatus;
+  postOnly?: boolean;
+  /** Present on stop orders only. */
+  stop?: StopTrigger;
   createdAt: number;
   updatedAt: number;
 }
@@ -71,6 +92,10 @@ export type OrderRejection =
   | { kind: 'filter'; filter: 'LOT_SIZE' | 'PRICE_FILTER' | 'NOTIONAL' }
   | { kind: 'insufficient_balance' }
   | { kind: 'duplicate_client_id' }
+  /** A post-only limit that would take liquidity. */
+  | { kind: 'would_take' }
+  /** A stop whose trigger price is already crossed by the last price. */
+  | { kind: 'would_trigger' }
   | { kind: 'bad_request'; message: string };
 
 export type PlaceResult = { ok: true; order: SimOrder; fills: SimFill[] } | { ok: false; rejection: OrderRejection };

@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { binanceCapabilities } from './binance.capabilities.js';
 import { binanceLimitProfile } from './binance.limits.js';
 
 /** Binance spot / USDⓈ-M futures / margin. */
@@ -58,6 +59,7 @@ export const binance: ExchangeProfile = {
     source: 'https://www.binance.com/en/support/faq/how-are-trading-fees-calculated-on-binance-spot-e85d6e703b874674840122196b89780a',
     notes: 'Without BNB fee payment (spotBNBBurn off) the fee is taken from the asset received: the base on a buy, the quote on a sell. With BNB burn on it is charged in BNB (a third asset, valued by the caller).',
   },
+  ...binanceCapabilities,
   docs: {
     rateLimits: 'https://developers.binance.com/docs/binance-spot-api-docs/rest-api/limits',
     clientOrderId: 'https://developers.binance.com/docs/binance-spot-api-docs/rest-api/trading-endpoints#new-order-trade',

@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { bybitCapabilities } from './bybit.capabilities.js';
 import { bybitLimitProfile } from './bybit.limits.js';
 
 /** Bybit v5 unified trading account: spot and USDT linear perpetuals/futures. */
@@ -53,6 +54,7 @@ export const bybit: ExchangeProfile = {
     source: 'https://www.bybit.com/en/help-center/article?language=en_US&id=000001175',
     notes: 'Spot: "the trading fee unit charged is based on the purchased cryptocurrency" (buy 0.5 BTC, fee 0.0005 BTC, receive 0.4995 BTC).',
   },
+  ...bybitCapabilities,
   docs: {
     rateLimits: 'https://bybit-exchange.github.io/docs/v5/rate-limit',
     clientOrderId: 'https://bybit-exchange.github.io/docs/v5/order/create-order',

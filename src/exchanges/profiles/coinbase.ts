@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { coinbaseCapabilities } from './coinbase.capabilities.js';
 import { coinbaseLimitProfile } from './coinbase.limits.js';
 
 /** Coinbase Advanced Trade (spot). */
@@ -57,6 +58,7 @@ export const coinbase: ExchangeProfile = {
       'Confirmed by ccxt\'s recorded real traffic (ts/src/test/static/response/coinbase.json): an ADA-USDT sell of 10 ADA at 0.392 has commission 0.03136 USDT, total_value_after_fees 3.88864; ' +
       'ccxt 4.5.84 parses every order and fill fee as the market\'s quote.',
   },
+  ...coinbaseCapabilities,
   docs: {
     rateLimits: 'https://docs.cdp.coinbase.com/advanced-trade/docs/rest-api-rate-limits',
     clientOrderId: 'https://docs.cdp.coinbase.com/advanced-trade/reference/retailbrokerageapi_postorder',

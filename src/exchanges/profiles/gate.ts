@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { gateCapabilities } from './gate.capabilities.js';
 import { gateLimitProfile } from './gate.limits.js';
 
 /** Gate.io v4: spot and USDT-settled perpetual futures. */
@@ -57,6 +58,7 @@ export const gate: ExchangeProfile = {
     notes:
       'Spot fees are deducted from the currency received unless GT deduction is enabled (then charged in GT); the order and trade models report it as fee + fee_currency (APIv4 Order/Trade). Not verified against a live account here.',
   },
+  ...gateCapabilities,
   docs: {
     rateLimits: 'https://www.gate.io/docs/developers/apiv4/#frequency-limit-rule',
     clientOrderId: 'https://www.gate.io/docs/developers/apiv4/#create-an-order',

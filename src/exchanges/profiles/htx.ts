@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { htxCapabilities } from './htx.capabilities.js';
 import { htxLimitProfile } from './htx.limits.js';
 
 /** HTX (Huobi): spot and USDT-margined contracts. */
@@ -52,6 +53,7 @@ export const htx: ExchangeProfile = {
     notes:
       'Match results, fee-currency: "transaction fee of buy order is based on base currency, transaction fee of sell order is based on quote currency" (the coin received). With HT/point deduction enabled the fee is taken from that instead (filled-points, fee-deduct-currency).',
   },
+  ...htxCapabilities,
   docs: {
     rateLimits: 'https://huobiapi.github.io/docs/spot/v1/en/#rate-limiting-rule',
     clientOrderId: 'https://huobiapi.github.io/docs/spot/v1/en/#place-a-new-order',

@@ -1,5 +1,6 @@
 import { EXCHANGE_FACTS, type ExchangeId, type MarketType } from '../../domain/exchange-ids.js';
 import type { ExchangeLimitProfile } from '../../ratelimit/limit-rules.js';
+import type { OrderOptionsProfile, StopOrdersProfile, WebsocketProfile } from './capabilities.js';
 import { binance } from './binance.js';
 import { bybit } from './bybit.js';
 import { coinbase } from './coinbase.js';
@@ -126,6 +127,12 @@ export interface ExchangeProfile {
   readonly errorCodes: Readonly<Record<string, 'authentication_failed' | 'rate_limited' | 'clock_skew'>>;
   /** Spot fee asset per side (default account settings). */
   readonly fees: FeeModel;
+  /** Per market type: whether a stop-loss can rest on the exchange, and how ccxt places and lists it. */
+  readonly stopOrders: StopOrdersProfile;
+  /** Per market type: post-only, IOC, FOK, reduce-only. */
+  readonly orderOptions: OrderOptionsProfile;
+  /** Websocket limits and the ccxt pro streams the exchange has. */
+  readonly websocket: WebsocketProfile;
   /** Where each fact came from. */
   readonly docs: Readonly<Record<string, string>>;
   readonly quirks: readonly string[];

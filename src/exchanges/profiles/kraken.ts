@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { krakenCapabilities } from './kraken.capabilities.js';
 import { krakenLimitProfile } from './kraken.limits.js';
 
 /** Kraken spot (and spot margin). */
@@ -54,6 +55,7 @@ export const kraken: ExchangeProfile = {
     source: 'https://support.kraken.com/hc/en-us/articles/203053246-Other-order-options',
     notes: 'Charged in the quote currency by default; the per-order "fee currency preference" (oflags fcib/fciq) can ask for base, which CTS never sends.',
   },
+  ...krakenCapabilities,
   docs: {
     rateLimits: 'https://docs.kraken.com/api/docs/guides/spot-rest-ratelimits',
     clientOrderId: 'https://docs.kraken.com/api/docs/rest-api/add-order',

@@ -1,4 +1,5 @@
 import type { ExchangeProfile } from './index.js';
+import { okxCapabilities } from './okx.capabilities.js';
 import { okxLimitProfile } from './okx.limits.js';
 
 /** OKX v5: spot, expiry futures and perpetual swaps. */
@@ -52,6 +53,7 @@ export const okx: ExchangeProfile = {
     source: 'https://www.okx.com/fees; https://www.okx.com/help/okx-new-spot-fee-payment-option (pay in currency received is the default)',
     notes: 'Spot fees are paid in the currency received by default (a buy of BTC pays in BTC, fee negative in `fee` with `feeCcy` BTC, as in ccxt\'s recorded real spot fill in ts/src/test/static/response/okx.json: feeCcy LTC, fee -0.0001 on a 0.1 LTC-USDT buy); OKX offers an opt-in "pay in currency spent" mode, not modelled.',
   },
+  ...okxCapabilities,
   docs: {
     rateLimits: 'https://www.okx.com/docs-v5/en/#overview-rate-limits',
     clientOrderId: 'https://www.okx.com/docs-v5/en/#order-book-trading-trade-post-place-order',
