@@ -24,6 +24,7 @@ export const ENGINE_EVENT_TYPES = [
   'engine.retry',
   'engine.kill_switch',
   'engine.protection_triggered',
+  'engine.protection_on_engine',
   'engine.stop_problem',
   'engine.flatten_refused',
   'engine.flattened',

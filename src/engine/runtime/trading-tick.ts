@@ -75,6 +75,8 @@ export class TradingTick {
   #lastReconcile: number;
   readonly #peak: TrailingPeak | null;
   #peakRestored = false;
+  /** The venue refused a stop order once: this run leaves protection to the engine's own check. */
+  #stopsRefused = false;
   /** When the stops on the venue were last brought in line (clock ms). */
   #lastStopSync = Number.NEGATIVE_INFINITY;
 
@@ -238,7 +240,7 @@ export class TradingTick {
   async #syncStops(): Promise<void> {
     if (!wantsProtection(this.#d.risk) || this.#mark === null) return;
     const { market, orders } = this.#d;
-    const kinds = this.#d.exchange.triggerOrderKinds?.(market.symbol) ?? [];
+    const kinds = this.#stopsRefused ? [] : (this.#d.exchange.triggerOrderKinds?.(market.symbol) ?? []);
     const resting = orders.protectiveOrders;
     if (kinds.length === 0 && resting.length === 0) return;
     const ledger = this.#d.portfolio.ledger(market.symbol);
@@ -253,7 +255,13 @@ export class TradingTick {
     );
     this.#lastStopSync = this.#d.clock.now();
     for (const id of cancel) await orders.cancel(id, 'protection moved or no longer needed');
-    for (const order of place) await orders.place(order);
+    for (const order of place) {
+      const placed = await orders.place(order);
+      if (placed.status !== 'rejected' || this.#stopsRefused) continue;
+      // Asked again on every price, a refused stop would be sent every 2 s: the engine's own check protects from here on.
+      this.#stopsRefused = true;
+      await this.#d.emit('engine.protection_on_engine', { symbol: market.symbol, reason: `the exchange refused the stop order: ${placed.error ?? 'rejected'}` });
+    }
     if (cancel.length > 0 || place.length > 0) this.#balances = null;
   }
 

@@ -4,7 +4,7 @@ import { InvalidResponseError, NotImplementedError, OrderNotFoundError, Validati
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
 import type { BalanceEntry, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
-import type { Fill } from '../../domain/orders.js';
+import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
@@ -156,6 +156,24 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
       toCandles(await ex.fetchOHLCV(params.symbol, params.timeframe, params.since, params.limit, tag())),
     );
+  }
+
+  /**
+   * Stop-losses rest on the exchange where its profile says ccxt can place, list and cancel them like
+   * plain orders and CTS has made the round trip through the simulator (RESTING_STOPS_VERIFIED). A
+   * take-profit never rests beside it: a spot exchange sets the coins aside for the stop.
+   */
+  triggerOrderKinds(symbol: string): readonly OrderTrigger['kind'][] {
+    let marketType: MarketType;
+    try {
+      marketType = this.#route(this.#ccxt, symbol).marketType;
+    } catch {
+      return []; // markets not loaded, or not a market of this connection: nothing can rest
+    }
+    if (!RESTING_STOPS_VERIFIED[this.#connection.exchange]?.includes(marketType)) return [];
+    const support = this.#profile.stopOrders.byMarket[marketType]?.support;
+    const usable = support && support.kinds.includes('stop-market') && support.params.includes('stopLossPrice') && support.listing === 'normal' && support.cancel === 'normal';
+    return usable ? STOP_LOSS_ONLY : [];
   }
 
   /** ccxt's `timeframes` of this exchange class: static, so checking a start sends nothing. */
@@ -325,6 +343,15 @@ export class CcxtExchange implements Exchange {
     }
   }
 }
+
+/**
+ * Where a resting stop-loss has been tried end to end (placed, listed, cancelled, filled and
+ * reconciled through unmodified ccxt against the simulator). The other exchanges' stops need their
+ * profile's listing / cancel params in the adapter first (e.g. OKX algo orders need `trigger: true`);
+ * until then their bots are protected by the engine's own check on every price.
+ */
+const RESTING_STOPS_VERIFIED: Partial<Record<ExchangeId, readonly MarketType[]>> = { binance: ['spot'] };
+const STOP_LOSS_ONLY: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss']);
 
 /**
  * ccxt's unified stop parameters (exact decimal text: ccxt rounds it to the market's precision): a
