@@ -1,5 +1,5 @@
 import { CtsError, OrderNotFoundError } from '../../domain/errors.js';
-import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
+import { Dec, toDecimalString } from '../../domain/money.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Fill } from '../../domain/orders.js';
 import type { FillSimulator } from '../../exchanges/simulated/fill-simulator.js';
