@@ -46,6 +46,8 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     status: 'pending_create',
     adopted: false,
     reduceOnly: false,
+    trigger: null,
+    timeInForce: null,
     tag: null,
     reason: 'fast SMA crossed above slow SMA',
     error: null,

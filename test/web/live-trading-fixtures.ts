@@ -98,6 +98,8 @@ export function multiPairStatus(count: number, overrides: Partial<EngineStatus> 
     status: 'open',
     adopted: false,
     reduceOnly: false,
+    trigger: null,
+    timeInForce: null,
     tag: null,
     reason: null,
     error: null,

@@ -122,6 +122,17 @@ describe('StartEngineForm', () => {
     expect(change).not.toHaveBeenCalled();
   });
 
+  it.each([
+    [demo, /rest as stop orders in the simulated account/],
+    [live, /rests on Binance as a stop order from the entry on, so it protects the position while CTS is down/],
+    [connection({ id: 'kr', name: 'Kraken main', exchange: 'kraken' }), /Kraken spot stop orders are not used by CTS yet.*nothing protects the position while CTS is down/],
+  ])('says where the stop-loss will live on %#: on the venue, or checked by CTS only while it runs', async (chosen, note) => {
+    strategiesApi();
+    renderWithClient(<StartEngineForm connections={[chosen]} connectionId={chosen.id} onConnectionChange={() => {}} previous={undefined} onStarted={() => {}} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    expect(within(form).getByTestId('protection-note').textContent).toMatch(note);
+  });
+
   it('says so when the strategies cannot be loaded', async () => {
     mockApi(() => ({ status: 500, body: problem(500, 'database is locked') }));
     renderWithClient(<StartEngineForm connections={[demo]} connectionId="demo" onConnectionChange={() => {}} previous={undefined} />);

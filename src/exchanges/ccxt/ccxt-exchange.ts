@@ -5,6 +5,7 @@ import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
 import type { BalanceEntry, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
+import { RESTING_STOPS_VERIFIED } from '../../domain/resting-stops.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
@@ -160,7 +161,8 @@ export class CcxtExchange implements Exchange {
 
   /**
    * Stop-losses rest on the exchange where its profile says ccxt can place, list and cancel them like
-   * plain orders and CTS has made the round trip through the simulator (RESTING_STOPS_VERIFIED). A
+   * plain orders and CTS has made the round trip through the simulator (RESTING_STOPS_VERIFIED; the
+   * others' need their profile's listing / cancel params here first, e.g. OKX's `trigger: true`). A
    * take-profit never rests beside it: a spot exchange sets the coins aside for the stop.
    */
   triggerOrderKinds(symbol: string): readonly OrderTrigger['kind'][] {
@@ -344,13 +346,6 @@ export class CcxtExchange implements Exchange {
   }
 }
 
-/**
- * Where a resting stop-loss has been tried end to end (placed, listed, cancelled, filled and
- * reconciled through unmodified ccxt against the simulator). The other exchanges' stops need their
- * profile's listing / cancel params in the adapter first (e.g. OKX algo orders need `trigger: true`);
- * until then their bots are protected by the engine's own check on every price.
- */
-const RESTING_STOPS_VERIFIED: Partial<Record<ExchangeId, readonly MarketType[]>> = { binance: ['spot'] };
 const STOP_LOSS_ONLY: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss']);
 
 /**

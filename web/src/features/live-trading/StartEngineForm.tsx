@@ -10,6 +10,8 @@ import { PairListFields, PairsModeChoice } from './PairListFields';
 import { ParamFields } from './ParamFields';
 import { initialPairList, pairListBody, serverPairListErrors, validatePairList, type PairListErrors, type PairListValues, type PairsMode } from './pair-list-form';
 import { nameMentionsMode } from '../../format';
+import { EXCHANGE_FACTS } from '../../../../src/domain/exchange-ids.js';
+import { protectionNote } from '../../../../src/domain/resting-stops.js';
 import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from './param-form';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '4h', '1d'] as const;
@@ -265,6 +267,11 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
             touch(`risk.${name}`);
           }}
         />
+        {connection ? (
+          <p className="field__hint" data-testid="protection-note">
+            {protectionNote(connection.mode, connection.exchange, !several && symbol.includes(':') ? 'futures' : 'spot', EXCHANGE_FACTS[connection.exchange].displayName)}
+          </p>
+        ) : null}
       </fieldset>
 
       <fieldset className="fieldset">
