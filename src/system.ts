@@ -237,6 +237,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
       return counts;
     };
     metrics.gaugeEngineStates(enginesByState);
+    metrics.gaugeFeeds(async () => (await engines.statusAll()).flatMap((e) => (e.feed ? [{ engine: e.id, connection: e.connectionId, feed: e.feed }] : [])));
     const status = new SystemStatusService({
       version,
       store,

@@ -25,6 +25,7 @@ export const ENGINE_EVENT_TYPES = [
   'engine.kill_switch',
   'engine.protection_triggered',
   'engine.protection_on_engine',
+  'engine.feed_changed',
   'engine.stop_problem',
   'engine.flatten_refused',
   'engine.flattened',

@@ -87,6 +87,17 @@ export interface EnginePairsStatus {
   rejected: { symbol: string; reason: string }[];
 }
 
+/** Where a bot's candles come from: the exchange's websocket, or REST while it is down (docs/streaming.md). */
+export interface FeedStatus {
+  mode: 'stream' | 'poll';
+  /** Times the stream was dropped (failed or silent) and subscribed again. */
+  reconnects: number;
+  /** How late the last candle came after its close (ms), or null before one. */
+  lastLagMs: number | null;
+  /** Why the stream was last dropped, or null. */
+  lastStreamError: string | null;
+}
+
 export interface EngineStatus {
   /** The engine's ("bot's") id: the `{id}` of the status, orders, trades and control routes. */
   id: string;
@@ -116,6 +127,8 @@ export interface EngineStatus {
   consecutiveFailures: number;
   /** "Exchange unreachable since …" while an outage lasts (the open position is unprotected meanwhile); null when no engine runs here. */
   exchange: ExchangeReachability | null;
+  /** The running bot's candle feed when it streams; null when it polls REST only (pair lists, replay, stopped). */
+  feed: FeedStatus | null;
   candlesProcessed: number;
   lastPrice: string | null;
   /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */

@@ -185,7 +185,10 @@ export class EngineService {
                 onError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error),
               },
             }
-          : { onFeedError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error) }),
+          : {
+              onFeedError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error),
+              onFeedMode: (mode: 'stream' | 'poll', reason: string) => self.runner?.reportFeedMode(mode, reason),
+            }),
       });
       let markets: Market[];
       let budgetQuote: Dec | undefined;

@@ -102,6 +102,13 @@ export interface KeyPermissions {
   ipRestricted: boolean | null;
 }
 
+/** A websocket's view of a pair's candles: each call waits for the next update (the forming candle last). */
+export interface CandleStream {
+  watchCandles(params: { symbol: string; timeframe: string }): Promise<Candle[]>;
+  /** Drops the sockets, so the next watch connects afresh (a silent socket would otherwise stay open). */
+  resetStreams(): Promise<void>;
+}
+
 export interface Exchange {
   readonly id: string;
   fetchServerTime(): Promise<number>;
@@ -127,6 +134,11 @@ export interface Exchange {
    * protected while CTS is not watching; absent or empty: none (the engine watches prices itself).
    */
   triggerOrderKinds?(symbol: string): readonly OrderTrigger['kind'][];
+  /**
+   * The venue's websocket stream of candles (ccxt pro), or null where it has none; absent: none.
+   * REST stays the fallback (the streaming feed switches by itself).
+   */
+  candleStream?(): CandleStream | null;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

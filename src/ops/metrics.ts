@@ -1,3 +1,4 @@
+import type { FeedStatus } from '../domain/engine-status.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ExchangeRequest, RequestGate } from '../ratelimit/request-gate.js';
 
@@ -65,6 +66,44 @@ export class Metrics {
       async collect() {
         this.reset();
         for (const [state, count] of Object.entries(await read())) this.set({ state }, count);
+      },
+    });
+  }
+
+  /** Each streaming bot's candle feed (websocket or REST, last lag, reconnects), read when Prometheus scrapes. */
+  gaugeFeeds(read: () => Promise<{ engine: string; connection: string; feed: FeedStatus }[]>): void {
+    const registers = [this.registry];
+    let last: Promise<{ engine: string; connection: string; feed: FeedStatus }[]> | null = null;
+    // One read per scrape, shared by the three gauges.
+    const snapshot = () => (last ??= read().finally(() => setTimeout(() => (last = null), 0)));
+    new Gauge({
+      name: 'cts_feed_streaming',
+      help: '1 while a bot reads candles over the exchange websocket, 0 while it polls REST (stream down)',
+      labelNames: ['engine', 'connection'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const f of await snapshot()) this.set({ engine: f.engine, connection: f.connection }, f.feed.mode === 'stream' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'cts_feed_lag_seconds',
+      help: 'How late the last candle reached the bot after its close',
+      labelNames: ['engine', 'connection'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const f of await snapshot()) if (f.feed.lastLagMs !== null) this.set({ engine: f.engine, connection: f.connection }, f.feed.lastLagMs / 1000);
+      },
+    });
+    new Gauge({
+      name: 'cts_feed_reconnects',
+      help: 'Times the bot dropped its websocket stream (failed or silent) and subscribed again, since it started',
+      labelNames: ['engine', 'connection'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const f of await snapshot()) this.set({ engine: f.engine, connection: f.connection }, f.feed.reconnects);
       },
     });
   }

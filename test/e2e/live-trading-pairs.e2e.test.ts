@@ -82,6 +82,7 @@ function fiftyPairBot(): EngineStatus {
     resumeOnRestart: true,
     consecutiveFailures: 0,
     exchange: { reachable: true, since: null, lastError: null, attempts: 0 },
+    feed: null,
     candlesProcessed: 25_000,
     lastPrice: null,
     positions,

@@ -45,6 +45,7 @@ export function engineStatus(overrides: Partial<EngineStatus> = {}): EngineStatu
     resumeOnRestart: false,
     consecutiveFailures: 0,
     exchange: null,
+    feed: null,
     candlesProcessed: 0,
     lastPrice: null,
     positions: [],

@@ -14,6 +14,7 @@ import type { PairList } from '../pairs/pair-list.js';
 import type { EngineVenue } from './venue.js';
 import type { PriceEvent } from '../../exchanges/simulated/price-feed.js';
 import type { PriceTick } from './ticker-poller.js';
+import type { FeedStatus } from './streaming-feed.js';
 
 /**
  * One engine: its loop, lifecycle and error policy. Every transition goes through the state machine (domain/engine-state.ts)
@@ -387,6 +388,16 @@ export class EngineRunner {
         if (ended) this.#abort.abort(new Error('the exchange stayed unreachable longer than options.maxOutageMs'));
       })
       .catch(() => undefined);
+  }
+
+  /** The candle feed switched between the websocket and REST: shown in the event log and the status. */
+  reportFeedMode(mode: 'stream' | 'poll', reason: string): void {
+    this.#d.emit('engine.feed_changed', { mode, reason }).catch(() => undefined);
+  }
+
+  /** Where candles come from now, when the feed streams (null: REST polling only). */
+  get feed(): Readonly<FeedStatus> | null {
+    return this.#d.venue.feedStatus?.() ?? null;
   }
 
   /** Opens or extends the outage; true when it outlasted `maxOutageMs` (the engine's exit is then set). */

@@ -48,6 +48,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     resumeOnRestart: record?.resume ?? false,
     consecutiveFailures: runner?.consecutiveFailures ?? 0,
     exchange: runner?.exchange ?? null,
+    feed: runner?.feed ? { ...runner.feed } : null,
     candlesProcessed: runner?.lanes.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
     positions: portfolio.positions(marks, details),

@@ -1,6 +1,7 @@
 import type { Clock } from '../../domain/clock.js';
 import type { Candle } from '../../domain/candles.js';
-import type { Exchange } from '../../exchanges/exchange.port.js';
+import type { CandleStream, Exchange } from '../../exchanges/exchange.port.js';
+import type { FeedStatus } from '../../domain/engine-status.js';
 import type { PriceEvent, PriceFeed } from '../../exchanges/simulated/price-feed.js';
 
 /**
@@ -17,25 +18,10 @@ import type { PriceEvent, PriceFeed } from '../../exchanges/simulated/price-feed
  *  - each candle comes out once, in time order, whichever path brought it.
  */
 
-/** What the feed needs of a websocket: the next update of a pair's recent candles (the forming one last). */
-export interface CandleStream {
-  watchCandles(params: { symbol: string; timeframe: string }): Promise<Candle[]>;
-  /** Drops the stream's sockets, so the next watch connects afresh (a silent socket stays open otherwise). */
-  resetStreams(): Promise<void>;
-}
+export type { CandleStream };
 
-export type FeedMode = 'stream' | 'poll';
-
-/** What status and /metrics show of a feed. */
-export interface FeedStatus {
-  mode: FeedMode;
-  /** Times the stream was dropped (failed or silent) and resubscribed. */
-  reconnects: number;
-  /** How late the last candle came after its close (ms, the engine's clock), or null before one. */
-  lastLagMs: number | null;
-  /** Why the stream was last dropped, or null. */
-  lastStreamError: string | null;
-}
+export type FeedMode = FeedStatus['mode'];
+export type { FeedStatus };
 
 export interface StreamingFeedOptions {
   stream: CandleStream;
@@ -52,7 +38,7 @@ export interface StreamingFeedOptions {
   pollMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
-  /** A stream or REST failure (the feed carries on; a transient one is the engine's outage to show). */
+  /** A REST failure (the feed carries on; a transient one is the engine's outage to show). A stream's failure is a mode change, not an outage. */
   onError?: (error: unknown) => void;
   /** The feed switched between stream and REST. */
   onModeChange?: (mode: FeedMode, reason: string) => void;
@@ -93,7 +79,7 @@ export class StreamingCandleFeed implements PriceFeed {
     if (!Number.isFinite(this.#last)) await this.#start();
     while (!this.#closed) {
       const ready = this.#queue.shift();
-      if (ready) return this.#emit(ready);
+      if (ready) return this.#handOn(ready);
       if (this.#mode === 'poll' && this.#o.clock.now() >= this.#retryAt) this.#switch('stream', 'resubscribing');
       if (this.#mode === 'stream') await this.#streamStep(signal);
       else await this.#pollStep(signal);
@@ -208,7 +194,7 @@ export class StreamingCandleFeed implements PriceFeed {
     return Number.isFinite(this.#last) ? this.#newest() + 2 * tf : Math.ceil(this.#o.clock.now() / tf) * tf;
   }
 
-  #emit(candle: Candle): PriceEvent {
+  #handOn(candle: Candle): PriceEvent {
     this.#last = candle.time;
     this.#status.lastLagMs = Math.max(0, this.#o.clock.now() - (candle.time + this.#o.timeframeMs));
     return { symbol: this.#o.symbol, candle };
@@ -222,7 +208,6 @@ export class StreamingCandleFeed implements PriceFeed {
     const base = this.#o.backoffBaseMs ?? 1_000;
     const max = this.#o.backoffMaxMs ?? 60_000;
     this.#retryAt = this.#o.clock.now() + Math.min(max, base * 2 ** Math.min(this.#failures - 1, 20));
-    this.#o.onError?.(error);
     void this.#o.stream.resetStreams().catch(() => undefined);
     this.#switch('poll', this.#status.lastStreamError);
   }

@@ -15,6 +15,7 @@ import { checkTimeframe } from './engine-config.js';
 import { MultiPairCandleFeed, type RoundPairs } from '../pairs/multi-pair-feed.js';
 import type { PairListSource } from '../pairs/pair-list.js';
 import { TickerPoller } from './ticker-poller.js';
+import { StreamingCandleFeed, type FeedMode, type FeedStatus } from './streaming-feed.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -31,6 +32,8 @@ export interface EngineVenue {
   marketData: PairListSource;
   /** Prices between candles for protection (ticker-poller.ts); absent where only candles exist (replay). */
   ticks?: TickerPoller;
+  /** Where candles come from now (websocket or REST), its lag and reconnects; absent for polling-only feeds. */
+  feedStatus?: () => Readonly<FeedStatus>;
   close(): Promise<void>;
 }
 
@@ -55,6 +58,8 @@ export interface VenueRequest {
   pairs?: { quote: string; round: RoundPairs; positions: Readonly<Record<string, DecimalString>>; onError?: (symbol: string | null, error: unknown) => void };
   /** Where a single-pair bot's failed price requests between candles go (the runner's `reportFeedFault`). */
   onFeedError?: (symbol: string | null, error: unknown) => void;
+  /** The candle feed switched between the websocket and REST (the runner's `reportFeedMode`). */
+  onFeedMode?: (mode: FeedMode, reason: string) => void;
 }
 
 export type VenueFactory = (request: VenueRequest) => Promise<EngineVenue>;
@@ -74,6 +79,8 @@ export interface VenueFactoryOptions {
   replaySymbol?: string;
   replayTimeframe?: string;
   simulated?: Partial<SimulatedAccountOptions>;
+  /** Candles over the exchange's websocket where it has one (streaming-feed.ts). Default true. */
+  streams?: boolean;
 }
 
 const DEFAULT_SIMULATED: SimulatedAccountOptions = { quoteBalance: '10000', takerFeeRate: '0.001', slippageBps: '0' };
@@ -96,7 +103,7 @@ export function createVenueFactory(options: VenueFactoryOptions): VenueFactory {
         return paperVenue(request, options, sim);
       case 'live':
       case 'testnet':
-        return liveVenue(request, await options.openExchange(request.connection, request.credentials), options.clock);
+        return liveVenue(request, await options.openExchange(request.connection, request.credentials), options);
     }
   };
 }
@@ -131,13 +138,14 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
     }
     const positions = pairs ? pairs.positions : { [request.symbol]: request.position };
     const exchange = simulatedExchange(`paper:${request.connection.exchange}`, markets, positions, sim, timeframes, venueFees(request.connection.exchange));
-    const source = candleFeed(request, live, options.clock);
+    const source = candleFeed(request, live, options);
     // The simulated account sees each price first, so its resting stops fill on it (fill-simulator.ts).
     const ticks = new TickerPoller({ exchange: live, clock: options.clock, onTick: (t) => exchange.ingestPrice(t.symbol, t.price, t.time), ...tickErrors(request) });
     return {
       exchange,
       feed: new IngestingFeed(source, exchange),
       ticks,
+      ...feedStatusOf(source),
       async history(limit, symbol) {
         const candles = closedOnly(await live.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, options.clock);
         // The simulated account needs a last price before the first market order.
@@ -153,13 +161,15 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
   }
 }
 
-function liveVenue(request: VenueRequest, exchange: Exchange, clock: Clock): EngineVenue {
-  const feed = candleFeed(request, exchange, clock);
+function liveVenue(request: VenueRequest, exchange: Exchange, options: VenueFactoryOptions): EngineVenue {
+  const clock = options.clock;
+  const feed = candleFeed(request, exchange, options);
   const ticks = new TickerPoller({ exchange, clock, ...tickErrors(request) });
   return {
     exchange,
     feed,
     ticks,
+    ...feedStatusOf(feed),
     history: async (limit, symbol) => closedOnly(await exchange.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, clock),
     marketData: exchange,
     close: () => (ticks.close(), closeAll(feed, exchange)),
@@ -172,12 +182,35 @@ function tickErrors(request: VenueRequest): { onError?: (symbol: string, error: 
   return report ? { onError: report } : {};
 }
 
-/** One pair: polled until its candle closes. A pair list: one request per pair per candle, in rounds. */
-function candleFeed(request: VenueRequest, exchange: Exchange, clock: Clock): PriceFeed {
+/**
+ * One pair: its websocket where the exchange has one (REST the fallback), else polled until its
+ * candle closes. A pair list: one REST request per pair per candle, in rounds.
+ */
+function candleFeed(request: VenueRequest, exchange: Exchange, options: VenueFactoryOptions): PriceFeed {
   const { timeframe, timeframeMs } = request;
+  const clock = options.clock;
   const pairs = request.pairs;
   if (pairs) return new MultiPairCandleFeed({ exchange, timeframe, timeframeMs, clock, pairs: pairs.round, ...(pairs.onError ? { onError: pairs.onError } : {}) });
+  const stream = options.streams === false ? null : (exchange.candleStream?.() ?? null);
+  if (stream) {
+    const onError = request.onFeedError;
+    const onModeChange = request.onFeedMode;
+    return new StreamingCandleFeed({
+      stream,
+      rest: exchange,
+      symbol: request.symbol,
+      timeframe,
+      timeframeMs,
+      clock,
+      ...(onError ? { onError: (error: unknown) => onError(request.symbol, error) } : {}),
+      ...(onModeChange ? { onModeChange } : {}),
+    });
+  }
   return new PollingCandleFeed({ exchange, symbol: request.symbol, timeframe, timeframeMs, clock });
+}
+
+function feedStatusOf(feed: PriceFeed): { feedStatus?: () => Readonly<FeedStatus> } {
+  return feed instanceof StreamingCandleFeed ? { feedStatus: () => feed.status } : {};
 }
 
 /** A fresh simulated account on one market (also what paper/replay connection tests talk to). */

@@ -45,6 +45,14 @@ interface DefaultExport<T> {
 }
 
 /**
+ * ccxt pro's websocket class of one exchange, loaded only when a bot streams from it (the pro
+ * classes pull in ccxt's websocket client: about 10 MB more per exchange, paid only when used).
+ */
+export async function loadCcxtPro(id: ExchangeId): Promise<CcxtConstructor> {
+  return ((await import(ccxtSourceUrl(`pro/${CLASS_FILES[id]}`))) as DefaultExport<CcxtConstructor>).default;
+}
+
+/**
  * Loads the classes once per call site; Node's module cache makes repeated calls cheap, so callers
  * may simply await this wherever they build an adapter (no module-level state here).
  */

@@ -2,10 +2,11 @@ import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
-import type { BalanceEntry, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
+import type { BalanceEntry, CandleStream, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { RESTING_STOPS_VERIFIED } from '../../domain/resting-stops.js';
+import { CcxtStreams } from './ccxt-streams.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
@@ -69,6 +70,7 @@ export class CcxtExchange implements Exchange {
   readonly #ccxt: CcxtInstance;
   readonly #hook: GatedFetch;
   readonly #marketCache: MarketCache | undefined;
+  readonly #streams: CcxtStreams;
 
   constructor(options: CcxtExchangeOptions, modules: CcxtModules) {
     const { connection } = options;
@@ -87,6 +89,7 @@ export class CcxtExchange implements Exchange {
     this.#hook = new GatedFetch({ exchange: connection.exchange, accountKey: connection.id, gate: options.gate });
     this.#hook.install(this.#ccxt);
     this.#marketCache = options.marketCache;
+    this.#streams = new CcxtStreams({ connection, profile: this.#profile, modules, rest: this.#ccxt, now: () => this.#clock.now() });
     const cached = this.#marketCache?.get(connection);
     if (cached) this.#ccxt.setMarketsFromExchange(cached.source);
   }
@@ -178,6 +181,21 @@ export class CcxtExchange implements Exchange {
     return usable ? STOP_LOSS_ONLY : [];
   }
 
+  /**
+   * ccxt pro's candle stream where it implements `watchOHLCV` for this exchange and CTS has tried it
+   * against the simulator (STREAMS_VERIFIED); markets are loaded through the limiter first.
+   */
+  candleStream(): CandleStream | null {
+    if (!STREAMS_VERIFIED.includes(this.id) || !this.#profile.websocket.ccxtPro.watchOHLCV) return null;
+    return {
+      watchCandles: async (params) => {
+        await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
+        return this.#streams.watchCandles(params);
+      },
+      resetStreams: () => this.#streams.resetStreams(),
+    };
+  }
+
   /** ccxt's `timeframes` of this exchange class: static, so checking a start sends nothing. */
   timeframes(): readonly string[] | undefined {
     const offered: unknown = this.#ccxt.timeframes;
@@ -246,6 +264,7 @@ export class CcxtExchange implements Exchange {
   }
 
   async close(): Promise<void> {
+    await Promise.allSettled([this.#streams.resetStreams()]);
     await this.#ccxt.close();
   }
 
@@ -345,6 +364,9 @@ export class CcxtExchange implements Exchange {
     }
   }
 }
+
+/** Exchanges whose websocket candles have been tried through unmodified ccxt pro against the simulator. */
+const STREAMS_VERIFIED: readonly ExchangeId[] = ['binance'];
 
 const STOP_LOSS_ONLY: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss']);
 

@@ -53,6 +53,8 @@ export interface LiveServiceOptions {
   credentials: { apiKey: string; apiSecret: string; passphrase?: string };
   timeoutMs?: number;
   extra?: Partial<EngineServiceDeps>;
+  /** Candles over the simulator's websockets where the exchange streams (default false: REST polling, as these tests step it). */
+  streams?: boolean;
 }
 
 /** An engine service whose live connections trade through unmodified ccxt against the simulator. */
@@ -70,6 +72,7 @@ export function liveEngineService(o: LiveServiceOptions): EngineService {
     venues: createVenueFactory({
       clock: o.clock,
       replayCsvPath: CSV,
+      streams: o.streams ?? false,
       openExchange: async (connection, credentials) =>
         createCcxtExchange({
           ccxt: o.ccxt,
