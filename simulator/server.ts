@@ -9,6 +9,12 @@ import { exchangeHandlers } from './exchanges/index.js';
 import { buildPaths, DEFAULT_MARKETS, type PriceSourceOption } from './matching/markets.js';
 import type { MarketSpec } from './matching/types.js';
 import type { ExchangeHandler, SimRequest, SimResponse } from './types.js';
+import { originalUrl } from './url.js';
+import { WsHub } from './ws/hub.js';
+import { wsExchangeHandlers } from './ws/handlers.js';
+import type { WsExchangeHandler } from './ws/types.js';
+
+export { originalUrl } from './url.js';
 
 export interface SimulatorOptions {
   /** TCP port on 127.0.0.1; 0 (default) picks a free one. */
@@ -25,6 +31,8 @@ export interface SimulatorOptions {
   handlers?: readonly ExchangeHandler[];
   /** Step prices every this many ms of clock time, besides explicit `control.step()`. */
   autoStepMs?: number;
+  /** Websocket handlers (default all registered in simulator/ws/handlers.ts). */
+  wsHandlers?: readonly WsExchangeHandler[];
 }
 
 export interface RunningSimulator {
@@ -61,6 +69,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
       if (!res.headersSent) sendJson(res, 500, { error: 'simulator failure', detail: String(error) });
     });
   });
+  const wsHub = new WsHub(control, options.wsHandlers ?? wsExchangeHandlers);
+  wsHub.attach(server);
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -185,19 +195,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     control,
     close: () =>
       new Promise<void>((resolve) => {
+        wsHub.close();
         for (const socket of sockets) socket.destroy();
         server.close(() => resolve());
       }),
   };
-}
-
-/**
- * The exchange URL ccxt meant: it appends it to proxyUrl as is, or URI-encoded as a whole when it has
- * a query string (ccxt's urlEncoderForProxyUrl), e.g. /https%3A%2F%2Fapi.binance.com%2Fapi%2Fv3%2Faccount%3F….
- */
-export function originalUrl(rawPath: string): URL {
-  const rest = rawPath.slice(1);
-  return new URL(/^https?%3A/i.test(rest) ? decodeURIComponent(rest) : rest);
 }
 
 function send(res: ServerResponse, answer: SimResponse): void {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { wsFaultInputSchema } from '../ws/faults.js';
 import type { SimControl } from './control.js';
 import {
   accountInputSchema,
@@ -38,6 +39,8 @@ type Route = (match: RegExpMatchArray, body: unknown, query: URLSearchParams) =>
  *   GET    /__sim/fee-assets/{exchange}?apiKey=                       → { buy, sell }
  *   GET    /__sim/prices
  *   POST   /__sim/reset
+ *   POST   /__sim/ws-faults                      body: { kind, exchange, … } → that exchange's ws fault state
+ *   DELETE /__sim/ws-faults[/{exchange}]
  */
 export function handleControl(control: SimControl, method: string, url: URL, rawBody: string): ControlAnswer {
   const path = url.pathname.slice(CONTROL_PREFIX.length - 1);
@@ -127,6 +130,15 @@ function routesFor(control: SimControl): Array<[string, RegExp, Route]> {
       },
     ],
     ['GET', /^\/prices$/, () => ok(control.prices())],
+    ['POST', /^\/ws-faults$/, (_m, body) => ok(control.wsFaults.inject(wsFaultInputSchema.parse(body)))],
+    [
+      'DELETE',
+      /^\/ws-faults(?:\/([^/]+))?$/,
+      (m) => {
+        control.wsFaults.clear(m[1] === undefined ? undefined : exchangeIdSchema.parse(m[1]));
+        return ok({ cleared: true });
+      },
+    ],
     [
       'POST',
       /^\/reset$/,

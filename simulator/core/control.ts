@@ -8,6 +8,8 @@ import type { MarketSpec, SimFill } from '../matching/types.js';
 import type { SimAccount, SimContext } from '../types.js';
 import { FaultStore, type FaultRule } from './faults.js';
 import { RequestLog, type LoggedRequest } from './request-log.js';
+import { WsFaults } from '../ws/faults.js';
+import type { SimCandle } from '../matching/price-path.js';
 import {
   accountInputSchema,
   clockSkewSchema,
@@ -40,6 +42,9 @@ export class SimControl {
   readonly #paths: ReadonlyMap<string, PricePath>;
   readonly #autoStepMs: number | undefined;
   #lastAutoStep: number;
+  readonly #stepListeners = new Set<(moves: readonly CandleMove[]) => void>();
+  /** Websocket faults (drop, silent, delay, reorder, duplicate), per exchange. */
+  readonly wsFaults = new WsFaults();
 
   constructor(options: SimControlOptions) {
     this.#clock = options.clock;
@@ -155,10 +160,27 @@ export class SimControl {
   step(steps = 1): SimFill[] {
     const fills: SimFill[] = [];
     for (let i = 0; i < steps; i++) {
-      for (const path of this.#paths.values()) path.step();
+      const moves: CandleMove[] = [];
+      for (const [symbol, path] of this.#paths) {
+        const closed = path.current();
+        moves.push({ symbol, intervalMs: path.intervalMs, closed, current: path.step() });
+      }
       for (const venue of this.#venues.values()) fills.push(...venue.afterPriceStep());
+      // After the fills, so a stream sees the orders and balances the new candle left behind.
+      for (const listener of this.#stepListeners) listener(moves);
     }
     return fills;
+  }
+
+  /** Calls `listener` after every price step with each symbol's closed and new forming candle; returns an unsubscribe. */
+  onStep(listener: (moves: readonly CandleMove[]) => void): () => void {
+    this.#stepListeners.add(listener);
+    return () => this.#stepListeners.delete(listener);
+  }
+
+  /** The auto-step period, if time-driven steps are on. */
+  get autoStepMs(): number | undefined {
+    return this.#autoStepMs;
   }
 
   /** Current mid price (candle close) of a unified symbol. */
@@ -179,6 +201,7 @@ export class SimControl {
     this.#log.clear();
     this.#venues.clear();
     this.#counters.clear();
+    this.wsFaults.clear();
   }
 
   // ---- for the server ----------------------------------------------------------------------
@@ -222,6 +245,16 @@ export class SimControl {
     counter.used += weight;
     return { used: counter.used, resetAt: windowStart + windowMs };
   }
+}
+
+/** One symbol's candle change in one price step. */
+export interface CandleMove {
+  symbol: string;
+  intervalMs: number;
+  /** The candle that just ended (REST returns it unchanged from now on). */
+  closed: SimCandle;
+  /** The new forming candle. */
+  current: SimCandle;
 }
 
 function accountKey(exchange: ExchangeId, apiKey: string): string {

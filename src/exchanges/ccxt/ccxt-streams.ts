@@ -4,7 +4,7 @@ import { ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { translateCcxtError } from './error-translation.js';
 import { toCandles } from './response-schemas.js';
-import { wsUrlsThrough } from './ws-urls.js';
+import { simulatorWsUrls } from './ws-urls.js';
 
 /**
  * The websocket side of one connection: ccxt pro's class, loaded on the first watch, configured like
@@ -56,7 +56,7 @@ export class CcxtStreams {
     const config = ccxtConfig(this.#connection, this.#profile);
     const probe = new Pro({});
     const proxy = this.#connection.proxyUrl;
-    const pro = new Pro(proxy === undefined ? config : { ...config, urls: wsUrlsThrough(probe.urls, proxy) });
+    const pro = new Pro(proxy === undefined ? config : { ...config, urls: simulatorWsUrls(probe.urls, proxy) });
     if (this.#connection.mode === 'testnet') pro.setSandboxMode(true);
     // Markets come from the REST instance (the adapter loads them through the limiter before a watch).
     const markets: unknown = this.#rest.markets;

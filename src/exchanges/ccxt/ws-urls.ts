@@ -1,16 +1,28 @@
 /**
- * ccxt's `urls` with every websocket address sent through a proxy base the way REST goes through
- * `proxyUrl`: `wss://stream.binance.com:9443/ws` becomes `ws://127.0.0.1:8123/wss://stream.binance.com:9443/ws`
- * for base `http://127.0.0.1:8123/` (the simulator reads the original address from the path). Only
- * `ws://` and `wss://` strings change; the rest of the tree is copied as it is.
+ * Points every websocket URL of a ccxt `urls` tree at the loopback simulator: `wss://host/path`
+ * becomes `ws://127.0.0.1:PORT/wss://host/path`, the websocket twin of REST's `proxyUrl` (the
+ * simulator reads the original URL from the path). Non-websocket strings are left as they are, so
+ * the result can be given to ccxt as its `urls` config without losing REST endpoints.
  */
-export function wsUrlsThrough(urls: unknown, proxyBase: string): unknown {
-  const base = proxyBase.replace(/^http(s?):\/\//, 'ws$1://');
-  const rewrite = (value: unknown): unknown => {
-    if (typeof value === 'string') return /^wss?:\/\//.test(value) ? `${base}${value}` : value;
-    if (Array.isArray(value)) return value.map(rewrite);
-    if (typeof value === 'object' && value !== null) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
-    return value;
-  };
-  return rewrite(urls);
+export function simulatorWsUrls<T>(urls: T, proxyBase: string): T {
+  const base = wsBase(proxyBase);
+  return rewrite(urls, base) as T;
+}
+
+function wsBase(proxyBase: string): string {
+  const url = new URL(proxyBase);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Expected an http(s) proxy base, got ${proxyBase}`);
+  const scheme = url.protocol === 'https:' ? 'wss:' : 'ws:';
+  return `${scheme}//${url.host}${url.pathname.endsWith('/') ? url.pathname : `${url.pathname}/`}`;
+}
+
+function rewrite(value: unknown, base: string): unknown {
+  if (typeof value === 'string') return /^wss?:\/\//i.test(value) ? base + value : value;
+  if (Array.isArray(value)) return value.map((v: unknown) => rewrite(v, base));
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = rewrite(v, base);
+    return out;
+  }
+  return value;
 }

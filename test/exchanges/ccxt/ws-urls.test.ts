@@ -1,16 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { wsUrlsThrough } from '../../../src/exchanges/ccxt/ws-urls.js';
+import { simulatorWsUrls } from '../../../src/exchanges/ccxt/ws-urls.js';
 
-describe('websocket urls through the proxy', () => {
-  it('prefixes every ws and wss address, deep, and leaves everything else alone', () => {
-    const urls = { api: { ws: { spot: 'wss://stream.binance.com:9443/ws', 'ws-api': { spot: 'wss://ws-api.binance.com:443/ws-api/v3' } }, rest: 'https://api.binance.com' }, test: { ws: ['ws://x/y'] }, logo: 'https://x/logo.png', n: 3 };
-    expect(wsUrlsThrough(urls, 'http://127.0.0.1:8123/')).toEqual({
-      api: { ws: { spot: 'ws://127.0.0.1:8123/wss://stream.binance.com:9443/ws', 'ws-api': { spot: 'ws://127.0.0.1:8123/wss://ws-api.binance.com:443/ws-api/v3' } }, rest: 'https://api.binance.com' },
-      test: { ws: ['ws://127.0.0.1:8123/ws://x/y'] },
-      logo: 'https://x/logo.png',
-      n: 3,
+describe('simulatorWsUrls', () => {
+  it('points every wss URL, however deep, at the simulator and leaves the rest alone', () => {
+    const urls = {
+      logo: 'https://example.com/logo.png',
+      api: {
+        ws: { spot: 'wss://stream.binance.com:9443/ws', 'ws-api': { spot: 'wss://ws-api.binance.com:443/ws-api/v3' } },
+        public: 'https://api.binance.com/api/v3',
+      },
+      list: ['wss://a.example/ws', 'plain'],
+      rateLimit: 50,
+    };
+    const out = simulatorWsUrls(urls, 'http://127.0.0.1:40123/');
+    expect(out).toEqual({
+      logo: 'https://example.com/logo.png',
+      api: {
+        ws: {
+          spot: 'ws://127.0.0.1:40123/wss://stream.binance.com:9443/ws',
+          'ws-api': { spot: 'ws://127.0.0.1:40123/wss://ws-api.binance.com:443/ws-api/v3' },
+        },
+        public: 'https://api.binance.com/api/v3',
+      },
+      list: ['ws://127.0.0.1:40123/wss://a.example/ws', 'plain'],
+      rateLimit: 50,
     });
-    expect(urls.api.ws.spot).toBe('wss://stream.binance.com:9443/ws'); // a copy: ccxt's class defaults stay untouched
-    expect(wsUrlsThrough({ a: 'wss://h/p' }, 'https://proxy.local:9/')).toEqual({ a: 'wss://proxy.local:9/wss://h/p' });
+    expect(urls.api.ws.spot).toBe('wss://stream.binance.com:9443/ws');
+  });
+
+  it('adds the missing trailing slash and refuses a non-http base', () => {
+    expect(simulatorWsUrls('wss://x.example/ws', 'http://127.0.0.1:1')).toBe('ws://127.0.0.1:1/wss://x.example/ws');
+    expect(() => simulatorWsUrls({}, 'ftp://127.0.0.1:1/')).toThrow(/http/);
   });
 });

@@ -1,0 +1,5 @@
+import { binanceWsHandler } from '../exchanges/binance-ws.js';
+import type { WsExchangeHandler } from './types.js';
+
+/** Every exchange's websocket side; add one here (see WsExchangeHandler in ./types.ts). */
+export const wsExchangeHandlers: readonly WsExchangeHandler[] = [binanceWsHandler];

@@ -1,0 +1,158 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, WebSocket } from 'ws';
+import type { ExchangeId } from '../../src/domain/exchange-ids.js';
+import type { SimControl } from '../core/control.js';
+import { originalUrl } from '../url.js';
+import type { WsConnection, WsContext, WsExchangeHandler } from './types.js';
+
+interface Conn extends WsConnection {
+  readonly exchange: ExchangeId;
+  readonly socket: WebSocket;
+  streaming: boolean;
+  /** A message held back by the reorder fault, sent after the next one. */
+  held: string | undefined;
+}
+
+/**
+ * The websocket core: accepts upgrades of `/<original wss url>` on the simulator's HTTP server,
+ * routes them by host to a `WsExchangeHandler`, fans price steps out to open sockets, applies the
+ * websocket faults and keeps the auto-step timer running while any socket streams.
+ */
+export class WsHub {
+  readonly #control: SimControl;
+  readonly #byHost = new Map<string, WsExchangeHandler>();
+  readonly #server = new WebSocketServer({ noServer: true, autoPong: false });
+  readonly #conns = new Set<Conn>();
+  readonly #unsubscribe: Array<() => void> = [];
+  #nextId = 1;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(control: SimControl, handlers: readonly WsExchangeHandler[]) {
+    this.#control = control;
+    for (const handler of handlers) for (const host of handler.hosts) this.#byHost.set(host, handler);
+    this.#unsubscribe.push(
+      control.onStep((moves) => {
+        for (const conn of this.#conns) this.#handler(conn).onMarketStep?.(conn, moves, this.#ctx(conn.exchange));
+      }),
+      control.wsFaults.onDrop((exchange) => {
+        for (const conn of this.#conns) if (conn.exchange === exchange) conn.socket.terminate();
+      }),
+    );
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => this.#upgrade(req, socket, head));
+  }
+
+  close(): void {
+    for (const stop of this.#unsubscribe) stop();
+    for (const conn of this.#conns) conn.socket.terminate();
+    this.#conns.clear();
+    this.#updateTimer();
+    this.#server.close();
+  }
+
+  #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    let url: URL;
+    try {
+      url = originalUrl(req.url ?? '/');
+    } catch {
+      refuse(socket, 400, 'Bad Request');
+      return;
+    }
+    const handler = this.#byHost.get(url.hostname);
+    if (!handler) {
+      refuse(socket, 502, 'Bad Gateway');
+      return;
+    }
+    if (this.#control.wsFaults.takeRefusal(handler.id)) {
+      refuse(socket, 503, 'Service Unavailable');
+      return;
+    }
+    this.#server.handleUpgrade(req, socket, head, (ws) => this.#open(handler, ws, url));
+  }
+
+  #open(handler: WsExchangeHandler, socket: WebSocket, url: URL): void {
+    const faults = this.#control.wsFaults;
+    const exchange = handler.id;
+    const silent = (): boolean => performance.now() < faults.state(exchange).silentUntil;
+    const write = (text: string): void => {
+      if (socket.readyState === WebSocket.OPEN && !silent()) socket.send(text);
+    };
+    const conn: Conn = {
+      id: this.#nextId++,
+      url,
+      exchange,
+      socket,
+      state: new Map(),
+      streaming: false,
+      held: undefined,
+      send: (message) => {
+        const state = faults.state(exchange);
+        const text = JSON.stringify(message);
+        const out = (): void => {
+          if (state.reorder && conn.held === undefined) {
+            conn.held = text;
+            return;
+          }
+          const later = conn.held;
+          conn.held = undefined;
+          const copies = state.duplicate ? 2 : 1;
+          for (let i = 0; i < copies; i++) write(text);
+          if (later !== undefined) for (let i = 0; i < copies; i++) write(later);
+        };
+        if (state.delayMs > 0) setTimeout(out, state.delayMs);
+        else out();
+      },
+      close: (code, reason) => socket.close(code, reason),
+      setStreaming: (on) => {
+        conn.streaming = on;
+        this.#updateTimer();
+      },
+    };
+    this.#conns.add(conn);
+    // Pongs answer pings by hand so the silent fault can withhold them (ccxt's keepalive then times out).
+    socket.on('ping', (data) => {
+      if (!silent()) socket.pong(data);
+    });
+    socket.on('message', (data, isBinary) => {
+      if (isBinary || silent()) return;
+      handler.onMessage(conn, data.toString('utf8'), this.#ctx(exchange));
+    });
+    socket.on('close', () => {
+      this.#conns.delete(conn);
+      this.#updateTimer();
+    });
+    socket.on('error', () => socket.terminate());
+    handler.onConnect?.(conn, this.#ctx(exchange));
+  }
+
+  #handler(conn: Conn): WsExchangeHandler {
+    const handler = this.#byHost.get(conn.url.hostname);
+    if (!handler) throw new Error(`No websocket handler for ${conn.url.hostname}`);
+    return handler;
+  }
+
+  #ctx(exchange: ExchangeId): WsContext {
+    const control = this.#control;
+    return { control, exchangeNow: () => control.now() + control.clockSkew(exchange) };
+  }
+
+  /** Time-driven steps otherwise happen only when a REST request arrives; a stream must flow without one. */
+  #updateTimer(): void {
+    const period = this.#control.autoStepMs;
+    const wanted = period !== undefined && [...this.#conns].some((c) => c.streaming);
+    if (wanted && this.#timer === undefined) {
+      this.#timer = setInterval(() => this.#control.syncTime(), Math.max(10, Math.min(period, 1000)));
+      this.#timer.unref();
+    } else if (!wanted && this.#timer !== undefined) {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+    }
+  }
+}
+
+function refuse(socket: Duplex, status: number, text: string): void {
+  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
