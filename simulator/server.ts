@@ -1,3 +1,4 @@
+import type { ExchangeId } from '../src/domain/exchange-ids.js';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { systemClock, type Clock } from '../src/domain/clock.js';
@@ -40,6 +41,8 @@ export interface RunningSimulator {
   url: string;
   port: number;
   control: SimControl;
+  /** Open websockets of an exchange holding a subscription. */
+  streamingSockets(exchange: ExchangeId): number;
   /** Stops listening and drops every open connection, including requests held by a timeout fault. */
   close(): Promise<void>;
 }
@@ -193,6 +196,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     url: `http://127.0.0.1:${port}/`,
     port,
     control,
+    streamingSockets: (exchange) => wsHub.streamingSockets(exchange),
     close: () =>
       new Promise<void>((resolve) => {
         wsHub.close();

@@ -25,6 +25,11 @@ export class WsHub {
   readonly #server = new WebSocketServer({ noServer: true, autoPong: false });
   readonly #conns = new Set<Conn>();
   readonly #unsubscribe: Array<() => void> = [];
+
+  /** Open sockets of `exchange` holding at least one subscription (tests wait for a client to have subscribed). */
+  streamingSockets(exchange: string): number {
+    return [...this.#conns].filter((c) => c.exchange === exchange && c.streaming).length;
+  }
   #nextId = 1;
   #timer: NodeJS.Timeout | undefined;
 

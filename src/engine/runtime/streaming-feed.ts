@@ -30,7 +30,11 @@ export interface StreamingFeedOptions {
   timeframe: string;
   timeframeMs: number;
   clock: Clock;
-  /** No update for this long: the stream is taken for dead. Default 30 s. */
+  /**
+   * No update for this long: the stream is taken for dead. Default two timeframes and a minute (ccxt's
+   * own ping/pong finds a dead socket sooner; a quiet market may send nothing for a while, and a
+   * close the stream is quiet about comes over REST anyway).
+   */
   silenceMs?: number;
   /** How long after a close the stream may take before REST is asked for the candle. Default 3 s. */
   settleMs?: number;
@@ -57,7 +61,12 @@ export class StreamingCandleFeed implements PriceFeed {
   #failures = 0;
   #retryAt = 0;
   #lastMessageAt: number;
-  #pending: Promise<Candle[]> | null = null;
+  #pumping = false;
+  #latest: Candle[] | null = null;
+  #version = 0;
+  #seen = 0;
+  #pumpFailure: { error: unknown } | null = null;
+  #waiters: (() => void)[] = [];
   /** When REST was last asked (clock ms): a quiet stream's overdue close is asked for every settleMs, no faster. */
   #restAskedAt = Number.NEGATIVE_INFINITY;
   #closed = false;
@@ -65,7 +74,7 @@ export class StreamingCandleFeed implements PriceFeed {
 
   constructor(options: StreamingFeedOptions) {
     this.#o = options;
-    this.#silence = options.silenceMs ?? 30_000;
+    this.#silence = options.silenceMs ?? 2 * options.timeframeMs + 60_000;
     this.#settle = options.settleMs ?? 3_000;
     this.#poll = options.pollMs ?? Math.min(60_000, Math.max(1_000, options.timeframeMs / 10));
     this.#lastMessageAt = options.clock.now();
@@ -128,28 +137,70 @@ export class StreamingCandleFeed implements PriceFeed {
     if (wait > 0) await this.#o.clock.sleep(wait, signal);
   }
 
-  /** The next stream update, a failure, or the deadline, whichever comes first. */
+  /**
+   * The next stream update, a failure, or the deadline, whichever comes first. A ccxt watch only
+   * answers messages that arrive while it is pending, so a pump keeps one pending all the time (a
+   * close that arrives while the engine is busy with the last candle is never missed).
+   */
   async #wait(ms: number, signal?: AbortSignal): Promise<Wake> {
-    const { stream, symbol, timeframe } = this.#o;
-    const update = (this.#pending ??= stream.watchCandles({ symbol, timeframe }));
+    signal?.throwIfAborted();
+    this.#startPump();
+    const ready = this.#ready();
+    if (ready) return ready;
     const timer = new AbortController();
-    const onAbort = () => timer.abort();
+    let onAbort: () => void = () => undefined;
+    // A stop aborts the wait (as a feed's sleep does), so the engine's loop ends.
+    const aborted = new Promise<never>((_, reject) => (onAbort = () => reject(signal?.reason ?? new Error('aborted'))));
     signal?.addEventListener('abort', onAbort, { once: true });
+    let wake: () => void = () => undefined;
+    const changed = new Promise<void>((resolve) => (wake = resolve));
+    this.#waiters.push(wake);
     try {
-      const timeout = ms > 0 ? this.#o.clock.sleep(ms, timer.signal).then((): Wake => ({ kind: 'timeout' })) : Promise.resolve<Wake>({ kind: 'timeout' });
-      const wake = await Promise.race([
-        update.then(
-          (candles): Wake => ({ kind: 'update', candles }),
-          (error: unknown): Wake => ({ kind: 'failed', error }),
-        ),
-        timeout,
-      ]);
-      if (wake.kind !== 'timeout') this.#pending = null;
-      return wake;
+      const timeout = ms > 0 ? this.#o.clock.sleep(ms, timer.signal).catch(() => undefined) : Promise.resolve();
+      await Promise.race([changed, timeout, aborted]);
+      return this.#ready() ?? { kind: 'timeout' };
     } finally {
       timer.abort();
       signal?.removeEventListener('abort', onAbort);
+      this.#waiters = this.#waiters.filter((w) => w !== wake);
     }
+  }
+
+  /** What the pump brought since the last look: a failure, the latest candles, or nothing. */
+  #ready(): Wake | null {
+    if (this.#pumpFailure !== null) {
+      const error = this.#pumpFailure.error;
+      this.#pumpFailure = null;
+      return { kind: 'failed', error };
+    }
+    if (this.#latest !== null && this.#version !== this.#seen) {
+      this.#seen = this.#version;
+      return { kind: 'update', candles: this.#latest };
+    }
+    return null;
+  }
+
+  #startPump(): void {
+    if (this.#pumping || this.#closed) return;
+    this.#pumping = true;
+    const { stream, symbol, timeframe } = this.#o;
+    const notify = () => {
+      for (const w of this.#waiters.splice(0)) w();
+    };
+    void (async () => {
+      try {
+        while (!this.#closed && this.#mode === 'stream') {
+          this.#latest = await stream.watchCandles({ symbol, timeframe });
+          this.#version++;
+          notify();
+        }
+      } catch (error) {
+        if (this.#mode === 'stream' && !this.#closed) this.#pumpFailure = { error };
+        notify();
+      } finally {
+        this.#pumping = false;
+      }
+    })();
   }
 
   /** Asks REST from the last candle handed on; returns how many closed candles it brought. */
@@ -173,9 +224,13 @@ export class StreamingCandleFeed implements PriceFeed {
   #take(candles: readonly Candle[], fromRest: boolean): boolean {
     const { timeframeMs, clock } = this.#o;
     const now = clock.now();
-    const closed = [...candles].filter((c) => c.time > this.#newest() && c.time + timeframeMs <= now).sort((a, b) => a.time - b.time);
     const newest = this.#newest();
-    if (!fromRest && closed.length > 0 && Number.isFinite(newest) && (closed[0] as Candle).time > newest + timeframeMs) return true;
+    const closed = [...candles].filter((c) => c.time > newest && c.time + timeframeMs <= now).sort((a, b) => a.time - b.time);
+    if (!fromRest && Number.isFinite(newest)) {
+      // A candle (closed or forming) beyond the next one means the next one closed unseen: REST has it.
+      const first = closed[0]?.time ?? Math.min(...candles.map((c) => c.time).filter((t) => t > newest));
+      if (Number.isFinite(first) && first > newest + timeframeMs) return true;
+    }
     let last = newest;
     for (const candle of closed) {
       if (candle.time <= last) continue;
@@ -201,7 +256,8 @@ export class StreamingCandleFeed implements PriceFeed {
   }
 
   #drop(error: unknown): void {
-    this.#pending = null;
+    this.#latest = null;
+    this.#pumpFailure = null;
     this.#failures++;
     this.#status.reconnects++;
     this.#status.lastStreamError = error instanceof Error ? error.message : String(error);

@@ -56,8 +56,13 @@ export class CcxtStreams {
     const config = ccxtConfig(this.#connection, this.#profile);
     const probe = new Pro({});
     const proxy = this.#connection.proxyUrl;
-    const pro = new Pro(proxy === undefined ? config : { ...config, urls: simulatorWsUrls(probe.urls, proxy) });
+    // The whole recent cache on every update (not only what changed since the last call): a close that
+    // arrived while the engine was busy is still in the next answer.
+    const options = { ...(config['options'] as Record<string, unknown>), newUpdates: false };
+    const pro = new Pro({ ...config, options, ...(proxy === undefined ? {} : { urls: simulatorWsUrls(probe.urls, proxy) }) });
     if (this.#connection.mode === 'testnet') pro.setSandboxMode(true);
+    // ccxt opens a plain ws:// address (the loopback simulator) only through the http agent it loads on request.
+    if (proxy !== undefined) await pro.loadHttpProxyAgent();
     // Markets come from the REST instance (the adapter loads them through the limiter before a watch).
     const markets: unknown = this.#rest.markets;
     if (typeof markets === 'object' && markets !== null && Object.keys(markets).length > 0) pro.setMarketsFromExchange(this.#rest);

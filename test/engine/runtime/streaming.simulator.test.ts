@@ -1,0 +1,109 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { PricePath, SimCandle } from '../../../simulator/matching/price-path.js';
+import { ManualClock } from '../../../src/domain/clock.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { connectionView } from './support.js';
+import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
+
+/**
+ * A live engine reading its candles over the simulator's Binance websocket through unmodified ccxt
+ * pro: a candle reaches the strategy within a second of its close, without a REST candle request; a
+ * dropped stream falls back to REST and comes back, each candle once.
+ */
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+
+class SteppedPath implements PricePath {
+  readonly intervalMs = HOUR;
+  readonly #candles: SimCandle[] = Array.from({ length: 31 }, (_, i) => bar(i));
+  get formingSince(): number {
+    return this.current().openTime;
+  }
+  current(): SimCandle {
+    return this.#candles.at(-1) as SimCandle;
+  }
+  history(count: number): SimCandle[] {
+    return this.#candles.slice(-count);
+  }
+  step(): SimCandle {
+    this.#candles.push(bar(this.#candles.length));
+    return this.current();
+  }
+}
+
+function bar(i: number): SimCandle {
+  const price = (100 + (i % 7)).toFixed(2);
+  return { openTime: T0 + i * HOUR, open: price, high: price, low: price, close: price, volume: '1000' };
+}
+
+const paths = new Map<string, SteppedPath>();
+const lab = useCcxtSimulator({ simulator: { priceSource: (market) => paths.set(market.symbol, new SteppedPath()).get(market.symbol) as SteppedPath } });
+const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' } });
+
+describe('candles over the websocket on a live engine (binance spot, simulator)', () => {
+  let clock: ManualClock;
+  let service: EngineService;
+  const connectionId = 'stream-binance';
+
+  beforeEach(() => {
+    clock = new ManualClock((paths.get('BTC/USDT') as SteppedPath).formingSince + 60_000);
+    service = liveEngineService({
+      db: account.db,
+      clock,
+      sim: lab.sim,
+      ccxt: lab.ccxt,
+      gate: lab.gate,
+      streams: true,
+      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: account.credentials,
+    });
+  });
+
+  afterEach(async () => {
+    await service.shutdown();
+  });
+
+  const klineRequests = () => lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.path === '/api/v3/klines').length;
+  const processed = async () => (await service.status(connectionId)).candlesProcessed;
+
+  it('hands each close to the strategy within a second, from the stream alone; a dropped stream falls back to REST and back, no candle missed or doubled', async () => {
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'sma-crossover', params: { fast: 2, slow: 3, sizeQuote: '100' }, symbol: 'BTC/USDT', timeframe: '1h' });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    // The feed starts from REST (the latest closed candle), then subscribes.
+    expect(await until(async () => lab.sim.streamingSockets('binance') > 0, 5_000)).toBe(true);
+    const base = await processed();
+    const restBefore = klineRequests();
+    for (let k = 1; k <= 3; k++) {
+      await clock.advance(k === 1 ? HOUR - 60_000 : HOUR); // the engine's clock reaches the close…
+      const at = Date.now();
+      lab.sim.control.step(); // …and the exchange closes the candle: its final kline goes out on the socket
+      expect(await until(async () => (await processed()) === base + k, 2_000)).toBe(true);
+      expect(Date.now() - at).toBeLessThan(1_000);
+    }
+    expect(klineRequests()).toBe(restBefore); // no REST candle request while the stream is up
+    const status = await service.status(connectionId);
+    expect(status.feed).toMatchObject({ mode: 'stream', reconnects: 0 });
+
+    // The socket drops: REST takes over for the next close, then the stream comes back.
+    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'drop', refuseNext: 1000 });
+    await clock.advance(HOUR);
+    lab.sim.control.step();
+    await clock.advance(60_000); // REST polls while the socket is refused
+    expect(await until(async () => (await processed()) === base + 4, 3_000)).toBe(true);
+    expect((await service.status(connectionId)).feed).toMatchObject({ mode: 'poll' });
+    expect((await service.status(connectionId)).feed?.reconnects).toBeGreaterThanOrEqual(1);
+    lab.sim.control.wsFaults.clear();
+    expect(await until(async () => {
+      await clock.advance(2_000);
+      return (await service.status(connectionId)).feed?.mode === 'stream';
+    }, 5_000)).toBe(true);
+    await clock.advance(HOUR);
+    lab.sim.control.step();
+    expect(await until(async () => (await processed()) === base + 5, 3_000)).toBe(true);
+    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    expect(events.filter((e) => e.type === 'engine.feed_changed').map((e) => e.payload['mode'])).toEqual(['poll', 'stream']);
+    expect(events.some((e) => e.type === 'engine.exchange_unreachable')).toBe(false);
+  });
+});
