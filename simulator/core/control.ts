@@ -2,7 +2,7 @@ import type { Clock } from '../../src/domain/clock.js';
 import type { ExchangeId } from '../../src/domain/exchange-ids.js';
 import { EXCHANGE_IDS } from '../../src/domain/exchange-ids.js';
 import { getProfile } from '../../src/exchanges/profiles/index.js';
-import { Venue, type FeeAssets } from '../matching/engine.js';
+import { Venue, type FeeAssets, type VenueEvent } from '../matching/engine.js';
 import type { PricePath } from '../matching/price-path.js';
 import type { MarketSpec, SimFill } from '../matching/types.js';
 import type { SimAccount, SimContext } from '../types.js';
@@ -43,6 +43,7 @@ export class SimControl {
   readonly #autoStepMs: number | undefined;
   #lastAutoStep: number;
   readonly #stepListeners = new Set<(moves: readonly CandleMove[]) => void>();
+  readonly #venueListeners = new Set<(exchange: ExchangeId, event: VenueEvent) => void>();
   /** Websocket faults (drop, silent, delay, reorder, duplicate), per exchange. */
   readonly wsFaults = new WsFaults();
 
@@ -136,6 +137,9 @@ export class SimControl {
         // Distinct id ranges per exchange make cross-wiring bugs visible in tests.
         firstOrderId: 1_000_001 + EXCHANGE_IDS.indexOf(exchange) * 100_000_000,
       });
+      venue.onEvent((event) => {
+        for (const listener of this.#venueListeners) listener(exchange, event);
+      });
       this.#venues.set(exchange, venue);
     }
     return venue;
@@ -176,6 +180,12 @@ export class SimControl {
   onStep(listener: (moves: readonly CandleMove[]) => void): () => void {
     this.#stepListeners.add(listener);
     return () => this.#stepListeners.delete(listener);
+  }
+
+  /** Calls `listener` with every order change of every exchange's matching engine; returns an unsubscribe. */
+  onVenueEvent(listener: (exchange: ExchangeId, event: VenueEvent) => void): () => void {
+    this.#venueListeners.add(listener);
+    return () => this.#venueListeners.delete(listener);
   }
 
   /** The auto-step period, if time-driven steps are on. */

@@ -14,7 +14,7 @@ export const BINANCE_RATE_LIMITS = [
   { rateLimitType: 'RAW_REQUESTS', interval: 'MINUTE', intervalNum: 5, limit: 61000 },
 ] as const;
 
-const STATUS: Record<SimOrder['status'], string> = {
+export const STATUS: Record<SimOrder['status'], string> = {
   new: 'NEW',
   partially_filled: 'PARTIALLY_FILLED',
   filled: 'FILLED',

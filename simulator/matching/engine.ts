@@ -23,6 +23,13 @@ export type FeeAssets = Readonly<{ buy: 'base' | 'quote'; sell: 'base' | 'quote'
  * they wait for the next price step and fill at that candle's open, with no spread — the fill model of
  * CTS's backtester and replay, so a live engine run against replayed candles can be compared with them.
  */
+/** One order change: the order as it now is, and the fills the change made (none for a cancel). */
+export interface VenueEvent {
+  account: SimAccount;
+  order: SimOrder;
+  fills: readonly SimFill[];
+}
+
 export type TakerFill = 'touch' | 'next-open';
 
 export interface VenueOptions {
@@ -70,6 +77,7 @@ export class Venue {
   readonly #now: () => number;
   #nextOrderId: number;
   #nextTradeId: number;
+  readonly #listeners = new Set<(event: VenueEvent) => void>();
 
   constructor(options: VenueOptions) {
     for (const spec of options.markets) {
@@ -137,7 +145,23 @@ export class Venue {
     return { bid: bid.toFixed(), ask: ask.toFixed(), bidQty: m.liquidity.sell.toFixed(), askQty: m.liquidity.buy.toFixed() };
   }
 
+  /** Calls `listener` with each order change (placed, filled, cancelled); returns an unsubscribe. */
+  onEvent(listener: (event: VenueEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(account: SimAccount, order: SimOrder, fills: readonly SimFill[]): void {
+    for (const listener of this.#listeners) listener({ account, order: { ...order }, fills });
+  }
+
   place(account: SimAccount, input: PlaceOrderInput): PlaceResult {
+    const result = this.#place(account, input);
+    if (result.ok) this.#emit(account, result.order, result.fills);
+    return result;
+  }
+
+  #place(account: SimAccount, input: PlaceOrderInput): PlaceResult {
     const m = this.#markets.get(input.symbol);
     if (!m) return reject({ kind: 'unknown_symbol' });
     const checked = this.#validate(m, account, input);
@@ -195,6 +219,7 @@ export class Venue {
     if (spec) this.#unlockRemainder(resting, spec);
     resting.order.status = 'canceled';
     resting.order.updatedAt = this.#now();
+    this.#emit(resting.account, resting.order, []);
     return { ...resting.order };
   }
 
@@ -233,6 +258,12 @@ export class Venue {
       const liquidity = new Dec(m.spec.liquidityPerStep);
       m.liquidity = { buy: liquidity, sell: liquidity };
       fills.push(...this.#fillWaitingMarketOrders(m), ...this.#triggerStops(m), ...this.#fillResting(m));
+    }
+    const byOrder = new Map<number, SimFill[]>();
+    for (const fill of fills) byOrder.set(fill.orderId, [...(byOrder.get(fill.orderId) ?? []), fill]);
+    for (const [orderId, orderFills] of byOrder) {
+      const resting = this.#orders.get(orderId);
+      if (resting) this.#emit(resting.account, resting.order, orderFills);
     }
     return fills;
   }

@@ -40,6 +40,9 @@ export class WsHub {
       control.onStep((moves) => {
         for (const conn of this.#conns) this.#handler(conn).onMarketStep?.(conn, moves, this.#ctx(conn.exchange));
       }),
+      control.onVenueEvent((exchange, event) => {
+        for (const conn of this.#conns) if (conn.exchange === exchange) this.#handler(conn).onVenueEvent?.(conn, event, this.#ctx(exchange));
+      }),
       control.wsFaults.onDrop((exchange) => {
         for (const conn of this.#conns) if (conn.exchange === exchange) conn.socket.terminate();
       }),

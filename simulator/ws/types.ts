@@ -1,5 +1,6 @@
 import type { ExchangeId } from '../../src/domain/exchange-ids.js';
 import type { CandleMove, SimControl } from '../core/control.js';
+import type { VenueEvent } from '../matching/engine.js';
 
 /**
  * One simulated exchange's websocket side. The core (simulator/ws/hub.ts) accepts the upgrade of
@@ -16,6 +17,8 @@ export interface WsExchangeHandler {
   onMessage(conn: WsConnection, text: string, ctx: WsContext): void;
   /** After every price step, once per open socket of this exchange. */
   onMarketStep?(conn: WsConnection, moves: readonly CandleMove[], ctx: WsContext): void;
+  /** An order change (placed, filled, cancelled) of any account of this exchange, once per open socket; the handler picks the sockets of that account. */
+  onVenueEvent?(conn: WsConnection, event: VenueEvent, ctx: WsContext): void;
 }
 
 export interface WsContext {
