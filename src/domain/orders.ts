@@ -1,4 +1,4 @@
-import type { DecimalString } from './money.js';
+import type { Dec, DecimalString } from './money.js';
 
 /**
  * Orders and fills as CTS stores and reports them (the engine's order store, the API, the web). The
@@ -25,6 +25,15 @@ export type TimeInForce = (typeof TIME_IN_FORCE)[number];
 export interface OrderTrigger {
   kind: 'stop-loss' | 'take-profit';
   price: DecimalString;
+}
+
+/**
+ * Whether prices ranging over [low, high] reach a stop of this side and kind: a sell stop-loss and a
+ * buy take-profit wait for the price to fall to it, the other two for it to rise.
+ */
+export function triggerReached(side: OrderSide, kind: OrderTrigger['kind'], stop: Dec, low: Dec, high: Dec = low): boolean {
+  const falling = (side === 'buy') === (kind === 'take-profit');
+  return falling ? low.lte(stop) : high.gte(stop);
 }
 
 export interface Fill {

@@ -4,7 +4,7 @@ import { decimalString } from '../domain/decimal-schema.js';
 import { ValidationError } from '../domain/errors.js';
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../domain/money.js';
 import type { Market } from '../exchanges/exchange.port.js';
-import type { OrderSide, OrderTrigger, OrderType, TimeInForce } from '../domain/orders.js';
+import { triggerReached, type OrderSide, type OrderTrigger, type OrderType, type TimeInForce } from '../domain/orders.js';
 import { isDust, type DustRules } from './accounting/dust.js';
 import { fitOrderToMarket, roundPriceToTick } from './order-sizing.js';
 import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js';
@@ -334,8 +334,7 @@ export function planProtectiveOrder(params: { kind: OrderTrigger['kind']; trigge
   const awayFromPrice: OrderSide = (side === 'sell') === (kind === 'stop-loss') ? 'buy' : 'sell';
   const tick = market.priceStep === null ? null : new Dec(market.priceStep);
   const trigger = roundPriceToTick(params.trigger, tick, awayFromPrice);
-  const falling = (side === 'buy') === (kind === 'take-profit');
-  if (!trigger.gt(ZERO) || (falling ? price.lte(trigger) : price.gte(trigger))) return null;
+  if (!trigger.gt(ZERO) || triggerReached(side, kind, trigger, price)) return null;
   const fitted = fitOrderToMarket({ market, side, amount: position.abs(), limitPrice: null, referencePrice: trigger });
   if (!fitted.ok) return null;
   const reason = `${params.reason} at ${shown(trigger)}`;

@@ -1,4 +1,5 @@
 import type { Clock } from '../../domain/clock.js';
+import { triggerReached } from '../../domain/orders.js';
 import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
 import type { BalanceEntry, Exchange, Market } from '../../exchanges/exchange.port.js';
 import { type Candle, CandleCursor, CandleSeries } from '../../domain/candles.js';
@@ -26,6 +27,9 @@ import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChange
 
 /** Between candles a trailing stop on the venue is moved at most this often (each move is a cancel and a create). */
 const STOP_MOVE_MS = 15_000;
+
+/** Between candles, orders that can only fill by their trigger (resting stops) are synced at most this often. */
+const TICK_SYNC_MS = 30_000;
 
 export type Emit = (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
 
@@ -75,6 +79,8 @@ export class TradingTick {
   #lastReconcile: number;
   readonly #peak: TrailingPeak | null;
   #peakRestored = false;
+  /** When a price between candles last synced the orders (clock ms). */
+  #lastTickSync = Number.NEGATIVE_INFINITY;
   /** The venue refused a stop order once: this run leaves protection to the engine's own check. */
   #stopsRefused = false;
   /** When the stops on the venue were last brought in line (clock ms). */
@@ -172,7 +178,7 @@ export class TradingTick {
     this.#mark = new Dec(tick.price);
     this.#markTime = tick.time;
     if (!trading || this.#warmingUp()) return;
-    const fills = this.#d.orders.liveOrders.length > 0 || this.#d.orders.awaitingFillOrders.length > 0 ? await this.#syncOrders() : [];
+    const fills = this.#syncDueOnTick(this.#mark) ? await this.#syncOrders() : [];
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     const side = tradablePosition(ledger.quantity, this.#d.market, this.#mark).isZero() || ledger.side === 'flat' ? null : ledger.side;
     const peak = this.#peak;
@@ -185,6 +191,20 @@ export class TradingTick {
     const now = this.#d.clock.now();
     if (fills.length > 0 || protective || !moved || now - this.#lastStopSync >= STOP_MOVE_MS) await this.#syncStops();
     if (fills.length > 0) await this.#publish(fills, tick.time);
+  }
+
+  /**
+   * Whether a price between candles is worth an order sync (two requests): an order of the strategy
+   * may have filled, a resting stop's trigger was reached (it may have fired on the exchange), or
+   * TICK_SYNC_MS passed. A stop resting quietly is not asked about every 2 s.
+   */
+  #syncDueOnTick(price: Dec): boolean {
+    const orders = this.#d.orders;
+    const now = this.#d.clock.now();
+    const reached = orders.protectiveOrders.some((o) => o.trigger !== null && triggerReached(o.side, o.trigger.kind, new Dec(o.trigger.price), price));
+    const due = orders.strategyOrders().length > 0 || orders.awaitingFillOrders.length > 0 || reached || (orders.liveOrders.length > 0 && now - this.#lastTickSync >= TICK_SYNC_MS);
+    if (due) this.#lastTickSync = now;
+    return due;
   }
 
   // ---- steps ------------------------------------------------------------------------------------------------

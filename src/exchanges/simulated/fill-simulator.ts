@@ -2,7 +2,7 @@ import { OrderNotFoundError, OrderRejectedError, ValidationError } from '../../d
 import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { CandleReader } from '../../domain/candles.js';
 import type { ExchangeOrder, Market, OrderRequest, OrderStatus } from '../exchange.port.js';
-import type { Fill, OrderSide, OrderTrigger, TimeInForce } from '../../domain/orders.js';
+import { triggerReached, type Fill, type OrderSide, type OrderTrigger, type TimeInForce } from '../../domain/orders.js';
 import { VirtualAccount } from './virtual-account.js';
 
 /**
@@ -93,12 +93,6 @@ interface LastPrice {
 const NO_FILLS: readonly Fill[] = Object.freeze([]);
 const PASSES = ['plain', 'stop-loss', 'take-profit'] as const;
 const PLAIN_ONLY = ['plain'] as const;
-
-/** Whether a price range [low, high] reaches a stop of this side and kind. */
-function triggerReached(side: OrderSide, kind: OrderTrigger['kind'], stop: Dec, low: Dec, high: Dec): boolean {
-  const falling = (side === 'buy') === (kind === 'take-profit');
-  return falling ? low.lte(stop) : high.gte(stop);
-}
 
 export class FillSimulator {
   readonly account: VirtualAccount;

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PricePath, SimCandle } from '../../../simulator/matching/price-path.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { ScriptedPath } from '../../support/scripted-path.js';
 import { connectionView } from './support.js';
 import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
 
@@ -14,49 +14,12 @@ import { liveEngineService, testResult, until, useSimulatorAccount } from './liv
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
-const NOW_INDEX = 30;
-
-/** A price path the test moves by hand: flat at 100 until told otherwise. */
-class ScriptedPath implements PricePath {
-  readonly intervalMs = HOUR;
-  readonly #candles: SimCandle[] = Array.from({ length: NOW_INDEX + 1 }, (_, i) => flat(i, '100'));
-
-  /** Open time of the forming candle. */
-  get formingSince(): number {
-    return this.current().openTime;
-  }
-  current(): SimCandle {
-    return this.#candles.at(-1) as SimCandle;
-  }
-  history(count: number): SimCandle[] {
-    return this.#candles.slice(-count);
-  }
-  step(): SimCandle {
-    this.#candles.push(flat(this.#candles.length, this.current().close));
-    return this.current();
-  }
-  /** The forming candle trades at `price` now. */
-  trade(price: string): void {
-    const c = this.current();
-    const n = Number(price);
-    c.close = price;
-    if (n < Number(c.low)) c.low = price;
-    if (n > Number(c.high)) c.high = price;
-  }
-}
-
-function flat(i: number, price: string): SimCandle {
-  return { openTime: T0 + i * HOUR, open: price, high: price, low: price, close: price, volume: '1000' };
-}
 
 const paths = new Map<string, ScriptedPath>();
 const lab = useCcxtSimulator({
   simulator: {
-    priceSource: (market) => {
-      const path = new ScriptedPath();
-      paths.set(market.symbol, path);
-      return path;
-    },
+    // Flat at 100 until a test trades it; a new candle opens at the last close.
+    priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '100' })).get(market.symbol) as ScriptedPath,
   },
 });
 const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' }, adapter: { connectionId: 'protect-observer', timeoutMs: 5_000 } });
@@ -66,18 +29,22 @@ describe('protection between candles on a live engine (binance spot, simulator)'
   let service: EngineService;
   const connectionId = 'protect-binance';
 
-  beforeEach(() => {
-    // Every path steps together: the engine's clock starts a minute into the forming candle.
-    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
-    service = liveEngineService({
+  /** An engine service on the account, for a connection of this id and mode (a restart is a new one on the same store). */
+  const engineService = (id: string, mode: 'live' | 'paper') =>
+    liveEngineService({
       db: account.db,
       clock,
       sim: lab.sim,
       ccxt: lab.ccxt,
       gate: lab.gate,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      connections: new Map([[id, connectionView({ id, exchange: 'binance', mode, status: 'ok', lastTestResult: testResult('ok') })]]),
       credentials: account.credentials,
     });
+
+  beforeEach(() => {
+    // Every path steps together: the engine's clock starts a minute into the forming candle.
+    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
+    service = engineService(connectionId, 'live');
   });
 
   afterEach(async () => {
@@ -87,15 +54,7 @@ describe('protection between candles on a live engine (binance spot, simulator)'
   it('paper: the stop rests in the simulated account from the entry on, and fills there on the spike at its price', async () => {
     const path = paths.get('ETH/USDT') as ScriptedPath;
     const paperId = 'protect-paper';
-    const paper = liveEngineService({
-      db: account.db,
-      clock,
-      sim: lab.sim,
-      ccxt: lab.ccxt,
-      gate: lab.gate,
-      connections: new Map([[paperId, connectionView({ id: paperId, exchange: 'binance', mode: 'paper', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: account.credentials,
-    });
+    const paper = engineService(paperId, 'paper');
     try {
       const started = await paper.start({ connectionId: paperId, engineId: paperId, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '500' }, symbol: 'ETH/USDT', timeframe: '1h', risk: { stopLossPct: 2, takeProfitPct: 10 } });
       expect(started.state, JSON.stringify(started.lastError)).toBe('running');
@@ -154,15 +113,7 @@ describe('protection between candles on a live engine (binance spot, simulator)'
     const onExchange = await account.exchange.fetchOrder({ symbol: 'XRP/USDT', id: stop?.id as string });
     expect(onExchange.status).toBe('closed');
     // CTS comes back: the engine resumes, reconciles, and books the stop's fill exactly once.
-    service = liveEngineService({
-      db: account.db,
-      clock,
-      sim: lab.sim,
-      ccxt: lab.ccxt,
-      gate: lab.gate,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: account.credentials,
-    });
+    service = engineService(connectionId, 'live');
     await service.resumeAll();
     const reconciled = await until(async () => (await service.trades(connectionId)).some((f) => f.side === 'sell'), 5_000);
     expect(reconciled).toBe(true);

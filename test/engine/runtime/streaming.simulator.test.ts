@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PricePath, SimCandle } from '../../../simulator/matching/price-path.js';
 import { ManualClock } from '../../../src/domain/clock.js';
 import type { EngineService } from '../../../src/engine/engine.service.js';
 import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { ScriptedPath } from '../../support/scripted-path.js';
 import { connectionView } from './support.js';
 import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
 
@@ -15,31 +15,10 @@ import { liveEngineService, testResult, until, useSimulatorAccount } from './liv
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-02T00:00:00Z');
 
-class SteppedPath implements PricePath {
-  readonly intervalMs = HOUR;
-  readonly #candles: SimCandle[] = Array.from({ length: 31 }, (_, i) => bar(i));
-  get formingSince(): number {
-    return this.current().openTime;
-  }
-  current(): SimCandle {
-    return this.#candles.at(-1) as SimCandle;
-  }
-  history(count: number): SimCandle[] {
-    return this.#candles.slice(-count);
-  }
-  step(): SimCandle {
-    this.#candles.push(bar(this.#candles.length));
-    return this.current();
-  }
-}
-
-function bar(i: number): SimCandle {
-  const price = (100 + (i % 7)).toFixed(2);
-  return { openTime: T0 + i * HOUR, open: price, high: price, low: price, close: price, volume: '1000' };
-}
-
-const paths = new Map<string, SteppedPath>();
-const lab = useCcxtSimulator({ simulator: { priceSource: (market) => paths.set(market.symbol, new SteppedPath()).get(market.symbol) as SteppedPath } });
+const paths = new Map<string, ScriptedPath>();
+const lab = useCcxtSimulator({
+  simulator: { priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (i) => (100 + (i % 7)).toFixed(2) })).get(market.symbol) as ScriptedPath },
+});
 const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' } });
 
 describe('candles over the websocket on a live engine (binance spot, simulator)', () => {
@@ -48,7 +27,7 @@ describe('candles over the websocket on a live engine (binance spot, simulator)'
   const connectionId = 'stream-binance';
 
   beforeEach(() => {
-    clock = new ManualClock((paths.get('BTC/USDT') as SteppedPath).formingSince + 60_000);
+    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
     service = liveEngineService({
       db: account.db,
       clock,
