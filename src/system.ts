@@ -238,6 +238,7 @@ export async function createSystem(config: Config, options: SystemOptions = {}):
     };
     metrics.gaugeEngineStates(enginesByState);
     metrics.gaugeFeeds(async () => (await engines.statusAll()).flatMap((e) => (e.feed ? [{ engine: e.id, connection: e.connectionId, feed: e.feed }] : [])));
+    metrics.gaugeOrderStreams(async () => (await engines.statusAll()).flatMap((e) => (e.accountFeed ? [{ engine: e.id, connection: e.connectionId, feed: e.accountFeed }] : [])));
     const status = new SystemStatusService({
       version,
       store,

@@ -36,6 +36,7 @@ export const binanceWsApiHandler: WsExchangeHandler = {
     }
     if (request.method === 'userDataStream.unsubscribe') {
       conn.state.delete(ACCOUNT);
+      conn.setStreaming(false);
       conn.send({ id, status: 200, result: {} });
       return;
     }
@@ -59,6 +60,7 @@ export const binanceWsApiHandler: WsExchangeHandler = {
     const subscriptionId = Number(conn.state.get(SUBSCRIPTION) ?? 0);
     conn.state.set(SUBSCRIPTION, subscriptionId);
     conn.state.set(ACCOUNT, account);
+    conn.setStreaming(true);
     conn.send({ id, status: 200, result: { subscriptionId } });
   },
   onVenueEvent(conn, event, ctx) {

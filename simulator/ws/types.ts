@@ -38,8 +38,9 @@ export interface WsConnection {
   send(message: unknown): void;
   close(code?: number, reason?: string): void;
   /**
-   * Marks the socket as streaming market data: while any is, the core steps prices on the
-   * simulator's auto-step period by itself (otherwise steps happen only on REST requests).
+   * Marks the socket as streaming (market data, or an account's updates once subscribed): while any
+   * is, the core steps prices on the simulator's auto-step period by itself (otherwise steps happen
+   * only on REST requests), and tests can wait for a client to have subscribed.
    */
   setStreaming(on: boolean): void;
 }

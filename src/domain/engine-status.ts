@@ -98,6 +98,16 @@ export interface FeedStatus {
   lastStreamError: string | null;
 }
 
+/** The account's order and trade stream of a running live bot (docs/streaming.md). */
+export interface AccountFeedStatus {
+  /** `poll`: the stream is down, orders and fills come from REST's syncs only. */
+  mode: 'stream' | 'poll';
+  reconnects: number;
+  /** When the last update arrived (engine clock, ms), or null before one. */
+  lastUpdateAt: number | null;
+  lastStreamError: string | null;
+}
+
 export interface EngineStatus {
   /** The engine's ("bot's") id: the `{id}` of the status, orders, trades and control routes. */
   id: string;
@@ -129,6 +139,8 @@ export interface EngineStatus {
   exchange: ExchangeReachability | null;
   /** The running bot's candle feed when it streams; null when it polls REST only (pair lists, replay, stopped). */
   feed: FeedStatus | null;
+  /** The running bot's order and trade stream; null where orders are read over REST only (paper, replay, unverified exchanges, stopped). */
+  accountFeed: AccountFeedStatus | null;
   candlesProcessed: number;
   lastPrice: string | null;
   /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */

@@ -189,6 +189,7 @@ export class EngineService {
               onFeedError: (symbol: string | null, error: unknown) => self.runner?.reportFeedFault(symbol, error),
               onFeedMode: (mode: 'stream' | 'poll', reason: string) => self.runner?.reportFeedMode(mode, reason),
             }),
+        onAccountFeedMode: (mode: 'stream' | 'poll', reason: string) => self.runner?.reportAccountFeedMode(mode, reason),
       });
       let markets: Market[];
       let budgetQuote: Dec | undefined;
@@ -271,7 +272,9 @@ export class EngineService {
         risk: checked.risk,
         timeframeMs: checked.timeframeMs,
         warmup: checked.warmup,
-        venue: lease ? { exchange, feed: venue.feed, history: (limit, symbol) => venue.history(limit, symbol), marketData: venue.marketData, close: () => venue.close() } : venue,
+        // With a lease the runner's own orders (a flatten) go through the fenced exchange too; the
+        // ticks, the streams and their status are the venue's as they are.
+        venue: lease ? { ...venue, exchange } : venue,
         portfolio,
         // Every save carries the ticks' latest marks, so a stopped engine keeps valuing its positions.
         engines: markingEngineStore(

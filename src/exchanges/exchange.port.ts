@@ -109,6 +109,21 @@ export interface CandleStream {
   resetStreams(): Promise<void>;
 }
 
+/** One change to the account's orders or trades, as a websocket pushed it (every pair of the account). */
+export interface AccountUpdate {
+  /** Orders whose state changed (placed, filled partly or fully, cancelled), in the order they came. */
+  orders: ExchangeOrder[];
+  /** Trades (fills) of the account, each with the exchange's trade id (the same id REST's trade list gives). */
+  trades: Fill[];
+}
+
+/** A websocket's view of the account: each call waits for the next change; nothing between two calls is lost. */
+export interface AccountStream {
+  watchAccount(): Promise<AccountUpdate>;
+  /** Drops the sockets, so the next watch connects (and authenticates) afresh. */
+  resetStreams(): Promise<void>;
+}
+
 export interface Exchange {
   readonly id: string;
   fetchServerTime(): Promise<number>;
@@ -139,6 +154,12 @@ export interface Exchange {
    * REST stays the fallback (the streaming feed switches by itself).
    */
   candleStream?(): CandleStream | null;
+  /**
+   * The venue's private websocket of order and trade updates (ccxt pro `watchOrders` /
+   * `watchMyTrades`), or null where it has none or it is not verified; absent: none. REST's order
+   * sync stays the truth: a streamed update only brings what REST would show sooner.
+   */
+  accountStream?(): AccountStream | null;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

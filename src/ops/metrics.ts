@@ -1,4 +1,4 @@
-import type { FeedStatus } from '../domain/engine-status.js';
+import type { AccountFeedStatus, FeedStatus } from '../domain/engine-status.js';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ExchangeRequest, RequestGate } from '../ratelimit/request-gate.js';
 
@@ -99,6 +99,33 @@ export class Metrics {
     new Gauge({
       name: 'cts_feed_reconnects',
       help: 'Times the bot dropped its websocket stream (failed or silent) and subscribed again, since it started',
+      labelNames: ['engine', 'connection'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const f of await snapshot()) this.set({ engine: f.engine, connection: f.connection }, f.feed.reconnects);
+      },
+    });
+  }
+
+  /** Each live bot's order and trade stream (up or down, reconnects), read when Prometheus scrapes. */
+  gaugeOrderStreams(read: () => Promise<{ engine: string; connection: string; feed: AccountFeedStatus }[]>): void {
+    const registers = [this.registry];
+    let last: Promise<{ engine: string; connection: string; feed: AccountFeedStatus }[]> | null = null;
+    const snapshot = () => (last ??= read().finally(() => setTimeout(() => (last = null), 0)));
+    new Gauge({
+      name: 'cts_order_stream_up',
+      help: "1 while a bot receives its orders and fills over the exchange's private websocket, 0 while it is down (REST syncs only)",
+      labelNames: ['engine', 'connection'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const f of await snapshot()) this.set({ engine: f.engine, connection: f.connection }, f.feed.mode === 'stream' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'cts_order_stream_reconnects',
+      help: 'Times the bot lost its order stream and subscribed again, since it started',
       labelNames: ['engine', 'connection'],
       registers,
       async collect() {

@@ -4,7 +4,8 @@ import type { Portfolio } from '../accounting/index.js';
 import { allowedActions, transition, type EngineAction, type EngineState } from '../../domain/engine-state.js';
 import type { RiskConfig } from '../risk.js';
 import { cancelAndSettle, flattenPosition, type FlattenDeps } from './flatten.js';
-import type { FlattenOutcome, ExchangeReachability } from '../../domain/engine-status.js';
+import type { AccountFeedStatus, FlattenOutcome, ExchangeReachability } from '../../domain/engine-status.js';
+import type { AccountBatch } from './account-feed.js';
 import { describe } from './order-manager.js';
 import { backoffDelay, classifyFault } from './fault-policy.js';
 import type { EngineRecord, EngineStore } from './ports.js';
@@ -89,6 +90,8 @@ interface Outage {
 
 const HEARTBEAT_PERSIST_MS = 5_000;
 
+type NextEvent = { kind: 'candle'; event: PriceEvent | null } | { kind: 'tick'; tick: PriceTick | null } | { kind: 'account'; batch: AccountBatch | null };
+
 export class EngineRunner {
   readonly #d: EngineRunnerDeps;
   readonly #lanes: BotLanes;
@@ -106,6 +109,9 @@ export class EngineRunner {
   /** A feed request or ticker request still running from an earlier step (see #nextEvent). */
   #pendingCandle: Promise<PriceEvent | null> | null = null;
   #pendingTick: Promise<PriceTick | null> | null = null;
+  /** The order stream's batch still awaited from an earlier step. */
+  #pendingAccount: Promise<AccountBatch | null> | null = null;
+  #accountEnded = false;
 
   constructor(deps: EngineRunnerDeps) {
     this.#d = deps;
@@ -288,6 +294,14 @@ export class EngineRunner {
           this.#failures = 0;
           continue;
         }
+        if (next.kind === 'account') {
+          if (next.batch === null) {
+            this.#accountEnded = true; // closed: never raced again
+            continue;
+          }
+          for (const lane of this.#lanes.all()) await lane.tick.onOrderUpdates(next.batch, this.state === 'running');
+          continue;
+        }
         const event = next.event;
         if (event === null) {
           this.#exit ??= { kind: 'stop', request: { reason: 'the market data feed ended (replay finished)', cancelOrders: true } };
@@ -312,23 +326,29 @@ export class EngineRunner {
 
   /**
    * The next closed candle, or — while a pair needs watching between candles (ticker-poller.ts) — a
-   * price, whichever comes first. The one that did not win stays pending for the next call, so no
-   * candle and no ticker answer is lost or asked for twice.
+   * price, or — while the bot has orders on the exchange — a batch of the order stream's updates
+   * (account-feed.ts), whichever comes first. Those that did not win stay pending for the next call,
+   * so no candle, ticker answer or order update is lost or asked for twice.
    */
-  async #nextEvent(signal: AbortSignal): Promise<{ kind: 'candle'; event: PriceEvent | null } | { kind: 'tick'; tick: PriceTick | null }> {
+  async #nextEvent(signal: AbortSignal): Promise<NextEvent> {
     const candle = (this.#pendingCandle ??= this.#pending(this.#d.venue.feed.next(signal), () => (this.#pendingCandle = null)));
+    const racers: Promise<NextEvent>[] = [candle.then((event) => ({ kind: 'candle' as const, event }))];
     const poller = this.#d.venue.ticks;
     const watched = () => this.#lanes.all().filter((l) => l.tick.wantsTicks).map((l) => l.symbol);
     if (poller && (this.#pendingTick !== null || watched().length > 0)) {
       const tick = (this.#pendingTick ??= this.#pending(poller.next(watched, signal), () => (this.#pendingTick = null)));
-      const first = await Promise.race([candle.then((event) => ({ kind: 'candle' as const, event })), tick.then((t) => ({ kind: 'tick' as const, tick: t }))]);
-      if (first.kind === 'tick') this.#pendingTick = null;
-      else this.#pendingCandle = null;
-      return first;
+      racers.push(tick.then((t) => ({ kind: 'tick' as const, tick: t })));
     }
-    const event = await candle;
-    this.#pendingCandle = null;
-    return { kind: 'candle', event };
+    const account = this.#d.venue.account;
+    if (account && !this.#accountEnded && (this.#pendingAccount !== null || this.#lanes.all().some((l) => l.tick.awaitsOrderUpdates))) {
+      const batch = (this.#pendingAccount ??= this.#pending(account.next(signal), () => (this.#pendingAccount = null)));
+      racers.push(batch.then((b) => ({ kind: 'account' as const, batch: b })));
+    }
+    const first = await Promise.race(racers);
+    if (first.kind === 'candle') this.#pendingCandle = null;
+    else if (first.kind === 'tick') this.#pendingTick = null;
+    else this.#pendingAccount = null;
+    return first;
   }
 
   /** A request kept across steps: a failed one is forgotten (its error reaches the step awaiting it), so the next step asks again. */
@@ -398,6 +418,15 @@ export class EngineRunner {
   /** Where candles come from now, when the feed streams (null: REST polling only). */
   get feed(): Readonly<FeedStatus> | null {
     return this.#d.venue.feedStatus?.() ?? null;
+  }
+
+  reportAccountFeedMode(mode: 'stream' | 'poll', reason: string): void {
+    this.#d.emit('engine.order_stream_changed', { mode, reason }).catch(() => undefined);
+  }
+
+  /** The order and trade stream, where the venue has one (null: REST syncs only). */
+  get accountFeed(): Readonly<AccountFeedStatus> | null {
+    return this.#d.venue.account?.status ?? null;
   }
 
   /** Opens or extends the outage; true when it outlasted `maxOutageMs` (the engine's exit is then set). */

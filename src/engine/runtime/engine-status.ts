@@ -49,6 +49,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     consecutiveFailures: runner?.consecutiveFailures ?? 0,
     exchange: runner?.exchange ?? null,
     feed: runner?.feed ? { ...runner.feed } : null,
+    accountFeed: runner?.accountFeed ? { ...runner.accountFeed } : null,
     candlesProcessed: runner?.lanes.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
     positions: portfolio.positions(marks, details),

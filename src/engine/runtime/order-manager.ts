@@ -14,7 +14,7 @@ import type { StrategyOrder } from '../strategy.js';
 import { FillApplier, type AppliedFill } from './fill-applier.js';
 import type { Portfolio } from '../accounting/index.js';
 import { type OrderStore } from './ports.js';
-import { LIVE_STATUSES, type OrderRecord, type StoredOrderStatus } from '../../domain/orders.js';
+import { LIVE_STATUSES, type Fill, type OrderRecord, type StoredOrderStatus } from '../../domain/orders.js';
 
 /**
  * Turns risk-approved orders into exchange orders, safely:
@@ -257,6 +257,33 @@ export class OrderManager {
     const fills = this.#undelivered;
     this.#undelivered = [];
     return fills;
+  }
+
+  /**
+   * Order changes and trades the exchange's websocket pushed (account-feed.ts), applied as REST's
+   * answers are: an order of this engine moves on (never back: a stale update showing less filled
+   * is ignored), each trade of its orders is applied once by its trade id (REST's trade list, read
+   * later, finds it applied). Orders it does not know are left to the next reconcile. Returns the
+   * fills applied (not handed again by `sync`).
+   */
+  async applyStreamed(update: { orders: readonly ExchangeOrder[]; trades: readonly Fill[] }): Promise<AppliedFill[]> {
+    const tracked = [...this.liveOrders, ...this.awaitingFillOrders];
+    for (const remote of update.orders) {
+      if (remote.symbol !== this.#d.symbol) continue;
+      const order = this.#live.get(remote.clientOrderId ?? '') ?? this.liveOrders.find((o) => o.exchangeOrderId !== null && o.exchangeOrderId === remote.id);
+      if (!order || new Dec(remote.filled).lt(order.filled)) continue;
+      // A create still in flight is resolved by its own answer; the stream only moves known orders on.
+      if (order.status === 'pending_create') continue;
+      await this.#applyRemote(order, remote, order.status === 'open' ? 'order.updated' : 'order.resolved');
+    }
+    const trades = update.trades.filter((t) => t.symbol === this.#d.symbol);
+    if (trades.length === 0) return [];
+    const applied = await this.#fills.collect(trades, tracked);
+    for (const f of applied) this.#filledSeen.set(f.clientOrderId, (this.#filledSeen.get(f.clientOrderId) ?? ZERO).add(f.fill.amount));
+    for (const [id, entry] of this.#awaitingFills) {
+      if ((this.#filledSeen.get(id) ?? ZERO).gte(entry.order.filled)) this.#awaitingFills.delete(id);
+    }
+    return applied;
   }
 
   /**

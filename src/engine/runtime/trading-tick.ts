@@ -16,6 +16,7 @@ import {
 } from '../risk.js';
 import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
 import type { AppliedFill } from './fill-applier.js';
+import type { AccountBatch } from './account-feed.js';
 import type { OrderManager } from './order-manager.js';
 import type { LaneShare } from './bot-lanes.js';
 import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChanges, uncovered, wantsProtection, type StoredTrail } from '../protection.js';
@@ -193,6 +194,25 @@ export class TradingTick {
     if (fills.length > 0) await this.#publish(fills, tick.time);
   }
 
+  /** Whether this pair has orders on the exchange whose changes the order stream brings (account-feed.ts). */
+  get awaitsOrderUpdates(): boolean {
+    const orders = this.#d.orders;
+    return orders.liveOrders.length > 0 || orders.awaitingFillOrders.length > 0;
+  }
+
+  /**
+   * Order changes and trades from the exchange's websocket, between candles: fills are applied at once
+   * (the strategy sees them with its next candle, as any fill), the stops an entry needs go on right
+   * after it filled. A `resync` (the stream was down) reads orders and trades over REST instead.
+   */
+  async onOrderUpdates(batch: AccountBatch, trading: boolean): Promise<void> {
+    if (this.#mark === null) return; // before the first candle: its order sync comes first
+    const fills = batch.resync ? (this.awaitsOrderUpdates ? await this.#syncOrders() : []) : this.#took(await this.#d.orders.applyStreamed(batch));
+    if (fills.length === 0) return;
+    if (trading && !this.#warmingUp()) await this.#syncStops();
+    await this.#publish(fills, this.#markTime ?? this.#d.clock.now());
+  }
+
   /**
    * Whether a price between candles is worth an order sync (two requests): an order of the strategy
    * may have filled, a resting stop's trigger was reached (it may have fired on the exchange), or
@@ -219,7 +239,11 @@ export class TradingTick {
   }
 
   async #syncOrders(): Promise<AppliedFill[]> {
-    const fills = await this.#d.orders.sync();
+    return this.#took(await this.#d.orders.sync());
+  }
+
+  /** Fills the strategy has not seen yet: it sees them with its next candle. */
+  #took(fills: AppliedFill[]): AppliedFill[] {
     for (const f of fills) {
       this.#newFills.push(Object.freeze({ clientOrderId: f.clientOrderId, side: f.fill.side, price: f.fill.price, amount: f.fill.amount, ...baseFeeOf(f.fill, this.#d.market.base), tag: f.tag, timestamp: f.fill.timestamp }));
     }

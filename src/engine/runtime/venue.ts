@@ -16,6 +16,8 @@ import { MultiPairCandleFeed, type RoundPairs } from '../pairs/multi-pair-feed.j
 import type { PairListSource } from '../pairs/pair-list.js';
 import { TickerPoller } from './ticker-poller.js';
 import { StreamingCandleFeed, type FeedMode, type FeedStatus } from './streaming-feed.js';
+import { AccountFeed } from './account-feed.js';
+import type { AccountFeedStatus } from '../../domain/engine-status.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -34,6 +36,8 @@ export interface EngineVenue {
   ticks?: TickerPoller;
   /** Where candles come from now (websocket or REST), its lag and reconnects; absent for polling-only feeds. */
   feedStatus?: () => Readonly<FeedStatus>;
+  /** The account's order and trade updates over the exchange's private websocket (account-feed.ts); absent: REST syncs only. */
+  account?: AccountFeed;
   close(): Promise<void>;
 }
 
@@ -60,6 +64,8 @@ export interface VenueRequest {
   onFeedError?: (symbol: string | null, error: unknown) => void;
   /** The candle feed switched between the websocket and REST (the runner's `reportFeedMode`). */
   onFeedMode?: (mode: FeedMode, reason: string) => void;
+  /** The order stream went down or came back (the runner reports it as an event). */
+  onAccountFeedMode?: (mode: AccountFeedStatus['mode'], reason: string) => void;
 }
 
 export type VenueFactory = (request: VenueRequest) => Promise<EngineVenue>;
@@ -79,7 +85,7 @@ export interface VenueFactoryOptions {
   replaySymbol?: string;
   replayTimeframe?: string;
   simulated?: Partial<SimulatedAccountOptions>;
-  /** Candles over the exchange's websocket where it has one (streaming-feed.ts). Default true. */
+  /** Candles, orders and trades over the exchange's websockets where it has them (streaming-feed.ts, account-feed.ts). Default true. */
   streams?: boolean;
 }
 
@@ -165,14 +171,22 @@ function liveVenue(request: VenueRequest, exchange: Exchange, options: VenueFact
   const clock = options.clock;
   const feed = candleFeed(request, exchange, options);
   const ticks = new TickerPoller({ exchange, clock, ...tickErrors(request) });
+  const accountStream = options.streams === false ? null : (exchange.accountStream?.() ?? null);
+  const onAccountFeedMode = request.onAccountFeedMode;
+  const account = accountStream ? new AccountFeed({ stream: accountStream, clock, ...(onAccountFeedMode ? { onModeChange: onAccountFeedMode } : {}) }) : undefined;
   return {
     exchange,
     feed,
     ticks,
     ...feedStatusOf(feed),
+    ...(account ? { account } : {}),
     history: async (limit, symbol) => closedOnly(await exchange.fetchCandles({ symbol, timeframe: request.timeframe, limit }), request.timeframeMs, clock),
     marketData: exchange,
-    close: () => (ticks.close(), closeAll(feed, exchange)),
+    close: async () => {
+      ticks.close();
+      await account?.close();
+      await closeAll(feed, exchange);
+    },
   };
 }
 

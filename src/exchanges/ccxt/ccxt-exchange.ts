@@ -2,7 +2,7 @@ import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
-import type { BalanceEntry, CandleStream, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
+import type { AccountStream, BalanceEntry, CandleStream, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { RESTING_STOPS_VERIFIED } from '../../domain/resting-stops.js';
@@ -192,7 +192,23 @@ export class CcxtExchange implements Exchange {
         await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
         return this.#streams.watchCandles(params);
       },
-      resetStreams: () => this.#streams.resetStreams(),
+      resetStreams: () => this.#streams.resetMarketStreams(),
+    };
+  }
+
+  /**
+   * ccxt pro's private order and trade streams, where it implements both for this exchange and CTS
+   * has tried them against the simulator (STREAMS_VERIFIED); needs the connection's keys.
+   */
+  accountStream(): AccountStream | null {
+    const pro = this.#profile.websocket.ccxtPro;
+    if (!STREAMS_VERIFIED.includes(this.id) || !pro.watchOrders || !pro.watchMyTrades || this.#connection.credentials === null) return null;
+    return {
+      watchAccount: async () => {
+        await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
+        return this.#streams.watchAccount();
+      },
+      resetStreams: () => this.#streams.resetAccountStreams(),
     };
   }
 

@@ -1,9 +1,10 @@
 import type { Candle } from '../../domain/candles.js';
+import type { AccountUpdate } from '../exchange.port.js';
 import type { ExchangeProfile } from '../profiles/index.js';
 import { ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { translateCcxtError } from './error-translation.js';
-import { toCandles } from './response-schemas.js';
+import { toCandles, toFills, toOrder } from './response-schemas.js';
 import { simulatorWsUrls } from './ws-urls.js';
 
 /**
@@ -20,6 +21,11 @@ export class CcxtStreams {
   readonly #rest: CcxtInstance;
   readonly #now: () => number;
   #pro: Promise<CcxtInstance> | null = null;
+  /** The private streams' own instance: it hands over only what changed since the last call (ccxt `newUpdates`). */
+  #account: Promise<CcxtInstance> | null = null;
+  /** The order and the trade watch still pending from an earlier call: the one that did not win stays for the next. */
+  #ordersWatch: Promise<unknown> | null = null;
+  #tradesWatch: Promise<unknown> | null = null;
 
   constructor(options: { connection: CcxtConnection; profile: ExchangeProfile; modules: CcxtModules; rest: CcxtInstance; now: () => number }) {
     this.#now = options.now;
@@ -39,26 +45,67 @@ export class CcxtStreams {
     }
   }
 
+  /**
+   * The next change to the account's orders or trades (ccxt pro watchOrders / watchMyTrades on every
+   * pair): whichever of the two answers first. ccxt keeps what arrives between two calls, and with
+   * `newUpdates` hands over each order change and trade once.
+   */
+  async watchAccount(): Promise<AccountUpdate> {
+    try {
+      const pro = await this.#accountInstance();
+      const orders = (this.#ordersWatch ??= forgetOnFailure(pro.watchOrders(), () => (this.#ordersWatch = null)));
+      const trades = (this.#tradesWatch ??= forgetOnFailure(pro.watchMyTrades(), () => (this.#tradesWatch = null)));
+      const first = await Promise.race([orders.then((raw) => ({ kind: 'orders' as const, raw })), trades.then((raw) => ({ kind: 'trades' as const, raw }))]);
+      const now = this.#now();
+      if (first.kind === 'orders') {
+        this.#ordersWatch = null;
+        return { orders: asList(first.raw).map((o) => toOrder(o, now)), trades: [] };
+      }
+      this.#tradesWatch = null;
+      return { orders: [], trades: toFills(first.raw) };
+    } catch (error) {
+      throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });
+    }
+  }
+
   /** Closes the sockets; the next watch opens a fresh instance (and connection). */
   async resetStreams(): Promise<void> {
+    await Promise.allSettled([this.resetMarketStreams(), this.resetAccountStreams()]);
+  }
+
+  async resetMarketStreams(): Promise<void> {
     const pro = this.#pro;
     this.#pro = null;
     if (pro) await (await pro).close();
   }
 
+  async resetAccountStreams(): Promise<void> {
+    const pro = this.#account;
+    this.#account = null;
+    this.#ordersWatch = null;
+    this.#tradesWatch = null;
+    if (pro) await (await pro).close();
+  }
+
   #instance(): Promise<CcxtInstance> {
-    this.#pro ??= this.#open();
+    this.#pro ??= forgetOnFailure(this.#open(false), () => (this.#pro = null));
     return this.#pro;
   }
 
-  async #open(): Promise<CcxtInstance> {
+  #accountInstance(): Promise<CcxtInstance> {
+    this.#account ??= forgetOnFailure(this.#open(true), () => (this.#account = null));
+    return this.#account;
+  }
+
+  async #open(newUpdates: boolean): Promise<CcxtInstance> {
     const Pro = await loadCcxtPro(this.#connection.exchange);
     const config = ccxtConfig(this.#connection, this.#profile);
     const probe = new Pro({});
     const proxy = this.#connection.proxyUrl;
-    // The whole recent cache on every update (not only what changed since the last call): a close that
-    // arrived while the engine was busy is still in the next answer.
-    const options = { ...(config['options'] as Record<string, unknown>), newUpdates: false };
+    // Candles: the whole recent cache on every update (not only what changed since the last call), so a
+    // close that arrived while the engine was busy is still in the next answer. Orders and trades: only
+    // what changed, each once (the order manager applies them idempotently all the same).
+    const options = { ...(config['options'] as Record<string, unknown>), newUpdates };
     const pro = new Pro({ ...config, options, ...(proxy === undefined ? {} : { urls: simulatorWsUrls(probe.urls, proxy) }) });
     if (this.#connection.mode === 'testnet') pro.setSandboxMode(true);
     // ccxt opens a plain ws:// address (the loopback simulator) only through the http agent it loads on request.
@@ -68,4 +115,14 @@ export class CcxtStreams {
     if (typeof markets === 'object' && markets !== null && Object.keys(markets).length > 0) pro.setMarketsFromExchange(this.#rest);
     return pro;
   }
+}
+
+/** A pending request that failed is forgotten, so the next call asks again (its error reaches the awaiting caller). */
+function forgetOnFailure<T>(request: Promise<T>, forget: () => void): Promise<T> {
+  request.catch(forget);
+  return request;
+}
+
+function asList(raw: unknown): unknown[] {
+  return Array.isArray(raw) ? (raw as unknown[]) : [raw];
 }

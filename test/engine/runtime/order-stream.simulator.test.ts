@@ -1,0 +1,122 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../src/domain/clock.js';
+import { Dec } from '../../../src/domain/money.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { ScriptedPath } from '../../support/scripted-path.js';
+import { connectionView } from './support.js';
+import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
+
+/**
+ * A live engine receiving its orders and fills over the simulator's Binance user data stream
+ * (ws-api, through unmodified ccxt pro): a resting grid buy that fills in the middle of a 1 h candle
+ * is in the books within moments, with no REST request, its fee taken in the coin bought; REST's trade
+ * list, read at the close, finds it applied. A fill while the socket is down is filled in over REST
+ * once the stream is back, each fill once.
+ */
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+
+const paths = new Map<string, ScriptedPath>();
+const lab = useCcxtSimulator({
+  simulator: {
+    priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '100' })).get(market.symbol) as ScriptedPath,
+  },
+});
+const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' } });
+
+describe('orders and fills over the websocket on a live engine (binance spot, simulator)', () => {
+  let clock: ManualClock;
+  let service: EngineService;
+  const connectionId = 'order-stream-binance';
+
+  beforeEach(() => {
+    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
+    service = liveEngineService({
+      db: account.db,
+      clock,
+      sim: lab.sim,
+      ccxt: lab.ccxt,
+      gate: lab.gate,
+      streams: true,
+      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: account.credentials,
+    });
+  });
+
+  afterEach(async () => {
+    await service.shutdown();
+  });
+
+  const restOrderReads = () => lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.path === '/api/v3/myTrades' || r.path === '/api/v3/openOrders' || r.path === '/api/v3/order').length;
+  const fills = () => account.db.orders.listFills(connectionId);
+
+  it('applies a fill the stream brings mid-candle at once, without REST; after a dropped socket REST fills in the gap; every fill once', async () => {
+    const path = paths.get('BTC/USDT') as ScriptedPath;
+    const started = await service.start({
+      connectionId,
+      engineId: connectionId,
+      strategy: 'grid',
+      params: { lower: '90', upper: '100', levels: 3, sizePerLevel: '0.1' },
+      symbol: 'BTC/USDT',
+      timeframe: '1h',
+    });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    expect(await until(async () => lab.sim.streamingSockets('binance') > 0, 5_000)).toBe(true);
+    // The first close the grid trades: it rests its buys at 95 and 90 below the price of 100.
+    await clock.advance(HOUR - 60_000);
+    lab.sim.control.step();
+    const placed = await until(async () => (await account.db.orders.listOrders(connectionId, { statuses: ["open"] })).length === 2, 3_000);
+    expect(placed).toBe(true);
+    // That tick is over (its reconcile read the orders over REST): from here on only the stream can tell.
+    expect(await until(async () => (await service.status(connectionId)).lastHeartbeatAt === new Date(clock.now()).toISOString(), 3_000)).toBe(true);
+    // The order stream subscribes once the bot has orders on the exchange (ws-api user data stream).
+    expect(await until(async () => lab.sim.streamingSockets('binance') > 1, 5_000)).toBe(true);
+
+    // Mid-candle by the engine's clock, the price dips through 95: the exchange fills that buy.
+    const readsBefore = restOrderReads();
+    path.trade('94');
+    const matched = lab.sim.control.step();
+    expect(matched.map((f) => f.price)).toEqual(['95']);
+    expect(await until(async () => (await fills()).length === 1, 2_000)).toBe(true);
+    expect(restOrderReads()).toBe(readsBefore); // the stream alone brought it
+    const [first] = await fills();
+    expect(first).toMatchObject({ side: 'buy', price: '95', amount: '0.1', feeAsset: 'BTC' });
+    const afterFirst = await service.status(connectionId);
+    const held = new Dec('0.1').sub(first?.fee ?? '0');
+    expect(afterFirst.positions.find((p) => p.symbol === 'BTC/USDT')?.quantity).toBe(held.toFixed());
+    expect(afterFirst.openOrders.map((o) => o.price)).toEqual(['90']);
+    expect(afterFirst.accountFeed).toMatchObject({ mode: 'stream', reconnects: 0 });
+
+    // The sockets drop and stay refused; the 90 buy fills meanwhile: only REST can tell.
+    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'drop', refuseNext: 1000 });
+    expect(await until(async () => {
+      await clock.advance(500);
+      return (await service.status(connectionId)).accountFeed?.mode === 'poll';
+    }, 5_000)).toBe(true);
+    path.trade('89');
+    expect(lab.sim.control.step().map((f) => f.price)).toEqual(['90']);
+    lab.sim.control.wsFaults.clear();
+    // Back: the new subscription holds, and REST fills in what the gap missed.
+    expect(await until(async () => {
+      await clock.advance(1_000);
+      return (await fills()).length === 2;
+    }, 10_000)).toBe(true);
+    const status = await service.status(connectionId);
+    expect(status.accountFeed?.mode).toBe('stream');
+    expect(status.accountFeed?.reconnects).toBeGreaterThanOrEqual(1);
+
+    // The close: REST's trade list shows both trades again; neither is applied twice.
+    await clock.advance(clock.now() < T0 + 32 * HOUR ? T0 + 32 * HOUR - clock.now() : 0);
+    expect(await until(async () => (await service.status(connectionId)).candlesProcessed >= started.candlesProcessed + 2, 5_000)).toBe(true);
+    const all = await fills();
+    expect(all).toHaveLength(2);
+    expect(new Set(all.map((f) => f.tradeId)).size).toBe(2);
+    const total = all.reduce((sum, f) => sum.add(f.amount).sub(f.feeAsset === 'BTC' ? f.fee : '0'), new Dec(0));
+    expect((await service.status(connectionId)).positions.find((p) => p.symbol === 'BTC/USDT')?.quantity).toBe(total.toFixed());
+    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    expect(events.filter((e) => e.type === 'engine.order_stream_changed').map((e) => e.payload['mode'])).toEqual(['poll', 'stream']);
+    expect(events.filter((e) => e.type === 'fill')).toHaveLength(2);
+  });
+});
