@@ -119,4 +119,29 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
     expect(events.filter((e) => e.type === 'engine.order_stream_changed').map((e) => e.payload['mode'])).toEqual(['poll', 'stream']);
     expect(events.filter((e) => e.type === 'fill')).toHaveLength(2);
   });
+
+  it('a stream that repeats every message and swaps neighbours still books each fill once, at its price and fee', async () => {
+    const path = paths.get('ETH/USDT') as ScriptedPath;
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'grid', params: { lower: '90', upper: '100', levels: 3, sizePerLevel: '0.1' }, symbol: 'ETH/USDT', timeframe: '1h' });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 60_000);
+    lab.sim.control.step();
+    expect(await until(async () => (await account.db.orders.listOrders(connectionId, { statuses: ['open'] })).length === 2, 3_000)).toBe(true);
+    expect(await until(async () => (await service.status(connectionId)).lastHeartbeatAt === new Date(clock.now()).toISOString(), 3_000)).toBe(true);
+    expect(await until(async () => lab.sim.streamingSockets('binance') > 1, 5_000)).toBe(true);
+    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'duplicate' });
+    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'reorder' });
+    path.trade('89'); // through both levels in one move: two fills, each pushed twice, neighbours swapped
+    expect(lab.sim.control.step().map((f) => f.price).sort()).toEqual(['90', '95']);
+    expect(await until(async () => (await fills()).length === 2, 3_000)).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the repeats arrive and change nothing
+    const all = await fills();
+    expect(all.map((f) => f.price).sort()).toEqual(['90', '95']);
+    expect(all.every((f) => f.feeAsset === 'ETH' && f.amount === '0.1')).toBe(true);
+    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    expect(events.filter((e) => e.type === 'fill')).toHaveLength(2);
+    expect(events.filter((e) => e.type === 'order.closed')).toHaveLength(2);
+    const held = all.reduce((sum, f) => sum.add(f.amount).sub(f.fee), new Dec(0));
+    expect((await service.status(connectionId)).positions.find((p) => p.symbol === 'ETH/USDT')?.quantity).toBe(held.toFixed());
+  });
 });
