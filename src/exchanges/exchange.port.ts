@@ -105,6 +105,8 @@ export interface KeyPermissions {
 /** A websocket's view of a pair's candles: each call waits for the next update (the forming candle last). */
 export interface CandleStream {
   watchCandles(params: { symbol: string; timeframe: string }): Promise<Candle[]>;
+  /** The pair's next ticker update (ccxt pro `watchTicker`); absent where the venue streams no tickers. */
+  watchTicker?(symbol: string): Promise<Ticker>;
   /** Drops the sockets, so the next watch connects afresh (a silent socket would otherwise stay open). */
   resetStreams(): Promise<void>;
 }

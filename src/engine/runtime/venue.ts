@@ -14,7 +14,7 @@ import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { checkTimeframe } from './engine-config.js';
 import { MultiPairCandleFeed, type RoundPairs } from '../pairs/multi-pair-feed.js';
 import type { PairListSource } from '../pairs/pair-list.js';
-import { TickerPoller } from './ticker-poller.js';
+import { TickerPoller, type TickerStream } from './ticker-poller.js';
 import { StreamingCandleFeed, type FeedMode, type FeedStatus } from './streaming-feed.js';
 import { AccountFeed } from './account-feed.js';
 import type { AccountFeedStatus } from '../../domain/engine-status.js';
@@ -146,7 +146,7 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
     const exchange = simulatedExchange(`paper:${request.connection.exchange}`, markets, positions, sim, timeframes, venueFees(request.connection.exchange));
     const source = candleFeed(request, live, options);
     // The simulated account sees each price first, so its resting stops fill on it (fill-simulator.ts).
-    const ticks = new TickerPoller({ exchange: live, clock: options.clock, onTick: (t) => exchange.ingestPrice(t.symbol, t.price, t.time), ...tickErrors(request) });
+    const ticks = new TickerPoller({ exchange: live, stream: tickerStream(live, options), clock: options.clock, onTick: (t) => exchange.ingestPrice(t.symbol, t.price, t.time), ...tickErrors(request) });
     return {
       exchange,
       feed: new IngestingFeed(source, exchange),
@@ -170,7 +170,7 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
 function liveVenue(request: VenueRequest, exchange: Exchange, options: VenueFactoryOptions): EngineVenue {
   const clock = options.clock;
   const feed = candleFeed(request, exchange, options);
-  const ticks = new TickerPoller({ exchange, clock, ...tickErrors(request) });
+  const ticks = new TickerPoller({ exchange, stream: tickerStream(exchange, options), clock, ...tickErrors(request) });
   const accountStream = options.streams === false ? null : (exchange.accountStream?.() ?? null);
   const onAccountFeedMode = request.onAccountFeedMode;
   const account = accountStream ? new AccountFeed({ stream: accountStream, clock, ...(onAccountFeedMode ? { onModeChange: onAccountFeedMode } : {}) }) : undefined;
@@ -188,6 +188,14 @@ function liveVenue(request: VenueRequest, exchange: Exchange, options: VenueFact
       await closeAll(feed, exchange);
     },
   };
+}
+
+/** Prices between candles over the exchange's websocket, where it streams tickers (else REST only). */
+function tickerStream(exchange: Exchange, options: VenueFactoryOptions): TickerStream | null {
+  if (options.streams === false) return null;
+  const stream = exchange.candleStream?.();
+  const watch = stream?.watchTicker?.bind(stream);
+  return watch ? { watchTicker: watch } : null;
 }
 
 /** A failed ticker request is reported like a failed candle request (an outage when transient). */

@@ -186,12 +186,21 @@ export class CcxtExchange implements Exchange {
    * against the simulator (STREAMS_VERIFIED); markets are loaded through the limiter first.
    */
   candleStream(): CandleStream | null {
-    if (!STREAMS_VERIFIED.includes(this.id) || !this.#profile.websocket.ccxtPro.watchOHLCV) return null;
+    const pro = this.#profile.websocket.ccxtPro;
+    if (!STREAMS_VERIFIED.includes(this.id) || !pro.watchOHLCV) return null;
     return {
       watchCandles: async (params) => {
         await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
         return this.#streams.watchCandles(params);
       },
+      ...(pro.watchTicker
+        ? {
+            watchTicker: async (symbol: string) => {
+              await this.#run({ lane: 'read' }, (ex) => ex.loadMarkets());
+              return this.#streams.watchTicker(symbol);
+            },
+          }
+        : {}),
       resetStreams: () => this.#streams.resetMarketStreams(),
     };
   }

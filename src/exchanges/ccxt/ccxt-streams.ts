@@ -1,10 +1,10 @@
 import type { Candle } from '../../domain/candles.js';
-import type { AccountUpdate } from '../exchange.port.js';
+import type { AccountUpdate, Ticker } from '../exchange.port.js';
 import type { ExchangeProfile } from '../profiles/index.js';
 import { ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { translateCcxtError } from './error-translation.js';
-import { toCandles, toFills, toOrder } from './response-schemas.js';
+import { toCandles, toFills, toOrder, toTicker } from './response-schemas.js';
 import { simulatorWsUrls } from './ws-urls.js';
 
 /**
@@ -40,6 +40,16 @@ export class CcxtStreams {
     try {
       const pro = await this.#instance();
       return toCandles(await pro.watchOHLCV(params.symbol, params.timeframe));
+    } catch (error) {
+      throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });
+    }
+  }
+
+  /** The next ticker update of a pair. */
+  async watchTicker(symbol: string): Promise<Ticker> {
+    try {
+      const pro = await this.#instance();
+      return toTicker(await pro.watchTicker(symbol), this.#now());
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });
     }
