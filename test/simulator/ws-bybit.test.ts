@@ -153,13 +153,22 @@ describe('Bybit v5 public websockets through ccxt.pro', () => {
     expect(spot.received).toHaveLength(7);
     spot.socket.close();
 
-    const linear = await rawSocket('/v5/public/linear');
-    const before = Date.now();
-    linear.ask({ op: 'ping', req_id: 'p2' });
-    await linear.until(1);
-    linear.socket.close();
-    expect(linear.received[0]).toMatchObject({ op: 'pong', req_id: 'p2' });
-    expect(Number((linear.received[0]?.['args'] as string[])[0])).toBeGreaterThanOrEqual(before);
+    // Linear and private answer in the newer shape, with the server time.
+    for (const path of ['/v5/public/linear', '/v5/private']) {
+      const other = await rawSocket(path);
+      const before = Date.now();
+      other.ask({ op: 'ping', req_id: 'p2' });
+      await other.until(1);
+      other.socket.close();
+      expect(other.received[0]).toMatchObject({ op: 'pong', req_id: 'p2' });
+      expect(Number((other.received[0]?.['args'] as string[])[0])).toBeGreaterThanOrEqual(before);
+    }
+  });
+
+  it('closes a socket on a channel it does not simulate (order entry /v5/trade)', async () => {
+    const socket = new WebSocket(`ws://127.0.0.1:${sim.port}/wss://stream.bybit.com/v5/trade`);
+    const code = await new Promise<number>((resolve) => socket.once('close', (c: number) => resolve(c)));
+    expect(code).toBe(1008);
   });
 
   it('ccxt rejects a watch of a topic the exchange refuses', async () => {
