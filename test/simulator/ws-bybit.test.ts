@@ -19,6 +19,7 @@ afterAll(async () => {
 });
 afterEach(async () => {
   sim.control.wsFaults.clear();
+  sim.control.setClockSkew('bybit', 0);
   await Promise.all(opened.splice(0).map((ex) => ex.close()));
 });
 
@@ -273,6 +274,14 @@ describe('Bybit v5 private websocket through ccxt.pro', () => {
       { success: true, ret_msg: '', conn_id: connId, req_id: 'a', op: 'auth' },
       { success: false, ret_msg: 'error:handler not found,topic:position', conn_id: connId, req_id: 'late', op: 'subscribe' },
     ]);
+
+    // Bybit judges `expires` by its own clock: 10 s ahead (ccxt's margin) is already past on a clock 20 s ahead.
+    const skewed = await rawSocket('/v5/private');
+    sim.control.setClockSkew('bybit', 20_000);
+    skewed.ask({ op: 'auth', args: authArgs('bybitwskey1', 'bybitwssecret1') });
+    await skewed.until(1);
+    skewed.socket.close();
+    expect(skewed.received[0]).toMatchObject({ success: false, ret_msg: 'Params Error', op: 'auth' });
 
     // Markets load over REST with the right secret; only the socket's auth then signs with a wrong one.
     const ex = await bybit(keys);
