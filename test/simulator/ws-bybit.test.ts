@@ -280,6 +280,7 @@ describe('Bybit v5 private websocket through ccxt.pro', () => {
     sim.control.setClockSkew('bybit', 20_000);
     skewed.ask({ op: 'auth', args: authArgs('bybitwskey1', 'bybitwssecret1') });
     await skewed.until(1);
+    sim.control.setClockSkew('bybit', 0);
     skewed.socket.close();
     expect(skewed.received[0]).toMatchObject({ success: false, ret_msg: 'Params Error', op: 'auth' });
 
