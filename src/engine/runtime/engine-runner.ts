@@ -326,7 +326,7 @@ export class EngineRunner {
 
   /**
    * The next closed candle, or — while a pair needs watching between candles (ticker-poller.ts) — a
-   * price, or — while the bot has orders on the exchange — a batch of the order stream's updates
+   * price, or a batch of the order stream's updates
    * (account-feed.ts), whichever comes first. Those that did not win stay pending for the next call,
    * so no candle, ticker answer or order update is lost or asked for twice.
    */
@@ -340,7 +340,8 @@ export class EngineRunner {
       racers.push(tick.then((t) => ({ kind: 'tick' as const, tick: t })));
     }
     const account = this.#d.venue.account;
-    if (account && !this.#accountEnded && (this.#pendingAccount !== null || this.#lanes.all().some((l) => l.tick.awaitsOrderUpdates))) {
+    // Subscribed from the start: a market order's fill is pushed before its create is even answered.
+    if (account && !this.#accountEnded) {
       const batch = (this.#pendingAccount ??= this.#pending(account.next(signal), () => (this.#pendingAccount = null)));
       racers.push(batch.then((b) => ({ kind: 'account' as const, batch: b })));
     }
