@@ -109,6 +109,10 @@ describe('OKX public and business websockets through ccxt.pro', () => {
     const rest = await ex.fetchOHLCV('BTC/USDT', '1h', undefined, 3);
     expect(rows.slice(-2)).toEqual(rest.slice(-2));
     expect(rows.at(-2)?.[0]).toBe(first.at(-1)?.[0]);
+
+    expect(sim.streamingSockets('okx')).toBe(1);
+    expect(await ex.unWatchOHLCV('BTC/USDT', '1h')).toBe(true);
+    expect(sim.streamingSockets('okx')).toBe(0);
   });
 
   it('watchTrades and watchTicker flow on price steps', async () => {
@@ -158,6 +162,11 @@ describe('OKX public and business websockets through ccxt.pro', () => {
     expect(pub.json(0)).toMatchObject({ event: 'error', code: '60018', msg: expect.stringContaining('channel:candle1H,instId:BTC-USDT') });
     expect(pub.json(1)).toMatchObject({ event: 'error', code: '60018' });
     expect(pub.json(2)).toMatchObject({ event: 'error', code: '60012', msg: 'Illegal request: {not json' });
+
+    const lost = await raw('/ws/v5/nowhere');
+    const closeCode = await new Promise<number>((resolve) => lost.socket.once('close', (code: number) => resolve(code)));
+    expect(closeCode).toBe(1008);
+    expect(lost.json(0)).toMatchObject({ event: 'error', code: '60017' });
   });
 });
 
@@ -171,6 +180,7 @@ describe('OKX private websocket through ccxt.pro (login, orders, account)', () =
     const close = Number(sim.control.price('BTC/USDT'));
     const price = Number((close - 0.1).toFixed(1));
     const placed = ex.watchOrders('BTC/USDT');
+    await subscribed(ex, 'orders:BTC-USDT');
     const order = await ex.createOrder('BTC/USDT', 'limit', 'buy', 0.001, price);
     expect((await placed).at(-1)).toMatchObject({ id: order.id, status: 'open', price, amount: 0.001, filled: 0 });
 
@@ -197,6 +207,33 @@ describe('OKX private websocket through ccxt.pro (login, orders, account)', () =
     const afterCancel = ex.watchOrders('BTC/USDT');
     await ex.cancelOrder(String(resting.id), 'BTC/USDT');
     expect((await afterCancel).at(-1)).toMatchObject({ id: resting.id, status: 'canceled' });
+  });
+
+  it('an order filled over two steps is pushed per fill: partially filled with its first fill, then closed with the second', async () => {
+    sim.control.addAccount('okx', { apiKey: 'okx-ws-big', secret: SECRET, passphrase: PASSPHRASE, balances: { USDT: '100000000' } });
+    const ex = await okx({ apiKey: 'okx-ws-big', secret: SECRET, password: PASSPHRASE });
+    const liquidity = Number(sim.control.venue('okx').market('BTC/USDT')?.liquidityPerStep);
+    sim.control.step(); // a whole step's liquidity, none of it taken by earlier tests
+    const amount = liquidity + 1;
+    // Far above the market: it takes a step's liquidity at once and rests with the remainder, which the next step fills.
+    const price = Number((Number(sim.control.price('BTC/USDT')) * 1.5).toFixed(1));
+    const partial = ex.watchOrders('BTC/USDT');
+    const trades = ex.watchMyTrades('BTC/USDT');
+    await subscribed(ex, 'orders::myTrades::BTC/USDT');
+    const order = await ex.createOrder('BTC/USDT', 'limit', 'buy', amount, price);
+    expect((await partial).at(-1)).toMatchObject({ id: order.id, status: 'open', filled: liquidity, remaining: 1 });
+    const first = (await trades).at(-1);
+    expect(first).toMatchObject({ order: order.id, amount: liquidity, takerOrMaker: 'taker' });
+
+    const closed = ex.watchOrders('BTC/USDT');
+    const second = ex.watchMyTrades('BTC/USDT');
+    sim.control.step();
+    expect((await closed).at(-1)).toMatchObject({ id: order.id, status: 'closed', filled: amount, remaining: 0 });
+    const last = (await second).at(-1);
+    expect(last).toMatchObject({ order: order.id, amount: 1, takerOrMaker: 'maker' });
+    expect(last?.id).not.toBe(first?.id);
+    const fills = sim.control.venue('okx').fills('okx-ws-big', { orderId: Number(order.id) });
+    expect([first?.id, last?.id]).toEqual(fills.map((f) => String(f.tradeId)));
   });
 
   it('a wrong passphrase or secret is refused and ccxt raises an AuthenticationError', async () => {
