@@ -291,6 +291,22 @@ describe('OKX websocket faults', () => {
     expect(sim.streamingSockets('okx')).toBe(1);
   });
 
+  it("ccxt's text ping keeps the socket alive on pongs; silent withholds them and ccxt times the socket out", async () => {
+    const ex = await okx();
+    // ccxt pings OKX every 18 s; a short keepalive makes a few rounds fit in the test.
+    (ex.streaming as Record<string, unknown>)['keepAlive'] = 100;
+    await ex.watchOHLCV('XRP/USDT', '1h');
+    const client = Object.values(ex.clients as Record<string, { lastPong?: number; isOpen(): boolean }>)[0];
+    await new Promise((r) => setTimeout(r, 350));
+    // Past two missed rounds ccxt would have closed it; each pong moved lastPong on.
+    expect(client?.isOpen()).toBe(true);
+    expect(Date.now() - (client?.lastPong ?? 0)).toBeLessThan(200);
+
+    const pending = ex.watchOHLCV('XRP/USDT', '1h');
+    sim.control.wsFaults.inject({ kind: 'silent', exchange: 'okx', ms: 5_000 });
+    await expect(pending).rejects.toThrow(ccxt.RequestTimeout);
+  });
+
   it('duplicate sends each push twice, and ccxt still holds each of its fills and orders once', async () => {
     const ex = await okx(owner);
     const trades = ex.watchMyTrades('BTC/USDT');
