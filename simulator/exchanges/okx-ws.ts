@@ -13,10 +13,10 @@ import { connId, type OkxEndpoint, type OkxError, type OkxSub } from './okx-ws-c
  * answered `{"event":"subscribe","arg":{…},"connId":…}`; a refused request is
  * `{"event":"error","code":"600xx","msg":…,"connId":…}` (ccxt maps the code through its `exceptions`
  * table and rejects every pending watch of the socket). Pushes are `{"arg":{…},"data":[…]}`. The text
- * frame `ping` is answered with the text `pong` (OKX has no protocol-level ping: "If there’s a
- * network problem, the system will automatically disable the connection… send the string 'ping'").
- * Not modelled: the 30 s idle disconnect, the trading ops (`order`, `cancel-order`…), algo orders'
- * `orders-algo` channel, order books, swaps.
+ * frame `ping` is answered with the text `pong`: OKX keeps connections alive with that text pair, not
+ * protocol pings, and ccxt sends it every 18 s. A login is accepted on any endpoint (the private
+ * channels still need /private). Not modelled: the 30 s idle disconnect, the trading ops (`order`,
+ * `cancel-order`…), algo orders' `orders-algo` channel, order books, swaps.
  */
 const SUBS = 'okx.subscriptions';
 
