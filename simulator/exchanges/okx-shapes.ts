@@ -1,4 +1,5 @@
 import { Dec } from '../../src/domain/money.js';
+import type { SimCandle } from '../matching/price-path.js';
 import type { MarketSpec, SimFill, SimOrder } from '../matching/types.js';
 
 /** OKX v5 order and fill shapes for spot (`tdMode: cash`), field for field as the docs list them. */
@@ -127,4 +128,14 @@ export function fillShape(f: SimFill, o: SimOrder | undefined, m: MarketSpec, fe
     fillTime: String(f.time),
     tradeQuoteCcy: m.quote,
   };
+}
+
+/**
+ * One candle as REST /market/candles and the websocket `candle*` channels carry it:
+ * [ts, o, h, l, c, vol (base), volCcy (quote), volCcyQuote, confirm] with confirm "1" once closed
+ * (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-get-candlesticks).
+ */
+export function candleRow(c: SimCandle, closed: boolean): string[] {
+  const quoteVol = new Dec(c.volume).mul(c.close).toFixed(8);
+  return [String(c.openTime), c.open, c.high, c.low, c.close, c.volume, quoteVol, quoteVol, closed ? '1' : '0'];
 }

@@ -1,10 +1,12 @@
 import { createHmac } from 'node:crypto';
 import { Dec } from '../../src/domain/money.js';
+import type { Venue } from '../matching/engine.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { dayStats } from './market-stats.js';
 import { requestParams } from './common.js';
 import { fail, ok } from './okx-common.js';
+import { candleRow } from './okx-shapes.js';
 import { okxTrading, runTrading } from './okx-trading.js';
 
 /**
@@ -141,7 +143,8 @@ export function authenticate(req: SimRequest, ctx: SimContext): SimAccount | Sim
   return account;
 }
 
-function balanceDetails(account: SimAccount, ccyFilter: string | null, now: number): unknown[] {
+/** `details[]` of GET /account/balance, also the websocket `account` channel's (okx-ws-private.ts). */
+export function balanceDetails(account: SimAccount, ccyFilter: string | null, now: number): unknown[] {
   const wanted = ccyFilter === null || ccyFilter === '' ? null : new Set(ccyFilter.split(','));
   return Object.entries(account.balances)
     .filter(([ccy]) => wanted === null || wanted.has(ccy))
@@ -187,7 +190,7 @@ function spotMarket(ctx: SimContext, instId: string | null): MarketSpec | undefi
 function ticker(req: SimRequest, ctx: SimContext): SimResponse {
   const market = spotMarket(ctx, req.url.searchParams.get('instId'));
   if (market === undefined) return fail(400, '51001', "Instrument ID doesn't exist.");
-  return ok([tickerOf(ctx, market)]);
+  return ok([tickerOf(ctx.venue(), market, ctx.exchangeNow())]);
 }
 
 /**
@@ -198,16 +201,17 @@ function ticker(req: SimRequest, ctx: SimContext): SimResponse {
 function tickers(req: SimRequest, ctx: SimContext): SimResponse {
   const instType = req.url.searchParams.get('instType') ?? '';
   if (!['SPOT', 'MARGIN', 'SWAP', 'FUTURES', 'OPTION'].includes(instType)) return fail(400, '51000', 'Parameter instType error');
-  return ok(instType === 'SPOT' ? ctx.venue().markets().map((m) => tickerOf(ctx, m)) : []);
+  return ok(instType === 'SPOT' ? ctx.venue().markets().map((m) => tickerOf(ctx.venue(), m, ctx.exchangeNow())) : []);
 }
 
-function tickerOf(ctx: SimContext, market: MarketSpec): Record<string, unknown> {
-  const s = dayStats(ctx.venue(), market);
+/** One spot ticker, as /market/ticker(s) and the websocket `tickers` channel (okx-ws-public.ts) carry it. */
+export function tickerOf(venue: Venue, market: MarketSpec, now: number): Record<string, unknown> {
+  const s = dayStats(venue, market);
   return {
     instType: 'SPOT', instId: `${market.base}-${market.quote}`, last: s.last.toFixed(), lastSz: '0.1', askPx: s.ask, askSz: s.askQty, bidPx: s.bid,
     bidSz: s.bidQty, open24h: s.open.toFixed(), high24h: s.high.toFixed(), low24h: s.low.toFixed(),
     volCcy24h: s.quoteVolume.toFixed(), vol24h: s.volume.toFixed(), sodUtc0: s.open.toFixed(), sodUtc8: s.open.toFixed(),
-    ts: String(ctx.exchangeNow()),
+    ts: String(now),
   };
 }
 
@@ -225,10 +229,7 @@ function candles(req: SimRequest, ctx: SimContext): SimResponse {
   const before = q.get('before') !== null ? Number(q.get('before')) : -Infinity;
   const window = ctx.venue().candles(market.symbol, 1000).filter((c) => c.openTime < after && c.openTime > before);
   const current = ctx.venue().candle(market.symbol)?.openTime;
-  const rows = window.slice(-limit).map((c) => {
-    const quoteVol = new Dec(c.volume).mul(c.close).toFixed(8);
-    return [String(c.openTime), c.open, c.high, c.low, c.close, c.volume, quoteVol, quoteVol, c.openTime === current ? '0' : '1'];
-  });
+  const rows = window.slice(-limit).map((c) => candleRow(c, c.openTime !== current));
   return ok(rows.reverse());
 }
 

@@ -96,9 +96,9 @@ export class WsHub {
       state: new Map(),
       streaming: false,
       held: undefined,
-      send: (message) => {
+      send: (message) => conn.sendText(JSON.stringify(message)),
+      sendText: (text) => {
         const state = faults.state(exchange);
-        const text = JSON.stringify(message);
         const out = (): void => {
           if (state.reorder && conn.held === undefined) {
             conn.held = text;

@@ -36,6 +36,8 @@ export interface WsConnection {
   readonly state: Map<string, unknown>;
   /** Sends one JSON message (through the exchange's delay/reorder/duplicate/silent faults). */
   send(message: unknown): void;
+  /** Sends one text frame as is, through the same faults (OKX answers a text `ping` with a bare `pong`). */
+  sendText(text: string): void;
   close(code?: number, reason?: string): void;
   /**
    * Marks the socket as streaming (market data, or an account's updates once subscribed): while any
