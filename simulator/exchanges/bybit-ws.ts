@@ -48,7 +48,7 @@ export const bybitWsHandler: WsExchangeHandler = {
         const topics = topicsOf(conn);
         if (op === 'unsubscribe') {
           for (const topic of args) topics.delete(topic);
-          if (channel !== 'private') conn.setStreaming(topics.size > 0);
+          conn.setStreaming(topics.size > 0);
           return answer(true, '');
         }
         for (const topic of args) {
@@ -59,10 +59,8 @@ export const bybitWsHandler: WsExchangeHandler = {
         for (const topic of args) topics.add(topic);
         // Spot acks with ret_msg "subscribe", the other channels with "".
         answer(true, channel === 'spot' ? 'subscribe' : '');
-        if (channel !== 'private') {
-          conn.setStreaming(true);
-          publicSnapshots(conn, channel, args, ctx);
-        }
+        conn.setStreaming(true);
+        if (channel !== 'private') publicSnapshots(conn, channel, args, ctx);
         return;
       }
       default:

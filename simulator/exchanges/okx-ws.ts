@@ -77,7 +77,7 @@ export const okxWsHandler: WsExchangeHandler = {
         else for (const push of pushesOnSubscribe(parsed, ctx)) conn.send(push);
       }
     }
-    conn.setStreaming([...subs.values()].some((s) => s.kind === 'candle' || s.kind === 'tickers' || s.kind === 'trades'));
+    conn.setStreaming(subs.size > 0);
   },
   onMarketStep(conn, moves, ctx) {
     const subs = [...subscriptions(conn).values()];

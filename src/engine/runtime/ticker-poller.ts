@@ -82,9 +82,9 @@ export class TickerPoller {
           const streamed = await this.#streamed(stream, watched, signal);
           if (this.#closed) return null;
           if (streamed) return this.#tick(streamed.symbol, streamed.ticker, streamed.at);
+          // Quiet (or failed): one REST read now, then the stream again.
+          this.#lastAt = Number.NEGATIVE_INFINITY;
         }
-        // Quiet (or failed): one REST read now, then the stream again.
-        this.#lastAt = Number.NEGATIVE_INFINITY;
       }
       const wait = this.#lastAt + this.#every - this.#o.clock.now();
       if (wait > 0) await this.#o.clock.sleep(wait, signal);

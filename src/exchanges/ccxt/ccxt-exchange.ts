@@ -390,8 +390,12 @@ export class CcxtExchange implements Exchange {
   }
 }
 
-/** Exchanges whose websocket candles have been tried through unmodified ccxt pro against the simulator. */
-const STREAMS_VERIFIED: readonly ExchangeId[] = ['binance'];
+/**
+ * Exchanges whose websockets (candles, tickers, the account's orders and trades, spot) have been
+ * tried through unmodified ccxt pro against the simulator, by the engine's own tests
+ * (test/engine/runtime/*stream*.simulator.test.ts).
+ */
+const STREAMS_VERIFIED: readonly ExchangeId[] = ['binance', 'bybit', 'okx'];
 
 const STOP_LOSS_ONLY: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss']);
 

@@ -1,5 +1,7 @@
 import type { Candle } from '../../domain/candles.js';
 import type { AccountUpdate, Ticker } from '../exchange.port.js';
+import type { Fill } from '../../domain/orders.js';
+import { Dec, toDecimalString } from '../../domain/money.js';
 import type { ExchangeProfile } from '../profiles/index.js';
 import { ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
@@ -72,7 +74,8 @@ export class CcxtStreams {
         return { orders: asList(first.raw).map((o) => toOrder(o, now)), trades: [] };
       }
       this.#tradesWatch = null;
-      return { orders: [], trades: toFills(first.raw) };
+      const fills = toFills(first.raw);
+      return { orders: [], trades: FEE_SIGN_AS_SENT.has(this.#connection.exchange) ? fills.map(chargedFeePositive) : fills };
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });
     }
@@ -118,6 +121,7 @@ export class CcxtStreams {
     const options = { ...(config['options'] as Record<string, unknown>), newUpdates };
     const pro = new Pro({ ...config, options, ...(proxy === undefined ? {} : { urls: simulatorWsUrls(probe.urls, proxy) }) });
     if (this.#connection.mode === 'testnet') pro.setSandboxMode(true);
+    guardFutures(pro);
     // ccxt opens a plain ws:// address (the loopback simulator) only through the http agent it loads on request.
     if (proxy !== undefined) await pro.loadHttpProxyAgent();
     // Markets come from the REST instance (the adapter loads them through the limiter before a watch).
@@ -125,6 +129,42 @@ export class CcxtStreams {
     if (typeof markets === 'object' && markets !== null && Object.keys(markets).length > 0) pro.setMarketsFromExchange(this.#rest);
     return pro;
   }
+}
+
+/**
+ * Where ccxt pro hands a streamed trade's fee over with the exchange's own sign: OKX's `fillFee` is
+ * negative when charged and positive for a rebate (https://www.okx.com/docs-v5/en/#order-book-trading-trade-ws-order-channel),
+ * and ccxt 4.5.84's `orderToTrade` copies it as it is, where its REST trades are positive when
+ * charged. Booked as sent, every streamed OKX fee would count as a rebate.
+ */
+const FEE_SIGN_AS_SENT: ReadonlySet<string> = new Set(['okx']);
+
+function chargedFeePositive(fill: Fill): Fill {
+  return { ...fill, fee: toDecimalString(new Dec(fill.fee).neg()) };
+}
+
+/**
+ * ccxt pro creates some futures nobody awaits (binance's `authenticate:signature:spot`, made ahead
+ * of its ws-api subscribe so concurrent callers can find it) and rejects them when the socket fails
+ * or is refused: an unhandled rejection, which ends a Node process. Every future of every socket gets
+ * a no-op handler here; whoever awaits one still sees its rejection.
+ */
+function guardFutures(pro: CcxtInstance): void {
+  const client = pro.client.bind(pro);
+  const guarded = new WeakSet<object>();
+  pro.client = (url) => {
+    const socket = client(url);
+    if (!guarded.has(socket)) {
+      guarded.add(socket);
+      const future = socket.future.bind(socket);
+      socket.future = (messageHash: string): unknown => {
+        const made: unknown = future(messageHash);
+        if (made instanceof Promise) made.catch(() => undefined);
+        return made;
+      };
+    }
+    return socket;
+  };
 }
 
 /** A pending request that failed is forgotten, so the next call asks again (its error reaches the awaiting caller). */

@@ -1,3 +1,4 @@
+import { getProfile } from '../../../src/exchanges/profiles/index.js';
 import path from 'node:path';
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, beforeEach } from 'vitest';
@@ -106,7 +107,7 @@ export interface SimulatorAccount {
   /** A real SQLite store with the real migrations. */
   readonly db: TestStore;
   readonly apiKey: string;
-  readonly credentials: { apiKey: string; apiSecret: string };
+  readonly credentials: { apiKey: string; apiSecret: string; passphrase?: string };
   /** The ccxt adapter on the account; only with `adapter`. */
   readonly exchange: Exchange;
 }
@@ -118,22 +119,24 @@ export interface SimulatorAccount {
  * simulator's faults are cleared, the adapter closed, the account removed and the store closed.
  */
 export function useSimulatorAccount(lab: Pick<CcxtSimulator, 'sim' | 'ccxt' | 'gate'>, o: SimulatorAccountOptions): SimulatorAccount {
-  let opened: { db: TestStore; apiKey: string; apiSecret: string; exchange: Exchange | undefined } | undefined;
+  let opened: { db: TestStore; apiKey: string; apiSecret: string; passphrase: string | undefined; exchange: Exchange | undefined } | undefined;
   const open = async (): Promise<void> => {
     const db = await tempStore();
     const apiKey = `ctskey${o.exchange}${ulid().slice(-8)}`;
     const raw = `cts${o.exchange}secret0123456789abcdef`;
     // Kraken secrets are base64 (ccxt signs with the decoded bytes).
     const apiSecret = o.exchange === 'kraken' ? Buffer.from(raw).toString('base64') : raw;
-    lab.sim.control.addAccount(o.exchange, { apiKey, secret: apiSecret, balances: { ...o.balances } });
+    // OKX keys come with a passphrase the exchange checks on every signed request.
+    const passphrase = getProfile(o.exchange).credentials.passphrase ? 'ctsPassphrase1' : undefined;
+    lab.sim.control.addAccount(o.exchange, { apiKey, secret: apiSecret, ...(passphrase ? { passphrase } : {}), balances: { ...o.balances } });
     const exchange = o.adapter
       ? await createCcxtExchange({
           ccxt: lab.ccxt,
           gate: lab.gate,
-          connection: { id: o.adapter.connectionId, exchange: o.exchange, mode: 'live', credentials: { apiKey, apiSecret }, marketTypes: ['spot'], proxyUrl: lab.sim.url, timeoutMs: o.adapter.timeoutMs },
+          connection: { id: o.adapter.connectionId, exchange: o.exchange, mode: 'live', credentials: { apiKey, apiSecret, ...(passphrase ? { passphrase } : {}) }, marketTypes: ['spot'], proxyUrl: lab.sim.url, timeoutMs: o.adapter.timeoutMs },
         })
       : undefined;
-    opened = { db, apiKey, apiSecret, exchange };
+    opened = { db, apiKey, apiSecret, passphrase, exchange };
   };
   const close = async (): Promise<void> => {
     const current = opened;
@@ -163,8 +166,8 @@ export function useSimulatorAccount(lab: Pick<CcxtSimulator, 'sim' | 'ccxt' | 'g
       return get().apiKey;
     },
     get credentials() {
-      const { apiKey, apiSecret } = get();
-      return { apiKey, apiSecret };
+      const { apiKey, apiSecret, passphrase } = get();
+      return { apiKey, apiSecret, ...(passphrase ? { passphrase } : {}) };
     },
     get exchange() {
       const { exchange } = get();

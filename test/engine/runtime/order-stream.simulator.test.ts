@@ -24,14 +24,24 @@ const lab = useCcxtSimulator({
     priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '100' })).get(market.symbol) as ScriptedPath,
   },
 });
-const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' } });
 
-describe('orders and fills over the websocket on a live engine (binance spot, simulator)', () => {
+/** Which REST requests read orders or trades, per exchange: the stream's fills must come without them. */
+const ORDER_READS: Record<'binance' | 'bybit' | 'okx', RegExp> = {
+  binance: /^\/api\/v3\/(myTrades|openOrders|order)$/,
+  bybit: /^\/v5\/(execution\/list|order\/realtime|order\/history)$/,
+  okx: /^\/api\/v5\/trade\/(fills|fills-history|orders-pending|order|orders-history)$/,
+};
+
+describe.each(['binance', 'bybit', 'okx'] as const)('orders and fills over the websocket on a live engine (%s spot, simulator)', (exchange) => {
+  const account = useSimulatorAccount(lab, { exchange, balances: { USDT: '10000' } });
   let clock: ManualClock;
   let service: EngineService;
-  const connectionId = 'order-stream-binance';
+  const connectionId = `order-stream-${exchange}`;
 
   beforeEach(() => {
+    // Every exchange trades the same scripted paths: each test starts from a fresh candle at 100.
+    for (const p of paths.values()) p.trade('100');
+    lab.sim.control.step();
     clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
     service = liveEngineService({
       db: account.db,
@@ -40,7 +50,7 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
       ccxt: lab.ccxt,
       gate: lab.gate,
       streams: true,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
       credentials: account.credentials,
     });
   });
@@ -49,7 +59,7 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
     await service.shutdown();
   });
 
-  const restOrderReads = () => lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.path === '/api/v3/myTrades' || r.path === '/api/v3/openOrders' || r.path === '/api/v3/order').length;
+  const restOrderReads = () => lab.sim.control.requests({ exchange }).filter((r) => ORDER_READS[exchange].test(r.path)).length;
   const fills = () => account.db.orders.listFills(connectionId);
 
   it('applies a fill the stream brings mid-candle at once, without REST; after a dropped socket REST fills in the gap; every fill once', async () => {
@@ -63,7 +73,7 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
       timeframe: '1h',
     });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    expect(await until(async () => lab.sim.streamingSockets('binance') > 0, 5_000)).toBe(true);
+    expect(await until(async () => lab.sim.streamingSockets(exchange) > 0, 5_000)).toBe(true);
     // The first close the grid trades: it rests its buys at 95 and 90 below the price of 100.
     await clock.advance(HOUR - 60_000);
     lab.sim.control.step();
@@ -72,17 +82,20 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
     // That tick is over (its reconcile read the orders over REST): from here on only the stream can tell.
     expect(await until(async () => (await service.status(connectionId)).lastHeartbeatAt === new Date(clock.now()).toISOString(), 3_000)).toBe(true);
     // The order stream subscribes once the bot has orders on the exchange (ws-api user data stream).
-    expect(await until(async () => lab.sim.streamingSockets('binance') > 1, 5_000)).toBe(true);
+    expect(await until(async () => lab.sim.streamingSockets(exchange) > 1, 5_000)).toBe(true);
 
     // Mid-candle by the engine's clock, the price dips through 95: the exchange fills that buy.
     const readsBefore = restOrderReads();
     path.trade('94');
     const matched = lab.sim.control.step();
     expect(matched.map((f) => f.price)).toEqual(['95']);
+    const charged = matched[0]?.fee ?? '';
     expect(await until(async () => (await fills()).length === 1, 2_000)).toBe(true);
     expect(restOrderReads()).toBe(readsBefore); // the stream alone brought it
     const [first] = await fills();
-    expect(first).toMatchObject({ side: 'buy', price: '95', amount: '0.1', feeAsset: 'BTC' });
+    // The fee as the exchange charged it (a positive amount, in the coin bought), whatever sign the stream's format uses.
+    expect(first).toMatchObject({ side: 'buy', price: '95', amount: '0.1', feeAsset: 'BTC', fee: new Dec(charged).toFixed() });
+    expect(new Dec(charged).gt(0)).toBe(true);
     const afterFirst = await service.status(connectionId);
     const held = new Dec('0.1').sub(first?.fee ?? '0');
     expect(afterFirst.positions.find((p) => p.symbol === 'BTC/USDT')?.quantity).toBe(held.toFixed());
@@ -90,7 +103,7 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
     expect(afterFirst.accountFeed).toMatchObject({ mode: 'stream', reconnects: 0 });
 
     // The sockets drop and stay refused; the 90 buy fills meanwhile: only REST can tell.
-    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'drop', refuseNext: 1000 });
+    lab.sim.control.wsFaults.inject({ exchange, kind: 'drop', refuseNext: 1000 });
     expect(await until(async () => {
       await clock.advance(500);
       return (await service.status(connectionId)).accountFeed?.mode === 'poll';
@@ -128,16 +141,18 @@ describe('orders and fills over the websocket on a live engine (binance spot, si
     lab.sim.control.step();
     expect(await until(async () => (await account.db.orders.listOrders(connectionId, { statuses: ['open'] })).length === 2, 3_000)).toBe(true);
     expect(await until(async () => (await service.status(connectionId)).lastHeartbeatAt === new Date(clock.now()).toISOString(), 3_000)).toBe(true);
-    expect(await until(async () => lab.sim.streamingSockets('binance') > 1, 5_000)).toBe(true);
-    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'duplicate' });
-    lab.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'reorder' });
+    expect(await until(async () => lab.sim.streamingSockets(exchange) > 1, 5_000)).toBe(true);
+    lab.sim.control.wsFaults.inject({ exchange, kind: 'duplicate' });
+    lab.sim.control.wsFaults.inject({ exchange, kind: 'reorder' });
     path.trade('89'); // through both levels in one move: two fills, each pushed twice, neighbours swapped
-    expect(lab.sim.control.step().map((f) => f.price).sort()).toEqual(['90', '95']);
+    const matched = lab.sim.control.step();
+    expect(matched.map((f) => f.price).sort()).toEqual(['90', '95']);
     expect(await until(async () => (await fills()).length === 2, 3_000)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 200)); // the repeats arrive and change nothing
     const all = await fills();
     expect(all.map((f) => f.price).sort()).toEqual(['90', '95']);
     expect(all.every((f) => f.feeAsset === 'ETH' && f.amount === '0.1')).toBe(true);
+    expect(all.map((f) => new Dec(f.fee).toFixed()).sort()).toEqual(matched.map((f) => new Dec(f.fee).toFixed()).sort());
     const events = await service.events(0, { limit: 1000, engineId: connectionId });
     expect(events.filter((e) => e.type === 'fill')).toHaveLength(2);
     expect(events.filter((e) => e.type === 'order.closed')).toHaveLength(2);

@@ -117,3 +117,20 @@ describe('TickerPoller with a ticker stream', () => {
     expect(await third).toMatchObject({ symbol: 'A', price: '3' });
   });
 });
+
+describe('TickerPoller with a ticker stream and nothing to watch', () => {
+  it('waits at its REST pace instead of spinning', async () => {
+    const clock = new ManualClock(0);
+    const stream = new ScriptedTickers();
+    const rest = restTickers({ BTC: '100' });
+    let watched: string[] = [];
+    const poller = new TickerPoller({ exchange: rest, stream, clock, everyMs: 2_000 });
+    const next = poller.next(() => watched);
+    await settle();
+    expect(clock.pendingSleepers).toBeGreaterThan(0); // asleep, not looping
+    watched = ['BTC'];
+    await clock.advance(2_000); // its slot: one REST read, then the stream again
+    expect(await next).toMatchObject({ price: '100' });
+    expect(rest.asked).toEqual(['BTC']);
+  });
+});

@@ -21,14 +21,24 @@ const lab = useCcxtSimulator({
     priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '100' })).get(market.symbol) as ScriptedPath,
   },
 });
-const account = useSimulatorAccount(lab, { exchange: 'binance', balances: { USDT: '10000' } });
 
-describe('ticks over the websocket on a live engine (binance spot, simulator)', () => {
+/** REST's ticker and trade-list requests per exchange: the pushed price and the streamed fill come without them. */
+const REST: Record<'binance' | 'bybit' | 'okx', { tickers: RegExp; trades: RegExp }> = {
+  binance: { tickers: /^\/api\/v3\/ticker/, trades: /^\/api\/v3\/myTrades$/ },
+  bybit: { tickers: /^\/v5\/market\/tickers$/, trades: /^\/v5\/execution\/list$/ },
+  okx: { tickers: /^\/api\/v5\/market\/tickers?$/, trades: /^\/api\/v5\/trade\/fills(-history)?$/ },
+};
+
+describe.each(['binance', 'bybit', 'okx'] as const)('ticks over the websocket on a live engine (%s spot, simulator)', (exchange) => {
+  const account = useSimulatorAccount(lab, { exchange, balances: { USDT: '10000' } });
   let clock: ManualClock;
   let service: EngineService;
-  const connectionId = 'ticker-stream-binance';
+  const connectionId = `ticker-stream-${exchange}`;
 
   beforeEach(() => {
+    // Every exchange trades the same scripted paths: each test starts from a fresh candle at 100.
+    for (const p of paths.values()) p.trade('100');
+    lab.sim.control.step();
     clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
     service = liveEngineService({
       db: account.db,
@@ -37,7 +47,7 @@ describe('ticks over the websocket on a live engine (binance spot, simulator)', 
       ccxt: lab.ccxt,
       gate: lab.gate,
       streams: true,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'binance', mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange, mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
       credentials: account.credentials,
     });
   });
@@ -46,7 +56,8 @@ describe('ticks over the websocket on a live engine (binance spot, simulator)', 
     await service.shutdown();
   });
 
-  const restTickers = () => lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.path.startsWith('/api/v3/ticker')).length;
+  const restTickers = () => lab.sim.control.requests({ exchange }).filter((r) => REST[exchange].tickers.test(r.path)).length;
+  const restTrades = () => lab.sim.control.requests({ exchange }).filter((r) => REST[exchange].trades.test(r.path)).length;
 
   it('exits on a pushed price through the take-profit mid-candle, with no REST ticker request', async () => {
     const path = paths.get('BTC/USDT') as ScriptedPath;
@@ -59,14 +70,14 @@ describe('ticks over the websocket on a live engine (binance spot, simulator)', 
     expect(await until(async () => (await service.status(connectionId)).lastHeartbeatAt === new Date(clock.now()).toISOString(), 3_000)).toBe(true);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const before = restTickers();
-    const syncsBefore = lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.path === '/api/v3/myTrades').length;
+    const syncsBefore = restTrades();
     path.trade('103');
     lab.sim.control.step(); // the exchange pushes the new price
     // Its fill comes over the order stream (subscribed since the start): no order sync needed either.
     expect(await until(async () => (await service.trades(connectionId)).some((f) => f.side === 'sell'), 3_000)).toBe(true);
     expect(restTickers()).toBe(before);
-    expect(lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.path === '/api/v3/myTrades').length).toBe(syncsBefore);
+    expect(restTrades()).toBe(syncsBefore);
     const events = await service.events(0, { limit: 500, engineId: connectionId });
-    expect(events.find((e) => e.type === 'engine.protection_triggered')?.payload).toMatchObject({ price: '103', reason: expect.stringMatching(/take.profit/i) });
+    expect(events.find((e) => e.type === 'engine.protection_triggered')?.payload).toMatchObject({ price: expect.stringMatching(/^103(\.0*)?$/), reason: expect.stringMatching(/take.profit/i) });
   });
 });
