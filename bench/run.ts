@@ -92,11 +92,13 @@ function tableRows(doc: string): string[] {
   return out;
 }
 
-/** When the rows this filtered run kept were measured: the last full run's time, carried from file to file. */
+/** When and where the rows a filtered run keeps were measured: the last full run, carried from file to file. */
 function keptFrom(previous: string | null): string | null {
   if (previous === null) return null;
-  const iso = '(\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z)';
-  return new RegExp(`the other rows are from the run of ${iso}`).exec(previous)?.[1] ?? new RegExp(`Run: ${iso}`).exec(previous)?.[1] ?? null;
+  const carried = /the other rows are from the run of ([^)]+)\)/.exec(previous)?.[1];
+  if (carried !== undefined) return carried;
+  const full = /Machine: (.+)\. Run: (\d{4}-\d\d-\d\dT[\d:.]+Z)\./.exec(previous);
+  return full ? `${full[2]} on ${full[1]}` : null;
 }
 
 export function render(rows: BenchRow[], filter: string | null, previous: string | null): string {
@@ -107,9 +109,10 @@ export function render(rows: BenchRow[], filter: string | null, previous: string
     '# Benchmarks',
     '',
     'Written by `npm run bench` (it builds first). Figures are from one run on the machine below; they are',
-    'measurements, not tests: CI never fails on them. `BENCH_SUITES=streaming,engine npm run bench` runs',
-    `only the suites named (by name or file stem: ${SUITES.map((s) => s.file.replace(/\.bench\.ts$/, '')).join(', ')}) and replaces only`,
-    'their groups\' rows here, keeping the other rows of the previous file.',
+    'measurements, not tests: CI never fails on them. `BENCH_SUITES=streaming,engine npm run bench` runs only',
+    'the suites named, by name or file stem',
+    `(${SUITES.map((s) => s.file.replace(/\.bench\.ts$/, '')).join(', ')}), and replaces only their groups' rows here, keeping the other`,
+    'rows of the previous file (the line below then says which run and machine those come from).',
     '',
     `Machine: ${machineDescription()}. ${run}`,
     '',

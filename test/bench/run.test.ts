@@ -39,10 +39,10 @@ describe('bench/run.ts with BENCH_SUITES', () => {
 
   it('says which suites ran and when the kept rows were measured, carried over further filtered runs', () => {
     const once = render([{ group: 'streaming', name: 'x', value: '1' }], 'streaming', PREVIOUS);
-    expect(once).toContain('BENCH_SUITES=streaming: only those suites ran; the other rows are from the run of 2026-11-24T11:08:36.488Z');
+    expect(once).toContain('BENCH_SUITES=streaming: only those suites ran; the other rows are from the run of 2026-11-24T11:08:36.488Z on 2 × CPU).');
     expect(once).toContain('| api | start to serving | 776 ms | < 1000 ms | yes |');
     const twice = render([{ group: 'engine', name: 'y', value: '2' }], 'engine', once);
-    expect(twice).toContain('the other rows are from the run of 2026-11-24T11:08:36.488Z');
+    expect(twice).toContain('BENCH_SUITES=engine: only those suites ran; the other rows are from the run of 2026-11-24T11:08:36.488Z on 2 × CPU).');
     expect(twice).toContain('| streaming | x | 1 |  |  |');
     expect(twice).toContain('| engine | y | 2 |  |  |');
     expect(twice).not.toContain('tick-to-order');
