@@ -190,7 +190,8 @@ interface Lab {
   store: Store;
   weights: Weighed[];
   stepAt: Map<number, number>;
-  fillAt: Map<string, number>;
+  /** Client order id → the exchange order id and when the matching engine filled it. */
+  fillAt: Map<string, { orderId: string; at: number }>;
 }
 
 async function runMode(lab: Lab, mode: Mode, credentials: { apiKey: string; apiSecret: string }): Promise<ModeResult> {
@@ -238,17 +239,17 @@ async function runMode(lab: Lab, mode: Mode, credentials: { apiKey: string; apiS
     const settle = await waitFor(() => probe.seen.size >= SETTLE_CANDLES, 20_000);
     if (!settle) throw new Error(`${mode} engine saw ${probe.seen.size} candles in 20 s`);
     const from = Date.now();
-    // Candles whose close (their boundary) comes after `from`: every one of them closes while measured.
+    // The measured closes: the next CLOSES candle boundaries, each after `from`.
     const first = Math.ceil(from / CANDLE_MS) * CANDLE_MS;
-    const measured = (open: number): boolean => open + CANDLE_MS > first && open + CANDLE_MS <= first + CLOSES * CANDLE_MS;
-    await waitFor(() => [...probe.seen.keys()].filter(measured).length >= CLOSES, CLOSES * CANDLE_MS + 15_000);
-    // The last candle's order and fill have a moment to land.
+    const opens = Array.from({ length: CLOSES }, (_, i) => first + i * CANDLE_MS - CANDLE_MS);
+    // Until the candle after the last one is seen: the engine stores a fill's trade at its next tick.
+    const after = first + (CLOSES - 1) * CANDLE_MS;
+    await waitFor(() => probe.seen.has(after), (CLOSES + 1) * CANDLE_MS + 15_000);
     await new Promise((r) => setTimeout(r, 300));
     const to = Date.now();
     const status = await service.status(id);
     if (mode === 'streaming' && status.feed?.mode !== 'stream') throw new Error(`streaming engine ended on ${JSON.stringify(status.feed)}`);
 
-    const opens = Array.from({ length: CLOSES }, (_, i) => first + i * CANDLE_MS - CANDLE_MS);
     const closeToStrategy = opens.flatMap((o) => {
       const seen = probe.seen.get(o);
       return seen === undefined ? [] : [seen - (o + CANDLE_MS)];
@@ -270,13 +271,11 @@ async function runMode(lab: Lab, mode: Mode, credentials: { apiKey: string; apiS
       const post = posts.find((r) => r.receivedAt >= intentAt);
       if (!post) continue;
       intentToRequest.push(post.receivedAt - intentAt);
-      const clientId = post.params['newClientOrderId'];
-      const exchangeId = [...lab.fillAt.keys()].find((k) => k.startsWith(`${clientId}\u0000`));
-      const filledAt = exchangeId === undefined ? undefined : lab.fillAt.get(exchangeId);
-      const done = exchangeId === undefined ? undefined : recorded.get(exchangeId.split('\u0000')[1] ?? '');
-      if (filledAt === undefined) continue;
-      if (done?.closed !== undefined) fillToClosed.push(done.closed - filledAt);
-      if (done?.fill !== undefined) fillToTrade.push(done.fill - filledAt);
+      const fill = lab.fillAt.get(post.params['newClientOrderId'] ?? '');
+      if (!fill) continue;
+      const done = recorded.get(fill.orderId);
+      if (done?.closed !== undefined) fillToClosed.push(done.closed - fill.at);
+      if (done?.fill !== undefined) fillToTrade.push(done.fill - fill.at);
     }
     const rest = lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.receivedAt >= from && r.receivedAt <= to);
     const minutes = (to - from) / 60_000;
@@ -331,14 +330,16 @@ export async function benchStreaming(): Promise<BenchRow[]> {
   const limits = createExchangeGate({ clock: systemClock });
   const sim = await startSimulator({ wallClockMs: CANDLE_MS, handlers: [weighedBinance(weights)] });
   const stepAt = new Map<number, number>();
-  const fillAt = new Map<string, number>();
+  const fillAt = new Map<string, { orderId: string; at: number }>();
   sim.control.onStep((moves) => {
     const move = moves.find((m) => m.symbol === SYMBOL);
     if (move) stepAt.set(move.closed.openTime, Date.now());
   });
-  // Keyed by client and exchange order id: the request log has the first, the engine's fill the second.
+  // By client order id (what the request log shows), with the exchange id the engine's fills carry.
   sim.control.onVenueEvent((exchange, event) => {
-    if (exchange === 'binance' && event.fills.length > 0) fillAt.set(`${event.order.clientOrderId}\u0000${event.order.orderId}`, Date.now());
+    if (exchange === 'binance' && event.fills.length > 0 && !fillAt.has(event.order.clientOrderId)) {
+      fillAt.set(event.order.clientOrderId, { orderId: String(event.order.orderId), at: Date.now() });
+    }
   });
   const store = await openStore({ dataDir });
   const apiKey = 'ctsbenchstreamkey';
