@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { csvPriceSource, parsePriceCsvArgs } from './core/price-csv.js';
-import { DEFAULT_MARKETS, wallClockWalks } from './matching/markets.js';
+import { DEFAULT_MARKETS } from './matching/markets.js';
 import { startSimulator } from './server.js';
 
 /**
@@ -61,15 +61,18 @@ if (wallClock !== undefined && (csvFiles.size > 0 || values['auto-step-ms'] !== 
   process.stderr.write('--wall-clock-ms walks every symbol on its own schedule: it takes neither --prices-csv nor --auto-step-ms\n');
   process.exit(2);
 }
-const autoStep = wallClock === undefined ? values['auto-step-ms'] : String(wallClock);
 const seed = integer('seed', values.seed, 0, 2 ** 31);
 let sim: Awaited<ReturnType<typeof startSimulator>>;
 try {
   sim = await startSimulator({
     port: integer('port', values.port, 0, 65_535),
     seed,
-    priceSource: wallClock !== undefined ? wallClockWalks(wallClock, Date.now()) : csvFiles.size > 0 ? csvPriceSource(csvFiles, base, DEFAULT_MARKETS) : base,
-    ...(autoStep !== undefined ? { autoStepMs: integer('auto-step-ms', autoStep, 1, 86_400_000) } : {}),
+    ...(wallClock !== undefined
+      ? { wallClockMs: wallClock }
+      : {
+          priceSource: csvFiles.size > 0 ? csvPriceSource(csvFiles, base, DEFAULT_MARKETS) : base,
+          ...(values['auto-step-ms'] !== undefined ? { autoStepMs: integer('auto-step-ms', values['auto-step-ms'], 1, 86_400_000) } : {}),
+        }),
   });
 } catch (error) {
   process.stderr.write(`Simulator did not start: ${(error as Error).message}\n`);

@@ -7,7 +7,7 @@ import { SimControl } from './core/control.js';
 import type { FaultSpec } from './core/schemas.js';
 import { parseParams, type LoggedRequest } from './core/request-log.js';
 import { exchangeHandlers } from './exchanges/index.js';
-import { buildPaths, DEFAULT_MARKETS, type PriceSourceOption } from './matching/markets.js';
+import { buildPaths, DEFAULT_MARKETS, wallClockWalks, type PriceSourceOption } from './matching/markets.js';
 import type { MarketSpec } from './matching/types.js';
 import type { ExchangeHandler, SimRequest, SimResponse } from './types.js';
 import { originalUrl } from './url.js';
@@ -34,6 +34,11 @@ export interface SimulatorOptions {
   autoStepMs?: number;
   /** Websocket handlers (default all registered in simulator/ws/handlers.ts). */
   wsHandlers?: readonly WsExchangeHandler[];
+  /**
+   * Every symbol walks on candles this many ms long whose times are the clock's, stepping at each
+   * candle boundary (`--wall-clock-ms`). Takes neither `priceSource` nor `autoStepMs`.
+   */
+  wallClockMs?: number;
 }
 
 export interface RunningSimulator {
@@ -61,8 +66,21 @@ const GARBAGE: Record<'html' | 'truncated' | 'wrongShape' | 'empty', { body: str
 export async function startSimulator(options: SimulatorOptions = {}): Promise<RunningSimulator> {
   const clock = options.clock ?? systemClock;
   const markets = options.markets ?? DEFAULT_MARKETS;
-  const paths = buildPaths(markets, options.priceSource ?? 'replay', options.seed ?? 42);
-  const control = new SimControl({ clock, markets, paths, autoStepMs: options.autoStepMs });
+  const wallClock = options.wallClockMs;
+  if (wallClock !== undefined && (options.priceSource !== undefined || options.autoStepMs !== undefined)) {
+    throw new Error('wallClockMs walks every symbol on its own schedule: it takes neither priceSource nor autoStepMs');
+  }
+  const startedAt = clock.now();
+  const paths = buildPaths(markets, wallClock !== undefined ? wallClockWalks(wallClock, startedAt) : (options.priceSource ?? 'replay'), options.seed ?? 42);
+  const control = new SimControl({
+    clock,
+    markets,
+    paths,
+    ...(wallClock !== undefined
+      ? // The schedule counts from the current candle's open, so each step closes a candle at its boundary.
+        { autoStepMs: wallClock, autoStepFrom: Math.floor(startedAt / wallClock) * wallClock }
+      : { autoStepMs: options.autoStepMs }),
+  });
   const byHost = new Map<string, ExchangeHandler>();
   for (const handler of options.handlers ?? exchangeHandlers) for (const host of handler.hosts) byHost.set(host, handler);
 

@@ -24,6 +24,11 @@ export interface SimControlOptions {
   paths: ReadonlyMap<string, PricePath>;
   /** Step the price paths automatically every this many ms of clock time (off when absent). */
   autoStepMs?: number;
+  /**
+   * Clock time the auto-step schedule counts from (default: now). A wall-clock simulator counts from
+   * the current candle's open, so every step lands on a candle boundary, as an exchange closes candles.
+   */
+  autoStepFrom?: number;
 }
 
 /**
@@ -52,7 +57,7 @@ export class SimControl {
     this.#markets = options.markets;
     this.#paths = options.paths;
     this.#autoStepMs = options.autoStepMs;
-    this.#lastAutoStep = options.clock.now();
+    this.#lastAutoStep = options.autoStepFrom ?? options.clock.now();
   }
 
   // ---- accounts ----------------------------------------------------------------------------
@@ -191,6 +196,11 @@ export class SimControl {
   /** The auto-step period, if time-driven steps are on. */
   get autoStepMs(): number | undefined {
     return this.#autoStepMs;
+  }
+
+  /** Clock time the next time-driven step is due (a timer sleeps until it), if time-driven steps are on. */
+  nextAutoStepAt(): number | undefined {
+    return this.#autoStepMs === undefined ? undefined : this.#lastAutoStep + this.#autoStepMs;
   }
 
   /** Current mid price (candle close) of a unified symbol. */

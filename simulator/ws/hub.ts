@@ -147,17 +147,33 @@ export class WsHub {
     return { control, exchangeNow: () => control.now() + control.clockSkew(exchange) };
   }
 
-  /** Time-driven steps otherwise happen only when a REST request arrives; a stream must flow without one. */
+  /**
+   * Time-driven steps otherwise happen only when a REST request arrives; a stream must flow without
+   * one. The timer sleeps until the next step is due rather than ticking on a period of its own: on
+   * a wall-clock simulator that is the candle boundary, so a closed kline goes out at the close and
+   * not up to a period later. A manual clock does not move with real time, so the sleep is at most a
+   * second (what a test advancing the clock waits for the step).
+   */
   #updateTimer(): void {
     const period = this.#control.autoStepMs;
     const wanted = period !== undefined && [...this.#conns].some((c) => c.streaming);
-    if (wanted && this.#timer === undefined) {
-      this.#timer = setInterval(() => this.#control.syncTime(), Math.max(10, Math.min(period, 1000)));
-      this.#timer.unref();
-    } else if (!wanted && this.#timer !== undefined) {
-      clearInterval(this.#timer);
+    if (wanted && this.#timer === undefined) this.#schedule(period);
+    else if (!wanted && this.#timer !== undefined) {
+      clearTimeout(this.#timer);
       this.#timer = undefined;
     }
+  }
+
+  #schedule(period: number): void {
+    const due = this.#control.nextAutoStepAt() ?? this.#control.now() + period;
+    // A timer may wake a millisecond before the clock reads the due time: then it sleeps that millisecond again.
+    const floor = period < 10 ? 10 : 1;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#control.syncTime();
+      this.#updateTimer();
+    }, Math.min(1000, Math.max(floor, due - this.#control.now())));
+    this.#timer.unref();
   }
 }
 
