@@ -72,7 +72,7 @@ interface ModeResult {
   intentToRequest: number[];
   /** Fill at the simulator → the order stored as closed (from the create's own answer). */
   fillToClosed: number[];
-  /** Fill at the simulator → its trade stored (the engine reads trades at its next tick). */
+  /** Fill at the simulator → its trade stored (streaming: the order stream pushes it; polling: read at the next tick). */
   fillToTrade: number[];
   /** Simulator step after the candle boundary (its timer); meaningful where a socket keeps the timer running. */
   stepLag: number[];
@@ -368,7 +368,7 @@ export async function benchStreaming(): Promise<BenchRow[]> {
   each('candle close at the simulator → the strategy sees it', (r) => `${r.closeToStrategy.length} closes of ${TIMEFRAME} candles${r.candlesMissed > 0 ? `, ${r.candlesMissed} not seen in time` : ''}`, (r) => spread(r.closeToStrategy));
   each('intent → the order request at the simulator', (r) => `${r.intentToRequest.length} market orders, production rate limiter`, (r) => spread(r.intentToRequest));
   each('fill at the simulator → order stored as filled', (r) => `${r.fillToClosed.length} fills, from the create's own answer`, (r) => spread(r.fillToClosed));
-  each('fill at the simulator → its trade stored', (r) => `${r.fillToTrade.length} fills; the engine reads trades at its next tick, here the next candle`, (r) => spread(r.fillToTrade));
+  each('fill at the simulator → its trade stored', (r) => `${r.fillToTrade.length} fills; streaming: pushed by the order stream; polling: read at the next tick, here the next candle`, (r) => spread(r.fillToTrade));
   each('REST requests and weight', (r) => `klines: ${perMinute(r.klineRequests, r)}, weight ${perMinute(r.klineWeight, r)}; the rest is the order, account and trades of a buy every candle`, (r) => `${perMinute(r.requests, r)}, weight ${perMinute(r.weight, r)}`);
   const streaming = results.find((r) => r.mode === 'streaming');
   const polling = results.find((r) => r.mode === 'polling');

@@ -82,6 +82,11 @@ export interface OrderRecord {
   trigger: OrderTrigger | null;
   /** Null: GTC, the exchange's default (migration 0011). */
   timeInForce: TimeInForce | null;
+  /**
+   * An entry's or exit's limit left unfilled is cancelled (or re-priced) at this time (the bot's
+   * `unfilledTimeout`, migration 0012); null: it rests until filled or cancelled.
+   */
+  expiresAt: string | null;
   tag: string | null;
   reason: string | null;
   error: string | null;

@@ -38,6 +38,16 @@ export const riskConfigSchema = z
       .optional()
       .describe('Account kill switch: the net PnL since 00:00 UTC of every bot of the connection together at or below −this (quote) stops them all'),
     allowShort: z.boolean().default(false).describe('Allow selling below zero (margin and derivatives only)'),
+    unfilledTimeout: z
+      .object({
+        entrySeconds: z.number().int().min(1).max(604_800).optional().describe('An entry limit still unfilled after this many seconds is cancelled (or re-priced)'),
+        exitSeconds: z.number().int().min(1).max(604_800).optional().describe('An exit limit still unfilled after this many seconds is cancelled (or re-priced)'),
+        action: z.enum(['cancel', 'reprice']).default('cancel').describe('cancel: drop the rest; reprice: cancel and place the rest again at the last price'),
+        maxReprices: z.number().int().min(1).max(100).default(3).describe('With reprice: times one order is placed again before the rest is only cancelled'),
+      })
+      .strict()
+      .optional()
+      .describe("Unfilled limit entries and exits (not a strategy's resting `place` orders): cancel or re-price after a while"),
   })
   .strict();
 
@@ -49,6 +59,45 @@ export function parseRiskConfig(input: unknown): RiskConfig {
   if (result.success) return result.data;
   const fields = result.error.issues.map((i) => ({ path: ['risk', ...i.path.map(String)].join('.'), message: i.message }));
   throw new ValidationError(`Invalid risk settings: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
+}
+
+// ---- Unfilled limits (unfilledTimeout) -------------------------------------------------------------
+
+/**
+ * When an order placed for `intent` is cancelled (or re-priced) if still unfilled, in ms; null when it
+ * rests: only an entry's or exit's limit times out (a strategy's resting `place` orders and stops
+ * never do; IOC and FOK end on their own). The live engine and backtests share this rule.
+ */
+export function unfilledExpiry(intent: Intent, order: PlannedOrder, now: number, config: RiskConfig): number | null {
+  const timeout = config.unfilledTimeout;
+  if (!timeout || order.type !== 'limit' || order.trigger !== undefined || (intent.kind !== 'enter' && intent.kind !== 'exit')) return null;
+  const seconds = intent.kind === 'enter' ? timeout.entrySeconds : timeout.exitSeconds;
+  if (seconds === undefined || order.timeInForce === 'IOC' || order.timeInForce === 'FOK') return null;
+  return now + seconds * 1_000;
+}
+
+/**
+ * What replaces a limit cancelled for its timeout, or null when nothing does (`cancel`, the re-prices
+ * spent, nothing left, no price): the rest at `price` through the risk gate again — an exit for the
+ * whole position not yet exiting, an entry for the amount left.
+ */
+export function repriceIntent(params: {
+  config: RiskConfig;
+  /** Re-prices made before in this order's line. */
+  reprices: number;
+  order: { side: OrderSide; reduceOnly: boolean; price: DecimalString | null; timeInForce?: TimeInForce | null };
+  left: Dec;
+  price: Dec | null;
+}): Intent | null {
+  const timeout = params.config.unfilledTimeout;
+  if (!timeout || timeout.action !== 'reprice' || params.reprices >= timeout.maxReprices || !params.left.gt(ZERO) || params.price === null) return null;
+  const { order } = params;
+  const price = toDecimalString(params.price);
+  const reason = `re-priced: unfilled at ${order.price ?? 'market'} (unfilledTimeout)`;
+  const tif = order.timeInForce ? { timeInForce: order.timeInForce } : {};
+  return order.reduceOnly
+    ? { kind: 'exit', price, reason, ...tif }
+    : { kind: 'enter', side: order.side === 'buy' ? 'long' : 'short', size: { base: toDecimalString(params.left) }, price, reason, ...tif };
 }
 
 // ---- Intent → order ---------------------------------------------------------------------------------
@@ -95,6 +144,8 @@ export interface PlannedOrder {
   trigger?: OrderTrigger;
   /** The intent's time in force; absent: GTC. */
   timeInForce?: TimeInForce;
+  /** Cancelled (or re-priced) when still unfilled at this time (`unfilledTimeout`); absent: rests. */
+  expiresAt?: string;
 }
 
 export type RiskDecision =

@@ -96,6 +96,7 @@ export interface OrdersTable {
   trigger_kind: string | null;
   trigger_price: string | null;
   time_in_force: string | null;
+  expires_at: string | null;
   tag: string | null;
   reason: string | null;
   error: string | null;

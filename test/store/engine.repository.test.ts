@@ -45,6 +45,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     status: 'pending_create',
     trigger: null,
     timeInForce: null,
+    expiresAt: null,
     adopted: false,
     reduceOnly: false,
     tag: null,
@@ -178,6 +179,12 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
       expect(await orders.findOrder('ct-stop')).toEqual(stop);
       await store.db.updateTable('orders').set({ trigger_kind: 'sometimes' }).where('client_order_id', '=', 'ct-stop').execute();
       expect((await orders.findOrder('ct-stop'))?.trigger).toBeNull();
+    });
+
+    it('keeps an unfilled limit\'s expiry (migration 0012)', async () => {
+      const entry = order({ clientOrderId: 'ct-expiring', expiresAt: '2026-01-01T00:05:00.000Z' });
+      await orders.insertOrder(entry);
+      expect(await orders.findOrder('ct-expiring')).toEqual(entry);
     });
 
     it('stores a fill once per (connection, trade id), with exact decimals', async () => {

@@ -101,6 +101,7 @@ export function multiPairStatus(count: number, overrides: Partial<EngineStatus> 
     reduceOnly: false,
     trigger: null,
     timeInForce: null,
+    expiresAt: null,
     tag: null,
     reason: null,
     error: null,

@@ -5,7 +5,7 @@ import type { Fill } from '../../domain/orders.js';
 import type { FillSimulator } from '../../exchanges/simulated/fill-simulator.js';
 import { tradablePosition, type PositionLedger } from '../accounting/index.js';
 import { CandleCursor, type CandleSeries } from '../../domain/candles.js';
-import { evaluateIntents, type PlannedOrder, type RiskConfig } from '../risk.js';
+import { evaluateIntents, repriceIntent, unfilledExpiry, type PlannedOrder, type RiskConfig } from '../risk.js';
 import {
   FLAT_POSITION,
   NO_INTENTS,
@@ -21,7 +21,7 @@ import {
 } from '../strategy.js';
 import { ProtectionGuard } from './guards.js';
 import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChanges, uncovered, wantsProtection, type RestingProtection } from '../protection.js';
-import type { OrderTrigger } from '../../domain/orders.js';
+import type { OrderTrigger, TimeInForce } from '../../domain/orders.js';
 import type { InformativeFeed } from './informative-feed.js';
 import { OrderTracker } from './order-tracker.js';
 import { TradeList } from './trade-list.js';
@@ -71,6 +71,10 @@ export class PairLane {
   readonly #stops = new Map<string, RestingProtection & { reason: string }>();
   readonly #protects: boolean;
   readonly #peak: TrailingPeak | null;
+  /** Orders with an `unfilledTimeout`, by client id: when they expire, whether an exit, re-prices so far in their line. */
+  readonly #expiring = new Map<string, { expiresAt: number; exit: boolean; reprices: number; timeInForce: TimeInForce | null }>();
+  /** Re-prices before the order being placed now (set while a re-price is executed). */
+  #reprices = 0;
   /** Next candle of this pair to process. */
   next = 0;
   #simulated = 0;
@@ -141,6 +145,7 @@ export class PairLane {
    */
   decide(i: number, trading: boolean, entryRefusal: string | null): void {
     const warm = trading && i + 1 >= this.#in.strategy.warmup;
+    if (warm && this.#expiring.size > 0) this.#expireUnfilled(i, entryRefusal);
     const intents = this.#callStrategy(i, warm);
     if (!warm) return;
     const best = this.#followPeak(i);
@@ -312,11 +317,36 @@ export class PairLane {
       if (decision.kind === 'reject') this.#reject(time, decision.reason);
       else if (decision.kind === 'cancel') this.#cancel(decision.clientOrderId, time);
       else if (entryRefusal !== null && !this.occupiesSlot) this.#reject(time, `${decision.order.side} ${decision.order.amount} refused: ${entryRefusal}`);
-      else this.#place(decision.order, time);
+      else this.#place(decision.order, time, unfilledExpiry(decision.intent, decision.order, time, this.#in.risk));
     }
   }
 
-  #place(order: PlannedOrder, time: number): void {
+  /** The live engine's `unfilledTimeout` rule (trading-tick.ts `#expireUnfilled`), at candle i's close. */
+  #expireUnfilled(i: number, entryRefusal: string | null): void {
+    const now = this.#eventTime(i);
+    for (const [clientOrderId, entry] of [...this.#expiring]) {
+      if (entry.expiresAt > now) continue;
+      this.#expiring.delete(clientOrderId);
+      if (!this.#orders.openOrders().some((o) => o.clientOrderId === clientOrderId)) continue; // filled meanwhile
+      this.#orders.remove(clientOrderId);
+      let ended: ReturnType<FillSimulator['cancelOrder']>;
+      try {
+        ended = this.#in.sim.cancelOrder({ symbol: this.symbol, clientOrderId });
+      } catch (error) {
+        if (error instanceof OrderNotFoundError) continue; // it ended on this candle
+        throw error;
+      }
+      this.#in.account.version++;
+      const left = new Dec(ended.amount).sub(ended.filled);
+      const intent = repriceIntent({ config: this.#in.risk, reprices: entry.reprices, order: { side: ended.side, reduceOnly: entry.exit, price: ended.price, timeInForce: entry.timeInForce }, left, price: this.#in.series.decimal('close', i) });
+      if (!intent) continue;
+      this.#reprices = entry.reprices + 1;
+      this.#execute([intent], i, entryRefusal);
+      this.#reprices = 0;
+    }
+  }
+
+  #place(order: PlannedOrder, time: number, expiresAt: number | null = null): void {
     const clientOrderId = `${this.#in.idPrefix}-${++this.#sequence}`;
     try {
       this.#in.sim.placeOrder({
@@ -335,6 +365,7 @@ export class PairLane {
     }
     this.#in.account.version++;
     this.#orders.add({ clientOrderId, side: order.side, type: order.type, price: order.price, amount: order.amount, tag: order.tag, reason: order.reason });
+    if (expiresAt !== null) this.#expiring.set(clientOrderId, { expiresAt, exit: order.reduceOnly, reprices: this.#reprices, timeInForce: order.timeInForce ?? null });
   }
 
   #cancel(clientOrderId: string, time: number): void {

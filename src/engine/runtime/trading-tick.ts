@@ -12,6 +12,9 @@ import {
   rollDailyBaseline,
   type AccountLossBook,
   type RiskConfig,
+  repriceIntent,
+  unfilledExpiry,
+  type PlannedOrder,
   type RiskDecision,
 } from '../risk.js';
 import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrategy, type Intent, type Strategy, type StrategyFill, type StrategyPosition, type StrategySnapshot, baseFeeOf } from '../strategy.js';
@@ -86,6 +89,8 @@ export class TradingTick {
   #stopsRefused = false;
   /** When the stops on the venue were last brought in line (clock ms). */
   #lastStopSync = Number.NEGATIVE_INFINITY;
+  /** How many times each live re-priced order's predecessors were re-priced (`unfilledTimeout.maxReprices`). */
+  readonly #reprices = new Map<string, number>();
 
   constructor(deps: TradingTickDeps) {
     this.#d = deps;
@@ -144,6 +149,7 @@ export class TradingTick {
     const kill = await this.#checkKillSwitch(closeTime);
     if (kill) return kill;
     if (signal.aborted) return {};
+    if (trading && !this.#warmingUp()) await this.#expireUnfilled();
     await this.#refreshBalancesIfStale();
     const intents = this.#callStrategy(closeTime, !trading || this.#warmingUp());
     // Risk runs on every trading candle, not only when the strategy spoke: a stop-loss must fire on a quiet one.
@@ -162,6 +168,11 @@ export class TradingTick {
    * position, or an order of the strategy may fill (its stops go on as soon as it does).
    */
   get wantsTicks(): boolean {
+    // Between candles, protected or not: an expiring limit needs the clock (and, to re-price, the
+    // price); an order that filled in its create's answer needs its trades read (the position shows
+    // them then, not at the next close).
+    const orders = this.#d.orders;
+    if (this.#mark !== null && (orders.awaitingFillOrders.length > 0 || orders.liveOrders.some((o) => o.expiresAt !== null))) return true;
     if (!wantsProtection(this.#d.risk) || this.#mark === null || this.#warmingUp()) return false;
     const ledger = this.#d.portfolio.ledger(this.#d.market.symbol);
     return !tradablePosition(ledger.quantity, this.#d.market, this.#mark).isZero() || this.#d.orders.strategyOrders().length > 0;
@@ -191,6 +202,7 @@ export class TradingTick {
     }
     const now = this.#d.clock.now();
     if (fills.length > 0 || protective || !moved || now - this.#lastStopSync >= STOP_MOVE_MS) await this.#syncStops();
+    await this.#expireUnfilled();
     if (fills.length > 0) await this.#publish(fills, tick.time);
   }
 
@@ -435,8 +447,48 @@ export class TradingTick {
     for (const decision of decisions) {
       if (decision.kind === 'reject') await this.#d.emit('risk.rejected', { reason: decision.reason, intent: { ...decision.intent } });
       else if (decision.kind === 'cancel') await this.#d.orders.cancel(decision.clientOrderId, decision.intent.reason ?? 'strategy');
-      else await this.#d.orders.place(decision.order);
+      else await this.#d.orders.place(this.#withExpiry(decision.intent, decision.order));
       this.#balances = null;
+    }
+  }
+
+  /** An entry's or exit's limit gets its `unfilledTimeout` (risk.ts `unfilledExpiry`). */
+  #withExpiry(intent: Intent, order: PlannedOrder): PlannedOrder {
+    const expiresAt = unfilledExpiry(intent, order, this.#d.clock.now(), this.#d.risk);
+    return expiresAt === null ? order : { ...order, expiresAt: new Date(expiresAt).toISOString() };
+  }
+
+  /**
+   * Limits past their `unfilledTimeout`: cancelled; with `reprice`, what they left is placed again at
+   * the last price through the risk gate (risk.ts `repriceIntent`), at most `maxReprices` times per
+   * order before the rest is only cancelled. A cancel that finds the order filled meanwhile places nothing.
+   */
+  async #expireUnfilled(): Promise<void> {
+    const timeout = this.#d.risk.unfilledTimeout;
+    if (!timeout) return;
+    const now = this.#d.clock.now();
+    const orders = this.#d.orders;
+    const due = orders.liveOrders.filter((o) => o.expiresAt !== null && o.status === 'open' && Date.parse(o.expiresAt) <= now);
+    for (const order of due) {
+      await orders.cancel(order.clientOrderId, 'unfilled timeout');
+      const reprices = this.#reprices.get(order.clientOrderId) ?? 0;
+      this.#reprices.delete(order.clientOrderId);
+      const left = new Dec(order.amount).sub(order.filled);
+      const intent = order.status === 'canceled' ? repriceIntent({ config: this.#d.risk, reprices, order, left, price: this.#mark }) : null;
+      await this.#d.emit('order.unfilled_timeout', {
+        clientOrderId: order.clientOrderId,
+        side: order.side,
+        price: order.price,
+        amount: order.amount,
+        filled: order.filled,
+        status: order.status,
+        action: intent ? 'reprice' : 'cancel',
+        ...(timeout.action === 'reprice' && reprices >= timeout.maxReprices ? { reason: `re-priced ${reprices} times already (maxReprices)` } : {}),
+      });
+      if (!intent) continue;
+      const before = new Set(orders.liveOrders.map((o) => o.clientOrderId));
+      await this.#execute(this.#riskCheck([intent]));
+      for (const placed of orders.liveOrders) if (!before.has(placed.clientOrderId) && placed.expiresAt !== null) this.#reprices.set(placed.clientOrderId, reprices + 1);
     }
   }
 

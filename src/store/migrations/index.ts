@@ -9,6 +9,7 @@ import { engineIdentityMigration } from './0008-engine-identity.js';
 import { enginePairListMigration } from './0009-engine-pair-list.js';
 import { enginePnlTodayMigration } from './0010-engine-pnl-today.js';
 import { orderTriggerMigration } from './0011-order-trigger.js';
+import { orderExpiryMigration } from './0012-order-expiry.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -59,6 +60,7 @@ const migrations: Record<string, Migration> = {
   '0009_engine_pair_list': enginePairListMigration,
   '0010_engine_pnl_today': enginePnlTodayMigration,
   '0011_order_trigger': orderTriggerMigration,
+  '0012_order_expiry': orderExpiryMigration,
 };
 
 export const migrationProvider: MigrationProvider = {
