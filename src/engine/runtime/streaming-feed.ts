@@ -48,7 +48,7 @@ export interface StreamingFeedOptions {
   onModeChange?: (mode: FeedMode, reason: string) => void;
 }
 
-type Wake = { kind: 'update'; candles: Candle[] } | { kind: 'failed'; error: unknown } | { kind: 'timeout' };
+type Wake = { kind: 'update'; candles: Candle[] } | { kind: 'timeout' };
 
 export class StreamingCandleFeed implements PriceFeed {
   readonly #o: StreamingFeedOptions;
@@ -65,7 +65,6 @@ export class StreamingCandleFeed implements PriceFeed {
   #latest: Candle[] | null = null;
   #version = 0;
   #seen = 0;
-  #pumpFailure: { error: unknown } | null = null;
   #waiters: (() => void)[] = [];
   /** When REST was last asked (clock ms): a quiet stream's overdue close is asked for every settleMs, no faster. */
   #restAskedAt = Number.NEGATIVE_INFINITY;
@@ -118,10 +117,6 @@ export class StreamingCandleFeed implements PriceFeed {
       if (this.#take(wake.candles, false)) await this.#fill();
       return;
     }
-    if (wake.kind === 'failed') {
-      this.#drop(wake.error);
-      return;
-    }
     if (this.#o.clock.now() - this.#lastMessageAt >= this.#silence) {
       this.#drop(new Error(`no websocket update for ${Math.round(this.#silence / 1000)} s`));
       return;
@@ -166,13 +161,8 @@ export class StreamingCandleFeed implements PriceFeed {
     }
   }
 
-  /** What the pump brought since the last look: a failure, the latest candles, or nothing. */
+  /** What the pump brought since the last look: the latest candles, or nothing (a failure switched the feed to REST already). */
   #ready(): Wake | null {
-    if (this.#pumpFailure !== null) {
-      const error = this.#pumpFailure.error;
-      this.#pumpFailure = null;
-      return { kind: 'failed', error };
-    }
     if (this.#latest !== null && this.#version !== this.#seen) {
       this.#seen = this.#version;
       return { kind: 'update', candles: this.#latest };
@@ -195,7 +185,9 @@ export class StreamingCandleFeed implements PriceFeed {
           notify();
         }
       } catch (error) {
-        if (this.#mode === 'stream' && !this.#closed) this.#pumpFailure = { error };
+        // Dropped at once, not at the engine's next look: while the engine is busy elsewhere (an
+        // outage's backoff), its status must not say the stream is up.
+        if (this.#mode === 'stream' && !this.#closed) this.#drop(error);
         notify();
       } finally {
         this.#pumping = false;
@@ -257,7 +249,6 @@ export class StreamingCandleFeed implements PriceFeed {
 
   #drop(error: unknown): void {
     this.#latest = null;
-    this.#pumpFailure = null;
     this.#failures++;
     this.#status.reconnects++;
     this.#status.lastStreamError = error instanceof Error ? error.message : String(error);

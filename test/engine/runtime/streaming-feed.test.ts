@@ -95,6 +95,22 @@ describe('streaming candle feed', () => {
     expect(stream.watches).toBeGreaterThan(0);
   });
 
+  it('a stream that fails while nobody is waiting on the feed (the engine busy, or in an outage) shows as down at once', async () => {
+    const { clock, stream, feed, pull } = setup();
+    await pull();
+    const next = pull();
+    await settle();
+    stream.push([candle(9), candle(10)]);
+    await clock.advance(55_000);
+    stream.push([candle(10), candle(11)]);
+    await next; // the engine takes the close and goes off to trade it: nobody is in next()
+    await settle();
+    stream.fail(new Error('socket closed'));
+    await settle();
+    expect(feed.status).toMatchObject({ mode: 'poll', reconnects: 1, lastStreamError: 'socket closed' });
+    await feed.close();
+  });
+
   it('polls REST while the stream is down, missing nothing', async () => {
     const { clock, all, stream, feed, times, pull } = setup({ backoffBaseMs: 600_000, backoffMaxMs: 600_000 });
     await pull();
