@@ -263,14 +263,20 @@ describe('crash safety: kill -9 around order placement, restart, reconcile', () 
       timeframe: '1s',
     });
     expect(started.body.state, JSON.stringify(started.body)).toBe('running');
+    // The engine reads a market order's trades within seconds (over the order stream, else REST soon
+    // after): the trade list fails and the sockets go quiet, so the server dies knowing the order
+    // filled, not how.
+    const tradeReads = rig.sim.control.injectFault({ exchange: 'binance', pathRegex: 'myTrades', times: 1_000, fault: { kind: 'serverError', status: 503 } });
+    rig.sim.control.wsFaults.inject({ exchange: 'binance', kind: 'silent', ms: 3_600_000 });
     move('calm');
     const [bought] = await until('the market buy to be stored closed', async () => {
       const list = await orders(dca);
       return list.length === 1 && list[0]?.status === 'closed' ? list : undefined;
     });
     expect(simFills(DCA_KEY).length).toBeGreaterThan(0);
-    // No candle comes, so no tick fetches the fills: the server dies knowing the order filled, not how.
     await crash();
+    rig.sim.control.clearFaults(tradeReads.id);
+    rig.sim.control.wsFaults.clear();
     const atCrash = readStore(rig.dataDir, dca);
     expect(atCrash.orders.map((o) => [o.clientOrderId, o.status, o.filled])).toEqual([[bought?.clientOrderId, 'closed', bought?.filled]]);
     expect(atCrash.fillIds).toEqual([]);

@@ -12,6 +12,7 @@ import { StrategyRegistry } from '../../src/engine/strategies/registry.js';
 import type { CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { createExchangeGate, type ExchangeGateSetup } from '../../src/exchanges/exchange-gate.js';
+import type { RequestGate } from '../../src/ratelimit/request-gate.js';
 import { connectionView, tempStore, type TestStore } from '../engine/runtime/support.js';
 import { testResult } from '../engine/runtime/live-support.js';
 import { CCXT_TIMEOUT_MS, faultSpec, PATHS, TRACED_EVENTS, type EmergencyStopRecord, type RunResult, type SimOrderView, type StepRecord } from './run-record.js';
@@ -41,6 +42,8 @@ interface Cts {
   clock: ManualClock;
   gate: ExchangeGateSetup;
   service: EngineService;
+  /** Exchange requests of the engine waiting in the limiter or on the wire. */
+  inFlight: () => number;
 }
 
 export async function runScenario(scenario: Scenario, ccxt: CcxtModules): Promise<RunResult> {
@@ -94,6 +97,19 @@ class Run {
     const clock = new ManualClock(now);
     // One limiter per process, on real time like production (its memory dies with the process).
     const gate = createExchangeGate({ clock: systemClock });
+    // Counted, so the harness knows an engine waiting on the exchange (or on a real-time limiter
+    // pause) is busy even while one of its waits sleeps on the clock (a ticker's quiet timer).
+    let inFlight = 0;
+    const counted: RequestGate = {
+      run: async (request, send) => {
+        inFlight++;
+        try {
+          return await gate.gate.run(request, send);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
     const s = this.#s;
     const service = new EngineService({
       connections: {
@@ -107,7 +123,7 @@ class Run {
         openExchange: async (connection, credentials) =>
           createCcxtExchange({
             ccxt: this.#ccxt,
-            gate: gate.gate,
+            gate: counted,
             clock,
             connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: this.#sim.url, timeoutMs: CCXT_TIMEOUT_MS },
           }),
@@ -119,7 +135,7 @@ class Run {
       // Seeded backoff jitter: the same seed retries at the same candles.
       random: seededRandom(this.#s.seed + this.starts.length),
     });
-    return { clock, gate, service };
+    return { clock, gate, service, inFlight: () => inFlight };
   }
 
   #log(line: string): void {
@@ -228,7 +244,7 @@ class Run {
   async #settle(): Promise<void> {
     const deadline = Date.now() + 20_000;
     const busy = (): boolean =>
-      (this.#cts.service.runsHere(this.#id) && this.#cts.clock.pendingSleepers === 0) ||
+      (this.#cts.service.runsHere(this.#id) && (this.#cts.clock.pendingSleepers === 0 || this.#cts.inFlight() > 0)) ||
       this.#sim.control.requests({ exchange: this.#s.exchange }).some((r) => r.outcome === 'pending');
     while (busy()) {
       if (Date.now() > deadline) throw new Error(`${this.#s.name}: the engine did not come back to its clock within 20 s at candle ${this.#i}`);
