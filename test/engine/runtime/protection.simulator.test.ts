@@ -121,6 +121,18 @@ describe('protection between candles on a live engine (binance spot, simulator)'
   });
 });
 
+/** Every cancel request, and the one a resting stop-loss takes, on each venue's wire. */
+const CANCELS: Record<'binance' | 'bybit' | 'okx', RegExp> = {
+  binance: /^DELETE \/api\/v3\/order /,
+  bybit: /^POST \/v5\/order\/cancel /,
+  okx: /^POST \/api\/v5\/trade\/(cancel-order|cancel-algos) /,
+};
+const STOP_CANCEL: Record<'binance' | 'bybit' | 'okx', RegExp> = {
+  binance: /^DELETE \/api\/v3\/order /,
+  bybit: /^POST \/v5\/order\/cancel .*"orderFilter":"StopOrder"/,
+  okx: /^POST \/api\/v5\/trade\/cancel-algos /,
+};
+
 describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a live engine (%s spot, simulator)', (exchange) => {
   const venue = useSimulatorAccount(lab, { exchange, balances: { USDT: '10000' }, adapter: { connectionId: `protect-observer-${exchange}`, timeoutMs: 5_000 } });
   let clock: ManualClock;
@@ -189,5 +201,37 @@ describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a li
     const status = await service.status(connectionId);
     expect(status.state).toBe('running');
     expect(status.positions.find((p) => p.symbol === 'XRP/USDT')?.dust ?? true).toBe(true);
+  });
+
+  it('a trailing stop moves on the exchange: the old stop is cancelled there (the venue\'s stop params), the new one rests at the new level', async () => {
+    const path = paths.get('XRP/USDT') as ScriptedPath;
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '500' }, symbol: 'XRP/USDT', timeframe: '1h', risk: { trailingStopPct: 2 } });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    lab.sim.control.step();
+    await clock.advance(HOUR);
+    const restingStops = async () => (await venue.exchange.fetchOpenOrders('XRP/USDT')).filter((o) => o.trigger !== null);
+    expect(await until(async () => {
+      await clock.advance(2_000);
+      return (await restingStops()).length === 1;
+    }, 5_000)).toBe(true);
+    const [first] = await restingStops();
+    expect(first?.trigger).toEqual({ kind: 'stop-loss', price: '98' });
+    // The price climbs 10 %: the trailing level follows to 107.8, and the stop on the exchange with it.
+    const since = Math.max(0, ...lab.sim.control.requests({ exchange }).map((r) => r.seq));
+    path.trade('110');
+    const moved = await until(async () => {
+      await clock.advance(2_000);
+      const open = await restingStops();
+      return open.length === 1 && open[0]?.trigger?.price === '107.8';
+    }, 5_000);
+    expect(moved).toBe(true);
+    // One cancel on the wire, the stop kind's own: a known stop is not tried as a plain order first.
+    const cancels = lab.sim.control.requests({ exchange }).filter((r) => r.seq > since && CANCELS[exchange].test(`${r.method} ${r.path} ${r.body}`));
+    expect(cancels.map((r) => STOP_CANCEL[exchange].test(`${r.method} ${r.path} ${r.body}`))).toEqual([true]);
+    expect((await venue.exchange.fetchOrder({ symbol: 'XRP/USDT', id: first?.id as string })).status).toBe('canceled');
+    expect(await venue.db.orders.findOrder(first?.clientOrderId as string)).toMatchObject({ status: 'canceled' });
+    const [second] = await restingStops();
+    expect(await venue.db.orders.findOrder(second?.clientOrderId as string)).toMatchObject({ status: 'open', trigger: { kind: 'stop-loss', price: '107.8' } });
+    expect((await service.trades(connectionId)).filter((f) => f.side === 'sell')).toEqual([]);
   });
 });
