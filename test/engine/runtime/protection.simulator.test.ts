@@ -139,8 +139,9 @@ describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a li
   let service: EngineService;
   const connectionId = `protect-${exchange}`;
 
-  const engineService = () =>
+  const engineService = (streams = false) =>
     liveEngineService({
+      streams,
       db: venue.db,
       clock,
       sim: lab.sim,
@@ -233,5 +234,41 @@ describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a li
     const [second] = await restingStops();
     expect(await venue.db.orders.findOrder(second?.clientOrderId as string)).toMatchObject({ status: 'open', trigger: { kind: 'stop-loss', price: '107.8' } });
     expect((await service.trades(connectionId)).filter((f) => f.side === 'sell')).toEqual([]);
+  });
+
+  it('streaming: the price falls through the resting stop while CTS runs; pushed orders and trades and REST\'s trade list book each sell once', async () => {
+    await service.shutdown();
+    service = engineService(true);
+    const path = paths.get('XRP/USDT') as ScriptedPath;
+    const started = await service.start({ connectionId, engineId: connectionId, strategy: 'dca', params: { intervalCandles: 1, amountQuote: '500' }, symbol: 'XRP/USDT', timeframe: '1h', risk: { stopLossPct: 2 } });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    expect(await until(async () => lab.sim.streamingSockets(exchange) > 0, 5_000)).toBe(true);
+    await clock.advance(HOUR - 60_000);
+    lab.sim.control.step();
+    // Watched in the store, not on the exchange: polling OKX's algo list would meet its 20 per 2 s.
+    const storedStops = async () => (await venue.db.orders.listOrders(connectionId, { statuses: ['open'] })).filter((o) => o.trigger !== null && o.exchangeOrderId !== null);
+    expect(await until(async () => {
+      await clock.advance(2_000);
+      return (await storedStops()).length > 0;
+    }, 5_000)).toBe(true);
+    path.trade('97');
+    lab.sim.control.step();
+    const sold = await until(async () => {
+      await clock.advance(2_000);
+      return (await service.trades(connectionId)).some((f) => f.side === 'sell');
+    }, 5_000);
+    expect(sold).toBe(true);
+    for (let i = 0; i < 3; i++) await clock.advance(2_000);
+    // The pushed price may reach the engine's own check before the exchange's matching fires the stop
+    // (the engine then cancels the stop and sells at market), and the step may close a candle (a second
+    // DCA buy, the stop replaced by a larger one): whichever order sold, each trade on the exchange is
+    // booked once, to the order that made it (OKX: the stop's trade under the stop's own id).
+    const booked = (await service.trades(connectionId)).filter((f) => f.side === 'sell');
+    const onExchange = (await venue.exchange.fetchMyTrades({ symbol: 'XRP/USDT' })).filter((t) => t.side === 'sell');
+    expect(booked.map((f) => f.tradeId).sort()).toEqual(onExchange.map((t) => t.tradeId).sort());
+    for (const fill of booked) {
+      const order = await venue.db.orders.findOrder(fill.clientOrderId as string);
+      expect(order).toMatchObject({ status: 'closed', filled: fill.amount, exchangeOrderId: fill.orderId });
+    }
   });
 });
