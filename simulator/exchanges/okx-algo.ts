@@ -3,7 +3,7 @@ import type { MarketSpec, OrderRejection, PlaceOrderInput, SimOrder } from '../m
 import type { SimContext, SimResponse } from '../types.js';
 import { decimalParam } from './common.js';
 import { fail, ok, orderAck, type OkxCall, type Params } from './okx-common.js';
-import { instId } from './okx-shapes.js';
+import { instId, plainOrdId } from './okx-shapes.js';
 import type { OkxTradingEndpoint } from './okx-trading.js';
 
 /**
@@ -12,8 +12,8 @@ import type { OkxTradingEndpoint } from './okx-trading.js';
  * (https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-post-place-algo-order). ccxt
  * 4.5.84 posts `stopLossPrice` as conditional (with tdMode cross, its default margin mode, even on
  * spot) and `triggerPrice` as trigger; it lists them with `{ trigger: true }` (ordType trigger, or the
- * ordType it is given) and cancels them through cancel-algos. The algo id is the venue's order id,
- * and once triggered the order it became has that same id as its ordId.
+ * ordType it is given) and cancels them through cancel-algos. The algo id is the venue's order id;
+ * once triggered, the plain order it placed has an ordId of its own (okx-shapes.ts plainOrdId).
  */
 
 const SIDES: Record<string, PlaceOrderInput['side']> = { buy: 'buy', sell: 'sell' };
@@ -167,7 +167,7 @@ function algoShape(o: SimOrder, m: MarketSpec): Record<string, unknown> {
   return {
     activePx: '', actualPx: triggered ? ordPx : '', actualSide: triggered ? 'sl' : '', actualSz: triggered ? o.origQty : '0',
     algoClOrdId: shownId(o), algoId: String(o.orderId), cTime: String(o.createdAt), ccy: '', clOrdId: shownId(o),
-    instId: instId(m), instType: 'SPOT', lever: '', ordId: triggered ? String(o.orderId) : '', ordIdList: triggered ? [String(o.orderId)] : [],
+    instId: instId(m), instType: 'SPOT', lever: '', ordId: triggered ? plainOrdId(o) : '', ordIdList: triggered ? [plainOrdId(o)] : [],
     ordPx: conditional ? '' : ordPx, ordType: stop.kind ?? 'trigger', posSide: 'net', reduceOnly: 'false', side: o.side,
     slOrdPx: conditional ? ordPx : '', slTriggerPx: conditional ? stop.price : '', slTriggerPxType: conditional ? 'last' : '',
     state: triggered ? 'effective' : o.status === 'canceled' ? 'canceled' : 'live', sz: o.origQty, tag: '', tdMode: 'cash', tgtCcy: '',

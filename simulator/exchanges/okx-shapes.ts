@@ -13,6 +13,25 @@ export function shownClOrdId(o: SimOrder): string {
   return o.clientOrderId.startsWith('_') ? '' : o.clientOrderId;
 }
 
+/**
+ * An algo order that fires places a plain order of its own `ordId`, which names the algo order in
+ * `algoId` / `algoClOrdId` and carries no clOrdId of ours; its fills carry that ordId
+ * (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-order-details: "algoId: There will be
+ * a value when algo order is triggered"). The venue keeps one order for both: the plain one's ordId
+ * is the algo id moved by this offset (venue order ids start at 1 000 001 and stay far below it).
+ */
+export const FIRED_ORDER_ID_OFFSET = 9_000_000_000;
+
+/** The ordId the plain order endpoints show: the algo order's placed order for a stop, the order's own id otherwise. */
+export function plainOrdId(o: SimOrder): string {
+  return String(o.stop !== undefined ? o.orderId + FIRED_ORDER_ID_OFFSET : o.orderId);
+}
+
+/** The venue order a plain `ordId` names (undefined for one that cannot be an order id). */
+export function venueOrderIdOf(ordId: number): { orderId: number; fired: boolean } {
+  return ordId > FIRED_ORDER_ID_OFFSET ? { orderId: ordId - FIRED_ORDER_ID_OFFSET, fired: true } : { orderId: ordId, fired: false };
+}
+
 /** A market order whose remainder expired is "canceled" on OKX, like one canceled by the user. */
 const STATE: Record<SimOrder['status'], string> = {
   new: 'live',
@@ -38,10 +57,11 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: readonly SimFill[]
   const last = fills.at(-1);
   const executed = new Dec(o.executedQty);
   const ordType = o.type === 'market' ? 'market' : o.postOnly ? 'post_only' : o.timeInForce === 'IOC' ? 'ioc' : o.timeInForce === 'FOK' ? 'fok' : 'limit';
+  const fired = o.stop !== undefined;
   return {
     accFillSz: o.executedQty,
-    algoClOrdId: '',
-    algoId: '',
+    algoClOrdId: fired ? shownClOrdId(o) : '',
+    algoId: fired ? String(o.orderId) : '',
     attachAlgoClOrdId: '',
     attachAlgoOrds: [],
     avgPx: executed.gt(0) ? new Dec(o.cumQuote).div(executed).toDecimalPlaces(12).toFixed() : '',
@@ -50,7 +70,7 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: readonly SimFill[]
     cancelSourceReason: o.status !== 'canceled' ? '' : o.postOnly && o.createdAt === o.updatedAt ? 'POST_ONLY would take liquidity' : 'Order canceled by user',
     category: 'normal',
     ccy: '',
-    clOrdId: shownClOrdId(o),
+    clOrdId: fired ? '' : shownClOrdId(o),
     fee: negated(fee),
     feeCcy: last?.feeAsset ?? (o.side === 'buy' ? m.base : m.quote),
     fillPx: last?.price ?? '',
@@ -61,7 +81,7 @@ export function orderShape(o: SimOrder, m: MarketSpec, fills: readonly SimFill[]
     isTpLimit: 'false',
     lever: '',
     linkedAlgoOrd: { algoId: '' },
-    ordId: String(o.orderId),
+    ordId: plainOrdId(o),
     ordType,
     pnl: '0',
     posSide: 'net',
@@ -104,8 +124,8 @@ export function fillShape(f: SimFill, o: SimOrder | undefined, m: MarketSpec, fe
     instType: 'SPOT',
     instId: instId(m),
     tradeId: String(f.tradeId),
-    ordId: String(f.orderId),
-    clOrdId: o ? shownClOrdId(o) : '',
+    ordId: o ? plainOrdId(o) : String(f.orderId),
+    clOrdId: o && o.stop === undefined ? shownClOrdId(o) : '',
     billId: String(f.tradeId * 10 + 1),
     subType: f.side === 'buy' ? '1' : '2',
     tag: '',

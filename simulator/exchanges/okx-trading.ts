@@ -4,7 +4,7 @@ import type { SimContext, SimResponse } from '../types.js';
 import { decimalParam } from './common.js';
 import { fail, ok, opFail, orderAck, rateLimited, type OkxCall, type Params } from './okx-common.js';
 import { okxAlgo } from './okx-algo.js';
-import { fillShape, instId, orderShape, shownClOrdId } from './okx-shapes.js';
+import { fillShape, instId, orderShape, plainOrdId, shownClOrdId, venueOrderIdOf } from './okx-shapes.js';
 
 /**
  * OKX v5 spot trading (`tdMode: cash`) on the venue's matching engine; `clOrdId` is the client id.
@@ -45,6 +45,16 @@ export const okxTrading: Record<string, OkxTradingEndpoint> = {
 /** A stop that has not fired is an algo order: the plain order endpoints do not see it. */
 function isPlain(o: SimOrder): boolean {
   return o.stop === undefined || o.stop.triggeredAt !== undefined;
+}
+
+/**
+ * The plain order `params` name, found as `ref` found it: by ordId only the id the plain endpoints
+ * show (a fired stop's placed order, not its algo id); by clOrdId never a fired stop (its order carries none).
+ */
+function namesPlain(o: SimOrder | undefined, params: Params): o is SimOrder {
+  if (!o || !isPlain(o)) return false;
+  const id = params['ordId'];
+  return id !== undefined && id !== '' ? plainOrdId(o) === id : o.stop === undefined;
 }
 
 /** Runs a trading endpoint under its own per-2-second bucket. */
@@ -135,7 +145,7 @@ function rejection(ctx: SimContext, r: OrderRejection, params: Params, m: Market
 
 function orderRef(params: Params): OrderRef | undefined {
   const id = params['ordId'];
-  if (id !== undefined && id !== '') return { orderId: /^\d+$/.test(id) ? Number(id) : -1 };
+  if (id !== undefined && id !== '') return { orderId: /^\d+$/.test(id) ? venueOrderIdOf(Number(id)).orderId : -1 };
   const cl = params['clOrdId'];
   // An internal id (see shownClOrdId) is no client id: it matches nothing.
   if (cl !== undefined && cl.startsWith('_')) return { orderId: -1 };
@@ -150,12 +160,12 @@ function cancelOrder({ ctx, params, account }: OkxCall): SimResponse {
   if (!ref) return opFail(ctx, '51000', 'Parameter ordId error', ids);
   const venue = ctx.venue();
   const found = venue.order(account.apiKey, ref, market.symbol);
-  const order = found && isPlain(found) ? venue.cancel(account.apiKey, market.symbol, ref) : undefined;
+  const order = namesPlain(found, params) ? venue.cancel(account.apiKey, market.symbol, ref) : undefined;
   if (!order) {
     // One code for never existed, already filled and already canceled: the message says so.
     return opFail(ctx, '51400', 'Order cancellation failed as the order has been filled, canceled or does not exist.', ids);
   }
-  return orderAck(ctx, '0', { clOrdId: shownClOrdId(order), ordId: String(order.orderId), sCode: '0', sMsg: '', ts: String(ctx.exchangeNow()) });
+  return orderAck(ctx, '0', { clOrdId: order.stop ? '' : shownClOrdId(order), ordId: plainOrdId(order), sCode: '0', sMsg: '', ts: String(ctx.exchangeNow()) });
 }
 
 /** By ordId or clOrdId; finished orders are found too ("the latest one" for a reused clOrdId). */
@@ -166,7 +176,7 @@ function orderDetails({ ctx, params, account }: OkxCall): SimResponse {
   if (!ref) return fail(200, '51003', 'Either client order ID or order ID is required.');
   const venue = ctx.venue();
   const order = venue.order(account.apiKey, ref, market.symbol);
-  if (!order || !isPlain(order)) return fail(200, '51603', 'Order does not exist');
+  if (!namesPlain(order, params)) return fail(200, '51603', 'Order does not exist');
   return ok([orderShape(order, market, venue.fills(account.apiKey, { orderId: order.orderId }))]);
 }
 
@@ -213,7 +223,7 @@ function listFills({ ctx, params, account }: OkxCall): SimResponse {
   const venue = ctx.venue();
   const market = params['instId'] !== undefined ? spotMarket(ctx, params['instId']) : undefined;
   if (params['instId'] !== undefined && market === undefined) return fail(200, '51001', "Instrument ID or Spread ID doesn't exist.");
-  const orderId = params['ordId'] !== undefined ? Number(params['ordId']) : undefined;
+  const orderId = params['ordId'] !== undefined ? venueOrderIdOf(Number(params['ordId'])).orderId : undefined;
   const begin = params['begin'] !== undefined ? Number(params['begin']) : undefined;
   const end = params['end'] !== undefined ? Number(params['end']) : undefined;
   const list = venue

@@ -265,16 +265,26 @@ describe('okx spot algo (stop) orders and order options', () => {
     expect(await ex.fetchOpenOrders('BTC/USDT', undefined, undefined, { trigger: true })).toEqual([]);
   });
 
-  it('fires a trigger stop-limit: the order it becomes fills, the algo turns effective with that ordId', async () => {
+  it('fires a trigger stop-limit: the algo turns effective naming the order it placed, which fills under an ordId of its own', async () => {
     resetPrice();
     const { ex } = okx();
-    const placed = await ex.createOrder('BTC/USDT', 'limit', 'sell', 0.1, 58500, { triggerPrice: 59000 });
+    const placed = await ex.createOrder('BTC/USDT', 'limit', 'sell', 0.1, 58500, { triggerPrice: 59000, algoClOrdId: 'ctsStopOne' });
     btc.next('60000', '60000', '58800', '58900');
     sim.control.step();
-    const history = (await ex.privateGetTradeOrdersAlgoHistory({ ordType: 'trigger', state: 'effective' })) as { data: Array<Record<string, string>> };
-    expect(history.data.map((a) => [a['algoId'], a['state'], a['ordId']])).toEqual([[placed.id, 'effective', placed.id]]);
-    const order = await ex.fetchOrder(String(placed.id), 'BTC/USDT');
-    expect([order.status, order.average, order.type]).toEqual(['closed', 59000, 'limit']);
+    const history = (await ex.privateGetTradeOrdersAlgoHistory({ ordType: 'trigger', state: 'effective' })) as { data: Array<Record<string, unknown>> };
+    expect(history.data.map((a) => [a['algoId'], a['state']])).toEqual([[placed.id, 'effective']]);
+    const ordId = String(history.data[0]?.['ordId']);
+    expect(ordId).not.toBe(placed.id);
+    expect(history.data[0]?.['ordIdList']).toEqual([ordId]);
+    // The algo id is no plain order id.
+    expect(await refusal(ex.fetchOrder(String(placed.id), 'BTC/USDT'))).toContain('51603');
+    const raw = (await ex.privateGetTradeOrder({ instId: 'BTC-USDT', ordId })) as { data: Array<Record<string, unknown>> };
+    expect(raw.data.map((o) => [o['ordId'], o['algoId'], o['algoClOrdId'], o['clOrdId'], o['state']])).toEqual([[ordId, placed.id, 'ctsStopOne', '', 'filled']]);
+    // ccxt 4.5.84 reports the placed order under the algoId; its trades carry the ordId.
+    const order = await ex.fetchOrder(ordId, 'BTC/USDT');
+    expect([order.id, order.status, order.average, order.type]).toEqual([placed.id, 'closed', 59000, 'limit']);
+    const trades = await ex.fetchMyTrades('BTC/USDT');
+    expect(trades.map((t) => [t.order, t.price, t.amount])).toEqual([[ordId, 59000, 0.1]]);
   });
 
   it('refuses a stop-loss above the last price with 51280', async () => {

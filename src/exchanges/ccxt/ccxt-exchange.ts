@@ -5,7 +5,6 @@ import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
 import type { AccountStream, BalanceEntry, CandleStream, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
-import { RESTING_STOPS_VERIFIED } from '../../domain/resting-stops.js';
 import { CcxtStreams } from './ccxt-streams.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
@@ -16,6 +15,7 @@ import { guardSigning, translateCcxtError } from './error-translation.js';
 import { GatedFetch, scopedParams, type CallScope } from './gated-fetch.js';
 import { balanceAccountsFor, routeSymbol, symbolLessRoutes, type Route } from './market-routing.js';
 import { PERMISSION_READERS } from './permissions.js';
+import { algoParentOf, firedAlgoOrderId, stopCalls } from './stop-orders.js';
 import { VENUE_QUIRKS, type VenueQuirks } from './venue-quirks.js';
 import {
   isCompleteOrder,
@@ -71,6 +71,10 @@ export class CcxtExchange implements Exchange {
   readonly #hook: GatedFetch;
   readonly #marketCache: MarketCache | undefined;
   readonly #streams: CcxtStreams;
+  /** Ids of stop orders this adapter placed, listed or read: where stops are kept apart, their calls try the stop params first. */
+  readonly #stopIds = new Set<string>();
+  /** OKX: the plain order a fired algo order placed (its ordId) → that algo order, whose id and client id are our stop's. */
+  readonly #algoOfOrder = new Map<string, { id: string; clientOrderId: string | null }>();
 
   constructor(options: CcxtExchangeOptions, modules: CcxtModules) {
     const { connection } = options;
@@ -163,10 +167,10 @@ export class CcxtExchange implements Exchange {
   }
 
   /**
-   * Stop-losses rest on the exchange where its profile says ccxt can place, list and cancel them like
-   * plain orders and CTS has made the round trip through the simulator (RESTING_STOPS_VERIFIED; the
-   * others' need their profile's listing / cancel params here first, e.g. OKX's `trigger: true`). A
-   * take-profit never rests beside it: a spot exchange sets the coins aside for the stop.
+   * Stop-losses rest on the exchange where its profile says ccxt can place them and CTS has made the
+   * round trip through the simulator (RESTING_STOPS_VERIFIED); the profile's listing / cancel / fetch
+   * params reach them where the exchange keeps them apart (stop-orders.ts). A take-profit never rests
+   * beside it: a spot exchange sets the coins aside for the stop.
    */
   triggerOrderKinds(symbol: string): readonly OrderTrigger['kind'][] {
     let marketType: MarketType;
@@ -175,10 +179,7 @@ export class CcxtExchange implements Exchange {
     } catch {
       return []; // markets not loaded, or not a market of this connection: nothing can rest
     }
-    if (!RESTING_STOPS_VERIFIED[this.#connection.exchange]?.includes(marketType)) return [];
-    const support = this.#profile.stopOrders.byMarket[marketType]?.support;
-    const usable = support && support.kinds.includes('stop-market') && support.params.includes('stopLossPrice') && support.listing === 'normal' && support.cancel === 'normal';
-    return usable ? STOP_LOSS_ONLY : [];
+    return stopCalls(this.#profile, this.id, marketType) ? STOP_LOSS_ONLY : [];
   }
 
   /**
@@ -237,54 +238,109 @@ export class CcxtExchange implements Exchange {
     const fallback: OrderFallback = { ...order, status: 'open' };
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
       const route = this.#route(ex, order.symbol);
-      const params = tag({ ...route.params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...triggerParams(order), ...optionParams(order, route.marketType) });
+      const stopClientId = order.trigger && this.#quirks.stopClientIdField ? { [this.#quirks.stopClientIdField]: order.clientOrderId } : {};
+      const params = tag({ ...route.params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...stopClientId, ...triggerParams(order), ...optionParams(order, route.marketType) });
       const price = order.price === undefined ? undefined : Number(order.price);
       const shaped = (await this.#quirks.shapeOrder?.(ex, order, params, tag())) ?? { type: order.type, price, params };
       const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
-      return toOrder(raw, this.#clock.now(), fallback);
+      const placed = toOrder(raw, this.#clock.now(), fallback);
+      if (order.trigger) this.#stopIds.add(placed.id);
+      return placed;
     });
   }
 
+  /**
+   * Where stops are cancelled apart (OKX cancel-algos, Bybit spot orderFilter StopOrder), a known stop
+   * is cancelled with the stop params and anything else plainly; "no such order" tries the other way
+   * (a stop placed before a restart is known only once listed).
+   */
   cancelOrder(ref: OrderRef): Promise<ExchangeOrder> {
     return this.#withMarkets({ lane: 'order', symbol: ref.symbol }, async (ex, tag) => {
       const route = this.#route(ex, ref.symbol);
-      const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.cancelByClientId, route);
-      const cancelById = this.#quirks.cancelById;
-      if (cancelById && target.id !== undefined) {
-        const id = await cancelById((method, params) => this.#rawCall(method, tag(params)), target.id);
-        return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, id });
-      }
-      const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params }));
-      if (isCompleteOrder(raw)) {
-        const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
-        // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
-        return { ...order, clientOrderId: originalClientId(raw) ?? ref.clientOrderId ?? order.clientOrderId };
-      }
-      // The ack carries only ids (Bybit): read the order back for its real state.
-      const ackId = toOrderIdOrNull(raw) ?? target.id;
-      return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, ...(ackId ? { id: ackId } : { clientOrderId: ref.clientOrderId }) });
+      const stopParams = stopCalls(this.#profile, this.id, route.marketType)?.cancel;
+      if (!stopParams) return this.#cancelOnce(ex, tag, ref, route, {});
+      return this.#eitherWay(ref, stopParams, (extra) => this.#cancelOnce(ex, tag, ref, route, extra));
     });
+  }
+
+  async #cancelOnce(ex: CcxtInstance, tag: Tag, ref: OrderRef, route: Route, extra: Readonly<Record<string, unknown>>): Promise<ExchangeOrder> {
+    const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.cancelByClientId);
+    const cancelById = this.#quirks.cancelById;
+    if (cancelById && target.id !== undefined) {
+      const id = await cancelById((method, params) => this.#rawCall(method, tag(params)), target.id);
+      return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, id });
+    }
+    const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params, ...extra }));
+    if (isCompleteOrder(raw)) {
+      const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
+      // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
+      return { ...order, clientOrderId: originalClientId(raw) ?? ref.clientOrderId ?? order.clientOrderId };
+    }
+    // The ack carries only ids (Bybit): read the order back for its real state.
+    const ackId = toOrderIdOrNull(raw) ?? target.id;
+    return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, ...(ackId ? { id: ackId } : { clientOrderId: ref.clientOrderId }) });
+  }
+
+  /** Runs `call` with the stop params first for a known stop, plainly first otherwise; on "no such order", the other way. */
+  async #eitherWay<T>(ref: OrderRef, stopParams: Readonly<Record<string, unknown>>, call: (extra: Readonly<Record<string, unknown>>) => Promise<T>): Promise<T> {
+    const attempts = ref.id !== undefined && this.#stopIds.has(ref.id) ? [stopParams, {}] : [{}, stopParams];
+    try {
+      return await call(attempts[0] as Readonly<Record<string, unknown>>);
+    } catch (error) {
+      if (!this.#isNotFound(error)) throw error;
+      return call(attempts[1] as Readonly<Record<string, unknown>>);
+    }
+  }
+
+  #isNotFound(error: unknown): boolean {
+    return error instanceof OrderNotFoundError || error instanceof this.#modules.errors.OrderNotFound;
   }
 
   fetchOrder(ref: OrderRef): Promise<ExchangeOrder> {
     return this.#withMarkets({ lane: 'read', symbol: ref.symbol }, (ex, tag) => this.#fetchOrderRaw(ex, tag, ref));
   }
 
-  /** With a symbol: that market's orders. Without: every market type the connection trades, one call each. */
+  /**
+   * With a symbol: that market's orders. Without: every market type the connection trades, one call
+   * each. Where the exchange lists resting stops apart (OKX algo orders), one more call lists them.
+   */
   fetchOpenOrders(symbol?: string): Promise<ExchangeOrder[]> {
     const scope: CallScope = symbol === undefined ? { lane: 'read' } : { lane: 'read', symbol };
-    return this.#withMarkets(scope, async (ex, tag) => {
-      const routes = symbol === undefined ? symbolLessRoutes(this.#connection.marketTypes, this.#profile) : [this.#route(ex, symbol).params];
-      const orders: ExchangeOrder[] = [];
-      for (const params of routes) orders.push(...this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params }))));
-      return orders;
-    });
+    return this.#withMarkets(scope, (ex, tag) => this.#openOrders(ex, tag, symbol));
   }
 
+  async #openOrders(ex: CcxtInstance, tag: Tag, symbol: string | undefined): Promise<ExchangeOrder[]> {
+    const routes = symbol === undefined ? symbolLessRoutes(this.#connection.marketTypes, this.#profile) : [this.#route(ex, symbol).params];
+    const orders: ExchangeOrder[] = [];
+    for (const params of routes) orders.push(...this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params }))));
+    for (const { params, stops } of this.#stopListings(ex, symbol)) {
+      for (const stop of this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params, ...stops })))) {
+        this.#stopIds.add(stop.id);
+        if (!orders.some((o) => o.id === stop.id)) orders.push(stop);
+      }
+    }
+    return orders;
+  }
+
+  /** The extra stop listings of `symbol`'s market type, or of every traded type that has one. */
+  #stopListings(ex: CcxtInstance, symbol: string | undefined): { params: Readonly<Record<string, unknown>>; stops: Readonly<Record<string, unknown>> }[] {
+    const types = symbol === undefined ? this.#tradedTypes() : [this.#route(ex, symbol).marketType];
+    const out: { params: Readonly<Record<string, unknown>>; stops: Readonly<Record<string, unknown>> }[] = [];
+    for (const type of types) {
+      const stops = stopCalls(this.#profile, this.id, type)?.listing;
+      if (stops) out.push({ params: symbol === undefined ? (this.#profile.routing.typeParams[type] ?? {}) : this.#route(ex, symbol).params, stops });
+    }
+    return out;
+  }
+
+  /** A trade of the order a fired OKX algo order placed is reported as our stop's (its id and client id). */
   fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
     return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
-      toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params }))),
+      toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params }))).map((fill) => {
+        const algo = this.#algoOfOrder.get(fill.orderId);
+        return algo ? { ...fill, orderId: algo.id, clientOrderId: algo.clientOrderId ?? fill.clientOrderId } : fill;
+      }),
     );
   }
 
@@ -293,15 +349,47 @@ export class CcxtExchange implements Exchange {
     await this.#ccxt.close();
   }
 
+  /**
+   * Where stops are read apart (OKX order-algo), a known stop is read with the stop params first and
+   * anything else plainly first, then the other way on "no such order". An OKX algo order that fired
+   * is answered with the plain order it placed (its fill, its state) under the stop's own id.
+   */
   async #fetchOrderRaw(ex: CcxtInstance, tag: Tag, ref: OrderRef): Promise<ExchangeOrder> {
     const route = this.#route(ex, ref.symbol);
+    const stopParams = stopCalls(this.#profile, this.id, route.marketType)?.fetch;
+    if (!stopParams) return (await this.#fetchOnce(ex, tag, ref, route, {})).order;
+    return this.#eitherWay(ref, stopParams, async (extra) => {
+      const read = await this.#fetchOnce(ex, tag, ref, route, extra);
+      return extra === stopParams ? this.#readStop(ex, tag, ref.symbol, route, read) : read.order;
+    });
+  }
+
+  /** A stop read apart: remembered as a stop; once fired, the plain order it placed stands in for it. */
+  async #readStop(ex: CcxtInstance, tag: Tag, symbol: string, route: Route, stop: { order: ExchangeOrder; raw: unknown }): Promise<ExchangeOrder> {
+    const { order } = stop;
+    this.#stopIds.add(order.id);
+    const placedId = firedAlgoOrderId(stop.raw);
+    // ccxt calls a fired algo order closed; until the order it placed is known, nothing is filled yet.
+    if (placedId === undefined) return order.status === 'closed' ? { ...order, status: 'open' } : order;
+    this.#algoOfOrder.set(placedId, { id: order.id, clientOrderId: order.clientOrderId });
+    let placed: ExchangeOrder;
+    try {
+      placed = (await this.#fetchOnce(ex, tag, { symbol, id: placedId }, route, {})).order;
+    } catch (error) {
+      if (!this.#isNotFound(error)) throw error;
+      return { ...order, status: 'open' };
+    }
+    return { ...placed, id: order.id, clientOrderId: order.clientOrderId ?? placed.clientOrderId, trigger: order.trigger };
+  }
+
+  async #fetchOnce(ex: CcxtInstance, tag: Tag, ref: OrderRef, route: Route, stopParams: Readonly<Record<string, unknown>>): Promise<{ order: ExchangeOrder; raw: unknown }> {
     const lookup = this.#quirks.clientIdLookup;
     if (ref.id === undefined && ref.clientOrderId !== undefined && lookup) {
       const raw = await lookup(ex, (method, params) => this.#rawCall(method, tag(params)), ref.symbol, ref.clientOrderId, (error) => this.#hook.failureOf(error)?.json);
-      return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+      return this.#read(raw, ref.symbol);
     }
-    const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId, route);
-    const extra = this.#quirks.fetchOrderParams ?? {};
+    const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId);
+    const extra = { ...(this.#quirks.fetchOrderParams ?? {}), ...stopParams };
     let raw: unknown;
     try {
       raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params }));
@@ -311,7 +399,18 @@ export class CcxtExchange implements Exchange {
       if (failure && notFound?.(failure.feedback.status, failure.json)) throw new OrderNotFoundError(`${this.#profile.displayName}: no order ${target.id ?? ''}`, { cause: error });
       throw error;
     }
-    return toOrder(raw, this.#clock.now(), { symbol: ref.symbol });
+    return this.#read(raw, ref.symbol);
+  }
+
+  #read(raw: unknown, symbol: string): { order: ExchangeOrder; raw: unknown } {
+    this.#learnAlgoParent(raw);
+    return { order: toOrder(raw, this.#clock.now(), { symbol }), raw };
+  }
+
+  /** OKX: a plain order that names the algo order that placed it maps its trades to that stop. */
+  #learnAlgoParent(raw: unknown): void {
+    const parent = algoParentOf(raw);
+    if (parent) this.#algoOfOrder.set(parent.ordId, { id: parent.algoId, clientOrderId: parent.algoClOrdId });
   }
 
   /** Whether ccxt lists `symbol` as a market of a type this connection trades. */
@@ -333,18 +432,23 @@ export class CcxtExchange implements Exchange {
 
   #toOpenOrders(raw: unknown): ExchangeOrder[] {
     if (!Array.isArray(raw)) return [toOrder(raw, this.#clock.now())];
-    return raw.map((o: unknown) => toOrder(o, this.#clock.now(), { status: 'open' }));
+    return raw.map((o: unknown) => {
+      this.#learnAlgoParent(o);
+      const order = toOrder(o, this.#clock.now(), { status: 'open' });
+      if (order.trigger !== null) this.#stopIds.add(order.id);
+      return order;
+    });
   }
 
   /**
    * By exchange id when given; by client id natively where ccxt supports it; otherwise the client id is
-   * looked up among open orders (documented per exchange in the profile).
+   * looked up among open orders, resting stops included (documented per exchange in the profile).
    */
-  async #resolveRef(ex: CcxtInstance, tag: Tag, ref: OrderRef, nativeClientId: boolean, route: Route): Promise<{ id?: string; params: Record<string, unknown> }> {
+  async #resolveRef(ex: CcxtInstance, tag: Tag, ref: OrderRef, nativeClientId: boolean): Promise<{ id?: string; params: Record<string, unknown> }> {
     if (ref.id !== undefined) return { id: ref.id, params: {} };
     if (ref.clientOrderId === undefined) throw new ValidationError('Give the order id or the client order id', [{ path: 'id', message: 'required' }]);
     if (nativeClientId) return { params: { [this.#profile.clientOrderId.lookupParam]: ref.clientOrderId } };
-    const open = this.#toOpenOrders(await ex.fetchOpenOrders(ref.symbol, undefined, undefined, tag({ ...route.params })));
+    const open = await this.#openOrders(ex, tag, ref.symbol);
     const match = open.find((o) => o.clientOrderId === ref.clientOrderId);
     if (!match) throw new OrderNotFoundError(`${this.#profile.displayName}: no open order with client id ${ref.clientOrderId}`);
     return { id: match.id, params: {} };

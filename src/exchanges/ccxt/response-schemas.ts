@@ -199,6 +199,28 @@ const STOP_TYPES: Readonly<Record<string, { type: ExchangeOrder['type']; kind: O
   take_profit_limit: { type: 'limit', kind: 'take-profit' },
 };
 
+/**
+ * OKX algo orders, named by their `ordType`: `conditional` (slTriggerPx / slOrdPx) and `trigger`
+ * (triggerPx / ordPx), each a market order when its order price is -1
+ * (https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-get-algo-order-list). ccxt keeps
+ * the ordType and passes ordPx through as the price (-1 included), slOrdPx only in `info`.
+ */
+function okxAlgoType(o: z.output<typeof orderSchema>): { type: ExchangeOrder['type']; kind: OrderTrigger['kind']; marketPrice: boolean } | undefined {
+  const ordType = o.type?.toLowerCase();
+  if (ordType !== 'conditional' && ordType !== 'trigger') return undefined;
+  const info = typeof o.info === 'object' && o.info !== null ? (o.info as Record<string, unknown>) : {};
+  const orderPrice = ordType === 'conditional' ? (info['slOrdPx'] ?? info['tpOrdPx']) : (info['ordPx'] ?? o.price);
+  const market = orderPrice === '-1' || orderPrice === -1 || orderPrice === undefined || orderPrice === '';
+  const takeProfit = ordType === 'conditional' && !(o.stopLossPrice !== null && o.stopLossPrice !== undefined && o.stopLossPrice > 0) && (o.takeProfitPrice ?? 0) > 0;
+  return { type: market ? 'market' : 'limit', kind: takeProfit ? 'take-profit' : 'stop-loss', marketPrice: market };
+}
+
+/** OKX names our client id of an algo order (and of the order a fired one placed) `algoClOrdId`. */
+function algoClientId(info: unknown): string | undefined {
+  if (typeof info !== 'object' || info === null || !('algoClOrdId' in info)) return undefined;
+  return typeof info.algoClOrdId === 'string' && info.algoClOrdId !== '' ? info.algoClOrdId : undefined;
+}
+
 /** The order's trigger as ccxt reports it: its stop-loss / take-profit price, else the type's kind at its trigger price. */
 function triggerOf(o: z.output<typeof orderSchema>, stopType: (typeof STOP_TYPES)[string] | undefined): OrderTrigger | null {
   if (o.stopLossPrice !== null && o.stopLossPrice !== undefined && o.stopLossPrice > 0) return { kind: 'stop-loss', price: toDecimal(o.stopLossPrice) };
@@ -231,7 +253,8 @@ export interface OrderFallback {
 export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {}): ExchangeOrder {
   const o = parseOrThrow(orderSchema, raw, 'order');
   const side = o.side ?? fallback.side;
-  const stopType = o.type ? STOP_TYPES[o.type.toLowerCase()] : undefined;
+  const algo = okxAlgoType(o);
+  const stopType = algo ?? (o.type ? STOP_TYPES[o.type.toLowerCase()] : undefined);
   const type = o.type === 'limit' || o.type === 'market' ? o.type : (stopType?.type ?? fallback.type);
   const trigger = triggerOf(o, stopType) ?? fallback.trigger ?? null;
   const status = canceledWithPartialFill(o.info) ? 'canceled' : ((o.status ? STATUS[o.status.toLowerCase()] : undefined) ?? fallback.status);
@@ -242,12 +265,13 @@ export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {})
   }
   return {
     id: o.id,
-    clientOrderId: o.clientOrderId || fallback.clientOrderId || null,
+    clientOrderId: o.clientOrderId || algoClientId(o.info) || fallback.clientOrderId || null,
     symbol,
     side,
     type,
     status,
-    price: toDecimalOrNull(o.price) ?? fallback.price ?? null,
+    // An algo market order's price is OKX's -1 ("at market"), no price.
+    price: (algo?.marketPrice ? null : toDecimalOrNull(o.price)) ?? fallback.price ?? null,
     amount,
     filled: toDecimal(o.filled ?? 0),
     average: toDecimalOrNull(o.average),

@@ -28,6 +28,11 @@ export interface VenueQuirks {
   readonly isOrderNotFound?: (status: number, json: unknown) => boolean;
   /** Whether the all-tickers call is sent the wanted pairs (Kraken's Ticker answers every pair only when asked). */
   readonly tickersByPair?: boolean;
+  /**
+   * The param carrying our client id on a stop order where ccxt sends it under the plain name only
+   * (OKX algo orders take `algoClOrdId`: https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-post-place-algo-order).
+   */
+  readonly stopClientIdField?: string;
   /** Wrappers installed on the ccxt instance once, at construction. */
   readonly setupInstance?: (ex: CcxtInstance) => void;
 }
@@ -35,7 +40,7 @@ export interface VenueQuirks {
 export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   binance: {},
   bybit: { fetchOrderParams: { acknowledged: true }, clientIdLookup: fetchBybitOrderByLinkId },
-  okx: {},
+  okx: { stopClientIdField: 'algoClOrdId' },
   kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true, setupInstance: installIncreasingNonce },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
   htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },

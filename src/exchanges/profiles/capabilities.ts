@@ -19,6 +19,8 @@ export interface StopOrderSupport {
   readonly listing: 'normal' | { readonly params: Readonly<Record<string, string | boolean>> };
   /** `normal`: cancelOrder(id, symbol) cancels them; else the extra params it needs. */
   readonly cancel: 'normal' | { readonly params: Readonly<Record<string, string | boolean>> };
+  /** Absent or `normal`: fetchOrder(id, symbol) finds them; else the extra params it needs. */
+  readonly fetch?: 'normal' | { readonly params: Readonly<Record<string, string | boolean>> };
   readonly notes: string;
 }
 

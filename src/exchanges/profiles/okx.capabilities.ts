@@ -8,7 +8,8 @@ const ALGO: StopOrderEntry = {
     params: ['stopLossPrice', 'triggerPrice'],
     listing: { params: { trigger: true, ordType: 'conditional' } },
     cancel: { params: { trigger: true } },
-    notes: 'Algo orders: stopLossPrice → ordType conditional (slTriggerPx, slOrdPx -1 = market); triggerPrice → ordType trigger (triggerPx, orderPx -1 = market). ccxt lists them from orders-algo-pending with { trigger: true } (ordType trigger by default, so pass ordType conditional for stop-losses) and cancels them through cancel-algos. A sell stop-loss above the last price is refused: 51280.',
+    fetch: { params: { trigger: true } },
+    notes: 'Algo orders: stopLossPrice → ordType conditional (slTriggerPx, slOrdPx -1 = market); triggerPrice → ordType trigger (triggerPx, orderPx -1 = market). ccxt lists them from orders-algo-pending with { trigger: true } (ordType trigger by default, so pass ordType conditional for stop-losses) and cancels them through cancel-algos. A sell stop-loss above the last price is refused: 51280. fetchOrder reads one with { trigger: true } (order-algo details); once it fired (state effective) the order it placed has its own ordId (ordIdList), and ccxt reports that order with the algoId as its id, while its trades carry the ordId.',
   },
 };
 
