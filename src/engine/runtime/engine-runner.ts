@@ -128,6 +128,7 @@ export class EngineRunner {
       ...(deps.reconcileEveryMs !== undefined ? { reconcileEveryMs: deps.reconcileEveryMs } : {}),
       ...(deps.budgetQuote !== undefined ? { budgetQuote: deps.budgetQuote } : {}),
       ...(deps.account !== undefined ? { account: deps.account } : {}),
+      orderStreamLive: () => deps.venue.account?.streaming ?? false,
     };
     this.#lanes = new BotLanes({ common, ...(deps.maxOpenTrades !== undefined ? { maxOpenTrades: deps.maxOpenTrades } : {}) });
     for (const spec of deps.lanes) this.#lanes.add(spec);

@@ -68,7 +68,7 @@ export class OrderManager {
    * Orders that ended with a fill not yet seen in the trade list (a market order is often `closed` in
    * the create's own answer): the next syncs still fetch trades for them, a bounded number of times.
    */
-  readonly #awaitingFills = new Map<string, { order: OrderRecord; attempts: number }>();
+  readonly #awaitingFills = new Map<string, { order: OrderRecord; attempts: number; since: number }>();
   readonly #filledSeen = new Map<string, Dec>();
   /** Exchange ids of unknown open orders left alone (reported once each). */
   readonly #notAdopted = new Set<string>();
@@ -103,6 +103,13 @@ export class OrderManager {
   /** Orders that have ended with fills whose trades are not read yet (see `pendingFills`). */
   get awaitingFillOrders(): OrderRecord[] {
     return [...this.#awaitingFills.values()].map((a) => a.order);
+  }
+
+  /** When the longest-waiting of `awaitingFillOrders` ended (clock ms); null when none waits. */
+  get awaitingFillsSince(): number | null {
+    let oldest: number | null = null;
+    for (const { since } of this.#awaitingFills.values()) if (oldest === null || since < oldest) oldest = since;
+    return oldest;
   }
 
   /**
@@ -458,7 +465,7 @@ export class OrderManager {
     if (learnedId) this.#fills.reconsider(remote.id);
     if (!LIVE_STATUSES.includes(status)) {
       this.#live.delete(order.clientOrderId);
-      if (new Dec(order.filled).gt(ZERO)) this.#awaitingFills.set(order.clientOrderId, { order, attempts: 0 });
+      if (new Dec(order.filled).gt(ZERO)) this.#awaitingFills.set(order.clientOrderId, { order, attempts: 0, since: this.#d.clock.now() });
     }
     await this.#d.emit(status === 'open' || event === 'order.accepted' ? event : `order.${status}`, orderPayload(order));
   }

@@ -69,6 +69,12 @@ export class StreamingCandleFeed implements PriceFeed {
   /** When REST was last asked (clock ms): a quiet stream's overdue close is asked for every settleMs, no faster. */
   #restAskedAt = Number.NEGATIVE_INFINITY;
   #closed = false;
+  /**
+   * When the feed subscribed again after a failure (clock ms), until the new subscription is
+   * confirmed: the status says 'stream' only once an update arrived or it held for settleMs, so an
+   * outage's failing retries do not flip it back and forth.
+   */
+  #resubscribedAt: number | null = null;
   readonly #status: FeedStatus = { mode: 'stream', reconnects: 0, lastLagMs: null, lastStreamError: null };
 
   constructor(options: StreamingFeedOptions) {
@@ -88,7 +94,7 @@ export class StreamingCandleFeed implements PriceFeed {
     while (!this.#closed) {
       const ready = this.#queue.shift();
       if (ready) return this.#handOn(ready);
-      if (this.#mode === 'poll' && this.#o.clock.now() >= this.#retryAt) this.#switch('stream', 'resubscribing');
+      if (this.#mode === 'poll' && this.#o.clock.now() >= this.#retryAt) this.#resubscribe();
       if (this.#mode === 'stream') await this.#streamStep(signal);
       else await this.#pollStep(signal);
     }
@@ -108,11 +114,13 @@ export class StreamingCandleFeed implements PriceFeed {
 
   async #streamStep(signal?: AbortSignal): Promise<void> {
     const restDue = Math.max(this.#nextClose() + this.#settle, this.#restAskedAt + this.#settle);
-    const deadline = Math.min(this.#lastMessageAt + this.#silence, restDue);
+    const heldAt = this.#resubscribedAt === null ? Number.POSITIVE_INFINITY : this.#resubscribedAt + this.#settle;
+    const deadline = Math.min(this.#lastMessageAt + this.#silence, restDue, heldAt);
     const wake = await this.#wait(deadline - this.#o.clock.now(), signal);
     if (wake.kind === 'update') {
       this.#lastMessageAt = this.#o.clock.now();
       this.#failures = 0;
+      this.#confirm('an update arrived');
       // A reconnect (or a lost message) can skip candles: REST fills them in, in order.
       if (this.#take(wake.candles, false)) await this.#fill();
       return;
@@ -121,6 +129,8 @@ export class StreamingCandleFeed implements PriceFeed {
       this.#drop(new Error(`no websocket update for ${Math.round(this.#silence / 1000)} s`));
       return;
     }
+    if (this.#mode === 'stream' && this.#o.clock.now() >= heldAt) this.#confirm('the stream is subscribed again');
+    if (this.#o.clock.now() < restDue) return;
     // The close is overdue and the stream said nothing of it (a quiet market): ask REST, then again every settleMs.
     await this.#fill();
   }
@@ -256,14 +266,26 @@ export class StreamingCandleFeed implements PriceFeed {
     const max = this.#o.backoffMaxMs ?? 60_000;
     this.#retryAt = this.#o.clock.now() + Math.min(max, base * 2 ** Math.min(this.#failures - 1, 20));
     void this.#o.stream.resetStreams().catch(() => undefined);
-    this.#switch('poll', this.#status.lastStreamError);
+    this.#mode = 'poll';
+    this.#resubscribedAt = null;
+    this.#report('poll', this.#status.lastStreamError);
   }
 
-  #switch(mode: FeedMode, reason: string): void {
-    if (this.#mode === mode) return;
-    this.#mode = mode;
+  #resubscribe(): void {
+    this.#mode = 'stream';
+    this.#lastMessageAt = this.#o.clock.now();
+    this.#resubscribedAt = this.#o.clock.now();
+  }
+
+  #confirm(reason: string): void {
+    if (this.#resubscribedAt === null) return;
+    this.#resubscribedAt = null;
+    this.#report('stream', reason);
+  }
+
+  #report(mode: FeedMode, reason: string): void {
+    if (this.#status.mode === mode) return;
     this.#status.mode = mode;
-    if (mode === 'stream') this.#lastMessageAt = this.#o.clock.now();
     this.#o.onModeChange?.(mode, reason);
   }
 }

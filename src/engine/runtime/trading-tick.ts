@@ -34,6 +34,14 @@ const STOP_MOVE_MS = 15_000;
 
 /** Between candles, orders that can only fill by their trigger (resting stops) are synced at most this often. */
 const TICK_SYNC_MS = 30_000;
+/**
+ * With the order stream up, how long an order that ended filled waits for its trades from the stream
+ * before REST is asked (the order update and its trades come as separate messages, e.g. Bybit's
+ * `order` and `execution` topics).
+ */
+const STREAM_TRADES_GRACE_MS = 3_000;
+/** The least time between two order syncs a price asks for: a ticker stream may push every 100 ms. */
+const MIN_TICK_SYNC_MS = 1_000;
 
 export type Emit = (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
 
@@ -62,6 +70,8 @@ export interface TradingTickDeps {
   share: LaneShare;
   /** The trailing stop's best price as the engine row kept it (marks), taken over for the same position. */
   storedTrail?: StoredTrail;
+  /** Whether the account's order stream is up (account-feed.ts): its fills need no REST read on every price. */
+  orderStreamLive?: () => boolean;
 }
 
 export interface TickOutcome {
@@ -234,7 +244,13 @@ export class TradingTick {
     const orders = this.#d.orders;
     const now = this.#d.clock.now();
     const reached = orders.protectiveOrders.some((o) => o.trigger !== null && triggerReached(o.side, o.trigger.kind, new Dec(o.trigger.price), price));
-    const due = orders.strategyOrders().length > 0 || orders.awaitingFillOrders.length > 0 || reached || (orders.liveOrders.length > 0 && now - this.#lastTickSync >= TICK_SYNC_MS);
+    // With the order stream up, the strategy's fills arrive over it; REST is asked for trades the stream
+    // has not brought within the grace, for a stop whose trigger was reached, and every TICK_SYNC_MS.
+    const streamed = this.#d.orderStreamLive?.() ?? false;
+    const awaitingSince = orders.awaitingFillsSince;
+    const awaiting = awaitingSince !== null && (!streamed || now - awaitingSince >= STREAM_TRADES_GRACE_MS);
+    const mayFill = (!streamed && orders.strategyOrders().length > 0) || awaiting;
+    const due = (mayFill && now - this.#lastTickSync >= MIN_TICK_SYNC_MS) || reached || (orders.liveOrders.length > 0 && now - this.#lastTickSync >= TICK_SYNC_MS);
     if (due) this.#lastTickSync = now;
     return due;
   }
@@ -251,6 +267,8 @@ export class TradingTick {
   }
 
   async #syncOrders(): Promise<AppliedFill[]> {
+    // Any REST sync (a candle's, a resync's) counts: the periodic one between candles runs TICK_SYNC_MS after it.
+    this.#lastTickSync = this.#d.clock.now();
     return this.#took(await this.#d.orders.sync());
   }
 

@@ -56,7 +56,13 @@ const informativeProbe = defineStrategy({
   create: () => ({ warmup: 0, onCandle: () => NO_INTENTS }),
 });
 
-/** A price that never moves (hourly candles from T0 − 200 h): a round trip loses exactly its fees. */
+/**
+ * Where the flat worlds' candles and clocks start: 01:00 UTC today, so the hours their daily loss
+ * limits are tested over never cross midnight (the limit counts one UTC day).
+ */
+const FLAT_T0 = Math.floor(Date.now() / (24 * H)) * 24 * H + H;
+
+/** A price that never moves (hourly candles from FLAT_T0 − 200 h): a round trip loses exactly its fees. */
 class FlatPath implements PricePath {
   readonly intervalMs = H;
   readonly #candles: SimCandle[] = [];
@@ -64,7 +70,7 @@ class FlatPath implements PricePath {
 
   constructor(price: string) {
     this.#price = price;
-    for (let t = T0 - 200 * H; t <= T0; t += H) this.#candles.push(this.#at(t));
+    for (let t = FLAT_T0 - 200 * H; t <= FLAT_T0; t += H) this.#candles.push(this.#at(t));
   }
 
   #at(openTime: number): SimCandle {
@@ -319,13 +325,13 @@ describe('bots on a list of pairs (simulator)', () => {
   }, 60_000);
 
   /**
-   * A simulator whose prices never move, with its own clock (the flat candles start at T0, wherever the
+   * A simulator whose prices never move, with its own clock (the flat candles start at FLAT_T0, wherever the
    * tests before moved the shared one) and store; `service()` opens an engine service over them — two
    * of them are two CTS processes sharing one database.
    */
   async function flatWorld(connectionId: string) {
     const flat = await startSimulator({ priceSource: (m) => new FlatPath(STARTS[m.symbol] ?? '100') });
-    const clock = new ManualClock(T0);
+    const clock = new ManualClock(FLAT_T0);
     const db2 = await tempStore();
     const service = (): EngineService =>
       liveEngineService({

@@ -136,8 +136,11 @@ describe('streaming candle feed', () => {
     await settle();
     await clock.advance(1_000); // the backoff is over: subscribe again
     await settle();
+    expect(modes).toEqual(['poll']); // not up until it holds (or an update arrives)
+    await clock.advance(3_000);
+    await settle();
     expect(modes).toEqual(['poll', 'stream']);
-    await clock.advance(54_000);
+    await clock.advance(51_000);
     all.push(candle(11));
     await clock.advance(3_000); // quiet after the close: REST brings candle 10
     await next;
@@ -149,6 +152,28 @@ describe('streaming candle feed', () => {
     await next;
     expect(times).toEqual([9, 10, 11]);
     expect(feed.status).toMatchObject({ mode: 'stream', reconnects: 1 });
+  });
+
+  it('says the stream is up again only when the new subscription holds: retries failing during an outage do not flip the status', async () => {
+    const { clock, stream, feed, modes, pull } = setup();
+    await pull();
+    void pull();
+    await settle();
+    stream.fail(new Error('socket closed'));
+    await settle();
+    for (let retry = 0; retry < 3; retry++) {
+      await clock.advance(2 ** retry * 1_000); // each backoff over: subscribe again, and it fails at once
+      await settle();
+      stream.fail(new Error('connection refused'));
+      await settle();
+    }
+    expect(modes).toEqual(['poll']);
+    expect(feed.status).toMatchObject({ mode: 'poll', reconnects: 4, lastStreamError: 'connection refused' });
+    await clock.advance(8_000);
+    await settle();
+    stream.push([candle(9)]); // the fifth subscription answers: up at once
+    await settle();
+    expect(modes).toEqual(['poll', 'stream']);
   });
 
   it('takes a stream that says nothing for silenceMs for dead', async () => {
