@@ -62,6 +62,9 @@ export class WsHub {
   }
 
   #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    // Node leaves an upgraded socket without an error listener: a client resetting it while it is
+    // refused (or mid-handshake) would otherwise be an uncaught ECONNRESET in the simulator's process.
+    socket.on('error', () => socket.destroy());
     let url: URL;
     try {
       url = originalUrl(req.url ?? '/');
