@@ -18,7 +18,10 @@ export interface StrategyLoadProblem {
   readonly column?: number;
 }
 
-/** Documentation of one strategy parameter, derived from its zod schema (for the UI, the API and docs). */
+/**
+ * Documentation of one strategy parameter or risk limit, derived from its zod schema (for the UI, the
+ * API and docs); a nested field is named by its path (`unfilledTimeout.entrySeconds`).
+ */
 export interface ParamDoc {
   name: string;
   /** JSON-schema type: integer, number, string (decimals are strings), boolean. */
@@ -28,6 +31,10 @@ export interface ParamDoc {
   default?: unknown;
   minimum?: number;
   maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  /** The allowed values, for a choice. */
+  enum?: readonly (string | number)[];
 }
 
 /** A strategy's metadata as the strategy pickers list it. */

@@ -7,6 +7,7 @@ import { TIME_IN_FORCE, type OrderSide, type TimeInForce } from '../domain/order
 import type { CandleWindow } from '../domain/candles.js';
 import type { PositionSide } from '../domain/positions.js';
 import type { ParamDoc } from '../domain/strategy-catalog.js';
+import { describeSchema } from './param-docs.js';
 
 /**
  * The Strategy API. A strategy is a pure decision function over a read-only snapshot: candles in,
@@ -223,7 +224,7 @@ export function defineStrategy<S extends z.ZodType<Record<string, unknown>>>(spe
     parseParams: (input: unknown) => Object.freeze(parse(input)),
     warmup: (input: unknown) => spec.warmup(parse(input)),
     create: (input: unknown) => spec.create(parse(input)),
-    describeParams: () => describeParams(spec.params),
+    describeParams: () => describeSchema(spec.params),
     informative: (input: unknown) => Object.freeze([...(spec.informative?.(parse(input)) ?? [])].map((i) => Object.freeze({ ...i }))),
   });
 }
@@ -233,20 +234,6 @@ function parseStrategyParams<S extends z.ZodType>(id: string, schema: S, input: 
   if (result.success) return result.data;
   const fields = result.error.issues.map((issue) => ({ path: ['params', ...issue.path.map(String)].join('.'), message: issue.message }));
   throw new ValidationError(`Invalid parameters for strategy ${id}: ${fields.map((f) => `${f.path}: ${f.message}`).join('; ')}`, fields);
-}
-
-function describeParams(schema: z.ZodType): ParamDoc[] {
-  const json = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as {
-    properties?: Record<string, { type?: string; description?: string; default?: unknown; minimum?: number; maximum?: number }>;
-  };
-  return Object.entries(json.properties ?? {}).map(([name, p]) => ({
-    name,
-    type: p.type ?? 'unknown',
-    description: p.description ?? '',
-    default: p.default,
-    ...(p.minimum !== undefined ? { minimum: p.minimum } : {}),
-    ...(p.maximum !== undefined ? { maximum: p.maximum } : {}),
-  }));
 }
 
 /** A positive decimal parameter, kept as a string so it never passes through a float. */

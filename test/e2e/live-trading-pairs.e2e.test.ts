@@ -83,6 +83,7 @@ function fiftyPairBot(): EngineStatus {
     consecutiveFailures: 0,
     exchange: { reachable: true, since: null, lastError: null, attempts: 0 },
     feed: null,
+    accountFeed: null,
     candlesProcessed: 25_000,
     lastPrice: null,
     positions,

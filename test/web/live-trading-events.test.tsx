@@ -48,6 +48,7 @@ function order(overrides: Partial<OrderRecord> = {}): OrderRecord {
     reduceOnly: false,
     trigger: null,
     timeInForce: null,
+    expiresAt: null,
     tag: null,
     reason: 'fast SMA crossed above slow SMA',
     error: null,

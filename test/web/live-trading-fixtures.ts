@@ -46,6 +46,7 @@ export function engineStatus(overrides: Partial<EngineStatus> = {}): EngineStatu
     consecutiveFailures: 0,
     exchange: null,
     feed: null,
+    accountFeed: null,
     candlesProcessed: 0,
     lastPrice: null,
     positions: [],

@@ -7,7 +7,6 @@ import type { FieldDoc } from '../../web/src/api/engine-types';
 import { fixed, formatDecimal, signed } from '../../web/src/features/live-trading/format';
 import { ParamFields } from '../../web/src/features/live-trading/ParamFields';
 import {
-  RISK_PARAMS,
   boundsText,
   groupErrors,
   initialValues,
@@ -18,6 +17,7 @@ import {
   validateParams,
 } from '../../web/src/features/live-trading/param-form';
 import { DCA, SMA } from './live-trading-fixtures';
+import { RISK_DOCS } from './support';
 
 afterEach(cleanup);
 
@@ -39,13 +39,13 @@ describe('param form model', () => {
     expect(paramLabel('stopLossPct')).toBe('Stop loss %');
     expect(boundsText(SMA.params[0] as FieldDoc)).toBe('1 to 1000, default 10');
     expect(boundsText(DCA.params[2] as FieldDoc)).toBe('at most 1000, optional');
-    expect(boundsText(RISK_PARAMS[2] as FieldDoc)).toBe('above 0 to 100 (exclusive), optional');
+    expect(boundsText(RISK_DOCS[2] as FieldDoc)).toBe('above 0 to 100 (exclusive), optional');
   });
 
   it('starts from the defaults, empty where there is none', () => {
     expect(initialValues(SMA.params)).toEqual({ fast: '10', slow: '30', sizeQuote: '100' });
     expect(initialValues(DCA.params)).toEqual({ intervalCandles: '24', amountQuote: '10', takeProfitPct: '' });
-    expect(initialValues(RISK_PARAMS)).toMatchObject({ maxOpenOrders: '10', allowShort: 'false', stopLossPct: '' });
+    expect(initialValues(RISK_DOCS)).toMatchObject({ maxOpenOrders: '10', allowShort: 'false', stopLossPct: '' });
   });
 
   it('validates type, bounds and required values', () => {
@@ -62,7 +62,7 @@ describe('param form model', () => {
     const takeProfit = DCA.params[2] as FieldDoc;
     expect(validateParam(takeProfit, '')).toBeUndefined(); // optional
     expect(validateParam(takeProfit, 'abc')).toBe('Take profit % must be a number.');
-    const stopLoss = RISK_PARAMS[2] as FieldDoc;
+    const stopLoss = RISK_DOCS[2] as FieldDoc;
     expect(validateParam(stopLoss, '0')).toBe('Stop loss % must be greater than 0.');
     expect(validateParam(stopLoss, '100')).toBe('Stop loss % must be less than 100.');
     expect(validateParam(doc({ name: 'side', type: 'string', enum: ['long', 'short'], default: 'long' }), 'up')).toBe('Side must be one of long, short.');
@@ -75,7 +75,7 @@ describe('param form model', () => {
   it('builds the payload: numbers as numbers, decimals as strings, empty optionals left out', () => {
     expect(toPayload(SMA.params, { fast: '5', slow: '20', sizeQuote: '250.50' })).toEqual({ fast: 5, slow: 20, sizeQuote: '250.50' });
     expect(toPayload(DCA.params, { intervalCandles: '12', amountQuote: '10', takeProfitPct: '' })).toEqual({ intervalCandles: 12, amountQuote: '10' });
-    expect(toPayload(RISK_PARAMS, { ...initialValues(RISK_PARAMS), dailyLossLimit: '50' })).toEqual({ maxOpenOrders: 10, dailyLossLimit: '50', allowShort: false });
+    expect(toPayload(RISK_DOCS, { ...initialValues(RISK_DOCS), dailyLossLimit: '50' })).toEqual({ maxOpenOrders: 10, dailyLossLimit: '50', allowShort: false });
   });
 
   it("maps the server's field errors onto a group", () => {
@@ -96,7 +96,7 @@ function Harness({ docs }: { docs: readonly FieldDoc[] }) {
 
 describe('ParamFields', () => {
   it('renders a labelled input per parameter with its default, bounds and description', () => {
-    render(<Harness docs={[...SMA.params, ...RISK_PARAMS]} />);
+    render(<Harness docs={[...SMA.params, ...RISK_DOCS]} />);
     const fast = screen.getByLabelText('Fast') as HTMLInputElement;
     expect(fast.type).toBe('number');
     expect(fast.value).toBe('10');

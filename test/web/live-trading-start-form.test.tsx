@@ -122,6 +122,35 @@ describe('StartEngineForm', () => {
     expect(change).not.toHaveBeenCalled();
   });
 
+  it('takes the unfilled-limit timeout, a nested risk setting, from the fields the server describes; left at its defaults it is not sent', async () => {
+    const previous = engineStatus({ id: 'bot-9', connectionId: 'main', strategy: 'sma-crossover', params: { fast: 5, slow: 20, sizeQuote: '100' }, symbol: 'BTC/USDT', timeframe: '1h', risk: { maxOpenOrders: 10, unfilledTimeout: { exitSeconds: 120, action: 'cancel', maxReprices: 3 } } });
+    let reply: { status: number; body: unknown } = { status: 422, body: problem(422, 'Invalid risk settings: risk.unfilledTimeout.entrySeconds: Too big', [{ path: 'risk.unfilledTimeout.entrySeconds', message: 'Too big: expected number to be <=604800' }]) };
+    const api = strategiesApi((call) => (call.url === '/api/trade-engine/start' ? reply : undefined));
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[live]} connectionId="main" onConnectionChange={() => {}} previous={previous} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    // The last run's nested setting comes back into its fields.
+    expect((within(form).getByLabelText('Unfilled timeout: exit seconds') as HTMLInputElement).value).toBe('120');
+    await user.type(within(form).getByLabelText('Unfilled timeout: entry seconds'), '300');
+    await user.selectOptions(within(form).getByLabelText('Unfilled timeout: action'), 'reprice');
+    await user.click(within(form).getByRole('button', { name: 'Start this bot again' }));
+    // The server's error on a nested field is shown at that field.
+    expect(await within(form).findByText('Too big: expected number to be <=604800')).toBeTruthy();
+    expect(within(form).getByLabelText('Unfilled timeout: entry seconds').getAttribute('aria-invalid')).toBe('true');
+    const sent = api.calls.filter((c) => c.url === '/api/trade-engine/start').at(-1)?.body as { risk: unknown };
+    expect(sent.risk).toEqual({ maxOpenOrders: 10, allowShort: false, unfilledTimeout: { entrySeconds: 300, exitSeconds: 120, action: 'reprice', maxReprices: 3 } });
+
+    // Cleared back to nothing but its defaults, the setting is left out of the request.
+    reply = { status: 200, body: previous };
+    await user.clear(within(form).getByLabelText('Unfilled timeout: entry seconds'));
+    await user.clear(within(form).getByLabelText('Unfilled timeout: exit seconds'));
+    await user.selectOptions(within(form).getByLabelText('Unfilled timeout: action'), 'cancel');
+    await user.click(within(form).getByRole('button', { name: 'Start this bot again' }));
+    await waitFor(() => expect(api.calls.filter((c) => c.url === '/api/trade-engine/start')).toHaveLength(2));
+    const again = api.calls.filter((c) => c.url === '/api/trade-engine/start').at(-1)?.body as { risk: unknown };
+    expect(again.risk).toEqual({ maxOpenOrders: 10, allowShort: false });
+  });
+
   it.each([
     [demo, /rest as stop orders in the simulated account/],
     [live, /rests on Binance as a stop order from the entry on, so it protects the position while CTS is down/],

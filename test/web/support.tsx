@@ -3,6 +3,11 @@ import { render, type RenderResult } from '@testing-library/react';
 import type { ReactElement } from 'react';
 import { vi, type Mock } from 'vitest';
 import type { ConnectionTestResult, ConnectionView } from '../../web/src/api/types';
+import { describeSchema } from '../../src/engine/param-docs.js';
+import { riskConfigSchema } from '../../src/engine/risk.js';
+
+/** The risk form's fields as the server serves them (GET /api/trade-engine/risk-params): mockApi answers it unless a test does. */
+export const RISK_DOCS = describeSchema(riskConfigSchema);
 
 export function renderWithClient(ui: ReactElement): RenderResult {
   const client = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
@@ -68,7 +73,7 @@ export function mockApi(handler: Handler): { calls: Call[]; fetch: Mock } {
     };
     calls.push(call);
     authHeaders.push(new Headers(init?.headers).get('authorization') ?? undefined);
-    const reply = handler(call) ?? { status: 404, body: { type: 'x/route-not-found', title: 'Not Found', status: 404, detail: 'no route' } };
+    const reply = handler(call) ?? (call.url === '/api/trade-engine/risk-params' ? { status: 200, body: { items: RISK_DOCS } } : undefined) ?? { status: 404, body: { type: 'x/route-not-found', title: 'Not Found', status: 404, detail: 'no route' } };
     const headers = { 'content-type': reply.status >= 400 ? 'application/problem+json' : 'application/json' };
     return new Response(reply.status === 204 || reply.body === undefined ? null : JSON.stringify(reply.body), { status: reply.status, headers });
   });

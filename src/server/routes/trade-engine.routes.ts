@@ -9,6 +9,11 @@ import { ORDER_STATUSES } from '../../domain/orders.js';
 import type { EngineEvent } from '../../domain/engine-events.js';
 import { sendProblem } from '../problem.js';
 import { route } from '../route.js';
+import { describeSchema } from '../../engine/param-docs.js';
+import { riskConfigSchema } from '../../engine/risk.js';
+
+/** The risk form's fields, from the schema every start and backtest is validated with. */
+const RISK_PARAM_DOCS = Object.freeze(describeSchema(riskConfigSchema));
 
 const BASE = '/api/trade-engine';
 const tags = ['trade-engine'];
@@ -107,6 +112,13 @@ export function registerTradeEngineRoutes(app: FastifyInstance, engines: EngineS
     handler: async () => ({
       items: engines.strategies.list().map((s) => ({ id: s.id, name: s.name, description: s.description, params: s.describeParams() })),
     }),
+  });
+  route(app, {
+    method: 'GET',
+    url: `${BASE}/risk-params`,
+    summary: 'The risk limits a start (or a backtest) takes, described as the strategies\' parameters are',
+    tags,
+    handler: async () => ({ items: RISK_PARAM_DOCS }),
   });
   route(app, {
     method: 'GET',

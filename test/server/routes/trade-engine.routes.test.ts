@@ -55,6 +55,22 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     expect(items.find((s) => s.id === 'sma-crossover')?.params.map((p) => p.name)).toEqual(['fast', 'slow', 'sizeQuote']);
   });
 
+  it('describes the risk limits from the schema a start is validated with, nested fields by their path', async () => {
+    const res = await api('GET', '/api/trade-engine/risk-params');
+    expect(res.status).toBe(200);
+    const items = res.json().items as { name: string; type: string; default?: unknown; enum?: unknown[]; exclusiveMinimum?: number }[];
+    expect(items.map((p) => p.name)).toEqual([
+      'maxPositionBase', 'maxOpenOrders', 'stopLossPct', 'takeProfitPct', 'trailingStopPct', 'trailingStopActivationPct', 'dailyLossLimit', 'accountDailyLossLimit', 'allowShort',
+      'unfilledTimeout.entrySeconds', 'unfilledTimeout.exitSeconds', 'unfilledTimeout.action', 'unfilledTimeout.maxReprices',
+    ]);
+    expect(items.find((p) => p.name === 'unfilledTimeout.action')).toMatchObject({ type: 'string', default: 'cancel', enum: ['cancel', 'reprice'] });
+    expect(items.find((p) => p.name === 'stopLossPct')).toMatchObject({ type: 'number', exclusiveMinimum: 0 });
+    // A start's error on a nested field names the same path the form's field has.
+    const refused = await start(demoId, { risk: { unfilledTimeout: { entrySeconds: 0, action: 'reprice' } } });
+    expect(refused.status).toBe(400);
+    expect((refused.json().errors as { path: string }[]).map((e) => e.path)).toEqual(['risk.unfilledTimeout.entrySeconds']);
+  });
+
   it('refuses bad start requests with 4xx and precise messages', async () => {
     expect((await start(demoId, { extra: 1 })).status).toBe(400);
     const unknown = await start(demoId, { strategy: 'moon' });

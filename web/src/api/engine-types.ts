@@ -8,7 +8,6 @@
  */
 
 import type { DecimalString } from '../../../src/domain/money.js';
-import type { ParamDoc } from '../../../src/domain/strategy-catalog.js';
 
 export type { DecimalString } from '../../../src/domain/money.js';
 export type { EngineAction, EngineState } from '../../../src/domain/engine-state.js';
@@ -33,15 +32,10 @@ export { LIVE_STATUSES as LIVE_ORDER_STATUSES } from '../../../src/domain/orders
 export type { ParamDoc, StrategyInfo } from '../../../src/domain/strategy-catalog.js';
 
 /**
- * A form field's documentation: a strategy parameter as the server describes it, or one of the UI's own
- * fields (risk limits, backtest settings), which may also carry the exclusive bounds and choices their
- * zod schemas have.
+ * A form field's documentation: a strategy parameter or risk limit as the server describes it (from
+ * its zod schema), or one of the UI's own fields (backtest settings).
  */
-export interface FieldDoc extends ParamDoc {
-  exclusiveMinimum?: number;
-  exclusiveMaximum?: number;
-  enum?: readonly (string | number)[];
-}
+export type { ParamDoc as FieldDoc } from '../../../src/domain/strategy-catalog.js';
 
 /** The start request: the server's own schema's input type (defaults may be left out). */
 export type { StartEngineInput as StartEngineBody } from '../../../src/domain/engine-start.js';

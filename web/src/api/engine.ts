@@ -2,13 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { currentToken } from '../auth/token';
 import { ENGINE_EVENT_TYPES } from '../../../src/domain/engine-events.js';
 import { api } from './client';
-import type { EngineEvent, EngineStatus, FillRecord, OrderRecord, StartEngineBody, StrategyInfo } from './engine-types';
+import type { EngineEvent, EngineStatus, FieldDoc, FillRecord, OrderRecord, StartEngineBody, StrategyInfo } from './engine-types';
 
 const BASE = '/api/trade-engine';
 
 export const engineKeys = {
   all: ['engine'] as const,
   strategies: ['engine', 'strategies'] as const,
+  riskParams: ['engine', 'risk-params'] as const,
   statusAll: ['engine', 'status-all'] as const,
   status: (id: string) => ['engine', 'status', id] as const,
   orders: (id: string) => ['engine', 'orders', id] as const,
@@ -22,6 +23,15 @@ export function useStrategies() {
     queryKey: engineKeys.strategies,
     queryFn: async () => (await api<{ items: StrategyInfo[] }>('GET', `${BASE}/strategies`)).items,
     staleTime: 5 * 60_000,
+  });
+}
+
+/** The risk limits' fields, as the server's schema describes them (the start and backtest forms render them). */
+export function useRiskParams() {
+  return useQuery({
+    queryKey: engineKeys.riskParams,
+    queryFn: async () => (await api<{ items: FieldDoc[] }>('GET', `${BASE}/risk-params`)).items,
+    staleTime: Number.POSITIVE_INFINITY,
   });
 }
 

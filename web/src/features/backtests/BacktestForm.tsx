@@ -6,7 +6,7 @@ import type { BacktestCatalog, BacktestRequestBody, DataSource, FieldDoc, Strate
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ParamFields } from '../live-trading/ParamFields';
-import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from '../live-trading/param-form';
+import { groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from '../live-trading/param-form';
 
 /** Balance, fee and slippage, described like strategy parameters (the server's backtestRequestSchema). */
 export const SETTINGS_PARAMS: readonly FieldDoc[] = [
@@ -24,19 +24,21 @@ type TopField = 'data' | 'symbol' | 'timeframe' | 'from' | 'to';
 
 interface BacktestFormProps {
   catalog: BacktestCatalog;
+  /** The risk limits' fields, as the server describes them. */
+  riskDocs: readonly FieldDoc[];
   connections: readonly ConnectionView[];
   onStarted: (id: string) => void;
 }
 
 /** A backtest: strategy and its generated parameters, data, range, money settings and risk limits. */
-export function BacktestForm({ catalog, connections, onStarted }: BacktestFormProps) {
+export function BacktestForm({ catalog, riskDocs, connections, onStarted }: BacktestFormProps) {
   const start = useStartBacktest();
   const strategyFiles = useStrategyFiles();
   const first = catalog.strategies[0] as StrategyInfo;
   const [strategyId, setStrategyId] = useState(first.id);
   const [params, setParams] = useState<ParamValues>(() => initialValues(first.params));
   const [settings, setSettings] = useState<ParamValues>(() => initialValues(SETTINGS_PARAMS));
-  const [risk, setRisk] = useState<ParamValues>(() => initialValues(RISK_PARAMS));
+  const [risk, setRisk] = useState<ParamValues>(() => initialValues(riskDocs));
   const [source, setSource] = useState<SourceKind>(catalog.bundledFiles.length > 0 ? 'bundled' : 'csv');
   const [file, setFile] = useState(catalog.bundledFiles[0] ?? '');
   // Further bundled files make a multi-pair run: one strategy, one shared balance.
@@ -56,7 +58,7 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
   const local = {
     params: validateParams(strategy.params, params),
     settings: validateParams(SETTINGS_PARAMS, settings),
-    risk: validateParams(RISK_PARAMS, risk),
+    risk: validateParams(riskDocs, risk),
     top: topErrors({ source, file, csv, connectionId, symbol, timeframe, from, to }),
   };
   const shown = (errors: ParamErrors, server: ParamErrors): ParamErrors => ({ ...server, ...(submitted ? errors : liveOnly(errors, 'required')) });
@@ -66,7 +68,7 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
     (submitted ? local.top[field] : undefined) ?? serverErrors.find((e) => e.path === field || e.path.startsWith(`${field}.`))?.message ?? (field === 'data' ? csvError : undefined);
 
   const riskErrors = shown(local.risk, groupErrors(serverErrors, 'risk'));
-  const riskSet = RISK_PARAMS.filter((d) => (risk[d.name] ?? '') !== (d.default === undefined ? '' : String(d.default))).length;
+  const riskSet = riskDocs.filter((d) => (risk[d.name] ?? '') !== (d.default === undefined ? '' : String(d.default))).length;
   // Collapsed by default; opened by the user or by an error inside.
   const [riskToggled, setRiskOpen] = useState(false);
   const riskOpen = riskToggled || Object.keys(riskErrors).length > 0;
@@ -117,7 +119,7 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
       strategy: strategy.id,
       params: toPayload(strategy.params, params),
       ...(toPayload(SETTINGS_PARAMS, settings) as Pick<BacktestRequestBody, 'startingBalance' | 'feeRate' | 'slippageBps'>),
-      risk: toPayload(RISK_PARAMS, risk),
+      risk: toPayload(riskDocs, risk),
       data,
       ...(symbol.trim() ? { symbol: symbol.trim() } : {}),
       ...(timeframe ? { timeframe } : {}),
@@ -241,7 +243,7 @@ export function BacktestForm({ catalog, connections, onStarted }: BacktestFormPr
 
       <details className="disclosure" open={riskOpen} onToggle={(e) => setRiskOpen(e.currentTarget.open)}>
         <summary>Risk limits{riskSet > 0 ? ` (${riskSet} set)` : ' (defaults)'}</summary>
-        <ParamFields idPrefix="bt-risk" docs={RISK_PARAMS} values={risk} errors={riskErrors} onChange={(n, v) => setRisk((r) => ({ ...r, [n]: v }))} />
+        <ParamFields idPrefix="bt-risk" docs={riskDocs} values={risk} errors={riskErrors} onChange={(n, v) => setRisk((r) => ({ ...r, [n]: v }))} />
       </details>
 
       {start.isError ? (

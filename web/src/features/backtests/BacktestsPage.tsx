@@ -1,6 +1,7 @@
 import { describeError } from '../../api/client';
 import { useBacktestCatalog } from '../../api/backtests';
 import { useConnections } from '../../api/connections';
+import { useRiskParams } from '../../api/engine';
 import { EmptyState, ErrorState, Loading } from '../../components/States';
 import { navigate, usePathname } from '../../router';
 import { BacktestForm } from './BacktestForm';
@@ -16,6 +17,7 @@ export function BacktestsPage() {
   const pathname = usePathname();
   const openId = decodeURIComponent(pathname.split('/')[2] ?? '') || null;
   const catalog = useBacktestCatalog();
+  const riskDocs = useRiskParams();
   const connections = useConnections(NO_FILTERS, 0);
   const open = (id: string): void => navigate(`/backtests/${encodeURIComponent(id)}`);
 
@@ -35,7 +37,8 @@ export function BacktestsPage() {
             {catalog.isPending ? <Loading label="Loading strategies and data…" /> : null}
             {catalog.isError ? <ErrorState message={`Could not load strategies and data files: ${describeError(catalog.error)}`} onRetry={() => void catalog.refetch()} /> : null}
             {catalog.data && catalog.data.strategies.length === 0 ? <p className="notice notice--info">The server offers no strategies.</p> : null}
-            {catalog.data && catalog.data.strategies.length > 0 ? <BacktestForm catalog={catalog.data} connections={connections.data?.items ?? []} onStarted={open} /> : null}
+            {riskDocs.isError ? <ErrorState message={`Could not load the risk limits: ${describeError(riskDocs.error)}`} onRetry={() => void riskDocs.refetch()} /> : null}
+            {catalog.data && catalog.data.strategies.length > 0 && riskDocs.data ? <BacktestForm catalog={catalog.data} riskDocs={riskDocs.data} connections={connections.data?.items ?? []} onStarted={open} /> : null}
           </section>
           <StrategyFilesPanel />
           <PastRuns selectedId={openId} onOpen={open} />

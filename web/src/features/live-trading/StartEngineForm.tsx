@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
-import { useStartEngine, useStrategies } from '../../api/engine';
+import { useRiskParams, useStartEngine, useStrategies } from '../../api/engine';
 import { useStrategyFiles } from '../../api/strategies';
-import type { EngineBudget, EngineStatus, StartEngineBody, StrategyInfo } from '../../api/engine-types';
+import type { EngineBudget, EngineStatus, FieldDoc, StartEngineBody, StrategyInfo } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ErrorState, Loading } from '../../components/States';
@@ -12,7 +12,7 @@ import { initialPairList, pairListBody, serverPairListErrors, validatePairList, 
 import { nameMentionsMode } from '../../format';
 import { EXCHANGE_FACTS } from '../../../../src/domain/exchange-ids.js';
 import { protectionNote } from '../../../../src/domain/resting-stops.js';
-import { RISK_PARAMS, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from './param-form';
+import { fromPayload, groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from './param-form';
 
 export const TIMEFRAMES = ['1m', '5m', '15m', '30m', '1h', '4h', '1d'] as const;
 const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20})?$/;
@@ -30,10 +30,13 @@ interface StartEngineFormProps {
 /** Loads the strategy registry, then renders the form for it. */
 export function StartEngineForm(props: StartEngineFormProps) {
   const strategies = useStrategies();
+  const riskDocs = useRiskParams();
   if (strategies.isPending) return <Loading label="Loading strategies…" />;
   if (strategies.isError) return <ErrorState message={`Could not load the strategies: ${describeError(strategies.error)}`} onRetry={() => void strategies.refetch()} />;
   if (strategies.data.length === 0) return <p className="notice notice--info">The server offers no strategies.</p>;
-  return <StartForm {...props} strategies={strategies.data} />;
+  if (riskDocs.isPending) return <Loading label="Loading the risk limits…" />;
+  if (riskDocs.isError) return <ErrorState message={`Could not load the risk limits: ${describeError(riskDocs.error)}`} onRetry={() => void riskDocs.refetch()} />;
+  return <StartForm {...props} strategies={strategies.data} riskDocs={riskDocs.data} />;
 }
 
 type TopField = 'connectionId' | 'strategy' | 'symbol' | 'timeframe' | 'replaySpeed' | 'budget';
@@ -57,13 +60,13 @@ function pick(values: ParamValues, from: Record<string, unknown> | null | undefi
   return next;
 }
 
-function StartForm({ connections, connectionId, onConnectionChange, previous, onStarted, strategies }: StartEngineFormProps & { strategies: StrategyInfo[] }) {
+function StartForm({ connections, connectionId, onConnectionChange, previous, onStarted, strategies, riskDocs }: StartEngineFormProps & { strategies: StrategyInfo[]; riskDocs: readonly FieldDoc[] }) {
   const start = useStartEngine();
   const strategyFiles = useStrategyFiles();
   const first = strategies.find((s) => s.id === previous?.strategy) ?? (strategies[0] as StrategyInfo);
   const [strategyId, setStrategyId] = useState(first.id);
   const [params, setParams] = useState<ParamValues>(() => pick(initialValues(first.params), previous?.params));
-  const [risk, setRisk] = useState<ParamValues>(() => pick(initialValues(RISK_PARAMS), previous?.risk));
+  const [risk, setRisk] = useState<ParamValues>(() => fromPayload(riskDocs, initialValues(riskDocs), previous?.risk));
   const [symbol, setSymbol] = useState(previous?.symbol ?? DEFAULT_SYMBOL);
   const [pairsMode, setPairsMode] = useState<PairsMode>(previous?.pairs ? 'several' : 'one');
   const [pairList, setPairList] = useState<PairListValues>(() => initialPairList(previous?.pairs, quoteOf(previous?.symbol ?? DEFAULT_SYMBOL)));
@@ -83,7 +86,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
   const several = pairsMode === 'several';
   const local = {
     params: validateParams(strategy.params, params),
-    risk: validateParams(RISK_PARAMS, risk),
+    risk: validateParams(riskDocs, risk),
     top: topErrors({ connectionId, symbol: several ? null : symbol, replaySpeed, isReplay, budgetType, budgetValue }),
     pairs: several ? validatePairList(pairList) : {},
   };
@@ -132,7 +135,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
       params: toPayload(strategy.params, params),
       ...(several ? pairListBody(pairList, previous?.pairs?.pairList) : { symbol: symbol.trim() }),
       timeframe,
-      risk: toPayload(RISK_PARAMS, risk),
+      risk: toPayload(riskDocs, risk),
       options: { cancelOrdersOnStop: cancelOnStop, ...(isReplay ? { replaySpeed: Number(replaySpeed) } : {}) },
     };
     start.mutate(body, { onSuccess: (status) => onStarted?.(status) });
@@ -259,7 +262,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
         <legend>Risk limits</legend>
         <ParamFields
           idPrefix="start-risk"
-          docs={RISK_PARAMS}
+          docs={riskDocs}
           values={risk}
           errors={visible('risk', local.risk)}
           onChange={(name, value) => {

@@ -37,8 +37,10 @@ export function isOptional(doc: FieldDoc): boolean {
   return doc.default === undefined;
 }
 
-/** "sizeQuote" → "Size quote", "stopLossPct" → "Stop loss %". */
+/** "sizeQuote" → "Size quote", "stopLossPct" → "Stop loss %", "unfilledTimeout.entrySeconds" → "Unfilled timeout: entry seconds". */
 export function paramLabel(name: string): string {
+  const dot = name.lastIndexOf('.');
+  if (dot > 0) return `${paramLabel(name.slice(0, dot))}: ${paramLabel(name.slice(dot + 1)).toLowerCase()}`;
   const words = name
     .replace(/Pct$/, ' %')
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
@@ -109,22 +111,65 @@ export function validateParams(docs: readonly FieldDoc[], values: ParamValues): 
   return errors;
 }
 
-/** The request object: typed values, empty optional parameters left out. Call after validation. */
+/**
+ * The request object: typed values, empty optional parameters left out. Call after validation. A
+ * dotted name goes into its nested object (`unfilledTimeout.entrySeconds`), and a nested object whose
+ * fields are all empty or at their defaults is left out: the server's own defaults apply.
+ */
 export function toPayload(docs: readonly FieldDoc[], values: ParamValues): Record<string, unknown> {
   const payload: Record<string, unknown> = {};
+  const groups = new Map<string, FieldDoc[]>();
   for (const doc of docs) {
-    const raw = (values[doc.name] ?? '').trim();
-    const kind = kindOf(doc);
-    if (kind === 'boolean') {
-      payload[doc.name] = raw === 'true';
+    const dot = doc.name.lastIndexOf('.');
+    if (dot > 0) groups.set(doc.name.slice(0, dot), [...(groups.get(doc.name.slice(0, dot)) ?? []), doc]);
+  }
+  const leftOut = new Set([...groups].filter(([, fields]) => fields.every((d) => !isSet(d, values))).map(([group]) => group));
+  for (const doc of docs) {
+    const dot = doc.name.lastIndexOf('.');
+    const group = dot > 0 ? doc.name.slice(0, dot) : '';
+    if (leftOut.has(group)) continue;
+    const value = typedValue(doc, values[doc.name] ?? '');
+    if (value === undefined) continue;
+    if (group === '') {
+      payload[doc.name] = value;
       continue;
     }
-    if (raw === '') continue;
-    if (kind === 'integer' || kind === 'number') payload[doc.name] = Number(raw);
-    else if (kind === 'enum' && typeof doc.enum?.[0] === 'number') payload[doc.name] = Number(raw);
-    else payload[doc.name] = raw;
+    let target = payload;
+    for (const key of group.split('.')) {
+      const inner = target[key];
+      target = (target[key] = typeof inner === 'object' && inner !== null ? inner : {}) as Record<string, unknown>;
+    }
+    target[doc.name.slice(dot + 1)] = value;
   }
   return payload;
+}
+
+function typedValue(doc: FieldDoc, typed: string): unknown {
+  const raw = typed.trim();
+  const kind = kindOf(doc);
+  if (kind === 'boolean') return raw === 'true';
+  if (raw === '') return undefined;
+  if (kind === 'integer' || kind === 'number') return Number(raw);
+  if (kind === 'enum' && typeof doc.enum?.[0] === 'number') return Number(raw);
+  return raw;
+}
+
+/** Whether the field holds something other than empty or its default. */
+function isSet(doc: FieldDoc, values: ParamValues): boolean {
+  const raw = (values[doc.name] ?? '').trim();
+  return raw !== '' && raw !== (doc.default === undefined || doc.default === null ? '' : String(doc.default));
+}
+
+/** A stored request object (a bot's last risk settings) as form values under the docs' dotted names. */
+export function fromPayload(docs: readonly FieldDoc[], values: ParamValues, from: Readonly<Record<string, unknown>> | null | undefined): ParamValues {
+  if (!from) return values;
+  const next = { ...values };
+  for (const doc of docs) {
+    let value: unknown = from;
+    for (const key of doc.name.split('.')) value = typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[key] : undefined;
+    if (value !== undefined && value !== null && typeof value !== 'object') next[doc.name] = String(value);
+  }
+  return next;
 }
 
 /** Server field errors (`params.fast`, `risk.maxOpenOrders`) for one group, keyed by parameter name. */
@@ -132,23 +177,11 @@ export function groupErrors(errors: readonly { path: string; message: string }[]
   const out: ParamErrors = {};
   for (const e of errors) {
     if (!e.path.startsWith(`${group}.`)) continue;
-    const name = e.path.slice(group.length + 1).split('.')[0] ?? '';
-    if (name && !out[name]) out[name] = e.message;
+    // Keyed by the whole path (a nested field's own name, `unfilledTimeout.entrySeconds`) and by its
+    // first part (the field an array item's error belongs to, `levels.0` → `levels`).
+    const path = e.path.slice(group.length + 1);
+    for (const name of [path, path.split('.')[0] ?? '']) if (name && !out[name]) out[name] = e.message;
   }
   return out;
 }
 
-/**
- * The risk limits (the server's `riskConfigSchema` in src/engine/risk.ts, which no endpoint describes
- * yet), in the same form as strategy parameters so one generator renders both.
- */
-export const RISK_PARAMS: readonly FieldDoc[] = [
-  { name: 'maxPositionBase', type: 'string', description: 'Largest absolute position per symbol, in base currency', exclusiveMinimum: 0 },
-  { name: 'maxOpenOrders', type: 'integer', description: 'Most open orders at once (exits are always allowed)', default: 10, minimum: 1, maximum: 1000 },
-  { name: 'stopLossPct', type: 'number', description: 'Exit when the price moves this many % against the average entry', exclusiveMinimum: 0, exclusiveMaximum: 100 },
-  { name: 'takeProfitPct', type: 'number', description: 'Exit when the price moves this many % in favour of the average entry', exclusiveMinimum: 0, maximum: 10_000 },
-  { name: 'trailingStopPct', type: 'number', description: 'Trailing stop: exit when the price falls this many % from the best price since the entry (rises, for a short)', exclusiveMinimum: 0, exclusiveMaximum: 100 },
-  { name: 'trailingStopActivationPct', type: 'number', description: 'The trailing stop starts once the best price is this many % in favour of the average entry (default 0: at once)', minimum: 0, maximum: 10_000 },
-  { name: 'dailyLossLimit', type: 'string', description: 'Kill switch: stop the engine when net PnL since 00:00 UTC reaches −this (quote)', exclusiveMinimum: 0 },
-  { name: 'allowShort', type: 'boolean', description: 'Allow selling below zero (margin and derivatives only)', default: false },
-];
