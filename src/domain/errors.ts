@@ -71,6 +71,14 @@ export class ExchangeUnavailableError extends RetryLaterError {
   override readonly code = 'exchange_unavailable';
 }
 
+/**
+ * A websocket connection or subscription would pass the exchange's documented limit (the exchange
+ * profile's `websocket`): it is not opened; the feed stays on REST and asks again after its backoff.
+ */
+export class StreamLimitError extends CtsError {
+  readonly code = 'stream_limit';
+}
+
 /** The limit was hit: do not send anything on this scope for `retryAfterMs`. */
 export class RateLimitedError extends CtsError {
   readonly code = 'rate_limited';

@@ -8,13 +8,15 @@ import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes
 import { translateCcxtError } from './error-translation.js';
 import { toCandles, toFills, toOrder, toTicker } from './response-schemas.js';
 import { simulatorWsUrls } from './ws-urls.js';
+import { sharedWsBudget, type WsBudget } from './ws-budget.js';
 
 /**
  * The websocket side of one connection: ccxt pro's class, loaded on the first watch, configured like
  * the REST instance (keys, options) and pointed through the same proxy as REST (the simulator takes
  * `ws://host:port/<original wss url>`, ws-urls.ts). It reuses the REST instance's markets, so a
  * stream never loads markets past the rate limiter. Every answer is validated and every failure
- * translated, like REST's.
+ * translated, like REST's. Each new socket and each new market-data subscription is counted against
+ * the exchange's websocket limits first (ws-budget.ts): past them the watch fails and REST serves.
  */
 export class CcxtStreams {
   readonly #connection: CcxtConnection;
@@ -28,8 +30,12 @@ export class CcxtStreams {
   /** The order and the trade watch still pending from an earlier call: the one that did not win stays for the next. */
   #ordersWatch: Promise<unknown> | null = null;
   #tradesWatch: Promise<unknown> | null = null;
+  readonly #budget: WsBudget;
+  /** The market-data subscriptions of the current public instance (`ohlcv:BTC/USDT:1h`, `ticker:BTC/USDT`). */
+  #topics = new Set<string>();
 
-  constructor(options: { connection: CcxtConnection; profile: ExchangeProfile; modules: CcxtModules; rest: CcxtInstance; now: () => number }) {
+  constructor(options: { connection: CcxtConnection; profile: ExchangeProfile; modules: CcxtModules; rest: CcxtInstance; now: () => number; budget?: WsBudget }) {
+    this.#budget = options.budget ?? sharedWsBudget(options.connection.exchange, options.profile.displayName, options.profile.websocket);
     this.#now = options.now;
     this.#connection = options.connection;
     this.#profile = options.profile;
@@ -41,6 +47,7 @@ export class CcxtStreams {
   async watchCandles(params: { symbol: string; timeframe: string }): Promise<Candle[]> {
     try {
       const pro = await this.#instance();
+      this.#subscribe(`ohlcv:${params.symbol}:${params.timeframe}`);
       return toCandles(await pro.watchOHLCV(params.symbol, params.timeframe));
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });
@@ -51,6 +58,7 @@ export class CcxtStreams {
   async watchTicker(symbol: string): Promise<Ticker> {
     try {
       const pro = await this.#instance();
+      this.#subscribe(`ticker:${symbol}`);
       return toTicker(await pro.watchTicker(symbol), this.#now());
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });
@@ -89,6 +97,7 @@ export class CcxtStreams {
   async resetMarketStreams(): Promise<void> {
     const pro = this.#pro;
     this.#pro = null;
+    this.#topics = new Set();
     if (pro) await (await pro).close();
   }
 
@@ -98,6 +107,13 @@ export class CcxtStreams {
     this.#ordersWatch = null;
     this.#tradesWatch = null;
     if (pro) await (await pro).close();
+  }
+
+  /** A market-data subscription not held yet is counted against the per-connection limit first. */
+  #subscribe(topic: string): void {
+    if (this.#topics.has(topic)) return;
+    this.#budget.addSubscription(this.#topics.size);
+    this.#topics.add(topic);
   }
 
   #instance(): Promise<CcxtInstance> {
@@ -121,7 +137,7 @@ export class CcxtStreams {
     const options = { ...(config['options'] as Record<string, unknown>), newUpdates };
     const pro = new Pro({ ...config, options, ...(proxy === undefined ? {} : { urls: simulatorWsUrls(probe.urls, proxy) }) });
     if (this.#connection.mode === 'testnet') pro.setSandboxMode(true);
-    guardFutures(pro);
+    guardSockets(pro, this.#budget);
     // ccxt opens a plain ws:// address (the loopback simulator) only through the http agent it loads on request.
     if (proxy !== undefined) await pro.loadHttpProxyAgent();
     // Markets come from the REST instance (the adapter loads them through the limiter before a watch).
@@ -144,15 +160,19 @@ function chargedFeePositive(fill: Fill): Fill {
 }
 
 /**
- * ccxt pro creates some futures nobody awaits (binance's `authenticate:signature:spot`, made ahead
- * of its ws-api subscribe so concurrent callers can find it) and rejects them when the socket fails
- * or is refused: an unhandled rejection, which ends a Node process. Every future of every socket gets
- * a no-op handler here; whoever awaits one still sees its rejection.
+ * Where ccxt pro makes its sockets (`client(url)`, once per url until that socket closes):
+ *  - a new one is counted against the exchange's connection limit first, and not made past it (the
+ *    watch that wanted it fails with StreamLimitError);
+ *  - ccxt creates some futures nobody awaits (binance's `authenticate:signature:spot`, made ahead of
+ *    its ws-api subscribe so concurrent callers can find it) and rejects them when the socket fails or
+ *    is refused: an unhandled rejection, which ends a Node process. Every future of every socket gets
+ *    a no-op handler here; whoever awaits one still sees its rejection.
  */
-function guardFutures(pro: CcxtInstance): void {
+function guardSockets(pro: CcxtInstance, budget: WsBudget): void {
   const client = pro.client.bind(pro);
   const guarded = new WeakSet<object>();
   pro.client = (url) => {
+    if (url !== undefined && (pro.clients as Record<string, unknown> | undefined)?.[url] === undefined) budget.openConnection();
     const socket = client(url);
     if (!guarded.has(socket)) {
       guarded.add(socket);

@@ -14,6 +14,7 @@ import { createVenueFactory } from '../../../src/engine/runtime/venue.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import type { CcxtModules } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange } from '../../../src/exchanges/ccxt/ccxt-exchange.js';
+import { resetWsBudgets } from '../../../src/exchanges/ccxt/ws-budget.js';
 import type { Exchange } from '../../../src/exchanges/exchange.port.js';
 import type { RequestGate } from '../../../src/ratelimit/request-gate.js';
 import type { CcxtSimulator } from '../../support/ccxt-simulator.js';
@@ -60,6 +61,9 @@ export interface LiveServiceOptions {
 
 /** An engine service whose live connections trade through unmodified ccxt against the simulator. */
 export function liveEngineService(o: LiveServiceOptions): EngineService {
+  // Each service is one CTS process: its websocket budget starts empty (the last test's reconnects,
+  // counted by the exchange in the same second, would otherwise hold this test's sockets back).
+  resetWsBudgets();
   return new EngineService({
     connections: {
       get: async (id) => {

@@ -4,6 +4,8 @@ import { RetryLaterError } from '../../../src/domain/errors.js';
 import type { CcxtInstance } from '../../../src/exchanges/ccxt/ccxt-classes.js';
 import { ccxtConfig, type CcxtConnection } from '../../../src/exchanges/ccxt/ccxt-options.js';
 import { CcxtStreams } from '../../../src/exchanges/ccxt/ccxt-streams.js';
+import { WsBudget } from '../../../src/exchanges/ccxt/ws-budget.js';
+import { StreamLimitError } from '../../../src/domain/errors.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
 import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
 
@@ -23,7 +25,7 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((s) => s.resetStreams()));
 });
 
-async function bybitStreams(): Promise<{ streams: CcxtStreams; rest: CcxtInstance }> {
+async function bybitStreams(budget?: WsBudget): Promise<{ streams: CcxtStreams; rest: CcxtInstance }> {
   const apiKey = `ctsbybitstream${Math.random().toString(36).slice(2, 8)}`;
   lab.sim.control.addAccount('bybit', { apiKey, secret: 'ctsbybitstreamsecret', balances: { USDT: '1000' } });
   // Spot and futures, as a Bybit connection is usually stored: BTCUSDT then names a spot and a linear market.
@@ -34,7 +36,7 @@ async function bybitStreams(): Promise<{ streams: CcxtStreams; rest: CcxtInstanc
   const rest = new lab.ccxt.classes.bybit(ccxtConfig(connection, profile));
   Object.assign(rest.has, profile.loadMarkets.hasOverrides);
   await rest.loadMarkets();
-  const streams = new CcxtStreams({ connection, profile, modules: lab.ccxt, rest, now: () => Date.now() });
+  const streams = new CcxtStreams({ connection, profile, modules: lab.ccxt, rest, now: () => Date.now(), ...(budget ? { budget } : {}) });
   opened.push(streams);
   return { streams, rest };
 }
@@ -74,5 +76,22 @@ describe('CcxtStreams.watchCandles on a Bybit connection (simulator)', () => {
     await streams.resetStreams();
     const again = await streams.watchCandles({ symbol: 'ETH/USDT', timeframe: '1h' });
     expect(again.at(-1)?.close).toBe(String(Number(lab.sim.control.price('ETH/USDT'))));
+  });
+
+  it('opens no socket past the connection limit, and no subscription past the per-connection one: the watch fails with StreamLimitError', async () => {
+    const budget = new WsBudget({ exchange: 'Bybit', profile: { connectionsPerIp: { count: 1, windowMs: 60_000 }, subscriptionsPerConnection: 1 } });
+    const { streams } = await bybitStreams(budget);
+    await streams.watchCandles({ symbol: 'BTC/USDT', timeframe: '1h' });
+    // A second topic on that connection is one past its limit.
+    await expect(streams.watchTicker('BTC/USDT')).rejects.toThrow(StreamLimitError);
+    // The same topic again is no new subscription.
+    const pending = streams.watchCandles({ symbol: 'BTC/USDT', timeframe: '1h' });
+    lab.sim.control.step();
+    expect((await pending).length).toBeGreaterThan(0);
+    // A new socket (after a reset) is one connection past the window's limit: none reaches the exchange.
+    await streams.resetStreams();
+    const before = lab.sim.streamingSockets('bybit');
+    await expect(streams.watchCandles({ symbol: 'BTC/USDT', timeframe: '1h' })).rejects.toThrow(/Bybit: 1 new websocket connections in 60 s/);
+    expect(lab.sim.streamingSockets('bybit')).toBeLessThanOrEqual(before);
   });
 });
