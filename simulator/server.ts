@@ -8,6 +8,7 @@ import type { FaultSpec } from './core/schemas.js';
 import { parseParams, type LoggedRequest } from './core/request-log.js';
 import { exchangeHandlers } from './exchanges/index.js';
 import { buildPaths, DEFAULT_MARKETS, wallClockWalks, type PriceSourceOption } from './matching/markets.js';
+import type { FundingRates } from './matching/funding.js';
 import type { MarketSpec } from './matching/types.js';
 import type { ExchangeHandler, SimRequest, SimResponse } from './types.js';
 import { originalUrl } from './url.js';
@@ -39,6 +40,8 @@ export interface SimulatorOptions {
    * candle boundary (`--wall-clock-ms`). Takes neither `priceSource` nor `autoStepMs`.
    */
   wallClockMs?: number;
+  /** Funding rates of the perpetuals (default: the bundled XRP rates, 0.0001 elsewhere). */
+  funding?: FundingRates;
 }
 
 export interface RunningSimulator {
@@ -76,6 +79,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Ru
     clock,
     markets,
     paths,
+    ...(options.funding !== undefined ? { funding: options.funding } : {}),
     ...(wallClock !== undefined
       ? // The schedule counts from the current candle's open, so each step closes a candle at its boundary.
         { autoStepMs: wallClock, autoStepFrom: Math.floor(startedAt / wallClock) * wallClock }

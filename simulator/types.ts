@@ -1,4 +1,5 @@
 import type { ExchangeId } from '../src/domain/exchange-ids.js';
+import type { DerivativesVenue } from './matching/derivatives.js';
 import type { Venue } from './matching/engine.js';
 
 /**
@@ -49,6 +50,8 @@ export interface SimContext {
   findAccount(exchange: ExchangeId, apiKey: string): SimAccount | undefined;
   /** This exchange's matching engine (markets, prices, orders) in this simulator instance. */
   venue(): Venue;
+  /** This exchange's perpetuals (added later; optional so other implementations of the context stay valid). */
+  derivatives?(): DerivativesVenue;
   /**
    * Adds `weight` to a fixed window counter (windows aligned to multiples of `windowMs` on the
    * exchange clock) and returns the window's total and when it resets. Keys are per exchange, so

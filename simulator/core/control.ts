@@ -3,6 +3,9 @@ import type { ExchangeId } from '../../src/domain/exchange-ids.js';
 import { EXCHANGE_IDS } from '../../src/domain/exchange-ids.js';
 import { getProfile } from '../../src/exchanges/profiles/index.js';
 import { Venue, type FeeAssets, type VenueEvent } from '../matching/engine.js';
+import { DerivativesVenue } from '../matching/derivatives.js';
+import { bundledFundingRates, type FundingRates } from '../matching/funding.js';
+import { perpSpecs } from '../matching/perp-markets.js';
 import type { PricePath } from '../matching/price-path.js';
 import type { MarketSpec, SimFill } from '../matching/types.js';
 import type { SimAccount, SimContext } from '../types.js';
@@ -29,6 +32,8 @@ export interface SimControlOptions {
    * the current candle's open, so every step lands on a candle boundary, as an exchange closes candles.
    */
   autoStepFrom?: number;
+  /** Funding rates of the perpetuals (default: the bundled XRP rates, 0.0001 for every other symbol and time). */
+  funding?: FundingRates;
 }
 
 /**
@@ -42,6 +47,8 @@ export class SimControl {
   readonly #log = new RequestLog();
   readonly #skews = new Map<ExchangeId, number>();
   readonly #venues = new Map<ExchangeId, Venue>();
+  readonly #derivatives = new Map<ExchangeId, DerivativesVenue>();
+  readonly #funding: FundingRates;
   readonly #counters = new Map<string, { windowStart: number; used: number }>();
   readonly #markets: readonly MarketSpec[];
   readonly #paths: ReadonlyMap<string, PricePath>;
@@ -58,6 +65,7 @@ export class SimControl {
     this.#paths = options.paths;
     this.#autoStepMs = options.autoStepMs;
     this.#lastAutoStep = options.autoStepFrom ?? options.clock.now();
+    this.#funding = options.funding ?? bundledFundingRates();
   }
 
   // ---- accounts ----------------------------------------------------------------------------
@@ -151,6 +159,26 @@ export class SimControl {
   }
 
   /**
+   * The USDT perpetuals of one exchange (positions, leverage, funding, liquidation), created on first
+   * use; they follow the same price paths as the spot markets.
+   */
+  derivatives(exchange: ExchangeId): DerivativesVenue {
+    let venue = this.#derivatives.get(exchange);
+    if (!venue) {
+      venue = new DerivativesVenue({
+        perps: perpSpecs(this.#markets),
+        paths: this.#paths,
+        funding: this.#funding,
+        now: () => this.#clock.now() + this.clockSkew(exchange),
+        // Beside the exchange's spot id range, so a spot and a perpetual order never share an id.
+        firstOrderId: 50_000_001 + EXCHANGE_IDS.indexOf(exchange) * 100_000_000,
+      });
+      this.#derivatives.set(exchange, venue);
+    }
+    return venue;
+  }
+
+  /**
    * Which asset spot fees are taken from on `exchange`, per side: for the whole exchange, or for one
    * account (`apiKey`; null clears the account's own setting). Each exchange starts with its real
    * default from its profile (Binance and Bybit: the asset received, so a buy pays in base).
@@ -175,6 +203,7 @@ export class SimControl {
         moves.push({ symbol, intervalMs: path.intervalMs, closed, current: path.step() });
       }
       for (const venue of this.#venues.values()) fills.push(...venue.afterPriceStep());
+      for (const venue of this.#derivatives.values()) venue.afterPriceStep();
       // After the fills, so a stream sees the orders and balances the new candle left behind.
       for (const listener of this.#stepListeners) listener(moves);
     }
@@ -220,6 +249,7 @@ export class SimControl {
     this.#skews.clear();
     this.#log.clear();
     this.#venues.clear();
+    this.#derivatives.clear();
     this.#counters.clear();
     this.wsFaults.clear();
   }
@@ -250,6 +280,7 @@ export class SimControl {
       // An injected auth failure hides every account, so the handler answers with its real error.
       findAccount: (ex, apiKey) => (options.authFailure ? undefined : this.account(ex, apiKey)),
       venue: () => this.venue(exchange),
+      derivatives: () => this.derivatives(exchange),
       countInWindow: (key, windowMs, weight = 1) => this.#count(`${exchange}:${key}`, windowMs, weight, exchange),
     };
   }

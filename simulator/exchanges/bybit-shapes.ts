@@ -1,7 +1,9 @@
 import { Dec } from '../../src/domain/money.js';
+import type { DerivativesVenue } from '../matching/derivatives.js';
 import type { Venue } from '../matching/engine.js';
 import type { MarketSpec, SimFill, SimOrder } from '../matching/types.js';
 import type { SimAccount } from '../types.js';
+import { perpCoinFigures } from './bybit-linear-shapes.js';
 import { compactId } from './common.js';
 import { dayStats } from './market-stats.js';
 
@@ -29,8 +31,11 @@ export function spotInstrument(m: MarketSpec): Record<string, unknown> {
   };
 }
 
-/** Perpetuals are listed (as ccxt loads them) but the simulator does not trade them. */
-export function linearInstrument(m: MarketSpec): Record<string, unknown> {
+/**
+ * A USDT perpetual of Get Instruments Info (https://bybit-exchange.github.io/docs/v5/market/instrument),
+ * traded by simulator/exchanges/bybit-linear.ts; its leverage filter is the perpetual's own maximum.
+ */
+export function linearInstrument(m: MarketSpec, maxLeverage = '100'): Record<string, unknown> {
   return {
     symbol: compactId(m),
     contractType: 'LinearPerpetual',
@@ -42,7 +47,7 @@ export function linearInstrument(m: MarketSpec): Record<string, unknown> {
     deliveryTime: '0',
     deliveryFeeRate: '',
     priceScale: String(new Dec(m.tickSize).decimalPlaces()),
-    leverageFilter: { minLeverage: '1', maxLeverage: '100.00', leverageStep: '0.01' },
+    leverageFilter: { minLeverage: '1', maxLeverage: new Dec(maxLeverage).toFixed(2), leverageStep: '0.01' },
     priceFilter: { minPrice: m.tickSize, maxPrice: '1999999.80', tickSize: m.tickSize },
     lotSizeFilter: {
       maxOrderQty: m.maxQty,
@@ -81,27 +86,40 @@ export function spotTicker(venue: Venue, m: MarketSpec): Record<string, unknown>
   };
 }
 
-export function walletBalance(account: SimAccount, venue: Venue): Record<string, unknown> {
+/**
+ * Get Wallet Balance (https://bybit-exchange.github.io/docs/v5/account/wallet-balance). With
+ * perpetuals, the margin of positions and of resting opening orders is part of the coin's `used`
+ * balance and reported apart as totalPositionIM / totalOrderIM (so `locked` stays what spot orders
+ * hold); equity adds the unrealized PnL at the mark.
+ */
+export function walletBalance(account: SimAccount, venue: Venue, perps?: DerivativesVenue): Record<string, unknown> {
   let totalUsd = new Dec(0);
+  let uplUsd = new Dec(0);
+  let imUsd = new Dec(0);
+  let mmUsd = new Dec(0);
   const coin = Object.entries(account.balances).map(([asset, b]) => {
     const wallet = new Dec(b.free).add(b.used);
     const price = usdPrice(venue, asset);
     const usd = wallet.mul(price).toDecimalPlaces(8);
+    const p = perps ? perpCoinFigures(account, perps, asset) : ZERO_FIGURES;
     totalUsd = totalUsd.add(usd);
+    uplUsd = uplUsd.add(p.upl.mul(price));
+    imUsd = imUsd.add(p.positionIM.add(p.orderIM).mul(price));
+    mmUsd = mmUsd.add(p.positionMM.mul(price));
     return {
       coin: asset,
-      equity: wallet.toFixed(),
+      equity: wallet.add(p.upl).toFixed(),
       usdValue: usd.toFixed(),
       walletBalance: wallet.toFixed(),
-      locked: new Dec(b.used).toFixed(),
+      locked: new Dec(b.used).sub(p.positionIM).sub(p.orderIM).toFixed(),
       spotHedgingQty: '0',
       borrowAmount: '0',
       accruedInterest: '0',
-      totalOrderIM: '0',
-      totalPositionIM: '0',
-      totalPositionMM: '0',
-      unrealisedPnl: '0',
-      cumRealisedPnl: '0',
+      totalOrderIM: p.orderIM.toFixed(),
+      totalPositionIM: p.positionIM.toFixed(),
+      totalPositionMM: p.positionMM.toFixed(),
+      unrealisedPnl: p.upl.toFixed(),
+      cumRealisedPnl: p.cumRealised.toFixed(),
       bonus: '0',
       marginCollateral: true,
       collateralSwitch: true,
@@ -113,6 +131,7 @@ export function walletBalance(account: SimAccount, venue: Venue): Record<string,
     };
   });
   const total = totalUsd.toFixed();
+  const equity = totalUsd.add(uplUsd).toDecimalPlaces(8);
   return {
     list: [
       {
@@ -120,18 +139,20 @@ export function walletBalance(account: SimAccount, venue: Venue): Record<string,
         accountIMRate: '0',
         accountMMRate: '0',
         accountLTV: '0',
-        totalEquity: total,
+        totalEquity: equity.toFixed(),
         totalWalletBalance: total,
-        totalMarginBalance: total,
-        totalAvailableBalance: total,
-        totalPerpUPL: '0',
-        totalInitialMargin: '0',
-        totalMaintenanceMargin: '0',
+        totalMarginBalance: equity.toFixed(),
+        totalAvailableBalance: equity.sub(imUsd).toDecimalPlaces(8).toFixed(),
+        totalPerpUPL: uplUsd.toDecimalPlaces(8).toFixed(),
+        totalInitialMargin: imUsd.toDecimalPlaces(8).toFixed(),
+        totalMaintenanceMargin: mmUsd.toDecimalPlaces(8).toFixed(),
         coin,
       },
     ],
   };
 }
+
+const ZERO_FIGURES = { positionIM: new Dec(0), orderIM: new Dec(0), positionMM: new Dec(0), upl: new Dec(0), cumRealised: new Dec(0) };
 
 function usdPrice(venue: Venue, asset: string): Dec {
   if (asset === 'USDT' || asset === 'USDC' || asset === 'USD') return new Dec(1);

@@ -1,5 +1,9 @@
+import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
 import { bybitError, envelope, withSymbol, type BybitEndpoint } from './bybit-common.js';
+import { accountMarginMode, bybitLinearOrders, bybitMarginMode, bybitPositions, perpsOf } from './bybit-linear.js';
+import { bybitLinearMarket } from './bybit-linear-market.js';
+import { linearTicker } from './bybit-linear-shapes.js';
 import { apiKeyInfo, linearInstrument, spotInstrument, spotTicker, walletBalance } from './bybit-shapes.js';
 import { bybitTrading } from './bybit-trading.js';
 import { compactId, hmacSha256Hex, requestParams, sameSignature } from './common.js';
@@ -30,7 +34,14 @@ const publicEndpoints: Record<string, BybitEndpoint> = {
       // Pre-launch listings, inverse and option markets do not exist here; later pages neither.
       const empty = params['status'] === 'PreLaunch' || params['cursor'] !== undefined;
       if (category === 'spot') return envelope(ctx, { category, list: markets.map(spotInstrument), nextPageCursor: '' });
-      if (category === 'linear') return envelope(ctx, { category, list: empty ? [] : markets.map(linearInstrument) });
+      if (category === 'linear') {
+        const perps = perpsOf(ctx);
+        const list = markets.flatMap((m) => {
+          const perp = perps.perp(m.symbol);
+          return perp ? [linearInstrument(m, perp.maxLeverage)] : [];
+        });
+        return envelope(ctx, { category, list: empty ? [] : list });
+      }
       if (category === 'inverse' || category === 'option') return envelope(ctx, { category, list: [], nextPageCursor: '' });
       return bybitError(ctx, 10001, 'params error: category invalid');
     },
@@ -41,10 +52,13 @@ const publicEndpoints: Record<string, BybitEndpoint> = {
       const category = params['category'];
       if (category !== 'spot' && category !== 'linear') return bybitError(ctx, 10001, 'params error: category invalid');
       const venue = ctx.venue();
+      // Linear tickers add the mark price and funding (Get Tickers, https://bybit-exchange.github.io/docs/v5/market/tickers).
+      const ticker = category === 'linear' ? (m: MarketSpec) => linearTicker(venue, perpsOf(ctx), m) : (m: MarketSpec) => spotTicker(venue, m);
       if (params['symbol'] !== undefined) {
-        return withSymbol(ctx, params, (m) => envelope(ctx, { category, list: [spotTicker(venue, m)] }));
+        return withSymbol(ctx, params, (m) => envelope(ctx, { category, list: [ticker(m)] }));
       }
-      return envelope(ctx, { category, list: venue.markets().map((m) => spotTicker(venue, m)) });
+      const markets = category === 'linear' ? venue.markets().filter((m) => perpsOf(ctx).perp(m.symbol)) : venue.markets();
+      return envelope(ctx, { category, list: markets.map(ticker) });
     },
   },
   'GET /v5/market/orderbook': {
@@ -69,6 +83,7 @@ const publicEndpoints: Record<string, BybitEndpoint> = {
         return envelope(ctx, { category: params['category'] ?? 'spot', symbol: compactId(m), list });
       }),
   },
+  ...bybitLinearMarket,
 };
 
 const privateEndpoints: Record<string, BybitEndpoint> = {
@@ -77,7 +92,7 @@ const privateEndpoints: Record<string, BybitEndpoint> = {
     uidLimitPerSec: 50,
     run: ({ ctx, params, account }) => {
       if (params['accountType'] !== 'UNIFIED') return bybitError(ctx, 10001, 'accountType only support UNIFIED.');
-      return envelope(ctx, walletBalance(account, ctx.venue()));
+      return envelope(ctx, walletBalance(account, ctx.venue(), perpsOf(ctx)));
     },
   },
   'GET /v5/user/query-api': {
@@ -88,10 +103,11 @@ const privateEndpoints: Record<string, BybitEndpoint> = {
   'GET /v5/account/info': {
     security: 'read',
     uidLimitPerSec: 50,
-    run: ({ ctx }) =>
+    // Get Account Info (https://bybit-exchange.github.io/docs/v5/account/account-info): ccxt's fetchMarginMode reads marginMode.
+    run: ({ ctx, account }) =>
       envelope(ctx, {
         unifiedMarginStatus: 6,
-        marginMode: 'REGULAR_MARGIN',
+        marginMode: accountMarginMode(ctx, account.apiKey),
         isMasterTrader: false,
         spotHedgingStatus: 'OFF',
         updatedTime: String(ctx.exchangeNow()),
@@ -109,6 +125,8 @@ const privateEndpoints: Record<string, BybitEndpoint> = {
     },
   },
   ...bybitTrading,
+  ...bybitPositions,
+  ...bybitMarginMode,
 };
 
 export const bybitHandler: ExchangeHandler = {
@@ -120,12 +138,15 @@ export const bybitHandler: ExchangeHandler = {
 };
 
 function handleBybit(req: SimRequest, ctx: SimContext): SimResponse | null {
-  const endpoint = publicEndpoints[`${req.method} ${req.url.pathname}`] ?? privateEndpoints[`${req.method} ${req.url.pathname}`];
+  const route = `${req.method} ${req.url.pathname}`;
+  const params = requestParams(req.url, req.body);
+  // One path serves every category; the order endpoints with category=linear trade the perpetuals.
+  const linear = params['category'] === 'linear' ? bybitLinearOrders[route] : undefined;
+  const endpoint = linear ?? publicEndpoints[route] ?? privateEndpoints[route];
   if (!endpoint) return null;
   const ip = ctx.countInWindow('ip', IP_WINDOW_MS);
   // The IP limit is enforced before anything else, with a bare 403 (not the JSON envelope).
   if (ip.used > IP_LIMIT) return { status: 403, body: 'access too frequent', headers: { 'content-type': 'text/plain' } };
-  const params = requestParams(req.url, req.body);
   if (endpoint.security === 'none') return endpoint.run({ params, ctx, account: NO_ACCOUNT });
   const auth = authenticate(req, ctx, endpoint);
   if ('error' in auth) return auth.error;
