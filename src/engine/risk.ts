@@ -7,6 +7,7 @@ import type { Market } from '../exchanges/exchange.port.js';
 import { triggerReached, type OrderSide, type OrderTrigger, type OrderType, type TimeInForce } from '../domain/orders.js';
 import { isDust, type DustRules } from './accounting/dust.js';
 import { fitOrderToMarket, roundPriceToTick } from './order-sizing.js';
+import { estimatedLiquidationPrice, liquidationDistance } from './liquidation.js';
 import type { ExitIntent, Intent, OrderSize, StrategyOrder } from './strategy.js';
 
 /**
@@ -38,6 +39,17 @@ export const riskConfigSchema = z
       .optional()
       .describe('Account kill switch: the net PnL since 00:00 UTC of every bot of the connection together at or below −this (quote) stops them all'),
     allowShort: z.boolean().default(false).describe('Allow selling below zero (margin and derivatives only)'),
+    leverage: positiveDecimal('leverage')
+      .refine((v) => new Dec(v).gte(1) && new Dec(v).lte(125), 'leverage must be from 1 to 125')
+      .optional()
+      .describe('Derivatives: leverage set on the exchange for the pair before the first order and read back (default 1)'),
+    marginMode: z.enum(['isolated', 'cross']).optional().describe('Derivatives: margin mode set on the exchange before the first order and read back (default isolated)'),
+    liquidationBufferPct: z
+      .number()
+      .min(0)
+      .lt(100)
+      .optional()
+      .describe("Derivatives: refuse an entry whose estimated liquidation price is within this many % of the entry (and always one inside its stop-loss)"),
     unfilledTimeout: z
       .object({
         entrySeconds: z.number().int().min(1).max(604_800).optional().describe('An entry limit still unfilled after this many seconds is cancelled (or re-priced)'),
@@ -211,6 +223,8 @@ function planIncrease(
   }
   const overBudget = checkBudget(side, fitted.amount, fitted.price, position, open, context);
   if (overBudget) return reject(overBudget);
+  const liquidates = checkLiquidation(side, fitted.amount, fitted.price ?? context.price, position, context);
+  if (liquidates) return reject(liquidates);
   const signed = side === 'buy' ? fitted.amount.add(pending) : fitted.amount.add(pending).neg();
   // Dust is left out of the limit: it must never be the reason an entry is refused.
   const projected = position.add(signed);
@@ -230,17 +244,57 @@ function planIncrease(
 function checkBudget(side: OrderSide, amount: Dec, limit: Dec | null, position: Dec, open: readonly StrategyOrder[], context: RiskContext): string | null {
   const budget = context.budgetQuote;
   if (budget === undefined) return null;
-  const adds = side === 'buy' ? !position.isNegative() : !position.isPositive();
+  // Not isPositive(): decimal.js counts zero as positive, and a short from flat adds exposure.
+  const adds = side === 'buy' ? !position.lt(ZERO) : !position.gt(ZERO);
   if (!adds) return null;
-  const cost = amount.mul(limit ?? context.price);
-  const held = context.positionCost ?? position.abs().mul(context.price);
-  const reserved = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o).mul(o.price ?? context.price)), ZERO);
+  // On derivatives the account puts up the margin, notional / leverage, not the notional.
+  const perNotional = isDerivative(context.market) ? new Dec(1).div(leverageOf(context.config)) : new Dec(1);
+  const cost = amount.mul(limit ?? context.price).mul(perNotional);
+  const held = (context.positionCost ?? position.abs().mul(context.price)).mul(perNotional);
+  const reserved = open.filter((o) => o.side === side).reduce((sum, o) => sum.add(remaining(o).mul(o.price ?? context.price)), ZERO).mul(perNotional);
   const lost = context.budgetLoss ?? ZERO;
   const free = budget.sub(lost).sub(held).sub(reserved);
   if (cost.lte(free)) return null;
   const q = context.market.quote;
   const losses = lost.isZero() ? '' : `, lost ${shown(lost)}`;
   return `Over budget: the order costs ${shown(cost)} ${q}, and the bot's budget of ${shown(budget)} ${q} has ${shown(Dec.max(free, ZERO))} ${q} left (position ${shown(held)}, open orders ${shown(reserved)}${losses})`;
+}
+
+/** Whether the market trades on margin with a leverage of its own (perpetuals, futures). */
+export function isDerivative(market: Pick<Market, 'type'>): boolean {
+  return market.type === 'futures' || market.type === 'swap';
+}
+
+/** The leverage a bot trades derivatives at: its `leverage`, else 1. */
+export function leverageOf(config: RiskConfig): Dec {
+  return new Dec(config.leverage ?? '1');
+}
+
+/**
+ * On derivatives, an entry (or an addition) whose position would be liquidated before its stop-loss
+ * fires, or within `liquidationBufferPct` of its entry, is refused: the stop would never get the
+ * chance to limit the loss. The estimate (liquidation.ts) is of an isolated position at the new
+ * average entry; a cross position is liquidated later (the whole account backs it), so the check
+ * errs on the safe side there.
+ */
+function checkLiquidation(side: OrderSide, amount: Dec, price: Dec, position: Dec, context: RiskContext): string | null {
+  if (!isDerivative(context.market)) return null;
+  const { config } = context;
+  const required = Math.max(config.stopLossPct ?? 0, config.liquidationBufferPct ?? 0);
+  if (required <= 0) return null;
+  // Not isPositive(): decimal.js counts zero as positive, and a short from flat adds exposure.
+  const adds = side === 'buy' ? !position.lt(ZERO) : !position.gt(ZERO);
+  if (!adds) return null;
+  const held = position.abs();
+  const heldCost = context.positionCost ?? held.mul(context.price);
+  const entry = heldCost.add(amount.mul(price)).div(held.add(amount));
+  const direction = side === 'buy' ? 'long' : 'short';
+  const leverage = leverageOf(config);
+  const liquidation = estimatedLiquidationPrice({ side: direction, entry, leverage });
+  const distance = liquidationDistance(direction, entry, liquidation);
+  if (distance === null || distance.mul(100).gt(required)) return null;
+  const what = (config.stopLossPct ?? 0) >= (config.liquidationBufferPct ?? 0) ? `its stop-loss (${config.stopLossPct ?? 0} %)` : `the liquidation buffer (${config.liquidationBufferPct ?? 0} %)`;
+  return `Liquidation inside the stop: at ${leverage.toString()}× a ${direction} from ${shown(entry)} would be liquidated near ${shown(liquidation ?? ZERO)} ${context.market.quote}, ${shown(distance.mul(100))} % away, nearer than ${what}; lower the leverage or widen the stop`;
 }
 
 /**
