@@ -1,14 +1,14 @@
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { ConnectionView, Credentials } from '../domain/connection.js';
 import type { ConnectionTestResult } from '../domain/connection-test.js';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.js';
-import type { ExchangeId } from '../domain/exchange-ids.js';
+import { ConflictError, NotFoundError, NotImplementedError, ValidationError } from '../domain/errors.js';
+import type { ConnectionMode, ExchangeId } from '../domain/exchange-ids.js';
 import { monotonicFactory } from 'ulid';
 import { Dec, ZERO, toDecimalString } from '../domain/money.js';
 import { displayDecimal } from '../domain/decimal-display.js';
 import { Portfolio } from './accounting/index.js';
 import { ClientOrderIdGenerator, clientOrderIdOrigin, engineOrderPrefix } from './client-order-id.js';
-import { AccountLossBook } from './risk.js';
+import { AccountLossBook, isDerivative, type RiskConfig } from './risk.js';
 import { EngineResumer, testFailure } from './engine-resume.js';
 import { isActive, transition, type EngineState } from '../domain/engine-state.js';
 import type { EngineEventBus } from './events/event-bus.js';
@@ -31,7 +31,7 @@ import type { EngineRecord, EngineStore, OrderStore } from './runtime/ports.js';
 import type { EngineEvent } from '../domain/engine-events.js';
 import type { EngineBudget } from '../domain/engine-status.js';
 import type { FillRecord, OrderRecord, StoredOrderStatus } from '../domain/orders.js';
-import type { Exchange, Market } from '../exchanges/exchange.port.js';
+import type { DerivativesSettings, Exchange, Market } from '../exchanges/exchange.port.js';
 import type { VenueFactory } from './runtime/venue.js';
 import type { StrategyRegistry } from './strategies/registry.js';
 
@@ -206,6 +206,7 @@ export class EngineService {
           markets = [...snapshot.pairs, ...held].flatMap((symbol) => offered.filter((m) => m.symbol === symbol));
           self.list = list;
         }
+        await setUpDerivatives(markets, venue.exchange, checked.risk, connection.mode);
         budgetQuote = await this.#checkBudget(id, connection.id, request.budget, venue.exchange, markets[0] as Market);
       } catch (error) {
         await venue.close();
@@ -696,4 +697,33 @@ function positionCost(portfolio: Portfolio): Dec {
 /** A decimal as a message shows it (rounded for reading; the numbers checked are exact). */
 function shown(value: Dec): string {
   return displayDecimal(toDecimalString(value));
+}
+
+/**
+ * Before the first order of a live or testnet bot: every derivatives pair gets the bot's margin mode
+ * and leverage on the account (isolated, 1× unless it says otherwise), read back from the exchange;
+ * what the exchange reports instead stops the start, rather than trading on settings nobody chose.
+ * Leverage on a spot pair is refused: it would be a number that changes nothing. Paper and replay
+ * trade a simulated account, which takes the settings as they are.
+ */
+async function setUpDerivatives(markets: readonly Market[], exchange: Exchange, risk: RiskConfig, mode: ConnectionMode): Promise<void> {
+  const derivatives = markets.filter((m) => isDerivative(m));
+  if (derivatives.length < markets.length && risk.leverage !== undefined && !new Dec(risk.leverage).eq(1)) {
+    throw new ValidationError(`Leverage applies to derivatives only; ${markets.find((m) => !isDerivative(m))?.symbol ?? 'this pair'} is a spot market`, [{ path: `risk.leverage`, message: 'derivatives only' }]);
+  }
+  if (derivatives.length === 0 || mode === 'paper' || mode === 'replay') return;
+  const wanted: DerivativesSettings = { leverage: risk.leverage ?? '1', marginMode: risk.marginMode ?? 'isolated' };
+  for (const market of derivatives) {
+    if (!exchange.configureDerivatives) throw new ConflictError(`Derivatives trading on ${exchange.id} is not verified in CTS yet; ${market.symbol} cannot be traded (docs/exchanges.md)`);
+    const { settings, refusals } = await exchange.configureDerivatives(market.symbol, wanted).catch((error: unknown) => {
+      if (error instanceof NotImplementedError) throw new ConflictError(`${error.message}; ${market.symbol} cannot be traded`);
+      throw error;
+    });
+    if (!new Dec(settings.leverage).eq(wanted.leverage) || settings.marginMode !== wanted.marginMode) {
+      const why = refusals.length > 0 ? ` (the exchange refused: ${refusals.join('; ')})` : '';
+      throw new ConflictError(
+        `${market.symbol} on the account is ${settings.marginMode} at ${settings.leverage}×, not the ${wanted.marginMode} at ${wanted.leverage}× this bot asks for${why}; change it on the exchange (an open position or order may hold it) or start the bot with those settings`,
+      );
+    }
+  }
 }

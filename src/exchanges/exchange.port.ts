@@ -126,6 +126,12 @@ export interface AccountStream {
   resetStreams(): Promise<void>;
 }
 
+/** A derivatives pair's settings on the account (leverage as the exchange takes it, a decimal). */
+export interface DerivativesSettings {
+  leverage: DecimalString;
+  marginMode: 'isolated' | 'cross';
+}
+
 export interface Exchange {
   readonly id: string;
   fetchServerTime(): Promise<number>;
@@ -162,6 +168,13 @@ export interface Exchange {
    * sync stays the truth: a streamed update only brings what REST would show sooner.
    */
   accountStream?(): AccountStream | null;
+  /**
+   * Derivatives: sets the pair's margin mode and leverage on the account and answers what the
+   * exchange then reports (read back, not echoed), with the exchange's refusals of the sets (a set
+   * refused because nothing would change is one). Absent, or NotImplementedError: derivatives are
+   * not verified on this venue, and a bot may not trade them.
+   */
+  configureDerivatives?(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }>;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

@@ -2,10 +2,11 @@ import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
-import type { AccountStream, BalanceEntry, CandleStream, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
+import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
+import { configureDerivatives } from './derivatives-settings.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
@@ -226,6 +227,11 @@ export class CcxtExchange implements Exchange {
   timeframes(): readonly string[] | undefined {
     const offered: unknown = this.#ccxt.timeframes;
     return typeof offered === 'object' && offered !== null ? Object.keys(offered) : undefined;
+  }
+
+  /** Margin mode and leverage of a derivatives pair, set and read back (derivatives-settings.ts); through the order lane: it changes the account. */
+  configureDerivatives(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }> {
+    return this.#withMarkets({ lane: 'order', symbol }, (ex, tag) => configureDerivatives(ex, this.id, symbol, wanted, () => tag()));
   }
 
   async createOrder(order: OrderRequest): Promise<ExchangeOrder> {

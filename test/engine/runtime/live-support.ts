@@ -83,7 +83,7 @@ export function liveEngineService(o: LiveServiceOptions): EngineService {
           ccxt: o.ccxt,
           gate: o.gate,
           clock: o.clock,
-          connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: ['spot'], proxyUrl: o.sim.url, timeoutMs: o.timeoutMs ?? 5_000 },
+          connection: { id: connection.id, exchange: connection.exchange, mode: 'live', credentials: credentials ?? null, marketTypes: connection.marketTypes, proxyUrl: o.sim.url, timeoutMs: o.timeoutMs ?? 5_000 },
         }),
     }),
     engines: o.db.engines,

@@ -1,0 +1,139 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { ManualClock } from '../../../src/domain/clock.js';
+import { Dec } from '../../../src/domain/money.js';
+import type { EngineService } from '../../../src/engine/engine.service.js';
+import { defineStrategy, NO_INTENTS, type Intent } from '../../../src/engine/strategy.js';
+import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
+import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { ScriptedPath } from '../../support/scripted-path.js';
+import { connectionView } from './support.js';
+import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
+
+/**
+ * A live bot on Bybit's USDT linear perpetual (BTC/USDT:USDT), through unmodified ccxt and the
+ * simulator's derivatives venue: the start sets 5× isolated on the account and reads it back; a short
+ * entry is a plain sell, its exit a reduce-only buy; an entry whose liquidation would come before its
+ * stop is refused; settings the account will not take stop the start.
+ */
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2026-03-02T00:00:00Z');
+const PERP = 'BTC/USDT:USDT';
+
+const paths = new Map<string, ScriptedPath>();
+const lab = useCcxtSimulator({
+  simulator: {
+    priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '30000' })).get(market.symbol) as ScriptedPath,
+  },
+});
+
+/** Intents for the next candle of the bot, once. */
+const script: Intent[][] = [];
+const scripted = defineStrategy({
+  id: 'scripted-perp',
+  name: 'Scripted',
+  description: 'returns the intents the test queued, one batch per candle',
+  params: z.object({}).strict(),
+  warmup: () => 0,
+  create: () => ({ warmup: 0, onCandle: (): readonly Intent[] => script.shift() ?? NO_INTENTS }),
+});
+
+describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)', () => {
+  const account = useSimulatorAccount(lab, { exchange: 'bybit', balances: { USDT: '10000' } });
+  let clock: ManualClock;
+  let service: EngineService;
+  const connectionId = 'perp-bybit';
+
+  beforeEach(() => {
+    script.length = 0;
+    for (const p of paths.values()) p.trade('30000');
+    lab.sim.control.step();
+    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
+    service = liveEngineService({
+      db: account.db,
+      clock,
+      sim: lab.sim,
+      ccxt: lab.ccxt,
+      gate: lab.gate,
+      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'bybit', marketTypes: ['spot', 'futures'], mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
+      credentials: account.credentials,
+      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]) },
+    });
+  });
+
+  afterEach(async () => {
+    await service.shutdown();
+  });
+
+  const requests = (path: string) => lab.sim.control.requests({ exchange: 'bybit' }).filter((r) => r.path === path);
+  const start = (risk: Record<string, unknown>) => service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
+  const nextCandle = async (intents: Intent[]): Promise<void> => {
+    const before = (await service.status(connectionId)).candlesProcessed;
+    script.push(intents);
+    await clock.advance(HOUR);
+    lab.sim.control.step();
+    expect(await until(async () => (await service.status(connectionId)).candlesProcessed > before && script.length === 0, 5_000)).toBe(true);
+  };
+
+  it('sets 5× isolated before the first order and reads it back; shorts with a sell and exits with a reduce-only buy', async () => {
+    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    expect(requests('/v5/account/set-margin-mode').map((r) => r.params['setMarginMode'])).toEqual(['ISOLATED_MARGIN']);
+    expect(requests('/v5/position/set-leverage').map((r) => [r.params['category'], r.params['symbol'], r.params['buyLeverage'], r.params['sellLeverage']])).toEqual([['linear', 'BTCUSDT', '5', '5']]);
+    // Set before anything is traded: no order went out before the settings were read back.
+    expect(requests('/v5/order/create')).toHaveLength(0);
+    expect(requests('/v5/position/list').length).toBeGreaterThan(0); // read back
+
+    await clock.advance(HOUR - 2 * 60_000); // to the first close
+    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const short = (await service.status(connectionId)).positions.find((p) => p.symbol === PERP);
+    const [entry] = await account.db.orders.listFills(connectionId);
+    expect(entry).toMatchObject({ side: 'sell', amount: '0.1', feeAsset: 'USDT' });
+    expect(short).toMatchObject({ side: 'short', quantity: '-0.1', averageEntryPrice: entry?.price });
+    const sell = requests('/v5/order/create').at(-1);
+    expect(sell?.params).toMatchObject({ category: 'linear', symbol: 'BTCUSDT', side: 'Sell', orderType: 'Market', qty: '0.1' });
+    expect(String(sell?.params['reduceOnly'])).not.toBe('true');
+
+    paths.get('BTC/USDT')?.trade('29000');
+    await nextCandle([{ kind: 'exit' }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.every((p) => p.symbol !== PERP || p.side === 'flat'), 5_000)).toBe(true);
+    const buy = requests('/v5/order/create').at(-1);
+    expect(buy?.params).toMatchObject({ category: 'linear', side: 'Buy', qty: '0.1', reduceOnly: 'true' });
+    const status = await service.status(connectionId);
+    // 0.1 × (sold − bought back), about 0.1 × 1,000; the taker fees in USDT apart.
+    const [sold, bought] = await account.db.orders.listFills(connectionId);
+    expect(bought).toMatchObject({ side: 'buy', amount: '0.1' });
+    expect(status.pnl.realizedPnl).toBe(new Dec(sold?.price ?? '0').sub(bought?.price ?? '0').mul('0.1').toFixed());
+    expect(new Dec(status.pnl.realizedPnl).gt(99)).toBe(true);
+    expect(status.pnl.fees).toBe(new Dec(sold?.fee ?? '0').add(bought?.fee ?? '0').toFixed());
+  });
+
+  it('refuses an entry whose liquidation would come before its stop-loss, and says why', async () => {
+    const ordersBefore = requests('/v5/order/create').length;
+    const started = await start({ leverage: '50', allowShort: true, stopLossPct: 5 });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    const refused = events.find((e) => e.type === 'risk.rejected');
+    expect(String(refused?.payload['reason'])).toMatch(/^Liquidation inside the stop: at 50× a short from 30,?000/);
+    expect(requests('/v5/order/create')).toHaveLength(ordersBefore);
+  });
+
+  it('stops the start when the account will not take the settings, naming what it holds', async () => {
+    // Cross margin is set account-wide on a unified account: with a position open it cannot change.
+    const first = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    expect(first.state).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
+    await service.stop(connectionId, { cancelOpenOrders: false });
+    await expect(start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(/BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: margin mode cross: /);
+  });
+
+  it('refuses leverage on a spot pair', async () => {
+    await expect(service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: 'BTC/USDT', timeframe: '1h', risk: { leverage: '3' } })).rejects.toThrow(/Leverage applies to derivatives only/);
+  });
+});
