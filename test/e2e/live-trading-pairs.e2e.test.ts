@@ -6,6 +6,10 @@ import type { ConnectionView } from '../../src/domain/connection.js';
 import type { EnginePairView, EngineStatus } from '../../src/domain/engine-status.js';
 import type { PositionSnapshot } from '../../src/domain/positions.js';
 import { ROOT, VIEWPORTS, ensureUiBuilt, launchBrowser, screenshotBoth } from './support/browser.js';
+import { describeSchema } from '../../src/engine/param-docs.js';
+import { riskConfigSchema } from '../../src/engine/risk.js';
+
+const RISK_DOCS = describeSchema(riskConfigSchema);
 
 /**
  * The live page of a 50-pair bot in Chromium at phone width. The server cannot run a multi-pair bot
@@ -105,6 +109,7 @@ async function serve(route: Route, bot: EngineStatus): Promise<void> {
   if (p === `/api/trade-engine/status/${bot.id}`) return json(bot);
   if (p.startsWith('/api/trade-engine/orders/') || p.startsWith('/api/trade-engine/trades/')) return json({ items: [] });
   if (p === '/api/trade-engine/strategies') return json({ items: [{ id: 'sma-crossover', name: 'SMA crossover', description: 'Crossover.', params: [] }] });
+  if (p === '/api/trade-engine/risk-params') return json({ items: RISK_DOCS });
   if (p === '/api/trade-engine/events') return route.fulfill({ status: 200, contentType: 'text/event-stream', body: 'retry: 60000\n\n' });
   if (p.startsWith('/api/')) return json({ type: 'about:blank', title: 'Not Found', status: 404, detail: `no fixture for ${p}` }, 404);
   const file = path.join(DIST, p);

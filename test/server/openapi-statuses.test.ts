@@ -76,6 +76,7 @@ describe('OpenAPI responses match what the routes answer', () => {
     await hit(`GET ${E}/status-all`, { url: `${E}/status-all?connectionId=${UNKNOWN_ULID}` }); // 404
     await hit(`GET ${E}/status-all`, { url: `${E}/status-all?connectionId=nope` }); // 400
     await hit(`GET ${E}/strategies`, { url: `${E}/strategies` });
+    await hit(`GET ${E}/risk-params`, { url: `${E}/risk-params` });
 
     await hit(`GET ${C}/{id}`, { url: `${C}/${id}` });
     await hit(`GET ${C}`, { url: `${C}?limit=5` });

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NotImplementedError, NotFoundError, ValidationError } from '../../domain/errors.js';
@@ -64,8 +64,25 @@ export function findBundledDir(): string {
   return path.resolve('data');
 }
 
+/** The candle files of data/: a CSV whose header is the candles' own (a funding-rate file beside them is no price data). */
 export function listBundledFiles(bundledDir: string): string[] {
-  return existsSync(bundledDir) ? readdirSync(bundledDir).filter((f) => f.endsWith('.csv')).sort() : [];
+  if (!existsSync(bundledDir)) return [];
+  return readdirSync(bundledDir)
+    .filter((f) => f.endsWith('.csv') && firstLine(path.join(bundledDir, f)).startsWith(CANDLE_HEADER))
+    .sort();
+}
+
+const CANDLE_HEADER = 'timestamp_ms,open,high,low,close,volume';
+
+function firstLine(file: string): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(128);
+    const read = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.subarray(0, read).toString('utf8').split(/\r?\n/)[0] ?? '';
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** freqtrade's file naming: `XRP_USDT_USDT-1h-futures.csv` → XRP/USDT:USDT, 1h. */
