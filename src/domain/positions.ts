@@ -29,6 +29,13 @@ export interface PositionSnapshot {
   markPrice: DecimalString | null;
   /** When the mark was taken (ISO 8601), or null when unknown or there is no mark. */
   markTime: string | null;
+  /**
+   * Derivatives: the leverage the bot trades the pair at, and the estimated liquidation price of the
+   * open position as an isolated one (src/engine/liquidation.ts; null when flat or none liquidates).
+   * Absent on spot.
+   */
+  leverage?: DecimalString;
+  liquidationPrice?: DecimalString | null;
 }
 
 /** Totals over one or more symbols, in quote, as decimal strings. */

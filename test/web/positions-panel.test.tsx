@@ -39,4 +39,16 @@ describe('positions panel', () => {
     render(<PositionsPanel positions={[dust]} pnl={{ realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] }} />);
     expect(screen.queryByRole('status')).toBeNull();
   });
+
+  it('shows the leverage and the estimated liquidation price of a perpetual, and no such columns for spot', () => {
+    const pnl: PnlSummary = { realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] };
+    const short: PositionSnapshot = { ...unpriced, symbol: 'BTC/USDT:USDT', side: 'short', quantity: '-0.1', averageEntryPrice: '30000', markPrice: '30000', leverage: '5', liquidationPrice: '35643.5' };
+    render(<PositionsPanel positions={[short]} pnl={pnl} />);
+    const table = screen.getByRole('table', { name: 'Positions' });
+    expect(within(table).getByRole('columnheader', { name: 'Liq. price (est.)' })).toBeTruthy();
+    expect(within(table).getAllByRole('row')[1]?.textContent).toMatch(/5×.*35,?643\.5/);
+    cleanup();
+    render(<PositionsPanel positions={[dust]} pnl={pnl} />);
+    expect(within(screen.getByRole('table', { name: 'Positions' })).queryByRole('columnheader', { name: 'Liq. price (est.)' })).toBeNull();
+  });
 });

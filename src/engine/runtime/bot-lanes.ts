@@ -1,8 +1,10 @@
-import { Dec, ZERO } from '../../domain/money.js';
+import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
 import type { PositionSnapshot } from '../../domain/positions.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import { tradablePosition, type Portfolio } from '../accounting/index.js';
-import type { DailyPnlBaseline } from '../risk.js';
+import { isDerivative, leverageOf, type DailyPnlBaseline } from '../risk.js';
+import { estimatedLiquidationPrice } from '../liquidation.js';
+import { roundPriceToTick } from '../order-sizing.js';
 import type { StoredTrail } from '../accounting/marks.js';
 import type { Strategy } from '../strategy.js';
 import type { OrderManager } from './order-manager.js';
@@ -184,7 +186,20 @@ export class BotLanes implements LaneShare {
       if (time !== null) markTimes.set(lane.symbol, new Date(time).toISOString());
       rules.set(lane.symbol, lane.market);
     }
-    return this.#portfolio.positions(marks, { markTimes, rules });
+    return this.withLiquidation(this.#portfolio.positions(marks, { markTimes, rules }));
+  }
+
+  /** Derivatives positions with the bot's leverage and their estimated liquidation price (spot ones as they are). */
+  withLiquidation(positions: readonly PositionSnapshot[]): PositionSnapshot[] {
+    const risk = this.#common.risk;
+    return positions.map((p) => {
+      const market = this.#lanes.get(p.symbol)?.market;
+      if (!market || !isDerivative(market)) return p;
+      const leverage = leverageOf(risk);
+      const side = p.side === 'flat' || p.averageEntryPrice === null ? null : p.side;
+      const liquidation = side === null ? null : estimatedLiquidationPrice({ side, entry: new Dec(p.averageEntryPrice as string), leverage });
+      return { ...p, leverage: toDecimalString(leverage), liquidationPrice: liquidation === null ? null : toDecimalString(towardsEntry(liquidation, side === 'long', market)) };
+    });
   }
 
   // ---- slots -----------------------------------------------------------------------------------------------
@@ -208,4 +223,9 @@ export class BotLanes implements LaneShare {
     const quantity = this.#portfolio.ledger(lane.symbol).quantity;
     return !tradablePosition(quantity, lane.market, lane.tick.mark).isZero();
   }
+}
+
+/** A liquidation price at the market's tick, rounded towards the entry: shown, it never looks safer than it is. */
+function towardsEntry(price: Dec, long: boolean, market: Market): Dec {
+  return roundPriceToTick(price, market.priceStep === null ? null : new Dec(market.priceStep), long ? 'sell' : 'buy');
 }

@@ -52,7 +52,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     accountFeed: runner?.accountFeed ? { ...runner.accountFeed } : null,
     candlesProcessed: runner?.lanes.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
-    positions: portfolio.positions(marks, details),
+    positions: runner ? runner.lanes.withLiquidation(portfolio.positions(marks, details)) : portfolio.positions(marks, details),
     openOrders: input.openOrders,
     pnl: portfolio.summary(marks),
     flatten: runner?.flattenOutcome ?? input.flatten ?? FLATTEN_NOT_REQUESTED,

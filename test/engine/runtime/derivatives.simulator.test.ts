@@ -91,7 +91,11 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     const short = (await service.status(connectionId)).positions.find((p) => p.symbol === PERP);
     const [entry] = await account.db.orders.listFills(connectionId);
     expect(entry).toMatchObject({ side: 'sell', amount: '0.1', feeAsset: 'USDT' });
-    expect(short).toMatchObject({ side: 'short', quantity: '-0.1', averageEntryPrice: entry?.price });
+    expect(short).toMatchObject({ side: 'short', quantity: '-0.1', averageEntryPrice: entry?.price, leverage: '5' });
+    // Isolated 5× short: entry × 1.2 / 1.01, at the market's tick, rounded towards the entry (never shown safer).
+    const exact = new Dec(entry?.price ?? '0').mul('1.2').div('1.01');
+    const shown = new Dec(short?.liquidationPrice ?? '0');
+    expect(shown.lte(exact) && exact.sub(shown).lt('0.5')).toBe(true);
     const sell = requests('/v5/order/create').at(-1);
     expect(sell?.params).toMatchObject({ category: 'linear', symbol: 'BTCUSDT', side: 'Sell', orderType: 'Market', qty: '0.1' });
     expect(String(sell?.params['reduceOnly'])).not.toBe('true');

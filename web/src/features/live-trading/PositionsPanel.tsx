@@ -3,6 +3,8 @@ import { formatDecimal, pnlClass, signed } from './format';
 
 /** PnL totals (net, realized, unrealized, fees) and one row per symbol's position. */
 export function PositionsPanel({ positions, pnl }: { positions: readonly PositionSnapshot[]; pnl: PnlSummary }) {
+  // Derivatives positions carry their leverage: then the table shows it and the liquidation price.
+  const derivatives = positions.some((p) => p.leverage !== undefined);
   return (
     <section className="panel" aria-labelledby="positions-title">
       <h2 id="positions-title">Positions and PnL</h2>
@@ -34,6 +36,14 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
                 <th scope="col" className="num">Mark</th>
                 <th scope="col" className="num">Unrealized</th>
                 <th scope="col" className="num">Net PnL</th>
+                {derivatives ? (
+                  <>
+                    <th scope="col" className="num">Leverage</th>
+                    <th scope="col" className="num" title="Estimated for an isolated position at its average entry (1 % maintenance margin); the exchange's own may differ a little">
+                      Liq. price (est.)
+                    </th>
+                  </>
+                ) : null}
               </tr>
             </thead>
             <tbody>
@@ -56,6 +66,12 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
                   </td>
                   <td className={`num ${pnlClass(p.unrealizedPnl)}`}>{signed(p.unrealizedPnl, 6)}</td>
                   <td className={`num ${pnlClass(p.netPnl)}`}>{signed(p.netPnl, 6)}</td>
+                  {derivatives ? (
+                    <>
+                      <td className="num">{p.leverage === undefined ? '—' : `${formatDecimal(p.leverage)}×`}</td>
+                      <td className="num">{p.liquidationPrice ? formatDecimal(p.liquidationPrice) : '—'}</td>
+                    </>
+                  ) : null}
                 </tr>
               ))}
             </tbody>
