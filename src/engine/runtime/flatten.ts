@@ -3,7 +3,7 @@ import { Dec, toDecimalString } from '../../domain/money.js';
 import type { Exchange, Market } from '../../exchanges/exchange.port.js';
 import type { Portfolio } from '../accounting/index.js';
 import { isDust } from '../accounting/dust.js';
-import { evaluateIntents, type RiskConfig } from '../risk.js';
+import { evaluateIntents, isDerivative, type RiskConfig } from '../risk.js';
 import { describe, type OrderManager } from './order-manager.js';
 import { LIVE_STATUSES, type OrderRecord } from '../../domain/orders.js';
 import type { FlattenOutcome } from '../../domain/engine-status.js';
@@ -155,9 +155,13 @@ async function placeFlatten(d: FlattenDeps, reason: string, problems: string[]):
   }
 }
 
-/** A long is sold at most as far as the account holds it (a base-asset fee leaves less than was bought). */
+/**
+ * A spot long is sold at most as far as the account holds it (a base-asset fee leaves less than was
+ * bought). A derivatives long holds no coin at all: the position is the contract, and spot coins on
+ * the same account are no part of it, so it is closed whole (reduce-only keeps it from overshooting).
+ */
 async function sellable(d: FlattenDeps, quantity: Dec, problems: string[]): Promise<Dec> {
-  if (!quantity.isPositive()) return quantity;
+  if (!quantity.gt(0) || isDerivative(d.market)) return quantity;
   try {
     const type = d.market.type;
     const held = (await d.exchange.fetchBalances()).find((b) => b.asset === d.market.base && (b.marketTypes === undefined || b.marketTypes.includes(type)))?.total;

@@ -6,6 +6,8 @@ import type { EngineService } from '../../../src/engine/engine.service.js';
 import { defineStrategy, NO_INTENTS, type Intent } from '../../../src/engine/strategy.js';
 import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
+import { ccxtConfig } from '../../../src/exchanges/ccxt/ccxt-options.js';
+import { getProfile } from '../../../src/exchanges/profiles/index.js';
 import { ScriptedPath } from '../../support/scripted-path.js';
 import { connectionView } from './support.js';
 import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
@@ -40,7 +42,8 @@ const scripted = defineStrategy({
 });
 
 describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)', () => {
-  const account = useSimulatorAccount(lab, { exchange: 'bybit', balances: { USDT: '10000' } });
+  // Some spot BTC on the same unified account: it is no part of a perpetual position.
+  const account = useSimulatorAccount(lab, { exchange: 'bybit', balances: { USDT: '10000', BTC: '0.05' } });
   let clock: ManualClock;
   let service: EngineService;
   const connectionId = 'perp-bybit';
@@ -135,6 +138,23 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
     await service.stop(connectionId, { cancelOpenOrders: false });
     await expect(start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(/BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: margin mode cross: /);
+  });
+
+  it('an emergency stop flattens a perpetual long (it holds no coin: the flatten is sized from the position, not a balance)', async () => {
+    const started = await start({ leverage: '3', allowShort: true });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'long', size: { base: '0.2' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'long'), 5_000)).toBe(true);
+    const stopped = await service.emergencyStop(connectionId, { flatten: true });
+    expect(await until(async () => (await service.status(connectionId)).flatten.state === 'flat', 10_000), JSON.stringify((await service.status(connectionId)).flatten)).toBe(true);
+    expect(stopped.state).not.toBe('running');
+    const close = requests('/v5/order/create').at(-1);
+    expect(close?.params).toMatchObject({ category: 'linear', side: 'Sell', qty: '0.2', reduceOnly: 'true' });
+    // The exchange holds nothing either.
+    const rest = new lab.ccxt.classes.bybit(ccxtConfig({ id: 'check', exchange: 'bybit', mode: 'live', credentials: account.credentials, marketTypes: ['spot', 'futures'], proxyUrl: lab.sim.url, timeoutMs: 5_000 }, getProfile('bybit')));
+    const positions = await rest.fetchPositions([PERP]);
+    expect(positions.every((p) => Number(p.contracts ?? 0) === 0)).toBe(true);
   });
 
   it('refuses leverage on a spot pair', async () => {
