@@ -60,7 +60,7 @@ describe('trade engine API on a temp system (replay of the bundled data)', () =>
     expect(res.status).toBe(200);
     const items = res.json().items as { name: string; type: string; default?: unknown; enum?: unknown[]; exclusiveMinimum?: number }[];
     expect(items.map((p) => p.name)).toEqual([
-      'maxPositionBase', 'maxOpenOrders', 'stopLossPct', 'takeProfitPct', 'trailingStopPct', 'trailingStopActivationPct', 'dailyLossLimit', 'accountDailyLossLimit', 'allowShort',
+      'maxPositionBase', 'maxOpenOrders', 'stopLossPct', 'takeProfitPct', 'trailingStopPct', 'trailingStopActivationPct', 'dailyLossLimit', 'accountDailyLossLimit', 'allowShort', 'leverage', 'marginMode', 'liquidationBufferPct',
       'unfilledTimeout.entrySeconds', 'unfilledTimeout.exitSeconds', 'unfilledTimeout.action', 'unfilledTimeout.maxReprices',
     ]);
     expect(items.find((p) => p.name === 'unfilledTimeout.action')).toMatchObject({ type: 'string', default: 'cancel', enum: ['cancel', 'reprice'] });
