@@ -63,6 +63,8 @@ export const ENGINE_EVENT_TYPES = [
   'order.fill_after_verdict',
   'fill',
   'position',
+  'position.mismatch',
+  'position.reconciled',
   'heartbeat',
   'risk.rejected',
   'strategy.error',

@@ -132,6 +132,18 @@ export interface DerivativesSettings {
   marginMode: 'isolated' | 'cross';
 }
 
+/** A derivatives position as the exchange reports it (its position endpoint). */
+export interface ExchangePosition {
+  symbol: string;
+  /** Signed, in base: positive long, negative short, 0 flat. */
+  quantity: DecimalString;
+  entryPrice: DecimalString | null;
+  markPrice: DecimalString | null;
+  /** The exchange's own liquidation price; null when flat or not reported. */
+  liquidationPrice: DecimalString | null;
+  leverage: DecimalString | null;
+}
+
 export interface Exchange {
   readonly id: string;
   fetchServerTime(): Promise<number>;
@@ -174,6 +186,8 @@ export interface Exchange {
    * refused because nothing would change is one). Absent, or NotImplementedError: derivatives are
    * not verified on this venue, and a bot may not trade them.
    */
+  /** Derivatives: the pair's position as the exchange reports it. Absent: not verified on this venue. */
+  fetchPosition?(symbol: string): Promise<ExchangePosition>;
   configureDerivatives?(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }>;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

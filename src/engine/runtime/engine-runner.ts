@@ -258,6 +258,8 @@ export class EngineRunner {
 
   async #reconcileAndWarmUpLane(lane: Lane): Promise<void> {
     await lane.orders.reconcile();
+    // A derivatives position changed while CTS was down (liquidated, closed by hand) is seen first.
+    await lane.tick.reconcilePosition();
     const warmup = this.#d.warmup;
     lane.tick.warmUp(warmup > 0 ? await this.#d.venue.history(warmup, lane.symbol) : []);
   }

@@ -37,6 +37,9 @@ export function fenceExchange(exchange: Exchange, lease: EngineLease): Exchange 
   if (tickers) fenced.fetchTickers = tickers;
   const stops = exchange.triggerOrderKinds?.bind(exchange);
   if (stops) fenced.triggerOrderKinds = stops;
+  // A derivatives position is a read: the reconcile compares it with the ledger, stopping or not.
+  const position = exchange.fetchPosition?.bind(exchange);
+  if (position) fenced.fetchPosition = position;
   return fenced;
 }
 

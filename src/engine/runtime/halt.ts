@@ -33,6 +33,9 @@ export function haltableExchange(exchange: Exchange, halted: () => boolean): Exc
   if (tickers) wrapped.fetchTickers = tickers;
   const stops = exchange.triggerOrderKinds?.bind(exchange);
   if (stops) wrapped.triggerOrderKinds = stops;
+  // A derivatives position is a read: the reconcile compares it with the ledger, stopping or not.
+  const position = exchange.fetchPosition?.bind(exchange);
+  if (position) wrapped.fetchPosition = position;
   const timeframes = exchange.timeframes?.bind(exchange);
   if (timeframes) wrapped.timeframes = timeframes;
   return wrapped;

@@ -14,6 +14,7 @@ import {
   type RiskConfig,
   repriceIntent,
   unfilledExpiry,
+  isDerivative,
   type PlannedOrder,
   type RiskDecision,
 } from '../risk.js';
@@ -95,6 +96,8 @@ export class TradingTick {
   #peakRestored = false;
   /** When a price between candles last synced the orders (clock ms). */
   #lastTickSync = Number.NEGATIVE_INFINITY;
+  #positionGap: { ours: string; exchange: string } | null = null;
+  #lastPositionCheck = Number.NEGATIVE_INFINITY;
   /** The venue refused a stop order once: this run leaves protection to the engine's own check. */
   #stopsRefused = false;
   /** When the stops on the venue were last brought in line (clock ms). */
@@ -154,6 +157,8 @@ export class TradingTick {
     if (!this.#ingest(candle)) return {};
     const closeTime = candle.time + this.#d.timeframeMs;
     const fills = await this.#syncOrders();
+    // Before the strategy decides: an order sized from books the exchange contradicts must not go out.
+    await this.#checkPositionIfDue();
     this.#updateMarks(candle, closeTime);
     this.#followPeak(candle);
     const kill = await this.#checkKillSwitch(closeTime);
@@ -400,7 +405,8 @@ export class TradingTick {
     const mark = this.#mark ?? new Dec(0);
     const market = this.#d.market;
     const protective = checkProtections({ position: ledger.quantity, averageEntry: ledger.averageEntryPrice, mark, config: this.#d.risk, market, best: this.trailingBest });
-    const all = protective && !this.#exitPending() ? [protective, ...intents] : intents;
+    // While the exchange's position differs from the books, the engine's own exit would fight it: none.
+    const all = protective && !this.#exitPending() && this.#positionGap === null ? [protective, ...intents] : intents;
     const share = this.#d.share;
     const decisions = evaluateIntents(all, {
       market,
@@ -412,7 +418,19 @@ export class TradingTick {
       // The other pairs' positions and orders hold part of the one budget too.
       ...(this.#d.budgetQuote !== undefined ? { budgetQuote: this.#d.budgetQuote, positionCost: this.positionCost().add(share.heldByOthers(market.symbol)), budgetLoss: share.budgetLoss() } : {}),
     });
-    return this.#refuseEntriesWithoutSlot(decisions);
+    return this.#refuseWhileGap(this.#refuseEntriesWithoutSlot(decisions));
+  }
+
+  /**
+   * A derivatives position the exchange reports otherwise than the books (a liquidation, ADL, a close by
+   * hand on the exchange): no order of this pair goes out until the two agree — an exit sized from the
+   * books could open a position the other way, an entry would add to one nobody knows.
+   */
+  #refuseWhileGap(decisions: RiskDecision[]): RiskDecision[] {
+    const gap = this.#positionGap;
+    if (gap === null) return decisions;
+    const reason = `The exchange reports a position of ${gap.exchange} ${this.#d.market.base}, the bot's books ${gap.ours}: no orders on ${this.#d.market.symbol} until they agree (a liquidation, ADL or a change made on the exchange?)`;
+    return decisions.map((d) => (d.kind === 'order' ? { kind: 'reject', intent: d.intent, reason } : d));
   }
 
   /** A pair without a slot (maxOpenTrades reached, or it left the pair list) may only reduce its position. */
@@ -515,6 +533,44 @@ export class TradingTick {
     if (this.#d.clock.now() - this.#lastReconcile < every) return;
     this.#lastReconcile = this.#d.clock.now();
     await this.#d.orders.reconcile();
+  }
+
+  async #checkPositionIfDue(): Promise<void> {
+    const every = this.#d.reconcileEveryMs ?? 60_000;
+    if (this.#d.clock.now() - this.#lastPositionCheck < every) return;
+    this.#lastPositionCheck = this.#d.clock.now();
+    await this.reconcilePosition();
+  }
+
+  /**
+   * Derivatives: the position on the exchange (its position endpoint) against the books, after the
+   * orders and trades are reconciled. A difference beyond half an amount step is reported once
+   * (`position.mismatch`, with the exchange's figures) and holds this pair's orders back
+   * (#refuseWhileGap); agreeing again is `position.reconciled`. Nothing is adopted by itself: what the
+   * exchange did (a liquidation's fills are not in the trade list ccxt reads) is for the trader to see.
+   */
+  async reconcilePosition(): Promise<void> {
+    const { market, exchange } = this.#d;
+    if (!isDerivative(market) || !exchange.fetchPosition) return;
+    const remote = await exchange.fetchPosition(market.symbol);
+    const ours = this.#d.portfolio.ledger(market.symbol).quantity;
+    const tolerance = market.amountStep === null ? new Dec(0) : new Dec(market.amountStep).div(2);
+    const differs = ours.sub(remote.quantity).abs().gt(tolerance);
+    const previous = this.#positionGap;
+    if (!differs) {
+      this.#positionGap = null;
+      if (previous !== null) await this.#d.emit('position.reconciled', { symbol: market.symbol, quantity: remote.quantity });
+      return;
+    }
+    const gap = { ours: toDecimalString(ours), exchange: remote.quantity };
+    this.#positionGap = gap;
+    if (previous?.ours === gap.ours && previous.exchange === gap.exchange) return;
+    await this.#d.emit('position.mismatch', { symbol: market.symbol, ...gap, entryPrice: remote.entryPrice, liquidationPrice: remote.liquidationPrice, markPrice: remote.markPrice });
+  }
+
+  /** The exchange's position and the books' when they differ (derivatives), else null. */
+  get positionGap(): Readonly<{ ours: string; exchange: string }> | null {
+    return this.#positionGap;
   }
 
   async #publish(fills: readonly AppliedFill[], closeTime: number): Promise<void> {

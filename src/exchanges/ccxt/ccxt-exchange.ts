@@ -2,11 +2,12 @@ import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
-import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, Exchange, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
+import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, Exchange, ExchangePosition, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
-import { configureDerivatives } from './derivatives-settings.js';
+import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
+import { toPosition } from './positions.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
@@ -232,6 +233,12 @@ export class CcxtExchange implements Exchange {
   /** Margin mode and leverage of a derivatives pair, set and read back (derivatives-settings.ts); through the order lane: it changes the account. */
   configureDerivatives(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }> {
     return this.#withMarkets({ lane: 'order', symbol }, (ex, tag) => configureDerivatives(ex, this.id, symbol, wanted, () => tag()));
+  }
+
+  /** A derivatives pair's position as the exchange reports it (ccxt fetchPosition), on the venues CTS trades derivatives on. */
+  fetchPosition(symbol: string): Promise<ExchangePosition> {
+    if (!DERIVATIVES_VERIFIED.includes(this.id)) return Promise.reject(new NotImplementedError(`Derivatives positions on ${this.#profile.displayName} are not verified in CTS yet`));
+    return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toPosition(await ex.fetchPosition(symbol, tag()), symbol));
   }
 
   async createOrder(order: OrderRequest): Promise<ExchangeOrder> {

@@ -157,6 +157,25 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(positions.every((p) => Number(p.contracts ?? 0) === 0)).toBe(true);
   });
 
+  it('a liquidation on the exchange is seen, reported and never fought: no order goes out on that pair until the books agree', async () => {
+    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    // The price runs 25 % against the 5× isolated short: the exchange liquidates it at the next step.
+    paths.get('BTC/USDT')?.trade('37500');
+    const ordersBefore = requests('/v5/order/create').length;
+    await nextCandle([{ kind: 'exit' }]);
+    expect(await until(async () => (await service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'position.mismatch'), 5_000)).toBe(true);
+    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    expect(events.find((e) => e.type === 'position.mismatch')?.payload).toMatchObject({ symbol: PERP, ours: '-0.1', exchange: '0' });
+    // The bot's exit (sized from its books) is held back, not sent to fight the exchange.
+    const refused = events.filter((e) => e.type === 'risk.rejected').map((e) => String(e.payload['reason']));
+    expect(refused.some((r) => r.startsWith('The exchange reports a position of 0 BTC, the bot\'s books -0.1: no orders on BTC/USDT:USDT until they agree'))).toBe(true);
+    expect(requests('/v5/order/create')).toHaveLength(ordersBefore);
+  });
+
   it('refuses leverage on a spot pair', async () => {
     await expect(service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: 'BTC/USDT', timeframe: '1h', risk: { leverage: '3' } })).rejects.toThrow(/Leverage applies to derivatives only/);
   });

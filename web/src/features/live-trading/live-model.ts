@@ -159,6 +159,13 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
       const text = positions.map((x) => `${x.dust ? 'dust' : x.side} ${num(x.quantity)} ${x.symbol}`).join(', ');
       return { level: 'info', message: `Position ${text || 'flat'}; net PnL ${pnl?.netPnl === undefined ? '—' : num(pnl.netPnl)}` };
     }
+    case 'position.mismatch':
+      return {
+        level: 'error',
+        message: `${str(p.symbol)}: the exchange reports a position of ${num(p.exchange)}, the bot's books ${num(p.ours)} (a liquidation, ADL or a change made on the exchange?); no orders on it until they agree`,
+      };
+    case 'position.reconciled':
+      return { level: 'success', message: `${str(p.symbol)}: the exchange's position and the books agree again (${num(p.quantity)})` };
     case 'risk.rejected':
       return { level: 'warning', message: `Risk refused an order: ${str(p.reason)}` };
     case 'strategy.error':
