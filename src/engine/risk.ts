@@ -39,8 +39,7 @@ export const riskConfigSchema = z
       .optional()
       .describe('Account kill switch: the net PnL since 00:00 UTC of every bot of the connection together at or below −this (quote) stops them all'),
     allowShort: z.boolean().default(false).describe('Allow selling below zero (margin and derivatives only)'),
-    leverage: positiveDecimal('leverage')
-      .refine((v) => new Dec(v).gte(1) && new Dec(v).lte(125), 'leverage must be from 1 to 125')
+    leverage: decimalString({ what: 'leverage', min: '1', max: '125', example: '5' })
       .optional()
       .describe('Derivatives: leverage set on the exchange for the pair before the first order and read back (default 1)'),
     marginMode: z.enum(['isolated', 'cross']).optional().describe('Derivatives: margin mode set on the exchange before the first order and read back (default isolated)'),

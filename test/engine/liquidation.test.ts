@@ -42,6 +42,15 @@ describe('estimated liquidation price of an isolated linear position', () => {
   });
 });
 
+describe('the derivatives settings', () => {
+  it('refuses a leverage that is not a plain decimal from 1 to 125 with a field error, never a crash', () => {
+    for (const bad of ['abc', '200', '0.5', '-1', '1e3']) expect(() => parseRiskConfig({ leverage: bad }), bad).toThrow(/risk\.leverage: leverage must be/);
+    expect(() => parseRiskConfig({ leverage: 5 })).toThrow(/risk\.leverage/);
+    expect(parseRiskConfig({ leverage: '2.5', marginMode: 'cross' })).toMatchObject({ leverage: '2.5', marginMode: 'cross' });
+    expect(() => parseRiskConfig({ marginMode: 'portfolio' })).toThrow(/risk\.marginMode/);
+  });
+});
+
 describe('the risk gate on derivatives', () => {
   it('refuses an entry whose liquidation comes before its stop-loss, and takes it at a leverage where the stop fires first', () => {
     const short = { kind: 'enter', side: 'short', size: { quote: '3000' } } as const;
