@@ -24,7 +24,7 @@ export interface PositionSnapshot {
   fees: DecimalString;
   /** Fees that were charged in base (already included in `fees` at their fill price). */
   baseFees: DecimalString;
-  /** realized + unrealized − fees. */
+  /** realized + unrealized − fees + funding. */
   netPnl: DecimalString;
   markPrice: DecimalString | null;
   /** When the mark was taken (ISO 8601), or null when unknown or there is no mark. */
@@ -36,6 +36,11 @@ export interface PositionSnapshot {
    */
   leverage?: DecimalString;
   liquidationPrice?: DecimalString | null;
+  /**
+   * Derivatives: net funding booked on the pair in quote (positive received, negative paid), apart
+   * from realized trading PnL and fees. Absent on spot.
+   */
+  funding?: DecimalString;
 }
 
 /** Totals over one or more symbols, in quote, as decimal strings. */
@@ -43,7 +48,9 @@ export interface PnlSummary {
   realizedPnl: DecimalString;
   unrealizedPnl: DecimalString;
   fees: DecimalString;
-  /** realized + unrealized − fees. */
+  /** Net funding of the perpetuals among the symbols (positive received); absent when none is one. */
+  funding?: DecimalString;
+  /** realized + unrealized − fees + funding. */
   netPnl: DecimalString;
   /**
    * Symbols holding a position with no known mark: their unrealized PnL is unknown (left out of the

@@ -1,7 +1,7 @@
 import { ZERO, toDecimalString, type Dec, type DecimalString } from '../../domain/money.js';
 import { isDust, type DustRules } from './dust.js';
 import type { Fill } from '../../domain/orders.js';
-import { PositionLedger, symbolAssets, type FillEffect, type LedgerFillOptions, type PositionLedgerState } from './position-ledger.js';
+import { PositionLedger, isDerivativeSymbol, symbolAssets, type FillEffect, type LedgerFillOptions, type PositionLedgerState } from './position-ledger.js';
 import type { PositionSnapshot, PnlSummary } from '../../domain/positions.js';
 
 /** Mark prices by symbol; a symbol without a mark contributes no unrealized PnL (and is flagged by a null mark). */
@@ -93,6 +93,7 @@ function mergeLedgers(symbol: string, ledgers: readonly PositionLedger[]): Posit
     fees: sum((l) => l.fees),
     baseFees: sum((l) => l.baseFees),
     tradeIds: [],
+    ...(isDerivativeSymbol(symbol) ? { funding: sum((l) => l.funding), fundingIds: [] } : {}),
   });
 }
 
@@ -106,10 +107,12 @@ function summarize(ledgers: readonly PositionLedger[], marks: MarkPrices): PnlSu
   let realized = ZERO;
   let unrealized = ZERO;
   let fees = ZERO;
+  let funding = ZERO;
   const unpriced = new Set<string>();
   for (const ledger of ledgers) {
     realized = realized.add(ledger.realizedPnl);
     fees = fees.add(ledger.fees);
+    funding = funding.add(ledger.funding);
     const mark = marks.get(ledger.symbol);
     if (mark) unrealized = unrealized.add(ledger.unrealizedPnl(mark));
     else if (!ledger.quantity.isZero()) unpriced.add(ledger.symbol);
@@ -118,7 +121,8 @@ function summarize(ledgers: readonly PositionLedger[], marks: MarkPrices): PnlSu
     realizedPnl: toDecimalString(realized),
     unrealizedPnl: toDecimalString(unrealized),
     fees: toDecimalString(fees),
-    netPnl: toDecimalString(realized.add(unrealized).sub(fees)),
+    ...(ledgers.some((l) => isDerivativeSymbol(l.symbol)) ? { funding: toDecimalString(funding) } : {}),
+    netPnl: toDecimalString(realized.add(unrealized).sub(fees).add(funding)),
     unpricedSymbols: [...unpriced].sort(),
   };
 }

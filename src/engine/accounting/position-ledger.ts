@@ -11,7 +11,10 @@ import type { PositionSide, PositionSnapshot } from '../../domain/positions.js';
  * reduce the cost taken out is quantized to COST_SCALE decimals and subtracted, so
  *   realized + unrealized − fees = Σ cash flows (quote) + quantity × mark
  * holds to the last digit (the property tests check it). The average entry is derived on demand.
- * Fees are kept apart from realized PnL (realized is gross) so a report can show both.
+ * Fees are kept apart from realized PnL (realized is gross) so a report can show both, and so is
+ * funding on a perpetual (`applyFunding`): a cash flow of the position that is neither trading PnL nor
+ * a fee, signed as the account sees it (positive received, negative paid), so
+ *   realized + unrealized − fees + funding = Σ cash flows + quantity × mark.
  *
  * The quantity is what the account really holds. A fee charged in the base asset (Binance spot without
  * BNB, Bybit spot buys) never reaches the account, so it is modelled as a fill of the *net* amount at
@@ -62,6 +65,17 @@ export interface FillEffect {
   timestamp: number;
 }
 
+/** One funding settlement of a perpetual position, as the account saw it. */
+export interface FundingPayment {
+  /** The exchange's id of the payment (or the settlement time): a payment seen before changes nothing. */
+  id: string;
+  /** Signed quote amount: positive when the position received funding, negative when it paid. */
+  amount: DecimalString;
+  timestamp: number;
+  /** The funding rate applied, when the exchange reports it. */
+  rate?: DecimalString | null;
+}
+
 /** What the ledger cannot know itself: whether its quantity is dust on its market, and when the mark was taken. */
 export interface SnapshotDetails {
   dust?: boolean;
@@ -81,11 +95,19 @@ export interface PositionLedgerState {
   fees: DecimalString;
   baseFees: DecimalString;
   tradeIds: string[];
+  /** Net funding of a perpetual (absent in states written before funding was booked, and on spot = 0). */
+  funding?: DecimalString;
+  fundingIds?: string[];
 }
 
 export interface SymbolAssets {
   base: string;
   quote: string;
+}
+
+/** A unified symbol with a settle currency (`XRP/USDT:USDT`) is a derivative: funding applies to it. */
+export function isDerivativeSymbol(symbol: string): boolean {
+  return symbol.includes(':');
 }
 
 /**
@@ -109,7 +131,9 @@ export class PositionLedger {
   #realized: Dec = ZERO;
   #fees: Dec = ZERO;
   #baseFees: Dec = ZERO;
+  #funding: Dec = ZERO;
   readonly #tradeIds = new Set<string>();
+  readonly #fundingIds = new Set<string>();
 
   constructor(symbol: string, assets: SymbolAssets = symbolAssets(symbol)) {
     this.symbol = symbol;
@@ -126,6 +150,8 @@ export class PositionLedger {
     ledger.#fees = parseDecimal(state.fees, 'fees');
     ledger.#baseFees = parseDecimal(state.baseFees, 'baseFees');
     for (const id of state.tradeIds) ledger.#tradeIds.add(id);
+    if (state.funding !== undefined) ledger.#funding = parseDecimal(state.funding, 'funding');
+    for (const id of state.fundingIds ?? []) ledger.#fundingIds.add(id);
     return ledger;
   }
 
@@ -156,6 +182,19 @@ export class PositionLedger {
 
   get baseFees(): Dec {
     return this.#baseFees;
+  }
+
+  /** Net funding booked (positive received); always 0 on spot. */
+  get funding(): Dec {
+    return this.#funding;
+  }
+
+  get fundingCount(): number {
+    return this.#fundingIds.size;
+  }
+
+  hasFunding(id: string): boolean {
+    return this.#fundingIds.has(id);
   }
 
   get fillCount(): number {
@@ -222,6 +261,19 @@ export class PositionLedger {
     };
   }
 
+  /**
+   * Books one funding payment once (false when its id was booked before). Only a derivative has
+   * funding; the amount is validated before anything changes.
+   */
+  applyFunding(payment: FundingPayment): boolean {
+    if (!isDerivativeSymbol(this.symbol)) throw new ValidationError(`${this.symbol} is not a perpetual: it has no funding`);
+    if (this.#fundingIds.has(payment.id)) return false;
+    const amount = parseDecimal(payment.amount, 'funding amount');
+    this.#funding = this.#funding.add(amount);
+    this.#fundingIds.add(payment.id);
+    return true;
+  }
+
   snapshot(mark?: Dec | null, details: SnapshotDetails = {}): PositionSnapshot {
     const unrealized = mark ? this.unrealizedPnl(mark) : ZERO;
     const average = this.averageEntryPrice;
@@ -236,9 +288,10 @@ export class PositionLedger {
       unrealizedPnl: toDecimalString(unrealized),
       fees: toDecimalString(this.#fees),
       baseFees: toDecimalString(this.#baseFees),
-      netPnl: toDecimalString(this.#realized.add(unrealized).sub(this.#fees)),
+      netPnl: toDecimalString(this.#realized.add(unrealized).sub(this.#fees).add(this.#funding)),
       markPrice: mark ? toDecimalString(mark) : null,
       markTime: mark ? (details.markTime ?? null) : null,
+      ...(isDerivativeSymbol(this.symbol) ? { funding: toDecimalString(this.#funding) } : {}),
     };
   }
 
@@ -254,6 +307,7 @@ export class PositionLedger {
       fees: toDecimalString(this.#fees),
       baseFees: toDecimalString(this.#baseFees),
       tradeIds: [...this.#tradeIds],
+      ...(isDerivativeSymbol(this.symbol) ? { funding: toDecimalString(this.#funding), fundingIds: [...this.#fundingIds] } : {}),
     };
   }
 

@@ -67,6 +67,36 @@ describe('position ledger properties', () => {
     );
   });
 
+  it('on a perpetual, funding payments (signed, some delivered twice) add to the cash identity exactly and to nothing else', () => {
+    const paymentArb = fc.record({ id: fc.integer({ min: 1, max: 15 }).map((n) => `f${n}`), amount: fc.tuple(decimal(1_000_000, 4, 0), fc.boolean()).map(([a, neg]) => (neg && a !== '0' ? `-${a}` : a)) });
+    const eventArb = fc.oneof(fillArb.map((f) => ({ kind: 'fill' as const, fill: { ...f, symbol: 'BTC/USDT:USDT', feeAsset: 'USDT' } })), paymentArb.map((p) => ({ kind: 'funding' as const, payment: { ...p, timestamp: 0 } })));
+    fc.assert(
+      fc.property(fc.array(eventArb, { maxLength: 60 }), decimal(10_000_000, 2), (events, markText) => {
+        const ledger = new PositionLedger('BTC/USDT:USDT');
+        const fills: Fill[] = [];
+        const received = new Map<string, Dec>();
+        for (const e of events) {
+          if (e.kind === 'fill') {
+            ledger.apply(e.fill);
+            fills.push(e.fill);
+          } else {
+            ledger.applyFunding(e.payment);
+            if (!received.has(e.payment.id)) received.set(e.payment.id, new Dec(e.payment.amount));
+          }
+        }
+        const mark = new Dec(markText);
+        const model = recompute(fills);
+        const funding = [...received.values()].reduce((a, b) => a.add(b), ZERO);
+        expect(ledger.quantity.eq(model.position)).toBe(true);
+        expect(ledger.fees.eq(model.fees)).toBe(true);
+        expect(ledger.funding.eq(funding)).toBe(true);
+        const snap = ledger.snapshot(mark);
+        expect(snap.netPnl).toBe(model.cash.add(funding).add(model.position.mul(mark)).toFixed());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('round trips with the fee taken from what a buy receives leave only dust, exactly what the account holds', () => {
     const step = new Dec('0.1');
     fc.assert(

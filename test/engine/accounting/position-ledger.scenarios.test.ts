@@ -170,4 +170,39 @@ describe('accounting scenarios', () => {
     const eth = portfolio.positions(marks, { markTimes: new Map([['BTC/USDT', '2026-01-01T00:00:00.000Z']]) }).find((p) => p.symbol === 'ETH/USDT');
     expect(eth).toMatchObject({ markPrice: null, markTime: null, unrealizedPnl: '0' });
   });
+
+  it('perpetual-funding-is-its-own-entry-apart-from-trading-pnl-and-fees', () => {
+    // Short 100 XRP at 2.00 (fee 0.11 USDT), receive 0.02 then pay 0.005 funding, cover at 1.90 (fee 0.1045).
+    const portfolio = new Portfolio();
+    const symbol = 'XRP/USDT:USDT';
+    portfolio.apply(fill('sell', '100', '2', { symbol, tradeId: 's', fee: '0.11' }));
+    const ledger = portfolio.ledger(symbol);
+    expect(ledger.applyFunding({ id: 'f1', amount: '0.02', timestamp: 1 })).toBe(true);
+    expect(ledger.applyFunding({ id: 'f1', amount: '0.02', timestamp: 1 })).toBe(false);
+    expect(ledger.applyFunding({ id: 'f2', amount: '-0.005', timestamp: 2 })).toBe(true);
+    // Open: unrealized at 1.95 is +5; net = 5 − 0.11 + 0.015.
+    expect(ledger.snapshot(new Dec('1.95'))).toMatchObject({ realizedPnl: '0', unrealizedPnl: '5', fees: '0.11', funding: '0.015', netPnl: '4.905' });
+    portfolio.apply(fill('buy', '100', '1.9', { symbol, tradeId: 'b', fee: '0.1045' }));
+    expect(portfolio.summary(new Map([[symbol, new Dec('1.9')]]))).toEqual({ realizedPnl: '10', unrealizedPnl: '0', fees: '0.2145', funding: '0.015', netPnl: '9.8005', unpricedSymbols: [] });
+    // Restored from its state it is the same ledger, and still knows the payments it booked.
+    const copy = PositionLedger.restore(JSON.parse(JSON.stringify(ledger.toState())));
+    expect(copy.snapshot()).toEqual(ledger.snapshot());
+    expect(copy.applyFunding({ id: 'f2', amount: '-0.005', timestamp: 2 })).toBe(false);
+    // Two bots' books of one perpetual aggregate their funding too.
+    const other = new Portfolio();
+    other.apply(fill('buy', '10', '2', { symbol, tradeId: 'x' }));
+    other.ledger(symbol).applyFunding({ id: 'g1', amount: '-0.001', timestamp: 1 });
+    expect(aggregatePortfolios([portfolio, other]).positions[0]).toMatchObject({ funding: '0.014' });
+  });
+
+  it('funding-is-refused-on-spot-and-malformed-amounts-change-nothing', () => {
+    const spot = new PositionLedger('BTC/USDT');
+    expect(() => spot.applyFunding({ id: 'f', amount: '1', timestamp: 0 })).toThrow(ValidationError);
+    expect(spot.snapshot()).not.toHaveProperty('funding');
+    expect(new Portfolio().summary()).not.toHaveProperty('funding');
+    const perp = new PositionLedger('BTC/USDT:USDT');
+    expect(() => perp.applyFunding({ id: 'f', amount: '1e3', timestamp: 0 })).toThrow(ValidationError);
+    expect(perp.hasFunding('f')).toBe(false);
+    expect(perp.snapshot()).toMatchObject({ funding: '0', netPnl: '0' });
+  });
 });

@@ -68,7 +68,7 @@ describe('built-in strategies on the bundled XRP/USDT data (golden)', () => {
       [87, 'sell', '91.5', '1.064997235'],
       [93, 'buy', '91.5', '1.093556505'],
     ]);
-    expect(result.summary).toEqual({ realizedPnl: '-0.3259638515', unrealizedPnl: '-1.5606702075', fees: '0.499730186272', netPnl: '-2.386364245272', unpricedSymbols: [] });
+    expect(result.summary).toEqual({ realizedPnl: '-0.3259638515', unrealizedPnl: '-1.5606702075', fees: '0.499730186272', funding: '0', netPnl: '-2.386364245272', unpricedSymbols: [] });
     expectConsistent(result);
     // Independent: a naive SMA over the window at every candle; each fill is one candle after a cross.
     const sma = (n: number, i: number) => Array.from({ length: n }, (_, k) => series.close(i - k)).reduce((a, b) => a + b) / n;
@@ -89,7 +89,7 @@ describe('built-in strategies on the bundled XRP/USDT data (golden)', () => {
       [39, 'buy', '94.6', '1.05668808'],
       [62, 'sell', '94.6', '1.093862795'],
     ]);
-    expect(result.summary).toEqual({ realizedPnl: '3.516728039', unrealizedPnl: '0', fees: '0.203442112775', netPnl: '3.313285926225', unpricedSymbols: [] });
+    expect(result.summary).toEqual({ realizedPnl: '3.516728039', unrealizedPnl: '0', fees: '0.203442112775', funding: '0', netPnl: '3.313285926225', unpricedSymbols: [] });
     expectConsistent(result);
   });
 
@@ -102,7 +102,7 @@ describe('built-in strategies on the bundled XRP/USDT data (golden)', () => {
       [8, 'buy', '50', '1.07'],
       [9, 'sell', '50', '1.09'],
     ]);
-    expect(result.summary).toEqual({ realizedPnl: '2.40625', unrealizedPnl: '1.56875', fees: '0.2253', netPnl: '3.7497', unpricedSymbols: [] });
+    expect(result.summary).toEqual({ realizedPnl: '2.40625', unrealizedPnl: '1.56875', fees: '0.2253', funding: '0', netPnl: '3.7497', unpricedSymbols: [] });
     expect(result.ledger.quantity.toFixed()).toBe('150');
     expectConsistent(result);
   });
@@ -122,7 +122,7 @@ describe('built-in strategies on the bundled XRP/USDT data (golden)', () => {
       [85, 'buy', '18.3'],
       [97, 'buy', '18.3'],
     ]);
-    expect(result.summary).toEqual({ realizedPnl: '2.9459378195', unrealizedPnl: '-0.848159227', fees: '0.2623611966275', netPnl: '1.8354173958725', unpricedSymbols: [] });
+    expect(result.summary).toEqual({ realizedPnl: '2.9459378195', unrealizedPnl: '-0.848159227', fees: '0.2623611966275', funding: '0', netPnl: '1.8354173958725', unpricedSymbols: [] });
     expectConsistent(result);
   });
 });
