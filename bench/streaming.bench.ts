@@ -180,6 +180,8 @@ function timedOrders(inner: SqlOrderRepository, recorded: Map<string, { fill?: n
       return stored;
     },
     listFills: (engineId, options) => inner.listFills(engineId, options),
+    insertFunding: (payment) => inner.insertFunding(payment),
+    listFunding: (engineId) => inner.listFunding(engineId),
   };
 }
 

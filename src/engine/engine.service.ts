@@ -26,6 +26,7 @@ import type { LaneSpec } from './runtime/bot-lanes.js';
 import { checkFirstBuild, checkPairsRequest, describePairs, pairsLabel, refuseInformative, roundPairs } from './runtime/bot-pairs.js';
 import { PairList } from './pairs/pair-list.js';
 import { DEFAULT_MIN_GAP_MS, maxPairsPerRound } from './pairs/multi-pair-feed.js';
+import { FundingBook } from './runtime/funding-book.js';
 import { OrderManager } from './runtime/order-manager.js';
 import type { EngineRecord, EngineStore, OrderStore } from './runtime/ports.js';
 import type { EngineEvent } from '../domain/engine-events.js';
@@ -240,15 +241,17 @@ export class EngineService {
       const enginePrefix = engineOrderPrefix(id);
       const exchangeId = connection.exchange as ExchangeId;
       const ids = new ClientOrderIdGenerator({ exchange: exchangeId, prefix: enginePrefix, clock: this.#clock });
+      const store = lease ? fenceOrderStore(this.#d.orders, lease) : this.#d.orders;
       const laneFor = (market: Market): LaneSpec => ({
         market,
         strategy: checked.definition.create(checked.params),
+        funding: new FundingBook({ engineId: id, connectionId: connection.id, market, exchange, store, portfolio, clock: this.#clock, emit }),
         orders: new OrderManager({
           engineId: id,
           connectionId: connection.id,
           symbol: market.symbol,
           exchange,
-          store: lease ? fenceOrderStore(this.#d.orders, lease) : this.#d.orders,
+          store,
           portfolio,
           ids,
           originOf: (clientOrderId) => clientOrderIdOrigin(exchangeId, clientOrderId, enginePrefix),
@@ -675,6 +678,7 @@ export class EngineService {
   async #portfolio(engineId: string): Promise<Portfolio> {
     const portfolio = new Portfolio();
     for (const fill of await this.#d.orders.listFills(engineId)) applyFill(portfolio, fill);
+    for (const payment of await this.#d.orders.listFunding(engineId)) portfolio.ledger(payment.symbol).applyFunding(payment);
     return portfolio;
   }
 

@@ -2,6 +2,7 @@ import type { DecimalString } from '../domain/money.js';
 import type { MarketType } from '../domain/exchange-ids.js';
 import type { Candle } from '../domain/candles.js';
 import type { Fill, OrderSide, OrderTrigger, OrderType, TimeInForce } from '../domain/orders.js';
+import type { FundingPayment } from '../domain/funding.js';
 
 /**
  * The one port the core talks to. Every implementation (the ccxt adapter for live/testnet, the paper
@@ -186,9 +187,14 @@ export interface Exchange {
    * refused because nothing would change is one). Absent, or NotImplementedError: derivatives are
    * not verified on this venue, and a bot may not trade them.
    */
+  configureDerivatives?(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }>;
   /** Derivatives: the pair's position as the exchange reports it. Absent: not verified on this venue. */
   fetchPosition?(symbol: string): Promise<ExchangePosition>;
-  configureDerivatives?(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }>;
+  /**
+   * Derivatives: the account's funding payments on the pair settled in [since, until] (ms), signed
+   * for the account (positive received). Absent, or NotImplementedError: not verified on this venue.
+   */
+  fetchFundingPayments?(params: { symbol: string; since: number; until: number }): Promise<FundingPayment[]>;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

@@ -2,7 +2,8 @@ import type { Kysely, Selectable } from 'kysely';
 import { DECIMAL_PATTERN } from '../domain/money.js';
 import { TIME_IN_FORCE, type TimeInForce, type OrderSide, type OrderTrigger, type OrderType, ORDER_STATUSES, type FillRecord, type OrderRecord, type StoredOrderStatus } from '../domain/orders.js';
 import { type OrderStore } from '../engine/runtime/ports.js';
-import type { Database, FillsTable, OrdersTable } from './schema.js';
+import type { FundingRecord } from '../domain/funding.js';
+import type { Database, FillsTable, FundingPaymentsTable, OrdersTable } from './schema.js';
 
 type Db = Kysely<Database>;
 
@@ -70,6 +71,45 @@ export class SqlOrderRepository implements OrderStore {
     }
     return (await query.orderBy('time').orderBy('trade_id').execute()).map(fillFromRow);
   }
+
+  async insertFunding(payment: FundingRecord): Promise<boolean> {
+    const result = await this.#db
+      .insertInto('funding_payments')
+      .values(fundingToRow(payment))
+      .onConflict((oc) => oc.columns(['connection_id', 'payment_id']).doNothing())
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  async listFunding(engineId: string): Promise<FundingRecord[]> {
+    const rows = await this.#db.selectFrom('funding_payments').selectAll().where('engine_id', '=', engineId).orderBy('time').orderBy('payment_id').execute();
+    return rows.map(fundingFromRow);
+  }
+}
+
+function fundingToRow(p: FundingRecord): FundingPaymentsTable {
+  return {
+    connection_id: p.connectionId,
+    payment_id: p.id,
+    engine_id: p.engineId,
+    symbol: p.symbol,
+    amount: p.amount,
+    rate: p.rate,
+    time: new Date(p.timestamp).toISOString(),
+  };
+}
+
+/** The ledger validates the amount when it books it: a damaged row stops the start rather than being guessed at. */
+function fundingFromRow(row: Selectable<FundingPaymentsTable>): FundingRecord {
+  return {
+    engineId: row.engine_id,
+    connectionId: row.connection_id,
+    id: row.payment_id,
+    symbol: row.symbol,
+    amount: row.amount,
+    rate: row.rate,
+    timestamp: Date.parse(row.time),
+  };
 }
 
 function orderToRow(o: OrderRecord): OrdersTable {

@@ -120,6 +120,17 @@ export interface FillsTable {
   time: string;
 }
 
+/** Funding payments of perpetual positions (migration 0013); `time` ISO-8601, `amount` signed for the account. */
+export interface FundingPaymentsTable {
+  connection_id: string;
+  payment_id: string;
+  engine_id: string;
+  symbol: string;
+  amount: string;
+  rate: string | null;
+  time: string;
+}
+
 /** Engine events for SSE catch-up; `seq` is generated (serial / autoincrement). */
 export interface EngineEventsTable {
   seq: Generated<number>;
@@ -166,6 +177,7 @@ export interface Database {
   engines: EnginesTable;
   orders: OrdersTable;
   fills: FillsTable;
+  funding_payments: FundingPaymentsTable;
   engine_events: EngineEventsTable;
   engine_leases: EngineLeasesTable;
   cluster_members: ClusterMembersTable;

@@ -1,6 +1,7 @@
 import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import { ValidationError } from '../../domain/errors.js';
 import type { Fill, OrderSide } from '../../domain/orders.js';
+import type { FundingPayment } from '../../domain/funding.js';
 import type { PositionSide, PositionSnapshot } from '../../domain/positions.js';
 
 /**
@@ -65,16 +66,8 @@ export interface FillEffect {
   timestamp: number;
 }
 
-/** One funding settlement of a perpetual position, as the account saw it. */
-export interface FundingPayment {
-  /** The exchange's id of the payment (or the settlement time): a payment seen before changes nothing. */
-  id: string;
-  /** Signed quote amount: positive when the position received funding, negative when it paid. */
-  amount: DecimalString;
-  timestamp: number;
-  /** The funding rate applied, when the exchange reports it. */
-  rate?: DecimalString | null;
-}
+/** A funding payment as the ledger books it (domain/funding.ts FundingPayment; the symbol is checked when given). */
+export type LedgerFunding = Pick<FundingPayment, 'id' | 'amount' | 'timestamp'> & { symbol?: string; rate?: DecimalString | null };
 
 /** What the ledger cannot know itself: whether its quantity is dust on its market, and when the mark was taken. */
 export interface SnapshotDetails {
@@ -132,6 +125,7 @@ export class PositionLedger {
   #fees: Dec = ZERO;
   #baseFees: Dec = ZERO;
   #funding: Dec = ZERO;
+  #firstFillTime: number | null = null;
   readonly #tradeIds = new Set<string>();
   readonly #fundingIds = new Set<string>();
 
@@ -189,6 +183,11 @@ export class PositionLedger {
     return this.#funding;
   }
 
+  /** The earliest fill applied since this ledger was built (null: none, or restored from a state): no funding is owed before it. */
+  get firstFillTime(): number | null {
+    return this.#firstFillTime;
+  }
+
   get fundingCount(): number {
     return this.#fundingIds.size;
   }
@@ -243,6 +242,7 @@ export class PositionLedger {
     this.#fees = this.#fees.add(parsed.feeQuote);
     this.#baseFees = this.#baseFees.add(parsed.feeBase);
     this.#tradeIds.add(fill.tradeId);
+    if (this.#firstFillTime === null || fill.timestamp < this.#firstFillTime) this.#firstFillTime = fill.timestamp;
     return {
       tradeId: fill.tradeId,
       side: fill.side,
@@ -265,8 +265,9 @@ export class PositionLedger {
    * Books one funding payment once (false when its id was booked before). Only a derivative has
    * funding; the amount is validated before anything changes.
    */
-  applyFunding(payment: FundingPayment): boolean {
+  applyFunding(payment: LedgerFunding): boolean {
     if (!isDerivativeSymbol(this.symbol)) throw new ValidationError(`${this.symbol} is not a perpetual: it has no funding`);
+    if (payment.symbol !== undefined && payment.symbol !== this.symbol) throw new ValidationError(`Funding ${payment.id} is for ${payment.symbol}, not ${this.symbol}`);
     if (this.#fundingIds.has(payment.id)) return false;
     const amount = parseDecimal(payment.amount, 'funding amount');
     this.#funding = this.#funding.add(amount);

@@ -8,6 +8,7 @@ import { roundPriceToTick } from '../order-sizing.js';
 import type { StoredTrail } from '../accounting/marks.js';
 import type { Strategy } from '../strategy.js';
 import type { OrderManager } from './order-manager.js';
+import type { FundingBook } from './funding-book.js';
 import { TradingTick, type TradingTickDeps } from './trading-tick.js';
 
 /**
@@ -21,6 +22,8 @@ export interface LaneSpec {
   market: Market;
   orders: OrderManager;
   strategy: Strategy;
+  /** A perpetual's funding payments (funding-book.ts); absent: the pair has none to book. */
+  funding?: FundingBook;
   /** The trailing stop's best price as the engine row kept it for this pair (protection.ts). */
   storedTrail?: StoredTrail;
 }
@@ -32,6 +35,7 @@ export interface Lane {
   readonly symbol: string;
   readonly market: Market;
   readonly orders: OrderManager;
+  readonly funding: FundingBook | null;
   readonly tick: TradingTick;
   role: LaneRole;
 }
@@ -82,8 +86,8 @@ export class BotLanes implements LaneShare {
     const symbol = spec.market.symbol;
     const existing = this.#lanes.get(symbol);
     if (existing) return existing;
-    const tick = new TradingTick({ ...this.#common, strategy: spec.strategy, market: spec.market, orders: spec.orders, share: this, ...(spec.storedTrail ? { storedTrail: spec.storedTrail } : {}) });
-    const lane: Lane = { symbol, market: spec.market, orders: spec.orders, tick, role };
+    const tick = new TradingTick({ ...this.#common, strategy: spec.strategy, market: spec.market, orders: spec.orders, share: this, ...(spec.storedTrail ? { storedTrail: spec.storedTrail } : {}), ...(spec.funding ? { funding: spec.funding } : {}) });
+    const lane: Lane = { symbol, market: spec.market, orders: spec.orders, funding: spec.funding ?? null, tick, role };
     this.#lanes.set(symbol, lane);
     return lane;
   }

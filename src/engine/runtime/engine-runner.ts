@@ -241,7 +241,10 @@ export class EngineRunner {
    * runs in an outage, and its first step reconciles and warms up before any candle is traded.
    */
   async #prepare(): Promise<void> {
-    for (const lane of this.#lanes.all()) await lane.orders.load();
+    for (const lane of this.#lanes.all()) {
+      await lane.orders.load();
+      await lane.funding?.load();
+    }
     this.#lanes.startBudget();
     try {
       await this.#reconcileAndWarmUp();
@@ -275,6 +278,7 @@ export class EngineRunner {
     const lane = this.#lanes.add(spec);
     try {
       await lane.orders.load();
+      await lane.funding?.load();
       await this.#reconcileAndWarmUpLane(lane);
     } catch (error) {
       this.#lanes.remove(symbol);

@@ -40,6 +40,8 @@ export function fenceExchange(exchange: Exchange, lease: EngineLease): Exchange 
   // A derivatives position is a read: the reconcile compares it with the ledger, stopping or not.
   const position = exchange.fetchPosition?.bind(exchange);
   if (position) fenced.fetchPosition = position;
+  const funding = exchange.fetchFundingPayments?.bind(exchange);
+  if (funding) fenced.fetchFundingPayments = funding;
   return fenced;
 }
 
@@ -61,6 +63,11 @@ export function fenceOrderStore(store: OrderStore, lease: EngineLease): OrderSto
     findByExchangeId: (connectionId, exchangeOrderId) => store.findByExchangeId(connectionId, exchangeOrderId),
     listOrders: (engineId, options) => store.listOrders(engineId, options),
     listFills: (engineId, options) => store.listFills(engineId, options),
+    insertFunding: async (payment) => {
+      lease.assertValid();
+      return store.insertFunding(payment);
+    },
+    listFunding: (engineId) => store.listFunding(engineId),
   };
 }
 

@@ -36,6 +36,8 @@ export function haltableExchange(exchange: Exchange, halted: () => boolean): Exc
   // A derivatives position is a read: the reconcile compares it with the ledger, stopping or not.
   const position = exchange.fetchPosition?.bind(exchange);
   if (position) wrapped.fetchPosition = position;
+  const funding = exchange.fetchFundingPayments?.bind(exchange);
+  if (funding) wrapped.fetchFundingPayments = funding;
   const timeframes = exchange.timeframes?.bind(exchange);
   if (timeframes) wrapped.timeframes = timeframes;
   return wrapped;

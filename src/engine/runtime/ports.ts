@@ -1,4 +1,5 @@
 import type { FillRecord, OrderRecord, StoredOrderStatus } from '../../domain/orders.js';
+import type { FundingRecord } from '../../domain/funding.js';
 import type { DecimalString } from '../../domain/money.js';
 import type { EngineState } from '../../domain/engine-state.js';
 import type { MarkBook } from '../accounting/marks.js';
@@ -78,6 +79,10 @@ export interface OrderStore {
   insertFill(fill: FillRecord): Promise<boolean>;
   /** Fills of an engine in time order (newest last). */
   listFills(engineId: string, options?: { limit?: number }): Promise<FillRecord[]>;
+  /** Stores a perpetual's funding payment once: false when its id was already stored for this connection. */
+  insertFunding(payment: FundingRecord): Promise<boolean>;
+  /** Funding payments booked to an engine, in time order. */
+  listFunding(engineId: string): Promise<FundingRecord[]>;
 }
 
 // ---- events ---------------------------------------------------------------------------------------------

@@ -22,6 +22,9 @@ import { FLAT_POSITION, NO_INTENTS, StrategyError, freezeSnapshot, invokeStrateg
 import type { AppliedFill } from './fill-applier.js';
 import type { AccountBatch } from './account-feed.js';
 import type { OrderManager } from './order-manager.js';
+import type { FundingBook } from './funding-book.js';
+import { classifyFault } from './fault-policy.js';
+import { NotImplementedError } from '../../domain/errors.js';
 import type { LaneShare } from './bot-lanes.js';
 import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChanges, uncovered, wantsProtection, type StoredTrail } from '../protection.js';
 
@@ -73,6 +76,8 @@ export interface TradingTickDeps {
   storedTrail?: StoredTrail;
   /** Whether the account's order stream is up (account-feed.ts): its fills need no REST read on every price. */
   orderStreamLive?: () => boolean;
+  /** A perpetual's funding payments, booked while a position is held (funding-book.ts). */
+  funding?: FundingBook;
 }
 
 export interface TickOutcome {
@@ -97,6 +102,8 @@ export class TradingTick {
   /** When a price between candles last synced the orders (clock ms). */
   #lastTickSync = Number.NEGATIVE_INFINITY;
   #positionGap: { ours: string; exchange: string } | null = null;
+  /** The last funding read failed (reported once until one succeeds). */
+  #fundingFailing = false;
   #lastPositionCheck = Number.NEGATIVE_INFINITY;
   /** The venue refused a stop order once: this run leaves protection to the engine's own check. */
   #stopsRefused = false;
@@ -159,6 +166,7 @@ export class TradingTick {
     const fills = await this.#syncOrders();
     // Before the strategy decides: an order sized from books the exchange contradicts must not go out.
     await this.#checkPositionIfDue();
+    const funded = await this.#bookFunding();
     this.#updateMarks(candle, closeTime);
     this.#followPeak(candle);
     const kill = await this.#checkKillSwitch(closeTime);
@@ -174,7 +182,7 @@ export class TradingTick {
       await this.#syncStops();
     }
     await this.#reconcileIfDue();
-    await this.#publish(fills, closeTime);
+    await this.#publish(fills, closeTime, funded);
     return {};
   }
 
@@ -573,9 +581,34 @@ export class TradingTick {
     return this.#positionGap;
   }
 
-  async #publish(fills: readonly AppliedFill[], closeTime: number): Promise<void> {
+  /**
+   * New funding payments of a perpetual, booked (funding-book.ts); whether any was. A read that
+   * fails is reported once (`funding.unavailable`) and never holds trading up: the next ask covers
+   * the same time again.
+   */
+  async #bookFunding(): Promise<boolean> {
+    const book = this.#d.funding;
+    if (!book) return false;
+    try {
+      const booked = await book.pollIfDue();
+      if (this.#fundingFailing) await this.#d.emit('funding.available', { symbol: this.#d.market.symbol });
+      this.#fundingFailing = false;
+      return booked.length > 0;
+    } catch (error) {
+      // Only the exchange's passing faults (and a venue whose funding is not verified) are waited out
+      // here; anything else (a lost lease, storage, a bug) goes to the runner's fault policy.
+      if (classifyFault(error) !== 'transient' && !(error instanceof NotImplementedError)) throw error;
+      if (!this.#fundingFailing) {
+        await this.#d.emit('funding.unavailable', { symbol: this.#d.market.symbol, fault: classifyFault(error), reason: error instanceof Error ? error.message : String(error) });
+      }
+      this.#fundingFailing = true;
+      return false;
+    }
+  }
+
+  async #publish(fills: readonly AppliedFill[], closeTime: number, funded = false): Promise<void> {
     const summary = this.#d.portfolio.summary(this.#marks());
-    if (fills.length > 0) {
+    if (fills.length > 0 || funded) {
       await this.#d.emit('position', { positions: this.positions(), pnl: summary });
     }
     this.#d.emitTransient('heartbeat', { candleTime: closeTime, mark: this.#mark ? toDecimalString(this.#mark) : null, pnl: summary, openOrders: this.#d.orders.liveOrders.length });

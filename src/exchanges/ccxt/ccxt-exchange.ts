@@ -8,6 +8,8 @@ import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
 import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
 import { toPosition } from './positions.js';
+import { fundingSupported, toFundingPayments } from './funding.js';
+import type { FundingPayment } from '../../domain/funding.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
 import { toBalances } from './balances.js';
@@ -57,6 +59,12 @@ type Tag = (params?: Record<string, unknown>) => Record<string, unknown>;
 
 /** ccxt's order lookups take a positional id that may be absent when the client id is passed instead. */
 const NO_ID = undefined as unknown as string;
+/** Bybit's trade history answers at most 7 days a request. */
+const FUNDING_WINDOW_MS = 7 * 24 * 3_600_000;
+/** Bybit's page size (ccxt's `size` is not Bybit's `limit`, so the default 50 is what comes back). */
+const FUNDING_PAGE = 50;
+/** A call reads at most this many pages; the next call goes on from the last payment booked. */
+const FUNDING_PAGES = 20;
 
 /**
  * The one adapter from our `Exchange` port to ccxt. Every request goes through the gate, every ccxt
@@ -239,6 +247,40 @@ export class CcxtExchange implements Exchange {
   fetchPosition(symbol: string): Promise<ExchangePosition> {
     if (!DERIVATIVES_VERIFIED.includes(this.id)) return Promise.reject(new NotImplementedError(`Derivatives positions on ${this.#profile.displayName} are not verified in CTS yet`));
     return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toPosition(await ex.fetchPosition(symbol, tag()), symbol));
+  }
+
+  /**
+   * Funding payments of a derivatives pair (ccxt fetchFundingHistory), signed for the account
+   * (funding.ts). Asked for in windows of at most 7 days (Bybit's limit for its trade history) and
+   * paged by time when a window fills a page, at most FUNDING_PAGES pages a call.
+   */
+  fetchFundingPayments(params: { symbol: string; since: number; until: number }): Promise<FundingPayment[]> {
+    if (!DERIVATIVES_VERIFIED.includes(this.id) || !fundingSupported(this.id)) {
+      return Promise.reject(new NotImplementedError(`Funding payments on ${this.#profile.displayName} are not verified in CTS yet`));
+    }
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) => {
+      const seen = new Map<string, FundingPayment>();
+      let from = params.since;
+      let pages = 0;
+      while (from <= params.until && pages < FUNDING_PAGES) {
+        let to = Math.min(params.until, from + FUNDING_WINDOW_MS - 1);
+        // Within one window: a full page is followed by the part it did not reach (pages come newest first on Bybit).
+        for (;;) {
+          pages += 1;
+          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), until: to, limit: FUNDING_PAGE });
+          const page = toFundingPayments(raw, this.id, params.symbol);
+          for (const p of page) seen.set(p.id, p);
+          if (page.length < FUNDING_PAGE || pages >= FUNDING_PAGES) break;
+          const oldest = Math.min(...page.map((p) => p.timestamp));
+          const newest = Math.max(...page.map((p) => p.timestamp));
+          if (oldest > from) to = oldest;
+          else if (newest < to) from = newest;
+          else break;
+        }
+        from = Math.max(from, to) + 1;
+      }
+      return [...seen.values()].sort((a, b) => a.timestamp - b.timestamp);
+    });
   }
 
   async createOrder(order: OrderRequest): Promise<ExchangeOrder> {

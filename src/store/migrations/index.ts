@@ -10,6 +10,7 @@ import { enginePairListMigration } from './0009-engine-pair-list.js';
 import { enginePnlTodayMigration } from './0010-engine-pnl-today.js';
 import { orderTriggerMigration } from './0011-order-trigger.js';
 import { orderExpiryMigration } from './0012-order-expiry.js';
+import { fundingPaymentsMigration } from './0013-funding-payments.js';
 
 /**
  * Migrations live in code (not a folder scanned at run time) so the built server and the tests run
@@ -61,6 +62,7 @@ const migrations: Record<string, Migration> = {
   '0010_engine_pnl_today': enginePnlTodayMigration,
   '0011_order_trigger': orderTriggerMigration,
   '0012_order_expiry': orderExpiryMigration,
+  '0013_funding_payments': fundingPaymentsMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

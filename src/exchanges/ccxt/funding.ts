@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import { InvalidResponseError, NotImplementedError } from '../../domain/errors.js';
+import type { ExchangeId } from '../../domain/exchange-ids.js';
+import type { FundingPayment } from '../../domain/funding.js';
+import { DECIMAL_PATTERN, Dec, toDecimalString } from '../../domain/money.js';
+import { parseOrThrow, toDecimal } from './response-schemas.js';
+
+/**
+ * Funding payments from ccxt's `fetchFundingHistory`, validated and signed for the account
+ * (positive received). ccxt passes each exchange's own sign through, so it is fixed here per venue,
+ * and the amount is read from the exchange's own decimal text where it has one (ccxt's `amount`
+ * is a float):
+ * - Bybit lists a settlement in Get Trade History as `execType: Funding` with `execFee` = value ×
+ *   feeRate, a fee: positive paid, negative received
+ *   (https://bybit-exchange.github.io/docs/v5/order/execution); `feeRate` is the market rate for a
+ *   long and its negation for a short.
+ */
+interface FundingConvention {
+  /** The raw field with the amount as decimal text. */
+  field: string;
+  /** Multiplies the exchange's amount into the account's sign. */
+  sign: 1 | -1;
+  /** The market's funding rate from the raw row, when it can be told. */
+  marketRate: (info: Readonly<Record<string, unknown>>) => string | null;
+}
+
+const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
+  bybit: {
+    field: 'execFee',
+    sign: -1,
+    marketRate: (info) => {
+      const rate = info['feeRate'];
+      if (typeof rate !== 'string' || !DECIMAL_PATTERN.test(rate)) return null;
+      return info['side'] === 'Sell' ? toDecimalString(new Dec(rate).neg()) : info['side'] === 'Buy' ? rate : null;
+    },
+  },
+};
+
+/** Whether CTS knows how this exchange signs its funding payments. */
+export function fundingSupported(exchange: ExchangeId): boolean {
+  return CONVENTIONS[exchange] !== undefined;
+}
+
+const finite = z.number().finite();
+const incomeSchema = z.object({
+  id: z.string().min(1).nullish(),
+  symbol: z.string().min(1),
+  timestamp: z.number().int().positive(),
+  amount: finite.nullish(),
+  info: z.record(z.string(), z.unknown()),
+});
+
+export function toFundingPayments(raw: unknown, exchange: ExchangeId, symbol: string): FundingPayment[] {
+  const convention = CONVENTIONS[exchange];
+  if (!convention) throw new NotImplementedError(`Funding payments on ${exchange} are not verified in CTS yet`);
+  const rows = parseOrThrow(z.array(incomeSchema), raw, 'funding history');
+  const out: FundingPayment[] = [];
+  for (const row of rows) {
+    if (row.symbol !== symbol) continue;
+    const text = row.info[convention.field];
+    const exact = typeof text === 'string' && DECIMAL_PATTERN.test(text) ? new Dec(text) : row.amount === null || row.amount === undefined ? null : new Dec(toDecimal(row.amount));
+    if (exact === null) throw new InvalidResponseError(`Invalid funding history from the exchange (payment ${row.id ?? row.timestamp} has no amount)`);
+    out.push({
+      // A row without an id is keyed by its settlement time: one payment per pair and settlement.
+      id: row.id ?? `funding-${row.timestamp}`,
+      symbol,
+      amount: toDecimalString(exact.mul(convention.sign)),
+      timestamp: row.timestamp,
+      rate: convention.marketRate(row.info),
+    });
+  }
+  return out;
+}
