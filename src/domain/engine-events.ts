@@ -65,6 +65,7 @@ export const ENGINE_EVENT_TYPES = [
   'position',
   'position.mismatch',
   'position.reconciled',
+  'position.liquidated',
   'funding.booked',
   'funding.unavailable',
   'funding.available',

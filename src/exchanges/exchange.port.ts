@@ -195,6 +195,12 @@ export interface Exchange {
    * for the account (positive received). Absent, or NotImplementedError: not verified on this venue.
    */
   fetchFundingPayments?(params: { symbol: string; since: number; until: number }): Promise<FundingPayment[]>;
+  /**
+   * Derivatives: trades the exchange made on the account's position by itself since `since` (ms) —
+   * liquidations and auto-deleveraging, which the plain trade list leaves out on some venues (Bybit
+   * lists them as execType BustTrade / AdlTrade). Absent: not verified on this venue.
+   */
+  fetchForcedFills?(params: { symbol: string; since: number }): Promise<Fill[]>;
   createOrder(order: OrderRequest): Promise<ExchangeOrder>;
   cancelOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;
   fetchOrder(params: { symbol: string; id?: string; clientOrderId?: string }): Promise<ExchangeOrder>;

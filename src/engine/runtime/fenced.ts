@@ -42,6 +42,8 @@ export function fenceExchange(exchange: Exchange, lease: EngineLease): Exchange 
   if (position) fenced.fetchPosition = position;
   const funding = exchange.fetchFundingPayments?.bind(exchange);
   if (funding) fenced.fetchFundingPayments = funding;
+  const forced = exchange.fetchForcedFills?.bind(exchange);
+  if (forced) fenced.fetchForcedFills = forced;
   return fenced;
 }
 

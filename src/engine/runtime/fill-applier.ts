@@ -25,6 +25,9 @@ export interface FillApplierDeps {
   emit: (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>;
 }
 
+/** Why the exchange traded a position by itself. */
+export type ForcedFillKind = 'liquidation';
+
 /** At most this many "owner unknown" verdicts are cached; an evicted one only costs a store lookup next time. */
 const MAX_FOREIGN = 10_000;
 
@@ -67,6 +70,25 @@ export class FillApplier {
       if (result) applied.push(result);
     }
     return applied;
+  }
+
+  /**
+   * Trades the exchange made on the position by itself (a liquidation, ADL): no order of ours placed
+   * them, yet they are this bot's position's. Stored (with no client id) and applied once each, and
+   * reported as fills with their kind; returns what they did.
+   */
+  async adoptForced(trades: readonly Fill[], kind: ForcedFillKind): Promise<FillEffect[]> {
+    const effects: FillEffect[] = [];
+    for (const trade of [...trades].sort((a, b) => a.timestamp - b.timestamp)) {
+      if (this.#d.portfolio.ledger(trade.symbol).hasTrade(trade.tradeId)) continue;
+      const fill: Fill = { ...trade, clientOrderId: null };
+      await this.#d.store.insertFill({ ...fill, engineId: this.#d.engineId, connectionId: this.#d.connectionId });
+      const effect = this.#applyToLedger(fill);
+      if (!effect) continue;
+      effects.push(effect);
+      await this.#d.emit('fill', { ...fill, tag: null, forced: kind, realizedPnl: effect.realizedPnl, positionAfter: effect.quantityAfter, feeQuote: effect.feeQuote });
+    }
+    return effects;
   }
 
   /**

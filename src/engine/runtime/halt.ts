@@ -38,6 +38,8 @@ export function haltableExchange(exchange: Exchange, halted: () => boolean): Exc
   if (position) wrapped.fetchPosition = position;
   const funding = exchange.fetchFundingPayments?.bind(exchange);
   if (funding) wrapped.fetchFundingPayments = funding;
+  const forced = exchange.fetchForcedFills?.bind(exchange);
+  if (forced) wrapped.fetchForcedFills = forced;
   const timeframes = exchange.timeframes?.bind(exchange);
   if (timeframes) wrapped.timeframes = timeframes;
   return wrapped;

@@ -11,8 +11,8 @@ import { Dec, ZERO } from '../../domain/money.js';
 import type { Exchange, ExchangeOrder } from '../../exchanges/exchange.port.js';
 import type { PlannedOrder } from '../risk.js';
 import type { StrategyOrder } from '../strategy.js';
-import { FillApplier, type AppliedFill } from './fill-applier.js';
-import type { Portfolio } from '../accounting/index.js';
+import { FillApplier, type AppliedFill, type ForcedFillKind } from './fill-applier.js';
+import type { FillEffect, Portfolio } from '../accounting/index.js';
 import { type OrderStore } from './ports.js';
 import { LIVE_STATUSES, type Fill, type OrderRecord, type StoredOrderStatus } from '../../domain/orders.js';
 
@@ -94,6 +94,11 @@ export class OrderManager {
       const order = fill.clientOrderId === null ? undefined : this.#live.get(fill.clientOrderId);
       if (order) this.#undelivered.push({ fill, effect: null, clientOrderId: order.clientOrderId, tag: order.tag });
     }
+  }
+
+  /** Trades the exchange made on the position by itself (fill-applier.ts `adoptForced`). */
+  adoptForced(trades: readonly Fill[], kind: ForcedFillKind): Promise<FillEffect[]> {
+    return this.#fills.adoptForced(trades, kind);
   }
 
   get liveOrders(): OrderRecord[] {

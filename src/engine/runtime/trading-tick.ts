@@ -1,7 +1,8 @@
 import type { Clock } from '../../domain/clock.js';
 import { triggerReached } from '../../domain/orders.js';
 import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
-import type { BalanceEntry, Exchange, Market } from '../../exchanges/exchange.port.js';
+import type { BalanceEntry, Exchange, ExchangePosition, Market } from '../../exchanges/exchange.port.js';
+import type { Fill } from '../../domain/orders.js';
 import { type Candle, CandleCursor, CandleSeries } from '../../domain/candles.js';
 import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
 import {
@@ -44,6 +45,8 @@ const TICK_SYNC_MS = 30_000;
  * `order` and `execution` topics).
  */
 const STREAM_TRADES_GRACE_MS = 3_000;
+/** Without a fill of its own to start from, a bot looks this far back for liquidation trades. */
+const FORCED_LOOKBACK_MS = 7 * 24 * 3_600_000;
 /** The least time between two order syncs a price asks for: a ticker stream may push every 100 ms. */
 const MIN_TICK_SYNC_MS = 1_000;
 
@@ -561,8 +564,9 @@ export class TradingTick {
     const { market, exchange } = this.#d;
     if (!isDerivative(market) || !exchange.fetchPosition) return;
     const remote = await exchange.fetchPosition(market.symbol);
-    const ours = this.#d.portfolio.ledger(market.symbol).quantity;
     const tolerance = market.amountStep === null ? new Dec(0) : new Dec(market.amountStep).div(2);
+    let ours = this.#d.portfolio.ledger(market.symbol).quantity;
+    if (ours.sub(remote.quantity).abs().gt(tolerance) && (await this.#adoptForcedFills(remote, tolerance))) ours = this.#d.portfolio.ledger(market.symbol).quantity;
     const differs = ours.sub(remote.quantity).abs().gt(tolerance);
     const previous = this.#positionGap;
     if (!differs) {
@@ -574,6 +578,48 @@ export class TradingTick {
     this.#positionGap = gap;
     if (previous?.ours === gap.ours && previous.exchange === gap.exchange) return;
     await this.#d.emit('position.mismatch', { symbol: market.symbol, ...gap, entryPrice: remote.entryPrice, liquidationPrice: remote.liquidationPrice, markPrice: remote.markPrice });
+  }
+
+  /**
+   * A position the exchange changed by itself: its liquidation (and ADL) trades since the bot's first
+   * fill, when they — and only they — explain the difference, are taken into the books as the bot's
+   * fills (`position.liquidated`), so realized PnL shows the loss and the bot trades on. Trades that
+   * do not explain it (a close by hand, another bot) are left out: the difference stays reported and
+   * held. Whether anything was adopted.
+   */
+  async #adoptForcedFills(remote: ExchangePosition, tolerance: Dec): Promise<boolean> {
+    const { market, exchange, portfolio, clock } = this.#d;
+    if (!exchange.fetchForcedFills) return false;
+    const ledger = portfolio.ledger(market.symbol);
+    const now = clock.now();
+    const since = Math.min(ledger.firstFillTime ?? now - FORCED_LOOKBACK_MS, now);
+    let fills: Fill[];
+    try {
+      fills = (await exchange.fetchForcedFills({ symbol: market.symbol, since })).filter((f) => !ledger.hasTrade(f.tradeId));
+    } catch (error) {
+      // The difference stays held either way; a passing fault is asked about again at the next reconcile.
+      if (classifyFault(error) !== 'transient' && !(error instanceof NotImplementedError)) throw error;
+      return false;
+    }
+    if (fills.length === 0) return false;
+    const moved = fills.reduce((sum, f) => (f.side === 'buy' ? sum.add(f.amount) : sum.sub(f.amount)), ZERO);
+    if (ledger.quantity.add(moved).sub(remote.quantity).abs().gt(tolerance)) return false;
+    const before = toDecimalString(ledger.quantity);
+    const effects = await this.#d.orders.adoptForced(fills, 'liquidation');
+    if (effects.length === 0) return false;
+    this.#balances = null;
+    const realized = effects.reduce((sum, e) => sum.add(e.realizedPnl), ZERO);
+    const fees = effects.reduce((sum, e) => sum.add(e.feeQuote), ZERO);
+    await this.#d.emit('position.liquidated', {
+      symbol: market.symbol,
+      before,
+      after: toDecimalString(ledger.quantity),
+      trades: effects.map((e) => ({ tradeId: e.tradeId, side: e.side, price: e.price, amount: e.amount })),
+      realizedPnl: toDecimalString(realized),
+      fees: toDecimalString(fees),
+    });
+    await this.#d.emit('position', { positions: this.positions(), pnl: this.#d.portfolio.summary(this.#marks()) });
+    return true;
   }
 
   /** The exchange's position and the books' when they differ (derivatives), else null. */

@@ -7,7 +7,7 @@ import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
 import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
-import { toPosition } from './positions.js';
+import { FORCED_TRADE_QUERIES, toPosition } from './positions.js';
 import { fundingSupported, toFundingPayments } from './funding.js';
 import type { FundingPayment } from '../../domain/funding.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
@@ -280,6 +280,17 @@ export class CcxtExchange implements Exchange {
         from = Math.max(from, to) + 1;
       }
       return [...seen.values()].sort((a, b) => a.timestamp - b.timestamp);
+    });
+  }
+
+  /** Liquidation and ADL trades of a derivatives pair (positions.ts FORCED_TRADE_QUERIES), oldest first. */
+  fetchForcedFills(params: { symbol: string; since: number }): Promise<Fill[]> {
+    const queries = FORCED_TRADE_QUERIES[this.id];
+    if (!DERIVATIVES_VERIFIED.includes(this.id) || !queries) return Promise.reject(new NotImplementedError(`Liquidation trades on ${this.#profile.displayName} are not verified in CTS yet`));
+    return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) => {
+      const fills: Fill[] = [];
+      for (const query of queries) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...this.#route(ex, params.symbol).params, ...query }))));
+      return fills.filter((f) => f.symbol === params.symbol).sort((a, b) => a.timestamp - b.timestamp);
     });
   }
 

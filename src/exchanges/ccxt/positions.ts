@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { Dec, toDecimalString } from '../../domain/money.js';
 import type { ExchangePosition } from '../exchange.port.js';
 import { parseOrThrow, toDecimal } from './response-schemas.js';
@@ -34,3 +35,13 @@ export function toPosition(raw: unknown, symbol: string): ExchangePosition {
     leverage: price(p.leverage),
   };
 }
+
+/**
+ * How to ask ccxt's fetchMyTrades for the trades an exchange made on a position by itself. Bybit's
+ * Get Trade History lists each kind under its own execType, and ccxt asks for `Trade` only unless
+ * told (https://bybit-exchange.github.io/docs/v5/order/execution, execType: BustTrade = a
+ * liquidation, AdlTrade = auto-deleveraging).
+ */
+export const FORCED_TRADE_QUERIES: Partial<Record<ExchangeId, readonly Record<string, string>[]>> = {
+  bybit: [{ execType: 'BustTrade' }, { execType: 'AdlTrade' }],
+};

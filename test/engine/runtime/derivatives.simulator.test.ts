@@ -157,26 +157,64 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(positions.every((p) => Number(p.contracts ?? 0) === 0)).toBe(true);
   });
 
-  it('a liquidation on the exchange is seen, reported and never fought: no order goes out on that pair until the books agree', async () => {
+  it('a liquidation on the exchange is taken into the books from its BustTrade fills: the loss is realized, the bot is flat and trades on', async () => {
     const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     await clock.advance(HOUR - 2 * 60_000);
     await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
     expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const [entry] = await account.db.orders.listFills(connectionId);
     // The price runs 25 % against the 5× isolated short: the exchange liquidates it at the next step.
+    paths.get('BTC/USDT')?.trade('37500');
+    await nextCandle([]);
+    const liquidated = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).find((e) => e.type === 'position.liquidated');
+    expect(await until(async () => (await liquidated()) !== undefined, 5_000)).toBe(true);
+    const event = await liquidated();
+    expect(event?.payload).toMatchObject({ symbol: PERP, before: '-0.1', after: '0' });
+    // Asked for as Bybit lists them: the trade history's BustTrade rows of the pair.
+    expect(requests('/v5/execution/list').some((r) => r.params['execType'] === 'BustTrade' && r.params['symbol'] === 'BTCUSDT')).toBe(true);
+    const fills = await account.db.orders.listFills(connectionId);
+    expect(fills).toHaveLength(2);
+    const bust = fills[1];
+    expect(bust).toMatchObject({ side: 'buy', amount: '0.1', clientOrderId: null });
+    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    expect(events.find((e) => e.type === 'fill' && e.payload['tradeId'] === bust?.tradeId)?.payload).toMatchObject({ forced: 'liquidation' });
+    // Never a difference held: the books agree with the exchange, and the loss is the position's.
+    expect(events.some((e) => e.type === 'position.mismatch')).toBe(false);
+    const status = await service.status(connectionId);
+    expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ side: 'flat', quantity: '0' });
+    const loss = new Dec(entry?.price ?? '0').sub(bust?.price ?? '0').mul('0.1');
+    expect(status.pnl.realizedPnl).toBe(loss.toFixed());
+    expect(loss.lt(-500)).toBe(true); // about the 600 USDT of margin a 5× 0.1 BTC short put up
+    // Flat again, the bot trades on: its next entry goes out.
+    const ordersBefore = requests('/v5/order/create').length;
+    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.01' } }]);
+    expect(await until(async () => requests('/v5/order/create').length === ordersBefore + 1, 5_000)).toBe(true);
+  });
+
+  it('a position changed on the exchange by hand is reported and never fought: no order goes out on that pair until the books agree', async () => {
+    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    // The trader buys back half on the exchange, outside CTS: no liquidation trade explains it.
+    const rest = new lab.ccxt.classes.bybit(ccxtConfig({ id: 'by-hand', exchange: 'bybit', mode: 'live', credentials: account.credentials, marketTypes: ['spot', 'futures'], proxyUrl: lab.sim.url, timeoutMs: 5_000 }, getProfile('bybit')));
+    await rest.loadMarkets();
+    await rest.createOrder(PERP, 'market', 'buy', 0.05, undefined, { reduceOnly: true });
+    const ordersBefore = requests('/v5/order/create').length;
     // The exit comes a candle after the bot has seen it: queued with that candle, a catch-up tick of
     // the one before (still in flight) could take it before the bot's reconcile ran.
-    paths.get('BTC/USDT')?.trade('37500');
-    const ordersBefore = requests('/v5/order/create').length;
     await nextCandle([]);
     expect(await until(async () => (await service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'position.mismatch'), 5_000)).toBe(true);
     await nextCandle([{ kind: 'exit' }]);
     expect(await until(async () => (await service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'risk.rejected'), 5_000)).toBe(true);
     const events = await service.events(0, { limit: 1000, engineId: connectionId });
-    expect(events.find((e) => e.type === 'position.mismatch')?.payload).toMatchObject({ symbol: PERP, ours: '-0.1', exchange: '0' });
+    expect(events.find((e) => e.type === 'position.mismatch')?.payload).toMatchObject({ symbol: PERP, ours: '-0.1', exchange: '-0.05' });
+    expect(events.some((e) => e.type === 'position.liquidated')).toBe(false);
     // The bot's exit (sized from its books) is held back, not sent to fight the exchange.
     const refused = events.filter((e) => e.type === 'risk.rejected').map((e) => String(e.payload['reason']));
-    expect(refused.some((r) => r.startsWith('The exchange reports a position of 0 BTC, the bot\'s books -0.1: no orders on BTC/USDT:USDT until they agree'))).toBe(true);
+    expect(refused.some((r) => r.startsWith("The exchange reports a position of -0.05 BTC, the bot's books -0.1: no orders on BTC/USDT:USDT until they agree"))).toBe(true);
     expect(requests('/v5/order/create')).toHaveLength(ordersBefore);
   });
 

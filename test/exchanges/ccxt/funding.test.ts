@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidResponseError, NotImplementedError } from '../../../src/domain/errors.js';
+import { toFundingPayments } from '../../../src/exchanges/ccxt/funding.js';
+
+/** ccxt's income rows as bybit.parseIncome builds them from Get Trade History (execType Funding). */
+function bybitRow(execFee: string, side: 'Buy' | 'Sell', feeRate: string, extra: Record<string, unknown> = {}) {
+  return { id: `exec-${execFee}`, symbol: 'XRP/USDT:USDT', timestamp: 1710950400000, amount: Number(execFee), info: { execFee, side, feeRate, execType: 'Funding' }, ...extra };
+}
+
+describe('funding payments from ccxt, signed for the account', () => {
+  it("turns Bybit's fee sign round (a positive execFee was paid) and keeps its exact text", () => {
+    const [received, paid] = toFundingPayments([bybitRow('-0.10232512', 'Sell', '-0.000761'), bybitRow('0.300000000000000044', 'Buy', '0.0001')], 'bybit', 'XRP/USDT:USDT');
+    expect(received).toEqual({ id: 'exec--0.10232512', symbol: 'XRP/USDT:USDT', amount: '0.10232512', timestamp: 1710950400000, rate: '0.000761' });
+    // The market rate: a long's feeRate is the rate, a short's is its negation.
+    expect(paid).toMatchObject({ amount: '-0.300000000000000044', rate: '0.0001' });
+  });
+
+  it('leaves out another pair, keys a row without an id by its time, and refuses a row with no amount', () => {
+    expect(toFundingPayments([bybitRow('1', 'Buy', '0.0001', { symbol: 'BTC/USDT:USDT' })], 'bybit', 'XRP/USDT:USDT')).toEqual([]);
+    expect(toFundingPayments([bybitRow('1', 'Buy', '0.0001', { id: null })], 'bybit', 'XRP/USDT:USDT')[0]?.id).toBe('funding-1710950400000');
+    expect(() => toFundingPayments([{ ...bybitRow('x', 'Buy', '0.0001'), amount: null }], 'bybit', 'XRP/USDT:USDT')).toThrow(InvalidResponseError);
+    expect(() => toFundingPayments([{ symbol: 'XRP/USDT:USDT' }], 'bybit', 'XRP/USDT:USDT')).toThrow(InvalidResponseError);
+  });
+
+  it('refuses a venue whose funding sign CTS has not checked', () => {
+    expect(() => toFundingPayments([], 'okx', 'XRP/USDT:USDT')).toThrow(NotImplementedError);
+  });
+});
