@@ -5,10 +5,10 @@ import { getProfile } from '../../src/exchanges/profiles/index.js';
 import { Venue, type FeeAssets, type VenueEvent } from '../matching/engine.js';
 import { DerivativesVenue } from '../matching/derivatives.js';
 import { bundledFundingRates, type FundingRates } from '../matching/funding.js';
-import { DEFAULT_FUTURES_BALANCES, PERP_VENUES, perpSpecs } from '../matching/perp-markets.js';
+import { DEFAULT_FUTURES_BALANCES, PERP_VENUES, futuresWalletOf, perpSpecs } from '../matching/perp-markets.js';
 import type { PricePath } from '../matching/price-path.js';
 import type { MarketSpec, SimFill } from '../matching/types.js';
-import type { SimAccount, SimBalance, SimContext, SimWallet } from '../types.js';
+import type { SimAccount, SimBalance, SimContext } from '../types.js';
 import { z } from 'zod';
 import { FaultStore, type FaultRule } from './faults.js';
 import { RequestLog, type LoggedRequest } from './request-log.js';
@@ -334,12 +334,6 @@ function toBalances(input: Readonly<Record<string, string | { free: string; used
   const balances: Record<string, SimBalance> = {};
   for (const [asset, b] of Object.entries(input)) balances[asset] = typeof b === 'string' ? { free: b, used: '0' } : { free: b.free, used: b.used };
   return balances;
-}
-
-/** The futures wallet of an account on an exchange that keeps one (created with the account). */
-function futuresWalletOf(account: SimAccount): SimWallet {
-  account.futures ??= { balances: {} };
-  return account.futures;
 }
 
 function noFuturesWallet(exchange: ExchangeId): z.ZodError {

@@ -2,6 +2,7 @@ import type { DerivativesOptions } from './derivatives.js';
 import type { PerpSpec } from './derivatives-types.js';
 import type { MarketSpec } from './types.js';
 import type { ExchangeId } from '../../src/domain/exchange-ids.js';
+import type { SimAccount, SimWallet } from '../types.js';
 
 /** Per base coin, the lowest risk tier: the maximum leverage it allows and its maintenance margin rate. */
 export type PerpTiers = Readonly<Record<string, { maxLeverage: string; maintenanceMarginRate: string }>>;
@@ -72,3 +73,9 @@ export const PERP_VENUES: Readonly<Partial<Record<ExchangeId, PerpVenueConfig>>>
 
 /** What a Binance account's futures wallet holds when the account is created without saying. */
 export const DEFAULT_FUTURES_BALANCES: Readonly<Record<string, string>> = { USDT: '10000' };
+
+/** The futures wallet of an account on an exchange that keeps one (made with the account; empty if it was not). */
+export function futuresWalletOf(account: SimAccount): SimWallet {
+  account.futures ??= { balances: {} };
+  return account.futures;
+}
