@@ -1,7 +1,8 @@
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
-import { OrderNotFoundError, OrderRejectedError } from '../../src/domain/errors.js';
+import { InsufficientFundsError, OrderNotFoundError, OrderRejectedError } from '../../src/domain/errors.js';
+import { Dec } from '../../src/domain/money.js';
 import type { ExchangeId, MarketType } from '../../src/domain/exchange-ids.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
@@ -168,6 +169,32 @@ describe('Binance: spot + USDⓈ-M futures connection', () => {
     before = lastSeq();
     expect(await adapter.fetchOpenOrders()).toEqual([]);
     expect(sent(before)).toEqual(['GET api.binance.com/api/v3/openOrders', 'GET fapi.binance.com/fapi/v1/openOrders']);
+  });
+
+  it('sets and reads back margin type and leverage on fapi, reads the position from /fapi/v3/positionRisk, and tells -2019 / -2022 apart by code', async () => {
+    const adapter = await futuresConnection();
+    const perp = 'BTC/USDT:USDT';
+    let before = lastSeq();
+    expect(await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' })).toEqual({ settings: { leverage: '5', marginMode: 'isolated' }, refusals: [] });
+    expect(sent(before)).toEqual(['POST fapi.binance.com/fapi/v1/marginType', 'POST fapi.binance.com/fapi/v1/leverage', 'GET fapi.binance.com/fapi/v1/leverageBracket', 'GET fapi.binance.com/fapi/v1/symbolConfig', 'GET fapi.binance.com/fapi/v1/symbolConfig']);
+    // Again: ccxt 4.5.84 throws -4046 "No need to change margin type." (MarginModeAlreadySet); the read-back decides.
+    const again = await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' });
+    expect(again.settings).toEqual({ leverage: '5', marginMode: 'isolated' });
+    expect(again.refusals).toEqual([expect.stringMatching(/^margin mode isolated: .*-4046/)]);
+
+    // ccxt's binance.fetchPosition serves options only: the adapter lists the symbol's positions instead.
+    before = lastSeq();
+    expect(await adapter.fetchPosition(perp)).toEqual({ symbol: perp, quantity: '0', entryPrice: null, markPrice: null, liquidationPrice: null, leverage: null });
+    expect(sent(before)).toEqual(['GET fapi.binance.com/fapi/v3/positionRisk']);
+    await adapter.createOrder({ symbol: perp, side: 'sell', type: 'market', amount: '0.1', clientOrderId: makeClientOrderId('binance', ulid()) });
+    const short = await adapter.fetchPosition(perp);
+    expect(short).toMatchObject({ symbol: perp, quantity: '-0.1', leverage: null });
+    expect(new Dec(short.liquidationPrice ?? '0').gt(short.entryPrice ?? '0')).toBe(true);
+
+    // Reached through a proxy URL, ccxt raises both as bare ExchangeError; the body's code decides.
+    const exit = { symbol: perp, side: 'sell' as const, type: 'market' as const, amount: '0.01', reduceOnly: true };
+    await expect(adapter.createOrder({ ...exit, clientOrderId: makeClientOrderId('binance', ulid()) })).rejects.toBeInstanceOf(OrderRejectedError);
+    await expect(adapter.createOrder({ ...exit, amount: '10', reduceOnly: false, clientOrderId: makeClientOrderId('binance', ulid()) })).rejects.toBeInstanceOf(InsufficientFundsError);
   });
 
   it('keeps spot calls on the spot API', async () => {

@@ -9,7 +9,7 @@ import type { CcxtInstance } from './ccxt-classes.js';
  * ccxt against the simulator (test/engine/runtime/derivatives.simulator.test.ts). Elsewhere a bot
  * may not trade derivatives: nothing is sent on settings nobody has checked.
  */
-export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit'];
+export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance'];
 
 /**
  * Margin mode first (an exchange may reset the leverage with it), then leverage, then both read back
