@@ -339,6 +339,24 @@ describe('Binance USDⓈ-M futures through unmodified ccxt', () => {
     sim.control.setClockSkew('binance', 0);
   });
 
+  it('answers the rest of ccxt\'s futures calls: all tickers and funding rates, trading fee, one open order, cancel all, an unfilled FOK', async () => {
+    const ex = client();
+    await ex.loadMarkets();
+    expect(Object.keys(await ex.fetchTickers()).sort()).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT', 'XRP/USDT:USDT']);
+    expect((await ex.fetchFundingRates())[BTC]).toMatchObject({ fundingRate: 0.0001, markPrice: 60000 });
+    expect(await ex.fetchTradingFee(BTC)).toMatchObject({ symbol: BTC, maker: 0.0002, taker: 0.0005 });
+    const a = await ex.createOrder(BTC, 'limit', 'buy', 0.01, 50000);
+    await ex.createOrder(BTC, 'limit', 'buy', 0.01, 51000);
+    expect(await ex.fetchOpenOrder(idOf(a), BTC)).toMatchObject({ id: idOf(a), status: 'open', price: 50000 });
+    await ex.cancelAllOrders(BTC);
+    expect(fapi('/fapi/v1/allOpenOrders')).toHaveLength(1);
+    expect(await ex.fetchOpenOrders(BTC)).toEqual([]);
+    await expect(ex.fetchOpenOrder(idOf(a), BTC)).rejects.toThrow(/-2013/);
+    // A FOK limit below the ask cannot fill at once: refused (-5021), nothing held.
+    await expect(ex.createOrder(BTC, 'limit', 'buy', 0.01, 59000, { timeInForce: 'FOK' })).rejects.toThrow(/-5021/);
+    expect(amountOf((await ex.fetchBalance()).used, 'USDT')).toBe(0);
+  });
+
   it('answers the demo host with the futures wallet the control API sets; ccxt itself refuses private calls on the old futures testnet', async () => {
     sim.control.setFuturesBalances('binance', 'binanceKey1', { USDT: '123.45' });
     const demo = binanceFuturesClient(sim, { apiKey: 'binanceKey1', secret: 'binanceKey1Secret' });

@@ -74,7 +74,8 @@ describe('derivatives on a live engine (Binance USDⓈ-M perpetual, simulator)',
   });
 
   const requests = (path: string) => lab.sim.control.requests({ exchange: 'binance' }).filter((r) => r.host === 'fapi.binance.com' && r.path === path);
-  const start = (risk: Record<string, unknown>) => service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
+  const start = (risk: Record<string, unknown>, budget: { quote: string } | null = null) =>
+    service.start({ connectionId, engineId: connectionId, budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
   const nextCandle = async (intents: Intent[]): Promise<void> => {
     const before = (await service.status(connectionId)).candlesProcessed;
     script.push(intents);
@@ -85,7 +86,8 @@ describe('derivatives on a live engine (Binance USDⓈ-M perpetual, simulator)',
   const futuresWallet = () => lab.sim.control.account('binance', account.apiKey)?.futures?.balances['USDT'];
 
   it('sets 5× isolated before the first order and reads it back; shorts with a sell and exits with a reduce-only buy, margin and fees from the futures wallet', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 });
+    // A budget of 2000 USDT is checked against the futures wallet's 10000 (the spot wallet's 500 would refuse it).
+    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 }, { quote: '2000' });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     expect(requests('/fapi/v1/marginType').map((r) => [r.params['symbol'], r.params['marginType']])).toEqual([['BTCUSDT', 'ISOLATED']]);
     expect(requests('/fapi/v1/leverage').map((r) => [r.params['symbol'], r.params['leverage']])).toEqual([['BTCUSDT', '5']]);
