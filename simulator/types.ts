@@ -33,6 +33,11 @@ export interface SimBalance {
   used: string;
 }
 
+/** Asset → balance, decimal strings: an account's own wallet, or one it keeps apart. */
+export interface SimWallet {
+  balances: Record<string, SimBalance>;
+}
+
 export interface SimAccount {
   apiKey: string;
   secret: string;
@@ -41,6 +46,11 @@ export interface SimAccount {
   permissions: { trade: boolean; withdraw: boolean; ipRestricted: boolean };
   /** Asset → balance, decimal strings. */
   balances: Record<string, SimBalance>;
+  /**
+   * The USDⓈ-M futures wallet, on an exchange that keeps it apart from spot (Binance: margin, PnL,
+   * fees and funding of its perpetuals move this, never `balances`); absent elsewhere. Added later.
+   */
+  futures?: SimWallet;
 }
 
 export interface SimContext {

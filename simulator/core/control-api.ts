@@ -3,6 +3,7 @@ import { wsFaultInputSchema } from '../ws/faults.js';
 import type { SimControl } from './control.js';
 import {
   accountInputSchema,
+  balancesInputSchema,
   clockSkewSchema,
   exchangeIdSchema,
   faultRuleInputSchema,
@@ -26,6 +27,7 @@ type Route = (match: RegExpMatchArray, body: unknown, query: URLSearchParams) =>
  *
  *   GET    /__sim/health
  *   PUT    /__sim/accounts/{exchange}            body: account            → the account
+ *   PUT    /__sim/accounts/{exchange}/{apiKey}/futures-balances  body: balances → the account (Binance's futures wallet)
  *   GET    /__sim/accounts/{exchange}/{apiKey}                            → the account (balances)
  *   DELETE /__sim/accounts/{exchange}/{apiKey}
  *   POST   /__sim/faults                         body: fault rule         → the rule with its id
@@ -86,6 +88,14 @@ function routesFor(control: SimControl): Array<[string, RegExp, Route]> {
     ['GET', /^\/fee-assets\/([^/]+)$/, (m, _b, q) => ok(control.feeAssets(exchangeIdSchema.parse(m[1]), q.get('apiKey') ?? undefined))],
     ['GET', /^\/health$/, () => ok({ ok: true, now: control.now() })],
     ['PUT', /^\/accounts\/([^/]+)$/, (m, body) => ok(control.addAccount(exchangeIdSchema.parse(m[1]), accountInputSchema.parse(body)))],
+    [
+      'PUT',
+      /^\/accounts\/([^/]+)\/([^/]+)\/futures-balances$/,
+      (m, body) => {
+        const account = control.setFuturesBalances(exchangeIdSchema.parse(m[1]), decodeURIComponent(m[2] ?? ''), balancesInputSchema.parse(body));
+        return account ? ok(account) : problem(404, 'No such account');
+      },
+    ],
     [
       'GET',
       /^\/accounts\/([^/]+)\/([^/]+)$/,

@@ -5,18 +5,21 @@ import { getProfile } from '../../src/exchanges/profiles/index.js';
 import { Venue, type FeeAssets, type VenueEvent } from '../matching/engine.js';
 import { DerivativesVenue } from '../matching/derivatives.js';
 import { bundledFundingRates, type FundingRates } from '../matching/funding.js';
-import { perpSpecs } from '../matching/perp-markets.js';
+import { DEFAULT_FUTURES_BALANCES, PERP_VENUES, futuresWalletOf, perpSpecs } from '../matching/perp-markets.js';
 import type { PricePath } from '../matching/price-path.js';
 import type { MarketSpec, SimFill } from '../matching/types.js';
-import type { SimAccount, SimContext } from '../types.js';
+import type { SimAccount, SimBalance, SimContext } from '../types.js';
+import { z } from 'zod';
 import { FaultStore, type FaultRule } from './faults.js';
 import { RequestLog, type LoggedRequest } from './request-log.js';
 import { WsFaults } from '../ws/faults.js';
 import type { SimCandle } from '../matching/price-path.js';
 import {
   accountInputSchema,
+  balancesInputSchema,
   clockSkewSchema,
   type AccountInput,
+  type BalancesInput,
   type FaultRuleInput,
   type RequestFilter,
 } from './schemas.js';
@@ -71,20 +74,34 @@ export class SimControl {
   // ---- accounts ----------------------------------------------------------------------------
 
   /** Creates or replaces the account owning `apiKey` on `exchange`; returns a live reference. */
+  /**
+   * Creates or replaces the account owning `apiKey` on `exchange`; returns a live reference. On an
+   * exchange whose futures wallet is apart from spot (Binance), the account gets one too:
+   * `futuresBalances`, or 10000 USDT.
+   */
   addAccount(exchange: ExchangeId, input: AccountInput): SimAccount {
     const parsed = accountInputSchema.parse(input);
-    const balances: SimAccount['balances'] = {};
-    for (const [asset, b] of Object.entries(parsed.balances)) {
-      balances[asset] = typeof b === 'string' ? { free: b, used: '0' } : { free: b.free, used: b.used };
-    }
+    const separate = PERP_VENUES[exchange]?.futuresWallet === true;
+    if (parsed.futuresBalances !== undefined && !separate) throw noFuturesWallet(exchange);
     const account: SimAccount = {
       apiKey: parsed.apiKey,
       secret: parsed.secret,
       ...(parsed.passphrase !== undefined ? { passphrase: parsed.passphrase } : {}),
       permissions: parsed.permissions,
-      balances,
+      balances: toBalances(parsed.balances),
+      ...(separate ? { futures: { balances: toBalances(parsed.futuresBalances ?? DEFAULT_FUTURES_BALANCES) } } : {}),
     };
     this.#accounts.set(accountKey(exchange, parsed.apiKey), account);
+    return account;
+  }
+
+  /** Replaces what the futures wallet of an account holds (an exchange that keeps one apart only); returns the account. */
+  setFuturesBalances(exchange: ExchangeId, apiKey: string, input: BalancesInput): SimAccount | undefined {
+    const balances = toBalances(balancesInputSchema.parse(input));
+    if (PERP_VENUES[exchange]?.futuresWallet !== true) throw noFuturesWallet(exchange);
+    const account = this.account(exchange, apiKey);
+    if (!account) return undefined;
+    account.futures = { balances };
     return account;
   }
 
@@ -165,10 +182,15 @@ export class SimControl {
   derivatives(exchange: ExchangeId): DerivativesVenue {
     let venue = this.#derivatives.get(exchange);
     if (!venue) {
+      const rules = PERP_VENUES[exchange] ?? {};
       venue = new DerivativesVenue({
-        perps: perpSpecs(this.#markets),
+        perps: perpSpecs(this.#markets, rules.tiers),
         paths: this.#paths,
         funding: this.#funding,
+        ...(rules.fees !== undefined ? { fees: rules.fees } : {}),
+        ...(rules.defaultLeverage !== undefined ? { defaultLeverage: rules.defaultLeverage } : {}),
+        ...(rules.liquidation !== undefined ? { liquidation: rules.liquidation } : {}),
+        ...(rules.futuresWallet === true ? { walletOf: futuresWalletOf } : {}),
         now: () => this.#clock.now() + this.clockSkew(exchange),
         // Beside the exchange's spot id range, so a spot and a perpetual order never share an id.
         firstOrderId: 50_000_001 + EXCHANGE_IDS.indexOf(exchange) * 100_000_000,
@@ -306,6 +328,18 @@ export interface CandleMove {
   closed: SimCandle;
   /** The new forming candle. */
   current: SimCandle;
+}
+
+function toBalances(input: Readonly<Record<string, string | { free: string; used: string }>>): Record<string, SimBalance> {
+  const balances: Record<string, SimBalance> = {};
+  for (const [asset, b] of Object.entries(input)) balances[asset] = typeof b === 'string' ? { free: b, used: '0' } : { free: b.free, used: b.used };
+  return balances;
+}
+
+function noFuturesWallet(exchange: ExchangeId): z.ZodError {
+  return new z.ZodError([
+    { code: 'custom', path: ['futuresBalances'], message: `${exchange} keeps no futures wallet apart: its perpetuals trade from the account's balances`, input: undefined },
+  ]);
 }
 
 function accountKey(exchange: ExchangeId, apiKey: string): string {

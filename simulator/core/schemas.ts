@@ -23,8 +23,16 @@ export const accountInputSchema = z.object({
     .default({ trade: true, withdraw: false, ipRestricted: true }),
   /** Asset → free amount, or { free, used }. */
   balances: z.record(z.string().min(1), balanceInputSchema).default({}),
+  /**
+   * The futures wallet, on an exchange that keeps one apart from spot (Binance USDⓈ-M), in the same
+   * form; absent: 10000 USDT. Refused for an exchange whose perpetuals trade from `balances`.
+   */
+  futuresBalances: z.record(z.string().min(1), balanceInputSchema).optional(),
 });
 export type AccountInput = z.input<typeof accountInputSchema>;
+
+export const balancesInputSchema = z.record(z.string().min(1), balanceInputSchema);
+export type BalancesInput = z.input<typeof balancesInputSchema>;
 
 const retryAfterSec = z.number().int().min(0).max(3 * 24 * 3600);
 

@@ -1,8 +1,8 @@
 import type { MarketSpec } from '../matching/types.js';
-import type { SimAccount, SimContext, SimResponse } from '../types.js';
-import { json, marketByCompactId } from './common.js';
+import type { SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
+import { hmacSha256Hex, json, marketByCompactId, sameSignature } from './common.js';
 
-/** Pieces shared by the Binance public and trading endpoint tables. */
+/** Pieces shared by the Binance spot and USDⓈ-M futures endpoint tables. */
 
 export type Params = Record<string, string>;
 
@@ -23,6 +23,14 @@ export interface Endpoint {
   run: (call: BinanceCall) => SimResponse;
 }
 
+/** The account a public endpoint runs with: no key, no rights, nothing held. */
+export const NO_ACCOUNT: SimAccount = {
+  apiKey: '',
+  secret: '',
+  permissions: { trade: false, withdraw: false, ipRestricted: false },
+  balances: {},
+};
+
 export function binanceError(status: number, code: number, msg: string): SimResponse {
   return json(status, { code, msg });
 }
@@ -35,4 +43,43 @@ export function withMarket(ctx: SimContext, params: Params, run: (m: MarketSpec)
   if (params['symbol'] === undefined) return missingParam('symbol');
   const market = marketByCompactId(ctx.venue().markets(), params['symbol']);
   return market ? run(market) : binanceError(400, -1121, 'Invalid symbol.');
+}
+
+/** SIGNED endpoint security, in the order Binance checks it. */
+export function authenticate(req: SimRequest, ctx: SimContext, params: Params, security: Security): { account: SimAccount } | { error: SimResponse } {
+  const apiKey = req.headers['x-mbx-apikey'];
+  if (apiKey === undefined || !/^[A-Za-z0-9]{1,128}$/.test(apiKey)) return { error: binanceError(401, -2014, 'API-key format invalid.') };
+  const account = ctx.findAccount('binance', apiKey);
+  if (!account) return { error: binanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.') };
+  const timestamp = Number(params['timestamp']);
+  if (params['timestamp'] === undefined || !Number.isFinite(timestamp)) return { error: missingParam('timestamp') };
+  const recvWindow = Number(params['recvWindow'] ?? 5000);
+  if (!Number.isFinite(recvWindow) || recvWindow <= 0 || recvWindow > 60_000) {
+    return { error: binanceError(400, -1131, 'recvWindow must be less than 60000') };
+  }
+  const now = ctx.exchangeNow();
+  if (timestamp > now + 1000) return { error: binanceError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.") };
+  if (now - timestamp > recvWindow) return { error: binanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.') };
+  const query = withoutSignature(req.url.search.slice(1));
+  const body = withoutSignature(req.body);
+  const signature = query.signature ?? body.signature;
+  if (signature === undefined) return { error: missingParam('signature') };
+  const expected = hmacSha256Hex(account.secret, query.payload + body.payload);
+  if (!sameSignature(expected, signature)) return { error: binanceError(400, -1022, 'Signature for this request is not valid.') };
+  if (security === 'trade' && !account.permissions.trade) {
+    return { error: binanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.') };
+  }
+  return { account };
+}
+
+/** Splits `signature=…` off a raw query or form body, keeping the rest byte for byte (that is what was signed). */
+function withoutSignature(raw: string): { payload: string; signature?: string } {
+  if (raw === '') return { payload: '' };
+  let signature: string | undefined;
+  const kept = raw.split('&').filter((part) => {
+    if (!part.startsWith('signature=')) return true;
+    signature = decodeURIComponent(part.slice('signature='.length));
+    return false;
+  });
+  return signature === undefined ? { payload: raw } : { payload: kept.join('&'), signature };
 }

@@ -1,7 +1,7 @@
-import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
+import type { ExchangeHandler, SimContext, SimRequest, SimResponse } from '../types.js';
 import type { MarketSpec } from '../matching/types.js';
-import { hmacSha256Hex, json, marketByCompactId, requestParams, sameSignature } from './common.js';
-import { binanceError, missingParam, withMarket, type Endpoint, type Params, type Security } from './binance-common.js';
+import { json, marketByCompactId, requestParams } from './common.js';
+import { NO_ACCOUNT, authenticate, binanceError, missingParam, withMarket, type Endpoint, type Params } from './binance-common.js';
 import { BINANCE_RATE_LIMITS, accountInfo, apiRestrictions, bookTicker, symbolInfo, ticker24h } from './binance-shapes.js';
 import { binanceTrading } from './binance-trading.js';
 import { bookLevels, candlesFor } from './market-stats.js';
@@ -122,52 +122,6 @@ function handleBinance(req: SimRequest, ctx: SimContext): SimResponse | null {
     answer = 'account' in auth ? endpoint.run({ params, ctx, account: auth.account }) : auth.error;
   }
   return { ...answer, headers: { ...headers, ...answer.headers } };
-}
-
-const NO_ACCOUNT: SimAccount = {
-  apiKey: '',
-  secret: '',
-  permissions: { trade: false, withdraw: false, ipRestricted: false },
-  balances: {},
-};
-
-/** SIGNED endpoint security, in the order Binance checks it. */
-function authenticate(req: SimRequest, ctx: SimContext, params: Params, security: Security): { account: SimAccount } | { error: SimResponse } {
-  const apiKey = req.headers['x-mbx-apikey'];
-  if (apiKey === undefined || !/^[A-Za-z0-9]{1,128}$/.test(apiKey)) return { error: binanceError(401, -2014, 'API-key format invalid.') };
-  const account = ctx.findAccount('binance', apiKey);
-  if (!account) return { error: binanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.') };
-  const timestamp = Number(params['timestamp']);
-  if (params['timestamp'] === undefined || !Number.isFinite(timestamp)) return { error: missingParam('timestamp') };
-  const recvWindow = Number(params['recvWindow'] ?? 5000);
-  if (!Number.isFinite(recvWindow) || recvWindow <= 0 || recvWindow > 60_000) {
-    return { error: binanceError(400, -1131, 'recvWindow must be less than 60000') };
-  }
-  const now = ctx.exchangeNow();
-  if (timestamp > now + 1000) return { error: binanceError(400, -1021, "Timestamp for this request was 1000ms ahead of the server's time.") };
-  if (now - timestamp > recvWindow) return { error: binanceError(400, -1021, 'Timestamp for this request is outside of the recvWindow.') };
-  const query = withoutSignature(req.url.search.slice(1));
-  const body = withoutSignature(req.body);
-  const signature = query.signature ?? body.signature;
-  if (signature === undefined) return { error: missingParam('signature') };
-  const expected = hmacSha256Hex(account.secret, query.payload + body.payload);
-  if (!sameSignature(expected, signature)) return { error: binanceError(400, -1022, 'Signature for this request is not valid.') };
-  if (security === 'trade' && !account.permissions.trade) {
-    return { error: binanceError(401, -2015, 'Invalid API-key, IP, or permissions for action.') };
-  }
-  return { account };
-}
-
-/** Splits `signature=…` off a raw query or form body, keeping the rest byte for byte (that is what was signed). */
-function withoutSignature(raw: string): { payload: string; signature?: string } {
-  if (raw === '') return { payload: '' };
-  let signature: string | undefined;
-  const kept = raw.split('&').filter((part) => {
-    if (!part.startsWith('signature=')) return true;
-    signature = decodeURIComponent(part.slice('signature='.length));
-    return false;
-  });
-  return signature === undefined ? { payload: raw } : { payload: kept.join('&'), signature };
 }
 
 function depthWeight(limit: number): number {

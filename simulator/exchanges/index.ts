@@ -1,5 +1,6 @@
 import type { ExchangeHandler } from '../types.js';
 import { binanceHandler } from './binance.js';
+import { binanceFuturesHandler } from './binance-futures.js';
 import { bybitHandler } from './bybit.js';
 import { coinbaseHandler } from './coinbase.js';
 import { gateHandler } from './gate.js';
@@ -10,6 +11,8 @@ import { okxHandler } from './okx.js';
 /** Every simulated exchange; the server routes a request to the handler listing its host. */
 export const exchangeHandlers: readonly ExchangeHandler[] = [
   binanceHandler,
+  // Binance USDⓈ-M futures (fapi.binance.com): the same exchange, accounts and price paths.
+  binanceFuturesHandler,
   bybitHandler,
   okxHandler,
   krakenHandler,

@@ -100,6 +100,11 @@ export interface PerpFill {
   realizedPnl: string;
   markPrice: string;
   time: number;
+  /**
+   * A liquidation under the venue's `clearance` rule (Binance): what was left of the collateral at
+   * the liquidation fill, charged as the liquidation clearance fee. Absent otherwise.
+   */
+  clearanceFee?: string;
 }
 
 /** One funding settlement of one position. */
@@ -146,5 +151,5 @@ export type SettingsRejection =
   | { kind: 'leverage_out_of_range'; max: string }
   /** Changing leverage would need more free margin than the account has. */
   | { kind: 'insufficient_margin' }
-  /** Margin mode cannot change with a position or open order in the symbol. */
-  | { kind: 'position_or_order_open' };
+  /** Margin mode cannot change with a position (checked first) or an open order in the symbol. */
+  | { kind: 'position_or_order_open'; holds: 'position' | 'order' };

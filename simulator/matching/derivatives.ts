@@ -1,5 +1,5 @@
 import { Dec } from '../../src/domain/money.js';
-import type { SimAccount } from '../types.js';
+import type { SimAccount, SimWallet } from '../types.js';
 import type {
   FundingPayment,
   MarginMode,
@@ -32,6 +32,18 @@ export interface DerivativesOptions {
   defaultMarginMode?: MarginMode;
   now: () => number;
   firstOrderId?: number;
+  /**
+   * The wallet an account's margin, PnL, fees and funding move (default the account's own balances,
+   * a unified account as Bybit's; Binance keeps a futures wallet apart from spot).
+   */
+  walletOf?: (account: SimAccount) => SimWallet;
+  /**
+   * How a liquidation closes the position (default `bankruptcy`): at the bankruptcy price, the loss
+   * being the whole collateral (Bybit's trade record); or `clearance`: at the liquidation price, its
+   * trading loss realized there and what is left of the collateral charged apart as a clearance fee
+   * (Binance's REALIZED_PNL and INSURANCE_CLEAR income). The account loses the same either way.
+   */
+  liquidation?: 'bankruptcy' | 'clearance';
 }
 
 interface Held {
@@ -64,6 +76,8 @@ export class DerivativesVenue {
   readonly #funding: FundingRates;
   readonly #defaults: PerpSettings;
   readonly #now: () => number;
+  readonly #walletOf: (account: SimAccount) => SimWallet;
+  readonly #liquidation: 'bankruptcy' | 'clearance';
   readonly #settings = new Map<string, PerpSettings>();
   readonly #positions = new Map<string, Held>();
   readonly #orders = new Map<number, Resting>();
@@ -88,6 +102,8 @@ export class DerivativesVenue {
     this.#funding = options.funding ?? constantFundingRate();
     this.#defaults = { leverage: options.defaultLeverage ?? '10', marginMode: options.defaultMarginMode ?? 'cross' };
     this.#now = options.now;
+    this.#walletOf = options.walletOf ?? ((account) => account);
+    this.#liquidation = options.liquidation ?? 'bankruptcy';
     this.#nextOrderId = options.firstOrderId ?? 5_000_001;
     this.#nextTradeId = this.#nextOrderId * 10;
   }
@@ -146,9 +162,10 @@ export class DerivativesVenue {
     if (held && !held.state.size.isZero()) {
       const margin = initialMargin(held.state.size, held.state.entry, lev);
       const delta = margin.sub(held.state.margin);
-      if (delta.gt(freeOf(account, spec.settle))) return { ok: false, rejection: { kind: 'insufficient_margin' } };
-      if (delta.gt(0)) reserve(account, spec.settle, delta);
-      else release(account, spec.settle, delta.neg());
+      const wallet = this.#walletOf(account);
+      if (delta.gt(freeOf(wallet, spec.settle))) return { ok: false, rejection: { kind: 'insufficient_margin' } };
+      if (delta.gt(0)) reserve(wallet, spec.settle, delta);
+      else release(wallet, spec.settle, delta.neg());
       held.state = { ...held.state, margin };
       held.updatedAt = this.#now();
     }
@@ -161,8 +178,8 @@ export class DerivativesVenue {
   setMarginMode(account: SimAccount, symbols: readonly string[], mode: MarginMode): { ok: true } | { ok: false; rejection: SettingsRejection } {
     this.#accounts.set(account.apiKey, account);
     if (symbols.some((s) => !this.#perps.has(s))) return { ok: false, rejection: { kind: 'unknown_symbol' } };
-    const busy = symbols.some((s) => !this.#state(account.apiKey, s).size.isZero() || this.orders(account.apiKey, { symbol: s, open: true }).length > 0);
-    if (busy) return { ok: false, rejection: { kind: 'position_or_order_open' } };
+    if (symbols.some((s) => !this.#state(account.apiKey, s).size.isZero())) return { ok: false, rejection: { kind: 'position_or_order_open', holds: 'position' } };
+    if (symbols.some((s) => this.orders(account.apiKey, { symbol: s, open: true }).length > 0)) return { ok: false, rejection: { kind: 'position_or_order_open', holds: 'order' } };
     for (const s of symbols) this.#settings.set(key(account.apiKey, s), { ...this.settings(account.apiKey, s), marginMode: mode });
     return { ok: true };
   }
@@ -338,12 +355,13 @@ export class DerivativesVenue {
 
   #payFunding(account: SimAccount, spec: PerpSpec, held: Held, at: { time: number; rate: Dec; mark: Dec }): void {
     const payment = held.state.size.mul(at.mark).mul(at.rate).toDecimalPlaces(MONEY_DP, Dec.ROUND_HALF_UP);
-    const booked = bookFree(account, spec.settle, payment.neg());
+    const wallet = this.#walletOf(account);
+    const booked = bookFree(wallet, spec.settle, payment.neg());
     // What free could not pay comes out of the position's margin (and so moves its liquidation price).
     const shortfall = payment.neg().sub(booked).neg();
     if (shortfall.gt(0)) {
       const fromMargin = Dec.min(shortfall, held.state.margin);
-      burnUsed(account, spec.settle, fromMargin);
+      burnUsed(wallet, spec.settle, fromMargin);
       held.state = { ...held.state, margin: held.state.margin.sub(fromMargin) };
     }
     held.realised = held.realised.sub(payment);
@@ -388,10 +406,12 @@ export class DerivativesVenue {
   }
 
   /**
-   * Closes the position at its bankruptcy price: its open orders in the symbol are cancelled first (as
-   * the exchanges do), then the whole collateral is lost — the margin when isolated, margin and free
-   * settle coin when cross. No fee is charged on top (Bybit takes the liquidation fee out of the
-   * margin, between the liquidation and the bankruptcy price).
+   * Closes the position: its open orders in the symbol are cancelled first (as the exchanges do),
+   * then the whole collateral is lost — the margin when isolated, margin and free settle coin when
+   * cross. `bankruptcy`: the venue's order fills at the bankruptcy price, no fee on top (Bybit takes
+   * its liquidation fee out of the margin, between the liquidation and the bankruptcy price).
+   * `clearance`: the order (limit at the bankruptcy price, as Binance's) fills at the liquidation
+   * price, realizing the trading loss there; what the collateral still held is the clearance fee.
    */
   #liquidatePosition(account: SimAccount, spec: PerpSpec, held: Held): PerpFill {
     for (const r of this.#orders.values()) {
@@ -400,6 +420,14 @@ export class DerivativesVenue {
     const owner = account.apiKey;
     const bust = this.bankruptcyPrice(owner, spec.symbol) ?? this.markPrice(spec.symbol);
     const collateral = this.#collateral(owner, spec.symbol);
+    let fillPrice = bust;
+    let pnl = collateral.neg();
+    let clearance = new Dec(0);
+    if (this.#liquidation === 'clearance') {
+      fillPrice = this.liquidationPrice(owner, spec.symbol) ?? bust;
+      pnl = Dec.max(unrealizedPnl(held.state, fillPrice), collateral.neg());
+      clearance = collateral.add(pnl);
+    }
     const now = this.#now();
     const qty = held.state.size.abs();
     const order: PerpOrder = {
@@ -413,7 +441,7 @@ export class DerivativesVenue {
       price: bust.toFixed(),
       qty: qty.toFixed(),
       executedQty: qty.toFixed(),
-      cumQuote: qty.mul(bust).toFixed(),
+      cumQuote: qty.mul(fillPrice).toFixed(),
       cumFee: '0',
       status: 'filled',
       reduceOnly: true,
@@ -425,12 +453,15 @@ export class DerivativesVenue {
       updatedAt: now,
     };
     this.#orders.set(order.orderId, { order, account });
-    burnUsed(account, spec.settle, held.state.margin);
-    bookFree(account, spec.settle, held.state.margin.sub(collateral));
+    const wallet = this.#walletOf(account);
+    burnUsed(wallet, spec.settle, held.state.margin);
+    bookFree(wallet, spec.settle, held.state.margin.sub(collateral));
     held.realised = held.realised.sub(collateral);
     held.state = FLAT;
     held.updatedAt = now;
-    return this.#record(order, { qty, price: bust, fee: new Dec(0), feeRate: new Dec(0), maker: false, kind: 'liquidation', closed: qty, pnl: collateral.neg() });
+    const fill = this.#record(order, { qty, price: fillPrice, fee: new Dec(0), feeRate: new Dec(0), maker: false, kind: 'liquidation', closed: qty, pnl });
+    if (this.#liquidation === 'clearance') fill.clearanceFee = clearance.toFixed();
+    return fill;
   }
 
   // ---- internals ---------------------------------------------------------------------------
@@ -453,7 +484,7 @@ export class DerivativesVenue {
     if (this.orders(account.apiKey, { open: true }).some((o) => o.clientOrderId === input.clientOrderId)) return { kind: 'duplicate_client_id' };
     const opening = Dec.max(0, qty.sub(reducible));
     const needed = initialMargin(opening, price, new Dec(this.settings(account.apiKey, spec.symbol).leverage)).add(this.#feeOn(opening, price, this.#fees.taker));
-    if (needed.gt(freeOf(account, spec.settle))) return { kind: 'insufficient_margin' };
+    if (needed.gt(freeOf(this.#walletOf(account), spec.settle))) return { kind: 'insufficient_margin' };
     return { qty, price, opening };
   }
 
@@ -470,7 +501,7 @@ export class DerivativesVenue {
     if (resting.order.reduceOnly || opening.isZero()) return;
     const perUnit = price.div(resting.order.leverage).add(price.mul(this.#fees.taker));
     const locked = opening.mul(perUnit).toDecimalPlaces(MONEY_DP, Dec.ROUND_UP);
-    reserve(resting.account, spec.settle, locked);
+    reserve(this.#walletOf(resting.account), spec.settle, locked);
     resting.order.lockPerUnit = perUnit.toFixed();
     resting.order.locked = locked.toFixed();
   }
@@ -482,7 +513,8 @@ export class DerivativesVenue {
    * longer covers is cancelled unfilled.
    */
   #fill(resting: Resting, spec: PerpSpec, want: Dec, price: Dec, maker: boolean): PerpFill | undefined {
-    const { order, account } = resting;
+    const { order } = resting;
+    const wallet = this.#walletOf(resting.account);
     const held = this.#held(order.owner, spec.symbol);
     const signed = (s: Dec): Dec => (order.side === 'buy' ? s : s.neg());
     const qty = order.reduceOnly ? Dec.min(want, reducibleBy(held.state.size, order.side)) : want;
@@ -491,21 +523,21 @@ export class DerivativesVenue {
       return undefined;
     }
     const unlock = Dec.min(new Dec(order.locked), qty.mul(order.lockPerUnit).toDecimalPlaces(MONEY_DP, Dec.ROUND_UP));
-    release(account, spec.settle, unlock);
+    release(wallet, spec.settle, unlock);
     order.locked = new Dec(order.locked).sub(unlock).toFixed();
     const rate = maker ? this.#fees.maker : this.#fees.taker;
     const fee = this.#feeOn(qty, price, rate);
     const effect = applyFill(held.state, signed(qty), price, new Dec(order.leverage));
-    if (effect.added.add(fee).gt(freeOf(account, spec.settle).add(effect.released).add(effect.realizedPnl))) {
-      reserve(account, spec.settle, unlock);
+    if (effect.added.add(fee).gt(freeOf(wallet, spec.settle).add(effect.released).add(effect.realizedPnl))) {
+      reserve(wallet, spec.settle, unlock);
       order.locked = new Dec(order.locked).add(unlock).toFixed();
       this.#close(resting, 'canceled');
       return undefined;
     }
-    release(account, spec.settle, effect.released);
-    const pnl = bookFree(account, spec.settle, effect.realizedPnl);
-    const charged = bookFree(account, spec.settle, fee.neg()).neg();
-    reserve(account, spec.settle, effect.added);
+    release(wallet, spec.settle, effect.released);
+    const pnl = bookFree(wallet, spec.settle, effect.realizedPnl);
+    const charged = bookFree(wallet, spec.settle, fee.neg()).neg();
+    reserve(wallet, spec.settle, effect.added);
     const now = this.#now();
     if (held.state.size.isZero()) held.createdAt = now;
     held.state = effect.next;
@@ -554,7 +586,7 @@ export class DerivativesVenue {
   }
 
   #releaseLock({ order, account }: Resting, spec: PerpSpec): void {
-    release(account, spec.settle, new Dec(order.locked));
+    release(this.#walletOf(account), spec.settle, new Dec(order.locked));
     order.locked = '0';
   }
 
@@ -567,7 +599,7 @@ export class DerivativesVenue {
     const state = this.#state(owner, symbol);
     const account = this.#accounts.get(owner);
     if (this.settings(owner, symbol).marginMode === 'isolated' || !account) return state.margin;
-    return state.margin.add(freeOf(account, this.#spec(symbol).settle));
+    return state.margin.add(freeOf(this.#walletOf(account), this.#spec(symbol).settle));
   }
 
   #state(owner: string, symbol: string): PositionState {

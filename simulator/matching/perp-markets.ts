@@ -1,21 +1,40 @@
+import type { DerivativesOptions } from './derivatives.js';
 import type { PerpSpec } from './derivatives-types.js';
 import type { MarketSpec } from './types.js';
+import type { ExchangeId } from '../../src/domain/exchange-ids.js';
+import type { SimAccount, SimWallet } from '../types.js';
+
+/** Per base coin, the lowest risk tier: the maximum leverage it allows and its maintenance margin rate. */
+export type PerpTiers = Readonly<Record<string, { maxLeverage: string; maintenanceMarginRate: string }>>;
 
 /**
  * The USDT perpetual listed beside each spot market: same id, same price path, same filters, with
- * the lowest risk tier's maximum leverage and maintenance margin rate. BTC: 0.5 % and 100× (Bybit,
+ * the lowest risk tier's maximum leverage and maintenance margin rate. Bybit's: BTC 0.5 % and 100× (
  * "Risk Limit (USDT Contract)", https://www.bybit.com/en/help-center/article/Risk-Limit-USDT-Contract,
  * and GET /v5/market/risk-limit, https://bybit-exchange.github.io/docs/v5/market/risk-limit). ETH and
  * XRP: plausible values of the same table (0.5 % / 100× and 1 % / 50×), not checked against the live
  * endpoint. A symbol not in the table gets 1 % and 50×.
  */
-const TIERS: Readonly<Record<string, { maxLeverage: string; maintenanceMarginRate: string }>> = {
+export const BYBIT_TIERS: PerpTiers = {
   BTC: { maxLeverage: '100', maintenanceMarginRate: '0.005' },
   ETH: { maxLeverage: '100', maintenanceMarginRate: '0.005' },
   XRP: { maxLeverage: '50', maintenanceMarginRate: '0.01' },
 };
 
-export function perpSpecs(markets: readonly MarketSpec[]): PerpSpec[] {
+/**
+ * Binance USDⓈ-M: bracket 1 of GET /fapi/v1/leverageBracket
+ * (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Notional-and-Leverage-Brackets,
+ * https://www.binance.com/en/futures/trading-rules/perpetual/leverage-margin): BTCUSDT 125× at 0.4 %
+ * (as a recorded answer of that endpoint lists it). ETH and XRP: plausible values of the same table
+ * (125× / 0.4 %, 75× / 0.5 %), not checked against the live endpoint.
+ */
+export const BINANCE_TIERS: PerpTiers = {
+  BTC: { maxLeverage: '125', maintenanceMarginRate: '0.004' },
+  ETH: { maxLeverage: '125', maintenanceMarginRate: '0.004' },
+  XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
+};
+
+export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS): PerpSpec[] {
   return markets
     .filter((m) => m.quote === 'USDT')
     .map((m) => ({
@@ -27,6 +46,36 @@ export function perpSpecs(markets: readonly MarketSpec[]): PerpSpec[] {
       minQty: m.minQty,
       maxQty: m.maxQty,
       minNotional: m.minNotional,
-      ...(TIERS[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
+      ...(tiers[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
     }));
+}
+
+/** How one exchange's perpetuals differ from the core's defaults (Bybit's rules). */
+export interface PerpVenueConfig {
+  readonly tiers?: PerpTiers;
+  readonly fees?: DerivativesOptions['fees'];
+  readonly defaultLeverage?: string;
+  readonly liquidation?: DerivativesOptions['liquidation'];
+  /** Margin, PnL, fees and funding move a futures wallet kept apart from spot (`SimAccount.futures`). */
+  readonly futuresWallet?: boolean;
+}
+
+/**
+ * Binance USDⓈ-M: the non-VIP USDT-margined rates, 0.02 % maker / 0.05 % taker, charged in USDT
+ * (https://www.binance.com/en/fee/futureFee); a symbol never set trades at 20×, the default of an
+ * account opened as "advanced" (https://www.binance.com/en/support/faq/detail/360034946672); the
+ * USDⓈ-M wallet is apart from spot; a liquidation books REALIZED_PNL and INSURANCE_CLEAR
+ * (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
+ */
+export const PERP_VENUES: Readonly<Partial<Record<ExchangeId, PerpVenueConfig>>> = {
+  binance: { tiers: BINANCE_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, defaultLeverage: '20', liquidation: 'clearance', futuresWallet: true },
+};
+
+/** What a Binance account's futures wallet holds when the account is created without saying. */
+export const DEFAULT_FUTURES_BALANCES: Readonly<Record<string, string>> = { USDT: '10000' };
+
+/** The futures wallet of an account on an exchange that keeps one (made with the account; empty if it was not). */
+export function futuresWalletOf(account: SimAccount): SimWallet {
+  account.futures ??= { balances: {} };
+  return account.futures;
 }

@@ -91,6 +91,15 @@ describe('translateCcxtError (by class, never by message)', () => {
     expect(out).toBeInstanceOf(InvalidResponseError);
   });
 
+  it('Binance USDⓈ-M -2019 / -2022 (bare ExchangeError when ccxt is reached through a proxy URL) → insufficient funds / order rejected, by the body code', () => {
+    const margin = translateCcxtError(new errors.ExchangeError('x'), ctx('binance', answered(400), 'order', { code: -2019, msg: 'Margin is insufficient.' }));
+    expect(margin).toBeInstanceOf(InsufficientFundsError);
+    const reduceOnly = translateCcxtError(new errors.ExchangeError('x'), ctx('binance', answered(400), 'read', { code: -2022, msg: 'ReduceOnly Order is rejected.' }));
+    expect(reduceOnly).toBeInstanceOf(OrderRejectedError);
+    // Another exchange's same number means nothing.
+    expect(translateCcxtError(new errors.ExchangeError('x'), ctx('bybit', answered(400), 'read', { code: -2019 }))).toBeInstanceOf(ExchangeUnavailableError);
+  });
+
   it('Kraken EAPI:Invalid signature (a bare ExchangeError in ccxt) → authentication failed, by the body code', () => {
     const out = translateCcxtError(new errors.ExchangeError('x'), ctx('kraken', answered(200), 'read', { error: ['EAPI:Invalid signature'] }));
     expect(out).toBeInstanceOf(AuthenticationFailedError);

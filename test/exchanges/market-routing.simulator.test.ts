@@ -1,20 +1,19 @@
 import { ulid } from 'ulid';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
-import { ExchangeUnavailableError, OrderNotFoundError, OrderRejectedError } from '../../src/domain/errors.js';
+import { InsufficientFundsError, OrderNotFoundError, OrderRejectedError } from '../../src/domain/errors.js';
+import { Dec } from '../../src/domain/money.js';
 import type { ExchangeId, MarketType } from '../../src/domain/exchange-ids.js';
 import { loadCcxt, type CcxtModules } from '../../src/exchanges/ccxt/ccxt-classes.js';
 import { createCcxtExchange, type CcxtExchange } from '../../src/exchanges/ccxt/ccxt-exchange.js';
 import { makeClientOrderId } from '../../src/exchanges/profiles/index.js';
 import { openGate } from '../../src/ratelimit/request-gate.js';
-import { startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
 
 /**
- * Calls go to the API of the market's type. The simulator trades Bybit's linear perpetuals
- * (test/simulator/bybit-linear.test.ts) but does not serve Binance's futures host at all (502). So
- * what is verified here is the routing — what reaches the wire: category, host, path, our client id,
- * signature — and that the simulator's answer is translated; CTS's futures *trading* itself is not
- * verified against a simulated venue (docs/exchanges.md says so).
+ * Calls go to the API of the market's type: what reaches the wire — category, host, path, our client
+ * id, signature — for a connection trading spot and perpetuals. The simulator serves both Bybit's
+ * linear perpetuals (test/simulator/bybit-linear.test.ts) and Binance's USDⓈ-M futures host
+ * (test/simulator/binance-futures.test.ts), so every answer here is the simulated exchange's own.
  */
 
 let sim: RunningSimulator;
@@ -32,14 +31,14 @@ afterAll(async () => {
   await sim.close();
 });
 
-async function connect(exchange: ExchangeId, marketTypes: MarketType[], proxyUrl = sim.url): Promise<{ adapter: CcxtExchange; apiKey: string }> {
+async function connect(exchange: ExchangeId, marketTypes: MarketType[]): Promise<{ adapter: CcxtExchange; apiKey: string }> {
   const apiKey = `ctskey${exchange}${ulid().slice(-8)}`;
   const secret = `cts${exchange}secret0123456789abcdef`;
   sim.control.addAccount(exchange, { apiKey, secret, balances: { USDT: '100000', BTC: '2' } });
   const adapter = await createCcxtExchange({
     ccxt,
     gate: openGate,
-    connection: { id: `c-${exchange}-${marketTypes.join('-')}`, exchange, mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes, proxyUrl, timeoutMs: 2_000 },
+    connection: { id: `c-${exchange}-${marketTypes.join('-')}`, exchange, mode: 'live', credentials: { apiKey, apiSecret: secret }, marketTypes, proxyUrl: sim.url, timeoutMs: 2_000 },
   });
   adapters.push(adapter);
   return { adapter, apiKey };
@@ -108,81 +107,100 @@ describe('Bybit: spot + USDT linear connection', () => {
   });
 });
 
-/** GET /fapi/v1/exchangeInfo as Binance documents it, one perpetual: the simulator does not serve fapi. */
-const FAPI_EXCHANGE_INFO = {
-  timezone: 'UTC',
-  serverTime: 1_700_000_000_000,
-  rateLimits: [],
-  exchangeFilters: [],
-  assets: [],
-  symbols: [
-    {
-      symbol: 'BTCUSDT', pair: 'BTCUSDT', contractType: 'PERPETUAL', deliveryDate: 4133404800000, onboardDate: 1569398400000, status: 'TRADING',
-      baseAsset: 'BTC', quoteAsset: 'USDT', marginAsset: 'USDT', pricePrecision: 2, quantityPrecision: 3, baseAssetPrecision: 8, quotePrecision: 8,
-      underlyingType: 'COIN', filters: [
-        { filterType: 'PRICE_FILTER', minPrice: '556.80', maxPrice: '4529764', tickSize: '0.10' },
-        { filterType: 'LOT_SIZE', maxQty: '1000', minQty: '0.001', stepSize: '0.001' },
-        { filterType: 'MIN_NOTIONAL', notional: '100' },
-      ],
-      orderTypes: ['LIMIT', 'MARKET'], timeInForce: ['GTC', 'IOC', 'FOK', 'GTX'],
-    },
-  ],
-};
-
 describe('Binance: spot + USDⓈ-M futures connection', () => {
-  let proxy: RecordingProxy;
-  beforeAll(async () => {
-    proxy = await startRecordingProxy(sim.url, { 'fapi.binance.com/fapi/v1/exchangeInfo': FAPI_EXCHANGE_INFO });
-  });
-  afterAll(async () => {
-    await proxy.close();
-  });
-  const since = (mark: number) => proxy.requests.slice(mark).map((r) => `${r.method} ${r.host}${r.path}`);
-  const isSigned = (mark: number, host: string) =>
-    proxy.requests.slice(mark).filter((r) => r.host === host).every((r) => r.headers['x-mbx-apikey'] !== undefined && (r.query.has('signature') || r.body.includes('signature=')));
+  const lastSeq = () => sim.control.requests({ exchange: 'binance' }).at(-1)?.seq ?? 0;
+  const sent = (since: number) =>
+    sim.control
+      .requests({ exchange: 'binance' })
+      .filter((r) => r.seq > since)
+      .map((r) => `${r.method} ${r.host}${r.path}`);
+  const signed = (since: number, host: string) =>
+    sim.control
+      .requests({ exchange: 'binance' })
+      .filter((r) => r.seq > since && r.host === host)
+      .every((r) => r.headers['x-mbx-apikey'] !== undefined && r.params['signature'] !== undefined);
 
   async function futuresConnection(): Promise<CcxtExchange> {
-    const { adapter } = await connect('binance', ['spot', 'futures'], proxy.url);
+    const { adapter } = await connect('binance', ['spot', 'futures']);
     const markets = await adapter.loadMarkets();
     expect(markets.find((m) => m.symbol === 'BTC/USDT:USDT')?.type).toBe('futures');
+    expect(markets.find((m) => m.symbol === 'BTC/USDT')?.type).toBe('spot');
     return adapter;
   }
 
-  it('reads the spot and the futures wallet; the futures one goes to fapi.binance.com (simulator: 502 → ExchangeUnavailableError)', async () => {
-    const adapter = await futuresConnection();
-    const mark = proxy.requests.length;
-    await expect(adapter.fetchBalances()).rejects.toBeInstanceOf(ExchangeUnavailableError);
-    expect(since(mark)).toEqual(['GET api.binance.com/api/v3/account', 'GET fapi.binance.com/fapi/v3/account']);
-    expect(isSigned(mark, 'fapi.binance.com')).toBe(true);
+  it('loads the spot markets from api.binance.com and the perpetuals from fapi.binance.com', async () => {
+    const before = lastSeq();
+    await futuresConnection();
+    expect(sent(before)).toEqual(['GET api.binance.com/api/v3/exchangeInfo', 'GET fapi.binance.com/fapi/v1/exchangeInfo']);
   });
 
-  it('sends a futures order to POST fapi.binance.com/fapi/v1/order with our newClientOrderId', async () => {
+  it('reads the spot and the futures wallet apart, each tagged with the account it is', async () => {
     const adapter = await futuresConnection();
-    const mark = proxy.requests.length;
+    const before = lastSeq();
+    const balances = await adapter.fetchBalances();
+    expect(sent(before)).toEqual(['GET api.binance.com/api/v3/account', 'GET fapi.binance.com/fapi/v3/account']);
+    expect(signed(before, 'fapi.binance.com')).toBe(true);
+    // The spot wallet holds what the account was given; the futures wallet its own 10000 USDT.
+    expect(balances.filter((b) => b.asset === 'USDT')).toEqual([
+      { asset: 'USDT', free: '100000', used: '0', total: '100000', account: 'spot', marketTypes: ['spot'] },
+      { asset: 'USDT', free: '10000', used: '0', total: '10000', account: 'futures', marketTypes: ['futures'] },
+    ]);
+  });
+
+  it('sends a futures order to POST fapi.binance.com/fapi/v1/order with our newClientOrderId, and finds it by that id there', async () => {
+    const adapter = await futuresConnection();
+    const before = lastSeq();
     const clientOrderId = makeClientOrderId('binance', ulid());
-    // 502 on an order: its state is unknown, the caller looks it up by client id.
-    await expect(adapter.createOrder(order('BTC/USDT:USDT', clientOrderId))).rejects.toBeInstanceOf(ExchangeUnavailableError);
-    expect(since(mark)).toEqual(['POST fapi.binance.com/fapi/v1/order']);
-    const sent = proxy.requests[mark];
-    expect(new URLSearchParams(sent?.body ?? '').get('newClientOrderId') ?? sent?.query.get('newClientOrderId')).toBe(clientOrderId);
-    expect(isSigned(mark, 'fapi.binance.com')).toBe(true);
+    expect(await adapter.createOrder(order('BTC/USDT:USDT', clientOrderId))).toMatchObject({ clientOrderId, status: 'open' });
+    expect(await adapter.fetchOrder({ symbol: 'BTC/USDT:USDT', clientOrderId })).toMatchObject({ clientOrderId, status: 'open', amount: '0.01', price: '20000' });
+    expect(sent(before)).toEqual(['POST fapi.binance.com/fapi/v1/order', 'GET fapi.binance.com/fapi/v1/order']);
+    expect(signed(before, 'fapi.binance.com')).toBe(true);
+    const requests = sim.control.requests({ exchange: 'binance' }).filter((r) => r.seq > before);
+    expect(requests[0]?.params).toMatchObject({ symbol: 'BTCUSDT', newClientOrderId: clientOrderId });
+    expect(requests[1]?.params).toMatchObject({ symbol: 'BTCUSDT', origClientOrderId: clientOrderId });
   });
 
   it('routes open orders and trades of a futures symbol to fapi, and lists all open orders per API', async () => {
     const adapter = await futuresConnection();
-    let mark = proxy.requests.length;
-    await expect(adapter.fetchOpenOrders('BTC/USDT:USDT')).rejects.toBeInstanceOf(ExchangeUnavailableError);
-    await expect(adapter.fetchMyTrades({ symbol: 'BTC/USDT:USDT' })).rejects.toBeInstanceOf(ExchangeUnavailableError);
-    expect(since(mark)).toEqual(['GET fapi.binance.com/fapi/v1/openOrders', 'GET fapi.binance.com/fapi/v1/userTrades']);
-    mark = proxy.requests.length;
-    await expect(adapter.fetchOpenOrders()).rejects.toBeInstanceOf(ExchangeUnavailableError);
-    expect(since(mark)).toEqual(['GET api.binance.com/api/v3/openOrders', 'GET fapi.binance.com/fapi/v1/openOrders']);
+    let before = lastSeq();
+    expect(await adapter.fetchOpenOrders('BTC/USDT:USDT')).toEqual([]);
+    expect(await adapter.fetchMyTrades({ symbol: 'BTC/USDT:USDT' })).toEqual([]);
+    expect(sent(before)).toEqual(['GET fapi.binance.com/fapi/v1/openOrders', 'GET fapi.binance.com/fapi/v1/userTrades']);
+    before = lastSeq();
+    expect(await adapter.fetchOpenOrders()).toEqual([]);
+    expect(sent(before)).toEqual(['GET api.binance.com/api/v3/openOrders', 'GET fapi.binance.com/fapi/v1/openOrders']);
+  });
+
+  it('sets and reads back margin type and leverage on fapi, reads the position from /fapi/v3/positionRisk, and tells -2019 / -2022 apart by code', async () => {
+    const adapter = await futuresConnection();
+    const perp = 'BTC/USDT:USDT';
+    let before = lastSeq();
+    expect(await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' })).toEqual({ settings: { leverage: '5', marginMode: 'isolated' }, refusals: [] });
+    expect(sent(before)).toEqual(['POST fapi.binance.com/fapi/v1/marginType', 'POST fapi.binance.com/fapi/v1/leverage', 'GET fapi.binance.com/fapi/v1/leverageBracket', 'GET fapi.binance.com/fapi/v1/symbolConfig', 'GET fapi.binance.com/fapi/v1/symbolConfig']);
+    // Again: ccxt 4.5.84 throws -4046 "No need to change margin type." (MarginModeAlreadySet); the read-back decides.
+    const again = await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' });
+    expect(again.settings).toEqual({ leverage: '5', marginMode: 'isolated' });
+    expect(again.refusals).toEqual([expect.stringMatching(/^margin mode isolated: .*-4046/)]);
+
+    // ccxt's binance.fetchPosition serves options only: the adapter lists the symbol's positions instead.
+    before = lastSeq();
+    expect(await adapter.fetchPosition(perp)).toEqual({ symbol: perp, quantity: '0', entryPrice: null, markPrice: null, liquidationPrice: null, leverage: null });
+    expect(sent(before)).toEqual(['GET fapi.binance.com/fapi/v3/positionRisk']);
+    await adapter.createOrder({ symbol: perp, side: 'sell', type: 'market', amount: '0.1', clientOrderId: makeClientOrderId('binance', ulid()) });
+    const short = await adapter.fetchPosition(perp);
+    expect(short).toMatchObject({ symbol: perp, quantity: '-0.1', leverage: null });
+    expect(new Dec(short.liquidationPrice ?? '0').gt(short.entryPrice ?? '0')).toBe(true);
+
+    // Reached through a proxy URL, ccxt raises both as bare ExchangeError; the body's code decides.
+    const exit = { symbol: perp, side: 'sell' as const, type: 'market' as const, amount: '0.01', reduceOnly: true };
+    await expect(adapter.createOrder({ ...exit, clientOrderId: makeClientOrderId('binance', ulid()) })).rejects.toBeInstanceOf(OrderRejectedError);
+    await expect(adapter.createOrder({ ...exit, amount: '10', reduceOnly: false, clientOrderId: makeClientOrderId('binance', ulid()) })).rejects.toBeInstanceOf(InsufficientFundsError);
   });
 
   it('keeps spot calls on the spot API', async () => {
     const adapter = await futuresConnection();
-    const mark = proxy.requests.length;
+    const before = lastSeq();
     expect(await adapter.fetchOpenOrders('BTC/USDT')).toEqual([]);
-    expect(since(mark)).toEqual(['GET api.binance.com/api/v3/openOrders']);
+    expect(sent(before)).toEqual(['GET api.binance.com/api/v3/openOrders']);
   });
 });

@@ -26,6 +26,23 @@ export function binanceClient(sim: RunningSimulator, o: ClientOptions = {}): Ins
   return ex;
 }
 
+/**
+ * ccxt's Binance on the USDⓈ-M futures API: `defaultType: 'swap'` sends calls without a symbol
+ * (balance, positions, leverage) to fapi, and only the linear markets are loaded.
+ */
+export function binanceFuturesClient(sim: RunningSimulator, o: ClientOptions = {}): InstanceType<typeof ccxt.binance> {
+  const ex = new ccxt.binance({
+    apiKey: o.apiKey ?? 'binanceKey1',
+    secret: o.secret ?? 'binanceSecret1',
+    proxyUrl: sim.url,
+    enableRateLimit: false,
+    timeout: o.timeout ?? 5_000,
+    options: { defaultType: 'swap', fetchMarkets: { types: ['linear'] }, fetchCurrencies: false, fetchMargins: false },
+  });
+  if (o.sandbox) ex.setSandboxMode(true);
+  return ex;
+}
+
 export function bybitClient(sim: RunningSimulator, o: ClientOptions = {}): InstanceType<typeof ccxt.bybit> {
   const ex = new ccxt.bybit({
     apiKey: o.apiKey ?? 'bybitKey1',

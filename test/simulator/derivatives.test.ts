@@ -42,19 +42,34 @@ class PushedPath implements PricePath {
   }
 }
 
-function setup(start = '100', rate = '0.0001', hour = 1) {
+/**
+ * `binance`: the venue as Binance's wire format configures it — margin in a futures wallet kept
+ * apart from the account's spot balances, liquidations split into trading loss and clearance fee.
+ */
+function setup(start = '100', rate = '0.0001', hour = 1, style: 'bybit' | 'binance' = 'bybit') {
   const path = new PushedPath(start, Date.UTC(2026, 0, 1, hour));
-  const venue = new DerivativesVenue({ perps: [SPEC], paths: new Map([['BTC/USDT', path]]), funding: constantFundingRate(rate), now: () => path.current().openTime });
   const account: SimAccount = { apiKey: 'k', secret: 's', permissions: { trade: true, withdraw: false, ipRestricted: true }, balances: { USDT: { free: '10000', used: '0' } } };
+  if (style === 'binance') {
+    account.balances = { USDT: { free: '777', used: '0' } };
+    account.futures = { balances: { USDT: { free: '10000', used: '0' } } };
+  }
+  const venue = new DerivativesVenue({
+    perps: [SPEC],
+    paths: new Map([['BTC/USDT', path]]),
+    funding: constantFundingRate(rate),
+    now: () => path.current().openTime,
+    ...(style === 'binance' ? { walletOf: (a: SimAccount) => a.futures ?? a, liquidation: 'clearance' as const } : {}),
+  });
   const move = (close: string): void => {
     path.push(close);
     venue.afterPriceStep();
   };
-  return { path, venue, account, move };
+  const margin = style === 'binance' ? (account.futures ?? account) : account;
+  return { path, venue, account, margin, move };
 }
 
-function wallet(account: SimAccount): Dec {
-  const b = account.balances['USDT'];
+function wallet(holder: { balances: SimAccount['balances'] }): Dec {
+  const b = holder.balances['USDT'];
   return new Dec(b?.free ?? 0).add(b?.used ?? 0);
 }
 
@@ -116,7 +131,27 @@ describe('derivatives venue', () => {
     expect(liq?.gt(1000)).toBe(true);
   });
 
-  it('conserves money across random fills, funding and liquidations: wallet = start + PnL − fees − funding, used = margin + locks', () => {
+  it('liquidates under the clearance rule at the liquidation price: the trading loss there plus the clearance fee is the whole margin, all from the futures wallet', () => {
+    const { venue, account, margin, move } = setup('100', '0.0001', 1, 'binance');
+    expect(venue.setMarginMode(account, ['BTC/USDT'], 'isolated')).toEqual({ ok: true });
+    expect(venue.setLeverage(account, 'BTC/USDT', '5').ok).toBe(true);
+    expect(venue.place(account, { symbol: 'BTC/USDT', side: 'sell', type: 'market', quantity: '1', clientOrderId: 's' }).ok).toBe(true);
+    // Entry 99.99 (the bid), margin 19.998, MM 0.49995: liquidation 99.99 + 19.49805 = 119.48805, to the
+    // tick below; bankruptcy 99.99 + 19.998, to the tick above.
+    expect(venue.liquidationPrice('k', 'BTC/USDT')?.toFixed()).toBe('119.48');
+    expect(venue.setMarginMode(account, ['BTC/USDT'], 'cross')).toEqual({ ok: false, rejection: { kind: 'position_or_order_open', holds: 'position' } });
+    const before = wallet(margin);
+    move('120');
+    const liquidation = venue.fills('k').find((f) => f.kind === 'liquidation');
+    expect(liquidation).toMatchObject({ side: 'buy', qty: '1', price: '119.48', realizedPnl: '-19.49', clearanceFee: '0.508', fee: '0' });
+    expect(venue.orders('k').find((o) => o.createdBy === 'liquidation')).toMatchObject({ price: '119.99', cumQuote: '119.48', status: 'filled' });
+    expect(before.sub(wallet(margin)).toFixed()).toBe('19.998');
+    expect(margin.balances['USDT']?.used).toBe('0');
+    // The spot balances never moved: not by the fee, the margin or the loss.
+    expect(account.balances['USDT']).toEqual({ free: '777', used: '0' });
+  });
+
+  it('conserves money across random fills, funding and liquidations, in the account or in a futures wallet apart: wallet = start + PnL − fees − funding, used = margin + locks', () => {
     const op = fc.oneof(
       fc.record({ kind: fc.constant('market' as const), side: fc.constantFrom('buy' as const, 'sell' as const), qty: fc.integer({ min: 1, max: 3000 }), reduceOnly: fc.boolean() }),
       fc.record({ kind: fc.constant('limit' as const), side: fc.constantFrom('buy' as const, 'sell' as const), qty: fc.integer({ min: 1, max: 3000 }), offset: fc.integer({ min: -500, max: 500 }) }),
@@ -124,38 +159,42 @@ describe('derivatives venue', () => {
       fc.record({ kind: fc.constant('leverage' as const), lev: fc.integer({ min: 1, max: 100 }) }),
       fc.record({ kind: fc.constant('mode' as const), isolated: fc.boolean() }),
     );
-    const seen = { liquidations: 0, funding: 0, flips: 0 };
-    fc.assert(
-      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
-        // From 07:00, so the first step already crosses a funding time.
-        const { path, venue, account, move } = setup('100', '0.0001', 7);
-        let n = 0;
-        for (const o of ops) {
-          const mark = new Dec(path.current().close);
-          if (o.kind === 'market') venue.place(account, { symbol: 'BTC/USDT', side: o.side, type: 'market', quantity: new Dec(o.qty).div(1000).toFixed(), reduceOnly: o.reduceOnly, clientOrderId: `m${n++}` });
-          else if (o.kind === 'limit') {
-            const price = mark.mul(new Dec(1).add(new Dec(o.offset).div(10_000))).toDecimalPlaces(2).toFixed();
-            venue.place(account, { symbol: 'BTC/USDT', side: o.side, type: 'limit', quantity: new Dec(o.qty).div(1000).toFixed(), price, clientOrderId: `l${n++}` });
-          } else if (o.kind === 'move') move(Dec.max('1', mark.mul(new Dec(100 + o.pct).div(100))).toDecimalPlaces(2).toFixed());
-          else if (o.kind === 'leverage') venue.setLeverage(account, 'BTC/USDT', String(o.lev));
-          else venue.setMarginMode(account, ['BTC/USDT'], o.isolated ? 'isolated' : 'cross');
+    for (const style of ['bybit', 'binance'] as const) {
+      const seen = { liquidations: 0, funding: 0, flips: 0 };
+      fc.assert(
+        fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+          // From 07:00, so the first step already crosses a funding time.
+          const { path, venue, account, margin, move } = setup('100', '0.0001', 7, style);
+          let n = 0;
+          for (const o of ops) {
+            const mark = new Dec(path.current().close);
+            if (o.kind === 'market') venue.place(account, { symbol: 'BTC/USDT', side: o.side, type: 'market', quantity: new Dec(o.qty).div(1000).toFixed(), reduceOnly: o.reduceOnly, clientOrderId: `m${n++}` });
+            else if (o.kind === 'limit') {
+              const price = mark.mul(new Dec(1).add(new Dec(o.offset).div(10_000))).toDecimalPlaces(2).toFixed();
+              venue.place(account, { symbol: 'BTC/USDT', side: o.side, type: 'limit', quantity: new Dec(o.qty).div(1000).toFixed(), price, clientOrderId: `l${n++}` });
+            } else if (o.kind === 'move') move(Dec.max('1', mark.mul(new Dec(100 + o.pct).div(100))).toDecimalPlaces(2).toFixed());
+            else if (o.kind === 'leverage') venue.setLeverage(account, 'BTC/USDT', String(o.lev));
+            else venue.setMarginMode(account, ['BTC/USDT'], o.isolated ? 'isolated' : 'cross');
+            const fills = venue.fills('k');
+            const pnl = fills.reduce((s, f) => s.add(f.realizedPnl), new Dec(0));
+            // The clearance fee (binance style) is a charge like the trading fee.
+            const fees = fills.reduce((s, f) => s.add(f.fee).add(f.clearanceFee ?? 0), new Dec(0));
+            const funding = venue.fundingPayments('k').reduce((s, p) => s.add(p.payment), new Dec(0));
+            expect(wallet(margin).toFixed()).toBe(new Dec(10000).add(pnl).sub(fees).sub(funding).toFixed());
+            const { position, order } = venue.marginInUse('k', 'USDT');
+            expect(margin.balances['USDT']?.used).toBe(position.add(order).toFixed());
+            expect(venue.position('k', 'BTC/USDT').realisedPnl).toBe(pnl.sub(fees).sub(funding).toFixed());
+            if (style === 'binance') expect(account.balances['USDT']).toEqual({ free: '777', used: '0' });
+          }
           const fills = venue.fills('k');
-          const pnl = fills.reduce((s, f) => s.add(f.realizedPnl), new Dec(0));
-          const fees = fills.reduce((s, f) => s.add(f.fee), new Dec(0));
-          const funding = venue.fundingPayments('k').reduce((s, p) => s.add(p.payment), new Dec(0));
-          expect(wallet(account).toFixed()).toBe(new Dec(10000).add(pnl).sub(fees).sub(funding).toFixed());
-          const { position, order } = venue.marginInUse('k', 'USDT');
-          expect(account.balances['USDT']?.used).toBe(position.add(order).toFixed());
-          expect(venue.position('k', 'BTC/USDT').realisedPnl).toBe(pnl.sub(fees).sub(funding).toFixed());
-        }
-        const fills = venue.fills('k');
-        seen.liquidations += fills.filter((f) => f.kind === 'liquidation').length;
-        seen.flips += fills.filter((f) => f.closedSize !== '0' && f.closedSize !== f.qty).length;
-        seen.funding += venue.fundingPayments('k').length;
-      }),
-      { numRuns: 500 },
-    );
-    // The runs did reach the paths the property is about.
-    expect(Math.min(seen.liquidations, seen.funding, seen.flips)).toBeGreaterThan(0);
+          seen.liquidations += fills.filter((f) => f.kind === 'liquidation').length;
+          seen.flips += fills.filter((f) => f.closedSize !== '0' && f.closedSize !== f.qty).length;
+          seen.funding += venue.fundingPayments('k').length;
+        }),
+        { numRuns: style === 'bybit' ? 500 : 300 },
+      );
+      // The runs did reach the paths the property is about.
+      expect(Math.min(seen.liquidations, seen.funding, seen.flips)).toBeGreaterThan(0);
+    }
   });
 });

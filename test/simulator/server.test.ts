@@ -99,6 +99,24 @@ describe('simulator core', () => {
     expect(sim.control.clockSkew('binance')).toBe(0);
   });
 
+  it('gives a Binance account a futures wallet apart from spot (10000 USDT unless told) and sets it over the control API; refuses one where perpetuals trade from the account', async () => {
+    const sim = await start();
+    await call(sim, 'PUT', '/__sim/accounts/binance', { apiKey: 'f1', secret: 's', balances: { USDT: '5' } });
+    expect(sim.control.account('binance', 'f1')).toMatchObject({ balances: { USDT: { free: '5', used: '0' } }, futures: { balances: { USDT: { free: '10000', used: '0' } } } });
+    await call(sim, 'PUT', '/__sim/accounts/binance', { apiKey: 'f2', secret: 's', futuresBalances: { USDT: '250', BTC: { free: '1', used: '0' } } });
+    expect(sim.control.account('binance', 'f2')?.futures).toEqual({ balances: { USDT: { free: '250', used: '0' }, BTC: { free: '1', used: '0' } } });
+    const set = await call(sim, 'PUT', '/__sim/accounts/binance/f2/futures-balances', { USDT: '42.5' });
+    expect(set).toMatchObject({ status: 200, json: { apiKey: 'f2', futures: { balances: { USDT: { free: '42.5', used: '0' } } } } });
+    expect((await call(sim, 'PUT', '/__sim/accounts/binance/nobody/futures-balances', { USDT: '1' })).status).toBe(404);
+    expect((await call(sim, 'PUT', '/__sim/accounts/binance/f2/futures-balances', { USDT: '-1' })).status).toBe(400);
+    // Bybit's unified account margins its perpetuals from `balances`: a second wallet would be a fiction.
+    const bybit = await call(sim, 'PUT', '/__sim/accounts/bybit', { apiKey: 'b1', secret: 's', futuresBalances: { USDT: '1' } });
+    expect(bybit.status).toBe(400);
+    expect(JSON.stringify(bybit.json)).toContain('keeps no futures wallet apart');
+    await call(sim, 'PUT', '/__sim/accounts/bybit', { apiKey: 'b1', secret: 's' });
+    expect(sim.control.account('bybit', 'b1')?.futures).toBeUndefined();
+  });
+
   it('refuses invalid control input with field errors', async () => {
     const sim = await start();
     const bad = await call(sim, 'PUT', '/__sim/accounts/binance', { apiKey: '', secret: 's', balances: { USDT: '-1' } });

@@ -246,7 +246,8 @@ export class CcxtExchange implements Exchange {
   /** A derivatives pair's position as the exchange reports it (ccxt fetchPosition), on the venues CTS trades derivatives on. */
   fetchPosition(symbol: string): Promise<ExchangePosition> {
     if (!DERIVATIVES_VERIFIED.includes(this.id)) return Promise.reject(new NotImplementedError(`Derivatives positions on ${this.#profile.displayName} are not verified in CTS yet`));
-    return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toPosition(await ex.fetchPosition(symbol, tag()), symbol));
+    const read = this.#quirks.fetchPosition;
+    return this.#withMarkets({ lane: 'read', symbol }, async (ex, tag) => toPosition(await (read ? read(ex, symbol, tag()) : ex.fetchPosition(symbol, tag())), symbol));
   }
 
   /**

@@ -6,16 +6,18 @@ import type { CcxtInstance } from './ccxt-classes.js';
 
 /**
  * Exchanges whose USDT linear perpetuals CTS has set up and traded end to end through unmodified
- * ccxt against the simulator (test/engine/runtime/derivatives.simulator.test.ts). Elsewhere a bot
- * may not trade derivatives: nothing is sent on settings nobody has checked.
+ * ccxt against the simulator (test/engine/runtime/derivatives.simulator.test.ts for Bybit,
+ * derivatives-binance.simulator.test.ts for Binance USDⓈ-M). Elsewhere a bot may not trade
+ * derivatives: nothing is sent on settings nobody has checked.
  */
-export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit'];
+export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance'];
 
 /**
  * Margin mode first (an exchange may reset the leverage with it), then leverage, then both read back
  * from the exchange. A set that fails because nothing would change (Bybit 110043 "leverage not
- * modified", Binance -4046 "No need to change margin type") or for any other reason is not fatal by
- * itself: what the read-back says decides, and the caller refuses the start on a mismatch.
+ * modified", Binance -4046 "No need to change margin type", which ccxt 4.5.84 throws as
+ * MarginModeAlreadySet) or for any other reason is not fatal by itself: what the read-back says
+ * decides, and the caller refuses the start on a mismatch.
  */
 export async function configureDerivatives(
   ex: CcxtInstance,

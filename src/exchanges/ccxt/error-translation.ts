@@ -155,6 +155,8 @@ function byExchangeCode(error: Error, ctx: TranslationContext): CtsError | undef
   if (meaning === 'authentication_failed') return new AuthenticationFailedError(`${ctx.profile.displayName}: authentication failed (key, secret or passphrase rejected)`, { cause: error });
   if (meaning === 'clock_skew') return new ClockSkewError(`${ctx.profile.displayName} rejected the request timestamp: check this machine's clock`, { cause: error });
   if (meaning === 'rate_limited') return rateLimited(error, ctx);
+  if (meaning === 'insufficient_funds') return new InsufficientFundsError(`${ctx.profile.displayName}: insufficient funds for the order`, { cause: error });
+  if (meaning === 'order_rejected') return new OrderRejectedError(`${ctx.profile.displayName} rejected the order`, { cause: error });
   return undefined;
 }
 

@@ -52,7 +52,10 @@ export const binance: ExchangeProfile = {
   // Without a symbol ccxt refuses open orders unless told the heavier weight (spot 80, fapi 40) is known:
   // the adapter lists all open orders only for reconciliation, and the limiter carries the weight.
   ccxtOptions: { fetchOpenOrders: { warnWithoutSymbol: false } },
-  errorCodes: {},
+  // USDⓈ-M codes ccxt 4.5.84 classes only in its fapi.binance.com table, picked by the URL it called:
+  // behind a proxy URL (CTS_EXCHANGE_PROXY_URL, the simulator) they arrive as bare ExchangeError
+  // (https://developers.binance.com/docs/derivatives/usds-margined-futures/error-code).
+  errorCodes: { '-2019': 'insufficient_funds', '-2022': 'order_rejected' },
   fees: {
     buy: 'base',
     sell: 'quote',

@@ -124,7 +124,7 @@ export interface ExchangeProfile {
    * Exchange error codes (from the response body, never ccxt's message text) that ccxt leaves as a
    * bare ExchangeError, mapped to what they mean for us.
    */
-  readonly errorCodes: Readonly<Record<string, 'authentication_failed' | 'rate_limited' | 'clock_skew'>>;
+  readonly errorCodes: Readonly<Record<string, 'authentication_failed' | 'rate_limited' | 'clock_skew' | 'insufficient_funds' | 'order_rejected'>>;
   /** Spot fee asset per side (default account settings). */
   readonly fees: FeeModel;
   /** Per market type: whether a stop-loss can rest on the exchange, and how ccxt places and lists it. */

@@ -1,0 +1,20 @@
+import { InvalidResponseError } from '../../domain/errors.js';
+import type { CcxtInstance } from './ccxt-classes.js';
+
+/**
+ * A Binance USDⓈ-M position. ccxt 4.5.84's `binance.fetchPosition` serves option markets only
+ * ("fetchPosition() supports option markets only"), so a perpetual's position is read with
+ * `fetchPositions([symbol])`: GET /fapi/v3/positionRisk
+ * (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Position-Information-V3),
+ * which lists a symbol only while it holds a position or an open order, and which ccxt filters to
+ * entries with an entry price — so none for the symbol means flat. V3 carries no leverage (ccxt's
+ * position has none; the settings are read from symbolConfig). More than one entry for the symbol is
+ * hedge mode, which CTS does not trade.
+ */
+export async function fetchBinancePosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<unknown> {
+  const listed: unknown = await ex.fetchPositions([symbol], params);
+  if (!Array.isArray(listed)) throw new InvalidResponseError('Binance answered the positions of a symbol with something that is not a list');
+  const mine = listed.filter((p: unknown) => typeof p === 'object' && p !== null && (p as { symbol?: unknown }).symbol === symbol);
+  if (mine.length > 1) throw new InvalidResponseError(`Binance reports ${mine.length} positions for ${symbol} (hedge mode): CTS trades one-way positions only`);
+  return mine[0] ?? { symbol, contracts: 0 };
+}
