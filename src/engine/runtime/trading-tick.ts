@@ -45,8 +45,8 @@ const TICK_SYNC_MS = 30_000;
  * `order` and `execution` topics).
  */
 const STREAM_TRADES_GRACE_MS = 3_000;
-/** Without a fill of its own to start from, a bot looks this far back for liquidation trades. */
-const FORCED_LOOKBACK_MS = 7 * 24 * 3_600_000;
+/** How far back a bot looks for liquidation trades: within one request window of every venue (Binance: 7 days). */
+const FORCED_LOOKBACK_MS = 6 * 24 * 3_600_000;
 /** The least time between two order syncs a price asks for: a ticker stream may push every 100 ms. */
 const MIN_TICK_SYNC_MS = 1_000;
 
@@ -592,7 +592,10 @@ export class TradingTick {
     if (!exchange.fetchForcedFills) return false;
     const ledger = portfolio.ledger(market.symbol);
     const now = clock.now();
-    const since = Math.min(ledger.firstFillTime ?? now - FORCED_LOOKBACK_MS, now);
+    // Never before the bot's first fill (an earlier liquidation is not its own), and only so far back
+    // as the venues answer in one window (Binance: 7 days): a reconcile runs every minute, so the
+    // liquidation is recent, unless CTS was down for longer (then the difference stays held).
+    const since = Math.max(ledger.firstFillTime ?? 0, now - FORCED_LOOKBACK_MS);
     let fills: Fill[];
     try {
       fills = (await exchange.fetchForcedFills({ symbol: market.symbol, since })).filter((f) => !ledger.hasTrade(f.tradeId));

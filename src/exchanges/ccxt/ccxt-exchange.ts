@@ -7,7 +7,7 @@ import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
 import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
-import { FORCED_TRADE_QUERIES, toPosition } from './positions.js';
+import { FORCED_TRADE_SOURCES, liquidationOrderIds, toPosition } from './positions.js';
 import { fundingSupported, toFundingPayments } from './funding.js';
 import type { FundingPayment } from '../../domain/funding.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
@@ -284,13 +284,19 @@ export class CcxtExchange implements Exchange {
     });
   }
 
-  /** Liquidation and ADL trades of a derivatives pair (positions.ts FORCED_TRADE_QUERIES), oldest first. */
+  /** Liquidation and ADL trades of a derivatives pair (positions.ts FORCED_TRADE_SOURCES), oldest first. */
   fetchForcedFills(params: { symbol: string; since: number }): Promise<Fill[]> {
-    const queries = FORCED_TRADE_QUERIES[this.id];
-    if (!DERIVATIVES_VERIFIED.includes(this.id) || !queries) return Promise.reject(new NotImplementedError(`Liquidation trades on ${this.#profile.displayName} are not verified in CTS yet`));
+    const source = FORCED_TRADE_SOURCES[this.id];
+    if (!DERIVATIVES_VERIFIED.includes(this.id) || !source) return Promise.reject(new NotImplementedError(`Liquidation trades on ${this.#profile.displayName} are not verified in CTS yet`));
     return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) => {
+      const routed = this.#route(ex, params.symbol).params;
       const fills: Fill[] = [];
-      for (const query of queries) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...this.#route(ex, params.symbol).params, ...query }))));
+      if (source.kind === 'trade-types') {
+        for (const query of source.queries) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed, ...query }))));
+      } else {
+        const orders = liquidationOrderIds(await ex.fetchMyLiquidations(params.symbol, params.since, undefined, tag({ ...routed })));
+        if (orders.size > 0) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed }))).filter((f) => orders.has(f.orderId)));
+      }
       return fills.filter((f) => f.symbol === params.symbol).sort((a, b) => a.timestamp - b.timestamp);
     });
   }

@@ -14,6 +14,9 @@ import { parseOrThrow, toDecimal } from './response-schemas.js';
  *   feeRate, a fee: positive paid, negative received
  *   (https://bybit-exchange.github.io/docs/v5/order/execution); `feeRate` is the market rate for a
  *   long and its negation for a short.
+ * - Binance USDⓈ-M lists it in the income history as `incomeType: FUNDING_FEE` with `income` signed
+ *   for the account (positive received), and no rate
+ *   (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
  */
 interface FundingConvention {
   /** The raw field with the amount as decimal text. */
@@ -34,6 +37,7 @@ const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
       return info['side'] === 'Sell' ? toDecimalString(new Dec(rate).neg()) : info['side'] === 'Buy' ? rate : null;
     },
   },
+  binance: { field: 'income', sign: 1, marketRate: () => null },
 };
 
 /** Whether CTS knows how this exchange signs its funding payments. */

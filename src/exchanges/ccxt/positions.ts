@@ -37,11 +37,31 @@ export function toPosition(raw: unknown, symbol: string): ExchangePosition {
 }
 
 /**
- * How to ask ccxt's fetchMyTrades for the trades an exchange made on a position by itself. Bybit's
- * Get Trade History lists each kind under its own execType, and ccxt asks for `Trade` only unless
- * told (https://bybit-exchange.github.io/docs/v5/order/execution, execType: BustTrade = a
- * liquidation, AdlTrade = auto-deleveraging).
+ * Where an exchange lists the trades it made on a position by itself (liquidation, ADL):
+ * - `trade-types`: ccxt's fetchMyTrades with each of these params. Bybit's Get Trade History lists
+ *   each kind under its own execType, and ccxt asks for `Trade` only unless told
+ *   (https://bybit-exchange.github.io/docs/v5/order/execution: BustTrade = a liquidation, AdlTrade =
+ *   auto-deleveraging).
+ * - `liquidation-orders`: the trades of the exchange's own liquidation orders. Binance USDⓈ-M fills
+ *   them under an order of its own (`autoclose-…`) in the plain trade list; ccxt's
+ *   fetchMyLiquidations (`GET /fapi/v1/forceOrders`,
+ *   https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Users-Force-Orders)
+ *   names those orders.
  */
-export const FORCED_TRADE_QUERIES: Partial<Record<ExchangeId, readonly Record<string, string>[]>> = {
-  bybit: [{ execType: 'BustTrade' }, { execType: 'AdlTrade' }],
+export type ForcedTradeSource = { kind: 'trade-types'; queries: readonly Record<string, string>[] } | { kind: 'liquidation-orders' };
+
+export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>> = {
+  bybit: { kind: 'trade-types', queries: [{ execType: 'BustTrade' }, { execType: 'AdlTrade' }] },
+  binance: { kind: 'liquidation-orders' },
 };
+
+/** The exchange order ids of ccxt's liquidation structures (fetchMyLiquidations), from their raw rows. */
+export function liquidationOrderIds(raw: unknown): Set<string> {
+  const rows = parseOrThrow(z.array(z.object({ info: z.record(z.string(), z.unknown()) })), raw, 'liquidation list');
+  const ids = new Set<string>();
+  for (const row of rows) {
+    const id = row.info['orderId'];
+    if (typeof id === 'string' || typeof id === 'number') ids.add(String(id));
+  }
+  return ids;
+}

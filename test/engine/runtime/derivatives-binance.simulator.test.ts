@@ -169,30 +169,48 @@ describe('derivatives on a live engine (Binance USDⓈ-M perpetual, simulator)',
     expect(await rest.fetchPositions([PERP])).toEqual([]);
   });
 
-  it('a liquidation on the exchange is seen, reported and never fought: no order goes out on that pair until the books agree', async () => {
+  it('a liquidation on the exchange is taken into the books from its autoclose order\'s trades: the loss is realized and the bot is flat', async () => {
     const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     await clock.advance(HOUR - 2 * 60_000);
     await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
     expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
-    // The price runs 25 % against the 5× isolated short (liquidation near 35,880): the exchange closes
-    // it at the next step, a candle before the bot's exit. (On the candle of the step itself, the
-    // bot's tick may read the position just before or just after the step: nothing to decide there.)
+    const [entry] = await account.db.orders.listFills(connectionId);
+    // The price runs 25 % against the 5× isolated short (liquidation near 35,880): the exchange closes it at the next step.
     paths.get('BTC/USDT')?.trade('37500');
-    const ordersBefore = requests('/fapi/v1/order').length;
     await nextCandle([]);
     expect(lab.sim.control.derivatives('binance').position(account.apiKey, 'BTC/USDT').size).toBe('0');
-    await nextCandle([{ kind: 'exit' }]);
-    expect(await until(async () => (await service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'position.mismatch'), 5_000)).toBe(true);
+    const liquidated = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).find((e) => e.type === 'position.liquidated');
+    expect(await until(async () => (await liquidated()) !== undefined, 5_000)).toBe(true);
+    expect((await liquidated())?.payload).toMatchObject({ symbol: PERP, before: '-0.1', after: '0' });
+    // The exchange's own order named by its force-order list, its trade taken from the trade list.
+    expect(requests('/fapi/v1/forceOrders').length).toBeGreaterThan(0);
+    const liquidation = lab.sim.control.derivatives('binance').orders(account.apiKey, { symbol: 'BTC/USDT' }).find((o) => o.createdBy === 'liquidation');
+    const fills = await account.db.orders.listFills(connectionId);
+    expect(fills).toHaveLength(2);
+    expect(fills[1]).toMatchObject({ side: 'buy', amount: '0.1', clientOrderId: null, orderId: String(liquidation?.orderId) });
     const events = await service.events(0, { limit: 1000, engineId: connectionId });
-    expect(events.find((e) => e.type === 'position.mismatch')?.payload).toMatchObject({ symbol: PERP, ours: '-0.1', exchange: '0' });
-    // The bot's exit (sized from its books) is held back, not sent to fight the exchange.
-    const refused = events.filter((e) => e.type === 'risk.rejected').map((e) => String(e.payload['reason']));
-    expect(refused.some((r) => r.startsWith("The exchange reports a position of 0 BTC, the bot's books -0.1: no orders on BTC/USDT:USDT until they agree"))).toBe(true);
-    expect(requests('/fapi/v1/order')).toHaveLength(ordersBefore);
-    expect(requests('/fapi/v3/positionRisk').length).toBeGreaterThan(0);
-    // The exchange did liquidate it (its own order, not the bot's).
-    const orders = lab.sim.control.derivatives('binance').orders(account.apiKey, { symbol: 'BTC/USDT' });
-    expect(orders.filter((o) => o.createdBy === 'liquidation')).toHaveLength(1);
+    expect(events.some((e) => e.type === 'position.mismatch')).toBe(false);
+    const status = await service.status(connectionId);
+    expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ side: 'flat', quantity: '0' });
+    expect(status.pnl.realizedPnl).toBe(new Dec(entry?.price ?? '0').sub(fills[1]?.price ?? '0').mul('0.1').toFixed());
+    expect(new Dec(status.pnl.realizedPnl).lt(-500)).toBe(true);
+  });
+
+  it('books the 8-hourly funding, positive when received, from the income history', async () => {
+    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const booked = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).filter((e) => e.type === 'funding.booked');
+    for (let i = 0; i < 10 && (await booked()).length === 0; i += 1) await nextCandle([]);
+    expect(await until(async () => (await booked()).length === 1, 5_000)).toBe(true);
+    // The simulator's constant 0.0001 on a 0.1 BTC short at 30,000: received.
+    expect((await booked())[0]?.payload).toMatchObject({ symbol: PERP, amount: '0.3', rate: null, funding: '0.3' });
+    expect(requests('/fapi/v1/income').some((r) => r.params['incomeType'] === 'FUNDING_FEE' && r.params['symbol'] === 'BTCUSDT')).toBe(true);
+    const status = await service.status(connectionId);
+    expect(status.pnl.funding).toBe('0.3');
+    expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ funding: '0.3' });
   });
 });
