@@ -102,6 +102,18 @@ describe('live view reducer', () => {
     });
   });
 
+  it('tells funding and a liquidation in words a trader reads, with their sign', () => {
+    expect(describeEvent(ev('funding.booked', { symbol: 'BTC/USDT:USDT', amount: '0.3', rate: '0.0001', time: '2026-03-02T08:00:00.000Z', funding: '0.3' })).message).toBe(
+      'BTC/USDT:USDT: funding received 0.3 at a rate of 0.0001 (2026-03-02T08:00:00.000Z); funding so far 0.3',
+    );
+    expect(describeEvent(ev('funding.booked', { symbol: 'BTC/USDT:USDT', amount: '-0.05', rate: null, time: '2026-03-02T16:00:00.000Z', funding: '0.25' })).message).toMatch(/funding paid 0\.05 \(/);
+    expect(describeEvent(ev('position.liquidated', { symbol: 'BTC/USDT:USDT', before: '-0.1', after: '0', realizedPnl: '-600', fees: '0' }))).toEqual({
+      level: 'error',
+      message: 'BTC/USDT:USDT was liquidated by the exchange: -0.1 → 0, realized -600 (fees 0); taken into the books',
+    });
+    expect(describeEvent(ev('fill', { side: 'buy', amount: '0.1', symbol: 'BTC/USDT:USDT', price: '36000', fee: '0', forced: 'liquidation' })).message).toMatch(/^Liquidation fill: buy 0\.1/);
+  });
+
   it('calls a dust remainder dust, not a long position', () => {
     const dust = { symbol: 'XRP/USDT', side: 'long', quantity: '0.91', dust: true };
     expect(describeEvent(ev('position', { positions: [dust], pnl: { netPnl: '-0.5' } })).message).toBe('Position dust 0.91 XRP/USDT; net PnL -0.5');

@@ -51,4 +51,17 @@ describe('positions panel', () => {
     render(<PositionsPanel positions={[dust]} pnl={pnl} />);
     expect(within(screen.getByRole('table', { name: 'Positions' })).queryByRole('columnheader', { name: 'Liq. price (est.)' })).toBeNull();
   });
+
+  it('shows funding apart in the PnL breakdown and on a perpetual position, and none for spot', () => {
+    const pnl: PnlSummary = { realizedPnl: '-12', unrealizedPnl: '4', fees: '1.5', funding: '0.3', netPnl: '-9.2', unpricedSymbols: [] };
+    const short: PositionSnapshot = { ...unpriced, symbol: 'BTC/USDT:USDT', side: 'short', quantity: '-0.1', averageEntryPrice: '30000', markPrice: '29960', leverage: '5', liquidationPrice: '35643.5', funding: '0.3' };
+    render(<PositionsPanel positions={[short]} pnl={pnl} />);
+    expect(screen.getByLabelText('Profit and loss').textContent).toMatch(/Funding\+0\.3/);
+    const table = screen.getByRole('table', { name: 'Positions' });
+    expect(within(table).getByRole('columnheader', { name: 'Funding' })).toBeTruthy();
+    expect(within(table).getAllByRole('row')[1]?.textContent).toMatch(/\+0\.3.*5×/);
+    cleanup();
+    render(<PositionsPanel positions={[dust]} pnl={{ realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] }} />);
+    expect(screen.getByLabelText('Profit and loss').textContent).not.toMatch(/Funding/);
+  });
 });

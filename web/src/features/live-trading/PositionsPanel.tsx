@@ -1,7 +1,7 @@
 import type { PnlSummary, PositionSnapshot } from '../../api/engine-types';
 import { formatDecimal, pnlClass, signed } from './format';
 
-/** PnL totals (net, realized, unrealized, fees) and one row per symbol's position. */
+/** PnL totals (net, realized, unrealized, fees, and funding on perpetuals) and one row per symbol's position. */
 export function PositionsPanel({ positions, pnl }: { positions: readonly PositionSnapshot[]; pnl: PnlSummary }) {
   // Derivatives positions carry their leverage: then the table shows it and the liquidation price.
   const derivatives = positions.some((p) => p.leverage !== undefined);
@@ -16,6 +16,7 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
           <dt>Fees</dt>
           <dd>{formatDecimal(pnl.fees)}</dd>
         </div>
+        {pnl.funding !== undefined ? <Figure label="Funding" value={pnl.funding} /> : null}
       </dl>
       {pnl.unpricedSymbols && pnl.unpricedSymbols.length > 0 ? (
         <p className="notice notice--info" role="status">
@@ -38,6 +39,9 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
                 <th scope="col" className="num">Net PnL</th>
                 {derivatives ? (
                   <>
+                    <th scope="col" className="num" title="Funding payments booked on the position: positive received, negative paid">
+                      Funding
+                    </th>
                     <th scope="col" className="num">Leverage</th>
                     <th scope="col" className="num" title="Estimated for an isolated position at its average entry (1 % maintenance margin); the exchange's own may differ a little">
                       Liq. price (est.)
@@ -68,6 +72,7 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
                   <td className={`num ${pnlClass(p.netPnl)}`}>{signed(p.netPnl, 6)}</td>
                   {derivatives ? (
                     <>
+                      <td className={`num ${p.funding === undefined ? '' : pnlClass(p.funding)}`}>{p.funding === undefined ? '—' : signed(p.funding, 6)}</td>
                       <td className="num">{p.leverage === undefined ? '—' : `${formatDecimal(p.leverage)}×`}</td>
                       <td className="num">{p.liquidationPrice ? formatDecimal(p.liquidationPrice) : '—'}</td>
                     </>

@@ -150,8 +150,8 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
       return { level: 'warning', message: `Flatten refused: ${str(p.reason)}` };
     case 'fill':
       return {
-        level: 'success',
-        message: `Filled ${str(p.side)} ${num(p.amount)} ${str(p.symbol)} @ ${num(p.price)} (fee ${num(p.feeQuote) || num(p.fee)}${p.realizedPnl && p.realizedPnl !== '0' ? `, realized ${num(p.realizedPnl)}` : ''})`,
+        level: p.forced === 'liquidation' ? 'error' : 'success',
+        message: `${p.forced === 'liquidation' ? 'Liquidation fill: ' : 'Filled '}${str(p.side)} ${num(p.amount)} ${str(p.symbol)} @ ${num(p.price)} (fee ${num(p.feeQuote) || num(p.fee)}${p.realizedPnl && p.realizedPnl !== '0' ? `, realized ${num(p.realizedPnl)}` : ''})`,
       };
     case 'position': {
       const pnl = p.pnl as Partial<PnlSummary> | undefined;
@@ -164,6 +164,20 @@ export function describeEvent(event: EngineEvent): { level: LogLevel; message: s
         level: 'error',
         message: `${str(p.symbol)}: the exchange reports a position of ${num(p.exchange)}, the bot's books ${num(p.ours)} (a liquidation, ADL or a change made on the exchange?); no orders on it until they agree`,
       };
+    case 'position.liquidated':
+      return {
+        level: 'error',
+        message: `${str(p.symbol)} was liquidated by the exchange: ${num(p.before)} → ${num(p.after)}, realized ${num(p.realizedPnl)} (fees ${num(p.fees)}); taken into the books`,
+      };
+    case 'funding.booked': {
+      const amount = str(p.amount);
+      const received = !amount.startsWith('-');
+      return { level: 'info', message: `${str(p.symbol)}: funding ${received ? 'received' : 'paid'} ${num(received ? amount : amount.slice(1))}${p.rate ? ` at a rate of ${num(p.rate)}` : ''} (${str(p.time)}); funding so far ${num(p.funding)}` };
+    }
+    case 'funding.unavailable':
+      return { level: 'warning', message: `${str(p.symbol)}: funding payments could not be read (${str(p.reason)}); asked again in a few minutes, trading goes on` };
+    case 'funding.available':
+      return { level: 'success', message: `${str(p.symbol)}: funding payments are read again` };
     case 'position.reconciled':
       return { level: 'success', message: `${str(p.symbol)}: the exchange's position and the books agree again (${num(p.quantity)})` };
     case 'risk.rejected':
@@ -268,7 +282,7 @@ export function withHeartbeat(s: EngineStatus, time: string, mark: string | null
   const next: EngineStatus = { ...s, lastHeartbeatAt: time, lastPrice: mark ?? s.lastPrice, pnl: pnl ?? s.pnl };
   const only = s.positions.length === 1 ? s.positions[0] : undefined;
   if (pnl && only && only.symbol === s.symbol) {
-    next.positions = [{ ...only, markPrice: mark ?? only.markPrice, realizedPnl: pnl.realizedPnl, unrealizedPnl: pnl.unrealizedPnl, fees: pnl.fees, netPnl: pnl.netPnl }];
+    next.positions = [{ ...only, markPrice: mark ?? only.markPrice, realizedPnl: pnl.realizedPnl, unrealizedPnl: pnl.unrealizedPnl, fees: pnl.fees, netPnl: pnl.netPnl, ...(pnl.funding !== undefined ? { funding: pnl.funding } : {}) }];
   }
   return next;
 }
