@@ -162,6 +162,26 @@ describe('StartEngineForm', () => {
     expect(within(form).getByTestId('protection-note').textContent).toMatch(note);
   });
 
+  it('asks for leverage and margin mode only for a perpetual, in a group of their own, and sends them', async () => {
+    const api = strategiesApi((call) => (call.url === '/api/trade-engine/start' ? { status: 200, body: engineStatus({ state: 'running', allowedActions: ['pause', 'stop'] }) } : undefined));
+    const started = vi.fn();
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[demo, live]} connectionId="main" onConnectionChange={() => {}} previous={undefined} onStarted={started} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    expect(within(form).queryByRole('group', { name: /Perpetual/ })).toBeNull();
+    expect(within(form).queryByLabelText('Leverage')).toBeNull();
+    await user.clear(within(form).getByLabelText('Symbol'));
+    await user.type(within(form).getByLabelText('Symbol'), 'BTC/USDT:USDT');
+    const group = within(form).getByRole('group', { name: 'Perpetual: leverage and margin' });
+    await user.type(within(group).getByLabelText('Leverage'), '5');
+    await user.selectOptions(within(group).getByLabelText('Margin mode'), 'cross');
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
+    await waitFor(() => expect(started).toHaveBeenCalled());
+    const body = api.calls.find((c) => c.url === '/api/trade-engine/start')?.body as { symbol: string; risk: Record<string, unknown> };
+    expect(body.symbol).toBe('BTC/USDT:USDT');
+    expect(body.risk).toMatchObject({ leverage: '5', marginMode: 'cross' });
+  });
+
   it('says so when the strategies cannot be loaded', async () => {
     mockApi(() => ({ status: 500, body: problem(500, 'database is locked') }));
     renderWithClient(<StartEngineForm connections={[demo]} connectionId="demo" onConnectionChange={() => {}} previous={undefined} />);

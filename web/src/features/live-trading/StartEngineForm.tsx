@@ -84,9 +84,13 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
 
   const serverErrors = start.error instanceof ApiError ? start.error.fieldErrors : [];
   const several = pairsMode === 'several';
+  // A settle currency in the symbol (BTC/USDT:USDT) names a perpetual: only then are its settings asked for and sent.
+  const perpetual = several ? pairList.quote.includes(':') || pairList.pairsText.includes(':') : symbol.includes(':');
+  const [derivativeDocs, plainRiskDocs] = splitRiskDocs(riskDocs);
+  const shownRiskDocs = perpetual ? riskDocs : plainRiskDocs;
   const local = {
     params: validateParams(strategy.params, params),
-    risk: validateParams(riskDocs, risk),
+    risk: validateParams(shownRiskDocs, risk),
     top: topErrors({ connectionId, symbol: several ? null : symbol, replaySpeed, isReplay, budgetType, budgetValue }),
     pairs: several ? validatePairList(pairList) : {},
   };
@@ -135,7 +139,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
       params: toPayload(strategy.params, params),
       ...(several ? pairListBody(pairList, previous?.pairs?.pairList) : { symbol: symbol.trim() }),
       timeframe,
-      risk: toPayload(riskDocs, risk),
+      risk: toPayload(shownRiskDocs, risk),
       options: { cancelOrdersOnStop: cancelOnStop, ...(isReplay ? { replaySpeed: Number(replaySpeed) } : {}) },
     };
     start.mutate(body, { onSuccess: (status) => onStarted?.(status) });
@@ -262,7 +266,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
         <legend>Risk limits</legend>
         <ParamFields
           idPrefix="start-risk"
-          docs={riskDocs}
+          docs={plainRiskDocs}
           values={risk}
           errors={visible('risk', local.risk)}
           onChange={(name, value) => {
@@ -276,6 +280,23 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
           </p>
         ) : null}
       </fieldset>
+
+      {perpetual && derivativeDocs.length > 0 ? (
+        <fieldset className="fieldset">
+          <legend>Perpetual: leverage and margin</legend>
+          <p className="field__hint">Set on the exchange before the first order and read back; the start stops if the account holds other settings.</p>
+          <ParamFields
+            idPrefix="start-risk"
+            docs={derivativeDocs}
+            values={risk}
+            errors={visible('risk', local.risk)}
+            onChange={(name, value) => {
+              setRisk((r) => ({ ...r, [name]: value }));
+              touch(`risk.${name}`);
+            }}
+          />
+        </fieldset>
+      ) : null}
 
       <fieldset className="fieldset">
         <legend>Options</legend>
@@ -341,4 +362,11 @@ function topErrors(input: { connectionId: string; symbol: string | null; replayS
 function focusFirstInvalid(form: HTMLFormElement): void {
   // After React renders the messages.
   requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
+}
+
+/** The risk settings of a perpetual (leverage, margin mode, liquidation buffer) apart from the rest. */
+const DERIVATIVE_RISK_FIELDS: ReadonlySet<string> = new Set(['leverage', 'marginMode', 'liquidationBufferPct']);
+
+function splitRiskDocs(docs: readonly FieldDoc[]): [FieldDoc[], FieldDoc[]] {
+  return [docs.filter((d) => DERIVATIVE_RISK_FIELDS.has(d.name)), docs.filter((d) => !DERIVATIVE_RISK_FIELDS.has(d.name))];
 }
