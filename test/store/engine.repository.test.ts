@@ -195,6 +195,17 @@ function describeRepositories(backend: 'sqlite' | 'postgres'): void {
       expect(await orders.listFills('eng-2')).toEqual([fill({ connectionId: 'conn-2', engineId: 'eng-2' })]);
     });
 
+    it('stores a funding payment once per (connection, payment id), exact and signed, listed in time order per engine', async () => {
+      const payment = { engineId: 'eng-1', connectionId: 'conn-1', id: 'f-2', symbol: 'BTC/USDT:USDT', amount: '-0.300000000000000044', rate: '0.0001', timestamp: Date.parse('2026-03-02T16:00:00.000Z') };
+      const earlier = { ...payment, id: 'f-1', amount: '0.1', rate: null, timestamp: Date.parse('2026-03-02T08:00:00.000Z') };
+      expect(await orders.insertFunding(payment)).toBe(true);
+      expect(await orders.insertFunding({ ...payment, amount: '9' })).toBe(false);
+      expect(await orders.insertFunding(earlier)).toBe(true);
+      expect(await orders.insertFunding({ ...payment, connectionId: 'conn-2', engineId: 'eng-2' })).toBe(true);
+      expect(await orders.listFunding('eng-1')).toEqual([earlier, payment]);
+      expect(await orders.listFunding('eng-2')).toHaveLength(1);
+    });
+
     it('gives events increasing sequence numbers and reads them back from a sequence', async () => {
       const first = await events.append({ engineId: 'conn-1', type: 'engine.state', payload: { to: 'running' }, time: '2026-01-01T00:00:00.000Z' });
       const second = await events.append({ engineId: 'conn-2', type: 'fill', payload: { price: '1.5' }, time: '2026-01-01T00:00:01.000Z' });
