@@ -7,7 +7,7 @@ import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
 import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
-import { FORCED_TRADE_SOURCES, liquidationOrderIds, toPosition } from './positions.js';
+import { FORCED_TRADE_SOURCES, liquidationOrderIds, toPosition, withClearanceFees } from './positions.js';
 import { fundingSupported, toFundingPayments } from './funding.js';
 import type { FundingPayment } from '../../domain/funding.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
@@ -295,7 +295,12 @@ export class CcxtExchange implements Exchange {
         for (const query of source.queries) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed, ...query }))));
       } else {
         const orders = liquidationOrderIds(await ex.fetchMyLiquidations(params.symbol, params.since, undefined, tag({ ...routed })));
-        if (orders.size > 0) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed }))).filter((f) => orders.has(f.orderId)));
+        const liquidations = orders.size === 0 ? [] : toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed }))).filter((f) => orders.has(f.orderId));
+        if (source.clearanceIncome && liquidations.length > 0) {
+          // ccxt's income reader with the clearance type in place of FUNDING_FEE: the same rows, another type.
+          const incomes = await ex.fetchFundingHistory(params.symbol, params.since, undefined, tag({ ...routed, incomeType: source.clearanceIncome }));
+          fills.push(...withClearanceFees(liquidations, incomes));
+        } else fills.push(...liquidations);
       }
       return fills.filter((f) => f.symbol === params.symbol).sort((a, b) => a.timestamp - b.timestamp);
     });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
-import { Dec, toDecimalString } from '../../domain/money.js';
+import { DECIMAL_PATTERN, Dec, toDecimalString } from '../../domain/money.js';
+import type { Fill } from '../../domain/orders.js';
 import type { ExchangePosition } from '../exchange.port.js';
 import { parseOrThrow, toDecimal } from './response-schemas.js';
 
@@ -48,11 +49,16 @@ export function toPosition(raw: unknown, symbol: string): ExchangePosition {
  *   https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Users-Force-Orders)
  *   names those orders.
  */
-export type ForcedTradeSource = { kind: 'trade-types'; queries: readonly Record<string, string>[] } | { kind: 'liquidation-orders' };
+export type ForcedTradeSource =
+  | { kind: 'trade-types'; queries: readonly Record<string, string>[] }
+  /** `clearanceIncome`: the income type of the liquidation clearance fee, charged apart from the fill's commission. */
+  | { kind: 'liquidation-orders'; clearanceIncome?: string };
 
 export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>> = {
   bybit: { kind: 'trade-types', queries: [{ execType: 'BustTrade' }, { execType: 'AdlTrade' }] },
-  binance: { kind: 'liquidation-orders' },
+  // What is left of a liquidated position's margin is charged as an INSURANCE_CLEAR income, not as the fill's commission
+  // (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
+  binance: { kind: 'liquidation-orders', clearanceIncome: 'INSURANCE_CLEAR' },
 };
 
 /** The exchange order ids of ccxt's liquidation structures (fetchMyLiquidations), from their raw rows. */
@@ -64,4 +70,33 @@ export function liquidationOrderIds(raw: unknown): Set<string> {
     if (typeof id === 'string' || typeof id === 'number') ids.add(String(id));
   }
   return ids;
+}
+
+/** Within this of a liquidation fill, a clearance income without a trade id is that fill's. */
+const CLEARANCE_MATCH_MS = 5_000;
+
+const incomeSchema = z.object({ timestamp: z.number().int().positive(), info: z.record(z.string(), z.unknown()) });
+
+/**
+ * Each liquidation fill with its clearance fee added to its fee (a fee in the settle currency, which
+ * the fill's commission is too): the income row naming its trade id, else one within
+ * CLEARANCE_MATCH_MS of it. The income is negative when charged.
+ */
+export function withClearanceFees(fills: readonly Fill[], rawIncomes: unknown): Fill[] {
+  const incomes = parseOrThrow(z.array(incomeSchema), rawIncomes, 'clearance fee list');
+  const unused = new Set(incomes.keys());
+  return fills.map((fill) => {
+    let charged = new Dec(0);
+    for (const i of [...unused]) {
+      const row = incomes[i];
+      if (!row) continue;
+      const tradeId = row.info['tradeId'];
+      const named = typeof tradeId === 'string' && tradeId !== '' ? tradeId === fill.tradeId : Math.abs(row.timestamp - fill.timestamp) <= CLEARANCE_MATCH_MS;
+      const income = row.info['income'];
+      if (!named || typeof income !== 'string' || !DECIMAL_PATTERN.test(income)) continue;
+      charged = charged.add(new Dec(income).neg());
+      unused.delete(i);
+    }
+    return charged.isZero() ? fill : { ...fill, fee: toDecimalString(new Dec(fill.fee).add(charged)) };
+  });
 }

@@ -195,6 +195,14 @@ describe('derivatives on a live engine (Binance USDⓈ-M perpetual, simulator)',
     expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ side: 'flat', quantity: '0' });
     expect(status.pnl.realizedPnl).toBe(new Dec(entry?.price ?? '0').sub(fills[1]?.price ?? '0').mul('0.1').toFixed());
     expect(new Dec(status.pnl.realizedPnl).lt(-500)).toBe(true);
+    // Its clearance fee (INSURANCE_CLEAR income) is the liquidation fill's fee: with it the books lose
+    // the position's whole margin, as the futures wallet did (notional ÷ 5, to the cent of the sim's rounding).
+    expect(requests('/fapi/v1/income').some((r) => r.params['incomeType'] === 'INSURANCE_CLEAR')).toBe(true);
+    const clearance = new Dec(fills[1]?.fee ?? '0');
+    expect(clearance.gt(0)).toBe(true);
+    const margin = new Dec(entry?.price ?? '0').mul('0.1').div(5);
+    expect(new Dec(status.pnl.realizedPnl).sub(clearance).add(margin).abs().lte('0.01')).toBe(true);
+    expect(status.pnl.fees).toBe(new Dec(entry?.fee ?? '0').add(clearance).toFixed());
   });
 
   it('books the 8-hourly funding, positive when received, from the income history', async () => {
