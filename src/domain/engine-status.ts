@@ -60,6 +60,13 @@ export interface EngineOwnerView {
   leaseExpiresAt: string;
 }
 
+/** A derivatives pair's position as the exchange reports it beside the bot's books, signed base quantities. */
+export interface PositionGap {
+  symbol: string;
+  ours: DecimalString;
+  exchange: DecimalString;
+}
+
 /** One pair of a multi-pair bot; its position, PnL and orders are in the status's `positions` and `openOrders` (by symbol). */
 export interface EnginePairView {
   symbol: string;
@@ -145,6 +152,12 @@ export interface EngineStatus {
   lastPrice: string | null;
   /** Every open position of the connection, each valued at its last known mark (with its time; null when none is known). */
   positions: PositionSnapshot[];
+  /**
+   * Derivatives pairs whose position on the exchange differs from the bot's books and that no
+   * liquidation explains (a close by hand, another bot): no order of the pair goes out until they
+   * agree (docs/derivatives.md). Absent when there is none.
+   */
+  positionGaps?: PositionGap[];
   openOrders: OrderRecord[];
   /** Over every position of the connection; `unpricedSymbols` names those whose unrealized PnL is unknown. */
   pnl: PnlSummary;

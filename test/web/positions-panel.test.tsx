@@ -64,4 +64,10 @@ describe('positions panel', () => {
     render(<PositionsPanel positions={[dust]} pnl={{ realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] }} />);
     expect(screen.getByLabelText('Profit and loss').textContent).not.toMatch(/Funding/);
   });
+
+  it('says plainly when the exchange and the books disagree on a perpetual, and that its orders are held', () => {
+    const pnl: PnlSummary = { realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] };
+    render(<PositionsPanel positions={[]} pnl={pnl} gaps={[{ symbol: 'BTC/USDT:USDT', ours: '-0.1', exchange: '-0.05' }]} />);
+    expect(screen.getByRole('alert').textContent).toMatch(/^BTC\/USDT:USDT: the exchange reports a position of -0\.05, the bot's books -0\.1\. No order of this pair goes out until they agree/);
+  });
 });

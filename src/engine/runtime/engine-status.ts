@@ -2,7 +2,7 @@ import { Portfolio, markViews, withMark, type MarkBook } from '../accounting/ind
 import { allowedActions, type EngineState } from '../../domain/engine-state.js';
 import type { EngineRunner } from './engine-runner.js';
 import { FLATTEN_NOT_REQUESTED } from './flatten.js';
-import type { EnginePairView, EnginePairsStatus, EngineStatus, FlattenOutcome } from '../../domain/engine-status.js';
+import type { EnginePairView, EnginePairsStatus, EngineStatus, FlattenOutcome, PositionGap } from '../../domain/engine-status.js';
 import type { EngineRecord } from './ports.js';
 import type { OrderRecord } from '../../domain/orders.js';
 
@@ -53,10 +53,20 @@ export function buildStatus(input: StatusInput): EngineStatus {
     candlesProcessed: runner?.lanes.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
     positions: runner ? runner.lanes.withLiquidation(portfolio.positions(marks, details)) : portfolio.positions(marks, details),
+    ...positionGaps(runner),
     openOrders: input.openOrders,
     pnl: portfolio.summary(marks),
     flatten: runner?.flattenOutcome ?? input.flatten ?? FLATTEN_NOT_REQUESTED,
   };
+}
+
+function positionGaps(runner: EngineRunner | undefined): { positionGaps?: PositionGap[] } {
+  const gaps: PositionGap[] = [];
+  for (const lane of runner?.lanes.all() ?? []) {
+    const gap = lane.tick.positionGap;
+    if (gap) gaps.push({ symbol: lane.symbol, ours: gap.ours, exchange: gap.exchange });
+  }
+  return gaps.length > 0 ? { positionGaps: gaps } : {};
 }
 
 function currentMarks(record: Readonly<EngineRecord> | undefined, runner: EngineRunner | undefined): MarkBook | undefined {

@@ -216,6 +216,7 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     const refused = events.filter((e) => e.type === 'risk.rejected').map((e) => String(e.payload['reason']));
     expect(refused.some((r) => r.startsWith("The exchange reports a position of -0.05 BTC, the bot's books -0.1: no orders on BTC/USDT:USDT until they agree"))).toBe(true);
     expect(requests('/v5/order/create')).toHaveLength(ordersBefore);
+    expect((await service.status(connectionId)).positionGaps).toEqual([{ symbol: PERP, ours: '-0.1', exchange: '-0.05' }]);
   });
 
   it('books every funding payment as its own entry, apart from trading PnL and fees, once, across a restart', async () => {

@@ -21,6 +21,7 @@ export type {
   EngineStatus,
   ExchangeReachability,
   FlattenOutcome,
+  PositionGap,
 } from '../../../src/domain/engine-status.js';
 export type { DynamicPairListConfig, PairListConfig, StaticPairListConfig } from '../../../src/domain/pair-list-config.js';
 export type { EngineEventType } from '../../../src/domain/engine-events.js';

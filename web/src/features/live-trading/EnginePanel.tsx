@@ -126,7 +126,7 @@ export function EnginePanel({ engineId, connection, connections, live }: EngineP
           )}
         </section>
 
-        <PositionsPanel positions={s.positions} pnl={s.pnl} />
+        <PositionsPanel positions={s.positions} pnl={s.pnl} {...(s.positionGaps ? { gaps: s.positionGaps } : {})} />
         <OrdersTable orders={s.openOrders} title="Open orders" empty="No open orders." />
         {trades.isError ? <ErrorState message={`Could not load fills: ${describeError(trades.error)}`} onRetry={() => void trades.refetch()} /> : <FillsTable fills={fills ?? []} />}
         {orders.isError ? (

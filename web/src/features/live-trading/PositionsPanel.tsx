@@ -1,8 +1,8 @@
-import type { PnlSummary, PositionSnapshot } from '../../api/engine-types';
+import type { PnlSummary, PositionGap, PositionSnapshot } from '../../api/engine-types';
 import { formatDecimal, pnlClass, signed } from './format';
 
 /** PnL totals (net, realized, unrealized, fees, and funding on perpetuals) and one row per symbol's position. */
-export function PositionsPanel({ positions, pnl }: { positions: readonly PositionSnapshot[]; pnl: PnlSummary }) {
+export function PositionsPanel({ positions, pnl, gaps = [] }: { positions: readonly PositionSnapshot[]; pnl: PnlSummary; gaps?: readonly PositionGap[] }) {
   // Derivatives positions carry their leverage: then the table shows it and the liquidation price.
   const derivatives = positions.some((p) => p.leverage !== undefined);
   return (
@@ -18,6 +18,11 @@ export function PositionsPanel({ positions, pnl }: { positions: readonly Positio
         </div>
         {pnl.funding !== undefined ? <Figure label="Funding" value={pnl.funding} /> : null}
       </dl>
+      {gaps.map((gap) => (
+        <p key={gap.symbol} className="notice notice--error" role="alert">
+          {gap.symbol}: the exchange reports a position of {formatDecimal(gap.exchange)}, the bot's books {formatDecimal(gap.ours)}. No order of this pair goes out until they agree — was it changed on the exchange by hand, or by another bot?
+        </p>
+      ))}
       {pnl.unpricedSymbols && pnl.unpricedSymbols.length > 0 ? (
         <p className="notice notice--info" role="status">
           No known price for {pnl.unpricedSymbols.join(', ')}: its unrealized PnL is not included.
