@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { Dec, ZERO } from '../../../src/domain/money.js';
 import type { BacktestReport } from '../../../src/engine/backtest/report.js';
 import { fundingEventsBetween, parseFundingCsv } from '../../../src/engine/backtest/perpetual-data.js';
 import { backtest } from './support.js';
-import { registryWith, scripted, type Seen } from './perp-strategies.js';
+import { expectPerpetualSums, registryWith, scripted, type Seen } from './perp-support.js';
 
 /**
  * Backtests of a USDT-margined perpetual on candles built by hand, so every figure can be worked out
@@ -69,24 +68,6 @@ async function run(r: Run = {}, log: Seen[] = []): Promise<BacktestReport> {
   );
 }
 
-function expectSums(report: BacktestReport): void {
-  const r = report.result;
-  const d = report.derivatives;
-  expect(d).toBeDefined();
-  const net = new Dec(r.realizedPnl).add(r.unrealizedPnl).sub(r.feesPaid).add(r.funding ?? 'x');
-  expect(net.eq(r.netProfit), `${net.toFixed()} vs ${r.netProfit}`).toBe(true);
-  expect(new Dec(r.endingEquity).sub(r.startingBalance).eq(r.netProfit)).toBe(true);
-  expect(report.trades.reduce((sum, t) => sum.add(t.pnl), ZERO).eq(r.netProfit)).toBe(true);
-  expect(report.trades.reduce((sum, t) => sum.add(t.funding ?? 'x'), ZERO).eq(r.funding ?? 'x')).toBe(true);
-  expect(d?.pnl).toEqual({ realizedTrading: r.realizedPnl, unrealized: r.unrealizedPnl, fees: r.feesPaid, funding: r.funding, netPnl: d?.pnl.netPnl });
-  expect(new Dec(d?.pnl.netPnl ?? 'x').eq(r.netProfit)).toBe(true);
-  const payments = (d?.funding.payments ?? []).reduce((sum, p) => sum.add(p.amount), ZERO);
-  expect(payments.eq(r.funding ?? 'x') && new Dec(d?.funding.net ?? 'x').eq(payments)).toBe(true);
-  expect(new Dec(d?.funding.received ?? 'x').sub(d?.funding.paid ?? 'x').eq(payments)).toBe(true);
-  // The equity curve's last point is the ending equity (funding and liquidations are in it).
-  expect(report.equityCurve.points.at(-1)?.equity).toBe(r.endingEquity);
-}
-
 describe('funding on a perpetual backtest (hand-worked)', () => {
   it('a short receives a positive rate and pays a negative one: −quantity × price × rate at each settlement', async () => {
     const report = await run({ side: 'short', enterAt: 2, feeRate: '0.001' });
@@ -99,7 +80,7 @@ describe('funding on a perpetual backtest (hand-worked)', () => {
     expect(f).toMatchObject({ source: 'rates.csv', intervalHours: 8, count: 2, paid: '0.02', received: '0.01', net: '-0.01', missing: { count: 0, samples: [] } });
     expect(report.result).toMatchObject({ realizedPnl: '0', unrealizedPnl: '0', feesPaid: '0.1', funding: '-0.01', netProfit: '-0.11' });
     expect(report.trades[0]).toMatchObject({ side: 'short', status: 'open', funding: '-0.01', pnl: '-0.11' });
-    expectSums(report);
+    expectPerpetualSums(report);
   });
 
   it('a long pays a positive rate and receives a negative one', async () => {
@@ -109,7 +90,7 @@ describe('funding on a perpetual backtest (hand-worked)', () => {
       ['16:00', '2', '0.04'],
     ]);
     expect(report.result.funding).toBe('0.02');
-    expectSums(report);
+    expectPerpetualSums(report);
   });
 
   it("is priced at the mark file's price at the settlement where it has one", async () => {
@@ -119,7 +100,7 @@ describe('funding on a perpetual backtest (hand-worked)', () => {
       ['99', 'mark', '-0.0198'],
     ]);
     expect(report.derivatives?.funding).toMatchObject({ pricedByMark: 2, pricedByLastPrice: 0 });
-    expectSums(report);
+    expectPerpetualSums(report);
   });
 
   it('is not charged to a position opened at the settlement itself (the order fills at that open, after it)', async () => {
@@ -192,7 +173,7 @@ describe('liquidation by the mark price (hand-worked)', () => {
     // At candle 10's close the strategy sees the liquidation fill, a flat position, no order, and the wallet less the margin.
     expect(log.find((s) => s.index === 10)).toMatchObject({ side: 'flat', fills: 1, openOrders: 0, quote: { asset: 'USDT', total: '980.01', free: '980.01' } });
     expect(log.find((s) => s.index === 9)).toMatchObject({ side: 'short', quote: { total: '1000.01', free: '980.01' } });
-    expectSums(report);
+    expectPerpetualSums(report);
   });
 
   it('the mark decides: a last-price spike the mark did not make liquidates nothing', async () => {
@@ -213,7 +194,7 @@ describe('liquidation by the mark price (hand-worked)', () => {
     // 10× long of 2 at 100: 100 × 0.9 / 0.99 = 90.90909090…, up to 90.90909091; margin 20.
     const report = await run({ side: 'long', sizeBase: '2', risk: { leverage: '10' }, funding: 'none', bars: { 6: [100, 100, 80, 100] } });
     expect(report.derivatives?.liquidations.events[0]).toMatchObject({ side: 'long', liquidationPrice: '90.90909091', realizedPnl: '-18.18181818', fee: '1.81818182', loss: '20' });
-    expectSums(report);
+    expectPerpetualSums(report);
   });
 
   it('cross margin: the whole wallet backs the position, so it is liquidated later and loses the wallet', async () => {
@@ -225,7 +206,7 @@ describe('liquidation by the mark price (hand-worked)', () => {
     expect(cross.derivatives).toMatchObject({ marginMode: 'cross' });
     expect(cross.derivatives?.liquidations.events[0]).toMatchObject({ time: '2024-01-01T12:00:00.000Z', liquidationPrice: '123.76237623', realizedPnl: '-23.76237623', fee: '1.23762377', loss: '25' });
     expect(cross.result.endingEquity).toBe('0');
-    expectSums(cross);
+    expectPerpetualSums(cross);
   });
 });
 

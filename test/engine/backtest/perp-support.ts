@@ -1,4 +1,7 @@
+import { expect } from 'vitest';
 import { z } from 'zod';
+import { Dec, ZERO } from '../../../src/domain/money.js';
+import type { BacktestReport } from '../../../src/engine/backtest/report.js';
 import { CrossDetector, RollingMean } from '../../../src/engine/strategies/indicators.js';
 import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
 import { NO_INTENTS, decimalParam, defineStrategy, type Intent, type StrategyDefinition, type StrategySnapshot } from '../../../src/engine/strategy.js';
@@ -83,4 +86,23 @@ export const smaShort = defineStrategy({
 
 export function registryWith(...definitions: StrategyDefinition[]): StrategyRegistry {
   return new StrategyRegistry([...BUILT_IN_STRATEGIES, ...definitions]);
+}
+
+/** The report of a perpetual run adds up: net = realized + unrealized − fees + funding, to the last digit, everywhere it is shown. */
+export function expectPerpetualSums(report: BacktestReport): void {
+  const r = report.result;
+  const d = report.derivatives;
+  expect(d).toBeDefined();
+  const net = new Dec(r.realizedPnl).add(r.unrealizedPnl).sub(r.feesPaid).add(r.funding ?? 'x');
+  expect(net.eq(r.netProfit), `${net.toFixed()} vs ${r.netProfit}`).toBe(true);
+  expect(new Dec(r.endingEquity).sub(r.startingBalance).eq(r.netProfit)).toBe(true);
+  expect(report.trades.reduce((sum, t) => sum.add(t.pnl), ZERO).eq(r.netProfit)).toBe(true);
+  expect(report.trades.reduce((sum, t) => sum.add(t.funding ?? 'x'), ZERO).eq(r.funding ?? 'x')).toBe(true);
+  expect(d?.pnl).toEqual({ realizedTrading: r.realizedPnl, unrealized: r.unrealizedPnl, fees: r.feesPaid, funding: r.funding, netPnl: d?.pnl.netPnl });
+  expect(new Dec(d?.pnl.netPnl ?? 'x').eq(r.netProfit)).toBe(true);
+  const payments = (d?.funding.payments ?? []).reduce((sum, p) => sum.add(p.amount), ZERO);
+  expect(payments.eq(r.funding ?? 'x') && new Dec(d?.funding.net ?? 'x').eq(payments)).toBe(true);
+  expect(new Dec(d?.funding.received ?? 'x').sub(d?.funding.paid ?? 'x').eq(payments)).toBe(true);
+  // The equity curve's last point is the ending equity (funding and liquidations are in it).
+  expect(report.equityCurve.points.at(-1)?.equity).toBe(r.endingEquity);
 }
