@@ -1,4 +1,10 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ZERO } from '../../../src/domain/money.js';
+import { parseBacktestRequest } from '../../../src/engine/backtest/backtest.js';
+import { loadMultiPairData, runMultiPairSync } from '../../../src/engine/backtest/multi-pair.js';
+import { makeTempDir } from '../../support/temp-system.js';
 import type { BacktestReport } from '../../../src/engine/backtest/report.js';
 import { fundingEventsBetween, parseFundingCsv } from '../../../src/engine/backtest/perpetual-data.js';
 import { backtest } from './support.js';
@@ -282,5 +288,51 @@ describe('funding-rate files', () => {
       ['01-02T08:00', '0.0003'],
       ['01-02T16:00', null],
     ]);
+  });
+});
+
+describe('several perpetuals in one run (one margin wallet)', () => {
+  it("counts the other pairs' margin against an entry, books each pair's own funding, and adds up", async () => {
+    const dir = makeTempDir();
+    writeFileSync(path.join(dir, 'BTC_USDT_USDT-1h-futures.csv'), candles(20));
+    writeFileSync(path.join(dir, 'ETH_USDT_USDT-1h-futures.csv'), candles(20).replaceAll(',100', ',50'));
+    writeFileSync(path.join(dir, 'BTC_USDT_USDT-8h-funding_rate.csv'), RATES);
+    const deps = { bundledDir: dir, cacheDir: path.join(dir, 'cache') };
+    const registry = registryWith(scripted());
+    const run = async (balance: string) => {
+      const { request, definition } = parseBacktestRequest(
+        { strategy: 'scripted', params: { side: 'short', enterAt: 2, sizeBase: '1' }, data: { source: 'bundled', files: ['BTC_USDT_USDT-1h-futures.csv', 'ETH_USDT_USDT-1h-futures.csv'] }, startingBalance: balance, feeRate: '0', slippageBps: '0', risk: { allowShort: true, leverage: '5' } },
+        registry,
+      );
+      return runMultiPairSync(request, definition, await loadMultiPairData(request, definition, deps));
+    };
+    // 28 USDT: BTC's short puts up 20 (100 ÷ 5); ETH's 10 no longer fits beside it.
+    const tight = await run('28');
+    expect(tight.trades.map((t) => t.symbol)).toEqual(['BTC/USDT:USDT']);
+    expect(tight.events.rejections.samples[0]?.message).toBe("ETH/USDT:USDT: Over budget: the order costs 10 USDT, and the bot's budget of 28 USDT has 8 USDT left (position 20, open orders 0)");
+    const both = await run('40');
+    expect(both.trades.map((t) => t.symbol).sort()).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT']);
+    // BTC has a funding file in data/, ETH none: only BTC books (its short receives 0.01, then pays 0.02).
+    expect(both.derivatives?.funding.payments.map((p) => [p.symbol, p.amount])).toEqual([
+      ['BTC/USDT:USDT', '0.01'],
+      ['BTC/USDT:USDT', '-0.02'],
+    ]);
+    expect(both.derivatives?.funding.source).toBe('BTC_USDT_USDT-8h-funding_rate.csv');
+    expect(both.derivatives?.funding.note).toContain('ETH/USDT:USDT: No funding data for ETH/USDT:USDT');
+    expect(both.pairs.map((p) => [p.symbol, p.funding, p.netPnl])).toEqual([
+      ['BTC/USDT:USDT', '-0.01', '-0.01'],
+      ['ETH/USDT:USDT', '0', '0'],
+    ]);
+    expect(both.pairs.reduce((a, p) => a.add(p.netPnl), ZERO).eq(both.result.netProfit)).toBe(true);
+    expect(both.result).toMatchObject({ funding: '-0.01', netProfit: '-0.01', endingEquity: '39.99' });
+  });
+
+  it('refuses spot pairs and perpetuals in one run', async () => {
+    const dir = makeTempDir();
+    writeFileSync(path.join(dir, 'BTC_USDT_USDT-1h-futures.csv'), candles(20));
+    writeFileSync(path.join(dir, 'ETH_USDT-1h.csv'), candles(20));
+    const { request, definition } = parseBacktestRequest({ strategy: 'dca', data: { source: 'bundled', files: ['BTC_USDT_USDT-1h-futures.csv', 'ETH_USDT-1h.csv'] } }, registryWith());
+    const data = await loadMultiPairData(request, definition, { bundledDir: dir, cacheDir: path.join(dir, 'cache') });
+    expect(() => runMultiPairSync(request, definition, data)).toThrow(/Spot pairs and perpetuals cannot share one run/);
   });
 });
