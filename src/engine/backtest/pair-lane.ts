@@ -149,7 +149,7 @@ export class PairLane implements MarginUser {
     const perpetual = this.#in.perpetual;
     if (perpetual === null || i < this.#in.start) return false;
     const liquidation = perpetual.book.check(this.#in.ledger, this, i, this.#in.account.version);
-    if (liquidation) this.#liquidate(liquidation, i);
+    if (liquidation) this.#liquidate(liquidation);
     const funded = i === this.#in.end - 1 && this.#booked(perpetual.book.fund(this.#in.ledger, Number.POSITIVE_INFINITY));
     return liquidation !== null || funded;
   }
@@ -178,10 +178,19 @@ export class PairLane implements MarginUser {
    * The exchange closes the position at its liquidation price and cancels the pair's orders (as Bybit
    * and Binance do); the strategy sees the fill and a flat position at this candle's close.
    */
-  #liquidate(liquidation: Liquidation, i: number): void {
+  #liquidate(liquidation: Liquidation): void {
     const { ledger, market, sim } = this.#in;
     const held = ledger.quantity;
-    this.cancelAll(this.#eventTime(i));
+    for (const order of this.#orders.openOrders()) {
+      this.#orders.remove(order.clientOrderId);
+      try {
+        sim.cancelOrder({ symbol: this.symbol, clientOrderId: order.clientOrderId });
+      } catch (error) {
+        // An IOC or FOK limit that expired on this candle has ended already.
+        if (!(error instanceof OrderNotFoundError)) throw error;
+      }
+    }
+    for (const id of [...this.#stops.keys()]) this.#cancelStop(id);
     const effect = ledger.apply(liquidation.fill);
     if (effect) this.trades.record(effect, liquidation.reason, true, true);
     // The simulated account held the position's coins as a spot account would: the exchange took them.
