@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { ValidationError } from '../domain/errors.js';
 import type { StrategyRegistry } from '../engine/strategies/registry.js';
 import type { ParamDoc } from '../engine/strategy.js';
@@ -34,6 +36,14 @@ Risk
   --stop-loss <pct>  --take-profit <pct>  --trailing-stop <pct>  --trailing-activation <pct>
   --max-position <base>  --max-open-orders <n>
   --daily-loss-limit <quote>  --allow-short
+Perpetuals (a symbol with a settle currency, e.g. XRP/USDT:USDT)
+  --leverage <x>           margin = notional ÷ leverage (default 1)
+  --margin-mode <mode>     isolated | cross (default isolated)
+  --liquidation-buffer <pct>  refuse entries whose liquidation is this close to the entry
+  --funding <file|none>    funding rates (timestamp_ms,funding_rate). Default with --bundled: the
+                           pair's file in data/ when it covers the run; the report says when none
+  --mark <file|none>       mark-price candles for liquidations and funding. Default with --bundled:
+                           the pair's mark file in data/ where it has candles, else the candles
 Sweep
   --sweep <param>=<v1>,<v2>,…   repeat per parameter; runs every combination on worker threads
   --rank <metric>          ${RANK_METRICS.join(' | ')} (default sharpe)
@@ -52,6 +62,9 @@ export interface CliOptions {
   dataPath: string | null;
   /** Every `--data` file, in order (several: a multi-pair run). */
   dataPaths: string[];
+  /** `--funding` / `--mark` files, read by `withPerpetualFiles` (never part of an API request). */
+  fundingPath: string | null;
+  markPath: string | null;
   request: Record<string, unknown>;
   sweep: Record<string, unknown[]> | null;
 }
@@ -82,13 +95,16 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
   'max-position': (r, v) => (risk(r).maxPositionBase = v),
   'max-open-orders': (r, v) => (risk(r).maxOpenOrders = Number(v)),
   'daily-loss-limit': (r, v) => (risk(r).dailyLossLimit = v),
+  leverage: (r, v) => (risk(r).leverage = v),
+  'margin-mode': (r, v) => (risk(r).marginMode = v),
+  'liquidation-buffer': (r, v) => (risk(r).liquidationBufferPct = Number(v)),
   rank: (r, v) => (r.rank = v),
   workers: (r, v) => (r.workers = Number(v)),
 };
 const FLAGS = new Set(['json', 'list', 'help', 'allow-short']);
 
 export function parseCliArgs(argv: readonly string[], registry: StrategyRegistry): CliOptions {
-  const options: CliOptions = { json: false, list: false, help: false, dataPath: null, dataPaths: [], request: {}, sweep: null };
+  const options: CliOptions = { json: false, list: false, help: false, dataPath: null, dataPaths: [], fundingPath: null, markPath: null, request: {}, sweep: null };
   const params: [string, string][] = [];
   const sweeps: [string, string][] = [];
   for (let k = 0; k < argv.length; k++) {
@@ -105,6 +121,9 @@ export function parseCliArgs(argv: readonly string[], registry: StrategyRegistry
     if (name === 'data') {
       options.dataPath ??= value;
       options.dataPaths.push(value);
+    } else if (name === 'funding' || name === 'mark') {
+      if (value === 'none') options.request[name] = { source: 'none' };
+      else options[name === 'funding' ? 'fundingPath' : 'markPath'] = value;
     } else if (name === 'sweep') sweeps.push(splitSweep(value));
     else if (SETTINGS[name]) (SETTINGS[name] as Setting)(options.request, value);
     else params.push([name, value]);
@@ -170,4 +189,17 @@ function convert(docs: readonly ParamDoc[], name: string, value: string, strateg
 /** An ISO date/time stays a string (the schema parses it); digits are ms since the epoch. */
 function instant(value: string): string | number {
   return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/** The request with the `--funding` and `--mark` files read in as inline CSVs (named by their file name). */
+export function withPerpetualFiles(request: Record<string, unknown>, options: Pick<CliOptions, 'fundingPath' | 'markPath'>): Record<string, unknown> {
+  const read = (flag: string, file: string) => {
+    if (!existsSync(file)) throw new ValidationError(`--${flag}: no file ${file}`, [{ path: flag, message: 'no such file' }]);
+    return { source: 'csv', csv: readFileSync(file, 'utf8'), name: path.basename(file) };
+  };
+  return {
+    ...request,
+    ...(options.fundingPath ? { funding: read('funding', options.fundingPath) } : {}),
+    ...(options.markPath ? { mark: read('mark', options.markPath) } : {}),
+  };
 }

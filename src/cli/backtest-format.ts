@@ -1,5 +1,6 @@
 import { Dec } from '../domain/money.js';
 import type { BacktestReport, MultiPairReport } from '../engine/backtest/report.js';
+import type { DerivativesReport } from '../domain/backtest-report.js';
 import type { SweepResult } from '../engine/backtest/sweep.js';
 
 /** Human-readable tables for the CLI. Figures are rounded for reading; `--json` gives the exact values. */
@@ -39,7 +40,42 @@ export function formatReport(report: BacktestReport, maxTrades = 20): string {
     ['Strategy errors', String(report.events.strategyErrors.count)],
     ...(report.events.killSwitch ? [['Kill switch', `${short(report.events.killSwitch.time)}: ${report.events.killSwitch.message}`]] : []),
   ];
-  return [...head, table(rows), '', formatTrades(report, maxTrades)].join('\n');
+  return [...head, table(rows), '', ...formatDerivatives(report.derivatives), formatTrades(report, maxTrades)].join('\n');
+}
+
+const signedMoney = (v: string, dp = 4): string => {
+  const text = money(v, dp);
+  return text.startsWith('-') || new Dec(v).isZero() ? text : `+${text}`;
+};
+
+/**
+ * A perpetual's section: leverage and margin mode, trading PnL, fees and funding apart, where funding
+ * and mark prices came from (or that there were none), and each liquidation. Nothing on spot.
+ */
+export function formatDerivatives(d: DerivativesReport | undefined, maxLiquidations = 10): string[] {
+  if (!d) return [];
+  const f = d.funding;
+  const every = f.intervalHours === null ? '' : ` every ${f.intervalHours} h`;
+  const rows = [
+    ['Perpetual', `${d.leverage}× ${d.marginMode} (maintenance margin ${new Dec(d.maintenanceMarginRate).mul(100).toFixed()} %)`],
+    ['Trading PnL', `${signedMoney(d.pnl.realizedTrading)} realized, ${signedMoney(d.pnl.unrealized)} unrealized`],
+    ['Fees', money(d.pnl.fees, 4)],
+    ['Funding', f.source === null ? `${signedMoney(d.pnl.funding)} (no funding data)` : `${signedMoney(f.net)}: ${f.count} payment(s)${every}, paid ${money(f.paid, 4)}, received ${money(f.received, 4)}`],
+    ['Net', `${signedMoney(d.pnl.netPnl)} = trading PnL − fees + funding`],
+    ['Liquidations', d.liquidations.count === 0 ? 'none' : `${d.liquidations.count}, margin lost ${money(d.liquidations.loss, 4)} (liquidation fees ${money(d.liquidations.fees, 4)})`],
+    ['Mark prices', d.mark.source === null ? 'none: the candles stand in for the mark' : `${d.mark.source}, ${d.mark.candlesWithMark} of ${d.mark.candles} candles`],
+  ];
+  const notes = [
+    `Funding: ${f.note}`,
+    ...(f.missing.count > 0 ? [`${f.missing.count} settlement(s) with a position open had no rate (first ${short(f.missing.samples[0] ?? null)}): nothing booked there.`] : []),
+    ...(f.count > 0 ? [`${f.pricedByMark} payment(s) priced at the mark, ${f.pricedByLastPrice} at the candles' price (no mark there).`] : []),
+    `Mark: ${d.mark.note}`,
+  ];
+  const liquidations = d.liquidations.events.slice(0, maxLiquidations).map(
+    (l) => `Liquidated ${short(l.time)}${l.symbol ? ` ${l.symbol}` : ''}: ${l.side} ${price(l.quantity)} from ${price(l.entryPrice)} at ${price(l.liquidationPrice)} (${l.markSource === 'mark' ? 'mark' : 'candle'} ${l.side === 'long' ? 'low' : 'high'} ${price(l.markExtreme)}), lost ${money(l.loss, 4)}`,
+  );
+  const more = d.liquidations.events.length > maxLiquidations ? [`(${d.liquidations.events.length - maxLiquidations} more liquidations; --json lists all)`] : [];
+  return [table(rows), ...notes, ...liquidations, ...more, ''];
 }
 
 /** The totals, then one row per pair, then the latest trades of all pairs. */
@@ -69,7 +105,7 @@ export function formatMultiPairReport(report: MultiPairReport, maxTrades = 20): 
     ['pair', 'net PnL', 'fees', 'trades', 'win rate', 'exposure', 'refused', 'buy & hold'],
     ...report.pairs.map((p) => [p.symbol, money(p.netPnl, 8), money(p.feesPaid, 8), String(p.tradeCount), p.winRate === null ? '—' : `${(p.winRate * 100).toFixed(0)} %`, `${(p.exposure * 100).toFixed(1)} %`, String(p.refusedOrders), money(p.buyAndHold.netProfit, 8)]),
   ];
-  return [...head, table(totals), '', table(pairs, [1, 2, 3, 4, 5, 6, 7]), '', formatTrades(report, maxTrades)].join('\n');
+  return [...head, table(totals), '', table(pairs, [1, 2, 3, 4, 5, 6, 7]), '', ...formatDerivatives(report.derivatives), formatTrades(report, maxTrades)].join('\n');
 }
 
 function formatTrades(report: { trades: readonly (BacktestReport['trades'][number] & { symbol?: string })[] }, maxTrades: number): string {

@@ -1,6 +1,6 @@
 import { CtsError, ValidationError } from '../domain/errors.js';
 import { createRunner, loadBacktestData, parseBacktestRequest, withDataFacts } from '../engine/backtest/backtest.js';
-import { parseCliArgs, CLI_USAGE, type CliOptions } from './backtest-args.js';
+import { parseCliArgs, withPerpetualFiles, CLI_USAGE, type CliOptions } from './backtest-args.js';
 import { formatMultiPairReport, formatReport, formatSweep, progressBar } from './backtest-format.js';
 import { createMultiPairRunner, isMultiPair, loadMultiPairData, withPairDataFacts } from '../engine/backtest/multi-pair.js';
 import { buildMultiPairReport } from '../engine/backtest/multi-report.js';
@@ -83,9 +83,10 @@ async function sweep(options: CliOptions, registry: StrategyRegistry, deps: Cand
 
 /** The request needs a data source to validate; a local file is loaded separately (never sent as a path). */
 function withData(options: CliOptions): Record<string, unknown> {
+  const request = withPerpetualFiles(options.request, options);
   // Several local files stand in as their names for validation; loadMultiPairData reads the paths.
-  if (options.dataPaths.length > 1) return { ...options.request, data: { source: 'bundled', files: options.dataPaths.map((p) => path.basename(p)) } };
-  return options.dataPath ? { ...options.request, data: { source: 'csv', csv: '(local file)' } } : options.request;
+  if (options.dataPaths.length > 1) return { ...request, data: { source: 'bundled', files: options.dataPaths.map((p) => path.basename(p)) } };
+  return options.dataPath ? { ...request, data: { source: 'csv', csv: '(local file)' } } : request;
 }
 
 function source(options: CliOptions): AnySource | undefined {

@@ -27,6 +27,86 @@ export interface BacktestReport {
   equityCurve: { method: string; totalPoints: number; points: { time: string; equity: DecimalString }[] };
   trades: ReportTrade[];
   events: { rejections: EventList; strategyErrors: EventList; killSwitch: { time: string; message: string } | null };
+  /** Only on a perpetual (`BASE/QUOTE:SETTLE`): margin, funding and liquidations. Spot reports have no such key. */
+  derivatives?: DerivativesReport;
+}
+
+/**
+ * What trading a USDT-margined linear perpetual added to a run (docs/derivatives.md, "Backtests").
+ * `pnl` shows trading PnL, fees and funding apart: realizedTrading + unrealized − fees + funding =
+ * netPnl = `result.netProfit`, to the last digit.
+ */
+export interface DerivativesReport {
+  leverage: DecimalString;
+  marginMode: 'isolated' | 'cross';
+  maintenanceMarginRate: DecimalString;
+  /** How liquidations were modelled, in words. */
+  liquidationModel: string;
+  pnl: { realizedTrading: DecimalString; unrealized: DecimalString; fees: DecimalString; funding: DecimalString; netPnl: DecimalString };
+  funding: {
+    /** The funding-rate file used, or null when the run had none (then nothing was booked). */
+    source: string | null;
+    /** Where the rates came from, or why there were none. */
+    note: string;
+    /** The file's usual spacing of settlements (8 for the usual 8 h); null without a file. */
+    intervalHours: number | null;
+    /** Payments booked (settlements crossed with a position open and a rate). */
+    count: number;
+    /** Σ of the payments made (a positive figure), Σ of those received, and received − paid. */
+    paid: DecimalString;
+    received: DecimalString;
+    net: DecimalString;
+    /** Settlements crossed with a position open that the data had no rate for: nothing was booked at them. */
+    missing: { count: number; samples: string[] };
+    /** Payments priced at the mark file's price, and at the traded candles' (where the mark had none). */
+    pricedByMark: number;
+    pricedByLastPrice: number;
+    payments: FundingPaymentReport[];
+  };
+  mark: {
+    /** The mark-price file used, or null. */
+    source: string | null;
+    note: string;
+    /** Traded candles whose liquidation check used the mark's own extremes (the rest: the candle's high and low). */
+    candlesWithMark: number;
+    candles: number;
+  };
+  liquidations: {
+    count: number;
+    /** Σ collateral lost (realized loss + liquidation fees), a positive figure. */
+    loss: DecimalString;
+    /** Σ liquidation fees (part of `result.feesPaid`). */
+    fees: DecimalString;
+    events: LiquidationReport[];
+  };
+}
+
+/** One funding settlement of a position: amount = −quantity × markPrice × rate (positive: received). */
+export interface FundingPaymentReport {
+  time: string;
+  /** A multi-pair run names the pair. */
+  symbol?: string;
+  rate: DecimalString;
+  markPrice: DecimalString;
+  priceSource: 'mark' | 'last';
+  quantity: DecimalString;
+  amount: DecimalString;
+}
+
+/** A position closed by the exchange's liquidation at its liquidation price. */
+export interface LiquidationReport {
+  time: string;
+  symbol?: string;
+  side: 'long' | 'short';
+  quantity: DecimalString;
+  entryPrice: DecimalString;
+  liquidationPrice: DecimalString;
+  /** The candle's adverse mark extreme that reached it; `markSource` 'last' when the candle's own price stood in. */
+  markExtreme: DecimalString;
+  markSource: 'mark' | 'last';
+  realizedPnl: DecimalString;
+  fee: DecimalString;
+  loss: DecimalString;
 }
 
 /**
@@ -60,7 +140,7 @@ export interface BuyAndHold {
   netProfitPct: DecimalString;
 }
 
-/** One pair of a multi-pair run. `netPnl` = realized + unrealized − fees; Σ netPnl = the run's net profit exactly. */
+/** One pair of a multi-pair run. `netPnl` = realized + unrealized − fees (+ funding on a perpetual); Σ netPnl = the run's net profit exactly. */
 export interface PairReport {
   symbol: string;
   candles: number;
@@ -71,6 +151,8 @@ export interface PairReport {
   realizedPnl: DecimalString;
   unrealizedPnl: DecimalString;
   feesPaid: DecimalString;
+  /** Net funding of a perpetual (positive received); absent on spot. */
+  funding?: DecimalString;
   tradeCount: number;
   closedTrades: number;
   wins: number;
@@ -92,6 +174,8 @@ export interface BacktestResult {
   realizedPnl: DecimalString;
   unrealizedPnl: DecimalString;
   feesPaid: DecimalString;
+  /** Net funding of a perpetual (positive received; netProfit = realized + unrealized − fees + funding); absent on spot. */
+  funding?: DecimalString;
   maxDrawdown: { amount: DecimalString; pct: DecimalString; peakTime: string | null; troughTime: string | null };
   tradeCount: number;
   closedTrades: number;
@@ -123,6 +207,8 @@ export interface TradeFill {
   feeCharged: DecimalString;
   feeAsset: string;
   reason: string | null;
+  /** The exchange's liquidation closed the position (a perpetual); absent otherwise. */
+  liquidation?: true;
 }
 
 /** A round trip (flat to flat) as the run's trade list builds it; times are ms since the epoch. */
@@ -138,9 +224,11 @@ export interface BacktestTrade {
   exitPrice: DecimalString | null;
   /** Total quantity opened (base). */
   size: DecimalString;
-  /** Realized (plus, for an open trade, unrealized at the last close) minus fees, in quote. */
+  /** Realized (plus, for an open trade, unrealized at the last close) minus fees, plus funding on a perpetual, in quote. */
   pnl: DecimalString;
   fee: DecimalString;
+  /** A perpetual's funding while the trade was open (positive received); absent on spot. */
+  funding?: DecimalString;
   entryReason: string | null;
   exitReason: string | null;
   fills: TradeFill[];

@@ -1,5 +1,8 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseCliArgs } from '../../src/cli/backtest-args.js';
+import { parseCliArgs, withPerpetualFiles } from '../../src/cli/backtest-args.js';
+import { makeTempDir } from '../support/temp-system.js';
 import { StrategyRegistry } from '../../src/engine/strategies/registry.js';
 
 const registry = new StrategyRegistry();
@@ -35,5 +38,25 @@ describe('backtest CLI arguments', () => {
     expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data', 'x.csv', '--fast', 'ten'], registry)).toThrow(/--fast must be a number, got "ten"/);
     expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data'], registry)).toThrow(/--data needs a value/);
     expect(() => parseCliArgs(['--strategy', 'sma-crossover', '--data', 'x.csv', '--sweep', 'fast'], registry)).toThrow(/--sweep expects/);
+  });
+});
+
+describe('backtest CLI: perpetual settings and data', () => {
+  it('maps --leverage, --margin-mode and --liquidation-buffer to risk, and --funding/--mark none to the request', () => {
+    const o = parseCliArgs(['--strategy', 'dca', '--bundled', 'XRP_USDT_USDT-1h-futures.csv', '--leverage', '5', '--margin-mode', 'cross', '--liquidation-buffer', '2.5', '--allow-short', '--funding', 'none', '--mark=none'], registry);
+    expect(o.request).toMatchObject({ risk: { leverage: '5', marginMode: 'cross', liquidationBufferPct: 2.5, allowShort: true }, funding: { source: 'none' }, mark: { source: 'none' } });
+    expect([o.fundingPath, o.markPath]).toEqual([null, null]);
+  });
+
+  it('reads --funding and --mark files into inline CSVs named by their file, and refuses a missing one', () => {
+    const dir = makeTempDir();
+    const rates = path.join(dir, 'my-rates.csv');
+    writeFileSync(rates, 'timestamp_ms,funding_rate\n1637193600017,0.0001\n');
+    const o = parseCliArgs(['--strategy', 'dca', '--bundled', 'XRP_USDT_USDT-1h-futures.csv', '--funding', rates, '--mark', 'data/XRP_USDT_USDT-1h-mark.csv'], registry);
+    expect([o.fundingPath, o.markPath]).toEqual([rates, 'data/XRP_USDT_USDT-1h-mark.csv']);
+    const request = withPerpetualFiles(o.request, o);
+    expect(request.funding).toEqual({ source: 'csv', csv: 'timestamp_ms,funding_rate\n1637193600017,0.0001\n', name: 'my-rates.csv' });
+    expect(request.mark).toMatchObject({ source: 'csv', name: 'XRP_USDT_USDT-1h-mark.csv' });
+    expect(() => withPerpetualFiles(o.request, { fundingPath: path.join(dir, 'nope.csv'), markPath: null })).toThrow(/--funding: no file .*nope\.csv/);
   });
 });

@@ -241,8 +241,10 @@ function sweepWarmup(request: SweepRequest, definition: StrategyDefinition): num
   return warmup;
 }
 
-/** The request as stored and listed: an inline CSV is replaced by its name and size. */
+/** The request as stored and listed: an inline CSV (candles, funding rates, mark prices) is replaced by its name and size. */
 function storedRequest(request: BacktestRequest): Record<string, unknown> {
-  const data = request.data.source === 'csv' ? { source: 'csv', name: request.data.name ?? null, bytes: Buffer.byteLength(request.data.csv) } : request.data;
-  return JSON.parse(JSON.stringify({ ...request, data })) as Record<string, unknown>;
+  const inline = <T extends { source: string }>(d: T): T | { source: 'csv'; name: string | null; bytes: number } =>
+    'csv' in d && typeof d.csv === 'string' ? { source: 'csv', name: 'name' in d && typeof d.name === 'string' ? d.name : null, bytes: Buffer.byteLength(d.csv) } : d;
+  const perpetual = { ...(request.funding ? { funding: inline(request.funding) } : {}), ...(request.mark ? { mark: inline(request.mark) } : {}) };
+  return JSON.parse(JSON.stringify({ ...request, data: inline(request.data), ...perpetual })) as Record<string, unknown>;
 }

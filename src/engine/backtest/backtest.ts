@@ -3,7 +3,7 @@ import type { StrategyRegistry } from '../strategies/registry.js';
 import type { StrategyDefinition } from '../strategy.js';
 import type { BacktestSummary } from '../../domain/backtest-run.js';
 import { backtestRequestSchema, startingBalanceFor, type BacktestRequest } from './config.js';
-import { resolveFeeAssets } from './fee-assets.js';
+import { feeAssetsFor, resolveFeeAssets } from './fee-assets.js';
 import { prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
 import type { BacktestReport } from '../../domain/backtest-report.js';
 import { buildReport } from './report.js';
@@ -61,9 +61,10 @@ export function createRunner(request: BacktestRequest, definition: StrategyDefin
     end: data.end,
     startingBalance: startingBalanceFor(request.startingBalance, data.market),
     feeRate: request.feeRate,
-    feeAssets: resolveFeeAssets(request.feeAsset, request.exchange ?? data.exchange),
+    feeAssets: feeAssetsFor(request.feeAsset, request.exchange ?? data.exchange, data.market),
     slippageBps: request.slippageBps,
     risk: request.risk,
+    ...(data.perpetual ? { perpetual: data.perpetual } : {}),
   });
 }
 

@@ -80,6 +80,22 @@ export const dataSourceSchema = z.discriminatedUnion('source', [
 ]);
 export type DataSource = z.output<typeof dataSourceSchema>;
 
+/** A perpetual's funding rates or mark prices: a file in data/, an inline CSV, or none. */
+const perpetualFileSchema = (what: string, header: string) =>
+  z.discriminatedUnion('source', [
+    z.object({ source: z.literal('bundled'), file: bundledFile.describe(`A ${what} file in data/`) }).strict(),
+    z
+      .object({
+        source: z.literal('csv'),
+        csv: z.string().min(1).max(50_000_000).describe(`The ${what} CSV itself, header ${header}`),
+        name: z.string().max(200).optional(),
+      })
+      .strict(),
+    z.object({ source: z.literal('none') }).strict(),
+  ]);
+export const fundingSourceSchema = perpetualFileSchema('funding-rate', 'timestamp_ms,funding_rate');
+export const markSourceSchema = perpetualFileSchema('mark-price', 'timestamp_ms,open,high,low,close,volume');
+
 /** The fields of a backtest, shared by the single run and the sweep (which adds its grid). */
 const backtestFields = z
   .object({
@@ -109,6 +125,12 @@ const backtestFields = z
       .describe("Asset fees are taken from: 'quote', 'base' (from what a buy receives, on top of what a sell delivers) or 'profile' (the venue's own rule per side). Default: 'profile' when an exchange is known, else 'quote'"),
     risk: riskConfigSchema.default({ maxOpenOrders: 10, allowShort: false }),
     data: dataSourceSchema,
+    funding: fundingSourceSchema
+      .optional()
+      .describe("Perpetuals: funding rates (timestamp_ms,funding_rate, one row per settlement). Default with bundled candles: the pair's funding file in data/ when it has a rate for every funding time of the run, else none (the report says so)"),
+    mark: markSourceSchema
+      .optional()
+      .describe("Perpetuals: mark-price candles for liquidations and funding. Default with bundled candles: the pair's mark file in data/ where it has candles; elsewhere each candle's own prices"),
     market: z
       .object({
         amountStep: decimal('market.amountStep', { positive: true }).optional(),
@@ -135,6 +157,9 @@ function checkPairs(r: z.output<typeof backtestFields>, ctx: z.RefinementCtx): v
   if (r.symbols && files && files.length !== r.symbols.length) issue(['symbols'], `${r.symbols.length} symbols for ${files.length} files: give one per file, in order`);
   if (files && r.symbol) issue(['symbol'], 'several files are several pairs: use symbols');
   if (r.maxOpenTrades !== undefined && !r.symbols && !files) issue(['maxOpenTrades'], 'only for multi-pair runs (symbols or several files)');
+  const multi = r.symbols !== undefined || files !== undefined;
+  if (multi && r.funding && r.funding.source !== 'none') issue(['funding'], "one funding file cannot serve several pairs: a multi-pair run uses each pair's bundled file (or none)");
+  if (multi && r.mark && r.mark.source !== 'none') issue(['mark'], "one mark file cannot serve several pairs: a multi-pair run uses each pair's bundled file (or none)");
 }
 
 export const backtestRequestSchema = backtestFields.refine(rangeInOrder, { message: 'from must be before to', path: ['from'] }).superRefine(checkPairs);

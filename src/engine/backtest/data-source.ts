@@ -8,6 +8,8 @@ import { loadCandleCsv, parseCandleCsv } from '../../exchanges/simulated/candle-
 import { symbolAssets } from '../accounting/position-ledger.js';
 import { CandleSeries } from '../../domain/candles.js';
 import { downloadCandles } from './candle-download.js';
+import { isDerivative } from '../risk.js';
+import { isMarkFile, refuseOnSpot, resolvePerpetualData, type PerpetualData } from './perpetual-data.js';
 import type { BacktestRequest, DataSource } from './config.js';
 import { timeframeFromMs, timeframeMs } from '../../domain/timeframe.js';
 
@@ -43,6 +45,8 @@ export interface PreparedData {
   sourceName: string;
   /** The venue the candles came from (exchange data), whose fee rule is the default. */
   exchange?: ExchangeId;
+  /** A perpetual's funding rates and mark prices (absent on spot). */
+  perpetual?: PerpetualData;
 }
 
 interface Loaded {
@@ -64,11 +68,14 @@ export function findBundledDir(): string {
   return path.resolve('data');
 }
 
-/** The candle files of data/: a CSV whose header is the candles' own (a funding-rate file beside them is no price data). */
+/**
+ * The candle files of data/: a CSV whose header is the candles' own (a funding-rate file beside them is
+ * no price data, and a perpetual's mark prices, `…-mark.csv`, are not candles anyone trades).
+ */
 export function listBundledFiles(bundledDir: string): string[] {
   if (!existsSync(bundledDir)) return [];
   return readdirSync(bundledDir)
-    .filter((f) => f.endsWith('.csv') && firstLine(path.join(bundledDir, f)).startsWith(CANDLE_HEADER))
+    .filter((f) => f.endsWith('.csv') && !isMarkFile(f) && firstLine(path.join(bundledDir, f)).startsWith(CANDLE_HEADER))
     .sort();
 }
 
@@ -98,15 +105,41 @@ export async function prepareData(request: BacktestRequest, source: AnySource, w
   if (!symbol) throw new ValidationError('symbol is required for this data source (it cannot be read from the file name)', [{ path: 'symbol', message: 'required' }]);
   const { timeframe, gaps } = checkSpacing(loaded.series, request.timeframe ?? loaded.timeframe);
   const range = cut(loaded.series, request.from, request.to, warmup);
+  const market = loaded.market ?? syntheticMarket(symbol, request.market);
+  const perpetual = await perpetualDataFor(request, source, market, range, timeframe, deps);
   return {
     ...range,
     symbol,
     timeframe,
     gaps,
-    market: loaded.market ?? syntheticMarket(symbol, request.market),
+    market,
     sourceName: loaded.name,
     ...(loaded.exchange ? { exchange: loaded.exchange } : {}),
+    ...(perpetual ? { perpetual } : {}),
   };
+}
+
+/** A perpetual's funding and mark data for the traded range (perpetual-data.ts); none on spot, where naming them is refused. */
+async function perpetualDataFor(
+  request: BacktestRequest,
+  source: AnySource,
+  market: Market,
+  range: { series: CandleSeries; start: number; end: number },
+  timeframe: string,
+  deps: CandleSourceDeps,
+): Promise<PerpetualData | undefined> {
+  if (!isDerivative(market)) {
+    refuseOnSpot(market.symbol, request.funding, request.mark);
+    return undefined;
+  }
+  const tf = timeframeMs(timeframe);
+  return resolvePerpetualData({
+    range: { symbol: market.symbol, from: range.series.time(range.start), to: range.series.time(range.end - 1) + tf, timeframe, timeframeMs: tf },
+    funding: request.funding,
+    mark: request.mark,
+    bundledDir: deps.bundledDir,
+    bundledData: source.source === 'bundled',
+  });
 }
 
 async function load(request: BacktestRequest, source: AnySource, warmup: number, deps: CandleSourceDeps): Promise<Loaded> {

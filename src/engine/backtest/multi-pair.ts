@@ -2,7 +2,7 @@ import { ValidationError } from '../../domain/errors.js';
 import type { StrategyDefinition } from '../strategy.js';
 import { startingBalanceFor, type BacktestRequest } from './config.js';
 import { parseDataFileName, prepareData, type AnySource, type CandleSourceDeps, type PreparedData } from './data-source.js';
-import { resolveFeeAssets } from './fee-assets.js';
+import { feeAssetsFor } from './fee-assets.js';
 import { buildMultiPairReport } from './multi-report.js';
 import { MultiPairRunner } from './multi-runner.js';
 import type { MultiPairReport } from '../../domain/backtest-report.js';
@@ -55,11 +55,11 @@ export function createMultiPairRunner(request: BacktestRequest, definition: Stra
   return new MultiPairRunner({
     definition,
     params,
-    pairs: data.map((d) => ({ series: d.series, market: d.market, start: d.start, end: d.end })),
+    pairs: data.map((d) => ({ series: d.series, market: d.market, start: d.start, end: d.end, ...(d.perpetual ? { perpetual: d.perpetual } : {}) })),
     timeframe: first.timeframe,
     startingBalance: startingBalanceFor(request.startingBalance, first.market),
     feeRate: request.feeRate,
-    feeAssets: resolveFeeAssets(request.feeAsset, request.exchange ?? first.exchange),
+    feeAssets: feeAssetsFor(request.feeAsset, request.exchange ?? first.exchange, first.market),
     slippageBps: request.slippageBps,
     risk: request.risk,
     ...(request.maxOpenTrades === undefined ? {} : { maxOpenTrades: request.maxOpenTrades }),

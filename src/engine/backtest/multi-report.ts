@@ -1,7 +1,7 @@
 import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
 import type { MultiPairOutcome } from './multi-runner.js';
 import { iso, pct, reportTrade } from './report-format.js';
-import { equityCurve, pairFacts, pairReport, runEvents, totalResult, type PairFacts } from './run-report.js';
+import { derivativesReport, equityCurve, pairFacts, pairReport, runEvents, totalResult, type PairFacts } from './run-report.js';
 import { timeframeMs } from '../../domain/timeframe.js';
 import type { MultiPairReport, PairReport, ReportTrade } from '../../domain/backtest-report.js';
 
@@ -18,6 +18,7 @@ export function buildMultiPairReport(outcome: MultiPairOutcome, equityPoints: nu
   const last = equity.length > 0 ? (equity.times[equity.length - 1] as number) : first;
   const split = new Dec(input.startingBalance).div(outcome.lanes.length);
   const pairs = facts.map((f) => pairReport(f, outcome, split));
+  const derivatives = derivativesReport(outcome, facts, true);
   return {
     kind: 'multi-pair',
     strategy: { id: input.definition.id, params: outcome.params },
@@ -40,6 +41,7 @@ export function buildMultiPairReport(outcome: MultiPairOutcome, equityPoints: nu
     trades: mergedTrades(facts),
     events: runEvents(outcome, true),
     pairs,
+    ...(derivatives ? { derivatives } : {}),
   };
 }
 

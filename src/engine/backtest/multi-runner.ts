@@ -4,7 +4,7 @@ import type { Market } from '../../exchanges/exchange.port.js';
 import { FillSimulator, type FeeAssets } from '../../exchanges/simulated/fill-simulator.js';
 import { Portfolio } from '../accounting/index.js';
 import type { CandleSeries } from '../../domain/candles.js';
-import type { RiskConfig } from '../risk.js';
+import { isDerivative, type RiskConfig } from '../risk.js';
 import { informativeInputs, type StrategyDefinition } from '../strategy.js';
 import { DailyLossGuard } from './guards.js';
 import { InformativeFeed } from './informative-feed.js';
@@ -12,6 +12,8 @@ import { PairLane } from './pair-lane.js';
 import { newEventLog, record, type EventLog, type RunEvent } from './run-events.js';
 import { timeframeMs } from '../../domain/timeframe.js';
 import { TotalEquity } from './total-equity.js';
+import { MarginWallet, PerpetualBook, perpetualSettings } from './perpetual.js';
+import type { PerpetualData } from './perpetual-data.js';
 
 /**
  * The backtest loop: one strategy over one or more pairs, on one simulator and so one quote balance (a
@@ -30,6 +32,8 @@ export interface PairData {
   end: number;
   /** Prefix of this pair's client order ids (the strategy sees them). Default `bt<n>`, n counting pairs from 1. */
   idPrefix?: string;
+  /** A perpetual's funding rates and mark prices (perpetual-data.ts). */
+  perpetual?: PerpetualData;
 }
 
 export interface MultiPairRunInput {
@@ -58,6 +62,8 @@ export interface MultiPairOutcome {
   killSwitch: RunEvent | null;
   /** The most pairs that held a slot at once (never above maxOpenTrades). */
   peakOpenTrades: number;
+  /** A run of perpetuals: its margin wallet (each lane's `perpetual` has its funding and liquidations); null on spot. */
+  wallet: MarginWallet | null;
 }
 
 export class MultiPairRunner {
@@ -77,6 +83,7 @@ export class MultiPairRunner {
   /** The lanes with a candle at the current time (reused, so a step allocates nothing). */
   readonly #moving: PairLane[] = [];
   readonly #tfMs: number;
+  readonly #wallet: MarginWallet | null;
   #step = 0;
   #exposure = 0;
   #peakOpen = 0;
@@ -89,9 +96,12 @@ export class MultiPairRunner {
     this.#tfMs = timeframeMs(input.timeframe);
     this.#quote = (input.pairs[0] as PairData).market.quote;
     this.#maxOpen = input.maxOpenTrades ?? input.pairs.length;
+    this.#wallet = isDerivative((input.pairs[0] as PairData).market) ? new MarginWallet(new Dec(input.startingBalance), perpetualSettings(input.risk)) : null;
     this.#sim = new FillSimulator({
       markets: input.pairs.map((p) => p.market),
-      balances: { [this.#quote]: input.startingBalance },
+      // A perpetual account is the margin wallet (perpetual.ts), which the risk gate checks every order
+      // against as live; the simulator only matches and charges fees, so its spot funds check is off.
+      balances: { [this.#quote]: this.#wallet ? 'Infinity' : input.startingBalance },
       takerFeeRate: input.feeRate,
       ...(input.feeAssets ? { feeAssets: input.feeAssets } : {}),
       slippageBps: input.slippageBps,
@@ -139,6 +149,7 @@ export class MultiPairRunner {
       strategyErrors: this.#errors,
       killSwitch: this.#kill,
       peakOpenTrades: this.#peakOpen,
+      wallet: this.#wallet,
     };
   }
 
@@ -147,7 +158,8 @@ export class MultiPairRunner {
     const bySymbol = new Map(pairs.map((p) => [p.market.symbol, p.series]));
     const inputs = informativeInputs(definition, this.#params);
     const portfolio = new Portfolio();
-    return pairs.map(
+    const wallet = this.#wallet;
+    const lanes = pairs.map(
       (pair, p) =>
         new PairLane({
           strategyId: definition.id,
@@ -163,20 +175,26 @@ export class MultiPairRunner {
           idPrefix: pair.idPrefix ?? `bt${p + 1}`,
           account: this.#account,
           informative: inputs.length === 0 ? null : new InformativeFeed({ symbol: pair.market.symbol, timeframe }, inputs, bySymbol),
+          perpetual: wallet ? { wallet, book: new PerpetualBook({ data: pair.perpetual, wallet, series: pair.series, market: pair.market, tfMs: this.#tfMs, start: pair.start, end: pair.end }) } : null,
           onRejection: (time, message) => record(this.#rejections, { time, message, symbol: pair.market.symbol }),
           onStrategyError: (time, message) => record(this.#errors, { time, message, symbol: pair.market.symbol }),
         }),
     );
+    for (const lane of lanes) wallet?.add(lane);
+    return lanes;
   }
 
   // Indexed loops: a step runs per candle of a run (about 1 µs each for one pair), so it allocates nothing.
   #runStep(time: number): void {
     const moving = this.#movingAt(time);
     let filled = false;
+    // A perpetual's settlements since the last candle come first: the position held through them pays or receives.
+    if (this.#wallet) for (let m = 0; m < moving.length; m++) filled = (moving[m] as PairLane).fund((moving[m] as PairLane).next) || filled;
     for (let m = 0; m < moving.length; m++) {
       const lane = moving[m] as PairLane;
       filled = lane.settle(lane.next) || filled;
     }
+    if (this.#wallet) for (let m = 0; m < moving.length; m++) filled = (moving[m] as PairLane).afterFills((moving[m] as PairLane).next) || filled;
     if (filled) this.#newEpoch();
     for (let m = 0; m < moving.length; m++) (moving[m] as PairLane).showNext();
     const traded = time >= this.#tradeFrom;
@@ -242,6 +260,10 @@ export class MultiPairRunner {
   }
 
   #newEpoch(): void {
+    if (this.#wallet) {
+      this.#equity.newEpoch(this.#wallet.spotEquivalentQuote(), this.#lanes.map((lane) => lane.ledger.quantity));
+      return;
+    }
     const account = this.#sim.account;
     this.#equity.newEpoch(account.total(this.#quote), this.#lanes.map((lane) => account.total(lane.market.base)));
   }
@@ -258,6 +280,10 @@ function validatePairs(input: MultiPairRunInput): void {
   const symbols = input.pairs.map((p) => p.market.symbol);
   if (symbols.length === 0) throw new ValidationError('A multi-pair backtest needs at least one pair', [{ path: 'symbols', message: 'empty' }]);
   if (new Set(symbols).size !== symbols.length) throw new ValidationError(`Pairs must be distinct, got ${symbols.join(', ')}`, [{ path: 'symbols', message: 'duplicate pair' }]);
+  const perpetuals = input.pairs.filter((p) => isDerivative(p.market)).length;
+  if (perpetuals > 0 && perpetuals < input.pairs.length) {
+    throw new ValidationError('Spot pairs and perpetuals cannot share one run: a spot account and a margin account are different balances', [{ path: 'symbols', message: 'mixed spot and perpetuals' }]);
+  }
   const quotes = new Set(input.pairs.map((p) => p.market.quote));
   if (quotes.size > 1) throw new ValidationError(`All pairs must share one quote currency (the shared balance), got ${[...quotes].join(', ')}`, [{ path: 'symbols', message: 'mixed quote currencies' }]);
   const bases = new Set(input.pairs.map((p) => p.market.base));

@@ -1,5 +1,5 @@
 import { CtsError, OrderNotFoundError } from '../../domain/errors.js';
-import { Dec, toDecimalString } from '../../domain/money.js';
+import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { Fill } from '../../domain/orders.js';
 import type { FillSimulator } from '../../exchanges/simulated/fill-simulator.js';
@@ -24,6 +24,7 @@ import { TrailingPeak, coveredByExits, desiredProtectiveOrders, protectionChange
 import type { OrderTrigger, TimeInForce } from '../../domain/orders.js';
 import type { InformativeFeed } from './informative-feed.js';
 import { OrderTracker } from './order-tracker.js';
+import type { MarginUser, MarginWallet, PerpetualBook, Liquidation } from './perpetual.js';
 import { TradeList } from './trade-list.js';
 
 /**
@@ -51,6 +52,8 @@ export interface PairLaneInput {
   /** Bumped by every pair on each change of the shared account, so balance views are rebuilt only then. */
   account: { version: number };
   informative: InformativeFeed | null;
+  /** A perpetual: the run's margin wallet and this pair's funding and liquidations (perpetual.ts); null on spot. */
+  perpetual: { wallet: MarginWallet; book: PerpetualBook } | null;
   /** Where refusals and strategy failures go (the run keeps samples of all pairs and names the pair). */
   onRejection: (time: number, message: string) => void;
   onStrategyError: (time: number, message: string) => void;
@@ -61,11 +64,11 @@ const EMPTY_FILLS: readonly StrategyFill[] = Object.freeze([]);
 const SIMULATED_STOPS: readonly OrderTrigger['kind'][] = Object.freeze(['stop-loss', 'take-profit']);
 const NO_FILLS: readonly Fill[] = Object.freeze([]);
 
-export class PairLane {
+export class PairLane implements MarginUser {
   readonly #in: PairLaneInput;
   readonly #cursor: CandleCursor;
   readonly #orders = new OrderTracker();
-  readonly trades = new TradeList();
+  readonly trades: TradeList;
   readonly #protection: ProtectionGuard;
   /** Stop orders resting in the simulator for the position (protection.ts), by client id, with their reason. */
   readonly #stops = new Map<string, RestingProtection & { reason: string }>();
@@ -89,6 +92,7 @@ export class PairLane {
 
   constructor(input: PairLaneInput) {
     this.#in = input;
+    this.trades = new TradeList({ derivative: input.perpetual !== null });
     this.#cursor = new CandleCursor(input.series);
     this.#protection = new ProtectionGuard(input.risk, input.market);
     this.#protects = wantsProtection(input.risk);
@@ -119,6 +123,84 @@ export class PairLane {
   }
   get inPosition(): boolean {
     return this.#position !== FLAT_POSITION;
+  }
+  /** A perpetual's funding and liquidations; null on spot. */
+  get perpetual(): PerpetualBook | null {
+    return this.#in.perpetual?.book ?? null;
+  }
+
+  /**
+   * Perpetual: books the funding of every settlement up to candle i's open on the position held
+   * through it, before candle i's fills (an order filling at that open came after the settlement).
+   * True when the balance changed.
+   */
+  fund(i: number): boolean {
+    const perpetual = this.#in.perpetual;
+    if (perpetual === null) return false;
+    return this.#booked(perpetual.book.fund(this.#in.ledger, this.#in.series.time(i)));
+  }
+
+  /**
+   * Perpetual, after candle i's fills: the liquidation check against the mark; at the pair's last
+   * candle, the settlements inside it (a candle longer than the funding interval). True when the
+   * balance changed.
+   */
+  afterFills(i: number): boolean {
+    const perpetual = this.#in.perpetual;
+    if (perpetual === null || i < this.#in.start) return false;
+    const liquidation = perpetual.book.check(this.#in.ledger, this, i, this.#in.account.version);
+    if (liquidation) this.#liquidate(liquidation);
+    const funded = i === this.#in.end - 1 && this.#booked(perpetual.book.fund(this.#in.ledger, Number.POSITIVE_INFINITY));
+    return liquidation !== null || funded;
+  }
+
+  /** What the open orders adding to the position are worth (all of them while flat), for the margin wallet. */
+  orderNotional(): Dec {
+    if (this.#orders.size === 0) return ZERO;
+    const side = this.#in.ledger.side;
+    const last = this.#in.series.decimal('close', Math.max(0, Math.min(this.next, this.#in.end - 1)));
+    let sum = ZERO;
+    for (const o of this.#orders.openOrders()) {
+      if ((side === 'long' && o.side === 'sell') || (side === 'short' && o.side === 'buy')) continue;
+      sum = sum.add(new Dec(o.amount).mul(o.price ?? last));
+    }
+    return sum;
+  }
+
+  #booked(amount: Dec | null): boolean {
+    if (amount === null) return false;
+    this.trades.addFunding(amount);
+    this.#in.account.version++;
+    return true;
+  }
+
+  /**
+   * The exchange closes the position at its liquidation price and cancels the pair's orders (as Bybit
+   * and Binance do); the strategy sees the fill and a flat position at this candle's close.
+   */
+  #liquidate(liquidation: Liquidation): void {
+    const { ledger, market, sim } = this.#in;
+    const held = ledger.quantity;
+    for (const order of this.#orders.openOrders()) {
+      this.#orders.remove(order.clientOrderId);
+      try {
+        sim.cancelOrder({ symbol: this.symbol, clientOrderId: order.clientOrderId });
+      } catch (error) {
+        // An IOC or FOK limit that expired on this candle has ended already.
+        if (!(error instanceof OrderNotFoundError)) throw error;
+      }
+    }
+    for (const id of [...this.#stops.keys()]) this.#cancelStop(id);
+    const effect = ledger.apply(liquidation.fill);
+    if (effect) this.trades.record(effect, liquidation.reason, true, true);
+    // The simulated account held the position's coins as a spot account would: the exchange took them.
+    sim.account.change(market.base, held.neg());
+    const fill = liquidation.fill;
+    const seen: StrategyFill = Object.freeze({ clientOrderId: '', side: fill.side, price: fill.price, amount: fill.amount, ...baseFeeOf(fill, market.base), tag: null, timestamp: fill.timestamp });
+    this.#newFills = Object.freeze([...this.#newFills, seen]);
+    this.#position = FLAT_POSITION;
+    this.#protection.onPosition(ledger, null);
+    this.#in.account.version++;
   }
 
   /** Matches resting orders against candle i and applies the fills; true when the position changed. */
@@ -295,6 +377,15 @@ export class PairLane {
     const account = this.#in.sim.account;
     const { base, quote } = this.#in.market;
     this.#balanceVersion = version;
+    const wallet = this.#in.perpetual?.wallet;
+    if (wallet) {
+      // A perpetual account holds no coins: its quote is the margin wallet, free what no margin holds.
+      this.#balance = Object.freeze({
+        base: Object.freeze({ asset: base, free: '0', total: '0' }),
+        quote: Object.freeze({ asset: quote, free: toDecimalString(Dec.max(ZERO, wallet.available())), total: toDecimalString(wallet.balance()) }),
+      });
+      return this.#balance;
+    }
     this.#balance = Object.freeze({
       base: Object.freeze({ asset: base, free: toDecimalString(account.free(base)), total: toDecimalString(account.total(base)) }),
       quote: Object.freeze({ asset: quote, free: toDecimalString(account.free(quote)), total: toDecimalString(account.total(quote)) }),
@@ -304,6 +395,7 @@ export class PairLane {
 
   #execute(intents: readonly Intent[], i: number, entryRefusal: string | null): void {
     this.#priceEvent(i);
+    const wallet = this.#in.perpetual?.wallet;
     const decisions = evaluateIntents(intents, {
       market: this.#in.market,
       price: this.#in.series.decimal('close', i),
@@ -311,6 +403,8 @@ export class PairLane {
       filledPosition: this.#in.ledger.filledQuantity,
       openOrders: this.#orders.view,
       config: this.#in.risk,
+      // A perpetual: the wallet is the budget, and the margin of every position and order counts against it (as live).
+      ...(wallet ? { budgetQuote: wallet.balance(), positionCost: this.#in.ledger.cost.abs().add(wallet.heldByOthers(this)), budgetLoss: ZERO } : {}),
     });
     const time = this.#eventTime(i);
     for (const decision of decisions) {

@@ -1,7 +1,7 @@
 import { Dec } from '../../domain/money.js';
 import type { RunOutcome } from './runner.js';
 import { iso, reportTrade } from './report-format.js';
-import { endPosition, equityCurve, pairBuyAndHold, pairFacts, runEvents, totalResult } from './run-report.js';
+import { derivativesReport, endPosition, equityCurve, pairBuyAndHold, pairFacts, runEvents, totalResult } from './run-report.js';
 import { timeframeMs } from '../../domain/timeframe.js';
 import type { BacktestReport } from '../../domain/backtest-report.js';
 
@@ -17,6 +17,7 @@ export function buildReport(outcome: RunOutcome, equityPoints: number): Backtest
   const n = run.equity.length;
   const last = input.start + n - 1;
   const facts = pairFacts(lane);
+  const derivatives = derivativesReport(run, [facts], false);
   return {
     strategy: { id: input.definition.id, params: run.params },
     symbol: input.market.symbol,
@@ -39,5 +40,6 @@ export function buildReport(outcome: RunOutcome, equityPoints: number): Backtest
     equityCurve: equityCurve(run, equityPoints),
     trades: facts.trades.map(reportTrade),
     events: runEvents(run, false),
+    ...(derivatives ? { derivatives } : {}),
   };
 }

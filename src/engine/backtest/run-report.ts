@@ -8,8 +8,9 @@ import { maxDrawdown, returnRatios, round } from './metrics.js';
 import type { MultiPairOutcome } from './multi-runner.js';
 import type { PairLane } from './pair-lane.js';
 import { events, event, iso, pct } from './report-format.js';
+import type { PerpetualBook } from './perpetual.js';
 import { periodsPerYear, timeframeMs } from '../../domain/timeframe.js';
-import type { BacktestReport, BacktestResult, BacktestTrade, BuyAndHold, PairReport } from '../../domain/backtest-report.js';
+import type { BacktestReport, BacktestResult, BacktestTrade, BuyAndHold, DerivativesReport, PairReport } from '../../domain/backtest-report.js';
 
 /**
  * The figures of a finished run, for both reports (report.ts for one pair, multi-report.ts for
@@ -43,14 +44,16 @@ export function pairReport(f: PairFacts, outcome: MultiPairOutcome, split: Dec):
   const unrealized = mark ? ledger.unrealizedPnl(mark) : ZERO;
   const { closed, wins, losses } = closedStats(f.trades);
   const traded = Math.max(0, f.last - lane.start + 1);
+  const perpetual = lane.perpetual !== null;
   return {
     symbol: lane.symbol,
     candles: traded,
     warmupCandles: lane.start,
-    netPnl: toDecimalString(ledger.realizedPnl.add(unrealized).sub(ledger.fees)),
+    netPnl: toDecimalString(ledger.realizedPnl.add(unrealized).sub(ledger.fees).add(ledger.funding)),
     realizedPnl: toDecimalString(ledger.realizedPnl),
     unrealizedPnl: toDecimalString(unrealized),
     feesPaid: toDecimalString(ledger.fees),
+    ...(perpetual ? { funding: toDecimalString(ledger.funding) } : {}),
     tradeCount: f.trades.length,
     closedTrades: closed.length,
     wins: wins.length,
@@ -96,6 +99,7 @@ export function totalResult(outcome: MultiPairOutcome, facts: readonly PairFacts
     realizedPnl: toDecimalString(sum((f) => f.lane.ledger.realizedPnl)),
     unrealizedPnl: toDecimalString(sum((f) => (f.mark ? f.lane.ledger.unrealizedPnl(f.mark) : ZERO))),
     feesPaid: toDecimalString(sum((f) => f.lane.ledger.fees)),
+    ...(outcome.wallet ? { funding: toDecimalString(sum((f) => f.lane.ledger.funding)) } : {}),
     maxDrawdown: drawdown(outcome),
     tradeCount: all.length,
     closedTrades: closed.length,
@@ -165,4 +169,73 @@ export function buyAndHoldOf(h: {
   const spent = quantity.mul(entry);
   const net = quantity.mul(exit).sub(spent).sub(spent.mul(h.feeRate));
   return { entryPrice: toDecimalString(entry), exitPrice: toDecimalString(exit), quantity: toDecimalString(quantity), netProfit: toDecimalString(net), netProfitPct: pct(net, h.amount) };
+}
+
+/**
+ * A perpetual run's own section: margin settings, PnL with trading, fees and funding apart, every
+ * funding payment and liquidation. `named`: a multi-pair run names the pair of each. Null on spot.
+ */
+export function derivativesReport(outcome: MultiPairOutcome, facts: readonly PairFacts[], named: boolean): DerivativesReport | null {
+  const wallet = outcome.wallet;
+  if (wallet === null) return null;
+  const { leverage, marginMode, maintenanceMarginRate } = wallet.settings;
+  const sum = (value: (f: PairFacts) => Dec): Dec => facts.reduce((a, f) => a.add(value(f)), ZERO);
+  const books = facts.map((f) => ({ symbol: f.lane.symbol, book: f.lane.perpetual as PerpetualBook }));
+  const payments = books.flatMap(({ symbol, book }) => book.payments.map((p) => ({ symbol, p }))).sort((a, b) => a.p.time - b.p.time);
+  const liquidations = books.flatMap(({ symbol, book }) => book.liquidations.map((l) => ({ symbol, l }))).sort((a, b) => a.l.time - b.l.time);
+  const amounts = payments.map(({ p }) => new Dec(p.amount));
+  const paid = amounts.filter((a) => a.isNegative()).reduce((a, b) => a.add(b), ZERO).neg();
+  const received = amounts.filter((a) => a.isPositive()).reduce((a, b) => a.add(b), ZERO);
+  const realized = sum((f) => f.lane.ledger.realizedPnl);
+  const unrealized = sum((f) => (f.mark ? f.lane.ledger.unrealizedPnl(f.mark) : ZERO));
+  const fees = sum((f) => f.lane.ledger.fees);
+  const funding = sum((f) => f.lane.ledger.funding);
+  const named_ = (symbol: string) => (named ? { symbol } : {});
+  const joined = (pick: (book: PerpetualBook, symbol: string) => string | null): string | null => {
+    const all = books.map(({ book, symbol }) => pick(book, symbol)).filter((x): x is string => x !== null);
+    return all.length === 0 ? null : [...new Set(all)].join(', ');
+  };
+  const first = books[0]?.book.data;
+  const missingSamples = books.flatMap(({ book }) => book.missingSamples).sort((a, b) => a - b).slice(0, 20).map(iso);
+  return {
+    leverage: toDecimalString(leverage),
+    marginMode,
+    maintenanceMarginRate: toDecimalString(maintenanceMarginRate),
+    liquidationModel:
+      marginMode === 'isolated'
+        ? `isolated: each position is closed when the candle's adverse mark extreme reaches entry × (1 ∓ 1/leverage) / (1 ∓ mmr) at its average entry (the live risk gate's estimate, rounded towards the entry), and its margin (cost ÷ leverage) is lost`
+        : `cross: the whole wallet, less the other pairs' margins, backs each position: it is closed when the candle's adverse mark extreme reaches (entry ∓ collateral/size) / (1 ∓ mmr), and that collateral is lost; other pairs' unrealized PnL is left out`,
+    pnl: {
+      realizedTrading: toDecimalString(realized),
+      unrealized: toDecimalString(unrealized),
+      fees: toDecimalString(fees),
+      funding: toDecimalString(funding),
+      netPnl: toDecimalString(realized.add(unrealized).sub(fees).add(funding)),
+    },
+    funding: {
+      source: joined((book) => book.data.funding?.source ?? null),
+      note: named ? books.map(({ symbol, book }) => `${symbol}: ${book.data.fundingNote}`).join(' ') : (first?.fundingNote ?? ''),
+      intervalHours: first?.funding ? first.funding.intervalMs / 3_600_000 : null,
+      count: payments.length,
+      paid: toDecimalString(paid),
+      received: toDecimalString(received),
+      net: toDecimalString(received.sub(paid)),
+      missing: { count: books.reduce((n, { book }) => n + book.missingWithPosition, 0), samples: missingSamples },
+      pricedByMark: payments.filter(({ p }) => p.priceSource === 'mark').length,
+      pricedByLastPrice: payments.filter(({ p }) => p.priceSource === 'last').length,
+      payments: payments.map(({ symbol, p }) => ({ time: iso(p.time), ...named_(symbol), rate: p.rate, markPrice: p.markPrice, priceSource: p.priceSource, quantity: p.quantity, amount: p.amount })),
+    },
+    mark: {
+      source: joined((book) => book.data.mark?.source ?? null),
+      note: named ? books.map(({ symbol, book }) => `${symbol}: ${book.data.markNote}`).join(' ') : (first?.markNote ?? ''),
+      candlesWithMark: books.reduce((n, { book }) => n + book.candlesWithMark, 0),
+      candles: books.reduce((n, { book }) => n + book.candlesChecked, 0),
+    },
+    liquidations: {
+      count: liquidations.length,
+      loss: toDecimalString(liquidations.reduce((a, { l }) => a.add(l.loss), ZERO)),
+      fees: toDecimalString(liquidations.reduce((a, { l }) => a.add(l.fee), ZERO)),
+      events: liquidations.map(({ symbol, l }) => ({ ...l, time: iso(l.time), ...named_(symbol) })),
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { RiskConfig } from '../risk.js';
 import type { StrategyDefinition } from '../strategy.js';
 import { MultiPairRunner, type MultiPairOutcome } from './multi-runner.js';
 import type { PairLane } from './pair-lane.js';
+import type { PerpetualData } from './perpetual-data.js';
 
 export type { RunEvent } from './run-events.js';
 
@@ -40,6 +41,8 @@ export interface BacktestRunInput {
   feeAssets?: FeeAssets;
   slippageBps: DecimalString;
   risk: RiskConfig;
+  /** A perpetual's funding rates and mark prices. */
+  perpetual?: PerpetualData;
 }
 
 /** What a finished run hands to the report: the run of one pair, and that pair. */
@@ -55,9 +58,9 @@ export class BacktestRunner {
 
   constructor(input: BacktestRunInput) {
     this.#in = input;
-    const { series, market, start, end, ...settings } = input;
+    const { series, market, start, end, perpetual, ...settings } = input;
     // Client order ids stay `bt-<n>`, as strategies (and their cancels) have always seen them.
-    this.#run = new MultiPairRunner({ ...settings, pairs: [{ series, market, start, end, idPrefix: 'bt' }] });
+    this.#run = new MultiPairRunner({ ...settings, pairs: [{ series, market, start, end, idPrefix: 'bt', ...(perpetual ? { perpetual } : {}) }] });
   }
 
   /** Candles processed so far (warm-up included) and in total. */

@@ -13,7 +13,12 @@ import { metricsOf, type FromWorker, type SweepWorkerData, type ToWorker } from 
  */
 const input = workerData as SweepWorkerData;
 const text = Buffer.from(input.csv, 0, input.bytes).toString('utf8');
-const data: PreparedData = { ...input.meta, series: parseCandleCsv(text, 'sweep candles') };
+const { perpetual, ...meta } = input.meta;
+const data: PreparedData = { ...meta, series: parseCandleCsv(text, 'sweep candles') };
+if (perpetual) {
+  const mark = perpetual.mark && input.mark ? { ...perpetual.mark, series: parseCandleCsv(Buffer.from(input.mark.csv, 0, input.mark.bytes).toString('utf8'), 'sweep mark prices') } : null;
+  data.perpetual = { ...perpetual, mark };
+}
 
 async function loadDefinition(): Promise<StrategyDefinition> {
   const id = input.request.strategy;

@@ -6,6 +6,7 @@ import type { StrategyDefinition } from '../strategy.js';
 import { runBacktestSync } from './backtest.js';
 import type { BacktestRequest, SweepRequest } from './config.js';
 import type { PreparedData } from './data-source.js';
+import type { MarkPrices, PerpetualData } from './perpetual-data.js';
 import type { BacktestReport } from '../../domain/backtest-report.js';
 import type { RankMetric, SweepMetrics, SweepResult, SweepRow } from '../../domain/backtest-run.js';
 import { SweepPool, type SweepJob, type SweepOutcome } from './sweep-pool.js';
@@ -29,10 +30,16 @@ export type WorkerStrategy = { kind: 'built-in' } | ({ kind: 'module' } & Worker
 export interface SweepWorkerData {
   csv: SharedArrayBuffer;
   bytes: number;
-  meta: Omit<PreparedData, 'series'>;
+  /** A perpetual's mark candles, shared the same way (its `perpetual.mark.series` is rebuilt from them). */
+  mark: { csv: SharedArrayBuffer; bytes: number } | null;
+  meta: WorkerMeta;
   request: BacktestRequest;
   strategy: WorkerStrategy;
 }
+/** The prepared data without its candle series (they travel as CSV bytes). */
+export type WorkerMeta = Omit<PreparedData, 'series' | 'perpetual'> & {
+  perpetual?: Omit<PerpetualData, 'mark'> & { mark: Omit<MarkPrices, 'series'> | null };
+};
 export type ToWorker = { type: 'run'; index: number; params: Record<string, unknown> } | { type: 'stop' };
 export type FromWorker =
   | { type: 'ready' }
@@ -154,11 +161,18 @@ async function runInProcess(jobs: readonly SweepJob[], request: BacktestRequest,
 
 /** The candles as CSV bytes in one SharedArrayBuffer: one copy whatever the worker count. */
 function shareData(input: { request: BacktestRequest; data: PreparedData; strategy: WorkerStrategy }): SweepWorkerData {
-  const { series, ...meta } = input.data;
-  const text = new TextEncoder().encode(seriesToCsv(series));
-  const csv = new SharedArrayBuffer(text.byteLength);
-  new Uint8Array(csv).set(text);
-  return { csv, bytes: text.byteLength, meta, request: input.request, strategy: input.strategy };
+  const { series, perpetual, ...rest } = input.data;
+  // A class instance does not survive the copy to a worker: the mark candles travel as CSV bytes too.
+  const mark = perpetual?.mark ?? null;
+  const meta: WorkerMeta = perpetual ? { ...rest, perpetual: { ...perpetual, mark: mark ? { source: mark.source, timeframeMs: mark.timeframeMs } : null } } : rest;
+  return { ...share(seriesToCsv(series)), mark: mark ? share(seriesToCsv(mark.series)) : null, meta, request: input.request, strategy: input.strategy };
+}
+
+function share(text: string): { csv: SharedArrayBuffer; bytes: number } {
+  const bytes = new TextEncoder().encode(text);
+  const csv = new SharedArrayBuffer(bytes.byteLength);
+  new Uint8Array(csv).set(bytes);
+  return { csv, bytes: bytes.byteLength };
 }
 
 export function seriesToCsv(series: CandleSeries): string {

@@ -21,14 +21,22 @@ const AVERAGE_SCALE = 12;
 
 /** The fills of one round trip as the ledger reported them; decimal work waits until the report asks. */
 interface RawTrade {
-  effects: { effect: FillEffect; reason: string | null }[];
+  effects: { effect: FillEffect; reason: string | null; liquidation?: true }[];
+  /** A perpetual's funding while the trade was open (signed, as the account saw it). */
+  funding: Dec;
 }
 
 export class TradeList {
   readonly #trades: RawTrade[] = [];
+  readonly #derivative: boolean;
   #open: RawTrade | null = null;
   /** The last trade, closed with dust left: a later fill that sells into the dust belongs to it. */
   #dust: RawTrade | null = null;
+
+  /** `derivative`: each trade carries the funding paid or received while it was open (in its PnL). */
+  constructor(options: { derivative?: boolean } = {}) {
+    this.#derivative = options.derivative ?? false;
+  }
 
   /** Round trips so far (the open one included). */
   get count(): number {
@@ -39,22 +47,28 @@ export class TradeList {
    * Records one applied fill with the reason of the intent that caused it. Only string comparisons
    * here (this runs on every fill of a busy backtest); the arithmetic happens in `trades()`.
    */
-  record(effect: FillEffect, reason: string | null, flatAfter = effect.quantityAfter === '0'): void {
+  record(effect: FillEffect, reason: string | null, flatAfter = effect.quantityAfter === '0', liquidation = false): void {
     if (this.#open === null && this.#dust !== null && effect.closedQuantity !== '0') this.#open = this.#dust;
     else if (this.#open === null || effect.quantityBefore === '0') {
-      this.#open = { effects: [] };
+      this.#open = { effects: [], funding: ZERO };
       this.#trades.push(this.#open);
     }
     this.#dust = null;
-    this.#open.effects.push({ effect, reason });
+    this.#open.effects.push(liquidation ? { effect, reason, liquidation: true } : { effect, reason });
     if (flatAfter) {
       if (effect.quantityAfter !== '0') this.#dust = this.#open;
       this.#open = null;
     } else if (effect.closedQuantity !== '0' && effect.closedQuantity !== effect.netAmount) {
       // A flip: the same fill closes this trade and opens the next one (split in `trades()`).
-      this.#open = { effects: [{ effect, reason }] };
+      this.#open = { effects: [{ effect, reason }], funding: ZERO };
       this.#trades.push(this.#open);
     }
+  }
+
+  /** A funding payment of the position: it belongs to the open trade (or the one whose remainder is still held). */
+  addFunding(amount: Dec): void {
+    const trade = this.#open ?? this.#dust;
+    if (trade) trade.funding = trade.funding.add(amount);
   }
 
   /**
@@ -62,7 +76,7 @@ export class TradeList {
    * so that Σ trade PnL equals the ledger's net PnL to the last digit.
    */
   trades(unrealized: Dec): BacktestTrade[] {
-    return this.#trades.map((raw, k) => build(raw, k + 1, raw === this.#open ? unrealized : null, raw === this.#dust ? unrealized : ZERO));
+    return this.#trades.map((raw, k) => build(raw, k + 1, raw === this.#open ? unrealized : null, raw === this.#dust ? unrealized : ZERO, this.#derivative));
   }
 }
 
@@ -79,10 +93,10 @@ interface Totals {
 }
 
 /** `unrealized`: the open trade's (null when closed); `dustValue`: a closed trade's dust, valued at the end. */
-function build(raw: RawTrade, id: number, unrealized: Dec | null, dustValue: Dec): BacktestTrade {
+function build(raw: RawTrade, id: number, unrealized: Dec | null, dustValue: Dec, derivative: boolean): BacktestTrade {
   const t: Totals = { openedQty: ZERO, openedValue: ZERO, closedQty: ZERO, closedValue: ZERO, realized: ZERO, fees: ZERO, exitTime: null, exitReason: null, fills: [] };
   const first = raw.effects[0] as { effect: FillEffect; reason: string | null };
-  raw.effects.forEach(({ effect, reason }, k) => addFill(t, effect, reason, part(raw, k)));
+  raw.effects.forEach(({ effect, reason, liquidation }, k) => addFill(t, effect, reason, part(raw, k), liquidation === true));
   const side = openingSide(raw);
   return {
     id,
@@ -93,8 +107,9 @@ function build(raw: RawTrade, id: number, unrealized: Dec | null, dustValue: Dec
     exitTime: t.exitTime,
     exitPrice: t.closedQty.isZero() ? null : toDecimalString(t.closedValue.div(t.closedQty).toDecimalPlaces(AVERAGE_SCALE)),
     size: toDecimalString(t.openedQty),
-    pnl: toDecimalString(t.realized.add(unrealized ?? dustValue).sub(t.fees)),
+    pnl: toDecimalString(t.realized.add(unrealized ?? dustValue).sub(t.fees).add(raw.funding)),
     fee: toDecimalString(t.fees),
+    ...(derivative ? { funding: toDecimalString(raw.funding) } : {}),
     entryReason: first.reason,
     exitReason: t.exitReason,
     fills: t.fills,
@@ -114,7 +129,7 @@ function openingSide(raw: RawTrade): 'long' | 'short' {
   return (raw.effects[0] as { effect: FillEffect }).effect.quantityAfter.startsWith('-') ? 'short' : 'long';
 }
 
-function addFill(t: Totals, effect: FillEffect, reason: string | null, which: 'all' | 'closing' | 'opening'): void {
+function addFill(t: Totals, effect: FillEffect, reason: string | null, which: 'all' | 'closing' | 'opening', liquidation: boolean): void {
   const amount = new Dec(effect.netAmount);
   const price = new Dec(effect.price);
   const fee = new Dec(effect.feeQuote);
@@ -128,18 +143,18 @@ function addFill(t: Totals, effect: FillEffect, reason: string | null, which: 'a
     t.fees = t.fees.add(closingFee);
     t.exitTime = effect.timestamp;
     t.exitReason = reason;
-    t.fills.push(fillOf(effect, closing, closingFee, reason));
+    t.fills.push(fillOf(effect, closing, closingFee, reason, liquidation));
   }
   if (!opening.isZero()) {
     const openingFee = which === 'opening' ? fee.sub(closingFee) : fee;
     t.openedQty = t.openedQty.add(opening);
     t.openedValue = t.openedValue.add(opening.mul(price));
     t.fees = t.fees.add(openingFee);
-    t.fills.push(fillOf(effect, opening, openingFee, reason));
+    t.fills.push(fillOf(effect, opening, openingFee, reason, false));
   }
 }
 
-function fillOf(effect: FillEffect, qty: Dec, fee: Dec, reason: string | null): TradeFill {
+function fillOf(effect: FillEffect, qty: Dec, fee: Dec, reason: string | null, liquidation: boolean): TradeFill {
   const whole = qty.eq(effect.netAmount) && fee.eq(effect.feeQuote);
   return {
     time: effect.timestamp,
@@ -151,5 +166,6 @@ function fillOf(effect: FillEffect, qty: Dec, fee: Dec, reason: string | null): 
     feeCharged: whole ? effect.feeCharged : toDecimalString(new Dec(effect.feeCharged).mul(qty).div(effect.netAmount).toDecimalPlaces(SPLIT_SCALE)),
     feeAsset: effect.feeAsset,
     reason,
+    ...(liquidation ? { liquidation: true as const } : {}),
   };
 }

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { findBundledDir } from '../../../src/engine/backtest/data-source.js';
 import { loadBacktestData, parseBacktestRequest, runBacktestSync } from '../../../src/engine/backtest/backtest.js';
 import { sweepRequestSchema } from '../../../src/engine/backtest/config.js';
 import { expandGrid, metricsOf, rankResults, runSweep, type SweepMetrics } from '../../../src/engine/backtest/sweep.js';
@@ -73,5 +76,29 @@ describe('sweep on worker threads', () => {
       const own = await loadBacktestData(single.request, single.definition, sourceDeps(), BUNDLED, 31);
       expect(row.metrics).toEqual(metricsOf(runBacktestSync(single.request, single.definition, own)));
     }
+  });
+
+  it('gives a perpetual sweep the single-run figures: the mark candles and funding rates reach the workers', async () => {
+    const registry = new StrategyRegistry();
+    // A mark of its own: the candles' prices, except that it crashes to 0.5 at 2021-11-18 05:00, which the candles never do.
+    const crash = Date.parse('2021-11-18T05:00:00Z');
+    const lines = readFileSync(path.join(findBundledDir(), 'XRP_USDT_USDT-1h-futures.csv'), 'utf8').trim().split('\n');
+    const csv = `${lines.map((l) => (l.startsWith(`${crash},`) ? l.replace(/^(\d+,[^,]+,[^,]+,)[^,]+/, '$10.5') : l)).join('\n')}\n`;
+    const base = { strategy: 'dca', data: BUNDLED, from: '2021-11-18T00:00:00Z', risk: { leverage: '25' }, mark: { source: 'csv' as const, csv, name: 'crash.csv' } };
+    const request = sweepRequestSchema.parse({ ...base, grid: { amountQuote: ['500', '2000'], intervalCandles: [12, 24] }, rank: 'netProfit', workers: 2 });
+    const definition = registry.get('dca');
+    const data = await loadBacktestData(request, definition, sourceDeps());
+    const result = await runSweep(request, definition, data);
+    expect(result).toMatchObject({ ranOn: 'worker-threads', combinations: 4 });
+    let liquidations = 0;
+    for (const row of result.results) {
+      const single = parseBacktestRequest({ ...base, params: row.params }, registry);
+      const report = runBacktestSync(single.request, single.definition, await loadBacktestData(single.request, single.definition, sourceDeps()));
+      expect(row.metrics).toEqual(metricsOf(report));
+      expect(report.derivatives?.funding.count).toBeGreaterThan(0);
+      liquidations += report.derivatives?.liquidations.events.filter((l) => l.time === '2021-11-18T05:00:00.000Z' && l.markSource === 'mark').length ?? 0;
+    }
+    // Every combination is liquidated by the crash only the mark shows (a worker without it would not be).
+    expect(liquidations).toBe(4);
   });
 });

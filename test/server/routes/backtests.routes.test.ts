@@ -115,6 +115,46 @@ describe('GET /api/backtests', () => {
   });
 });
 
+describe('POST /api/backtests on a perpetual', () => {
+  it('runs a 5× short with named funding and mark files, and reports funding and margin', async () => {
+    const body = {
+      strategy: 'dca',
+      params: { intervalCandles: 12, amountQuote: '200' },
+      data: BUNDLED,
+      from: '2021-11-18T00:00:00Z',
+      risk: { leverage: '5', marginMode: 'isolated', allowShort: true },
+      funding: { source: 'bundled', file: 'XRP_USDT_USDT-8h-funding_rate.csv' },
+      mark: { source: 'bundled', file: 'XRP_USDT_USDT-1h-mark.csv' },
+    };
+    const res = await call({ method: 'POST', url: BASE, payload: body });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done.status, String(done.error)).toBe('completed');
+    const report = done.result as { result: { funding: string; netProfit: string }; derivatives: { leverage: string; funding: { source: string; count: number; net: string }; mark: { source: string } } };
+    expect(report.derivatives).toMatchObject({ leverage: '5', funding: { source: 'XRP_USDT_USDT-8h-funding_rate.csv', count: 9 }, mark: { source: 'XRP_USDT_USDT-1h-mark.csv' } });
+    expect(report.result.funding).toBe(report.derivatives.funding.net);
+    expect(done.request).toMatchObject({ risk: { leverage: '5' }, funding: { source: 'bundled', file: 'XRP_USDT_USDT-8h-funding_rate.csv' } });
+  });
+
+  it('stores an inline funding CSV by name and size, and refuses bad funding data with the line at fault', async () => {
+    const csv = 'timestamp_ms,funding_rate\n1637222400000,0.0002\n1637251200000,0.0002\n';
+    const res = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: BUNDLED, from: '2021-11-18T00:00:00Z', to: '2021-11-19T00:00:00Z', funding: { source: 'csv', csv, name: 'mine.csv' } } });
+    expect(res.status, JSON.stringify(res.json)).toBe(202);
+    const done = await finished(String(res.json.id));
+    expect(done.request).toMatchObject({ funding: { source: 'csv', name: 'mine.csv', bytes: Buffer.byteLength(csv) } });
+    expect((done.result as { derivatives: { funding: { source: string } } }).derivatives.funding.source).toBe('mine.csv');
+
+    const bad = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: BUNDLED, funding: { source: 'csv', csv: 'timestamp_ms,funding_rate\n1637222400000,lots\n' } } });
+    expect(bad.status).toBe(400);
+    expect(bad.json.errors).toEqual([{ path: 'line 2', message: 'funding_rate "lots" is not a number' }]);
+    const spot = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: BUNDLED, symbol: 'XRP/USDT', mark: { source: 'bundled', file: 'XRP_USDT_USDT-1h-mark.csv' } } });
+    expect(spot.status).toBe(400);
+    expect(spot.json.errors).toEqual([{ path: 'mark', message: 'only for perpetuals' }]);
+    const missing = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', data: BUNDLED, funding: { source: 'bundled', file: 'NOPE.csv' } } });
+    expect(missing.status).toBe(404);
+  });
+});
+
 describe('POST /api/backtests/sweeps', () => {
   it('runs every combination on worker threads and ranks them by the chosen metric', async () => {
     const body = { strategy: 'sma-crossover', data: BUNDLED, grid: { fast: [3, 5, 10], slow: [20, 30] }, rank: 'netProfit' };

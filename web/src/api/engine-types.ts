@@ -43,7 +43,7 @@ export type { StartEngineInput as StartEngineBody } from '../../../src/domain/en
 
 // ---- backtests ---------------------------------------------------------------------------------------
 
-export type { AnyBacktestReport, BacktestReport, BacktestResult, BuyAndHold, EventList, MultiPairReport, PairReport, ReportTrade } from '../../../src/domain/backtest-report.js';
+export type { AnyBacktestReport, BacktestReport, BacktestResult, BuyAndHold, DerivativesReport, EventList, MultiPairReport, PairReport, ReportTrade } from '../../../src/domain/backtest-report.js';
 export { isMultiPairReport } from '../../../src/domain/backtest-report.js';
 export type { BacktestCatalog, BacktestListItem, BacktestProgress, BacktestStatus, BacktestSummary, BacktestView, RankMetric, SweepMetrics, SweepResult, SweepRow } from '../../../src/domain/backtest-run.js';
 

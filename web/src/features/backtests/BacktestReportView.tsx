@@ -1,5 +1,6 @@
 import { isMultiPairReport, type AnyBacktestReport } from '../../api/engine-types';
 import { absoluteTime } from '../../format';
+import { DerivativesPanel } from './DerivativesPanel';
 import { EquityChart } from './EquityChart';
 import { MetricsGrid } from './MetricsGrid';
 import { PairTable } from './PairTable';
@@ -52,6 +53,7 @@ export function BacktestReportView({ report }: { report: AnyBacktestReport }) {
           </p>
         ) : null}
       </section>
+      {report.derivatives ? <DerivativesPanel derivatives={report.derivatives} /> : null}
       <section className="panel" aria-labelledby="equity-title">
         <h2 id="equity-title">Equity curve</h2>
         <EquityChart points={report.equityCurve.points} startingBalance={report.settings.startingBalance} />

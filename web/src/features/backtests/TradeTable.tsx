@@ -13,6 +13,8 @@ type ListedTrade = ReportTrade & { symbol?: string };
 export function TradeTable({ trades }: { trades: readonly ListedTrade[] }) {
   if (trades.length === 0) return <p className="muted small">The strategy made no trade in this period.</p>;
   const pairs = trades.some((t) => t.symbol !== undefined);
+  // A perpetual's trades carry the funding paid or received while open (it is in their PnL).
+  const funding = trades.some((t) => t.funding !== undefined);
   return (
     <div className="table-scroll table-scroll--tall">
       <table className="table" aria-label="Trades">
@@ -27,6 +29,7 @@ export function TradeTable({ trades }: { trades: readonly ListedTrade[] }) {
             <th scope="col" className="num">Exit price</th>
             <th scope="col" className="num">Size</th>
             <th scope="col" className="num">Fee</th>
+            {funding ? <th scope="col" className="num">Funding</th> : null}
             <th scope="col" className="num">PnL</th>
           </tr>
         </thead>
@@ -40,10 +43,14 @@ export function TradeTable({ trades }: { trades: readonly ListedTrade[] }) {
               </td>
               <td>{shortTime(t.entryTime)}</td>
               <td className="num">{formatDecimal(t.entryPrice, 6)}</td>
-              <td>{t.exitTime ? shortTime(t.exitTime) : <span className="muted">open</span>}</td>
+              <td>
+                {t.exitTime ? shortTime(t.exitTime) : <span className="muted">open</span>}
+                {t.fills.some((f) => f.liquidation === true) ? <span className="side side--short"> liquidated</span> : null}
+              </td>
               <td className="num">{formatDecimal(t.exitPrice, 6)}</td>
               <td className="num">{formatDecimal(t.size, 6)}</td>
               <td className="num">{formatDecimal(t.fee, 4)}</td>
+              {funding ? <td className={`num ${pnlClass(t.funding)}`}>{signed(t.funding, 4)}</td> : null}
               <td className={`num ${pnlClass(t.pnl)}`}>{signed(t.pnl, 4)}</td>
             </tr>
           ))}
