@@ -108,7 +108,8 @@ describe('protection between candles on a live engine (binance spot, simulator)'
     const sold = await until(async () => {
       await clock.advance(2_000);
       return (await service.trades(connectionId)).some((f) => f.side === 'sell');
-    }, 5_000);
+      // Real time for a loaded machine: the clock is the test's, each round is a stream push and a REST read.
+    }, 15_000);
     expect(sold).toBe(true);
     expect(clock.now()).toBeLessThan(closesAt - 15 * 60_000);
     const status = await service.status(connectionId);
@@ -256,7 +257,8 @@ describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a li
     const sold = await until(async () => {
       await clock.advance(2_000);
       return (await service.trades(connectionId)).some((f) => f.side === 'sell');
-    }, 5_000);
+      // Real time for a loaded machine: the clock is the test's, each round is a stream push and a REST read.
+    }, 15_000);
     expect(sold).toBe(true);
     for (let i = 0; i < 3; i++) await clock.advance(2_000);
     // The pushed price may reach the engine's own check before the exchange's matching fires the stop
