@@ -11,11 +11,34 @@
  * correct: KEYS = state, aux; ARGV = 'correct', now, type, capacity, param, used, resetAt|'', member
  * pause:   KEYS = pauseKey;   ARGV = 'pause', now, until, reason
  * used:    KEYS = state, aux; ARGV = 'used', now, type, capacity, param
+ *
+ * Each caller passes its own clock reading, and a process delayed between reading its clock and the
+ * script running arrives with a time older than what the bucket has already seen. Time in a bucket
+ * never runs backwards: a stale reading is taken as the bucket's latest time, since the request is in
+ * truth being decided after everything already recorded. Otherwise a stale time rewinds a decay
+ * bucket's clock (the next caller drains the same interval twice), restarts a fixed window the bucket
+ * has left, or logs a sliding-window entry that drops out of the window before its real send does.
  */
 export const RATE_LIMIT_LUA = String.raw`
 local EPS = 1e-9
 local op = ARGV[1]
-local now = tonumber(ARGV[2])
+local caller_now = tonumber(ARGV[2])
+local now = caller_now
+
+-- The bucket's own time: the caller's reading, or the latest time the bucket has recorded if later.
+local function bucket_clock(kind, state)
+  local last
+  if kind == 'fixed-window' then
+    last = tonumber(redis.call('HGET', state, 't') or '')
+  elseif kind == 'sliding-window' then
+    local top = redis.call('ZRANGE', state, -1, -1, 'WITHSCORES')
+    if #top == 2 then last = tonumber(top[2]) end
+  else
+    last = tonumber(redis.call('HGET', state, 'a') or '')
+  end
+  if last and last > caller_now then return last end
+  return caller_now
+end
 
 local function ceilwait(ms)
   if ms < 1 then return 1 end
@@ -84,7 +107,7 @@ end
 local function add(kind, state, aux, cap, param, weight, member, at)
   if kind == 'fixed-window' then
     local used, start = fixed_used(state, param)
-    redis.call('HSET', state, 's', tostring(start), 'u', tostring(used + weight))
+    redis.call('HSET', state, 's', tostring(start), 'u', tostring(used + weight), 't', tostring(now))
     redis.call('PEXPIRE', state, math.ceil(start + param - now) + 1000)
   elseif kind == 'sliding-window' then
     local sum = sliding_sum(state, aux, param)
@@ -127,6 +150,7 @@ if op == 'acquire' then
   for b = 0, nb - 1 do
     local a = 6 + b * 4
     local state, aux = KEYS[npause + 1 + b * 2], KEYS[npause + 2 + b * 2]
+    now = bucket_clock(ARGV[a], state)
     local w = wait_for(ARGV[a], state, aux, tonumber(ARGV[a + 1]) * (1 - reserve), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]))
     if w == -1 then return {0, 'inf', state} end
     if w > wait then wait, blocked = w, state end
@@ -134,11 +158,13 @@ if op == 'acquire' then
   if wait > 0 then return {0, tostring(wait), blocked} end
   for b = 0, nb - 1 do
     local a = 6 + b * 4
+    now = bucket_clock(ARGV[a], KEYS[npause + 1 + b * 2])
     add(ARGV[a], KEYS[npause + 1 + b * 2], KEYS[npause + 2 + b * 2], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), tonumber(ARGV[a + 3]), member .. ':' .. b, now)
   end
   return {1}
 elseif op == 'correct' then
   local kind, param, used = ARGV[3], tonumber(ARGV[5]), tonumber(ARGV[6])
+  now = bucket_clock(kind, KEYS[1])
   local missing = used - used_now(kind, KEYS[1], KEYS[2], param)
   if missing <= 0 then return {1} end
   local at = now
@@ -153,6 +179,7 @@ elseif op == 'pause' then
   if untilms > now then redis.call('SET', KEYS[1], tostring(untilms) .. '|' .. reason, 'PX', math.ceil(untilms - now)) end
   return {1}
 elseif op == 'used' then
+  now = bucket_clock(ARGV[3], KEYS[1])
   return {1, tostring(used_now(ARGV[3], KEYS[1], KEYS[2], tonumber(ARGV[5])))}
 end
 return redis.error_reply('unknown op ' .. tostring(op))

@@ -46,6 +46,35 @@ describe('RedisBucketStore', () => {
     expect(await store.pauses(2_000)).toEqual([{ scope: 's-a', until: 9_000, reason: 'HTTP 429 | slow down' }]);
   });
 
+  it('never lets a caller whose clock reading arrives late rewind a bucket', async () => {
+    // A process descheduled between reading its clock and the script running sends an older time than
+    // the bucket has seen; the request is decided after everything recorded, so it must count as then.
+    const store = new RedisBucketStore({ redis, prefix: `${prefix}:stale` });
+    const one = (bucket: BucketSpec) => ({ draws: [{ bucket, weight: 1 }], pauseScopes: [], reserve: 0 });
+
+    const decay: BucketSpec = { key: 'decay', scope: 's-decay', limit: { type: 'decay', capacity: 3, decayPerSecond: 1 } };
+    expect(await store.tryAcquire(one(decay), 10_000)).toEqual({ ok: true });
+    expect(await store.tryAcquire(one(decay), 10_000)).toEqual({ ok: true });
+    expect(await store.tryAcquire(one(decay), 9_000)).toEqual({ ok: true }); // level 3 at 10 000, not at 9 000
+    // Rewound to 9 000, the bucket would drain a second already drained and admit this one.
+    expect(await store.tryAcquire(one(decay), 10_000)).toMatchObject({ ok: false, blockedBy: 'decay' });
+    expect(await store.used(decay, 9_500)).toBe(3);
+
+    const fixed: BucketSpec = { key: 'fixed', scope: 's-fixed', limit: { type: 'fixed-window', capacity: 2, windowMs: 1_000 } };
+    expect(await store.tryAcquire(one(fixed), 10_500)).toEqual({ ok: true });
+    expect(await store.tryAcquire(one(fixed), 10_500)).toEqual({ ok: true });
+    // A reading in the previous window must not restart the count the bucket has moved past.
+    expect(await store.tryAcquire(one(fixed), 9_900)).toMatchObject({ ok: false, waitMs: 500 });
+    expect(await store.tryAcquire(one(fixed), 10_600)).toMatchObject({ ok: false, waitMs: 400 });
+
+    const window = sliding('window', 2, 1_000);
+    expect(await store.tryAcquire(one(window), 10_000)).toEqual({ ok: true });
+    expect(await store.tryAcquire(one(window), 9_500)).toEqual({ ok: true }); // logged at 10 000
+    // Logged at 9 500 it would leave the window at 10 500, half a second before its real send does.
+    expect(await store.tryAcquire(one(window), 10_600)).toMatchObject({ ok: false, waitMs: 400 });
+    expect(await store.tryAcquire(one(window), 11_000)).toEqual({ ok: true });
+  });
+
   it('drives the limiter with an injected clock', async () => {
     const clock = new ManualClock(50_000);
     const limiter = new RateLimiter({ clock, store: new RedisBucketStore({ redis, prefix: `${prefix}:clock` }) });
