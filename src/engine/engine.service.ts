@@ -207,6 +207,7 @@ export class EngineService {
           markets = [...snapshot.pairs, ...held].flatMap((symbol) => offered.filter((m) => m.symbol === symbol));
           self.list = list;
         }
+        if (connection.mode === 'live' || connection.mode === 'testnet') await this.#refuseSharedPerpetual(id, connection.id, markets);
         await setUpDerivatives(markets, venue.exchange, checked.risk, connection.mode);
         budgetQuote = await this.#checkBudget(id, connection.id, request.budget, venue.exchange, markets[0] as Market);
       } catch (error) {
@@ -381,6 +382,30 @@ export class EngineService {
       );
     }
     return mine;
+  }
+
+  /**
+   * An exchange account holds one position per perpetual (one-way mode), and its leverage and margin
+   * mode are per pair: a second bot on the same perpetual would re-set the first one's leverage, find
+   * the exchange's position never matching its own books, and book the other bot's funding as its own.
+   * So a perpetual is traded by one bot per account: refused while another bot of the connection is
+   * active on it or its books still hold a position there.
+   */
+  async #refuseSharedPerpetual(id: string, connectionId: string, markets: readonly Market[]): Promise<void> {
+    const perpetuals = new Set(markets.filter((m) => isDerivative(m)).map((m) => m.symbol));
+    if (perpetuals.size === 0) return;
+    for (const other of await this.#d.engines.byConnection(connectionId)) {
+      if (other.id === id) continue;
+      const active = this.runsHere(other.id) || isActive(other.state);
+      const trades = new Set<string>(active ? botSymbols(other, this.#runners.get(other.id)?.lanes.all().map((l) => l.symbol)) : []);
+      for (const ledger of (await this.#portfolio(other.id)).ledgers) if (!ledger.quantity.isZero()) trades.add(ledger.symbol);
+      const shared = [...perpetuals].find((symbol) => trades.has(symbol));
+      if (shared !== undefined) {
+        throw new ConflictError(
+          `Bot ${other.id} ${active ? 'trades' : 'still holds a position on'} ${shared} on this connection; the account has one position and one leverage per perpetual, so one bot trades it (stop that bot${active ? '' : ' and close its position'}, or use another account)`,
+        );
+      }
+    }
   }
 
   #accountBook(connectionId: string): AccountLossBook {
@@ -696,6 +721,13 @@ export class EngineService {
 /** What a bot's positions cost (|quantity| × average entry), in quote: budget it spent and no longer holds as quote. */
 function positionCost(portfolio: Portfolio): Dec {
   return portfolio.ledgers.reduce((sum, l) => sum.add(l.quantity.abs().mul(l.averageEntryPrice ?? ZERO)), ZERO);
+}
+
+/** The pairs a stored bot trades: its running lanes when known, else its one pair or its static list. */
+function botSymbols(record: EngineRecord, lanes: readonly string[] | undefined): readonly string[] {
+  if (lanes !== undefined) return lanes;
+  if (record.pairList?.kind === 'static') return record.pairList.pairs;
+  return record.pairList === undefined ? [record.symbol] : [];
 }
 
 /** A decimal as a message shows it (rounded for reading; the numbers checked are exact). */

@@ -255,6 +255,23 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(await account.db.orders.listFunding(connectionId)).toHaveLength(1);
   });
 
+  it('trades a perpetual with one bot per account: a second bot on it is refused before it touches the settings', async () => {
+    const budget = { quote: '3000' };
+    const first = await service.start({ connectionId, engineId: connectionId, budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk: { leverage: '5', allowShort: true } });
+    expect(first.state, JSON.stringify(first.lastError)).toBe('running');
+    const leverageSets = requests('/v5/position/set-leverage').length;
+    const second = (risk: Record<string, unknown>) => service.start({ connectionId, engineId: 'perp-bybit-second', budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
+    await expect(second({ leverage: '10', allowShort: true })).rejects.toThrow(/^Bot perp-bybit trades BTC\/USDT:USDT on this connection; the account has one position and one leverage per perpetual/);
+    expect(requests('/v5/position/set-leverage')).toHaveLength(leverageSets); // the first bot's 5× stands
+
+    // Stopped with a short still open, its books still hold the exchange's position.
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
+    await service.stop(connectionId, { cancelOpenOrders: false });
+    await expect(second({ leverage: '5', allowShort: true })).rejects.toThrow(/^Bot perp-bybit still holds a position on BTC\/USDT:USDT on this connection/);
+  });
+
   it('refuses leverage on a spot pair', async () => {
     await expect(service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: 'BTC/USDT', timeframe: '1h', risk: { leverage: '3' } })).rejects.toThrow(/Leverage applies to derivatives only/);
   });
