@@ -83,3 +83,27 @@ function withoutSignature(raw: string): { payload: string; signature?: string } 
   });
   return signature === undefined ? { payload: raw } : { payload: kept.join('&'), signature };
 }
+
+/**
+ * Answers one endpoint after its request weight was counted: 429 with Retry-After past the IP limit,
+ * else the endpoint run as its security asks (public, or authenticated by API key and signature).
+ * The weight headers of the caller's API family go on every answer, the refusal included.
+ */
+export function answerWeighted(
+  req: SimRequest,
+  ctx: SimContext,
+  call: { endpoint: Endpoint; params: Params; weight: { used: number; resetAt: number }; limit: number; headers: Record<string, string>; rateLimitBody: unknown },
+): SimResponse {
+  const { endpoint, params, weight } = call;
+  let answer: SimResponse;
+  if (weight.used > call.limit) {
+    const retryAfter = Math.max(1, Math.ceil((weight.resetAt - ctx.exchangeNow()) / 1000));
+    answer = { ...json(429, call.rateLimitBody), headers: { 'Retry-After': String(retryAfter) } };
+  } else if (endpoint.security === 'none') {
+    answer = endpoint.run({ params, ctx, account: NO_ACCOUNT });
+  } else {
+    const auth = authenticate(req, ctx, params, endpoint.security);
+    answer = 'account' in auth ? endpoint.run({ params, ctx, account: auth.account }) : auth.error;
+  }
+  return { ...answer, headers: { ...call.headers, ...answer.headers } };
+}

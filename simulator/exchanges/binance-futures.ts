@@ -2,7 +2,7 @@ import type { DerivativesVenue } from '../matching/derivatives.js';
 import type { PerpSpec } from '../matching/derivatives-types.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimContext, SimRequest, SimResponse } from '../types.js';
-import { NO_ACCOUNT, authenticate, binanceError, type Endpoint, type Params } from './binance-common.js';
+import { answerWeighted, binanceError, type Endpoint, type Params } from './binance-common.js';
 import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
 import { binanceFuturesAccount } from './binance-futures-account.js';
 import { FAPI_RATE_LIMITS, futuresSymbolInfo, futuresTicker24h, perpId, premiumIndex } from './binance-futures-shapes.js';
@@ -179,16 +179,6 @@ function handleFutures(req: SimRequest, ctx: SimContext): SimResponse | null {
   if (!endpoint) return null;
   const params = requestParams(req.url, req.body);
   const weight = ctx.countInWindow('fapi-ip-weight', MINUTE, endpoint.weight(params));
-  const headers: Record<string, string> = { 'X-MBX-USED-WEIGHT-1M': String(weight.used) };
-  let answer: SimResponse;
-  if (weight.used > IP_WEIGHT_LIMIT) {
-    const retryAfter = Math.max(1, Math.ceil((weight.resetAt - ctx.exchangeNow()) / 1000));
-    answer = { ...json(429, binanceFuturesHandler.rateLimitBody?.('rateLimit')), headers: { 'Retry-After': String(retryAfter) } };
-  } else if (endpoint.security === 'none') {
-    answer = endpoint.run({ params, ctx, account: NO_ACCOUNT });
-  } else {
-    const auth = authenticate(req, ctx, params, endpoint.security);
-    answer = 'account' in auth ? endpoint.run({ params, ctx, account: auth.account }) : auth.error;
-  }
-  return { ...answer, headers: { ...headers, ...answer.headers } };
+  const headers = { 'X-MBX-USED-WEIGHT-1M': String(weight.used) };
+  return answerWeighted(req, ctx, { endpoint, params, weight, limit: IP_WEIGHT_LIMIT, headers, rateLimitBody: binanceFuturesHandler.rateLimitBody?.('rateLimit') });
 }

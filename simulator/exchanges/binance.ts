@@ -1,7 +1,7 @@
 import type { ExchangeHandler, SimContext, SimRequest, SimResponse } from '../types.js';
 import type { MarketSpec } from '../matching/types.js';
 import { json, marketByCompactId, requestParams } from './common.js';
-import { NO_ACCOUNT, authenticate, binanceError, missingParam, withMarket, type Endpoint, type Params } from './binance-common.js';
+import { answerWeighted, binanceError, missingParam, withMarket, type Endpoint, type Params } from './binance-common.js';
 import { BINANCE_RATE_LIMITS, accountInfo, apiRestrictions, bookTicker, symbolInfo, ticker24h } from './binance-shapes.js';
 import { binanceTrading } from './binance-trading.js';
 import { bookLevels, candlesFor } from './market-stats.js';
@@ -111,17 +111,7 @@ function handleBinance(req: SimRequest, ctx: SimContext): SimResponse | null {
   const headers: Record<string, string> = isSapi
     ? { 'X-SAPI-USED-IP-WEIGHT-1M': String(weight.used) }
     : { 'X-MBX-USED-WEIGHT': String(weight.used), 'X-MBX-USED-WEIGHT-1M': String(weight.used) };
-  let answer: SimResponse;
-  if (weight.used > IP_WEIGHT_LIMIT) {
-    const retryAfter = Math.max(1, Math.ceil((weight.resetAt - ctx.exchangeNow()) / 1000));
-    answer = { ...json(429, binanceHandler.rateLimitBody?.('rateLimit')), headers: { 'Retry-After': String(retryAfter) } };
-  } else if (endpoint.security === 'none') {
-    answer = endpoint.run({ params, ctx, account: NO_ACCOUNT });
-  } else {
-    const auth = authenticate(req, ctx, params, endpoint.security);
-    answer = 'account' in auth ? endpoint.run({ params, ctx, account: auth.account }) : auth.error;
-  }
-  return { ...answer, headers: { ...headers, ...answer.headers } };
+  return answerWeighted(req, ctx, { endpoint, params, weight, limit: IP_WEIGHT_LIMIT, headers, rateLimitBody: binanceHandler.rateLimitBody?.('rateLimit') });
 }
 
 function depthWeight(limit: number): number {

@@ -5,7 +5,8 @@ import type { FundingPayment } from '../../../src/domain/funding.js';
 import { Portfolio } from '../../../src/engine/accounting/index.js';
 import { FUNDING_POLL_MS, FundingBook } from '../../../src/engine/runtime/funding-book.js';
 import { applyFill } from '../../../src/engine/runtime/fill-applier.js';
-import type { Fill, Market } from '../../../src/exchanges/exchange.port.js';
+import type { Fill } from '../../../src/domain/orders.js';
+import type { Market } from '../../../src/exchanges/exchange.port.js';
 import { FaultyExchange, MARKET, simulated, tempStore, type TestStore } from './support.js';
 
 const PERP: Market = { ...MARKET, symbol: 'XRP/USDT:USDT', type: 'swap' };
