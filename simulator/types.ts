@@ -36,6 +36,12 @@ export interface SimBalance {
 /** Asset → balance, decimal strings: an account's own wallet, or one it keeps apart. */
 export interface SimWallet {
   balances: Record<string, SimBalance>;
+  /**
+   * Binance's position mode of the wallet (`dualSidePosition`): true is hedge mode. The simulator keeps
+   * one-way positions only, so in hedge mode it refuses every order (as Binance refuses one without a
+   * LONG/SHORT position side), which is what a client must detect and refuse to trade on.
+   */
+  dualSidePosition?: boolean;
 }
 
 export interface SimAccount {

@@ -3,7 +3,7 @@ import type { DerivativesVenue } from '../matching/derivatives.js';
 import type { PerpSpec } from '../matching/derivatives-types.js';
 import { futuresWalletOf } from '../matching/perp-markets.js';
 import type { SimContext, SimResponse } from '../types.js';
-import { binanceError, missingParam, type Endpoint, type Params } from './binance-common.js';
+import { binanceError, missingParam, type BinanceCall, type Endpoint, type Params } from './binance-common.js';
 import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
 import {
   fillIncome,
@@ -106,18 +106,12 @@ export const binanceFuturesAccount: Record<string, Endpoint> = {
   // Change Margin Type, …/trade/rest-api/Change-Margin-Type
   'POST /fapi/v1/marginType': { security: 'trade', weight: fixed(1), run: changeMarginType },
   // Get Current Position Mode / Change Position Mode, …/account/rest-api/Get-Current-Position-Mode
-  'GET /fapi/v1/positionSide/dual': { security: 'signed', weight: fixed(30), run: () => json(200, { dualSidePosition: false }) },
-  'POST /fapi/v1/positionSide/dual': {
-    security: 'trade',
-    weight: fixed(1),
-    run: ({ params }) => {
-      const wanted = params['dualSidePosition'];
-      if (wanted === undefined) return missingParam('dualSidePosition');
-      if (wanted === 'false') return binanceError(400, -4059, 'No need to change position side.');
-      if (wanted === 'true') return binanceError(400, -1020, 'This operation is not supported. (hedge mode is not simulated: positions are one-way only)');
-      return binanceError(400, -1130, "Data sent for parameter 'dualSidePosition' is not valid.");
-    },
+  'GET /fapi/v1/positionSide/dual': {
+    security: 'signed',
+    weight: fixed(30),
+    run: ({ account }) => json(200, { dualSidePosition: account.futures?.dualSidePosition === true }),
   },
+  'POST /fapi/v1/positionSide/dual': { security: 'trade', weight: fixed(1), run: changePositionMode },
   // Get Income History, …/account/rest-api/Get-Income-History
   'GET /fapi/v1/income': { security: 'signed', weight: fixed(30), run: incomeHistory },
 };
@@ -192,4 +186,23 @@ function incomeHistory({ ctx, params, account }: Parameters<Endpoint['run']>[0])
     .filter((r) => (type === undefined || r.type === (type as IncomeType)) && (start === undefined || r.time >= start) && (end === undefined || r.time <= end))
     .sort((a, b) => a.time - b.time || a.tranId - b.tranId);
   return json(200, (start !== undefined ? picked.slice(0, limit) : picked.slice(-limit)).map((r) => r.row));
+}
+
+/**
+ * Change Position Mode (…/trade/rest-api/Change-Position-Mode): the whole futures wallet's mode,
+ * refused while any position (-4068) or open order (-4067) exists; -4059 when it is already so.
+ */
+function changePositionMode({ ctx, params, account }: BinanceCall): SimResponse {
+  const wanted = params['dualSidePosition'];
+  if (wanted === undefined) return missingParam('dualSidePosition');
+  if (wanted !== 'true' && wanted !== 'false') return binanceError(400, -1130, "Data sent for parameter 'dualSidePosition' is not valid.");
+  const wallet = account.futures;
+  if (!wallet) return binanceError(400, -2015, 'Invalid API-key, IP, or permissions for action.');
+  const hedge = wanted === 'true';
+  if ((wallet.dualSidePosition === true) === hedge) return binanceError(400, -4059, 'No need to change position side.');
+  const d = perpsOf(ctx);
+  if (d.positions(account.apiKey).length > 0) return binanceError(400, -4068, 'The position side cannot be changed if there exists position.');
+  if (d.orders(account.apiKey, { open: true }).length > 0) return binanceError(400, -4067, 'Position side cannot be changed if there exists open orders.');
+  wallet.dualSidePosition = hedge;
+  return json(200, { code: 200, msg: 'success' });
 }

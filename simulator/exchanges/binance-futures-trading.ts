@@ -132,6 +132,12 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
 
 function newOrder({ ctx, params, account }: BinanceCall): SimResponse {
   return withPerp(ctx, params, (spec, d) => {
+    if (account.futures?.dualSidePosition === true) {
+      // Hedge mode wants LONG or SHORT on every order; the simulator holds one-way positions only.
+      const side = params['positionSide'] ?? 'BOTH';
+      if (side === 'BOTH') return binanceError(400, -4061, "Order's position side does not match user's setting.");
+      return binanceError(400, -1020, 'This operation is not supported. (hedge-mode positions are not simulated)');
+    }
     const parsed = parseNewOrder(params, spec);
     if ('status' in parsed) return parsed;
     const count10s = ctx.countInWindow(`fapi-orders-10s:${account.apiKey}`, 10_000);

@@ -751,10 +751,15 @@ async function setUpDerivatives(markets: readonly Market[], exchange: Exchange, 
   const wanted: DerivativesSettings = { leverage: risk.leverage ?? '1', marginMode: risk.marginMode ?? 'isolated' };
   for (const market of derivatives) {
     if (!exchange.configureDerivatives) throw new ConflictError(`Derivatives trading on ${exchange.id} is not verified in CTS yet; ${market.symbol} cannot be traded (docs/exchanges.md)`);
-    const { settings, refusals } = await exchange.configureDerivatives(market.symbol, wanted).catch((error: unknown) => {
+    const { settings, refusals, positionMode } = await exchange.configureDerivatives(market.symbol, wanted).catch((error: unknown) => {
       if (error instanceof NotImplementedError) throw new ConflictError(`${error.message}; ${market.symbol} cannot be traded`);
       throw error;
     });
+    if (positionMode === 'hedge') {
+      throw new ConflictError(
+        `The account is in hedge mode (a long and a short position per pair); CTS trades one-way positions only, so ${market.symbol} cannot be traded on it. Switch the account to one-way mode on the exchange (with no position or order open) and start again`,
+      );
+    }
     if (!new Dec(settings.leverage).eq(wanted.leverage) || settings.marginMode !== wanted.marginMode) {
       const why = refusals.length > 0 ? ` (the exchange refused: ${refusals.join('; ')})` : '';
       throw new ConflictError(

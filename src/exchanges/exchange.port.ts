@@ -133,6 +133,17 @@ export interface DerivativesSettings {
   marginMode: 'isolated' | 'cross';
 }
 
+/**
+ * What a derivatives start found on the account: the pair's settings as read back, the exchange's
+ * refusals on the way, and the position mode (CTS trades one-way only; in hedge mode nothing is set
+ * and `settings` echoes what was asked).
+ */
+export interface DerivativesSetup {
+  settings: DerivativesSettings;
+  refusals: readonly string[];
+  positionMode: 'one-way' | 'hedge';
+}
+
 /** A derivatives position as the exchange reports it (its position endpoint). */
 export interface ExchangePosition {
   symbol: string;
@@ -187,7 +198,7 @@ export interface Exchange {
    * refused because nothing would change is one). Absent, or NotImplementedError: derivatives are
    * not verified on this venue, and a bot may not trade them.
    */
-  configureDerivatives?(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }>;
+  configureDerivatives?(symbol: string, wanted: DerivativesSettings): Promise<DerivativesSetup>;
   /** Derivatives: the pair's position as the exchange reports it. Absent: not verified on this venue. */
   fetchPosition?(symbol: string): Promise<ExchangePosition>;
   /**

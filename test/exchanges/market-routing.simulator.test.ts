@@ -175,8 +175,8 @@ describe('Binance: spot + USDⓈ-M futures connection', () => {
     const adapter = await futuresConnection();
     const perp = 'BTC/USDT:USDT';
     let before = lastSeq();
-    expect(await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' })).toEqual({ settings: { leverage: '5', marginMode: 'isolated' }, refusals: [] });
-    expect(sent(before)).toEqual(['POST fapi.binance.com/fapi/v1/marginType', 'POST fapi.binance.com/fapi/v1/leverage', 'GET fapi.binance.com/fapi/v1/leverageBracket', 'GET fapi.binance.com/fapi/v1/symbolConfig', 'GET fapi.binance.com/fapi/v1/symbolConfig']);
+    expect(await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' })).toEqual({ settings: { leverage: '5', marginMode: 'isolated' }, refusals: [], positionMode: 'one-way' });
+    expect(sent(before)).toEqual(['GET fapi.binance.com/fapi/v1/positionSide/dual', 'POST fapi.binance.com/fapi/v1/marginType', 'POST fapi.binance.com/fapi/v1/leverage', 'GET fapi.binance.com/fapi/v1/leverageBracket', 'GET fapi.binance.com/fapi/v1/symbolConfig', 'GET fapi.binance.com/fapi/v1/symbolConfig']);
     // Again: ccxt 4.5.84 throws -4046 "No need to change margin type." (MarginModeAlreadySet); the read-back decides.
     const again = await adapter.configureDerivatives(perp, { leverage: '5', marginMode: 'isolated' });
     expect(again.settings).toEqual({ leverage: '5', marginMode: 'isolated' });

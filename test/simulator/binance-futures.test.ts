@@ -126,7 +126,12 @@ describe('Binance USDⓈ-M futures through unmodified ccxt', () => {
 
     expect(await ex.fetchPositionMode(BTC)).toMatchObject({ hedged: false });
     await expect(ex.setPositionMode(false, BTC)).rejects.toThrow(/-4059.*No need to change position side/);
-    await expect(ex.setPositionMode(true, BTC)).rejects.toThrow(/-1020.*hedge mode is not simulated/);
+    // Hedge mode can be switched on (flat, no order), and then every order is refused: one-way positions only.
+    await ex.setPositionMode(true, BTC);
+    expect(await ex.fetchPositionMode(BTC)).toMatchObject({ hedged: true });
+    await expect(ex.createOrder(BTC, 'market', 'sell', 0.001)).rejects.toThrow(/-4061.*position side does not match/);
+    await expect(ex.createOrder(BTC, 'market', 'sell', 0.001, undefined, { positionSide: 'SHORT' })).rejects.toThrow(/-1020.*hedge-mode positions are not simulated/);
+    await ex.setPositionMode(false, BTC);
 
     // Flat: V3 position risk lists nothing (no position, no open order); V2 lists the symbol with its leverage.
     expect(await ex.fetchPositions([BTC])).toEqual([]);

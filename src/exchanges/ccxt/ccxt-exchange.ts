@@ -2,7 +2,7 @@ import type { MarketCache } from './market-cache.js';
 import { systemClock, type Clock } from '../../domain/clock.js';
 import { InvalidResponseError, NotImplementedError, OrderNotFoundError, ValidationError } from '../../domain/errors.js';
 import type { ExchangeId, MarketType } from '../../domain/exchange-ids.js';
-import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, Exchange, ExchangePosition, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
+import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, DerivativesSetup, Exchange, ExchangePosition, ExchangeOrder, KeyPermissions, Market, MarketTicker, OrderRequest, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
@@ -239,7 +239,7 @@ export class CcxtExchange implements Exchange {
   }
 
   /** Margin mode and leverage of a derivatives pair, set and read back (derivatives-settings.ts); through the order lane: it changes the account. */
-  configureDerivatives(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }> {
+  configureDerivatives(symbol: string, wanted: DerivativesSettings): Promise<DerivativesSetup> {
     return this.#withMarkets({ lane: 'order', symbol }, (ex, tag) => configureDerivatives(ex, this.id, symbol, wanted, () => tag()));
   }
 

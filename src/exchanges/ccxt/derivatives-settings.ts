@@ -3,6 +3,7 @@ import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { isDecimalString } from '../../domain/decimal-schema.js';
 import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
+import { readPositionMode, type PositionMode } from './position-mode.js';
 
 /**
  * Exchanges whose USDT linear perpetuals CTS has set up and traded end to end through unmodified
@@ -25,8 +26,11 @@ export async function configureDerivatives(
   symbol: string,
   wanted: DerivativesSettings,
   params: () => Record<string, unknown>,
-): Promise<{ settings: DerivativesSettings; refusals: string[] }> {
+): Promise<{ settings: DerivativesSettings; refusals: string[]; positionMode: PositionMode }> {
   if (!DERIVATIVES_VERIFIED.includes(exchange)) throw new NotImplementedError(`Derivatives trading on ${exchange} is not verified in CTS yet (docs/exchanges.md)`);
+  // Hedge mode first: nothing is set on an account CTS will not trade on.
+  const positionMode = await readPositionMode(ex, exchange, symbol, params);
+  if (positionMode === 'hedge') return { settings: wanted, refusals: [], positionMode };
   const refusals: string[] = [];
   const attempt = async (what: string, call: () => Promise<unknown>): Promise<void> => {
     try {
@@ -39,7 +43,7 @@ export async function configureDerivatives(
   await attempt(`leverage ${wanted.leverage}`, () => ex.setLeverage(Number(wanted.leverage), symbol, params()));
   const leverage: unknown = await ex.fetchLeverage(symbol, params());
   const mode: unknown = await ex.fetchMarginMode(symbol, params());
-  return { settings: { leverage: leverageOf(leverage, exchange), marginMode: marginModeOf(mode, exchange) }, refusals };
+  return { settings: { leverage: leverageOf(leverage, exchange), marginMode: marginModeOf(mode, exchange) }, refusals, positionMode };
 }
 
 /** The leverage as the exchange wrote it (ccxt's own `longLeverage` is rounded to an integer). */

@@ -155,6 +155,18 @@ describe('derivatives on a live engine (Binance USDⓈ-M perpetual, simulator)',
     );
   });
 
+  it('refuses to start on an account in hedge mode, before any setting is sent, and starts once it is one-way again', async () => {
+    const rest = new lab.ccxt.classes.binance(ccxtConfig({ id: 'hedge', exchange: 'binance', mode: 'live', credentials: account.credentials, marketTypes: ['spot', 'futures'], proxyUrl: lab.sim.url, timeoutMs: 5_000 }, getProfile('binance')));
+    await rest.loadMarkets();
+    await rest.setPositionMode(true, PERP);
+    const sets = requests('/fapi/v1/leverage').length + requests('/fapi/v1/marginType').length;
+    await expect(start({ leverage: '5', marginMode: 'isolated', allowShort: true })).rejects.toThrow(/^The account is in hedge mode \(a long and a short position per pair\); CTS trades one-way positions only, so BTC\/USDT:USDT cannot be traded on it/);
+    expect(requests('/fapi/v1/leverage').length + requests('/fapi/v1/marginType').length).toBe(sets);
+    await rest.setPositionMode(false, PERP);
+    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+  });
+
   it('an emergency stop flattens a perpetual long from the position, and the exchange holds nothing after', async () => {
     const started = await start({ leverage: '3', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
