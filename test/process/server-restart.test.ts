@@ -13,7 +13,9 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} };
 }
 
-describe('the real server process', () => {
+// Each test starts two to four real processes (tsx, the whole server, ccxt): waited for, not timed. On a
+// loaded machine four starts took longer than the default 30 s.
+describe('the real server process', { timeout: 120_000 }, () => {
   it('keeps connections across a restart, stops with exit 0 on SIGTERM and SIGINT, and keeps its key private', async () => {
     const dataDir = makeTempDir();
     const first = await startServerProcess({ CTS_DATA_DIR: dataDir });

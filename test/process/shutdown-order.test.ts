@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type RunningSimulator } from '../../simulator/server.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
+import { nodeArgs } from '../support/test-build.js';
 import { makeTempDir } from '../support/temp-system.js';
 
 /**
@@ -102,7 +103,7 @@ describe('SIGTERM during start-up', () => {
   it('shuts down cleanly with exit 0 (not killed by the default action), and the data dir starts again', async () => {
     const dir = dataDir();
     const env = { PATH: process.env.PATH ?? '', CTS_DATA_DIR: dir, CTS_PORT: '0', CTS_LOG_LEVEL: 'info', CTS_EXCHANGE_PROXY_URL: 'http://127.0.0.1:1/' };
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, nodeArgs('src/main.ts'), { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));

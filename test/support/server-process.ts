@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { nodeArgs } from './test-build.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -11,9 +12,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Starts the real server entry point (as `npm start` does, through tsx instead of a build) on a free port. */
+/** Starts the real server entry point (as `npm start` does, from the suite's build: test-build.ts) on a free port. */
 export function startServerProcess(env: Record<string, string>, timeoutMs = 45_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+  const child = spawn(process.execPath, nodeArgs('src/main.ts'), {
     cwd: ROOT,
     // Exchange traffic goes to a closed loopback port: tests never reach the internet.
     env: { PATH: process.env.PATH ?? '', CTS_PORT: '0', CTS_LOG_LEVEL: 'warn', CTS_EXCHANGE_PROXY_URL: 'http://127.0.0.1:1/', ...env },
@@ -53,7 +54,8 @@ export function startServerProcess(env: Record<string, string>, timeoutMs = 45_0
 
 /** Runs a command to completion (bounded) and returns its exit code and output. */
 export function runProcess(args: string[], env: Record<string, string>, timeoutMs = 30_000): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], {
+  const [script = '', ...rest] = args;
+  const child = spawn(process.execPath, [...nodeArgs(script), ...rest], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
