@@ -30,6 +30,12 @@ export interface PositionSnapshot {
   /** When the mark was taken (ISO 8601), or null when unknown or there is no mark. */
   markTime: string | null;
   /**
+   * Derivatives: what `markPrice` is — the exchange's mark price, read from its position endpoint (the
+   * price it values and liquidates positions at), or the last traded price when no newer mark was read.
+   * Absent on spot, where the last price is the mark.
+   */
+  markSource?: MarkSource;
+  /**
    * Derivatives: the leverage the bot trades the pair at, and the estimated liquidation price of the
    * open position as an isolated one (src/engine/liquidation.ts; null when flat or none liquidates).
    * Absent on spot.
@@ -58,3 +64,6 @@ export interface PnlSummary {
    */
   unpricedSymbols: string[];
 }
+
+/** Where a derivatives position's mark comes from (PositionSnapshot.markSource). */
+export type MarkSource = 'mark' | 'last';

@@ -1,5 +1,6 @@
 import { DECIMAL_PATTERN, Dec, type DecimalString } from '../../domain/money.js';
 import type { DustRules } from './dust.js';
+import type { MarkSource } from '../../domain/positions.js';
 import type { MarkPrices, PositionDetails } from './portfolio.js';
 
 /**
@@ -15,6 +16,8 @@ export interface StoredMark {
   rules?: DustRules;
   /** The trailing stop's best price since the open position's entry (protection.ts), for a restart. */
   trail?: StoredTrail;
+  /** Derivatives: whether `price` is the exchange's mark price or the last price (PositionSnapshot.markSource). */
+  source?: MarkSource;
 }
 
 export interface StoredTrail {
@@ -36,12 +39,14 @@ export function markViews(book: MarkBook | undefined): { marks: MarkPrices; deta
   const marks = new Map<string, Dec>();
   const markTimes = new Map<string, string>();
   const rules = new Map<string, DustRules>();
+  const markSources = new Map<string, MarkSource>();
   for (const [symbol, mark] of Object.entries(book ?? {})) {
     marks.set(symbol, new Dec(mark.price));
     markTimes.set(symbol, mark.time);
     if (mark.rules) rules.set(symbol, mark.rules);
+    if (mark.source) markSources.set(symbol, mark.source);
   }
-  return { marks, details: { markTimes, rules } };
+  return { marks, details: { markTimes, rules, markSources } };
 }
 
 /** Parses a stored book, keeping only well-formed entries (a damaged one is dropped, never trusted). */
@@ -57,7 +62,8 @@ export function parseMarkBook(text: string): MarkBook {
   for (const [symbol, value] of Object.entries(raw as Record<string, unknown>)) {
     const mark = value as Partial<StoredMark> | null;
     if (!mark || typeof mark.price !== 'string' || !DECIMAL_PATTERN.test(mark.price) || typeof mark.time !== 'string' || Number.isNaN(Date.parse(mark.time))) continue;
-    book[symbol] = { price: mark.price, time: mark.time, ...(isRules(mark.rules) ? { rules: mark.rules } : {}), ...(isTrail(mark.trail) ? { trail: mark.trail } : {}) };
+    const source = mark.source === 'mark' || mark.source === 'last' ? { source: mark.source } : {};
+    book[symbol] = { price: mark.price, time: mark.time, ...(isRules(mark.rules) ? { rules: mark.rules } : {}), ...(isTrail(mark.trail) ? { trail: mark.trail } : {}), ...source };
   }
   return book;
 }

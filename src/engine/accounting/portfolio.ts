@@ -2,7 +2,7 @@ import { ZERO, toDecimalString, type Dec, type DecimalString } from '../../domai
 import { isDust, type DustRules } from './dust.js';
 import type { Fill } from '../../domain/orders.js';
 import { PositionLedger, isDerivativeSymbol, symbolAssets, type FillEffect, type LedgerFillOptions, type PositionLedgerState } from './position-ledger.js';
-import type { PositionSnapshot, PnlSummary } from '../../domain/positions.js';
+import type { MarkSource, PositionSnapshot, PnlSummary } from '../../domain/positions.js';
 
 /** Mark prices by symbol; a symbol without a mark contributes no unrealized PnL (and is flagged by a null mark). */
 export type MarkPrices = ReadonlyMap<string, Dec>;
@@ -11,6 +11,8 @@ export type MarkPrices = ReadonlyMap<string, Dec>;
 export interface PositionDetails {
   markTimes?: ReadonlyMap<string, string>;
   rules?: ReadonlyMap<string, DustRules>;
+  /** Derivatives: whether each mark is the exchange's mark price or the last price. */
+  markSources?: ReadonlyMap<string, MarkSource>;
 }
 
 /**
@@ -100,7 +102,8 @@ function mergeLedgers(symbol: string, ledgers: readonly PositionLedger[]): Posit
 function snapshotOf(ledger: PositionLedger, marks: MarkPrices, details: PositionDetails): PositionSnapshot {
   const mark = marks.get(ledger.symbol) ?? null;
   const rules = details.rules?.get(ledger.symbol);
-  return ledger.snapshot(mark, { dust: rules !== undefined && isDust(ledger.quantity, rules, mark), markTime: details.markTimes?.get(ledger.symbol) ?? null });
+  const markSource = details.markSources?.get(ledger.symbol);
+  return ledger.snapshot(mark, { dust: rules !== undefined && isDust(ledger.quantity, rules, mark), markTime: details.markTimes?.get(ledger.symbol) ?? null, ...(markSource ? { markSource } : {}) });
 }
 
 function summarize(ledgers: readonly PositionLedger[], marks: MarkPrices): PnlSummary {

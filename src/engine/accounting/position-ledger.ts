@@ -2,7 +2,7 @@ import { DECIMAL_PATTERN, Dec, ZERO, toDecimalString, type DecimalString } from 
 import { ValidationError } from '../../domain/errors.js';
 import type { Fill, OrderSide } from '../../domain/orders.js';
 import type { FundingPayment } from '../../domain/funding.js';
-import type { PositionSide, PositionSnapshot } from '../../domain/positions.js';
+import type { MarkSource, PositionSide, PositionSnapshot } from '../../domain/positions.js';
 
 /**
  * One symbol's position, built only from fills, in exact decimals.
@@ -73,6 +73,7 @@ export type LedgerFunding = Pick<FundingPayment, 'id' | 'amount' | 'timestamp'> 
 export interface SnapshotDetails {
   dust?: boolean;
   markTime?: string | null;
+  markSource?: MarkSource;
 }
 
 /** Persistable state; `restore` rebuilds an identical ledger. */
@@ -292,7 +293,7 @@ export class PositionLedger {
       netPnl: toDecimalString(this.#realized.add(unrealized).sub(this.#fees).add(this.#funding)),
       markPrice: mark ? toDecimalString(mark) : null,
       markTime: mark ? (details.markTime ?? null) : null,
-      ...(isDerivativeSymbol(this.symbol) ? { funding: toDecimalString(this.#funding) } : {}),
+      ...(isDerivativeSymbol(this.symbol) ? { funding: toDecimalString(this.#funding), ...(mark && details.markSource ? { markSource: details.markSource } : {}) } : {}),
     };
   }
 

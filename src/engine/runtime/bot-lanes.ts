@@ -1,5 +1,5 @@
 import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
-import type { PositionSnapshot } from '../../domain/positions.js';
+import type { MarkSource, PositionSnapshot } from '../../domain/positions.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import { tradablePosition, type Portfolio } from '../accounting/index.js';
 import { isDerivative, leverageOf, type DailyPnlBaseline } from '../risk.js';
@@ -142,9 +142,13 @@ export class BotLanes implements LaneShare {
 
   // ---- LaneShare -----------------------------------------------------------------------------------------
 
+  /** What each pair's position is valued at (TradingTick.valuation: a perpetual's exchange mark, else the last price). */
   marks(): Map<string, Dec> {
     const marks = new Map<string, Dec>();
-    for (const lane of this.#lanes.values()) if (lane.tick.mark !== null) marks.set(lane.symbol, lane.tick.mark);
+    for (const lane of this.#lanes.values()) {
+      const value = lane.tick.valuation;
+      if (value !== null) marks.set(lane.symbol, value.price);
+    }
     return marks;
   }
 
@@ -184,13 +188,17 @@ export class BotLanes implements LaneShare {
   positions(): PositionSnapshot[] {
     const marks = this.marks();
     const markTimes = new Map<string, string>();
+    const markSources = new Map<string, MarkSource>();
     const rules = new Map<string, Market>();
     for (const lane of this.#lanes.values()) {
-      const time = lane.tick.markTime;
-      if (time !== null) markTimes.set(lane.symbol, new Date(time).toISOString());
+      const value = lane.tick.valuation;
+      if (value !== null) {
+        markTimes.set(lane.symbol, new Date(value.time).toISOString());
+        if (isDerivative(lane.market)) markSources.set(lane.symbol, value.source);
+      }
       rules.set(lane.symbol, lane.market);
     }
-    return this.withLiquidation(this.#portfolio.positions(marks, { markTimes, rules }));
+    return this.withLiquidation(this.#portfolio.positions(marks, { markTimes, rules, markSources }));
   }
 
   /** Derivatives positions with the bot's leverage and their estimated liquidation price (spot ones as they are). */

@@ -4,6 +4,7 @@ import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
 import type { BalanceEntry, Exchange, ExchangePosition, Market } from '../../exchanges/exchange.port.js';
 import type { Fill } from '../../domain/orders.js';
 import { type Candle, CandleCursor, CandleSeries } from '../../domain/candles.js';
+import type { MarkSource } from '../../domain/positions.js';
 import { tradablePosition, type Portfolio, type StoredMark } from '../accounting/index.js';
 import {
   checkAccountDailyLoss,
@@ -97,6 +98,8 @@ export class TradingTick {
   #mark: Dec | null = null;
   /** Close time (ms) of the candle the mark comes from. */
   #markTime: number | null = null;
+  /** Derivatives: the exchange's mark price from its position endpoint, and when it was read (clock ms). */
+  #exchangeMark: { price: Dec; time: number } | null = null;
   #newFills: StrategyFill[] = [];
   #balances: BalanceEntry[] | null = null;
   #lastReconcile: number;
@@ -143,12 +146,26 @@ export class TradingTick {
     return this.#d.market;
   }
 
-  /** The mark as the engine row keeps it (with the market's dust rule), or null before the first candle. */
-  storedMark(): StoredMark | null {
+  /**
+   * The price positions are valued at, and when it was taken. A perpetual is valued as its exchange
+   * values (and liquidates) it, at the mark price its position endpoint last reported, unless a last
+   * price newer than that read came in since; elsewhere at the last price.
+   */
+  get valuation(): { price: Dec; time: number; source: MarkSource } | null {
+    const mark = this.#exchangeMark;
+    if (mark !== null && isDerivative(this.#d.market) && (this.#markTime === null || mark.time >= this.#markTime)) return { ...mark, source: 'mark' };
     if (this.#mark === null || this.#markTime === null) return null;
+    return { price: this.#mark, time: this.#markTime, source: 'last' };
+  }
+
+  /** The valuation as the engine row keeps it (with the market's dust rule), or null before the first price. */
+  storedMark(): StoredMark | null {
+    const value = this.valuation;
+    if (value === null) return null;
     const { amountStep, minAmount, minCost } = this.#d.market;
     const trail = this.#peak?.stored() ?? null;
-    return { price: toDecimalString(this.#mark), time: new Date(this.#markTime).toISOString(), rules: { amountStep, minAmount, minCost }, ...(trail ? { trail } : {}) };
+    const source = isDerivative(this.#d.market) ? { source: value.source } : {};
+    return { price: toDecimalString(value.price), time: new Date(value.time).toISOString(), rules: { amountStep, minAmount, minCost }, ...(trail ? { trail } : {}), ...source };
   }
 
   get lastCandleTime(): number | null {
@@ -564,6 +581,7 @@ export class TradingTick {
     const { market, exchange } = this.#d;
     if (!isDerivative(market) || !exchange.fetchPosition) return;
     const remote = await exchange.fetchPosition(market.symbol);
+    if (remote.markPrice !== null) this.#exchangeMark = { price: new Dec(remote.markPrice), time: this.#d.clock.now() };
     const tolerance = market.amountStep === null ? new Dec(0) : new Dec(market.amountStep).div(2);
     let ours = this.#d.portfolio.ledger(market.symbol).quantity;
     if (ours.sub(remote.quantity).abs().gt(tolerance) && (await this.#adoptForcedFills(remote, tolerance))) ours = this.#d.portfolio.ledger(market.symbol).quantity;
