@@ -3,6 +3,7 @@ import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { isDecimalString } from '../../domain/decimal-schema.js';
 import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
+import { configureGateDerivatives } from './gate-derivatives.js';
 
 /**
  * Exchanges whose USDT linear perpetuals CTS has set up and traded end to end through unmodified
@@ -10,7 +11,10 @@ import type { CcxtInstance } from './ccxt-classes.js';
  * derivatives-binance.simulator.test.ts for Binance USDⓈ-M). Elsewhere a bot may not trade
  * derivatives: nothing is sent on settings nobody has checked.
  */
-export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance'];
+export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance', 'gate'];
+
+/** Exchanges whose margin mode and leverage are set and read another way than ccxt's four calls. */
+const CONFIGURERS: Partial<Record<ExchangeId, typeof configureGateDerivatives>> = { gate: configureGateDerivatives };
 
 /**
  * Margin mode first (an exchange may reset the leverage with it), then leverage, then both read back
@@ -27,6 +31,8 @@ export async function configureDerivatives(
   params: () => Record<string, unknown>,
 ): Promise<{ settings: DerivativesSettings; refusals: string[] }> {
   if (!DERIVATIVES_VERIFIED.includes(exchange)) throw new NotImplementedError(`Derivatives trading on ${exchange} is not verified in CTS yet (docs/exchanges.md)`);
+  const own = CONFIGURERS[exchange];
+  if (own) return own(ex, symbol, wanted, params);
   const refusals: string[] = [];
   const attempt = async (what: string, call: () => Promise<unknown>): Promise<void> => {
     try {
