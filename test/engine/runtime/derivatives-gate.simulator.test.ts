@@ -149,6 +149,19 @@ describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => 
     expect(requests('/positions/BTC_USDT/leverage').at(-1)?.params).toMatchObject({ leverage: '0', cross_leverage_limit: '5' });
   });
 
+  it('an emergency stop flattens a perpetual long from the position (0.2 BTC = size -2000, reduce-only), and the exchange holds nothing after', async () => {
+    const started = await start({ leverage: '3', allowShort: true });
+    expect(started.state, JSON.stringify(started.lastError)).toBe('running');
+    await clock.advance(HOUR - 2 * 60_000);
+    await nextCandle([{ kind: 'enter', side: 'long', size: { base: '0.2' } }]);
+    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'long'), 5_000)).toBe(true);
+    const stopped = await service.emergencyStop(connectionId, { flatten: true });
+    expect(await until(async () => (await service.status(connectionId)).flatten.state === 'flat', 10_000), JSON.stringify((await service.status(connectionId)).flatten)).toBe(true);
+    expect(stopped.state).not.toBe('running');
+    expect(orderBodies().at(-1)).toMatchObject({ contract: 'BTC_USDT', size: -2000, reduce_only: true });
+    expect(lab.sim.control.derivatives('gate').position(account.apiKey, 'BTC/USDT').size).toBe('0');
+  });
+
   it('a liquidation on the exchange is taken into the books from /liquidates and its order\'s trade: the loss is realized and the bot is flat', async () => {
     const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
