@@ -463,7 +463,7 @@ const BOOK_TYPES = new Set(['dnw', 'pnl', 'fee', 'refr', 'fund', 'point_dnw', 'p
  * `pnl` and `fee` rows of the fills, `fund` rows of the funding settlements (change positive when
  * received), newest first, `limit` (default 100, max 1000) from `offset`, within from/to (seconds).
  * `balance` is the account total after the row, counted back from the total now. Unknown query
- * parameters are ignored (ccxt 4.5.84 passes a unified `until` through as it is).
+ * parameters are ignored (ccxt 4.5.84 would pass a unified `until` through as it is).
  */
 function accountBook(d: DerivativesVenue, account: SimAccount, params: Record<string, string>): SimResponse {
   const type = params['type'];

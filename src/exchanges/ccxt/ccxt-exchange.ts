@@ -269,7 +269,7 @@ export class CcxtExchange implements Exchange {
         // Within one window: a full page is followed by the part it did not reach (pages come newest first on Bybit).
         for (;;) {
           pages += 1;
-          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), until: to, limit: FUNDING_PAGE });
+          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), ...(this.#quirks.fundingUntil?.(to) ?? { until: to }), limit: FUNDING_PAGE });
           const page = toFundingPayments(raw, this.id, params.symbol);
           for (const p of page) seen.set(p.id, p);
           if (page.length < FUNDING_PAGE || pages >= FUNDING_PAGES) break;
