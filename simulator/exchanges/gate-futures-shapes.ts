@@ -149,7 +149,12 @@ function finishAs(o: PerpOrder): string {
 
 const TIF: Record<PerpOrder['timeInForce'], string> = { GTC: 'gtc', IOC: 'ioc', FOK: 'fok' };
 
-/** FuturesOrder, https://www.gate.com/docs/developers/apiv4/en/#futures-order-details (size and left signed, in contracts). */
+/**
+ * FuturesOrder, https://www.gate.com/docs/developers/apiv4/en/#futures-order-details (size and left
+ * signed, in contracts). Numbers are written as strings, as in ccxt's recorded real Gate createOrder
+ * answer (ccxt ts/src/test/static/response/gate.json: "id": "299207900263708423", "size": "100",
+ * "left": "0", "create_time": "1768397866.662", "text": "api" for an order without a client id).
+ */
 export function orderShape(o: PerpOrder, spec: PerpSpec, fees: { maker: string; taker: string }, postOnly = false): Record<string, unknown> {
   const sign = o.side === 'sell' ? -1 : 1;
   const open = o.status === 'new' || o.status === 'partially_filled';
@@ -157,33 +162,36 @@ export function orderShape(o: PerpOrder, spec: PerpSpec, fees: { maker: string; 
   const executed = new Dec(o.executedQty);
   const text = o.createdBy === 'liquidation' ? 'liquidation' : o.clientOrderId !== '' ? o.clientOrderId : 'api';
   return {
-    id: o.orderId,
-    user: 10_406_147,
-    create_time: fractional(o.createdAt),
-    update_time: fractional(o.updatedAt),
-    ...(open ? {} : { finish_time: fractional(o.updatedAt) }),
-    finish_as: finishAs(o),
-    status: open ? 'open' : 'finished',
-    contract: contractName(spec),
-    size: contractsOf(spec, o.qty) * sign,
-    iceberg: 0,
-    price: o.price,
-    close: false,
-    is_close: false,
-    reduce_only: o.reduceOnly,
-    is_reduce_only: o.reduceOnly,
-    is_liq: o.createdBy === 'liquidation',
-    tif: postOnly ? 'poc' : TIF[o.timeInForce],
-    left: contractsOf(spec, left) * sign,
-    fill_price: executed.isZero() ? '0' : new Dec(o.cumQuote).div(executed).toDecimalPlaces(8).toFixed(),
-    text,
+    refu: '0',
     tkfr: fees.taker,
     mkfr: fees.maker,
-    refu: 0,
-    auto_size: '',
-    stp_id: 0,
-    stp_act: '-',
+    contract: contractName(spec),
+    id: String(o.orderId),
+    price: o.price,
+    tif: postOnly ? 'poc' : TIF[o.timeInForce],
+    iceberg: '0',
+    text,
+    user: '10406147',
+    is_reduce_only: o.reduceOnly,
+    is_close: false,
+    is_liq: o.createdBy === 'liquidation',
+    fill_price: executed.isZero() ? '0' : new Dec(o.cumQuote).div(executed).toDecimalPlaces(8).toFixed(),
+    create_time: (o.createdAt / 1000).toFixed(3),
+    update_time: (o.updatedAt / 1000).toFixed(3),
+    ...(open ? {} : { finish_time: (o.updatedAt / 1000).toFixed(3) }),
+    finish_as: finishAs(o),
+    status: open ? 'open' : 'finished',
+    left: String(contractsOf(spec, left) * sign),
+    refr: '0',
+    size: String(contractsOf(spec, o.qty) * sign),
+    biz_info: '-',
     amend_text: '-',
+    stp_act: '-',
+    stp_id: '0',
+    update_id: '1',
+    pnl: '0',
+    pnl_margin: '0',
+    bbo: '-',
   };
 }
 

@@ -24,8 +24,10 @@ import { candlesFor, dayStats } from './market-stats.js';
  *                  `privateAccountGetMainKeys`): `perms[]` with `read_only` per area, `ip_whitelist`.
  *   trading      → POST/GET /spot/orders, GET/DELETE /spot/orders/{order_id}, GET /spot/open_orders,
  *                  GET /spot/my_trades (gate-trading.ts).
+ *   futures      → /futures/usdt/... (gate-futures.ts): the USDT perpetuals of the derivatives core.
  * Also served: GET /spot/tickers?currency_pair=… from the venue's price path. Spot pairs are the
- * simulator's markets; the contracts are fixed extras so ccxt's contract market parsing has input.
+ * simulator's markets; the BTC-settled and delivery contracts are fixed extras so ccxt's contract
+ * market parsing has input.
  */
 
 const API = '/api/v4';

@@ -148,7 +148,7 @@ describe('Gate USDT perpetual futures through unmodified ccxt', () => {
     expect(resting).toMatchObject({ status: 'open', amount: 10, price: 59000, clientOrderId: 't-rest1' });
     expect((await ex.fetchOpenOrders(BTC)).map((o) => o.id)).toEqual([idOf(resting)]);
     const byText = (await ex.privateFuturesGetSettleOrdersOrderId({ settle: 'usdt', order_id: 't-rest1' })) as Record<string, unknown>;
-    expect(byText).toMatchObject({ status: 'open', finish_as: '_new', size: 10, left: 10, text: 't-rest1' });
+    expect(byText).toMatchObject({ status: 'open', finish_as: '_new', size: '10', left: '10', text: 't-rest1' });
     const cancelled = await ex.cancelOrder(idOf(resting), BTC);
     expect(cancelled).toMatchObject({ status: 'canceled' });
     expect(await ex.fetchOpenOrders(BTC)).toEqual([]);
