@@ -1,4 +1,4 @@
-import { InvalidResponseError } from '../../domain/errors.js';
+import { ValidationError } from '../../domain/errors.js';
 import { Dec, type DecimalString } from '../../domain/money.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 
@@ -30,7 +30,7 @@ export function toCcxtAmount(ex: CcxtInstance, symbol: string, amount: DecimalSt
   const size = contractSizeOf(ex, symbol);
   if (!size) return Number(amount);
   const contracts = new Dec(amount).div(size);
-  if (!contracts.isInteger()) throw new InvalidResponseError(`${symbol}: ${amount} is not a whole number of contracts of ${size.toFixed()}`);
+  if (!contracts.isInteger()) throw new ValidationError(`${symbol}: ${amount} is not a whole number of contracts of ${size.toFixed()}`, [{ path: 'amount', message: `a multiple of ${size.toFixed()}` }]);
   return contracts.toNumber();
 }
 
