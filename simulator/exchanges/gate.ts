@@ -2,6 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { Dec } from '../../src/domain/money.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse } from '../types.js';
+import { futuresEndpoint, gateFuturesPrivate, gateFuturesPublic, isFuturesRoute, isPublicFuturesRoute } from './gate-futures.js';
 import { gateTrading } from './gate-trading.js';
 import { candlesFor, dayStats } from './market-stats.js';
 
@@ -23,8 +24,10 @@ import { candlesFor, dayStats } from './market-stats.js';
  *                  `privateAccountGetMainKeys`): `perms[]` with `read_only` per area, `ip_whitelist`.
  *   trading      → POST/GET /spot/orders, GET/DELETE /spot/orders/{order_id}, GET /spot/open_orders,
  *                  GET /spot/my_trades (gate-trading.ts).
+ *   futures      → /futures/usdt/... (gate-futures.ts): the USDT perpetuals of the derivatives core.
  * Also served: GET /spot/tickers?currency_pair=… from the venue's price path. Spot pairs are the
- * simulator's markets; the contracts are fixed extras so ccxt's contract market parsing has input.
+ * simulator's markets; the BTC-settled and delivery contracts are fixed extras so ccxt's contract
+ * market parsing has input.
  */
 
 const API = '/api/v4';
@@ -203,7 +206,7 @@ function takeWindow(ctx: SimContext, scope: string): { headers: Record<string, s
 
 const PUBLIC_ROUTES = new Set([
   'GET /spot/time', 'GET /spot/currencies', 'GET /spot/currency_pairs', 'GET /margin/currency_pairs',
-  'GET /futures/usdt/contracts', 'GET /futures/btc/contracts', 'GET /delivery/usdt/contracts', 'GET /options/underlyings',
+  'GET /futures/btc/contracts', 'GET /delivery/usdt/contracts', 'GET /options/underlyings',
   'GET /spot/tickers', 'GET /spot/candlesticks',
 ]);
 const TRADING_ROUTE = /^(GET|POST|DELETE) \/spot\/(orders|orders\/[^/]+|open_orders|my_trades)$/;
@@ -238,8 +241,6 @@ function publicAnswer(route: string, req: SimRequest, ctx: SimContext, now: numb
       ]);
       return json(200, rows);
     }
-    case 'GET /futures/usdt/contracts':
-      return json(200, [contract('BTC_USDT', '0.0001', '0.1', '60000'), contract('ETH_USDT', '0.01', '0.01', '3000')]);
     case 'GET /futures/btc/contracts':
       return json(200, [{ ...(contract('BTC_USD', '0', '0.1', '60000') as object), type: 'inverse' }]);
     case 'GET /delivery/usdt/contracts': return json(200, deliveryContracts(now));
@@ -260,6 +261,25 @@ function privateAnswer(route: string, req: SimRequest, account: SimAccount, now:
   }
 }
 
+/** The USDT perpetual futures routes (gate-futures.ts): public ones per IP, private ones signed, per endpoint. */
+function futures(req: SimRequest, ctx: SimContext, sub: string): SimResponse | null {
+  const method = req.method.toUpperCase();
+  const call = { method, path: sub, url: req.url, body: req.body, ctx };
+  const endpoint = futuresEndpoint(method, sub);
+  if (isPublicFuturesRoute(method, sub)) {
+    const rl = takeWindow(ctx, `public ${endpoint}`);
+    if (rl.exceeded) return { ...fail(429, 'TOO_MANY_REQUESTS', 'Request Rate limit Exceeded'), headers: rl.headers };
+    const answer = gateFuturesPublic(call);
+    return answer ? { ...answer, headers: { ...rl.headers, ...answer.headers } } : null;
+  }
+  const auth = authenticate(req, ctx);
+  if (!('apiKey' in auth)) return auth;
+  const rl = takeWindow(ctx, `${auth.apiKey} ${endpoint}`);
+  if (rl.exceeded) return { ...fail(429, 'TOO_MANY_REQUESTS', 'Request Rate limit Exceeded'), headers: rl.headers };
+  const answer = gateFuturesPrivate(call, auth);
+  return answer ? { ...answer, headers: { ...rl.headers, ...answer.headers } } : null;
+}
+
 export const gateHandler: ExchangeHandler = {
   id: 'gate',
   hosts: ['api.gateio.ws', 'api-testnet.gateapi.io', 'fx-api-testnet.gateio.ws'],
@@ -268,6 +288,8 @@ export const gateHandler: ExchangeHandler = {
     if (!path.startsWith(`${API}/`)) return null;
     const route = `${req.method.toUpperCase()} ${path.slice(API.length)}`;
     const now = ctx.exchangeNow();
+    const sub = path.slice(API.length);
+    if (isFuturesRoute(sub)) return futures(req, ctx, sub);
     if (PUBLIC_ROUTES.has(route)) {
       // Public limits are per IP; every simulator client is 127.0.0.1, so one scope per endpoint.
       const rl = takeWindow(ctx, `public ${route}`);

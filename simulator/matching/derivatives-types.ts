@@ -23,6 +23,8 @@ export interface PerpSpec {
   maxLeverage: string;
   /** Maintenance margin rate of the lowest risk tier, e.g. 0.005. */
   maintenanceMarginRate: string;
+  /** Base quantity of one contract where the venue sizes in contracts (Gate's quanto_multiplier); quantities stay in base. */
+  contractSize?: string;
 }
 
 /** Per account and symbol: leverage and margin mode (one-way position mode only). */

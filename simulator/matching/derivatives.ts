@@ -184,6 +184,30 @@ export class DerivativesVenue {
     return { ok: true };
   }
 
+  /**
+   * Moves `change` (signed) of settle coin into (positive) or out of an isolated position's margin:
+   * refused when the position is flat or cross, when free coin does not cover an addition, or when a
+   * removal would leave less than the initial margin at the position's leverage.
+   */
+  adjustMargin(account: SimAccount, symbol: string, change: string): { ok: true } | { ok: false; rejection: 'unknown_symbol' | 'flat' | 'cross' | 'insufficient_margin' | 'too_much' } {
+    const spec = this.#perps.get(symbol);
+    if (!spec) return { ok: false, rejection: 'unknown_symbol' };
+    this.#accounts.set(account.apiKey, account);
+    const held = this.#positions.get(key(account.apiKey, symbol));
+    if (!held || held.state.size.isZero()) return { ok: false, rejection: 'flat' };
+    const { leverage, marginMode } = this.settings(account.apiKey, symbol);
+    if (marginMode !== 'isolated') return { ok: false, rejection: 'cross' };
+    const delta = new Dec(change);
+    const wallet = this.#walletOf(account);
+    if (delta.gt(freeOf(wallet, spec.settle))) return { ok: false, rejection: 'insufficient_margin' };
+    if (delta.isNegative() && held.state.margin.add(delta).lt(initialMargin(held.state.size, held.state.entry, new Dec(leverage)))) return { ok: false, rejection: 'too_much' };
+    if (delta.gt(0)) reserve(wallet, spec.settle, delta);
+    else release(wallet, spec.settle, delta.neg());
+    held.state = { ...held.state, margin: held.state.margin.add(delta) };
+    held.updatedAt = this.#now();
+    return { ok: true };
+  }
+
   // ---- positions ---------------------------------------------------------------------------
 
   /** The position of `owner` in `symbol`, flat (size '0') when none is open. */

@@ -34,20 +34,43 @@ export const BINANCE_TIERS: PerpTiers = {
   XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
 };
 
-export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS): PerpSpec[] {
+/**
+ * Gate USDT-margined perpetuals: the lowest risk tier of GET /futures/usdt/contracts
+ * (`leverage_max`, `maintenance_rate`; https://www.gate.com/docs/developers/apiv4/en/#list-all-futures-contracts):
+ * BTC_USDT 125× at 0.4 % (as ccxt 4.5.84's recorded position sample lists it). ETH and XRP: plausible
+ * values of the same table (100× / 0.5 %, 75× / 0.5 %), not checked against the live endpoint.
+ */
+export const GATE_TIERS: PerpTiers = {
+  BTC: { maxLeverage: '125', maintenanceMarginRate: '0.004' },
+  ETH: { maxLeverage: '100', maintenanceMarginRate: '0.005' },
+  XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
+};
+
+/**
+ * Gate sizes futures in contracts of `quanto_multiplier` base coins each (BTC_USDT 0.0001 BTC, ETH_USDT
+ * 0.01 ETH, XRP_USDT 10 XRP, as listed by GET /futures/usdt/contracts): a perpetual of such a venue
+ * trades whole contracts, so its step and minimum are one contract, and it has no minimum notional.
+ */
+export const GATE_CONTRACT_SIZES: Readonly<Record<string, string>> = { BTC: '0.0001', ETH: '0.01', XRP: '10' };
+
+export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS, contractSizes: Readonly<Record<string, string>> = {}): PerpSpec[] {
   return markets
     .filter((m) => m.quote === 'USDT')
-    .map((m) => ({
-      symbol: m.symbol,
-      base: m.base,
-      settle: m.quote,
-      tickSize: m.tickSize,
-      stepSize: m.stepSize,
-      minQty: m.minQty,
-      maxQty: m.maxQty,
-      minNotional: m.minNotional,
-      ...(tiers[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
-    }));
+    .map((m) => {
+      const contract = contractSizes[m.base];
+      return {
+        symbol: m.symbol,
+        base: m.base,
+        settle: m.quote,
+        tickSize: m.tickSize,
+        stepSize: contract ?? m.stepSize,
+        minQty: contract ?? m.minQty,
+        maxQty: m.maxQty,
+        minNotional: contract !== undefined ? '0' : m.minNotional,
+        ...(contract !== undefined ? { contractSize: contract } : {}),
+        ...(tiers[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
+      };
+    });
 }
 
 /** How one exchange's perpetuals differ from the core's defaults (Bybit's rules). */
@@ -58,6 +81,8 @@ export interface PerpVenueConfig {
   readonly liquidation?: DerivativesOptions['liquidation'];
   /** Margin, PnL, fees and funding move a futures wallet kept apart from spot (`SimAccount.futures`). */
   readonly futuresWallet?: boolean;
+  /** Per base coin, the base quantity of one contract, where the venue sizes orders in contracts (Gate). */
+  readonly contractSizes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -69,6 +94,10 @@ export interface PerpVenueConfig {
  */
 export const PERP_VENUES: Readonly<Partial<Record<ExchangeId, PerpVenueConfig>>> = {
   binance: { tiers: BINANCE_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, defaultLeverage: '20', liquidation: 'clearance', futuresWallet: true },
+  // Gate: 0.02 % maker / 0.05 % taker on USDT perpetuals at VIP 0 (https://www.gate.com/fee, the
+  // rates ccxt 4.5.84 lists for Gate contracts); the futures account is apart from spot
+  // (GET /futures/usdt/accounts); a liquidation closes at the bankruptcy price.
+  gate: { tiers: GATE_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, futuresWallet: true, contractSizes: GATE_CONTRACT_SIZES },
 };
 
 /** What a Binance account's futures wallet holds when the account is created without saying. */

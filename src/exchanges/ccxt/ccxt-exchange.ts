@@ -6,6 +6,7 @@ import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, De
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
+import { toBaseAmounts, toCcxtAmount } from './contract-size.js';
 import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
 import { FORCED_TRADE_SOURCES, liquidationOrderIds, toPosition, withClearanceFees } from './positions.js';
 import { fundingSupported, toFundingPayments } from './funding.js';
@@ -268,7 +269,7 @@ export class CcxtExchange implements Exchange {
         // Within one window: a full page is followed by the part it did not reach (pages come newest first on Bybit).
         for (;;) {
           pages += 1;
-          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), until: to, limit: FUNDING_PAGE });
+          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), ...(this.#quirks.fundingUntil?.(to) ?? { until: to }), limit: FUNDING_PAGE });
           const page = toFundingPayments(raw, this.id, params.symbol);
           for (const p of page) seen.set(p.id, p);
           if (page.length < FUNDING_PAGE || pages >= FUNDING_PAGES) break;
@@ -292,10 +293,12 @@ export class CcxtExchange implements Exchange {
       const routed = this.#route(ex, params.symbol).params;
       const fills: Fill[] = [];
       if (source.kind === 'trade-types') {
-        for (const query of source.queries) fills.push(...toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed, ...query }))));
+        for (const query of source.queries) fills.push(...toFills(toBaseAmounts(ex, await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed, ...query })))));
       } else {
-        const orders = liquidationOrderIds(await ex.fetchMyLiquidations(params.symbol, params.since, undefined, tag({ ...routed })));
-        const liquidations = orders.size === 0 ? [] : toFills(await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed }))).filter((f) => orders.has(f.orderId));
+        // From the second `since` falls in: Gate stamps a liquidation in whole seconds (ccxt drops rows before `since`);
+        // the list only names orders, whose trades are then taken from `since` on.
+        const orders = liquidationOrderIds(await ex.fetchMyLiquidations(params.symbol, Math.floor(params.since / 1000) * 1000, undefined, tag({ ...routed })));
+        const liquidations = orders.size === 0 ? [] : toFills(toBaseAmounts(ex, await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed })))).filter((f) => orders.has(f.orderId));
         if (source.clearanceIncome && liquidations.length > 0) {
           // ccxt's income reader with the clearance type in place of FUNDING_FEE: the same rows, another type.
           const incomes = await ex.fetchFundingHistory(params.symbol, params.since, undefined, tag({ ...routed, incomeType: source.clearanceIncome }));
@@ -320,7 +323,7 @@ export class CcxtExchange implements Exchange {
       const params = tag({ ...route.params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...stopClientId, ...triggerParams(order), ...optionParams(order, route.marketType) });
       const price = order.price === undefined ? undefined : Number(order.price);
       const shaped = (await this.#quirks.shapeOrder?.(ex, order, params, tag())) ?? { type: order.type, price, params };
-      const raw = await ex.createOrder(order.symbol, shaped.type, order.side, Number(order.amount), shaped.price, shaped.params);
+      const raw = toBaseAmounts(ex, await ex.createOrder(order.symbol, shaped.type, order.side, toCcxtAmount(ex, order.symbol, order.amount), shaped.price, shaped.params));
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
       const placed = toOrder(raw, this.#clock.now(), fallback);
       if (order.trigger) this.#stopIds.add(placed.id);
@@ -349,7 +352,7 @@ export class CcxtExchange implements Exchange {
       const id = await cancelById((method, params) => this.#rawCall(method, tag(params)), target.id);
       return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, id });
     }
-    const raw = await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params, ...extra }));
+    const raw = toBaseAmounts(ex, await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params, ...extra })));
     if (isCompleteOrder(raw)) {
       const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
       // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
@@ -391,9 +394,9 @@ export class CcxtExchange implements Exchange {
   async #openOrders(ex: CcxtInstance, tag: Tag, symbol: string | undefined): Promise<ExchangeOrder[]> {
     const routes = symbol === undefined ? symbolLessRoutes(this.#connection.marketTypes, this.#profile) : [this.#route(ex, symbol).params];
     const orders: ExchangeOrder[] = [];
-    for (const params of routes) orders.push(...this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params }))));
+    for (const params of routes) orders.push(...this.#toOpenOrders(ex, await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params }))));
     for (const { params, stops } of this.#stopListings(ex, symbol)) {
-      for (const stop of this.#toOpenOrders(await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params, ...stops })))) {
+      for (const stop of this.#toOpenOrders(ex, await ex.fetchOpenOrders(symbol, undefined, undefined, tag({ ...params, ...stops })))) {
         this.#stopIds.add(stop.id);
         if (!orders.some((o) => o.id === stop.id)) orders.push(stop);
       }
@@ -415,7 +418,7 @@ export class CcxtExchange implements Exchange {
   /** A trade of the order a fired OKX algo order placed is reported as our stop's (its id and client id). */
   fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
     return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
-      toFills(await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params }))).map((fill) => {
+      toFills(toBaseAmounts(ex, await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params })))).map((fill) => {
         const algo = this.#algoOfOrder.get(fill.orderId);
         return algo ? { ...fill, orderId: algo.id, clientOrderId: algo.clientOrderId ?? fill.clientOrderId } : fill;
       }),
@@ -464,7 +467,7 @@ export class CcxtExchange implements Exchange {
     const lookup = this.#quirks.clientIdLookup;
     if (ref.id === undefined && ref.clientOrderId !== undefined && lookup) {
       const raw = await lookup(ex, (method, params) => this.#rawCall(method, tag(params)), ref.symbol, ref.clientOrderId, (error) => this.#hook.failureOf(error)?.json);
-      return this.#read(raw, ref.symbol);
+      return this.#read(ex, raw, ref.symbol);
     }
     const target = await this.#resolveRef(ex, tag, ref, this.#profile.clientOrderId.fetchByClientId);
     const extra = { ...(this.#quirks.fetchOrderParams ?? {}), ...stopParams };
@@ -477,12 +480,12 @@ export class CcxtExchange implements Exchange {
       if (failure && notFound?.(failure.feedback.status, failure.json)) throw new OrderNotFoundError(`${this.#profile.displayName}: no order ${target.id ?? ''}`, { cause: error });
       throw error;
     }
-    return this.#read(raw, ref.symbol);
+    return this.#read(ex, raw, ref.symbol);
   }
 
-  #read(raw: unknown, symbol: string): { order: ExchangeOrder; raw: unknown } {
+  #read(ex: CcxtInstance, raw: unknown, symbol: string): { order: ExchangeOrder; raw: unknown } {
     this.#learnAlgoParent(raw);
-    return { order: toOrder(raw, this.#clock.now(), { symbol }), raw };
+    return { order: toOrder(toBaseAmounts(ex, raw), this.#clock.now(), { symbol }), raw };
   }
 
   /** OKX: a plain order that names the algo order that placed it maps its trades to that stop. */
@@ -508,7 +511,8 @@ export class CcxtExchange implements Exchange {
     return routeSymbol(ex, symbol, this.#connection.marketTypes, this.#profile);
   }
 
-  #toOpenOrders(raw: unknown): ExchangeOrder[] {
+  #toOpenOrders(ex: CcxtInstance, listed: unknown): ExchangeOrder[] {
+    const raw = toBaseAmounts(ex, listed);
     if (!Array.isArray(raw)) return [toOrder(raw, this.#clock.now())];
     return raw.map((o: unknown) => {
       this.#learnAlgoParent(o);

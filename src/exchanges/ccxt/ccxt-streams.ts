@@ -6,6 +6,7 @@ import type { ExchangeProfile } from '../profiles/index.js';
 import { ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { translateCcxtError } from './error-translation.js';
+import { toBaseAmounts } from './contract-size.js';
 import { toCandles, toFills, toOrder, toTicker } from './response-schemas.js';
 import { simulatorWsUrls } from './ws-urls.js';
 import { sharedWsBudget, type WsBudget } from './ws-budget.js';
@@ -79,10 +80,11 @@ export class CcxtStreams {
       const now = this.#now();
       if (first.kind === 'orders') {
         this.#ordersWatch = null;
-        return { orders: asList(first.raw).map((o) => toOrder(o, now)), trades: [] };
+        // Amounts in base, as the REST reads (contract-size.ts).
+        return { orders: asList(toBaseAmounts(pro, first.raw)).map((o) => toOrder(o, now)), trades: [] };
       }
       this.#tradesWatch = null;
-      const fills = toFills(first.raw);
+      const fills = toFills(toBaseAmounts(pro, first.raw));
       return { orders: [], trades: FEE_SIGN_AS_SENT.has(this.#connection.exchange) ? fills.map(chargedFeePositive) : fills };
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });

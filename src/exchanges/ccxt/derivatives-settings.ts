@@ -4,6 +4,7 @@ import { isDecimalString } from '../../domain/decimal-schema.js';
 import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import { readPositionMode, type PositionMode } from './position-mode.js';
+import { configureGateDerivatives } from './gate-derivatives.js';
 
 /**
  * Exchanges whose USDT linear perpetuals CTS has set up and traded end to end through unmodified
@@ -11,7 +12,10 @@ import { readPositionMode, type PositionMode } from './position-mode.js';
  * derivatives-binance.simulator.test.ts for Binance USDⓈ-M). Elsewhere a bot may not trade
  * derivatives: nothing is sent on settings nobody has checked.
  */
-export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance'];
+export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance', 'gate'];
+
+/** Exchanges whose margin mode and leverage are set and read another way than ccxt's four calls. */
+const CONFIGURERS: Partial<Record<ExchangeId, typeof configureGateDerivatives>> = { gate: configureGateDerivatives };
 
 /**
  * Margin mode first (an exchange may reset the leverage with it), then leverage, then both read back
@@ -31,6 +35,8 @@ export async function configureDerivatives(
   // Hedge mode first: nothing is set on an account CTS will not trade on.
   const positionMode = await readPositionMode(ex, exchange, symbol, params);
   if (positionMode === 'hedge') return { settings: wanted, refusals: [], positionMode };
+  const own = CONFIGURERS[exchange];
+  if (own) return { ...(await own(ex, symbol, wanted, params)), positionMode };
   const refusals: string[] = [];
   const attempt = async (what: string, call: () => Promise<unknown>): Promise<void> => {
     try {

@@ -38,6 +38,9 @@ const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
     },
   },
   binance: { field: 'income', sign: 1, marketRate: () => null },
+  // Gate's futures account book, `type: fund` rows: `change` signed for the account, no rate
+  // (https://www.gate.com/docs/developers/apiv4/en/#query-account-book).
+  gate: { field: 'change', sign: 1, marketRate: () => null },
 };
 
 /** Whether CTS knows how this exchange signs its funding payments. */

@@ -47,6 +47,7 @@ function isOrderNotFound(error: unknown): boolean {
 
 export async function fetchGateOrderByText(ex: CcxtInstance, call: RawCall, symbol: string, text: string): Promise<unknown> {
   const market = ex.market(symbol);
+  if (market.swap === true) return fetchGateFuturesOrderByText(ex, call, symbol, text);
   const base = { currency_pair: market.id, account: 'spot' };
   try {
     const raw = parseOrThrow(orderSchema, await call('privateSpotGetOrdersOrderId', { ...base, order_id: text }), 'order');
@@ -64,6 +65,37 @@ export async function fetchGateOrderByText(ex: CcxtInstance, call: RawCall, symb
     if (matches.length > 1) throw new InvalidResponseError(`Gate lists ${matches.length} finished orders with text ${text}`);
     if (matches[0] !== undefined) return ex.parseOrder(matches[0], market);
     if (list.length < PAGE) throw new OrderNotFoundError(`Gate: no order with client id ${text} (not pending, not finished since ${new Date(from * 1000).toISOString()})`);
+  }
+  throw new InvalidResponseError(`Gate: more than ${MAX_PAGES * PAGE} finished orders since the client id ${text} was made; no definite answer`);
+}
+
+/**
+ * The same on a USDT perpetual: GET /futures/usdt/orders/{text} finds an open order only ("Operations
+ * based on custom ID can only be checked when the order is in orderbook",
+ * https://www.gate.com/docs/developers/apiv4/en/#get-a-single-order-2); then the contract's finished
+ * orders (GET /futures/usdt/orders?status=finished, newest first, paged by offset) are read back to
+ * one hour before the client id's ULID time.
+ */
+async function fetchGateFuturesOrderByText(ex: CcxtInstance, call: RawCall, symbol: string, text: string): Promise<unknown> {
+  const market = ex.market(symbol);
+  const settle = market.settleId ?? 'usdt';
+  try {
+    const raw = parseOrThrow(orderSchema, await call('privateFuturesGetSettleOrdersOrderId', { settle, order_id: text }), 'order');
+    if (raw['text'] !== text) throw new InvalidResponseError(`Gate answered a lookup of text ${text} with an order of text ${String(raw['text'])}`);
+    return ex.parseOrder(raw, market);
+  } catch (error) {
+    if (!isOrderNotFound(error)) throw error;
+  }
+  const since = ulidTime(text);
+  if (since === undefined) throw new InvalidResponseError(`Gate: ${text} is not one of our client ids; a finished order cannot be searched for it`);
+  const from = (since - SKEW_MS) / 1000;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const list = parseOrThrow(orderListSchema, await call('privateFuturesGetSettleOrders', { settle, contract: market.id, status: 'finished', limit: PAGE, offset: page * PAGE }), 'order list');
+    const matches = list.filter((o) => o['text'] === text);
+    if (matches.length > 1) throw new InvalidResponseError(`Gate lists ${matches.length} finished orders with text ${text}`);
+    if (matches[0] !== undefined) return ex.parseOrder(matches[0], market);
+    const oldest = Math.min(...list.map((o) => Number(o['create_time'])));
+    if (list.length < PAGE || !(oldest >= from)) throw new OrderNotFoundError(`Gate: no order with client id ${text} (not open, not finished since ${new Date(from * 1000).toISOString()})`);
   }
   throw new InvalidResponseError(`Gate: more than ${MAX_PAGES * PAGE} finished orders since the client id ${text} was made; no definite answer`);
 }

@@ -11,6 +11,9 @@ export type PositionMode = 'one-way' | 'hedge';
  *  - Binance USDⓈ-M: GET /fapi/v1/positionSide/dual (`dualSidePosition`, account-wide), ccxt fetchPositionMode.
  *  - Bybit: the position list's `positionIdx` (0 one-way; 1 and 2 the buy and sell sides of hedge mode,
  *    https://bybit-exchange.github.io/docs/v5/enum#positionidx); ccxt 4.5.84 has no fetchPositionMode for it.
+ *  - Gate: the USDT futures account's `in_dual_mode` (GET /futures/usdt/accounts,
+ *    https://www.gate.com/docs/developers/apiv4/en/#query-futures-account); ccxt 4.5.84's gate has no
+ *    fetchPositionMode either.
  */
 export async function readPositionMode(ex: CcxtInstance, exchange: ExchangeId, symbol: string, params: () => Record<string, unknown>): Promise<PositionMode> {
   if (exchange === 'binance') {
@@ -24,6 +27,12 @@ export async function readPositionMode(ex: CcxtInstance, exchange: ExchangeId, s
     if (!Array.isArray(positions)) throw new InvalidResponseError('Bybit reported no readable position list');
     const sides = positions.map((p) => String(asRecord(asRecord(p)?.['info'])?.['positionIdx'] ?? '0'));
     return sides.some((idx) => idx === '1' || idx === '2') ? 'hedge' : 'one-way';
+  }
+  if (exchange === 'gate') {
+    const account: unknown = await ex.privateFuturesGetSettleAccounts({ ...params(), settle: 'usdt' });
+    const dual = asRecord(account)?.['in_dual_mode'];
+    if (typeof dual !== 'boolean') throw new InvalidResponseError('Gate reported no readable position mode');
+    return dual ? 'hedge' : 'one-way';
   }
   throw new NotImplementedError(`Reading the position mode on ${exchange} is not verified in CTS yet`);
 }

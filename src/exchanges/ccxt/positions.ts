@@ -59,6 +59,9 @@ export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>
   // What is left of a liquidated position's margin is charged as an INSURANCE_CLEAR income, not as the fill's commission
   // (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
   binance: { kind: 'liquidation-orders', clearanceIncome: 'INSURANCE_CLEAR' },
+  // Gate lists each liquidation with the order that closed the position (`order_id`, GET /futures/usdt/liquidates,
+  // https://www.gate.com/docs/developers/apiv4/en/#list-liquidation-history); its trades are in the plain trade list.
+  gate: { kind: 'liquidation-orders' },
 };
 
 /** The exchange order ids of ccxt's liquidation structures (fetchMyLiquidations), from their raw rows. */
@@ -66,7 +69,8 @@ export function liquidationOrderIds(raw: unknown): Set<string> {
   const rows = parseOrThrow(z.array(z.object({ info: z.record(z.string(), z.unknown()) })), raw, 'liquidation list');
   const ids = new Set<string>();
   for (const row of rows) {
-    const id = row.info['orderId'];
+    // Binance: orderId; Gate: order_id.
+    const id = row.info['orderId'] ?? row.info['order_id'];
     if (typeof id === 'string' || typeof id === 'number') ids.add(String(id));
   }
   return ids;

@@ -38,6 +38,12 @@ export interface VenueQuirks {
   readonly setupInstance?: (ex: CcxtInstance) => void;
   /** A derivatives position where ccxt's own `fetchPosition` does not read it (Binance: options only); answers ccxt's unified position. */
   readonly fetchPosition?: (ex: CcxtInstance, symbol: string, params: Record<string, unknown>) => Promise<unknown>;
+  /**
+   * The upper bound (ms) of a funding history ask in the exchange's own parameter, where ccxt does not
+   * read the unified `until` (default `{ until }`). Gate: `to` in seconds on GET /futures/usdt/account_book
+   * (https://www.gate.com/docs/developers/apiv4/en/#query-account-book); ccxt 4.5.84 passes `until` through raw.
+   */
+  readonly fundingUntil?: (until: number) => Record<string, unknown>;
 }
 
 export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
@@ -47,5 +53,5 @@ export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true, setupInstance: installIncreasingNonce },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
   htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
-  gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy },
+  gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy, fundingUntil: (until) => ({ to: Math.floor(until / 1000) }) },
 };

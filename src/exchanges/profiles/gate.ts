@@ -50,7 +50,9 @@ export const gate: ExchangeProfile = {
   ccxtDefaultRateLimitMs: 50,
   breachWaitMs: { rateLimited: 1_000, banned: 10_000 },
   ccxtOptions: {},
-  errorCodes: {},
+  // Futures refusals by label (https://www.gate.com/docs/developers/apiv4/en/#label-list): ccxt 4.5.84 maps
+  // INSUFFICIENT_AVAILABLE itself but not REDUCE_EXCEEDED (a reduce-only order with no position to reduce).
+  errorCodes: { INSUFFICIENT_AVAILABLE: 'insufficient_funds', REDUCE_EXCEEDED: 'order_rejected', INCREASE_POSITION: 'order_rejected' },
   fees: {
     buy: 'base',
     sell: 'quote',
