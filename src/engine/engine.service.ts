@@ -177,6 +177,7 @@ export class EngineService {
         timeframeMs: checked.timeframeMs,
         replaySpeed: request.options.replaySpeed,
         position: toDecimalString(portfolio.ledger(label).quantity),
+        ...(portfolio.ledger(label).averageEntryPrice ? { entryPrice: toDecimalString(portfolio.ledger(label).averageEntryPrice as Dec) } : {}),
         ...(pairs.kind === 'list'
           ? {
               pairs: {

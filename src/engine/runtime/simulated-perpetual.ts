@@ -66,6 +66,7 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
   /** Settlements crossed with a position and no rate in the file (nothing booked). */
   readonly missedSettlements: number[] = [];
   #liquidations = 0;
+  #carried = false;
   readonly #prefix: string;
 
   constructor(options: SimulatedPerpetualOptions) {
@@ -116,6 +117,19 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
     return this.#forced;
   }
 
+  /**
+   * A bot restarted with a position (its books, from the stored fills): the new account starts
+   * holding it at the books' average entry, so its exits stay possible and the position check agrees
+   * (as a spot account starts holding the coins, venue.ts). Not a trade: nothing is charged or listed.
+   */
+  carryPosition(quantity: Dec, entryPrice: Dec): void {
+    if (quantity.isZero()) return;
+    if (this.ledger.fillCount > 0) throw new ValidationError('A position is carried into a fresh simulated account only');
+    const id = `${this.#prefix}-carried`;
+    this.#carried = true;
+    this.ledger.apply({ tradeId: id, orderId: id, clientOrderId: null, symbol: this.market.symbol, side: quantity.isPositive() ? 'buy' : 'sell', price: toDecimalString(entryPrice), amount: toDecimalString(quantity.abs()), fee: '0', feeAsset: this.market.quote, timestamp: 0 });
+  }
+
   async configureDerivatives(symbol: string, wanted: DerivativesSettings): Promise<{ settings: DerivativesSettings; refusals: readonly string[] }> {
     this.simulator.market(symbol);
     const refusals: string[] = [];
@@ -125,7 +139,9 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
     } else if (!leverage.gte(1) || !leverage.isFinite()) {
       refusals.push(`leverage ${wanted.leverage} is not at least 1`);
     } else if (!leverage.eq(this.#settings.leverage)) {
-      if (!this.ledger.quantity.isZero() || this.simulator.hasOpenOrders(symbol)) refusals.push('the leverage cannot change while a position or an order is open');
+      // A position carried over from the bot's books (nothing traded here yet) takes the bot's leverage.
+      const carriedOnly = this.#carried && this.ledger.fillCount === 1;
+      if ((!this.ledger.quantity.isZero() && !carriedOnly) || this.simulator.hasOpenOrders(symbol)) refusals.push('the leverage cannot change while a position or an order is open');
       else {
         [this.#wallet, this.#book] = this.#margin(leverage);
         this.#settings = { leverage: toDecimalString(leverage), marginMode: 'isolated' };

@@ -23,6 +23,7 @@ import { isDerivative } from '../risk.js';
 import { bundledPerpetualFile, fundingEventsBetween, parseFundingCsv, resolvePerpetualData, type FundingRates, type PerpetualData } from '../backtest/perpetual-data.js';
 import { SimulatedPerpetualExchange } from './simulated-perpetual.js';
 import { readFile } from 'node:fs/promises';
+import { Dec } from '../../domain/money.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -64,6 +65,8 @@ export interface VenueRequest {
   replaySpeed: number;
   /** The engine's current position in base (the simulated account starts holding it, so exits stay possible). */
   position: DecimalString;
+  /** Its average entry price (a perpetual's simulated account holds the position at it); absent when flat. */
+  entryPrice?: DecimalString;
   /**
    * A bot with a pair list: one feed for every pair, one candle request per pair per candle
    * (multi-pair-feed.ts), asking `round` which pairs to read. Paper accounts list every spot market
@@ -182,9 +185,15 @@ async function replayPerpetualVenue(request: VenueRequest, series: CandleSeries,
     idPrefix: `replay-${accountSerial()}`,
     timeframes: [timeframe],
   });
+  carry(exchange, request);
   const speed = (request.replaySpeed * request.timeframeMs) / 1000;
   const feed = new ReplayFeed({ symbol: market.symbol, series, timeframeMs: request.timeframeMs, speed, clock: options.clock });
   return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], marketData: exchange, clock: replayClock(exchange, market.symbol, request.timeframeMs, from, options.clock), close: () => closeAll(feed, exchange) };
+}
+
+/** The bot's position after a restart, held by its fresh simulated margin account. */
+function carry(exchange: SimulatedPerpetualExchange, request: VenueRequest): void {
+  if (request.position !== '0' && request.entryPrice !== undefined) exchange.carryPosition(new Dec(request.position), new Dec(request.entryPrice));
 }
 
 /** A replay's time: the close of the candle it played last (its first candle's open before any), sleeping on the real clock. */
@@ -221,7 +230,7 @@ async function paperPerpetualAccount(request: VenueRequest, options: VenueFactor
     );
   }
   const data: PerpetualData = { funding: rates, fundingNote: file, mark: null, markNote: "paper: the real exchange's candles stand in for the mark" };
-  return new SimulatedPerpetualExchange({
+  const exchange = new SimulatedPerpetualExchange({
     id: `paper:${request.connection.exchange}`,
     market,
     timeframeMs: request.timeframeMs,
@@ -235,6 +244,8 @@ async function paperPerpetualAccount(request: VenueRequest, options: VenueFactor
     idPrefix: `paper-${request.connection.exchange}-${accountSerial()}`,
     ...(timeframes ? { timeframes } : {}),
   });
+  carry(exchange, request);
+  return exchange;
 }
 
 async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, sim: SimulatedAccountOptions): Promise<EngineVenue> {

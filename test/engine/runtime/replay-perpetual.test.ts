@@ -122,6 +122,16 @@ describe('a replay bot on a perpetual trades the backtest’s margin account', (
     expect(status.pnl).toMatchObject({ realizedPnl: report.result.realizedPnl, unrealizedPnl: report.result.unrealizedPnl, fees: report.result.feesPaid, funding: report.result.funding });
     expect(status.positions.find((p) => p.symbol === SYMBOL)).toMatchObject({ quantity: '-1000', side: 'short' });
     expect(await events('position.mismatch')).toEqual([]);
+
+    // Started again: the fresh simulated account holds the books' short at their entry, so the position check agrees.
+    await engines.start({ connectionId: 'demo', engineId: 'perp', strategy: 'scripted', params, symbol: SYMBOL, risk: { leverage: '5', marginMode: 'isolated', allowShort: true }, options: { replaySpeed: 1 } });
+    for (let i = 0; i < 5; i++) {
+      await clock.advance(1000);
+      await settle();
+    }
+    expect((await engines.status('perp')).positions.find((p) => p.symbol === SYMBOL)).toMatchObject({ quantity: '-1000', leverage: '5' });
+    expect(await events('position.mismatch')).toEqual([]);
+    await engines.stop('perp');
   });
 
   it('a 15× isolated short books two settlements and is liquidated by the candle the backtest liquidates it at, adopted like a live liquidation', async () => {

@@ -155,6 +155,18 @@ describe('simulated margin account (paper and replay perpetuals)', () => {
     expect(change.refusals.join()).toMatch(/cannot change while a position/);
   });
 
+  it('carries a restarted bot’s position at its entry: no trade, no fee, the bot’s leverage, its margin held', async () => {
+    const exchange = account();
+    exchange.carryPosition(new Dec(-500), new Dec('1.2'));
+    await setLeverage(exchange, '4');
+    exchange.ingest({ symbol: SYMBOL, candle: bar(0, '1.2', '1.2', '1.2', '1.2') });
+    expect(await exchange.fetchPosition(SYMBOL)).toMatchObject({ quantity: '-500', entryPrice: '1.2', leverage: '4' });
+    expect(await exchange.fetchMyTrades({ symbol: SYMBOL })).toEqual([]);
+    const { total, used } = await balance(exchange);
+    expect([total.toFixed(), used.toFixed()]).toEqual(['1000', '150']);
+    await exchange.createOrder(market('buy', '500', true));
+  });
+
   it('property: the wallet moves by exactly Σ realized − fees + funding, and free + used = balance, at every candle', async () => {
     const step = fc.record({
       move: fc.integer({ min: -40, max: 40 }),
