@@ -46,7 +46,7 @@ export interface SimulatedPerpetualOptions extends Omit<SimulatedExchangeOptions
   data: PerpetualData;
   /** Settlements strictly inside (after, before) are booked; outside it none are. */
   fundingWindow: { after: number; before: number };
-  /** Whether a settlement without a rate is reported through `fetchFundingPayments` (paper: the file ran out). */
+  /** Whether a settlement passed with a position and no rate is reported through `fetchFundingPayments` (NotImplementedError while nothing else is due). */
   refuseMissingFunding?: boolean;
 }
 
@@ -174,7 +174,7 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
 
   /**
    * The account's payments settled in [since, until]. Where a settlement passed with a position held
-   * and the file had no rate (paper: the file ran out), and nothing else is due, the read is refused
+   * and the file had no rate (before its first row, a gap, after its last), and nothing else is due, the read is refused
    * (NotImplementedError): the engine reports `funding.unavailable` once and trades on.
    */
   async fetchFundingPayments(params: { symbol: string; since: number; until: number }): Promise<FundingPayment[]> {

@@ -180,6 +180,8 @@ async function replayPerpetualVenue(request: VenueRequest, series: CandleSeries,
     quoteBalance: sim.quoteBalance,
     data,
     fundingWindow: { after: from, before: to },
+    // A settlement the file has no rate for, with a position held, is reported once by the funding read.
+    refuseMissingFunding: true,
     takerFeeRate: sim.takerFeeRate,
     slippageBps: sim.slippageBps,
     idPrefix: `replay-${accountSerial()}`,
