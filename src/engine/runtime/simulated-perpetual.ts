@@ -290,10 +290,3 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
     this.ledger.apply(fill);
   }
 }
-
-/** Refuses what the simulated margin account cannot model. */
-export function refuseUnsupportedPerpetual(market: Market): void {
-  if (market.quote !== market.symbol.split(':')[1]) {
-    throw new ValidationError(`${market.symbol} is not a linear perpetual settled in its quote currency: paper and replay simulate USDT-margined linear perpetuals only`, [{ path: 'symbol', message: 'not simulated' }]);
-  }
-}
