@@ -165,7 +165,7 @@ export class EngineService {
       refuseInformative(checked.definition, checked.params);
       const credentials = connection.mode === 'live' || connection.mode === 'testnet' ? await this.#d.connections.credentialsFor(connection.id) : undefined;
       const portfolio = await this.#portfolio(id);
-      const emit = this.#emitter(id);
+      const emit = connection.mode === 'replay' ? replayTimed(this.#emitter(id)) : this.#emitter(id);
       const where = `${connection.name} (${connection.exchange}, ${connection.mode})`;
       const self: { runner?: EngineRunner; list?: PairList; round?: (now: number) => Promise<readonly string[]> } = {};
       const label = pairs.kind === 'single' ? pairs.symbol : pairsLabel(pairs.config);
@@ -177,6 +177,7 @@ export class EngineService {
         timeframeMs: checked.timeframeMs,
         replaySpeed: request.options.replaySpeed,
         position: toDecimalString(portfolio.ledger(label).quantity),
+        ...(portfolio.ledger(label).averageEntryPrice ? { entryPrice: toDecimalString(portfolio.ledger(label).averageEntryPrice as Dec) } : {}),
         ...(pairs.kind === 'list'
           ? {
               pairs: {
@@ -246,7 +247,8 @@ export class EngineService {
       const laneFor = (market: Market): LaneSpec => ({
         market,
         strategy: checked.definition.create(checked.params),
-        funding: new FundingBook({ engineId: id, connectionId: connection.id, market, exchange, store, portfolio, clock: this.#clock, emit }),
+        // A replay's payments are stamped with the replayed time: the book asks for them by that clock.
+        funding: new FundingBook({ engineId: id, connectionId: connection.id, market, exchange, store, portfolio, clock: venue.clock ?? this.#clock, emit }),
         orders: new OrderManager({
           engineId: id,
           connectionId: connection.id,
@@ -735,19 +737,29 @@ function shown(value: Dec): string {
   return displayDecimal(toDecimalString(value));
 }
 
+/** Events whose times are the venue's: in replay the replayed time, which they say (`timeBasis: 'replay'`). */
+const VENUE_TIMED_EVENTS = new Set(['fill', 'funding.booked', 'position.liquidated']);
+
+function replayTimed(emit: (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void>): (type: string, payload: Readonly<Record<string, unknown>>) => Promise<void> {
+  return (type, payload) => emit(type, VENUE_TIMED_EVENTS.has(type) ? { ...payload, timeBasis: 'replay' } : payload);
+}
+
 /**
- * Before the first order of a live or testnet bot: every derivatives pair gets the bot's margin mode
- * and leverage on the account (isolated, 1× unless it says otherwise), read back from the exchange;
- * what the exchange reports instead stops the start, rather than trading on settings nobody chose.
- * Leverage on a spot pair is refused: it would be a number that changes nothing. Paper and replay
- * trade a simulated account, which takes the settings as they are.
+ * Before the first order: every derivatives pair gets the bot's margin mode and leverage on the
+ * account (isolated, 1× unless it says otherwise), read back from the exchange; what the exchange
+ * reports instead stops the start, rather than trading on settings nobody chose. Leverage on a spot
+ * pair is refused: it would be a number that changes nothing. Paper and replay set them on their
+ * simulated margin account the same way (simulated-perpetual.ts), which refuses cross margin.
  */
 async function setUpDerivatives(markets: readonly Market[], exchange: Exchange, risk: RiskConfig, mode: ConnectionMode): Promise<void> {
   const derivatives = markets.filter((m) => isDerivative(m));
   if (derivatives.length < markets.length && risk.leverage !== undefined && !new Dec(risk.leverage).eq(1)) {
     throw new ValidationError(`Leverage applies to derivatives only; ${markets.find((m) => !isDerivative(m))?.symbol ?? 'this pair'} is a spot market`, [{ path: `risk.leverage`, message: 'derivatives only' }]);
   }
-  if (derivatives.length === 0 || mode === 'paper' || mode === 'replay') return;
+  if (derivatives.length === 0) return;
+  if ((mode === 'paper' || mode === 'replay') && markets.length > 1) {
+    throw new ValidationError(`A ${mode} bot trades one perpetual on its own simulated margin account; a pair list of perpetuals is not simulated`, [{ path: 'pairList', message: 'one perpetual per paper or replay bot' }]);
+  }
   const wanted: DerivativesSettings = { leverage: risk.leverage ?? '1', marginMode: risk.marginMode ?? 'isolated' };
   for (const market of derivatives) {
     if (!exchange.configureDerivatives) throw new ConflictError(`Derivatives trading on ${exchange.id} is not verified in CTS yet; ${market.symbol} cannot be traded (docs/exchanges.md)`);

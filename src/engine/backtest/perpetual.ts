@@ -177,6 +177,8 @@ export class PerpetualBook {
   /** Of those, times the data has no rate for (nothing booked), and the first few. */
   missingWithPosition = 0;
   readonly missingSamples: number[] = [];
+  /** The latest of those (a venue fed candle by candle reports it). */
+  lastMissing: number | null = null;
   /** Traded candles whose liquidation check had the mark's own extremes. */
   candlesWithMark = 0;
   candlesChecked = 0;
@@ -192,15 +194,21 @@ export class PerpetualBook {
   #liquidationCount = 0;
   #cache: LiquidationCache | null = null;
 
-  constructor(params: { data: PerpetualData | undefined; wallet: MarginWallet; series: CandleSeries; market: Market; tfMs: number; start: number; end: number }) {
-    const { series, start, end, tfMs } = params;
+  /**
+   * `start`/`end`: the run's traded candles of `series`, whose span the funding times are taken from.
+   * A venue fed candle by candle (paper and replay, src/engine/runtime/simulated-perpetual.ts) knows
+   * no candles yet and gives the span itself, `fundingWindow` (settlements strictly inside it).
+   */
+  constructor(params: { data: PerpetualData | undefined; wallet: MarginWallet; series: CandleSeries; market: Market; tfMs: number; start: number; end: number; fundingWindow?: { after: number; before: number } }) {
+    const { series, start, end, tfMs, fundingWindow } = params;
     this.data = params.data ?? { funding: null, fundingNote: `No funding data for ${params.market.symbol}: no funding is booked.`, mark: null, markNote: 'No mark prices: the candles stand in for the mark.' };
     this.#wallet = params.wallet;
     this.#series = series;
     this.#market = params.market;
     this.#tfMs = tfMs;
     const funding = this.data.funding;
-    this.#events = funding && end > start ? fundingEventsBetween(funding, series.time(start), series.time(end - 1) + tfMs) : [];
+    if (funding && fundingWindow) this.#events = fundingEventsBetween(funding, fundingWindow.after, fundingWindow.before);
+    else this.#events = funding && end > start ? fundingEventsBetween(funding, series.time(start), series.time(end - 1) + tfMs) : [];
     this.#tick = params.market.priceStep === null ? DEFAULT_TICK : new Dec(params.market.priceStep);
   }
 
@@ -218,6 +226,7 @@ export class PerpetualBook {
       this.fundingTimesWithPosition++;
       if (event.rate === null) {
         this.missingWithPosition++;
+        this.lastMissing = event.time;
         if (this.missingSamples.length < 20) this.missingSamples.push(event.time);
         continue;
       }
@@ -262,6 +271,20 @@ export class PerpetualBook {
     const price = cache.price;
     if (long ? extreme.gt(price) : extreme.lt(price)) return null;
     return this.#liquidate(ledger, user, i, price, extreme, extremes ? 'mark' : 'last');
+  }
+
+  /** The settlement time of the next funding event not booked yet (with or without a rate); null when none is left. */
+  get nextFundingTime(): number | null {
+    return this.#events[this.#next]?.time ?? null;
+  }
+
+  /**
+   * Where the position of `ledger` is liquidated (at the price step, towards the entry), as `check`
+   * sets it against the mark; null when flat or when no price liquidates it.
+   */
+  liquidationPrice(ledger: PositionLedger, user: MarginUser, version: number): Dec | null {
+    if (ledger.quantity.isZero()) return null;
+    return this.#liquidationPrice(ledger, user, version).price;
   }
 
   #liquidationPrice(ledger: PositionLedger, user: MarginUser, version: number): LiquidationCache {

@@ -129,6 +129,7 @@ export class EngineRunner {
       ...(deps.budgetQuote !== undefined ? { budgetQuote: deps.budgetQuote } : {}),
       ...(deps.account !== undefined ? { account: deps.account } : {}),
       orderStreamLive: () => deps.venue.account?.streaming ?? false,
+      ...(deps.venue.clock ? { venueClock: deps.venue.clock } : {}),
     };
     this.#lanes = new BotLanes({ common, ...(deps.maxOpenTrades !== undefined ? { maxOpenTrades: deps.maxOpenTrades } : {}) });
     for (const spec of deps.lanes) this.#lanes.add(spec);

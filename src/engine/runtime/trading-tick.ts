@@ -82,6 +82,12 @@ export interface TradingTickDeps {
   orderStreamLive?: () => boolean;
   /** A perpetual's funding payments, booked while a position is held (funding-book.ts). */
   funding?: FundingBook;
+  /**
+   * The venue's own time, where it differs from the clock: a replay's replayed time (the close of the
+   * candle it played last). The position check's cadence and the window asked for forced fills go
+   * by it, as the venue stamps its trades; default the clock.
+   */
+  venueClock?: Clock;
 }
 
 export interface TickOutcome {
@@ -565,8 +571,9 @@ export class TradingTick {
 
   async #checkPositionIfDue(): Promise<void> {
     const every = this.#d.reconcileEveryMs ?? 60_000;
-    if (this.#d.clock.now() - this.#lastPositionCheck < every) return;
-    this.#lastPositionCheck = this.#d.clock.now();
+    const now = (this.#d.venueClock ?? this.#d.clock).now();
+    if (now - this.#lastPositionCheck < every) return;
+    this.#lastPositionCheck = now;
     await this.reconcilePosition();
   }
 
@@ -606,10 +613,10 @@ export class TradingTick {
    * held. Whether anything was adopted.
    */
   async #adoptForcedFills(remote: ExchangePosition, tolerance: Dec): Promise<boolean> {
-    const { market, exchange, portfolio, clock } = this.#d;
+    const { market, exchange, portfolio } = this.#d;
     if (!exchange.fetchForcedFills) return false;
     const ledger = portfolio.ledger(market.symbol);
-    const now = clock.now();
+    const now = (this.#d.venueClock ?? this.#d.clock).now();
     // Never before the bot's first fill (an earlier liquidation is not its own), and only so far back
     // as the venues answer in one window (Binance: 7 days): a reconcile runs every minute, so the
     // liquidation is recent, unless CTS was down for longer (then the difference stays held).

@@ -18,6 +18,12 @@ import { TickerPoller, type TickerStream } from './ticker-poller.js';
 import { StreamingCandleFeed, type FeedMode, type FeedStatus } from './streaming-feed.js';
 import { AccountFeed } from './account-feed.js';
 import type { AccountFeedStatus } from '../../domain/engine-status.js';
+import path from 'node:path';
+import { isDerivative } from '../risk.js';
+import { bundledPerpetualFile, fundingEventsBetween, parseFundingCsv, resolvePerpetualData, type FundingRates, type PerpetualData } from '../backtest/perpetual-data.js';
+import { SimulatedPerpetualExchange } from './simulated-perpetual.js';
+import { readFile } from 'node:fs/promises';
+import { Dec } from '../../domain/money.js';
 
 /**
  * Where an engine trades and where its candles come from. Live/testnet: the exchange adapter and a
@@ -38,6 +44,11 @@ export interface EngineVenue {
   feedStatus?: () => Readonly<FeedStatus>;
   /** The account's order and trade updates over the exchange's private websocket (account-feed.ts); absent: REST syncs only. */
   account?: AccountFeed;
+  /**
+   * The venue's own time where it is not the clock's: a replay's replayed time (the close of the last
+   * candle played), which its fills, funding and liquidations are stamped with. Absent: the clock.
+   */
+  clock?: Clock;
   close(): Promise<void>;
 }
 
@@ -54,6 +65,8 @@ export interface VenueRequest {
   replaySpeed: number;
   /** The engine's current position in base (the simulated account starts holding it, so exits stay possible). */
   position: DecimalString;
+  /** Its average entry price (a perpetual's simulated account holds the position at it); absent when flat. */
+  entryPrice?: DecimalString;
   /**
    * A bot with a pair list: one feed for every pair, one candle request per pair per candle
    * (multi-pair-feed.ts), asking `round` which pairs to read. Paper accounts list every spot market
@@ -87,6 +100,8 @@ export interface VenueFactoryOptions {
   simulated?: Partial<SimulatedAccountOptions>;
   /** Candles, orders and trades over the exchange's websockets where it has them (streaming-feed.ts, account-feed.ts). Default true. */
   streams?: boolean;
+  /** Where a paper or replay perpetual's funding-rate and mark files are (`…-8h-funding_rate.csv`, `…-1h-mark.csv`). Default: the replay file's folder (data/). */
+  perpetualDir?: string;
 }
 
 const DEFAULT_SIMULATED: SimulatedAccountOptions = { quoteBalance: '10000', takerFeeRate: '0.001', slippageBps: '0' };
@@ -95,6 +110,15 @@ const DEFAULT_SIMULATED: SimulatedAccountOptions = { quoteBalance: '10000', take
 export function replayMarket(symbol: string): Market {
   const [base = 'XRP', quote = 'USDT'] = symbol.split('/');
   return { symbol, id: symbol.replace('/', ''), base, quote, type: 'spot', active: true, amountStep: '1', priceStep: '0.0001', minAmount: '1', maxAmount: null, minCost: '5' };
+}
+
+/**
+ * The same file as the USDT-margined perpetual it is (`XRP/USDT` → `XRP/USDT:USDT`, market type
+ * swap), with the spot market's rules: a replay bot on this symbol trades a simulated margin account.
+ */
+export function replayPerpetualMarket(spotSymbol: string): Market {
+  const spot = replayMarket(spotSymbol);
+  return { ...spot, symbol: `${spot.symbol}:${spot.quote}`, type: 'swap' };
 }
 
 export function createVenueFactory(options: VenueFactoryOptions): VenueFactory {
@@ -114,17 +138,116 @@ export function createVenueFactory(options: VenueFactoryOptions): VenueFactory {
   };
 }
 
-function replayVenue(request: VenueRequest, series: CandleSeries, options: VenueFactoryOptions, sim: SimulatedAccountOptions): EngineVenue {
+async function replayVenue(request: VenueRequest, series: CandleSeries, options: VenueFactoryOptions, sim: SimulatedAccountOptions): Promise<EngineVenue> {
   const symbol = options.replaySymbol ?? 'XRP/USDT';
   const timeframe = options.replayTimeframe ?? '1h';
   if (request.timeframe !== timeframe) {
     throw new ValidationError(`Replay plays ${timeframe} candles; got timeframe "${request.timeframe}"`, [{ path: 'timeframe', message: `must be ${timeframe} in replay mode` }]);
   }
   if (request.pairs) throw new ValidationError(`Replay plays one bundled file (${symbol}); a pair list needs a paper or live connection`, [{ path: 'pairList', message: 'not available in replay mode' }]);
+  const perpetual = replayPerpetualMarket(symbol);
+  if (request.symbol === perpetual.symbol) return replayPerpetualVenue(request, series, options, sim, perpetual);
   const exchange = simulatedExchange('replay', [replayMarket(symbol)], { [symbol]: request.position }, sim, [timeframe], venueFees(request.connection.exchange));
   const speed = (request.replaySpeed * request.timeframeMs) / 1000;
   const feed = new ReplayFeed({ symbol, series, timeframeMs: request.timeframeMs, speed, clock: options.clock });
   return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], marketData: exchange, close: () => closeAll(feed, exchange) };
+}
+
+/**
+ * Replay of the bundled file as its perpetual: a simulated margin account (simulated-perpetual.ts)
+ * with the pair's funding-rate and mark files of data/, over the replayed times, whose own clock is
+ * the replay's (its fills, payments and liquidations carry the replayed times).
+ */
+async function replayPerpetualVenue(request: VenueRequest, series: CandleSeries, options: VenueFactoryOptions, sim: SimulatedAccountOptions, market: Market): Promise<EngineVenue> {
+  const dir = options.perpetualDir ?? path.dirname(options.replayCsvPath);
+  const timeframe = options.replayTimeframe ?? '1h';
+  const from = series.length > 0 ? series.time(0) : 0;
+  const to = series.length > 0 ? series.time(series.length - 1) + request.timeframeMs : 0;
+  const fundingFile = bundledPerpetualFile(dir, market.symbol, 'funding_rate');
+  const markFile = bundledPerpetualFile(dir, market.symbol, 'mark', timeframe);
+  const data = await resolvePerpetualData({
+    range: { symbol: market.symbol, from, to, timeframe, timeframeMs: request.timeframeMs },
+    // The file as it is, holes and all: where it has no rate nothing is booked (as in a backtest given it).
+    funding: fundingFile === null ? { source: 'none' } : { source: 'bundled', file: fundingFile },
+    mark: markFile === null ? { source: 'none' } : { source: 'bundled', file: markFile },
+    bundledDir: dir,
+    bundledData: true,
+  });
+  const exchange = new SimulatedPerpetualExchange({
+    id: 'replay',
+    market,
+    timeframeMs: request.timeframeMs,
+    quoteBalance: sim.quoteBalance,
+    data,
+    fundingWindow: { after: from, before: to },
+    // A settlement the file has no rate for, with a position held, is reported once by the funding read.
+    refuseMissingFunding: true,
+    takerFeeRate: sim.takerFeeRate,
+    slippageBps: sim.slippageBps,
+    idPrefix: `replay-${accountSerial()}`,
+    timeframes: [timeframe],
+  });
+  carry(exchange, request);
+  const speed = (request.replaySpeed * request.timeframeMs) / 1000;
+  const feed = new ReplayFeed({ symbol: market.symbol, series, timeframeMs: request.timeframeMs, speed, clock: options.clock });
+  return { exchange, feed: new IngestingFeed(feed, exchange), history: async () => [], marketData: exchange, clock: replayClock(exchange, market.symbol, request.timeframeMs, from, options.clock), close: () => closeAll(feed, exchange) };
+}
+
+/** The bot's position after a restart, held by its fresh simulated margin account. */
+function carry(exchange: SimulatedPerpetualExchange, request: VenueRequest): void {
+  if (request.position !== '0' && request.entryPrice !== undefined) exchange.carryPosition(new Dec(request.position), new Dec(request.entryPrice));
+}
+
+/** A replay's time: the close of the candle it played last (its first candle's open before any), sleeping on the real clock. */
+function replayClock(exchange: SimulatedExchange, symbol: string, timeframeMs: number, start: number, clock: Clock): Clock {
+  return {
+    now: () => {
+      const history = exchange.history(symbol);
+      return history.length === 0 ? start : history.time(history.length - 1) + timeframeMs;
+    },
+    sleep: (ms, signal) => clock.sleep(ms, signal),
+  };
+}
+
+/**
+ * Paper on a perpetual: the margin account on the real exchange's candles (they stand in for the
+ * mark), funding from the pair's funding-rate file at each real settlement. A file with no rate for
+ * the next settlement refuses the start; one that runs out later is reported (`funding.unavailable`).
+ */
+async function paperPerpetualAccount(request: VenueRequest, options: VenueFactoryOptions, sim: SimulatedAccountOptions, market: Market, timeframes: readonly string[] | undefined): Promise<SimulatedPerpetualExchange> {
+  const dir = options.perpetualDir ?? path.dirname(options.replayCsvPath);
+  const file = bundledPerpetualFile(dir, market.symbol, 'funding_rate');
+  const now = options.clock.now();
+  const where = `${request.connection.name} (${request.connection.exchange}, paper)`;
+  if (file === null) {
+    throw new ValidationError(`A paper bot on the perpetual ${market.symbol} books funding from a funding-rate file, and ${dir} has none for it (${market.symbol.replaceAll('/', '_').replaceAll(':', '_')}-8h-funding_rate.csv, timestamp_ms,funding_rate); ${where} cannot simulate it`, [{ path: 'symbol', message: 'no funding-rate file' }]);
+  }
+  const rates: FundingRates = parseFundingCsv(await readFile(path.join(dir, file), 'utf8'), file);
+  const next = fundingEventsBetween(rates, now, now + rates.intervalMs + 1).find((e) => e.time > now);
+  if (next === undefined || next.rate === null) {
+    const last = rates.times[rates.times.length - 1] as number;
+    throw new ValidationError(
+      `A paper bot on the perpetual ${market.symbol} books funding from ${file}, which has no rate for the next settlement (${new Date(next?.time ?? now).toISOString()}; its rates run ${new Date(rates.times[0] as number).toISOString()} → ${new Date(last).toISOString()}): add the current rates to the file, or trade the perpetual in replay or a backtest`,
+      [{ path: 'symbol', message: 'funding file does not cover now' }],
+    );
+  }
+  const data: PerpetualData = { funding: rates, fundingNote: file, mark: null, markNote: "paper: the real exchange's candles stand in for the mark" };
+  const exchange = new SimulatedPerpetualExchange({
+    id: `paper:${request.connection.exchange}`,
+    market,
+    timeframeMs: request.timeframeMs,
+    quoteBalance: sim.quoteBalance,
+    data,
+    // From now to the file's last rate; the first settlement after it is missing and reported.
+    fundingWindow: { after: now, before: (rates.times[rates.times.length - 1] as number) + rates.intervalMs + 1 },
+    refuseMissingFunding: true,
+    takerFeeRate: sim.takerFeeRate,
+    slippageBps: sim.slippageBps,
+    idPrefix: `paper-${request.connection.exchange}-${accountSerial()}`,
+    ...(timeframes ? { timeframes } : {}),
+  });
+  carry(exchange, request);
+  return exchange;
 }
 
 async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, sim: SimulatedAccountOptions): Promise<EngineVenue> {
@@ -143,7 +266,10 @@ async function paperVenue(request: VenueRequest, options: VenueFactoryOptions, s
       throw new ValidationError(`${what} on ${request.connection.exchange}`, [{ path: pairs ? 'pairList.quote' : 'symbol', message: 'unknown market' }]);
     }
     const positions = pairs ? pairs.positions : { [request.symbol]: request.position };
-    const exchange = simulatedExchange(`paper:${request.connection.exchange}`, markets, positions, sim, timeframes, venueFees(request.connection.exchange));
+    const perpetual = !pairs && isDerivative(markets[0] as Market) ? (markets[0] as Market) : null;
+    const exchange = perpetual
+      ? await paperPerpetualAccount(request, options, sim, perpetual, timeframes)
+      : simulatedExchange(`paper:${request.connection.exchange}`, markets, positions, sim, timeframes, venueFees(request.connection.exchange));
     const source = candleFeed(request, live, options);
     // The simulated account sees each price first, so its resting stops fill on it (fill-simulator.ts).
     const ticks = new TickerPoller({ exchange: live, stream: tickerStream(live, options), clock: options.clock, onTick: (t) => exchange.ingestPrice(t.symbol, t.price, t.time), ...tickErrors(request) });

@@ -46,6 +46,13 @@ export interface FillSimulatorOptions {
   idPrefix?: string;
   /** Time stamped on new orders; default the time of the latest price event. */
   now?: () => number;
+  /**
+   * Asked just before an order fills; false rejects the fill (a margin account refuses a reduce-only
+   * order that would no longer reduce the position). Default: every fill is admitted.
+   */
+  admit?: (order: Readonly<{ clientOrderId: string; symbol: string; side: OrderSide; amount: Dec }>) => boolean;
+  /** Told of every fill as it settles, before the next order of the same price event is matched. */
+  onFill?: (fill: Fill) => void;
 }
 
 export type FeeAssets = Readonly<{ buy: 'base' | 'quote'; sell: 'base' | 'quote' }>;
@@ -104,6 +111,8 @@ export class FillSimulator {
   readonly #feeAssets: FeeAssets;
   readonly #prefix: string;
   readonly #now: (() => number) | undefined;
+  readonly #admit: FillSimulatorOptions['admit'];
+  readonly #onFill: FillSimulatorOptions['onFill'];
   readonly #open = new Map<string, SimOrder[]>();
   readonly #orders = new Map<string, SimOrder>();
   readonly #byClientId = new Map<string, SimOrder>();
@@ -124,6 +133,8 @@ export class FillSimulator {
     this.#feeAssets = options.feeAssets ?? QUOTE_FEES;
     this.#prefix = options.idPrefix ?? 'sim';
     this.#now = options.now;
+    this.#admit = options.admit;
+    this.#onFill = options.onFill;
   }
 
   /** Time of the latest price event (ms). */
@@ -340,6 +351,10 @@ export class FillSimulator {
 
   #settle(order: SimOrder, price: Dec, feeRate: Dec, time: number): Fill | null {
     const { base, quote } = order.market;
+    if (this.#admit && !this.#admit({ clientOrderId: order.clientOrderId, symbol: order.market.symbol, side: order.side, amount: order.amount })) {
+      this.#close(order, 'rejected');
+      return null;
+    }
     const buy = order.side === 'buy';
     const cost = order.amount.mul(price);
     const inBase = this.#feeAssets[order.side] === 'base';
@@ -373,6 +388,7 @@ export class FillSimulator {
       timestamp: time,
     };
     this.#tradeList(order.market.symbol).push(fill);
+    this.#onFill?.(fill);
     return fill;
   }
 

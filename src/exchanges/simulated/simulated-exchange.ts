@@ -36,13 +36,23 @@ export class SimulatedExchange implements Exchange {
     this.simulator = new FillSimulator(options);
   }
 
-  /** Feeds one closed candle: fills orders placed before it, then records it. Returns the fills. */
+  /** Feeds one closed candle: records it, then fills orders placed before it. Returns the fills. */
   ingest(event: PriceEvent): readonly Fill[] {
     this.#assertOpen();
     const series = this.#series(event.symbol);
     series.append(event.candle);
-    return this.simulator.onCandle(event.symbol, series, series.length - 1);
+    const i = series.length - 1;
+    this.beforeFills(event.symbol, series, i);
+    const fills = this.simulator.onCandle(event.symbol, series, i);
+    this.afterFills(event.symbol, series, i);
+    return fills;
   }
+
+  /** A derivatives account's step at candle i before its orders are matched (funding settles); nothing on spot. */
+  protected beforeFills(_symbol: string, _series: CandleSeries, _i: number): void {}
+
+  /** A derivatives account's step at candle i after its fills (the liquidation check); nothing on spot. */
+  protected afterFills(_symbol: string, _series: CandleSeries, _i: number): void {}
 
   /** A trade or ticker price between candles (paper mode): resting orders and stops fill on it. */
   ingestPrice(symbol: string, price: string, time: number): readonly Fill[] {

@@ -28,6 +28,9 @@ export class VirtualAccount {
 
   /** Sets `amount` aside for an order, or throws InsufficientFundsError (nothing changes then). */
   reserve(asset: string, amount: Dec, what: string): void {
+    // Nothing set aside (a sell adding to a short, where shorting is allowed) needs no funds, even
+    // while the balance is below zero.
+    if (amount.isZero()) return;
     if (amount.gt(this.free(asset))) {
       throw new InsufficientFundsError(
         `Insufficient ${asset} for ${what}: needs ${toDecimalString(amount)}, free ${toDecimalString(this.free(asset))}`,

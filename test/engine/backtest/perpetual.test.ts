@@ -9,6 +9,8 @@ import type { BacktestReport } from '../../../src/engine/backtest/report.js';
 import { fundingEventsBetween, parseFundingCsv } from '../../../src/engine/backtest/perpetual-data.js';
 import { backtest } from './support.js';
 import { expectPerpetualSums, registryWith, scripted, type Seen } from './perp-support.js';
+import { z } from 'zod';
+import { NO_INTENTS, defineStrategy, type Intent, type StrategySnapshot } from '../../../src/engine/strategy.js';
 
 /**
  * Backtests of a USDT-margined perpetual on candles built by hand, so every figure can be worked out
@@ -237,6 +239,27 @@ describe('margin and the risk gate on a perpetual backtest', () => {
     const spotLike = await run({ side: 'long', sizeBase: '45' });
     expect(spotLike.trades).toEqual([]);
     expect(spotLike.settings.risk).toMatchObject({ allowShort: true });
+  });
+
+  it('adds to a short: a second sell while short fills (the simulator no longer refuses it for the negative coin balance)', async () => {
+    const twice = defineStrategy({
+      id: 'short-twice',
+      name: 'Short twice',
+      description: 'Shorts 1 at candle 2 and 1 more at candle 4 (tests).',
+      params: z.object({}).strict(),
+      warmup: () => 1,
+      create: () => ({
+        warmup: 1,
+        onCandle: (snap: StrategySnapshot): readonly Intent[] => (snap.candles.last === 2 || snap.candles.last === 4 ? [{ kind: 'enter', side: 'short', size: { base: '1' }, reason: 'add' }] : NO_INTENTS),
+      }),
+    });
+    const report = await backtest(
+      { strategy: 'short-twice', data: { source: 'csv', csv: candles(10), name: 'hand.csv' }, symbol: 'BTC/USDT:USDT', startingBalance: '1000', feeRate: '0', slippageBps: '0', risk: { allowShort: true, leverage: '2' }, funding: { source: 'none' }, mark: { source: 'none' } },
+      registryWith(twice),
+    );
+    expect(report.events.rejections.count).toBe(0);
+    expect(report.trades[0]?.fills.map((f) => f.side)).toEqual(['sell', 'sell']);
+    expect(report.result.endPosition.quantity).toBe('-2');
   });
 
   it('refuses shorts without allowShort, as live', async () => {

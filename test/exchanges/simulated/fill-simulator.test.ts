@@ -116,6 +116,19 @@ describe('fill simulator: limit orders', () => {
     expect(sim.account.total('BTC').toFixed()).toBe('-1');
     expect(sim.account.total('USDT').toFixed()).toBe('10100');
   });
+
+  it('adds to a short: a sell placed while the base balance is below zero sets nothing aside and fills', () => {
+    const { sim, feed } = setup({ allowShort: true, takerFeeRate: '0' });
+    feed('100 100 100 100');
+    sim.placeOrder(market('sell', '1'));
+    feed('100 100 100 100');
+    // Before: reserving nothing was checked against the free −1 BTC and refused ("needs 0, free -1").
+    sim.placeOrder(market('sell', '2'));
+    sim.placeOrder(limit('sell', '1', '120'));
+    feed('100 120 100 110');
+    expect(sim.account.total('BTC').toFixed()).toBe('-4');
+    expect(sim.account.total('USDT').toFixed()).toBe('10420');
+  });
 });
 
 describe('fill simulator: properties', () => {
