@@ -41,6 +41,8 @@ export interface PositionSnapshot {
    * Absent on spot.
    */
   leverage?: DecimalString;
+  /** Derivatives: the margin the open position holds, |cost| ÷ leverage in quote ('0' when flat). Absent on spot. */
+  margin?: DecimalString;
   liquidationPrice?: DecimalString | null;
   /**
    * Derivatives: net funding booked on the pair in quote (positive received, negative paid), apart

@@ -65,6 +65,20 @@ describe('positions panel', () => {
     expect(screen.getByLabelText('Profit and loss').textContent).not.toMatch(/Funding/);
   });
 
+  it("shows a perpetual's margin, and whether its mark is the exchange's mark price or the last price", () => {
+    const pnl: PnlSummary = { realizedPnl: '0', unrealizedPnl: '-4', fees: '0', netPnl: '-4', unpricedSymbols: [] };
+    const short: PositionSnapshot = { ...unpriced, symbol: 'BTC/USDT:USDT', side: 'short', quantity: '-0.1', cost: '-3000', averageEntryPrice: '30000', markPrice: '30040', markTime: '2026-03-01T08:00:00.000Z', markSource: 'mark', leverage: '5', margin: '600', liquidationPrice: '35643.5' };
+    render(<PositionsPanel positions={[short]} pnl={pnl} />);
+    const table = screen.getByRole('table', { name: 'Positions' });
+    expect(within(table).getByRole('columnheader', { name: 'Margin' })).toBeTruthy();
+    const row = within(table).getAllByRole('row')[1];
+    expect(row?.textContent).toMatch(/30,?040 mark.*5×600/);
+    expect(within(row as HTMLElement).getByTitle("the exchange's mark price, read 2026-03-01T08:00:00.000Z")).toBeTruthy();
+    cleanup();
+    render(<PositionsPanel positions={[{ ...short, markSource: 'last' }]} pnl={pnl} />);
+    expect(within(screen.getByRole('table', { name: 'Positions' })).getAllByRole('row')[1]?.textContent).not.toMatch(/ mark/);
+  });
+
   it('says plainly when the exchange and the books disagree on a perpetual, and that its orders are held', () => {
     const pnl: PnlSummary = { realizedPnl: '0', unrealizedPnl: '0', fees: '0', netPnl: '0', unpricedSymbols: [] };
     render(<PositionsPanel positions={[]} pnl={pnl} gaps={[{ symbol: 'BTC/USDT:USDT', ours: '-0.1', exchange: '-0.05' }]} />);

@@ -1,15 +1,14 @@
-import { Dec, ZERO, toDecimalString } from '../../domain/money.js';
+import { Dec, ZERO } from '../../domain/money.js';
 import type { MarkSource, PositionSnapshot } from '../../domain/positions.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import { tradablePosition, type Portfolio } from '../accounting/index.js';
 import { isDerivative, leverageOf, type DailyPnlBaseline } from '../risk.js';
-import { estimatedLiquidationPrice } from '../liquidation.js';
-import { roundPriceToTick } from '../order-sizing.js';
 import type { StoredTrail } from '../accounting/marks.js';
 import type { Strategy } from '../strategy.js';
 import type { OrderManager } from './order-manager.js';
 import type { FundingBook } from './funding-book.js';
 import { TradingTick, type TradingTickDeps } from './trading-tick.js';
+import { withDerivativesFigures } from './derivatives-view.js';
 
 /**
  * The pairs of one bot, each a lane: its market, its order manager and its tick (with its own strategy
@@ -201,16 +200,13 @@ export class BotLanes implements LaneShare {
     return this.withLiquidation(this.#portfolio.positions(marks, { markTimes, rules, markSources }));
   }
 
-  /** Derivatives positions with the bot's leverage and their estimated liquidation price (spot ones as they are). */
+  /** Derivatives positions with the bot's leverage, margin and estimated liquidation price (derivatives-view.ts); spot ones as they are. */
   withLiquidation(positions: readonly PositionSnapshot[]): PositionSnapshot[] {
-    const risk = this.#common.risk;
+    const leverage = leverageOf(this.#common.risk);
     return positions.map((p) => {
       const market = this.#lanes.get(p.symbol)?.market;
       if (!market || !isDerivative(market)) return p;
-      const leverage = leverageOf(risk);
-      const side = p.side === 'flat' || p.averageEntryPrice === null ? null : p.side;
-      const liquidation = side === null ? null : estimatedLiquidationPrice({ side, entry: new Dec(p.averageEntryPrice as string), leverage });
-      return { ...p, leverage: toDecimalString(leverage), liquidationPrice: liquidation === null ? null : toDecimalString(towardsEntry(liquidation, side === 'long', market)) };
+      return withDerivativesFigures(p, leverage, market.priceStep === null ? null : new Dec(market.priceStep));
     });
   }
 
@@ -238,6 +234,3 @@ export class BotLanes implements LaneShare {
 }
 
 /** A liquidation price at the market's tick, rounded towards the entry: shown, it never looks safer than it is. */
-function towardsEntry(price: Dec, long: boolean, market: Market): Dec {
-  return roundPriceToTick(price, market.priceStep === null ? null : new Dec(market.priceStep), long ? 'sell' : 'buy');
-}

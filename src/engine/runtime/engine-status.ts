@@ -5,6 +5,10 @@ import { FLATTEN_NOT_REQUESTED } from './flatten.js';
 import type { EnginePairView, EnginePairsStatus, EngineStatus, FlattenOutcome, PositionGap } from '../../domain/engine-status.js';
 import type { EngineRecord } from './ports.js';
 import type { OrderRecord } from '../../domain/orders.js';
+import type { PositionSnapshot } from '../../domain/positions.js';
+import { isDerivativeSymbol } from '../accounting/position-ledger.js';
+import { DECIMAL_PATTERN, Dec } from '../../domain/money.js';
+import { withDerivativesFigures } from './derivatives-view.js';
 
 export interface StatusInput {
   record: Readonly<EngineRecord>;
@@ -52,7 +56,7 @@ export function buildStatus(input: StatusInput): EngineStatus {
     accountFeed: runner?.accountFeed ? { ...runner.accountFeed } : null,
     candlesProcessed: runner?.lanes.candlesProcessed ?? 0,
     lastPrice: mark ? mark.toFixed() : null,
-    positions: runner ? runner.lanes.withLiquidation(portfolio.positions(marks, details)) : portfolio.positions(marks, details),
+    positions: runner ? runner.lanes.withLiquidation(portfolio.positions(marks, details)) : stoppedPositions(record, portfolio.positions(marks, details)),
     ...positionGaps(runner),
     openOrders: input.openOrders,
     pnl: portfolio.summary(marks),
@@ -113,4 +117,14 @@ function pairsStatus(record: Readonly<EngineRecord>, runner: EngineRunner | unde
     pairs,
     rejected: (snapshot?.rejected ?? []).slice(0, MAX_REJECTED).map((r) => ({ symbol: r.symbol, reason: r.reason })),
   };
+}
+
+/**
+ * A bot not running here still holds what its books hold: its perpetual positions get the same
+ * figures from its stored risk settings, the liquidation price to 8 decimals (the row keeps no tick).
+ */
+function stoppedPositions(record: Readonly<EngineRecord>, positions: readonly PositionSnapshot[]): PositionSnapshot[] {
+  const stored = record.risk['leverage'];
+  const leverage = typeof stored === 'string' && DECIMAL_PATTERN.test(stored) && new Dec(stored).gte(1) ? new Dec(stored) : new Dec(1);
+  return positions.map((p) => (isDerivativeSymbol(p.symbol) ? withDerivativesFigures(p, leverage, null) : p));
 }

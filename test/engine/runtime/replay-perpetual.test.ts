@@ -120,7 +120,10 @@ describe('a replay bot on a perpetual trades the backtest’s margin account', (
     // The same money: realized, fees, funding, and the open short valued at the last close.
     const status = await engines.status('perp');
     expect(status.pnl).toMatchObject({ realizedPnl: report.result.realizedPnl, unrealizedPnl: report.result.unrealizedPnl, fees: report.result.feesPaid, funding: report.result.funding });
-    expect(status.positions.find((p) => p.symbol === SYMBOL)).toMatchObject({ quantity: '-1000', side: 'short' });
+    const short = status.positions.find((p) => p.symbol === SYMBOL);
+    expect(short).toMatchObject({ quantity: '-1000', side: 'short', markSource: 'mark' });
+    // The margin it holds is what the simulated account's wallet has in use: |cost| ÷ 5.
+    expect(short?.margin).toBe(new Dec(short?.cost ?? '0').abs().div(5).toFixed());
     expect(await events('position.mismatch')).toEqual([]);
 
     // Started again: the fresh simulated account holds the books' short at their entry, so the position check agrees.

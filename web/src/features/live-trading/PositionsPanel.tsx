@@ -48,6 +48,9 @@ export function PositionsPanel({ positions, pnl, gaps = [] }: { positions: reado
                       Funding
                     </th>
                     <th scope="col" className="num">Leverage</th>
+                    <th scope="col" className="num" title="The margin the position holds: its notional at entry ÷ the leverage, in the quote currency">
+                      Margin
+                    </th>
                     <th scope="col" className="num" title="Estimated for an isolated position at its average entry (1 % maintenance margin); the exchange's own may differ a little">
                       Liq. price (est.)
                     </th>
@@ -70,8 +73,9 @@ export function PositionsPanel({ positions, pnl, gaps = [] }: { positions: reado
                   </td>
                   <td className="num">{formatDecimal(p.quantity)}</td>
                   <td className="num">{formatDecimal(p.averageEntryPrice)}</td>
-                  <td className="num" title={p.markTime ? `mark of the candle closing ${p.markTime}` : undefined}>
+                  <td className="num" title={markTitle(p)}>
                     {formatDecimal(p.markPrice)}
+                    {p.markSource === 'mark' ? <span className="muted small"> mark</span> : null}
                   </td>
                   <td className={`num ${pnlClass(p.unrealizedPnl)}`}>{signed(p.unrealizedPnl, 6)}</td>
                   <td className={`num ${pnlClass(p.netPnl)}`}>{signed(p.netPnl, 6)}</td>
@@ -79,6 +83,7 @@ export function PositionsPanel({ positions, pnl, gaps = [] }: { positions: reado
                     <>
                       <td className={`num ${p.funding === undefined ? '' : pnlClass(p.funding)}`}>{p.funding === undefined ? '—' : signed(p.funding, 6)}</td>
                       <td className="num">{p.leverage === undefined ? '—' : `${formatDecimal(p.leverage)}×`}</td>
+                      <td className="num">{p.margin === undefined ? '—' : formatDecimal(p.margin)}</td>
                       <td className="num">{p.liquidationPrice ? formatDecimal(p.liquidationPrice) : '—'}</td>
                     </>
                   ) : null}
@@ -101,4 +106,11 @@ function Figure({ label, value, strong = false }: { label: string; value: string
       </dd>
     </div>
   );
+}
+
+/** What the mark cell's price is: the exchange's mark price (perpetuals), or the last price of a candle or tick. */
+function markTitle(p: PositionSnapshot): string | undefined {
+  if (p.markTime === null) return undefined;
+  if (p.markSource === 'mark') return `the exchange's mark price, read ${p.markTime}`;
+  return `last price, ${p.markTime}`;
 }
