@@ -5,11 +5,12 @@ import { buildSync } from 'esbuild';
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
 /**
- * Where the suite's own build of the server, its CLIs and the simulator goes (JavaScript beside the
- * same tree layout as `dist/`, so everything the code finds by walking up from its own file — web/dist,
+ * Where the suite's own build of the server, its CLIs and the simulator goes (JavaScript in the
+ * same tree layout as `dist/`, and as deep below the repository, so what the code finds by walking a few
+ * directories up from its own file — web/dist,
  * data/, package.json — it finds the same way).
  */
-export const TEST_BUILD_DIR = path.join(ROOT, 'node_modules', '.cache', 'cts-test-build');
+export const TEST_BUILD_DIR = path.join(ROOT, 'node_modules', '.cts-test-build');
 
 /**
  * Transpiles src/ and simulator/ once per run (global-setup.ts), file for file, without bundling or

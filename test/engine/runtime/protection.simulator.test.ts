@@ -108,8 +108,9 @@ describe('protection between candles on a live engine (binance spot, simulator)'
     const sold = await until(async () => {
       await clock.advance(2_000);
       return (await service.trades(connectionId)).some((f) => f.side === 'sell');
-      // Real time for a loaded machine: the clock is the test's, each round is a stream push and a REST read.
-    }, 15_000);
+      // Real time for a loaded machine: the clock is the test's, each round is a stream push and a REST
+      // read (15 s was once too little with the full suite beside it).
+    }, 30_000);
     expect(sold).toBe(true);
     expect(clock.now()).toBeLessThan(closesAt - 15 * 60_000);
     const status = await service.status(connectionId);
@@ -257,8 +258,9 @@ describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a li
     const sold = await until(async () => {
       await clock.advance(2_000);
       return (await service.trades(connectionId)).some((f) => f.side === 'sell');
-      // Real time for a loaded machine: the clock is the test's, each round is a stream push and a REST read.
-    }, 15_000);
+      // Real time for a loaded machine: the clock is the test's, each round is a stream push and a REST
+      // read (15 s was once too little with the full suite beside it).
+    }, 30_000);
     expect(sold).toBe(true);
     for (let i = 0; i < 3; i++) await clock.advance(2_000);
     // The pushed price may reach the engine's own check before the exchange's matching fires the stop
@@ -272,5 +274,5 @@ describe.each(['binance', 'bybit', 'okx'] as const)('a resting stop-loss on a li
       const order = await venue.db.orders.findOrder(fill.clientOrderId as string);
       expect(order).toMatchObject({ status: 'closed', filled: fill.amount, exchangeOrderId: fill.orderId });
     }
-  });
+  }, 60_000);
 });
