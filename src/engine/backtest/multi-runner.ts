@@ -107,6 +107,9 @@ export class MultiPairRunner {
       slippageBps: input.slippageBps,
       allowShort: input.risk.allowShort,
       idPrefix: 'bt',
+      // A perpetual's fill must still fit the wallet at the price it fills at (a gapped open can need
+      // more margin than the gate saw at the close before).
+      ...(this.#wallet ? { admit: (order: Readonly<{ symbol: string; side: 'buy' | 'sell'; amount: Dec; price: Dec; feeQuote: Dec }>) => this.#fits(order) } : {}),
     });
     this.#lanes = this.#createLanes();
     this.#times = unionOfTimes(input.pairs);
@@ -115,6 +118,11 @@ export class MultiPairRunner {
     for (const t of this.#times) if (t >= this.#tradeFrom) traded++;
     this.#equity = new TotalEquity(input.pairs.map((p) => p.series), traded, new Dec(input.startingBalance));
     this.#dailyLoss = new DailyLossGuard(input.risk, new Dec(input.startingBalance));
+  }
+
+  #fits(order: Readonly<{ symbol: string; side: 'buy' | 'sell'; amount: Dec; price: Dec; feeQuote: Dec }>): boolean {
+    const lane = this.#lanes.find((l) => l.market.symbol === order.symbol);
+    return !this.#wallet || !lane || this.#wallet.fillFits(lane, order.side, order.amount, order.price, order.feeQuote);
   }
 
   get progress(): { done: number; total: number } {

@@ -86,6 +86,23 @@ export class MarginWallet {
     return this.balance().sub(held.div(this.settings.leverage));
   }
 
+  /**
+   * Whether a fill still fits when it fills, at its own price: the margin of every position after it,
+   * plus its fee, within the balance. The risk gate checked the order against the price it was
+   * placed at; a market order filling at a gapped open, or a stop's fill, can need more, and an exchange
+   * refuses what the wallet cannot cover rather than letting the margin go negative. What only closes
+   * a position always fits.
+   */
+  fillFits(user: MarginUser, side: 'buy' | 'sell', amount: Dec, price: Dec, feeQuote: Dec): boolean {
+    const quantity = user.ledger.quantity;
+    const reduces = (side === 'buy' && quantity.isNegative()) || (side === 'sell' && quantity.isPositive());
+    const adding = reduces ? Dec.max(ZERO, amount.sub(quantity.abs())) : amount;
+    if (adding.isZero()) return true;
+    let held = (reduces ? ZERO : user.ledger.cost.abs()).add(adding.mul(price));
+    for (const other of this.#users) if (other !== user) held = held.add(other.ledger.cost.abs());
+    return held.div(this.settings.leverage).add(feeQuote).lte(this.balance());
+  }
+
   /** The margin `ledger`'s position holds (isolated: its collateral). */
   positionMargin(ledger: PositionLedger): Dec {
     return ledger.cost.abs().div(this.settings.leverage);

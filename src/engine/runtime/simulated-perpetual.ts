@@ -79,7 +79,7 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
       balances: { [options.market.quote]: 'Infinity' },
       allowShort: true,
       feeAssets: { buy: 'quote', sell: 'quote' },
-      admit: (order) => (self.account === undefined ? true : self.account.#admit(order.clientOrderId, order.side, order.amount)),
+      admit: (order) => (self.account === undefined ? true : self.account.#admit(order)),
       onFill: (fill) => {
         if (self.account !== undefined) self.account.#onFill(fill);
       },
@@ -274,9 +274,13 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
     }
   }
 
-  /** A reduce-only order fills only while it still reduces the position (an exchange cancels it otherwise). */
-  #admit(clientOrderId: string, side: 'buy' | 'sell', amount: Dec): boolean {
-    if (!this.#reduceOnly.has(clientOrderId)) return true;
+  /**
+   * A reduce-only order fills only while it still reduces the position (an exchange cancels it
+   * otherwise); any other only while the wallet covers its margin at the price it fills at.
+   */
+  #admit(order: Readonly<{ clientOrderId: string; side: 'buy' | 'sell'; amount: Dec; price: Dec; feeQuote: Dec }>): boolean {
+    const { clientOrderId, side, amount } = order;
+    if (!this.#reduceOnly.has(clientOrderId)) return this.#wallet.fillFits(this.#user, side, amount, order.price, order.feeQuote);
     const quantity = this.ledger.quantity;
     const reduces = (side === 'buy' && quantity.isNegative()) || (side === 'sell' && quantity.isPositive());
     const ok = reduces && amount.lte(quantity.abs());

@@ -47,10 +47,12 @@ export interface FillSimulatorOptions {
   /** Time stamped on new orders; default the time of the latest price event. */
   now?: () => number;
   /**
-   * Asked just before an order fills; false rejects the fill (a margin account refuses a reduce-only
-   * order that would no longer reduce the position). Default: every fill is admitted.
+   * Asked just before an order fills, at the price it fills at and with its fee valued in quote; false
+   * rejects the fill (a margin account refuses a reduce-only order that would no longer reduce the
+   * position, or an entry whose margin at a gapped fill price the wallet no longer covers). Default:
+   * every fill is admitted.
    */
-  admit?: (order: Readonly<{ clientOrderId: string; symbol: string; side: OrderSide; amount: Dec }>) => boolean;
+  admit?: (order: Readonly<{ clientOrderId: string; symbol: string; side: OrderSide; amount: Dec; price: Dec; feeQuote: Dec }>) => boolean;
   /** Told of every fill as it settles, before the next order of the same price event is matched. */
   onFill?: (fill: Fill) => void;
 }
@@ -351,14 +353,15 @@ export class FillSimulator {
 
   #settle(order: SimOrder, price: Dec, feeRate: Dec, time: number): Fill | null {
     const { base, quote } = order.market;
-    if (this.#admit && !this.#admit({ clientOrderId: order.clientOrderId, symbol: order.market.symbol, side: order.side, amount: order.amount })) {
-      this.#close(order, 'rejected');
-      return null;
-    }
     const buy = order.side === 'buy';
     const cost = order.amount.mul(price);
     const inBase = this.#feeAssets[order.side] === 'base';
     const fee = inBase ? order.amount.mul(feeRate) : cost.mul(feeRate);
+    const feeQuote = inBase ? fee.mul(price) : fee;
+    if (this.#admit && !this.#admit({ clientOrderId: order.clientOrderId, symbol: order.market.symbol, side: order.side, amount: order.amount, price, feeQuote })) {
+      this.#close(order, 'rejected');
+      return null;
+    }
     // Signed changes of the two balances, the fee taken from the asset its side pays it in.
     const baseChange = buy ? order.amount.sub(inBase ? fee : ZERO) : order.amount.add(inBase ? fee : ZERO).neg();
     const quoteChange = buy ? cost.add(inBase ? ZERO : fee).neg() : cost.sub(inBase ? ZERO : fee);

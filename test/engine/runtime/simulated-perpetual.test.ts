@@ -58,6 +58,27 @@ async function balance(exchange: SimulatedPerpetualExchange): Promise<{ free: De
 }
 
 describe('simulated margin account (paper and replay perpetuals)', () => {
+  it('rejects an entry the wallet no longer covers at the gapped open it fills at, and never one that closes', async () => {
+    const exchange = account({ balance: '100' });
+    await setLeverage(exchange, '5');
+    exchange.ingest({ symbol: SYMBOL, candle: bar(0, '1', '1', '1', '1') });
+    // 490 XRP at the close of 1: 98 USDT margin of 100, accepted; the next candle opens 10 % higher,
+    // where it needs 107.8 + the fee.
+    const entry = await exchange.createOrder(market('buy', '490'));
+    exchange.ingest({ symbol: SYMBOL, candle: bar(1, '1.1', '1.1', '1.1', '1.1') });
+    expect((await exchange.fetchOrder({ symbol: SYMBOL, id: entry.id })).status).toBe('rejected');
+    expect(exchange.ledger.quantity.isZero()).toBe(true);
+    expect((await balance(exchange)).total.eq(100)).toBe(true);
+
+    // One that fits at its fill price fills; its exit fits whatever the price.
+    await exchange.createOrder(market('buy', '400'));
+    exchange.ingest({ symbol: SYMBOL, candle: bar(2, '1.1', '1.1', '1.1', '1.1') });
+    expect(exchange.ledger.quantity.eq(400)).toBe(true);
+    await exchange.createOrder(market('sell', '400', true));
+    exchange.ingest({ symbol: SYMBOL, candle: bar(3, '3', '3', '3', '3') });
+    expect(exchange.ledger.quantity.isZero()).toBe(true);
+  });
+
   it('holds notional ÷ leverage as margin, refuses an entry whose margin does not fit, holds no coins', async () => {
     const exchange = account({ balance: '100' });
     await setLeverage(exchange, '5');
