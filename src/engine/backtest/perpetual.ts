@@ -1,6 +1,7 @@
 import { Dec, ZERO, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { CandleSeries } from '../../domain/candles.js';
 import type { Fill } from '../../domain/orders.js';
+import type { LiquidationReport } from '../../domain/backtest-report.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import type { PositionLedger } from '../accounting/position-ledger.js';
 import { DEFAULT_MAINTENANCE_MARGIN_RATE, estimatedLiquidationPrice } from '../liquidation.js';
@@ -151,21 +152,8 @@ export interface FundingRecord {
   amount: DecimalString;
 }
 
-export interface LiquidationRecord {
-  time: number;
-  side: 'long' | 'short';
-  quantity: DecimalString;
-  entryPrice: DecimalString;
-  liquidationPrice: DecimalString;
-  /** The candle's adverse mark extreme that reached it, and where it came from. */
-  markExtreme: DecimalString;
-  markSource: 'mark' | 'last';
-  realizedPnl: DecimalString;
-  /** The collateral the price move left, kept by the exchange. */
-  fee: DecimalString;
-  /** The collateral lost: −(realized − fee). */
-  loss: DecimalString;
-}
+/** A liquidation as the run keeps it: the report's entry (LiquidationReport) with its time in ms and no symbol (the lane knows it). */
+export type LiquidationRecord = Omit<LiquidationReport, 'time' | 'symbol'> & { time: number };
 
 /** A liquidation to execute: the fill closing the position, and what the report keeps of it. */
 export interface Liquidation {
