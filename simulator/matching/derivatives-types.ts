@@ -23,6 +23,11 @@ export interface PerpSpec {
   maxLeverage: string;
   /** Maintenance margin rate of the lowest risk tier, e.g. 0.005. */
   maintenanceMarginRate: string;
+  /**
+   * Base coin per contract where the wire format sizes orders in contracts (OKX `ctVal`, e.g. 0.01
+   * BTC); absent where it sizes them in the base coin. The core always counts in the base coin.
+   */
+  contractValue?: string;
 }
 
 /** Per account and symbol: leverage and margin mode (one-way position mode only). */

@@ -1,3 +1,4 @@
+import { Dec } from '../../src/domain/money.js';
 import type { DerivativesOptions } from './derivatives.js';
 import type { PerpSpec } from './derivatives-types.js';
 import type { MarketSpec } from './types.js';
@@ -34,20 +35,33 @@ export const BINANCE_TIERS: PerpTiers = {
   XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
 };
 
-export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS): PerpSpec[] {
+/**
+ * Per base coin, where a venue sizes its perpetuals in contracts: the base coin per contract
+ * (`ctVal`), the lot and the minimum size in contracts (`lotSz`, `minSz`).
+ */
+export type PerpContracts = Readonly<Record<string, { ctVal: string; lotSz: string; minSz: string }>>;
+
+export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS, contracts?: PerpContracts): PerpSpec[] {
   return markets
     .filter((m) => m.quote === 'USDT')
-    .map((m) => ({
-      symbol: m.symbol,
-      base: m.base,
-      settle: m.quote,
-      tickSize: m.tickSize,
-      stepSize: m.stepSize,
-      minQty: m.minQty,
-      maxQty: m.maxQty,
-      minNotional: m.minNotional,
-      ...(tiers[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
-    }));
+    .map((m) => {
+      const spec: PerpSpec = {
+        symbol: m.symbol,
+        base: m.base,
+        settle: m.quote,
+        tickSize: m.tickSize,
+        stepSize: m.stepSize,
+        minQty: m.minQty,
+        maxQty: m.maxQty,
+        minNotional: m.minNotional,
+        ...(tiers[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
+      };
+      const c = contracts?.[m.base];
+      if (!c) return spec;
+      // Sized in contracts: the core's step and minimum are the lot and minimum size in base; no minimum notional.
+      const ctVal = new Dec(c.ctVal);
+      return { ...spec, stepSize: ctVal.mul(c.lotSz).toFixed(), minQty: ctVal.mul(c.minSz).toFixed(), minNotional: '0', contractValue: ctVal.toFixed() };
+    });
 }
 
 /** How one exchange's perpetuals differ from the core's defaults (Bybit's rules). */
@@ -58,7 +72,33 @@ export interface PerpVenueConfig {
   readonly liquidation?: DerivativesOptions['liquidation'];
   /** Margin, PnL, fees and funding move a futures wallet kept apart from spot (`SimAccount.futures`). */
   readonly futuresWallet?: boolean;
+  /** Sizes in contracts (OKX): per base coin, the contract value and lot. */
+  readonly contracts?: PerpContracts;
 }
+
+/**
+ * OKX USDT-margined perpetual swaps (instType SWAP): the lowest tier of GET /api/v5/public/position-tiers
+ * (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-position-tiers): BTC-USDT-SWAP 100× at
+ * 0.4 %; ETH and XRP plausible values of the same table (100× / 0.4 %, 75× / 0.5 %), not checked
+ * against the live endpoint.
+ */
+export const OKX_TIERS: PerpTiers = {
+  BTC: { maxLeverage: '100', maintenanceMarginRate: '0.004' },
+  ETH: { maxLeverage: '100', maintenanceMarginRate: '0.004' },
+  XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
+};
+
+/**
+ * OKX sizes swaps in contracts (GET /api/v5/public/instruments?instType=SWAP,
+ * https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments: `ctVal`, `lotSz`, `minSz`):
+ * BTC-USDT-SWAP 0.01 BTC a contract, ETH-USDT-SWAP 0.1 ETH, XRP-USDT-SWAP 100 XRP, lots of 0.01
+ * contract (the values the live endpoint lists for BTC and ETH; XRP's lot not checked).
+ */
+export const OKX_CONTRACTS: PerpContracts = {
+  BTC: { ctVal: '0.01', lotSz: '0.01', minSz: '0.01' },
+  ETH: { ctVal: '0.1', lotSz: '0.01', minSz: '0.01' },
+  XRP: { ctVal: '100', lotSz: '0.01', minSz: '0.01' },
+};
 
 /**
  * Binance USDⓈ-M: the non-VIP USDT-margined rates, 0.02 % maker / 0.05 % taker, charged in USDT
@@ -69,6 +109,10 @@ export interface PerpVenueConfig {
  */
 export const PERP_VENUES: Readonly<Partial<Record<ExchangeId, PerpVenueConfig>>> = {
   binance: { tiers: BINANCE_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, defaultLeverage: '20', liquidation: 'clearance', futuresWallet: true },
+  // OKX: the regular (Lv1) USDT-margined swap rates, 0.02 % maker / 0.05 % taker (https://www.okx.com/fees);
+  // one trading account for spot and swaps (the account's own balances); a liquidation is taken over at
+  // the bankruptcy price (https://www.okx.com/help/iv-introduction-to-liquidation).
+  okx: { tiers: OKX_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, contracts: OKX_CONTRACTS },
 };
 
 /** What a Binance account's futures wallet holds when the account is created without saying. */
