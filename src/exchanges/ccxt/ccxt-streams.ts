@@ -8,6 +8,7 @@ import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes
 import { translateCcxtError } from './error-translation.js';
 import { toCandles, toFills, toOrder, toTicker } from './response-schemas.js';
 import { simulatorWsUrls } from './ws-urls.js';
+import { inBase } from './contracts.js';
 import { sharedWsBudget, type WsBudget } from './ws-budget.js';
 
 /**
@@ -79,10 +80,11 @@ export class CcxtStreams {
       const now = this.#now();
       if (first.kind === 'orders') {
         this.#ordersWatch = null;
-        return { orders: asList(first.raw).map((o) => toOrder(o, now)), trades: [] };
+        return { orders: asList(inBase(pro, first.raw)).map((o) => toOrder(o, now)), trades: [] };
       }
       this.#tradesWatch = null;
-      const fills = toFills(first.raw);
+      // Contract amounts in base (contracts.ts); ccxt's pro instance loads the markets before it watches.
+      const fills = toFills(inBase(pro, first.raw));
       return { orders: [], trades: FEE_SIGN_AS_SENT.has(this.#connection.exchange) ? fills.map(chargedFeePositive) : fills };
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });

@@ -17,6 +17,7 @@ import { parseOrThrow, toDecimal } from './response-schemas.js';
  * - Binance USDⓈ-M lists it in the income history as `incomeType: FUNDING_FEE` with `income` signed
  *   for the account (positive received), and no rate
  *   (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
+ * - OKX lists it as a bill of type 8 with `balChg` signed for the account, as Binance.
  */
 interface FundingConvention {
   /** The raw field with the amount as decimal text. */
@@ -38,7 +39,20 @@ const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
     },
   },
   binance: { field: 'income', sign: 1, marketRate: () => null },
+  // OKX: ccxt reads GET /api/v5/account/bills-archive?type=8 (funding fee), `balChg` signed for the
+  // account (subType 173 expense, 174 income), no rate
+  // (https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-bills-details-last-3-months).
+  okx: { field: 'balChg', sign: 1, marketRate: () => null },
 };
+
+/**
+ * The params bounding one funding read to [from, to]: ccxt's `until` where ccxt maps it; OKX's bills
+ * take `begin` / `end` (ms), which ccxt 4.5.84's okx.fetchFundingHistory does not set itself (it
+ * filters `since` after the answer).
+ */
+export function fundingWindowParams(exchange: ExchangeId, from: number, to: number): Record<string, number> {
+  return exchange === 'okx' ? { begin: from, end: to } : { until: to };
+}
 
 /** Whether CTS knows how this exchange signs its funding payments. */
 export function fundingSupported(exchange: ExchangeId): boolean {

@@ -52,14 +52,29 @@ export function toPosition(raw: unknown, symbol: string): ExchangePosition {
 export type ForcedTradeSource =
   | { kind: 'trade-types'; queries: readonly Record<string, string>[] }
   /** `clearanceIncome`: the income type of the liquidation clearance fee, charged apart from the fill's commission. */
-  | { kind: 'liquidation-orders'; clearanceIncome?: string };
+  | { kind: 'liquidation-orders'; clearanceIncome?: string }
+  /** The plain trade list, kept to the trades whose raw `field` is one of `values`. */
+  | { kind: 'trade-subtypes'; field: string; values: readonly string[] };
 
 export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>> = {
   bybit: { kind: 'trade-types', queries: [{ execType: 'BustTrade' }, { execType: 'AdlTrade' }] },
   // What is left of a liquidated position's margin is charged as an INSURANCE_CLEAR income, not as the fill's commission
   // (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
   binance: { kind: 'liquidation-orders', clearanceIncome: 'INSURANCE_CLEAR' },
+  // OKX lists the liquidation engine's and ADL's trades among the account's fills, told apart by `subType`
+  // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-transaction-details-last-3-months):
+  // 100–107 partial and full liquidation (104–107 in net mode's buy/sell and long/short names), 125–128 ADL.
+  okx: { kind: 'trade-subtypes', field: 'subType', values: ['100', '101', '102', '103', '104', '105', '106', '107', '125', '126', '127', '128'] },
 };
+
+/** ccxt's trades (raw list) kept to those whose raw `info[field]` is one of `values`. */
+export function tradesOfSubtypes(raw: unknown, field: string, values: readonly string[]): unknown[] {
+  const rows = parseOrThrow(z.array(z.object({ info: z.record(z.string(), z.unknown()) }).passthrough()), raw, 'trade list');
+  return rows.filter((row) => {
+    const value = row.info[field];
+    return typeof value === 'string' && values.includes(value);
+  });
+}
 
 /** The exchange order ids of ccxt's liquidation structures (fetchMyLiquidations), from their raw rows. */
 export function liquidationOrderIds(raw: unknown): Set<string> {

@@ -1,6 +1,6 @@
 import type { ExchangeId } from '../../domain/exchange-ids.js';
 import type { OrderRequest } from '../exchange.port.js';
-import { fetchBinancePosition } from './binance-positions.js';
+import { fetchBinancePosition, fetchOkxPosition } from './binance-positions.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
@@ -36,14 +36,14 @@ export interface VenueQuirks {
   readonly stopClientIdField?: string;
   /** Wrappers installed on the ccxt instance once, at construction. */
   readonly setupInstance?: (ex: CcxtInstance) => void;
-  /** A derivatives position where ccxt's own `fetchPosition` does not read it (Binance: options only); answers ccxt's unified position. */
+  /** A derivatives position where ccxt's own `fetchPosition` does not read it (Binance: options only; OKX: NullResponse when flat); answers ccxt's unified position. */
   readonly fetchPosition?: (ex: CcxtInstance, symbol: string, params: Record<string, unknown>) => Promise<unknown>;
 }
 
 export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   binance: { fetchPosition: fetchBinancePosition },
   bybit: { fetchOrderParams: { acknowledged: true }, clientIdLookup: fetchBybitOrderByLinkId },
-  okx: { stopClientIdField: 'algoClOrdId' },
+  okx: { stopClientIdField: 'algoClOrdId', fetchPosition: fetchOkxPosition },
   kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true, setupInstance: installIncreasingNonce },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
   htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
