@@ -44,7 +44,7 @@ function isSwapId(id: string | null | undefined): boolean {
 }
 
 /** Whether the request names swaps (instType SWAP, or an instId of one): the spot handler answers the rest. */
-export function isSwapRequest(req: SimRequest, params: Params): boolean {
+export function isSwapRequest(params: Params): boolean {
   return params['instType'] === 'SWAP' || (params['instId'] ?? '').split(',').some(isSwapId);
 }
 
@@ -271,7 +271,7 @@ const accountRoutes: Record<string, SwapEndpoint> = {
  */
 export function handleSwap(route: string, req: SimRequest, ctx: SimContext, auth: SwapAuth, spotTicker: (symbol: string) => Record<string, unknown>): SimResponse | null {
   const params = requestParams(req.url, req.body);
-  const swap = SWAP_ONLY.has(route) || isSwapRequest(req, params);
+  const swap = SWAP_ONLY.has(route) || isSwapRequest(params);
   const publicRoute = publicRoutes[route];
   if (publicRoute) return swap ? publicRoute(ctx, params, spotTicker) : null;
   const endpoint = accountRoutes[route] ?? (swap ? okxSwapTrading[route] : undefined);

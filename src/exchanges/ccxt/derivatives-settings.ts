@@ -1,6 +1,7 @@
 import { ConflictError, InvalidResponseError, NotImplementedError } from '../../domain/errors.js';
 import type { ExchangeId } from '../../domain/exchange-ids.js';
 import { isDecimalString } from '../../domain/decimal-schema.js';
+import { Dec } from '../../domain/money.js';
 import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 
@@ -77,7 +78,26 @@ export async function configureDerivatives(
   await attempt(`leverage ${wanted.leverage}`, () => ex.setLeverage(Number(wanted.leverage), symbol, { ...params(), ...extra }));
   const leverage: unknown = await ex.fetchLeverage(symbol, { ...params(), ...extra });
   const mode: unknown = convention.marginModeFrom === 'leverage' ? leverage : await ex.fetchMarginMode(symbol, params());
-  return { settings: { leverage: leverageOf(leverage, exchange), marginMode: marginModeOf(mode, exchange) }, refusals };
+  const settings = { leverage: leverageOf(leverage, exchange), marginMode: marginModeOf(mode, exchange) };
+  // OKX's leverage-info answers for whichever mode it is asked about: an open position says which mode the account trades.
+  const held = convention.marginModeFrom === 'leverage' ? await heldPosition(ex, symbol, params()) : undefined;
+  if (!held || held.marginMode === settings.marginMode) return { settings, refusals };
+  return { settings: { marginMode: held.marginMode, leverage: held.leverage ?? settings.leverage }, refusals };
+}
+
+/** The margin mode and leverage of an open position in `symbol`, if there is one (ccxt fetchPositions). */
+async function heldPosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<{ marginMode: DerivativesSettings['marginMode']; leverage: string | undefined } | undefined> {
+  const listed: unknown = await ex.fetchPositions([symbol], params);
+  if (!Array.isArray(listed)) return undefined;
+  for (const entry of listed) {
+    const p = asRecord(entry);
+    const mode = p?.['marginMode'];
+    const contracts = p?.['contracts'];
+    if (p?.['symbol'] !== symbol || (mode !== 'isolated' && mode !== 'cross') || typeof contracts !== 'number' || contracts === 0) continue;
+    const lever = p['leverage'];
+    return { marginMode: mode, leverage: typeof lever === 'number' && Number.isFinite(lever) ? new Dec(lever).toFixed() : undefined };
+  }
+  return undefined;
 }
 
 /** The leverage as the exchange wrote it (ccxt's own `longLeverage` is rounded to an integer). */

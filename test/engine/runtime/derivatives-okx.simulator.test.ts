@@ -78,6 +78,16 @@ describe('derivatives on a live engine (OKX USDT swap, simulator)', () => {
     expect(placed()).toHaveLength(0);
   });
 
+  it('stops the start when the account trades the pair in another margin mode, naming what it holds (59000 and the isolated position)', async () => {
+    const first = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    expect(first.state).toBe('running');
+    await enterShort({ base: '0.1' });
+    await bot.service.stop(connectionId, { cancelOpenOrders: false });
+    await expect(bot.start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(
+      /BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: leverage 5: .*59000/,
+    );
+  });
+
   it('books the 8-hourly funding, positive when received, from the type-8 bills', async () => {
     const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
