@@ -46,6 +46,8 @@ function placeOne({ ctx, params, account }: OkxCall): SimResponse {
   const tdMode = params['tdMode'];
   if (tdMode !== 'isolated' && tdMode !== 'cross') return opFail(ctx, '51000', 'Parameter tdMode error', ids);
   if (params['posSide'] !== undefined && params['posSide'] !== 'net' && params['posSide'] !== '') return opFail(ctx, '51000', 'Parameter posSide error', ids);
+  // Long/short mode needs posSide long or short, which the one-way core cannot trade.
+  if (account.positionMode === 'hedge') return opFail(ctx, '51000', 'Parameter posSide error', ids);
   if (params['clOrdId'] !== undefined && !CL_ORD_ID.test(clOrdId)) return opFail(ctx, '51000', 'Parameter clOrdId error', ids);
   const side = params['side'] === 'buy' || params['side'] === 'sell' ? params['side'] : undefined;
   if (!side) return opFail(ctx, '51000', 'Parameter side error', ids);

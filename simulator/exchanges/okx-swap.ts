@@ -250,18 +250,31 @@ function bills({ ctx, params, account }: OkxCall): SimResponse {
   return ok(picked.map((b) => b.row));
 }
 
-/** POST /api/v5/account/set-position-mode: net_mode only; long_short_mode is refused (a simulator limit: the core keeps one position per instrument). */
-function setPositionMode({ params }: OkxCall): SimResponse {
-  if (params['posMode'] === 'net_mode') return ok([{ posMode: 'net_mode' }]);
-  return fail(400, '51000', 'Parameter posMode error');
+/**
+ * POST /api/v5/account/set-position-mode (https://www.okx.com/docs-v5/en/#trading-account-rest-api-set-position-mode):
+ * `net_mode` or `long_short_mode`, refused with 59000 while a swap position or open order exists. The
+ * account then reports the mode (GET /account/config `posMode`), but the core trades net positions
+ * only: in long_short_mode every swap order is refused (51000 `Parameter posSide error`, a simulator limit).
+ */
+function setPositionMode({ ctx, params, account }: OkxCall): SimResponse {
+  const mode = params['posMode'];
+  if (mode !== 'net_mode' && mode !== 'long_short_mode') return fail(400, '51000', 'Parameter posMode error');
+  const d = derivativesOf(ctx);
+  if (d.positions(account.apiKey).length > 0 || d.orders(account.apiKey, { open: true }).length > 0) {
+    return fail(200, '59000', 'Settings failed. Close any open positions, orders, or trading bots before modifying settings.');
+  }
+  if (mode === 'long_short_mode') account.positionMode = 'hedge';
+  else delete account.positionMode;
+  return ok([{ posMode: mode }]);
 }
 
 const accountRoutes: Record<string, SwapEndpoint> = {
   'POST /account/set-leverage': { limit: 20, per: 'uid', run: setLeverage },
   'GET /account/leverage-info': { limit: 20, per: 'uid', run: leverageInfo },
   'GET /account/positions': { limit: 10, per: 'uid', run: positions },
-  'GET /account/bills': { limit: 6, per: 'uid', run: bills },
-  'GET /account/bills-archive': { limit: 6, per: 'uid', run: bills },
+  // 5 per second and 5 per 2 s (each endpoint's "Rate Limit" line).
+  'GET /account/bills': { limit: 10, per: 'uid', run: bills },
+  'GET /account/bills-archive': { limit: 5, per: 'uid', run: bills },
   'POST /account/set-position-mode': { limit: 5, per: 'uid', run: setPositionMode },
 };
 

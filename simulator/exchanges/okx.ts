@@ -158,7 +158,7 @@ function accountConfig(account: SimAccount): unknown {
     acctLv: '2', acctStpMode: 'cancel_maker', autoLoan: false, ctIsoMode: 'automatic', enableSpotBorrow: false,
     greeksType: 'PA', ip: account.permissions.ipRestricted ? '127.0.0.1' : '', kycLv: '2', label: 'cts-sim',
     level: 'Lv1', levelTmp: '', liquidationGear: '-1', mainUid: '44705892343619584', mgnIsoMode: 'automatic',
-    opAuth: '0', perm: perm.join(','), posMode: 'net_mode', roleType: '0', spotBorrowAutoRepay: false,
+    opAuth: '0', perm: perm.join(','), posMode: account.positionMode === 'hedge' ? 'long_short_mode' : 'net_mode', roleType: '0', spotBorrowAutoRepay: false,
     spotOffsetType: '', spotRoleType: '0', spotTraderInsts: [], traderInsts: [], type: '0',
     uid: '44705892343619584', settleCcy: 'USDT', settleCcyList: ['USDT'],
   };

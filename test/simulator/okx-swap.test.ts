@@ -104,14 +104,21 @@ describe('OKX swaps through ccxt (simulator)', () => {
     expect(usdt).toEqual({ free: new Dec(10000).add(pnl).sub(fees).toFixed(), used: '0' });
   });
 
-  it('refuses by sCode: leverage above the tier 59102, reduce-only with no position 51169 and in the position\'s direction 51170, margin 51008; hedge mode', async () => {
+  it('refuses by sCode: leverage above the tier 59102, reduce-only with no position 51169 and in the position\'s direction 51170, margin 51008; hedge mode reported, its orders refused', async () => {
     const { ex } = client('100');
     await expect(ex.setLeverage(101, BTC, { marginMode: 'isolated' })).rejects.toThrow(/59102/);
     await expect(ex.createOrder(BTC, 'market', 'buy', 1, undefined, { marginMode: 'cross', reduceOnly: true })).rejects.toThrow(/51169/);
     await ex.createOrder(BTC, 'market', 'buy', 1, undefined, { marginMode: 'cross' });
     await expect(ex.createOrder(BTC, 'market', 'buy', 1, undefined, { marginMode: 'cross', reduceOnly: true })).rejects.toThrow(/51170/);
     await expect(ex.createOrder(BTC, 'market', 'buy', 100, undefined, { marginMode: 'cross' })).rejects.toThrow(ccxt.InsufficientFunds);
-    await expect(ex.setPositionMode(true)).rejects.toThrow(/posMode/);
+    // Hedge mode: refused while a position is open; once flat the account reports it, and refuses every swap order.
+    await expect(ex.setPositionMode(true)).rejects.toThrow(/59000/);
+    await ex.createOrder(BTC, 'market', 'sell', 1, undefined, { marginMode: 'cross', reduceOnly: true });
+    await ex.setPositionMode(true);
+    expect((await ex.fetchPositionMode(BTC)).hedged).toBe(true);
+    await expect(ex.createOrder(BTC, 'market', 'buy', 1, undefined, { marginMode: 'cross' })).rejects.toThrow(/posSide/);
+    await ex.setPositionMode(false);
+    expect((await ex.fetchPositionMode(BTC)).hedged).toBe(false);
   });
 
   it('books funding every 8 h as type-8 bills, balChg negative when paid; ccxt\'s fetchFundingHistory reads them', async () => {

@@ -15,7 +15,8 @@ import { PERP, usePerpBot, usePerpLab } from './perp-support.js';
  * type-8 bills; a liquidation (the fills' subType 106) is taken into the books.
  */
 
-const perp = usePerpLab();
+// The production limiter: OKX allows 5 bills-archive reads per 2 s, which a candle every few ms would exceed.
+const perp = usePerpLab({ limiter: true });
 const { lab, paths } = perp;
 
 describe('derivatives on a live engine (OKX USDT swap, simulator)', () => {
@@ -86,6 +87,13 @@ describe('derivatives on a live engine (OKX USDT swap, simulator)', () => {
     await expect(bot.start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(
       /BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: leverage 5: .*59000/,
     );
+  });
+
+  it('refuses to start on an account in long/short (hedge) position mode, before any setting is sent', async () => {
+    const rest = new lab.ccxt.classes.okx(ccxtConfig({ id: 'check', exchange: 'okx', mode: 'live', credentials: account.credentials, marketTypes: ['swap'], proxyUrl: lab.sim.url, timeoutMs: 5_000 }, getProfile('okx')));
+    await rest.setPositionMode(true);
+    await expect(bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true })).rejects.toThrow(/hedge \(long\/short\) position mode: CTS trades one-way positions only/);
+    expect(requests('/api/v5/account/set-leverage')).toHaveLength(0);
   });
 
   it('books the 8-hourly funding, positive when received, from the type-8 bills', async () => {

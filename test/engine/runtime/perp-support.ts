@@ -28,10 +28,15 @@ export interface PerpLab {
   readonly script: Intent[][];
 }
 
-/** A simulator on scripted paths (call at the top of a test file: it registers the simulator's hooks). */
-export function usePerpLab(): PerpLab {
+/**
+ * A simulator on scripted paths (call at the top of a test file: it registers the simulator's hooks).
+ * `limiter`: pace requests with the production limiter on real time, where the simulated exchange
+ * enforces a limit the test's compressed time would breach (OKX's 5 bills-archive reads per 2 s).
+ */
+export function usePerpLab(options: { limiter?: boolean } = {}): PerpLab {
   const paths = new Map<string, ScriptedPath>();
   const lab = useCcxtSimulator({
+    ...(options.limiter === true ? { limiter: true } : {}),
     simulator: {
       priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '30000' })).get(market.symbol) as ScriptedPath,
     },
