@@ -57,6 +57,12 @@ export interface SimAccount {
    * fees and funding of its perpetuals move this, never `balances`); absent elsewhere. Added later.
    */
   futures?: SimWallet;
+  /**
+   * `hedge`: the account was switched to hedge (long/short) position mode where the wire format lets
+   * it (OKX set-position-mode). The derivatives core trades one-way only, so such an account's
+   * perpetual orders are refused; absent: one-way.
+   */
+  positionMode?: 'hedge';
 }
 
 export interface SimContext {
