@@ -36,12 +36,6 @@ export interface SimBalance {
 /** Asset → balance, decimal strings: an account's own wallet, or one it keeps apart. */
 export interface SimWallet {
   balances: Record<string, SimBalance>;
-  /**
-   * Binance's position mode of the wallet (`dualSidePosition`): true is hedge mode. The simulator keeps
-   * one-way positions only, so in hedge mode it refuses every order (as Binance refuses one without a
-   * LONG/SHORT position side), which is what a client must detect and refuse to trade on.
-   */
-  dualSidePosition?: boolean;
 }
 
 export interface SimAccount {
@@ -57,6 +51,14 @@ export interface SimAccount {
    * fees and funding of its perpetuals move this, never `balances`); absent elsewhere. Added later.
    */
   futures?: SimWallet;
+  /**
+   * `hedge`: the account was switched to hedge (long/short) position mode where the wire format lets
+   * it (Binance USDⓈ-M `dualSidePosition`, OKX set-position-mode `long_short_mode`). The derivatives
+   * core trades one-way only, so such an account's perpetual orders are refused (as the exchange
+   * refuses one without a LONG/SHORT position side), which is what a client must detect and refuse to
+   * trade on; absent: one-way.
+   */
+  positionMode?: 'hedge';
 }
 
 export interface SimContext {

@@ -184,7 +184,7 @@ export class SimControl {
     if (!venue) {
       const rules = PERP_VENUES[exchange] ?? {};
       venue = new DerivativesVenue({
-        perps: perpSpecs(this.#markets, rules.tiers, rules.contractSizes),
+        perps: perpSpecs(this.#markets, rules.tiers, rules.contracts),
         paths: this.#paths,
         funding: this.#funding,
         ...(rules.fees !== undefined ? { fees: rules.fees } : {}),

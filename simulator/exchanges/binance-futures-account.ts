@@ -109,7 +109,7 @@ export const binanceFuturesAccount: Record<string, Endpoint> = {
   'GET /fapi/v1/positionSide/dual': {
     security: 'signed',
     weight: fixed(30),
-    run: ({ account }) => json(200, { dualSidePosition: account.futures?.dualSidePosition === true }),
+    run: ({ account }) => json(200, { dualSidePosition: account.positionMode === 'hedge' }),
   },
   'POST /fapi/v1/positionSide/dual': { security: 'trade', weight: fixed(1), run: changePositionMode },
   // Get Income History, …/account/rest-api/Get-Income-History
@@ -189,20 +189,20 @@ function incomeHistory({ ctx, params, account }: Parameters<Endpoint['run']>[0])
 }
 
 /**
- * Change Position Mode (…/trade/rest-api/Change-Position-Mode): the whole futures wallet's mode,
+ * Change Position Mode (…/trade/rest-api/Change-Position-Mode): the whole futures account's mode (`SimAccount.positionMode`),
  * refused while any position (-4068) or open order (-4067) exists; -4059 when it is already so.
  */
 function changePositionMode({ ctx, params, account }: BinanceCall): SimResponse {
   const wanted = params['dualSidePosition'];
   if (wanted === undefined) return missingParam('dualSidePosition');
   if (wanted !== 'true' && wanted !== 'false') return binanceError(400, -1130, "Data sent for parameter 'dualSidePosition' is not valid.");
-  const wallet = account.futures;
-  if (!wallet) return binanceError(400, -2015, 'Invalid API-key, IP, or permissions for action.');
+  if (!account.futures) return binanceError(400, -2015, 'Invalid API-key, IP, or permissions for action.');
   const hedge = wanted === 'true';
-  if ((wallet.dualSidePosition === true) === hedge) return binanceError(400, -4059, 'No need to change position side.');
+  if ((account.positionMode === 'hedge') === hedge) return binanceError(400, -4059, 'No need to change position side.');
   const d = perpsOf(ctx);
   if (d.positions(account.apiKey).length > 0) return binanceError(400, -4068, 'The position side cannot be changed if there exists position.');
   if (d.orders(account.apiKey, { open: true }).length > 0) return binanceError(400, -4067, 'Position side cannot be changed if there exists open orders.');
-  wallet.dualSidePosition = hedge;
+  if (hedge) account.positionMode = 'hedge';
+  else delete account.positionMode;
   return json(200, { code: 200, msg: 'success' });
 }

@@ -132,7 +132,7 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
 
 function newOrder({ ctx, params, account }: BinanceCall): SimResponse {
   return withPerp(ctx, params, (spec, d) => {
-    if (account.futures?.dualSidePosition === true) {
+    if (account.positionMode === 'hedge') {
       // Hedge mode wants LONG or SHORT on every order; the simulator holds one-way positions only.
       const side = params['positionSide'] ?? 'BOTH';
       if (side === 'BOTH') return binanceError(400, -4061, "Order's position side does not match user's setting.");

@@ -8,6 +8,7 @@ import { requestParams } from './common.js';
 import { fail, ok } from './okx-common.js';
 import { candleRow } from './okx-shapes.js';
 import { okxTrading, runTrading } from './okx-trading.js';
+import { handleSwap } from './okx-swap.js';
 
 /**
  * OKX v5 REST wire format (https://www.okx.com/docs-v5/en/), as ccxt 4.5.84's `okx` class uses it.
@@ -26,7 +27,7 @@ import { okxTrading, runTrading } from './okx-trading.js';
  *   fetchTime    → GET /api/v5/public/time
  *   permissions  → GET /api/v5/account/config (`perm`, `ip`)
  * Also served: GET /api/v5/market/ticker and /market/candles for the spot markets, from the venue's
- * price path (spot instruments are the simulator's markets; the swaps and the future are fixed extras),
+ * price path (spot instruments are the simulator's markets, swaps the derivatives core's in okx-swap.ts, the future a fixed extra),
  * and spot trading on the venue (okx-trading.ts): place, cancel, order details, pending and history
  * lists, fills. ccxt's default createOrder posts /trade/batch-orders; the adapter sets
  * `options.createOrder: 'privatePostTradeOrder'` so it uses /trade/order, whose limit the profile models.
@@ -61,14 +62,6 @@ function spot(m: MarketSpec): OkxInstrument {
   };
 }
 
-function swap(base: string, quote: string, ctVal: string, tickSz: string): OkxInstrument {
-  return {
-    instType: 'SWAP', instId: `${base}-${quote}-SWAP`, baseCcy: '', quoteCcy: '', settleCcy: quote,
-    uly: `${base}-${quote}`, ctVal, ctValCcy: base, ctType: 'linear', lotSz: '0.01', minSz: '0.01', tickSz,
-    lever: '100', alias: '', expTime: '',
-  };
-}
-
 /** The quarterly future expiring on the next last-Friday-of-quarter 08:00 UTC after `now`. */
 function quarterly(base: string, quote: string, ctVal: string, tickSz: string, now: number): OkxInstrument {
   const expiry = nextQuarterlyExpiry(now);
@@ -99,8 +92,6 @@ function instruments(instType: string, ctx: SimContext, now: number): OkxInstrum
   switch (instType) {
     case 'SPOT':
       return ctx.venue().markets().map(spot);
-    case 'SWAP':
-      return [swap('BTC', 'USDT', '0.01', '0.1'), swap('ETH', 'USDT', '0.1', '0.01')];
     case 'FUTURES':
       return [quarterly('BTC', 'USDT', '0.01', '0.1', now)];
     default:
@@ -164,10 +155,10 @@ function accountConfig(account: SimAccount): unknown {
   if (account.permissions.trade) perm.push('trade');
   if (account.permissions.withdraw) perm.push('withdraw');
   return {
-    acctLv: '1', acctStpMode: 'cancel_maker', autoLoan: false, ctIsoMode: 'automatic', enableSpotBorrow: false,
+    acctLv: '2', acctStpMode: 'cancel_maker', autoLoan: false, ctIsoMode: 'automatic', enableSpotBorrow: false,
     greeksType: 'PA', ip: account.permissions.ipRestricted ? '127.0.0.1' : '', kycLv: '2', label: 'cts-sim',
     level: 'Lv1', levelTmp: '', liquidationGear: '-1', mainUid: '44705892343619584', mgnIsoMode: 'automatic',
-    opAuth: '0', perm: perm.join(','), posMode: 'net_mode', roleType: '0', spotBorrowAutoRepay: false,
+    opAuth: '0', perm: perm.join(','), posMode: account.positionMode === 'hedge' ? 'long_short_mode' : 'net_mode', roleType: '0', spotBorrowAutoRepay: false,
     spotOffsetType: '', spotRoleType: '0', spotTraderInsts: [], traderInsts: [], type: '0',
     uid: '44705892343619584', settleCcy: 'USDT', settleCcyList: ['USDT'],
   };
@@ -238,6 +229,13 @@ function handle(req: SimRequest, ctx: SimContext): SimResponse | null {
   if (!path.startsWith(`${API}/`)) return null;
   const route = `${req.method.toUpperCase()} ${path.slice(API.length)}`;
   const now = ctx.exchangeNow();
+  // Swaps (instType SWAP, `…-SWAP` instruments) are the derivatives core's (okx-swap.ts).
+  const swapped = handleSwap(route, req, ctx, authenticate, (symbol) => {
+    const market = ctx.venue().market(symbol);
+    if (!market) throw new Error(`No spot market for ${symbol}`);
+    return tickerOf(ctx.venue(), market, now);
+  });
+  if (swapped) return swapped;
   switch (route) {
     case 'GET /public/time':
       return ok([{ ts: String(now) }]);

@@ -23,7 +23,11 @@ export interface PerpSpec {
   maxLeverage: string;
   /** Maintenance margin rate of the lowest risk tier, e.g. 0.005. */
   maintenanceMarginRate: string;
-  /** Base quantity of one contract where the venue sizes in contracts (Gate's quanto_multiplier); quantities stay in base. */
+  /**
+   * Base coin per contract where the wire format sizes orders in contracts (Gate `quanto_multiplier`,
+   * OKX `ctVal`; perp-markets.ts PerpContracts); absent where it sizes them in the base coin. The core
+   * always counts in the base coin.
+   */
   contractSize?: string;
 }
 

@@ -1,3 +1,4 @@
+import { Dec } from '../../src/domain/money.js';
 import type { DerivativesOptions } from './derivatives.js';
 import type { PerpSpec } from './derivatives-types.js';
 import type { MarketSpec } from './types.js';
@@ -47,29 +48,43 @@ export const GATE_TIERS: PerpTiers = {
 };
 
 /**
- * Gate sizes futures in contracts of `quanto_multiplier` base coins each (BTC_USDT 0.0001 BTC, ETH_USDT
- * 0.01 ETH, XRP_USDT 10 XRP, as listed by GET /futures/usdt/contracts): a perpetual of such a venue
- * trades whole contracts, so its step and minimum are one contract, and it has no minimum notional.
+ * Per base coin, where a venue sizes its perpetuals in contracts (Gate, OKX): the base coin per
+ * contract (`size`: Gate `quanto_multiplier`, OKX `ctVal`), and the lot and the minimum order size in
+ * contracts (`lot`, `min`: Gate 1 and 1, whole contracts; OKX `lotSz`, `minSz`). The core keeps
+ * counting in the base coin; each venue's wire format converts with the spec's `contractSize`.
  */
-export const GATE_CONTRACT_SIZES: Readonly<Record<string, string>> = { BTC: '0.0001', ETH: '0.01', XRP: '10' };
+export type PerpContracts = Readonly<Record<string, { size: string; lot: string; min: string }>>;
 
-export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS, contractSizes: Readonly<Record<string, string>> = {}): PerpSpec[] {
+/**
+ * Gate sizes futures in whole contracts of `quanto_multiplier` base coins each (BTC_USDT 0.0001 BTC,
+ * ETH_USDT 0.01 ETH, XRP_USDT 10 XRP, as listed by GET /futures/usdt/contracts).
+ */
+export const GATE_CONTRACTS: PerpContracts = {
+  BTC: { size: '0.0001', lot: '1', min: '1' },
+  ETH: { size: '0.01', lot: '1', min: '1' },
+  XRP: { size: '10', lot: '1', min: '1' },
+};
+
+export function perpSpecs(markets: readonly MarketSpec[], tiers: PerpTiers = BYBIT_TIERS, contracts?: PerpContracts): PerpSpec[] {
   return markets
     .filter((m) => m.quote === 'USDT')
     .map((m) => {
-      const contract = contractSizes[m.base];
-      return {
+      const spec: PerpSpec = {
         symbol: m.symbol,
         base: m.base,
         settle: m.quote,
         tickSize: m.tickSize,
-        stepSize: contract ?? m.stepSize,
-        minQty: contract ?? m.minQty,
+        stepSize: m.stepSize,
+        minQty: m.minQty,
         maxQty: m.maxQty,
-        minNotional: contract !== undefined ? '0' : m.minNotional,
-        ...(contract !== undefined ? { contractSize: contract } : {}),
+        minNotional: m.minNotional,
         ...(tiers[m.base] ?? { maxLeverage: '50', maintenanceMarginRate: '0.01' }),
       };
+      const c = contracts?.[m.base];
+      if (!c) return spec;
+      // Sized in contracts: the core's step and minimum are the lot and minimum size in base; no minimum notional.
+      const size = new Dec(c.size);
+      return { ...spec, stepSize: size.mul(c.lot).toFixed(), minQty: size.mul(c.min).toFixed(), minNotional: '0', contractSize: size.toFixed() };
     });
 }
 
@@ -81,9 +96,33 @@ export interface PerpVenueConfig {
   readonly liquidation?: DerivativesOptions['liquidation'];
   /** Margin, PnL, fees and funding move a futures wallet kept apart from spot (`SimAccount.futures`). */
   readonly futuresWallet?: boolean;
-  /** Per base coin, the base quantity of one contract, where the venue sizes orders in contracts (Gate). */
-  readonly contractSizes?: Readonly<Record<string, string>>;
+  /** Sizes in contracts (Gate, OKX): per base coin, the contract size, lot and minimum. */
+  readonly contracts?: PerpContracts;
 }
+
+/**
+ * OKX USDT-margined perpetual swaps (instType SWAP): the lowest tier of GET /api/v5/public/position-tiers
+ * (https://www.okx.com/docs-v5/en/#public-data-rest-api-get-position-tiers): BTC-USDT-SWAP 100× at
+ * 0.4 %; ETH and XRP plausible values of the same table (100× / 0.4 %, 75× / 0.5 %), not checked
+ * against the live endpoint.
+ */
+export const OKX_TIERS: PerpTiers = {
+  BTC: { maxLeverage: '100', maintenanceMarginRate: '0.004' },
+  ETH: { maxLeverage: '100', maintenanceMarginRate: '0.004' },
+  XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
+};
+
+/**
+ * OKX sizes swaps in contracts (GET /api/v5/public/instruments?instType=SWAP,
+ * https://www.okx.com/docs-v5/en/#public-data-rest-api-get-instruments: `ctVal`, `lotSz`, `minSz`):
+ * BTC-USDT-SWAP 0.01 BTC a contract, ETH-USDT-SWAP 0.1 ETH, XRP-USDT-SWAP 100 XRP, lots of 0.01
+ * contract (the values the live endpoint lists for BTC and ETH; XRP's lot not checked).
+ */
+export const OKX_CONTRACTS: PerpContracts = {
+  BTC: { size: '0.01', lot: '0.01', min: '0.01' },
+  ETH: { size: '0.1', lot: '0.01', min: '0.01' },
+  XRP: { size: '100', lot: '0.01', min: '0.01' },
+};
 
 /**
  * Binance USDⓈ-M: the non-VIP USDT-margined rates, 0.02 % maker / 0.05 % taker, charged in USDT
@@ -97,7 +136,11 @@ export const PERP_VENUES: Readonly<Partial<Record<ExchangeId, PerpVenueConfig>>>
   // Gate: 0.02 % maker / 0.05 % taker on USDT perpetuals at VIP 0 (https://www.gate.com/fee, the
   // rates ccxt 4.5.84 lists for Gate contracts); the futures account is apart from spot
   // (GET /futures/usdt/accounts); a liquidation closes at the bankruptcy price.
-  gate: { tiers: GATE_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, futuresWallet: true, contractSizes: GATE_CONTRACT_SIZES },
+  gate: { tiers: GATE_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, futuresWallet: true, contracts: GATE_CONTRACTS },
+  // OKX: the regular (Lv1) USDT-margined swap rates, 0.02 % maker / 0.05 % taker (https://www.okx.com/fees);
+  // one trading account for spot and swaps (the account's own balances); a liquidation is taken over at
+  // the bankruptcy price (https://www.okx.com/help/iv-introduction-to-liquidation).
+  okx: { tiers: OKX_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, contracts: OKX_CONTRACTS },
 };
 
 /** What a Binance account's futures wallet holds when the account is created without saying. */

@@ -64,7 +64,7 @@ describe('Gate perpetual amounts through the adapter (contracts ↔ base)', () =
   it('refuses an amount that is not a whole number of contracts before sending it', async () => {
     await exchange.loadMarkets();
     const sent = orderBodies().length;
-    await expect(exchange.createOrder({ symbol: PERP, side: 'buy', type: 'market', amount: '0.00015', clientOrderId: makeClientOrderId('gate', ulid()) })).rejects.toThrow(/not a whole number of contracts/);
+    await expect(exchange.createOrder({ symbol: PERP, side: 'buy', type: 'market', amount: '0.00015', clientOrderId: makeClientOrderId('gate', ulid()) })).rejects.toThrow(/not a whole number of lots/);
     expect(orderBodies()).toHaveLength(sent);
   });
 

@@ -91,6 +91,14 @@ describe('translateCcxtError (by class, never by message)', () => {
     expect(out).toBeInstanceOf(InvalidResponseError);
   });
 
+  it("OKX swap 51169 / 51170 (a reduce-only order with no position or in its direction; ccxt has no entry: a bare ExchangeError) → order rejected, by the order's sCode", () => {
+    const body = (sCode: string) => ({ code: '1', msg: 'All operations failed', data: [{ clOrdId: 'cts1', ordId: '', sCode, sMsg: 'refused', tag: '', ts: '1' }] });
+    expect(translateCcxtError(new errors.ExchangeError('x'), ctx('okx', answered(200), 'order', body('51169')))).toBeInstanceOf(OrderRejectedError);
+    expect(translateCcxtError(new errors.ExchangeError('x'), ctx('okx', answered(200), 'read', body('51170')))).toBeInstanceOf(OrderRejectedError);
+    // A success's sCode "0" names nothing.
+    expect(translateCcxtError(new errors.ExchangeError('x'), ctx('okx', answered(200), 'read', body('0')))).toBeInstanceOf(ExchangeUnavailableError);
+  });
+
   it('Binance USDⓈ-M -2019 / -2022 (bare ExchangeError when ccxt is reached through a proxy URL) → insufficient funds / order rejected, by the body code', () => {
     const margin = translateCcxtError(new errors.ExchangeError('x'), ctx('binance', answered(400), 'order', { code: -2019, msg: 'Margin is insufficient.' }));
     expect(margin).toBeInstanceOf(InsufficientFundsError);

@@ -11,10 +11,24 @@ import type { CcxtInstance } from './ccxt-classes.js';
  * position has none; the settings are read from symbolConfig). More than one entry for the symbol is
  * hedge mode, which CTS does not trade.
  */
-export async function fetchBinancePosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<unknown> {
+export function fetchBinancePosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<unknown> {
+  return fetchListedPosition(ex, symbol, params, 'Binance');
+}
+
+/**
+ * An OKX swap position. ccxt 4.5.84's `okx.fetchPosition` throws NullResponse when GET
+ * /api/v5/account/positions lists nothing for the instrument, which is how OKX answers a flat one
+ * (https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-positions: open positions only); the
+ * list read tells flat (none) from a failure.
+ */
+export function fetchOkxPosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<unknown> {
+  return fetchListedPosition(ex, symbol, params, 'OKX');
+}
+
+async function fetchListedPosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>, venue: string): Promise<unknown> {
   const listed: unknown = await ex.fetchPositions([symbol], params);
-  if (!Array.isArray(listed)) throw new InvalidResponseError('Binance answered the positions of a symbol with something that is not a list');
+  if (!Array.isArray(listed)) throw new InvalidResponseError(`${venue} answered the positions of a symbol with something that is not a list`);
   const mine = listed.filter((p: unknown) => typeof p === 'object' && p !== null && (p as { symbol?: unknown }).symbol === symbol);
-  if (mine.length > 1) throw new InvalidResponseError(`Binance reports ${mine.length} positions for ${symbol} (hedge mode): CTS trades one-way positions only`);
+  if (mine.length > 1) throw new InvalidResponseError(`${venue} reports ${mine.length} positions for ${symbol} (hedge mode): CTS trades one-way positions only`);
   return mine[0] ?? { symbol, contracts: 0 };
 }

@@ -6,10 +6,10 @@ import type { AccountStream, BalanceEntry, CandleStream, DerivativesSettings, De
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
 import { CcxtStreams } from './ccxt-streams.js';
-import { toBaseAmounts, toCcxtAmount } from './contract-size.js';
-import { DERIVATIVES_VERIFIED, configureDerivatives } from './derivatives-settings.js';
-import { FORCED_TRADE_SOURCES, liquidationOrderIds, toPosition, withClearanceFees } from './positions.js';
-import { fundingSupported, toFundingPayments } from './funding.js';
+import { DERIVATIVES_VERIFIED, configureDerivatives, ordersNameMarginMode } from './derivatives-settings.js';
+import { FORCED_TRADE_SOURCES, liquidationOrderIds, toPosition, tradesOfSubtypes, withClearanceFees } from './positions.js';
+import { fundingSupported, fundingWindowParams, toFundingPayments } from './funding.js';
+import { baseToContracts, inBase } from './contracts.js';
 import type { FundingPayment } from '../../domain/funding.js';
 import { getProfile, isValidClientOrderId, type ExchangeProfile } from '../profiles/index.js';
 import type { RequestGate } from '../../ratelimit/request-gate.js';
@@ -86,6 +86,8 @@ export class CcxtExchange implements Exchange {
   readonly #stopIds = new Set<string>();
   /** OKX: the plain order a fired algo order placed (its ordId) → that algo order, whose id and client id are our stop's. */
   readonly #algoOfOrder = new Map<string, { id: string; clientOrderId: string | null }>();
+  /** Per derivatives pair, the margin mode configureDerivatives read back, where each order names it (OKX `tdMode`). */
+  readonly #marginModes = new Map<string, DerivativesSettings['marginMode']>();
 
   constructor(options: CcxtExchangeOptions, modules: CcxtModules) {
     const { connection } = options;
@@ -241,7 +243,11 @@ export class CcxtExchange implements Exchange {
 
   /** Margin mode and leverage of a derivatives pair, set and read back (derivatives-settings.ts); through the order lane: it changes the account. */
   configureDerivatives(symbol: string, wanted: DerivativesSettings): Promise<DerivativesSetup> {
-    return this.#withMarkets({ lane: 'order', symbol }, (ex, tag) => configureDerivatives(ex, this.id, symbol, wanted, () => tag()));
+    return this.#withMarkets({ lane: 'order', symbol }, async (ex, tag) => {
+      const configured = await configureDerivatives(ex, this.id, symbol, wanted, () => tag());
+      this.#marginModes.set(symbol, configured.settings.marginMode);
+      return configured;
+    });
   }
 
   /** A derivatives pair's position as the exchange reports it (ccxt fetchPosition), on the venues CTS trades derivatives on. */
@@ -269,7 +275,7 @@ export class CcxtExchange implements Exchange {
         // Within one window: a full page is followed by the part it did not reach (pages come newest first on Bybit).
         for (;;) {
           pages += 1;
-          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), ...(this.#quirks.fundingUntil?.(to) ?? { until: to }), limit: FUNDING_PAGE });
+          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), ...fundingWindowParams(this.id, from, to), limit: FUNDING_PAGE });
           const page = toFundingPayments(raw, this.id, params.symbol);
           for (const p of page) seen.set(p.id, p);
           if (page.length < FUNDING_PAGE || pages >= FUNDING_PAGES) break;
@@ -293,12 +299,15 @@ export class CcxtExchange implements Exchange {
       const routed = this.#route(ex, params.symbol).params;
       const fills: Fill[] = [];
       if (source.kind === 'trade-types') {
-        for (const query of source.queries) fills.push(...toFills(toBaseAmounts(ex, await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed, ...query })))));
+        for (const query of source.queries) fills.push(...toFills(inBase(ex, await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed, ...query })))));
+      } else if (source.kind === 'trade-subtypes') {
+        const raw: unknown = await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed }));
+        fills.push(...toFills(inBase(ex, tradesOfSubtypes(raw, source.field, source.values))));
       } else {
         // From the second `since` falls in: Gate stamps a liquidation in whole seconds (ccxt drops rows before `since`);
         // the list only names orders, whose trades are then taken from `since` on.
         const orders = liquidationOrderIds(await ex.fetchMyLiquidations(params.symbol, Math.floor(params.since / 1000) * 1000, undefined, tag({ ...routed })));
-        const liquidations = orders.size === 0 ? [] : toFills(toBaseAmounts(ex, await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed })))).filter((f) => orders.has(f.orderId));
+        const liquidations = orders.size === 0 ? [] : toFills(inBase(ex, await ex.fetchMyTrades(params.symbol, params.since, undefined, tag({ ...routed })))).filter((f) => orders.has(f.orderId));
         if (source.clearanceIncome && liquidations.length > 0) {
           // ccxt's income reader with the clearance type in place of FUNDING_FEE: the same rows, another type.
           const incomes = await ex.fetchFundingHistory(params.symbol, params.since, undefined, tag({ ...routed, incomeType: source.clearanceIncome }));
@@ -320,10 +329,10 @@ export class CcxtExchange implements Exchange {
     return this.#withMarkets({ lane: 'order', symbol: order.symbol }, async (ex, tag) => {
       const route = this.#route(ex, order.symbol);
       const stopClientId = order.trigger && this.#quirks.stopClientIdField ? { [this.#quirks.stopClientIdField]: order.clientOrderId } : {};
-      const params = tag({ ...route.params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...stopClientId, ...triggerParams(order), ...optionParams(order, route.marketType) });
+      const params = tag({ ...route.params, [this.#profile.clientOrderId.field]: order.clientOrderId, ...stopClientId, ...triggerParams(order), ...optionParams(order, route.marketType), ...this.#marginModeParam(order.symbol, route.marketType) });
       const price = order.price === undefined ? undefined : Number(order.price);
       const shaped = (await this.#quirks.shapeOrder?.(ex, order, params, tag())) ?? { type: order.type, price, params };
-      const raw = toBaseAmounts(ex, await ex.createOrder(order.symbol, shaped.type, order.side, toCcxtAmount(ex, order.symbol, order.amount), shaped.price, shaped.params));
+      const raw = inBase(ex, await ex.createOrder(order.symbol, shaped.type, order.side, baseToContracts(ex, order.symbol, order.amount), shaped.price, shaped.params));
       // Terse acknowledgements (Bybit) are completed from what we sent: we know it exactly.
       const placed = toOrder(raw, this.#clock.now(), fallback);
       if (order.trigger) this.#stopIds.add(placed.id);
@@ -352,7 +361,7 @@ export class CcxtExchange implements Exchange {
       const id = await cancelById((method, params) => this.#rawCall(method, tag(params)), target.id);
       return this.#fetchOrderRaw(ex, tag, { symbol: ref.symbol, id });
     }
-    const raw = toBaseAmounts(ex, await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params, ...extra })));
+    const raw = inBase(ex, await ex.cancelOrder(target.id ?? NO_ID, ref.symbol, tag({ ...route.params, ...target.params, ...extra })));
     if (isCompleteOrder(raw)) {
       const order = toOrder(raw, this.#clock.now(), { symbol: ref.symbol, status: 'canceled' });
       // Binance answers a cancel with the cancel request's own clientOrderId; ours is origClientOrderId.
@@ -418,7 +427,7 @@ export class CcxtExchange implements Exchange {
   /** A trade of the order a fired OKX algo order placed is reported as our stop's (its id and client id). */
   fetchMyTrades(params: { symbol: string; since?: number; limit?: number }): Promise<Fill[]> {
     return this.#withMarkets({ lane: 'read', symbol: params.symbol }, async (ex, tag) =>
-      toFills(toBaseAmounts(ex, await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params })))).map((fill) => {
+      toFills(inBase(ex, await ex.fetchMyTrades(params.symbol, params.since, params.limit, tag({ ...this.#route(ex, params.symbol).params })))).map((fill) => {
         const algo = this.#algoOfOrder.get(fill.orderId);
         return algo ? { ...fill, orderId: algo.id, clientOrderId: algo.clientOrderId ?? fill.clientOrderId } : fill;
       }),
@@ -485,7 +494,7 @@ export class CcxtExchange implements Exchange {
 
   #read(ex: CcxtInstance, raw: unknown, symbol: string): { order: ExchangeOrder; raw: unknown } {
     this.#learnAlgoParent(raw);
-    return { order: toOrder(toBaseAmounts(ex, raw), this.#clock.now(), { symbol }), raw };
+    return { order: toOrder(inBase(ex, raw), this.#clock.now(), { symbol }), raw };
   }
 
   /** OKX: a plain order that names the algo order that placed it maps its trades to that stop. */
@@ -507,12 +516,22 @@ export class CcxtExchange implements Exchange {
     return this.#connection.marketTypes.length > 0 ? this.#connection.marketTypes : this.#profile.marketTypes;
   }
 
+  /**
+   * OKX: each derivatives order names its margin mode (ccxt `marginMode` → `tdMode`), the one the
+   * start set and read back; a pair this process has not configured (every start configures first)
+   * trades isolated, CTS's default.
+   */
+  #marginModeParam(symbol: string, marketType: MarketType): Record<string, string> {
+    if (!ordersNameMarginMode(this.id) || marketType === 'spot' || marketType === 'margin') return {};
+    return { marginMode: this.#marginModes.get(symbol) ?? 'isolated' };
+  }
+
   #route(ex: CcxtInstance, symbol: string): Route {
     return routeSymbol(ex, symbol, this.#connection.marketTypes, this.#profile);
   }
 
   #toOpenOrders(ex: CcxtInstance, listed: unknown): ExchangeOrder[] {
-    const raw = toBaseAmounts(ex, listed);
+    const raw = inBase(ex, listed);
     if (!Array.isArray(raw)) return [toOrder(raw, this.#clock.now())];
     return raw.map((o: unknown) => {
       this.#learnAlgoParent(o);

@@ -6,9 +6,9 @@ import type { ExchangeProfile } from '../profiles/index.js';
 import { ccxtConfig, type CcxtConnection } from './ccxt-options.js';
 import { loadCcxtPro, type CcxtInstance, type CcxtModules } from './ccxt-classes.js';
 import { translateCcxtError } from './error-translation.js';
-import { toBaseAmounts } from './contract-size.js';
 import { toCandles, toFills, toOrder, toTicker } from './response-schemas.js';
 import { simulatorWsUrls } from './ws-urls.js';
+import { inBase } from './contracts.js';
 import { sharedWsBudget, type WsBudget } from './ws-budget.js';
 
 /**
@@ -80,11 +80,12 @@ export class CcxtStreams {
       const now = this.#now();
       if (first.kind === 'orders') {
         this.#ordersWatch = null;
-        // Amounts in base, as the REST reads (contract-size.ts).
-        return { orders: asList(toBaseAmounts(pro, first.raw)).map((o) => toOrder(o, now)), trades: [] };
+        // Amounts in base, as the REST reads (contracts.ts).
+        return { orders: asList(inBase(pro, first.raw)).map((o) => toOrder(o, now)), trades: [] };
       }
       this.#tradesWatch = null;
-      const fills = toFills(toBaseAmounts(pro, first.raw));
+      // ccxt's pro instance loads the markets before it watches.
+      const fills = toFills(inBase(pro, first.raw));
       return { orders: [], trades: FEE_SIGN_AS_SENT.has(this.#connection.exchange) ? fills.map(chargedFeePositive) : fills };
     } catch (error) {
       throw translateCcxtError(error, { profile: this.#profile, errors: this.#modules.errors, feedback: undefined, lane: 'read', now: this.#now() });

@@ -5,17 +5,27 @@ import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import { readPositionMode, type PositionMode } from './position-mode.js';
 import { configureGateDerivatives } from './gate-derivatives.js';
+import { configureOkxDerivatives } from './okx-derivatives.js';
 
 /**
  * Exchanges whose USDT linear perpetuals CTS has set up and traded end to end through unmodified
  * ccxt against the simulator (test/engine/runtime/derivatives.simulator.test.ts for Bybit,
- * derivatives-binance.simulator.test.ts for Binance USDⓈ-M). Elsewhere a bot may not trade
+ * derivatives-binance.simulator.test.ts for Binance USDⓈ-M, derivatives-gate.simulator.test.ts for
+ * Gate, derivatives-okx.simulator.test.ts for OKX swaps). Elsewhere a bot may not trade
  * derivatives: nothing is sent on settings nobody has checked.
  */
-export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance', 'gate'];
+export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance', 'gate', 'okx'];
 
 /** Exchanges whose margin mode and leverage are set and read another way than ccxt's four calls. */
-const CONFIGURERS: Partial<Record<ExchangeId, typeof configureGateDerivatives>> = { gate: configureGateDerivatives };
+const CONFIGURERS: Partial<Record<ExchangeId, typeof configureGateDerivatives>> = { gate: configureGateDerivatives, okx: configureOkxDerivatives };
+
+/** Exchanges where each derivatives order names its margin mode (OKX `tdMode`): the one configureDerivatives read back. */
+const ORDERS_NAME_MARGIN_MODE: readonly ExchangeId[] = ['okx'];
+
+/** Whether each order must name its margin mode (OKX `tdMode`, okx-derivatives.ts). */
+export function ordersNameMarginMode(exchange: ExchangeId): boolean {
+  return ORDERS_NAME_MARGIN_MODE.includes(exchange);
+}
 
 /**
  * Margin mode first (an exchange may reset the leverage with it), then leverage, then both read back

@@ -147,6 +147,13 @@ export function exchangeErrorCodes(json: unknown): string[] {
     const value = body[key];
     if (typeof value === 'string' || typeof value === 'number') codes.push(String(value));
   }
+  // OKX order operations fail with code "1" and the order's own code in data[].sCode.
+  if (Array.isArray(body['data'])) {
+    for (const entry of body['data']) {
+      const sCode: unknown = typeof entry === 'object' && entry !== null ? (entry as Record<string, unknown>)['sCode'] : undefined;
+      if (typeof sCode === 'string' && sCode !== '' && sCode !== '0') codes.push(sCode);
+    }
+  }
   return codes;
 }
 

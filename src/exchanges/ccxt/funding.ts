@@ -17,6 +17,8 @@ import { parseOrThrow, toDecimal } from './response-schemas.js';
  * - Binance USDⓈ-M lists it in the income history as `incomeType: FUNDING_FEE` with `income` signed
  *   for the account (positive received), and no rate
  *   (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
+ * - Gate lists it in the futures account book as `type: fund` with `change` signed for the account.
+ * - OKX lists it as a bill of type 8 with `balChg` signed for the account, as Binance.
  */
 interface FundingConvention {
   /** The raw field with the amount as decimal text. */
@@ -25,6 +27,8 @@ interface FundingConvention {
   sign: 1 | -1;
   /** The market's funding rate from the raw row, when it can be told. */
   marketRate: (info: Readonly<Record<string, unknown>>) => string | null;
+  /** The params bounding one read to [from, to] (ms) where ccxt does not map its unified `until`. */
+  window?: (from: number, to: number) => Record<string, number>;
 }
 
 const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
@@ -40,8 +44,20 @@ const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
   binance: { field: 'income', sign: 1, marketRate: () => null },
   // Gate's futures account book, `type: fund` rows: `change` signed for the account, no rate
   // (https://www.gate.com/docs/developers/apiv4/en/#query-account-book).
-  gate: { field: 'change', sign: 1, marketRate: () => null },
+  // Its `to` bound is in seconds, which ccxt 4.5.84 passes through raw (it does not map `until` there).
+  gate: { field: 'change', sign: 1, marketRate: () => null, window: (_from, to) => ({ to: Math.floor(to / 1000) }) },
+  // OKX: ccxt reads GET /api/v5/account/bills-archive?type=8 (funding fee), `balChg` signed for the
+  // account (subType 173 expense, 174 income), no rate
+  // (https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-bills-details-last-3-months).
+  // The bills take `begin` / `end` (ms), which ccxt 4.5.84's okx.fetchFundingHistory does not set itself
+  // (it filters `since` after the answer).
+  okx: { field: 'balChg', sign: 1, marketRate: () => null, window: (from, to) => ({ begin: from, end: to }) },
 };
+
+/** The params bounding one funding read to [from, to] (ms): ccxt's `until`, or the exchange's own where ccxt does not map it (Gate, OKX). */
+export function fundingWindowParams(exchange: ExchangeId, from: number, to: number): Record<string, number> {
+  return CONVENTIONS[exchange]?.window?.(from, to) ?? { until: to };
+}
 
 /** Whether CTS knows how this exchange signs its funding payments. */
 export function fundingSupported(exchange: ExchangeId): boolean {

@@ -14,12 +14,14 @@ export type PositionMode = 'one-way' | 'hedge';
  *  - Gate: the USDT futures account's `in_dual_mode` (GET /futures/usdt/accounts,
  *    https://www.gate.com/docs/developers/apiv4/en/#query-futures-account); ccxt 4.5.84's gate has no
  *    fetchPositionMode either.
+ *  - OKX: the account's `posMode` (GET /api/v5/account/config, `net_mode` or `long_short_mode`,
+ *    https://www.okx.com/docs-v5/en/#trading-account-rest-api-get-account-configuration), ccxt fetchPositionMode.
  */
 export async function readPositionMode(ex: CcxtInstance, exchange: ExchangeId, symbol: string, params: () => Record<string, unknown>): Promise<PositionMode> {
-  if (exchange === 'binance') {
+  if (exchange === 'binance' || exchange === 'okx') {
     const mode: unknown = await ex.fetchPositionMode(symbol, params());
     const hedged = asRecord(mode)?.['hedged'];
-    if (typeof hedged !== 'boolean') throw new InvalidResponseError('Binance reported no readable position mode');
+    if (typeof hedged !== 'boolean') throw new InvalidResponseError(`${exchange === 'okx' ? 'OKX' : 'Binance'} reported no readable position mode`);
     return hedged ? 'hedge' : 'one-way';
   }
   if (exchange === 'bybit') {

@@ -52,7 +52,9 @@ export function toPosition(raw: unknown, symbol: string): ExchangePosition {
 export type ForcedTradeSource =
   | { kind: 'trade-types'; queries: readonly Record<string, string>[] }
   /** `clearanceIncome`: the income type of the liquidation clearance fee, charged apart from the fill's commission. */
-  | { kind: 'liquidation-orders'; clearanceIncome?: string };
+  | { kind: 'liquidation-orders'; clearanceIncome?: string }
+  /** The plain trade list, kept to the trades whose raw `field` is one of `values`. */
+  | { kind: 'trade-subtypes'; field: string; values: readonly string[] };
 
 export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>> = {
   bybit: { kind: 'trade-types', queries: [{ execType: 'BustTrade' }, { execType: 'AdlTrade' }] },
@@ -62,7 +64,20 @@ export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>
   // Gate lists each liquidation with the order that closed the position (`order_id`, GET /futures/usdt/liquidates,
   // https://www.gate.com/docs/developers/apiv4/en/#list-liquidation-history); its trades are in the plain trade list.
   gate: { kind: 'liquidation-orders' },
+  // OKX lists the liquidation engine's and ADL's trades among the account's fills, told apart by `subType`
+  // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-transaction-details-last-3-months):
+  // 100–107 partial and full liquidation (104–107 in net mode's buy/sell and long/short names), 125–128 ADL.
+  okx: { kind: 'trade-subtypes', field: 'subType', values: ['100', '101', '102', '103', '104', '105', '106', '107', '125', '126', '127', '128'] },
 };
+
+/** ccxt's trades (raw list) kept to those whose raw `info[field]` is one of `values`. */
+export function tradesOfSubtypes(raw: unknown, field: string, values: readonly string[]): unknown[] {
+  const rows = parseOrThrow(z.array(z.object({ info: z.record(z.string(), z.unknown()) }).passthrough()), raw, 'trade list');
+  return rows.filter((row) => {
+    const value = row.info[field];
+    return typeof value === 'string' && values.includes(value);
+  });
+}
 
 /** The exchange order ids of ccxt's liquidation structures (fetchMyLiquidations), from their raw rows. */
 export function liquidationOrderIds(raw: unknown): Set<string> {

@@ -5,7 +5,7 @@ import { Dec, type DecimalString } from '../../domain/money.js';
 import type { ExchangeOrder, Market, MarketTicker, OrderStatus, Ticker } from '../exchange.port.js';
 import type { Candle } from '../../domain/candles.js';
 import type { Fill, OrderTrigger } from '../../domain/orders.js';
-import { marketAmountsInBase } from './contract-size.js';
+import { marketAmountsInBase } from './contracts.js';
 
 /**
  * ccxt does not validate what exchanges send: a 200 with garbage becomes an empty balance or an order
@@ -44,9 +44,10 @@ const marketSchema = z.object({
   quote: nonEmpty,
   type: z.enum(['spot', 'margin', 'swap', 'future', 'option']),
   margin: z.boolean().nullish(),
-  contract: z.boolean().nullish(),
-  contractSize: optNum,
   active: z.boolean().nullish(),
+  contract: z.boolean().nullish(),
+  linear: z.boolean().nullish(),
+  contractSize: optNum,
   precision: z.object({ amount: optNum, price: optNum }),
   limits: z
     .object({
@@ -67,20 +68,25 @@ export function toMarkets(raw: unknown, traded: readonly MarketType[], exchangeT
   for (const m of Object.values(markets)) {
     const type = ourMarketType(m.type, m.margin ?? false, traded, exchangeTypes);
     if (!type) continue;
-    // Amounts in base: a contract market's precision and limits are in contracts (contract-size.ts).
-    out.push(marketAmountsInBase({
-      symbol: m.symbol,
-      id: m.id,
-      base: m.base,
-      quote: m.quote,
-      type,
-      active: m.active ?? true,
-      amountStep: toDecimalOrNull(m.precision.amount),
-      priceStep: toDecimalOrNull(m.precision.price),
-      minAmount: toDecimalOrNull(m.limits.amount?.min),
-      maxAmount: toDecimalOrNull(m.limits.amount?.max),
-      minCost: toDecimalOrNull(m.limits.cost?.min),
-    }, m.contractSize, m.contract));
+    // Amounts in base: a contract market's lot and limits are in contracts in ccxt (contracts.ts).
+    out.push(
+      marketAmountsInBase(
+        {
+          symbol: m.symbol,
+          id: m.id,
+          base: m.base,
+          quote: m.quote,
+          type,
+          active: m.active ?? true,
+          amountStep: toDecimalOrNull(m.precision.amount),
+          priceStep: toDecimalOrNull(m.precision.price),
+          minAmount: toDecimalOrNull(m.limits.amount?.min),
+          maxAmount: toDecimalOrNull(m.limits.amount?.max),
+          minCost: toDecimalOrNull(m.limits.cost?.min),
+        },
+        m,
+      ),
+    );
   }
   if (Object.keys(markets).length > 0 && out.length === 0 && traded.length > 0) {
     throw new InvalidResponseError('The exchange listed no market of the connection\'s market types');

@@ -1,6 +1,6 @@
 import type { ExchangeId } from '../../domain/exchange-ids.js';
 import type { OrderRequest } from '../exchange.port.js';
-import { fetchBinancePosition } from './binance-positions.js';
+import { fetchBinancePosition, fetchOkxPosition } from './binance-positions.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
@@ -36,22 +36,16 @@ export interface VenueQuirks {
   readonly stopClientIdField?: string;
   /** Wrappers installed on the ccxt instance once, at construction. */
   readonly setupInstance?: (ex: CcxtInstance) => void;
-  /** A derivatives position where ccxt's own `fetchPosition` does not read it (Binance: options only); answers ccxt's unified position. */
+  /** A derivatives position where ccxt's own `fetchPosition` does not read it (Binance: options only; OKX: NullResponse when flat); answers ccxt's unified position. */
   readonly fetchPosition?: (ex: CcxtInstance, symbol: string, params: Record<string, unknown>) => Promise<unknown>;
-  /**
-   * The upper bound (ms) of a funding history ask in the exchange's own parameter, where ccxt does not
-   * read the unified `until` (default `{ until }`). Gate: `to` in seconds on GET /futures/usdt/account_book
-   * (https://www.gate.com/docs/developers/apiv4/en/#query-account-book); ccxt 4.5.84 passes `until` through raw.
-   */
-  readonly fundingUntil?: (until: number) => Record<string, unknown>;
 }
 
 export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   binance: { fetchPosition: fetchBinancePosition },
   bybit: { fetchOrderParams: { acknowledged: true }, clientIdLookup: fetchBybitOrderByLinkId },
-  okx: { stopClientIdField: 'algoClOrdId' },
+  okx: { stopClientIdField: 'algoClOrdId', fetchPosition: fetchOkxPosition },
   kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true, setupInstance: installIncreasingNonce },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
   htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
-  gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy, fundingUntil: (until) => ({ to: Math.floor(until / 1000) }) },
+  gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy },
 };

@@ -50,6 +50,13 @@ export function okxLimits(options: LimitProfileOptions = {}): ExchangeLimitProfi
       per2s('fills-history', uidEndpoint, 10, get('/api/v5/trade/fills-history')),
       per2s('balance', uidEndpoint, 10, get('/api/v5/account/balance')),
       per2s('account-config', uidEndpoint, 5, get('/api/v5/account/config')),
+      // Swaps (trading account): positions, leverage, and the bills ccxt reads funding from (bills-archive, "last 3 months").
+      per2s('positions', uidEndpoint, 10, get('/api/v5/account/positions')),
+      per2s('set-leverage', uidEndpoint, 20, post('/api/v5/account/set-leverage')),
+      per2s('leverage-info', uidEndpoint, 20, get('/api/v5/account/leverage-info')),
+      per2s('set-position-mode', uidEndpoint, 5, post('/api/v5/account/set-position-mode')),
+      per2s('bills', uidEndpoint, 10, get('/api/v5/account/bills')),
+      per2s('bills-archive', uidEndpoint, 5, get('/api/v5/account/bills-archive')),
       per2s('ticker', ipEndpoint, 20, get('/api/v5/market/ticker')),
       per2s('tickers', ipEndpoint, 20, get('/api/v5/market/tickers')),
       per2s('books', ipEndpoint, 40, get('/api/v5/market/books')),
@@ -57,6 +64,9 @@ export function okxLimits(options: LimitProfileOptions = {}): ExchangeLimitProfi
       // ccxt reads history-candles for a `since` older than 1,440 bars (the live engine's warm-up).
       per2s('history-candles', ipEndpoint, 20, get('/api/v5/market/history-candles')),
       per2s('instruments', ipEndpoint, 20, get('/api/v5/public/instruments')),
+      per2s('mark-price', ipEndpoint, 10, get('/api/v5/public/mark-price')),
+      per2s('funding-rate', ipEndpoint, 10, get('/api/v5/public/funding-rate')),
+      per2s('funding-rate-history', ipEndpoint, 10, get('/api/v5/public/funding-rate-history')),
       per2s('time', ipEndpoint, 10, get('/api/v5/public/time')),
     ],
   };

@@ -46,7 +46,10 @@ export const okx: ExchangeProfile = {
   // one spent; tgtCcy base_ccy pinned so a spot market buy's `sz` is the base amount the engine sized
   // (OKX's own default for a market buy is quote_ccy, i.e. `sz` = USDT to spend).
   ccxtOptions: { createOrder: 'privatePostTradeOrder', tgtCcy: 'base_ccy' },
-  errorCodes: {},
+  // Swap order refusals ccxt 4.5.84 has no exact entry for (a bare ExchangeError), by their sCode: 51169 a
+  // reduce-only order with no position to reduce, 51170 one in the position's own direction
+  // (https://www.okx.com/docs-v5/en/#error-code-rest-api-trade).
+  errorCodes: { '51169': 'order_rejected', '51170': 'order_rejected' },
   fees: {
     buy: 'base',
     sell: 'quote',

@@ -1,14 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ManualClock } from '../../../src/domain/clock.js';
+import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/money.js';
-import type { EngineService } from '../../../src/engine/engine.service.js';
-import { defineStrategy, NO_INTENTS, type Intent } from '../../../src/engine/strategy.js';
-import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
-import { ScriptedPath } from '../../support/scripted-path.js';
-import { connectionView } from './support.js';
-import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
+import { until, useSimulatorAccount } from './live-support.js';
+import { PERP, usePerpBot, usePerpLab } from './perp-support.js';
 
 /**
  * A live bot on Gate's USDT perpetual (BTC/USDT:USDT, contract BTC_USDT of 0.0001 BTC, on
@@ -21,82 +14,33 @@ import { liveEngineService, testResult, until, useSimulatorAccount } from './liv
  * GET /futures/usdt/liquidates and the liquidation order's trade.
  */
 
-const HOUR = 3_600_000;
-const T0 = Date.parse('2026-03-02T00:00:00Z');
-const PERP = 'BTC/USDT:USDT';
 const FUTURES = '/api/v4/futures/usdt';
 
-const paths = new Map<string, ScriptedPath>();
-const lab = useCcxtSimulator({
-  simulator: {
-    priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '30000' })).get(market.symbol) as ScriptedPath,
-  },
-});
-
-const script: Intent[][] = [];
-const scripted = defineStrategy({
-  id: 'scripted-perp',
-  name: 'Scripted',
-  description: 'returns the intents the test queued, one batch per candle',
-  params: z.object({}).strict(),
-  warmup: () => 0,
-  create: () => ({ warmup: 0, onCandle: (): readonly Intent[] => script.shift() ?? NO_INTENTS }),
-});
+const perp = usePerpLab();
+const { lab, paths } = perp;
 
 describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => {
   // 500 USDT on spot, less than any entry here needs as margin: the futures account (10000 USDT) funds them.
   const account = useSimulatorAccount(lab, { exchange: 'gate', balances: { USDT: '500', BTC: '0.05' } });
-  let clock: ManualClock;
-  let service: EngineService;
   const connectionId = 'perp-gate';
-
-  beforeEach(() => {
-    script.length = 0;
-    for (const p of paths.values()) p.trade('30000');
-    lab.sim.control.step();
-    lab.sim.control.setFuturesBalances('gate', account.apiKey, { USDT: '10000' });
-    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
-    service = liveEngineService({
-      db: account.db,
-      clock,
-      sim: lab.sim,
-      ccxt: lab.ccxt,
-      gate: lab.gate,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'gate', marketTypes: ['spot', 'futures'], mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: account.credentials,
-      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]) },
-    });
-  });
-
-  afterEach(async () => {
-    await service.shutdown();
-  });
+  const bot = usePerpBot(perp, { exchange: 'gate', connectionId, marketTypes: ['spot', 'futures'], account, beforeService: () => lab.sim.control.setFuturesBalances('gate', account.apiKey, { USDT: '10000' }) });
 
   const requests = (path: string) => lab.sim.control.requests({ exchange: 'gate' }).filter((r) => r.path === `${FUTURES}${path}`);
   const orderBodies = () => requests('/orders').filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as Record<string, unknown>);
-  const start = (risk: Record<string, unknown>, budget: { quote: string } | null = null) =>
-    service.start({ connectionId, engineId: connectionId, budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
-  const nextCandle = async (intents: Intent[]): Promise<void> => {
-    const before = (await service.status(connectionId)).candlesProcessed;
-    script.push(intents);
-    await clock.advance(HOUR);
-    lab.sim.control.step();
-    expect(await until(async () => (await service.status(connectionId)).candlesProcessed > before && script.length === 0, 5_000)).toBe(true);
-  };
   const futuresWallet = () => lab.sim.control.account('gate', account.apiKey)?.futures?.balances['USDT'];
 
   it('sets 5× isolated before the first order and reads it back; shorts 0.1 BTC as size -1000 and exits with a reduce-only buy, margin and fees from the futures account', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 }, { quote: '2000' });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 }, { quote: '2000' });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     expect(requests('/positions/BTC_USDT/leverage').map((r) => [r.method, r.params['leverage'], r.params['cross_leverage_limit']])).toEqual([['POST', '5', undefined]]);
     // Set before anything is traded, and read back from the position.
     expect(orderBodies()).toHaveLength(0);
     expect(requests('/positions/BTC_USDT').length).toBeGreaterThan(0);
 
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
-    const short = (await service.status(connectionId)).positions.find((p) => p.symbol === PERP);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const short = (await bot.service.status(connectionId)).positions.find((p) => p.symbol === PERP);
     const [entry] = await account.db.orders.listFills(connectionId);
     expect(entry).toMatchObject({ side: 'sell', amount: '0.1', feeAsset: 'USDT' });
     expect(short).toMatchObject({ side: 'short', quantity: '-0.1', averageEntryPrice: entry?.price, leverage: '5' });
@@ -110,10 +54,10 @@ describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => 
     expect(lab.sim.control.account('gate', account.apiKey)?.balances['USDT']).toEqual({ free: '500', used: '0' });
 
     paths.get('BTC/USDT')?.trade('29000');
-    await nextCandle([{ kind: 'exit' }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.every((p) => p.symbol !== PERP || p.side === 'flat'), 5_000)).toBe(true);
+    await bot.nextCandle([{ kind: 'exit' }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.every((p) => p.symbol !== PERP || p.side === 'flat'), 5_000)).toBe(true);
     expect(orderBodies().at(-1)).toMatchObject({ contract: 'BTC_USDT', size: 1000, reduce_only: true });
-    const status = await service.status(connectionId);
+    const status = await bot.service.status(connectionId);
     const [sold, bought] = await account.db.orders.listFills(connectionId);
     expect(bought).toMatchObject({ side: 'buy', amount: '0.1', feeAsset: 'USDT' });
     expect(new Dec(sold?.fee ?? '0').toFixed()).toBe(new Dec(sold?.price ?? '0').mul('0.1').mul('0.0005').toFixed());
@@ -125,55 +69,55 @@ describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => 
 
   it('refuses an entry whose liquidation would come before its stop-loss, and says why', async () => {
     const ordersBefore = orderBodies().length;
-    const started = await start({ leverage: '50', allowShort: true, stopLossPct: 5 });
+    const started = await bot.start({ leverage: '50', allowShort: true, stopLossPct: 5 });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     expect(requests('/positions/BTC_USDT/leverage').at(-1)?.params).toMatchObject({ leverage: '50' });
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    const events = await bot.events();
     const refused = events.find((e) => e.type === 'risk.rejected');
     expect(String(refused?.payload['reason'])).toMatch(/^Liquidation inside the stop: at 50× a short from 30,?000/);
     expect(orderBodies()).toHaveLength(ordersBefore);
   });
 
   it('stops the start when the account will not take the settings (POSITION_HOLDING: cross asked while an isolated position is open)', async () => {
-    const first = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const first = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(first.state).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
-    await service.stop(connectionId, { cancelOpenOrders: false });
-    await expect(start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
+    await bot.service.stop(connectionId, { cancelOpenOrders: false });
+    await expect(bot.start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(
       /BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: cross at leverage 5: .*POSITION_HOLDING/,
     );
     expect(requests('/positions/BTC_USDT/leverage').at(-1)?.params).toMatchObject({ leverage: '0', cross_leverage_limit: '5' });
   });
 
   it('an emergency stop flattens a perpetual long from the position (0.2 BTC = size -2000, reduce-only), and the exchange holds nothing after', async () => {
-    const started = await start({ leverage: '3', allowShort: true });
+    const started = await bot.start({ leverage: '3', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'long', size: { base: '0.2' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'long'), 5_000)).toBe(true);
-    const stopped = await service.emergencyStop(connectionId, { flatten: true });
-    expect(await until(async () => (await service.status(connectionId)).flatten.state === 'flat', 10_000), JSON.stringify((await service.status(connectionId)).flatten)).toBe(true);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'long', size: { base: '0.2' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'long'), 5_000)).toBe(true);
+    const stopped = await bot.service.emergencyStop(connectionId, { flatten: true });
+    expect(await until(async () => (await bot.service.status(connectionId)).flatten.state === 'flat', 10_000), JSON.stringify((await bot.service.status(connectionId)).flatten)).toBe(true);
     expect(stopped.state).not.toBe('running');
     expect(orderBodies().at(-1)).toMatchObject({ contract: 'BTC_USDT', size: -2000, reduce_only: true });
     expect(lab.sim.control.derivatives('gate').position(account.apiKey, 'BTC/USDT').size).toBe('0');
   });
 
   it('a liquidation on the exchange is taken into the books from /liquidates and its order\'s trade: the loss is realized and the bot is flat', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
     const [entry] = await account.db.orders.listFills(connectionId);
     // 25 % against a 5× isolated short: the exchange closes it at the next step, at the bankruptcy price.
     paths.get('BTC/USDT')?.trade('37500');
-    await nextCandle([]);
+    await bot.nextCandle([]);
     expect(lab.sim.control.derivatives('gate').position(account.apiKey, 'BTC/USDT').size).toBe('0');
-    const liquidated = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).find((e) => e.type === 'position.liquidated');
+    const liquidated = async () => (await bot.events()).find((e) => e.type === 'position.liquidated');
     expect(await until(async () => (await liquidated()) !== undefined, 5_000)).toBe(true);
     expect((await liquidated())?.payload).toMatchObject({ symbol: PERP, before: '-0.1', after: '0' });
     expect(requests('/liquidates').length).toBeGreaterThan(0);
@@ -181,9 +125,9 @@ describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => 
     const fills = await account.db.orders.listFills(connectionId);
     expect(fills).toHaveLength(2);
     expect(fills[1]).toMatchObject({ side: 'buy', amount: '0.1', clientOrderId: null, orderId: String(liquidation?.orderId), fee: '0' });
-    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    const events = await bot.events();
     expect(events.some((e) => e.type === 'position.mismatch')).toBe(false);
-    const status = await service.status(connectionId);
+    const status = await bot.service.status(connectionId);
     expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ side: 'flat', quantity: '0' });
     expect(status.pnl.realizedPnl).toBe(new Dec(entry?.price ?? '0').sub(fills[1]?.price ?? '0').mul('0.1').toFixed());
     // At the bankruptcy price the books lose the position's whole margin, as the futures account did.
@@ -195,13 +139,13 @@ describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => 
   });
 
   it('books the 8-hourly funding, positive when received, from the account book', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
-    const booked = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).filter((e) => e.type === 'funding.booked');
-    for (let i = 0; i < 10 && (await booked()).length === 0; i += 1) await nextCandle([]);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const booked = async () => (await bot.events()).filter((e) => e.type === 'funding.booked');
+    for (let i = 0; i < 10 && (await booked()).length === 0; i += 1) await bot.nextCandle([]);
     expect(await until(async () => (await booked()).length === 1, 5_000)).toBe(true);
     // The simulator's constant 0.0001 on a 0.1 BTC short at 30,000: received.
     expect((await booked())[0]?.payload).toMatchObject({ symbol: PERP, amount: '0.3', rate: null, funding: '0.3' });
@@ -209,7 +153,7 @@ describe('derivatives on a live engine (Gate USDT perpetual, simulator)', () => 
     expect(asks.length).toBeGreaterThan(0);
     // The window's upper bound as Gate's own `to` (seconds), not ccxt's unified `until`.
     expect(asks.every((r) => /^\d+$/.test(r.params['to'] ?? '') && r.params['until'] === undefined)).toBe(true);
-    const status = await service.status(connectionId);
+    const status = await bot.service.status(connectionId);
     expect(status.pnl.funding).toBe('0.3');
     expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ funding: '0.3' });
   });

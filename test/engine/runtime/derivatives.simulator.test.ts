@@ -1,16 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { ManualClock } from '../../../src/domain/clock.js';
+import { describe, expect, it } from 'vitest';
 import { Dec } from '../../../src/domain/money.js';
-import type { EngineService } from '../../../src/engine/engine.service.js';
-import { defineStrategy, NO_INTENTS, type Intent } from '../../../src/engine/strategy.js';
-import { BUILT_IN_STRATEGIES, StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import { useCcxtSimulator } from '../../support/ccxt-simulator.js';
 import { ccxtConfig } from '../../../src/exchanges/ccxt/ccxt-options.js';
 import { getProfile } from '../../../src/exchanges/profiles/index.js';
-import { ScriptedPath } from '../../support/scripted-path.js';
-import { connectionView } from './support.js';
-import { liveEngineService, testResult, until, useSimulatorAccount } from './live-support.js';
+import { until, useSimulatorAccount } from './live-support.js';
+import { PERP, usePerpBot, usePerpLab } from './perp-support.js';
 
 /**
  * A live bot on Bybit's USDT linear perpetual (BTC/USDT:USDT), through unmodified ccxt and the
@@ -19,68 +12,19 @@ import { liveEngineService, testResult, until, useSimulatorAccount } from './liv
  * stop is refused; settings the account will not take stop the start.
  */
 
-const HOUR = 3_600_000;
-const T0 = Date.parse('2026-03-02T00:00:00Z');
-const PERP = 'BTC/USDT:USDT';
-
-const paths = new Map<string, ScriptedPath>();
-const lab = useCcxtSimulator({
-  simulator: {
-    priceSource: (market) => paths.set(market.symbol, new ScriptedPath({ start: T0, length: 31, priceAt: (_, previous) => previous ?? '30000' })).get(market.symbol) as ScriptedPath,
-  },
-});
-
-/** Intents for the next candle of the bot, once. */
-const script: Intent[][] = [];
-const scripted = defineStrategy({
-  id: 'scripted-perp',
-  name: 'Scripted',
-  description: 'returns the intents the test queued, one batch per candle',
-  params: z.object({}).strict(),
-  warmup: () => 0,
-  create: () => ({ warmup: 0, onCandle: (): readonly Intent[] => script.shift() ?? NO_INTENTS }),
-});
+const perp = usePerpLab();
+const { lab, paths } = perp;
 
 describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)', () => {
   // Some spot BTC on the same unified account: it is no part of a perpetual position.
   const account = useSimulatorAccount(lab, { exchange: 'bybit', balances: { USDT: '10000', BTC: '0.05' } });
-  let clock: ManualClock;
-  let service: EngineService;
   const connectionId = 'perp-bybit';
-
-  beforeEach(() => {
-    script.length = 0;
-    for (const p of paths.values()) p.trade('30000');
-    lab.sim.control.step();
-    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
-    service = liveEngineService({
-      db: account.db,
-      clock,
-      sim: lab.sim,
-      ccxt: lab.ccxt,
-      gate: lab.gate,
-      connections: new Map([[connectionId, connectionView({ id: connectionId, exchange: 'bybit', marketTypes: ['spot', 'futures'], mode: 'live', status: 'ok', lastTestResult: testResult('ok') })]]),
-      credentials: account.credentials,
-      extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scripted]) },
-    });
-  });
-
-  afterEach(async () => {
-    await service.shutdown();
-  });
+  const bot = usePerpBot(perp, { exchange: 'bybit', connectionId, marketTypes: ['spot', 'futures'], account });
 
   const requests = (path: string) => lab.sim.control.requests({ exchange: 'bybit' }).filter((r) => r.path === path);
-  const start = (risk: Record<string, unknown>) => service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
-  const nextCandle = async (intents: Intent[]): Promise<void> => {
-    const before = (await service.status(connectionId)).candlesProcessed;
-    script.push(intents);
-    await clock.advance(HOUR);
-    lab.sim.control.step();
-    expect(await until(async () => (await service.status(connectionId)).candlesProcessed > before && script.length === 0, 5_000)).toBe(true);
-  };
 
   it('sets 5× isolated before the first order and reads it back; shorts with a sell and exits with a reduce-only buy', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     expect(requests('/v5/account/set-margin-mode').map((r) => r.params['setMarginMode'])).toEqual(['ISOLATED_MARGIN']);
     expect(requests('/v5/position/set-leverage').map((r) => [r.params['category'], r.params['symbol'], r.params['buyLeverage'], r.params['sellLeverage']])).toEqual([['linear', 'BTCUSDT', '5', '5']]);
@@ -88,10 +32,10 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(requests('/v5/order/create')).toHaveLength(0);
     expect(requests('/v5/position/list').length).toBeGreaterThan(0); // read back
 
-    await clock.advance(HOUR - 2 * 60_000); // to the first close
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
-    const short = (await service.status(connectionId)).positions.find((p) => p.symbol === PERP);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const short = (await bot.service.status(connectionId)).positions.find((p) => p.symbol === PERP);
     const [entry] = await account.db.orders.listFills(connectionId);
     expect(entry).toMatchObject({ side: 'sell', amount: '0.1', feeAsset: 'USDT' });
     expect(short).toMatchObject({ side: 'short', quantity: '-0.1', averageEntryPrice: entry?.price, leverage: '5' });
@@ -104,11 +48,11 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(String(sell?.params['reduceOnly'])).not.toBe('true');
 
     paths.get('BTC/USDT')?.trade('29000');
-    await nextCandle([{ kind: 'exit' }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.every((p) => p.symbol !== PERP || p.side === 'flat'), 5_000)).toBe(true);
+    await bot.nextCandle([{ kind: 'exit' }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.every((p) => p.symbol !== PERP || p.side === 'flat'), 5_000)).toBe(true);
     const buy = requests('/v5/order/create').at(-1);
     expect(buy?.params).toMatchObject({ category: 'linear', side: 'Buy', qty: '0.1', reduceOnly: 'true' });
-    const status = await service.status(connectionId);
+    const status = await bot.service.status(connectionId);
     // 0.1 × (sold − bought back), about 0.1 × 1,000; the taker fees in USDT apart.
     const [sold, bought] = await account.db.orders.listFills(connectionId);
     expect(bought).toMatchObject({ side: 'buy', amount: '0.1' });
@@ -119,11 +63,11 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
 
   it('refuses an entry whose liquidation would come before its stop-loss, and says why', async () => {
     const ordersBefore = requests('/v5/order/create').length;
-    const started = await start({ leverage: '50', allowShort: true, stopLossPct: 5 });
+    const started = await bot.start({ leverage: '50', allowShort: true, stopLossPct: 5 });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    const events = await bot.service.events(0, { limit: 1000, engineId: connectionId });
     const refused = events.find((e) => e.type === 'risk.rejected');
     expect(String(refused?.payload['reason'])).toMatch(/^Liquidation inside the stop: at 50× a short from 30,?000/);
     expect(requests('/v5/order/create')).toHaveLength(ordersBefore);
@@ -131,23 +75,23 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
 
   it('stops the start when the account will not take the settings, naming what it holds', async () => {
     // Cross margin is set account-wide on a unified account: with a position open it cannot change.
-    const first = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const first = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(first.state).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
-    await service.stop(connectionId, { cancelOpenOrders: false });
-    await expect(start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(/BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: margin mode cross: /);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
+    await bot.service.stop(connectionId, { cancelOpenOrders: false });
+    await expect(bot.start({ leverage: '5', marginMode: 'cross', allowShort: true })).rejects.toThrow(/BTC\/USDT:USDT on the account is isolated at 5×, not the cross at 5× this bot asks for \(the exchange refused: margin mode cross: /);
   });
 
   it('an emergency stop flattens a perpetual long (it holds no coin: the flatten is sized from the position, not a balance)', async () => {
-    const started = await start({ leverage: '3', allowShort: true });
+    const started = await bot.start({ leverage: '3', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'long', size: { base: '0.2' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'long'), 5_000)).toBe(true);
-    const stopped = await service.emergencyStop(connectionId, { flatten: true });
-    expect(await until(async () => (await service.status(connectionId)).flatten.state === 'flat', 10_000), JSON.stringify((await service.status(connectionId)).flatten)).toBe(true);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'long', size: { base: '0.2' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'long'), 5_000)).toBe(true);
+    const stopped = await bot.service.emergencyStop(connectionId, { flatten: true });
+    expect(await until(async () => (await bot.service.status(connectionId)).flatten.state === 'flat', 10_000), JSON.stringify((await bot.service.status(connectionId)).flatten)).toBe(true);
     expect(stopped.state).not.toBe('running');
     const close = requests('/v5/order/create').at(-1);
     expect(close?.params).toMatchObject({ category: 'linear', side: 'Sell', qty: '0.2', reduceOnly: 'true' });
@@ -158,16 +102,16 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
   });
 
   it('a liquidation on the exchange is taken into the books from its BustTrade fills: the loss is realized, the bot is flat and trades on', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
     const [entry] = await account.db.orders.listFills(connectionId);
     // The price runs 25 % against the 5× isolated short: the exchange liquidates it at the next step.
     paths.get('BTC/USDT')?.trade('37500');
-    await nextCandle([]);
-    const liquidated = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).find((e) => e.type === 'position.liquidated');
+    await bot.nextCandle([]);
+    const liquidated = async () => (await bot.service.events(0, { limit: 1000, engineId: connectionId })).find((e) => e.type === 'position.liquidated');
     expect(await until(async () => (await liquidated()) !== undefined, 5_000)).toBe(true);
     const event = await liquidated();
     expect(event?.payload).toMatchObject({ symbol: PERP, before: '-0.1', after: '0' });
@@ -177,27 +121,27 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(fills).toHaveLength(2);
     const bust = fills[1];
     expect(bust).toMatchObject({ side: 'buy', amount: '0.1', clientOrderId: null });
-    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    const events = await bot.service.events(0, { limit: 1000, engineId: connectionId });
     expect(events.find((e) => e.type === 'fill' && e.payload['tradeId'] === bust?.tradeId)?.payload).toMatchObject({ forced: 'liquidation' });
     // Never a difference held: the books agree with the exchange, and the loss is the position's.
     expect(events.some((e) => e.type === 'position.mismatch')).toBe(false);
-    const status = await service.status(connectionId);
+    const status = await bot.service.status(connectionId);
     expect(status.positions.find((p) => p.symbol === PERP)).toMatchObject({ side: 'flat', quantity: '0' });
     const loss = new Dec(entry?.price ?? '0').sub(bust?.price ?? '0').mul('0.1');
     expect(status.pnl.realizedPnl).toBe(loss.toFixed());
     expect(loss.lt(-500)).toBe(true); // about the 600 USDT of margin a 5× 0.1 BTC short put up
     // Flat again, the bot trades on: its next entry goes out.
     const ordersBefore = requests('/v5/order/create').length;
-    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.01' } }]);
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.01' } }]);
     expect(await until(async () => requests('/v5/order/create').length === ordersBefore + 1, 5_000)).toBe(true);
   });
 
   it('a position changed on the exchange by hand is reported and never fought: no order goes out on that pair until the books agree', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
     // The trader buys back half on the exchange, outside CTS: no liquidation trade explains it.
     const rest = new lab.ccxt.classes.bybit(ccxtConfig({ id: 'by-hand', exchange: 'bybit', mode: 'live', credentials: account.credentials, marketTypes: ['spot', 'futures'], proxyUrl: lab.sim.url, timeoutMs: 5_000 }, getProfile('bybit')));
     await rest.loadMarkets();
@@ -205,29 +149,29 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     const ordersBefore = requests('/v5/order/create').length;
     // The exit comes a candle after the bot has seen it: queued with that candle, a catch-up tick of
     // the one before (still in flight) could take it before the bot's reconcile ran.
-    await nextCandle([]);
-    expect(await until(async () => (await service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'position.mismatch'), 5_000)).toBe(true);
-    await nextCandle([{ kind: 'exit' }]);
-    expect(await until(async () => (await service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'risk.rejected'), 5_000)).toBe(true);
-    const events = await service.events(0, { limit: 1000, engineId: connectionId });
+    await bot.nextCandle([]);
+    expect(await until(async () => (await bot.service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'position.mismatch'), 5_000)).toBe(true);
+    await bot.nextCandle([{ kind: 'exit' }]);
+    expect(await until(async () => (await bot.service.events(0, { limit: 1000, engineId: connectionId })).some((e) => e.type === 'risk.rejected'), 5_000)).toBe(true);
+    const events = await bot.service.events(0, { limit: 1000, engineId: connectionId });
     expect(events.find((e) => e.type === 'position.mismatch')?.payload).toMatchObject({ symbol: PERP, ours: '-0.1', exchange: '-0.05' });
     expect(events.some((e) => e.type === 'position.liquidated')).toBe(false);
     // The bot's exit (sized from its books) is held back, not sent to fight the exchange.
     const refused = events.filter((e) => e.type === 'risk.rejected').map((e) => String(e.payload['reason']));
     expect(refused.some((r) => r.startsWith("The exchange reports a position of -0.05 BTC, the bot's books -0.1: no orders on BTC/USDT:USDT until they agree"))).toBe(true);
     expect(requests('/v5/order/create')).toHaveLength(ordersBefore);
-    expect((await service.status(connectionId)).positionGaps).toEqual([{ symbol: PERP, ours: '-0.1', exchange: '-0.05' }]);
+    expect((await bot.service.status(connectionId)).positionGaps).toEqual([{ symbol: PERP, ours: '-0.1', exchange: '-0.05' }]);
   });
 
   it('books every funding payment as its own entry, apart from trading PnL and fees, once, across a restart', async () => {
-    const started = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
-    const booked = async () => (await service.events(0, { limit: 1000, engineId: connectionId })).filter((e) => e.type === 'funding.booked');
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.symbol === PERP && p.side === 'short'), 5_000)).toBe(true);
+    const booked = async () => (await bot.service.events(0, { limit: 1000, engineId: connectionId })).filter((e) => e.type === 'funding.booked');
     // Hour by hour to the 08:00 settlement: the simulator's constant 0.0001 on a 0.1 BTC short at 30,000.
-    for (let i = 0; i < 10 && (await booked()).length === 0; i += 1) await nextCandle([]);
+    for (let i = 0; i < 10 && (await booked()).length === 0; i += 1) await bot.nextCandle([]);
     expect(await until(async () => (await booked()).length === 1, 5_000)).toBe(true);
     const [event] = await booked();
     expect(event?.payload).toMatchObject({ symbol: PERP, amount: '0.3', rate: '0.0001', funding: '0.3' });
@@ -236,7 +180,7 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     const asked = requests('/v5/execution/list').filter((r) => r.params['execType'] === 'Funding');
     expect(asked.length).toBeGreaterThan(0);
     expect(asked.every((r) => r.params['category'] === 'linear' && r.params['symbol'] === 'BTCUSDT')).toBe(true);
-    const status = await service.status(connectionId);
+    const status = await bot.service.status(connectionId);
     const position = status.positions.find((p) => p.symbol === PERP);
     expect(position).toMatchObject({ funding: '0.3', realizedPnl: '0' });
     expect(status.pnl.funding).toBe('0.3');
@@ -244,35 +188,35 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     expect(await account.db.orders.listFunding(connectionId)).toEqual([expect.objectContaining({ symbol: PERP, amount: '0.3', rate: '0.0001', engineId: connectionId })]);
 
     // Stopped and started again: the stored payment is booked from storage, and the exchange's copy of it is not booked twice.
-    await service.stop(connectionId, { cancelOpenOrders: false });
-    expect((await service.status(connectionId)).pnl.funding).toBe('0.3');
-    const again = await start({ leverage: '5', marginMode: 'isolated', allowShort: true });
+    await bot.service.stop(connectionId, { cancelOpenOrders: false });
+    expect((await bot.service.status(connectionId)).pnl.funding).toBe('0.3');
+    const again = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true });
     expect(again.state, JSON.stringify(again.lastError)).toBe('running');
-    await nextCandle([]);
-    await nextCandle([]);
-    expect((await service.status(connectionId)).pnl.funding).toBe('0.3');
+    await bot.nextCandle([]);
+    await bot.nextCandle([]);
+    expect((await bot.service.status(connectionId)).pnl.funding).toBe('0.3');
     expect(await booked()).toHaveLength(1);
     expect(await account.db.orders.listFunding(connectionId)).toHaveLength(1);
   });
 
   it('trades a perpetual with one bot per account: a second bot on it is refused before it touches the settings', async () => {
     const budget = { quote: '3000' };
-    const first = await service.start({ connectionId, engineId: connectionId, budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk: { leverage: '5', allowShort: true } });
+    const first = await bot.service.start({ connectionId, engineId: connectionId, budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk: { leverage: '5', allowShort: true } });
     expect(first.state, JSON.stringify(first.lastError)).toBe('running');
     const leverageSets = requests('/v5/position/set-leverage').length;
-    const second = (risk: Record<string, unknown>) => service.start({ connectionId, engineId: 'perp-bybit-second', budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
+    const second = (risk: Record<string, unknown>) => bot.service.start({ connectionId, engineId: 'perp-bybit-second', budget, strategy: 'scripted-perp', params: {}, symbol: PERP, timeframe: '1h', risk });
     await expect(second({ leverage: '10', allowShort: true })).rejects.toThrow(/^Bot perp-bybit trades BTC\/USDT:USDT on this connection; the account has one position and one leverage per perpetual/);
     expect(requests('/v5/position/set-leverage')).toHaveLength(leverageSets); // the first bot's 5× stands
 
     // Stopped with a short still open, its books still hold the exchange's position.
-    await clock.advance(HOUR - 2 * 60_000);
-    await nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
-    expect(await until(async () => (await service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
-    await service.stop(connectionId, { cancelOpenOrders: false });
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
+    await bot.service.stop(connectionId, { cancelOpenOrders: false });
     await expect(second({ leverage: '5', allowShort: true })).rejects.toThrow(/^Bot perp-bybit still holds a position on BTC\/USDT:USDT on this connection/);
   });
 
   it('refuses leverage on a spot pair', async () => {
-    await expect(service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: 'BTC/USDT', timeframe: '1h', risk: { leverage: '3' } })).rejects.toThrow(/Leverage applies to derivatives only/);
+    await expect(bot.service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: 'BTC/USDT', timeframe: '1h', risk: { leverage: '3' } })).rejects.toThrow(/Leverage applies to derivatives only/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidResponseError, NotImplementedError } from '../../../src/domain/errors.js';
-import { toFundingPayments } from '../../../src/exchanges/ccxt/funding.js';
+import { fundingWindowParams, toFundingPayments } from '../../../src/exchanges/ccxt/funding.js';
 
 /** ccxt's income rows as bybit.parseIncome builds them from Get Trade History (execType Funding). */
 function bybitRow(execFee: string, side: 'Buy' | 'Sell', feeRate: string, extra: Record<string, unknown> = {}) {
@@ -23,6 +23,17 @@ describe('funding payments from ccxt, signed for the account', () => {
   });
 
   it('refuses a venue whose funding sign CTS has not checked', () => {
-    expect(() => toFundingPayments([], 'okx', 'XRP/USDT:USDT')).toThrow(NotImplementedError);
+    expect(() => toFundingPayments([], 'htx', 'XRP/USDT:USDT')).toThrow(NotImplementedError);
+  });
+
+  it("keeps OKX's balChg (signed for the account: negative when paid) exactly, keyed by the bill id, and bounds a read by begin/end", () => {
+    const bill = (billId: string, balChg: string, subType: string) => ({ id: billId, symbol: 'BTC/USDT:USDT', timestamp: 1772438400000, amount: Number(balChg), info: { billId, balChg, type: '8', subType } });
+    const [paid, received] = toFundingPayments([bill('801', '-0.6', '173'), bill('802', '0.300000000000000044', '174')], 'okx', 'BTC/USDT:USDT');
+    expect(paid).toEqual({ id: '801', symbol: 'BTC/USDT:USDT', amount: '-0.6', timestamp: 1772438400000, rate: null });
+    expect(received?.amount).toBe('0.300000000000000044');
+    expect(fundingWindowParams('okx', 10, 20)).toEqual({ begin: 10, end: 20 });
+    expect(fundingWindowParams('bybit', 10, 20)).toEqual({ until: 20 });
+    // Gate's account book takes `to` in seconds.
+    expect(fundingWindowParams('gate', 10_000, 20_999)).toEqual({ to: 20 });
   });
 });
