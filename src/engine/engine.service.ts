@@ -372,9 +372,13 @@ export class EngineService {
     const mine = resolve(budget);
     let claimed = mine;
     let invested = ZERO;
+    // Spot positions were bought with the account's quote, so their cost counts back in; a perpetual's
+    // position holds margin the wallet total still includes, so counting its cost again would let the
+    // budgets claim money the account does not have.
+    const spot = !isDerivative(market);
     for (const other of others) {
       claimed = claimed.add(this.#runners.get(other.id)?.budgetQuote ?? resolve(other.budget ?? budget));
-      invested = invested.add(positionCost(await this.#portfolio(other.id)));
+      if (spot) invested = invested.add(positionCost(await this.#portfolio(other.id)));
     }
     const holds = quoteTotal.add(invested);
     if (claimed.gt(holds)) {

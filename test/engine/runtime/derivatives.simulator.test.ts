@@ -216,6 +216,20 @@ describe('derivatives on a live engine (Bybit USDT linear perpetual, simulator)'
     await expect(second({ leverage: '5', allowShort: true })).rejects.toThrow(/^Bot perp-bybit still holds a position on BTC\/USDT:USDT on this connection/);
   });
 
+  it("checks a second perpetual bot's budget against the wallet alone: an open short's notional is not money the account holds again", async () => {
+    const first = await bot.start({ leverage: '5', allowShort: true }, { quote: '6000' });
+    expect(first.state, JSON.stringify(first.lastError)).toBe('running');
+    await bot.toFirstClose();
+    await bot.nextCandle([{ kind: 'enter', side: 'short', size: { quote: '3000' } }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.some((p) => p.side === 'short'), 5_000)).toBe(true);
+    // 6000 + 6000 of a 10,000 USDT wallet: counting the short's 3000 cost on top (as a spot buy's) would allow it.
+    const eth = { connectionId, engineId: 'perp-bybit-eth', budget: { quote: '6000' }, strategy: 'scripted-perp', params: {}, symbol: 'ETH/USDT:USDT', timeframe: '1h', risk: { leverage: '5', allowShort: true } };
+    await expect(bot.service.start(eth)).rejects.toThrow(/^The budgets would exceed the account: this bot's 6,?000 USDT and the running bots' 6,?000 USDT come to 12,?000 USDT, but the account holds 9,?99\d/);
+    const fits = await bot.service.start({ ...eth, budget: { quote: '3900' } });
+    expect(fits.state, JSON.stringify(fits.lastError)).toBe('running');
+    await bot.service.stop('perp-bybit-eth');
+  });
+
   it('refuses leverage on a spot pair', async () => {
     await expect(bot.service.start({ connectionId, engineId: connectionId, strategy: 'scripted-perp', params: {}, symbol: 'BTC/USDT', timeframe: '1h', risk: { leverage: '3' } })).rejects.toThrow(/Leverage applies to derivatives only/);
   });
