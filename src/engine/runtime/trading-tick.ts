@@ -588,7 +588,8 @@ export class TradingTick {
     const { market, exchange } = this.#d;
     if (!isDerivative(market) || !exchange.fetchPosition) return;
     const remote = await exchange.fetchPosition(market.symbol);
-    if (remote.markPrice !== null) this.#exchangeMark = { price: new Dec(remote.markPrice), time: this.#d.clock.now() };
+    // On the venue's time (a replay's replayed time), as the candles' are: compared with them, and shown.
+    if (remote.markPrice !== null) this.#exchangeMark = { price: new Dec(remote.markPrice), time: (this.#d.venueClock ?? this.#d.clock).now() };
     const tolerance = market.amountStep === null ? new Dec(0) : new Dec(market.amountStep).div(2);
     let ours = this.#d.portfolio.ledger(market.symbol).quantity;
     if (ours.sub(remote.quantity).abs().gt(tolerance) && (await this.#adoptForcedFills(remote, tolerance))) ours = this.#d.portfolio.ledger(market.symbol).quantity;

@@ -122,6 +122,8 @@ describe('a replay bot on a perpetual trades the backtest’s margin account', (
     expect(status.pnl).toMatchObject({ realizedPnl: report.result.realizedPnl, unrealizedPnl: report.result.unrealizedPnl, fees: report.result.feesPaid, funding: report.result.funding });
     const short = status.positions.find((p) => p.symbol === SYMBOL);
     expect(short).toMatchObject({ quantity: '-1000', side: 'short', markSource: 'mark' });
+    // Valued on the replayed time, as its candles are: a mark read in 2021, not at the wall clock.
+    expect(short?.markTime?.startsWith('2021-11-')).toBe(true);
     // The margin it holds is what the simulated account's wallet has in use: |cost| ÷ 5.
     expect(short?.margin).toBe(new Dec(short?.cost ?? '0').abs().div(5).toFixed());
     expect(await events('position.mismatch')).toEqual([]);
