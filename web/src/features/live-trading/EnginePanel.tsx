@@ -72,7 +72,7 @@ export function EnginePanel({ engineId, connection, connections, live }: EngineP
                 {s.strategy ?? 'Bot'} · {connection.name}
               </h2>
               <EngineStateBadge state={s.state} />
-              <HeartbeatAge at={view.lastHeartbeatAt ?? s.lastHeartbeatAt} active={s.state === 'running' || s.state === 'paused'} />
+              <HeartbeatAge at={view.lastHeartbeatAt ?? s.lastHeartbeatAt} active={s.state === 'running' || s.state === 'paused'} timeframe={s.timeframe} startedAt={s.startedAt} />
             </div>
             {hasControls ? <EngineControls status={s} name={connection.name} /> : null}
           </header>
