@@ -25,6 +25,14 @@ describe('ConnectionCard', () => {
     expect(card.textContent).not.toMatch(/secret/i);
   });
 
+  it("shows a simulated connection's test summary once, as the server words it", () => {
+    mockApi(() => undefined);
+    const result = testResult({ simulated: true, summary: 'All 4 checks passed (simulated exchange)' });
+    renderWithClient(<ConnectionCard connection={connection({ mode: 'replay', lastTestResult: result, lastTestAt: new Date().toISOString() })} onEdit={() => {}} />);
+    const card = screen.getByRole('article', { name: 'Binance main' });
+    expect(card.textContent?.match(/simulated exchange/g)).toHaveLength(1);
+  });
+
   it('shows health latency and error rate when the server reports them', () => {
     mockApi(() => undefined);
     const health = {

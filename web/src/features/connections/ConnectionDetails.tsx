@@ -42,7 +42,7 @@ export function ConnectionDetails({ connection, health }: { connection: Connecti
                 <time dateTime={connection.lastTestAt} title={absoluteTime(connection.lastTestAt)}>
                   {relativeTime(connection.lastTestAt)}
                 </time>
-                <span className="muted small"> · {result.summary}{result.simulated ? ' (simulated exchange)' : ''}</span>
+                <span className="muted small"> · {result.summary}</span>
               </>
             ) : (
               <span className="muted">Never tested</span>
