@@ -51,8 +51,10 @@ export class ConnectionTestService {
  * usable: `ok`, with the warnings shown from the stored result. Health probing refines it to
  * `degraded` from live measurements.
  */
+/** A test's own verdict as the connection's status: usable with warnings (a key that can withdraw) is not plain OK. */
 export function statusFor(result: ConnectionTestResult): ConnectionStatus {
-  return result.outcome === 'failed' ? 'failing' : 'ok';
+  if (result.outcome === 'failed') return 'failing';
+  return result.outcome === 'warning' ? 'degraded' : 'ok';
 }
 
 function setupFailure(clock: Clock, simulated: boolean, message: string): ConnectionTestResult {

@@ -161,9 +161,20 @@ export class ConnectionService {
     return this.#repo.recordTest(id, { status, lastTestAt: result.startedAt, lastTestResult: result }, testedVersion);
   }
 
-  /** Health's verdict; `updatedAt` is left alone: it tracks the user's edits, and caches key on it. */
+  /**
+   * Health's verdict; `updatedAt` is left alone: it tracks the user's edits, and caches key on it.
+   * Health reaches the exchange, it does not prove the key: a healthy probe never shows a connection
+   * better than its own test said — never tested stays `untested`, a test with warnings (a key that
+   * can withdraw) stays `degraded` — so the badge and the test line never contradict each other.
+   */
   async setStatus(id: string, status: ConnectionStatus): Promise<void> {
-    await this.#repo.updateStatusIfEnabled(id, status);
+    let shown = status;
+    if (status === 'ok') {
+      const outcome = (await this.#repo.findById(id))?.lastTestResult?.outcome;
+      if (outcome === undefined) shown = 'untested';
+      else if (outcome === 'warning') shown = 'degraded';
+    }
+    await this.#repo.updateStatusIfEnabled(id, shown);
   }
 
   /** Called after every create, update or delete (health refreshes its list, engines their views). */

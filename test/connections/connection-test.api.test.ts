@@ -144,6 +144,18 @@ describe('GET /api/settings/connections/health', () => {
     await waitFor(id, (h) => h.status !== 'failing');
   });
 
+  it("never shows a connection better than its own test: healthy probes leave it untested before a test, degraded after one with a warning", async () => {
+    // The Bybit key of this file can withdraw: its test passes with that warning.
+    const id = await create({ name: 'by verdict', exchange: 'bybit', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
+    await waitFor(id, (h) => h.status === 'ok');
+    expect((await connection(id)).status).toBe('untested');
+    const { result } = await test(id);
+    expect(result.outcome).toBe('warning');
+    expect((await connection(id)).status).toBe('degraded');
+    await new Promise((r) => setTimeout(r, 500)); // more healthy probes
+    expect((await connection(id)).status).toBe('degraded');
+  });
+
   it('stops probing a connection once it is disabled', async () => {
     const id = await create({ name: 'bn disabled', exchange: 'binance', marketTypes: ['spot'], mode: 'live', apiKey: KEY, apiSecret: SECRET });
     await waitFor(id, (h) => h.status === 'ok');
