@@ -141,6 +141,31 @@ describe('backtest form on a perpetual', () => {
     expect(posted(server.calls)).not.toHaveProperty('mark');
   });
 
+  it('starts uploaded candles with no funding or mark file, and sends a bundled one when chosen', async () => {
+    const server = api();
+    const user = userEvent.setup();
+    renderWithClient(<BacktestsPage />);
+    const form = await screen.findByRole('form', { name: 'New backtest' });
+    await user.click(within(form).getByLabelText('Upload CSV'));
+    const csv = 'timestamp_ms,open,high,low,close,volume\n';
+    // jsdom's File has no text(); the browser's does.
+    const upload = Object.assign(new File([csv], 'mine.csv', { type: 'text/csv' }), { text: () => Promise.resolve(csv) });
+    await user.upload(within(form).getByLabelText('CSV file'), upload);
+    expect(within(form).queryByLabelText('Funding rates')).toBeNull();
+    await user.type(within(form).getByLabelText('Symbol'), 'XRP/USDT:USDT');
+    expect((within(form).getByLabelText('Funding rates') as HTMLSelectElement).value).toBe('none');
+    expect((within(form).getByLabelText('Mark prices') as HTMLSelectElement).value).toBe('none');
+    await user.selectOptions(within(form).getByLabelText('Funding rates'), 'XRP_USDT_USDT-8h-funding_rate.csv');
+    await user.click(within(form).getByRole('button', { name: 'Run backtest' }));
+    await waitFor(() => expect(posted(server.calls)).toBeDefined());
+    expect(posted(server.calls)).toMatchObject({
+      symbol: 'XRP/USDT:USDT',
+      data: { source: 'csv', name: 'mine.csv' },
+      funding: { source: 'bundled', file: 'XRP_USDT_USDT-8h-funding_rate.csv' },
+      mark: { source: 'none' },
+    });
+  });
+
   it("shows the server's refusal of a mark file in words, on the mark field", async () => {
     api(() => ({
       status: 400,

@@ -71,8 +71,11 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
   const pairFiles = catalog.perpetualFiles.find((p) => p.symbol === runSymbol);
   const fundingFiles = pairFiles?.funding ?? [];
   const markFiles = pairFiles?.mark ?? [];
-  const fundingValue = fundingChoice?.symbol === runSymbol ? fundingChoice.value : defaultFile(fundingFiles, undefined);
-  const markValue = markChoice?.symbol === runSymbol ? markChoice.value : defaultFile(markFiles, runTimeframe);
+  // By default the pair's bundled files go with its bundled candles; uploaded or downloaded candles
+  // (another time, maybe another venue) start with none, as the API's own default.
+  const bundledCandles = source === 'bundled';
+  const fundingValue = fundingChoice?.symbol === runSymbol ? fundingChoice.value : bundledCandles ? defaultFile(fundingFiles, undefined) : NONE;
+  const markValue = markChoice?.symbol === runSymbol ? markChoice.value : bundledCandles ? defaultFile(markFiles, runTimeframe) : NONE;
   const [derivativeDocs, plainRiskDocs] = splitRiskDocs(riskDocs);
   const shownRiskDocs = perpetual ? riskDocs : plainRiskDocs;
   const local = {
