@@ -104,6 +104,8 @@ describe('web UI: backtests (Chromium)', () => {
     const perpetual = form.getByRole('group', { name: 'Perpetual: leverage and margin' });
     await perpetual.getByLabel('Leverage').fill('5');
     await perpetual.getByLabel('Margin mode').selectOption('isolated');
+    await form.getByLabel('Funding rates').scrollIntoViewIfNeeded();
+    await screenshotBoth(page, 'backtests-perpetual-form', { fullPage: false });
     await form.getByRole('button', { name: 'Run backtest' }).click();
     await page.waitForURL(/\/backtests\/[0-9A-Z]+$/);
 

@@ -63,6 +63,10 @@ describe('backtest form on a perpetual', () => {
     const funding = within(form).getByLabelText('Funding rates') as HTMLSelectElement;
     expect(funding.value).toBe('XRP_USDT_USDT-8h-funding_rate.csv');
     expect([...funding.options].map((o) => o.textContent)).toEqual(['XRP_USDT_USDT-8h-funding_rate.csv — 91 rates every 8h, 2021-11-18 00:00 → 2021-12-18 00:00 UTC', 'None (no funding)']);
+    expect(document.getElementById('bt-funding-hint')?.textContent).toBe('91 rates every 8h, 2021-11-18 00:00 → 2021-12-18 00:00 UTC. Funding is booked at each settlement from it.');
+    expect(document.getElementById('bt-mark-hint')?.textContent).toBe(
+      '100 candles of 1h, 2021-11-15 06:00 → 2021-11-19 10:00 UTC. Liquidations and funding are priced at its marks; where it has no candle, at the candles’ own prices.',
+    );
     const mark = within(form).getByLabelText('Mark prices') as HTMLSelectElement;
     expect(mark.value).toBe('XRP_USDT_USDT-1h-mark.csv');
     expect([...mark.options].map((o) => [o.textContent, o.disabled])).toEqual([
@@ -99,6 +103,8 @@ describe('backtest form on a perpetual', () => {
     await user.selectOptions(within(form).getByLabelText('Data file'), 'XRP_USDT_USDT-1h-futures.csv');
     await user.selectOptions(within(form).getByLabelText('Funding rates'), 'none');
     await user.selectOptions(within(form).getByLabelText('Mark prices'), 'none');
+    expect(document.getElementById('bt-funding-hint')?.textContent).toBe('None: no funding is booked, and the report says so.');
+    expect(document.getElementById('bt-mark-hint')?.textContent).toBe('None: each candle’s own prices stand in.');
     await user.click(within(form).getByRole('button', { name: 'Run backtest' }));
     await waitFor(() => expect(posted(server.calls)).toBeDefined());
     expect(posted(server.calls)).toMatchObject({ funding: { source: 'none' }, mark: { source: 'none' } });

@@ -268,12 +268,16 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
           </p>
         ) : null}
         {perpetual && !multi ? (
-          <div className="form__row" data-testid="bt-perpetual-files">
+          <div data-testid="bt-perpetual-files">
             <Field
               id="bt-funding"
               label="Funding rates"
               error={topError('funding')}
-              hint={fundingFiles.length > 0 ? 'Funding booked at each settlement from this file (data/). None: no funding is booked, and the report says so.' : `data/ has no funding-rate file for ${runSymbol}: no funding is booked, and the report says so.`}
+              hint={
+                fundingFiles.length > 0
+                  ? (withTail(chosenText(fundingFiles, fundingValue, 'rates every'), 'Funding is booked at each settlement from it.') ?? 'None: no funding is booked, and the report says so.')
+                  : `data/ has no funding-rate file for ${runSymbol}: no funding is booked, and the report says so.`
+              }
             >
               <select id="bt-funding" value={fundingValue} onChange={(e) => setFundingChoice({ symbol: runSymbol, value: e.target.value })} {...invalidProps('bt-funding', topError('funding'), 'bt-funding-hint')}>
                 {fundingFiles.map((f) => (
@@ -288,7 +292,11 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
               id="bt-mark"
               label="Mark prices"
               error={topError('mark')}
-              hint={markFiles.length > 0 ? 'Mark candles for liquidations and funding prices. None: each candle’s own prices stand in.' : `data/ has no mark-price file for ${runSymbol}: each candle’s own prices stand in.`}
+              hint={
+                markFiles.length > 0
+                  ? (withTail(chosenText(markFiles, markValue, 'candles of'), 'Liquidations and funding are priced at its marks; where it has no candle, at the candles’ own prices.') ?? 'None: each candle’s own prices stand in.')
+                  : `data/ has no mark-price file for ${runSymbol}: each candle’s own prices stand in.`
+              }
             >
               <select id="bt-mark" value={markValue} onChange={(e) => setMarkChoice({ symbol: runSymbol, value: e.target.value })} {...invalidProps('bt-mark', topError('mark'), 'bt-mark-hint')}>
                 {markFiles.map((f) => (
@@ -354,6 +362,15 @@ function fileLabel(f: PerpetualFileInfo, what: 'rates every' | 'candles of'): st
   const at = (s: string): string => s.slice(0, 16).replace('T', ' ');
   return `${f.file} — ${f.rows} ${what} ${f.interval}, ${at(f.from)} → ${at(f.to)} UTC`;
 }
+
+/** What the chosen file covers (`91 rates every 8h, 2021-11-18 00:00 → 2021-12-18 00:00 UTC.`), or null for none. */
+function chosenText(files: readonly PerpetualFileInfo[], value: string, what: 'rates every' | 'candles of'): string | null {
+  const f = files.find((x) => x.file === value);
+  if (!f) return null;
+  return `${fileLabel(f, what).slice(f.file.length + ' — '.length)}.`;
+}
+
+const withTail = (text: string | null, tail: string): string | null => (text === null ? null : `${text} ${tail}`);
 
 function onlyFields(errors: ParamErrors, docs: readonly FieldDoc[]): ParamErrors {
   const out: ParamErrors = {};
