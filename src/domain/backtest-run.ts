@@ -51,10 +51,38 @@ export interface BacktestProgress {
 
 export type BacktestView = BacktestListItem & { progress: BacktestProgress | null; result: unknown };
 
+/**
+ * A perpetual's funding-rate or mark-price file in data/ (`XRP_USDT_USDT-8h-funding_rate.csv`,
+ * `XRP_USDT_USDT-1h-mark.csv`), with the time it covers, read from the file itself.
+ */
+export interface PerpetualFileInfo {
+  file: string;
+  /** From the file name: the settlement spacing of a funding file (`8h`), the candle timeframe of a mark file (`1h`). */
+  interval: string;
+  /** Rates (funding) or candles (mark) in the file; 0 when it could not be read. */
+  rows: number;
+  /** First settlement (funding) or first candle's open (mark), ISO 8601 UTC; null when the file could not be read. */
+  from: string | null;
+  /** Last settlement (funding) or end of the last candle (mark), ISO 8601 UTC; null when the file could not be read. */
+  to: string | null;
+  /** Why the file could not be read (a run naming it is refused with the same lines); absent when it reads. */
+  problem?: string;
+}
+
+/** The funding and mark files data/ holds for one perpetual. */
+export interface PerpetualPairFiles {
+  /** The unified symbol, e.g. `XRP/USDT:USDT`. */
+  symbol: string;
+  funding: PerpetualFileInfo[];
+  mark: PerpetualFileInfo[];
+}
+
 /** What a backtest can run on: the strategies with their parameters, and the bundled data files. */
 export interface BacktestCatalog {
   strategies: { id: string; name: string; description: string; params: ParamDoc[] }[];
   bundledFiles: string[];
+  /** Per perpetual with any in data/: its funding-rate and mark-price files (the request's `funding` and `mark`), by symbol. */
+  perpetualFiles: PerpetualPairFiles[];
 }
 
 /** Metrics a sweep can rank by; all but maxDrawdown rank higher-is-better. */

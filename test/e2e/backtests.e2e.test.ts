@@ -84,4 +84,47 @@ describe('web UI: backtests (Chromium)', () => {
     await screenshotBoth(page, 'backtests-error', { fullPage: false });
     expect(pageErrors).toEqual([]);
   }, 60_000);
+
+  it('runs a 5× perpetual on the bundled XRP/USDT:USDT data with its bundled funding and mark files, and shows the funding booked', async () => {
+    await page.goto(`${server.url}/backtests`);
+    const form = page.getByRole('form', { name: 'New backtest' });
+    await form.waitFor();
+    // A spot file asks nothing of a perpetual.
+    expect(await form.getByLabel('Funding rates').count()).toBe(0);
+    await form.getByLabel('Data file').selectOption('XRP_USDT_USDT-1h-futures.csv');
+    // The pair's files from the catalog, with the time they cover, chosen by default.
+    const funding = form.getByLabel('Funding rates');
+    expect(await funding.inputValue()).toBe('XRP_USDT_USDT-8h-funding_rate.csv');
+    expect(await funding.locator('option').allTextContents()).toEqual(['XRP_USDT_USDT-8h-funding_rate.csv — 91 rates every 8h, 2021-11-18 00:00 → 2021-12-18 00:00 UTC', 'None (no funding)']);
+    expect(await form.getByLabel('Mark prices').inputValue()).toBe('XRP_USDT_USDT-1h-mark.csv');
+    await form.getByLabel('Strategy').selectOption('dca');
+    await form.getByLabel('Interval candles', { exact: true }).fill('12');
+    await form.getByLabel('Amount quote', { exact: true }).fill('200');
+    await form.getByLabel('From (UTC)').fill('2021-11-18');
+    const perpetual = form.getByRole('group', { name: 'Perpetual: leverage and margin' });
+    await perpetual.getByLabel('Leverage').fill('5');
+    await perpetual.getByLabel('Margin mode').selectOption('isolated');
+    await form.getByLabel('Funding rates').scrollIntoViewIfNeeded();
+    await screenshotBoth(page, 'backtests-perpetual-form', { fullPage: false });
+    await form.getByRole('button', { name: 'Run backtest' }).click();
+    await page.waitForURL(/\/backtests\/[0-9A-Z]+$/);
+
+    const section = page.getByTestId('backtest-derivatives');
+    await section.waitFor({ timeout: 60_000 });
+    await section.getByRole('heading', { name: 'Perpetual · 5× isolated' }).waitFor();
+    await section.getByText(/^Funding: XRP_USDT_USDT-8h-funding_rate\.csv \(91 rates every 8 h/).waitFor();
+    const id = page.url().split('/').pop() ?? '';
+    const stored = (await (await fetch(`${server.url}/api/backtests/${id}`)).json()) as {
+      request: Record<string, unknown>;
+      result: { derivatives: { funding: { count: number; net: string }; mark: { source: string | null } } };
+    };
+    expect(stored.request).toMatchObject({ risk: { leverage: '5', marginMode: 'isolated' }, funding: { source: 'bundled', file: 'XRP_USDT_USDT-8h-funding_rate.csv' }, mark: { source: 'bundled', file: 'XRP_USDT_USDT-1h-mark.csv' } });
+    const booked = stored.result.derivatives.funding;
+    expect(booked.count).toBeGreaterThan(0);
+    expect(stored.result.derivatives.mark.source).toBe('XRP_USDT_USDT-1h-mark.csv');
+    // Every booked payment is listed in the panel.
+    await section.getByText(`Funding payments (${booked.count})`).click();
+    expect(await section.getByRole('table', { name: 'Funding payments' }).locator('tbody tr').count()).toBe(booked.count);
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
 });

@@ -8,9 +8,12 @@ const ROOT = path.resolve(import.meta.dirname, '../..');
  * Where the suite's own build of the server, its CLIs and the simulator goes (JavaScript in the
  * same tree layout as `dist/`, and as deep below the repository, so what the code finds by walking a few
  * directories up from its own file — web/dist,
- * data/, package.json — it finds the same way).
+ * data/, package.json — it finds the same way). Not inside node_modules: where that is a symlink to
+ * another checkout's (a git worktree sharing one install), Node resolves the built files to their real
+ * path, and the walk up found the OTHER checkout's web/dist and data/; and every checkout's run
+ * rebuilt the one shared directory under the others' child processes.
  */
-export const TEST_BUILD_DIR = path.join(ROOT, 'node_modules', '.cts-test-build');
+export const TEST_BUILD_DIR = path.join(ROOT, 'test-artifacts', 'build');
 
 /**
  * Transpiles src/ and simulator/ once per run (global-setup.ts), file for file, without bundling or

@@ -48,7 +48,7 @@ describe('multi-pair backtest form', () => {
 
   it('sends further bundled files as pairs of one run, with max open trades', async () => {
     const api = mockApi((call) => {
-      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv', 'XLM_BTC-1m.csv'] } };
+      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['ADA_BTC-1m.csv', 'ETH_BTC-1m.csv', 'XLM_BTC-1m.csv'], perpetualFiles: [] } };
       if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } };
       if (call.url.startsWith('/api/backtests?')) return { status: 200, body: { items: [], total: 0 } };
       if (call.method === 'POST' && call.url === '/api/backtests') return { status: 202, body: { id: '01J0000000000000000000MULT' } };

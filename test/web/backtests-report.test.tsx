@@ -96,7 +96,7 @@ describe('BacktestsPage', () => {
 
   it('sends the form as a backtest request and opens the new run', async () => {
     const api = mockApi((call) => {
-      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['XRP_USDT_USDT-1h-futures.csv'] } };
+      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['XRP_USDT_USDT-1h-futures.csv'], perpetualFiles: [] } };
       if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } };
       if (call.url.startsWith('/api/backtests?')) return { status: 200, body: { items: [], total: 0 } };
       if (call.method === 'POST' && call.url === '/api/backtests') return { status: 202, body: { id: DONE.id } };
@@ -131,7 +131,7 @@ describe('BacktestsPage', () => {
 
   it("checks before sending and shows the server's field errors on the fields", async () => {
     const api = mockApi((call) => {
-      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['XRP_USDT_USDT-1h-futures.csv'] } };
+      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['XRP_USDT_USDT-1h-futures.csv'], perpetualFiles: [] } };
       if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } };
       if (call.url.startsWith('/api/backtests?')) return { status: 200, body: { items: [], total: 0 } };
       if (call.method === 'POST') return { status: 400, body: problem(400, 'No candles in the requested date range', [{ path: 'from', message: 'no data in range' }]) };
@@ -157,7 +157,7 @@ describe('BacktestsPage', () => {
   it('leaves the starting balance to the server when empty, and shows its refusal for a BTC quote on that field', async () => {
     const refusal = problem(400, 'ETH/BTC is quoted in BTC: give the starting balance in BTC', [{ path: 'startingBalance', message: 'required for a BTC-quoted pair' }]);
     const api = mockApi((call) => {
-      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['ETH_BTC-1m.csv'] } };
+      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: ['ETH_BTC-1m.csv'], perpetualFiles: [] } };
       if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } };
       if (call.url.startsWith('/api/backtests?')) return { status: 200, body: { items: [], total: 0 } };
       if (call.method === 'POST') return { status: 400, body: refusal };
@@ -175,7 +175,7 @@ describe('BacktestsPage', () => {
 
   it('lists past runs and opens one', async () => {
     mockApi((call) => {
-      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: [] } };
+      if (call.url === '/api/backtests/catalog') return { status: 200, body: { strategies: [SMA], bundledFiles: [], perpetualFiles: [] } };
       if (call.url.startsWith('/api/settings/connections?')) return { status: 200, body: { items: [], total: 0, limit: 50, offset: 0 } };
       if (call.url.startsWith('/api/backtests?')) return { status: 200, body: { items: [{ ...DONE, result: undefined, progress: undefined }], total: 1 } };
       if (call.url === `/api/backtests/${DONE.id}`) return { status: 200, body: DONE };

@@ -8,6 +8,7 @@ import type { BacktestCatalog, BacktestListItem, BacktestRecord, BacktestView } 
 import type { BacktestRepository } from './backtest-record.js';
 import { sweepRequestSchema, type BacktestRequest, type SweepRequest } from './config.js';
 import { listBundledFiles, type CandleSourceDeps, type PreparedData } from './data-source.js';
+import { listPerpetualFiles } from './perpetual-data.js';
 import { buildReport } from './report.js';
 import { buildMultiPairReport } from './multi-report.js';
 import { createMultiPairRunner, isMultiPair, loadMultiPairData, withPairDataFacts } from './multi-pair.js';
@@ -95,11 +96,12 @@ export class BacktestService {
     return this.#o.repository.list(page);
   }
 
-  /** What a backtest can run on: the strategies with their parameters, and the bundled data files. */
+  /** What a backtest can run on: the strategies with their parameters, the bundled data files, and the perpetuals' funding and mark files. */
   catalog(): BacktestCatalog {
     return {
       strategies: this.#o.registry.list().map((d) => ({ id: d.id, name: d.name, description: d.description, params: d.describeParams() })),
       bundledFiles: listBundledFiles(this.#o.sources.bundledDir),
+      perpetualFiles: listPerpetualFiles(this.#o.sources.bundledDir),
     };
   }
 

@@ -12,6 +12,7 @@ import { isDerivative } from '../risk.js';
 import { isMarkFile, refuseOnSpot, resolvePerpetualData, type PerpetualData } from './perpetual-data.js';
 import type { BacktestRequest, DataSource } from './config.js';
 import { timeframeFromMs, timeframeMs } from '../../domain/timeframe.js';
+import { parseDataFileName } from '../../domain/data-files.js';
 
 /**
  * Where a backtest's candles come from, and the cut of them it runs on. Files (bundled or the user's)
@@ -92,12 +93,8 @@ function firstLine(file: string): string {
   }
 }
 
-/** freqtrade's file naming: `XRP_USDT_USDT-1h-futures.csv` → XRP/USDT:USDT, 1h. */
-export function parseDataFileName(file: string): { symbol: string; timeframe: string } | null {
-  const m = /^([A-Za-z0-9]+)_([A-Za-z0-9]+)(?:_([A-Za-z0-9]+))?-(\d+[smhdw])(?:-[a-z]+)?\.csv$/.exec(path.basename(file));
-  if (!m) return null;
-  return { symbol: `${m[1]}/${m[2]}${m[3] ? `:${m[3]}` : ''}`, timeframe: m[4] as string };
-}
+/** freqtrade's file naming: `XRP_USDT_USDT-1h-futures.csv` → XRP/USDT:USDT, 1h (src/domain/data-files.ts, which the web shares). */
+export { parseDataFileName };
 
 export async function prepareData(request: BacktestRequest, source: AnySource, warmup: number, deps: CandleSourceDeps): Promise<PreparedData> {
   const loaded = await load(request, source, warmup, deps);

@@ -1,9 +1,10 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ValidationError, NotFoundError } from '../../domain/errors.js';
 import { Dec, toDecimalString, type DecimalString } from '../../domain/money.js';
 import type { CandleSeries } from '../../domain/candles.js';
+import type { PerpetualFileInfo, PerpetualPairFiles } from '../../domain/backtest-run.js';
 import { CandleCsvError, parseCandleCsv, type CsvIssue } from '../../exchanges/simulated/candle-csv.js';
 import { symbolAssets } from '../accounting/position-ledger.js';
 import { iso } from './report-format.js';
@@ -191,6 +192,54 @@ export function bundledPerpetualFile(bundledDir: string, symbol: string, kind: '
   if (matches.length === 0) return null;
   // The mark file of the run's own timeframe when there is one.
   return matches.find((f) => timeframe !== undefined && f.startsWith(`${stem}-${timeframe}-`)) ?? (matches[0] as string);
+}
+
+/** freqtrade's naming of a perpetual's funding and mark files: `XRP_USDT_USDT-8h-funding_rate.csv`, `XRP_USDT_USDT-1h-mark.csv`. */
+const PERPETUAL_FILE = /^([A-Za-z0-9]+)_([A-Za-z0-9]+)_([A-Za-z0-9]+)-(\d+[smhdw])-(funding_rate|mark)\.csv$/;
+/** What each file held when last read, by path, kept while its size and modification time stay the same. */
+const fileInfoCache = new Map<string, { stamp: string; info: PerpetualFileInfo }>();
+
+/**
+ * The funding-rate and mark-price files of data/, per perpetual (symbols and files sorted), each with
+ * the time it covers. A file that does not parse is listed with its problem rather than left out.
+ */
+export function listPerpetualFiles(bundledDir: string): PerpetualPairFiles[] {
+  if (!existsSync(bundledDir)) return [];
+  const pairs = new Map<string, PerpetualPairFiles>();
+  for (const file of readdirSync(bundledDir).sort()) {
+    const m = PERPETUAL_FILE.exec(file);
+    if (!m) continue;
+    const symbol = `${m[1]}/${m[2]}:${m[3]}`;
+    const pair = pairs.get(symbol) ?? { symbol, funding: [], mark: [] };
+    pairs.set(symbol, pair);
+    const kind = m[5] === 'mark' ? 'mark' : 'funding';
+    pair[kind].push(perpetualFileInfo(path.join(bundledDir, file), file, kind, m[4] as string));
+  }
+  return [...pairs.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
+}
+
+function perpetualFileInfo(full: string, file: string, kind: 'funding' | 'mark', interval: string): PerpetualFileInfo {
+  const stat = statSync(full);
+  const stamp = `${stat.size}:${stat.mtimeMs}`;
+  const cached = fileInfoCache.get(full);
+  if (cached?.stamp === stamp) return cached.info;
+  let info: PerpetualFileInfo;
+  try {
+    const text = readFileSync(full, 'utf8');
+    if (kind === 'funding') {
+      const rates = parseFundingCsv(text, file);
+      info = { file, interval, rows: rates.times.length, from: iso(rates.times[0] as number), to: iso(rates.times[rates.times.length - 1] as number) };
+    } else {
+      const series = parseCandleCsv(text, file);
+      const last = series.time(series.length - 1);
+      const step = smallestSpacing(series);
+      info = { file, interval, rows: series.length, from: iso(series.time(0)), to: iso(last + (step ?? 0)) };
+    }
+  } catch (error) {
+    info = { file, interval, rows: 0, from: null, to: null, problem: error instanceof Error ? error.message : String(error) };
+  }
+  fileInfoCache.set(full, { stamp, info });
+  return info;
 }
 
 /** A bundled mark file (`…-mark.csv`) is mark prices, not candles anyone trades. */

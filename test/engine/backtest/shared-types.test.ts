@@ -4,7 +4,7 @@ import { loadMultiPairData, runMultiPairSync } from '../../../src/engine/backtes
 import { parseBacktestRequest } from '../../../src/engine/backtest/backtest.js';
 import { backtestRequestSchema, type BacktestRequestInput } from '../../../src/engine/backtest/config.js';
 import { StrategyRegistry } from '../../../src/engine/strategies/registry.js';
-import type { BacktestRequestBody, DataSource } from '../../../web/src/api/engine-types.js';
+import type { BacktestRequestBody, DataSource, PerpetualFileChoice } from '../../../web/src/api/engine-types.js';
 import { backtest, sourceDeps } from './support.js';
 
 /*
@@ -57,6 +57,30 @@ describe("the web's backtest request body", () => {
         slippageBps: '5',
         risk: { maxOpenOrders: 10, allowShort: false },
         data,
+      };
+      const parsed = backtestRequestSchema.safeParse(body);
+      expect(parsed.success ? 'ok' : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')).toBe('ok');
+    }
+  });
+
+  it("is accepted with a perpetual's funding and mark files as the form names them (a file of data/, or none)", () => {
+    expectTypeOf<PerpetualFileChoice>().toExtend<NonNullable<BacktestRequestInput['funding']>>();
+    expectTypeOf<PerpetualFileChoice>().toExtend<NonNullable<BacktestRequestInput['mark']>>();
+    const choices: [PerpetualFileChoice, PerpetualFileChoice][] = [
+      [
+        { source: 'bundled', file: 'XRP_USDT_USDT-8h-funding_rate.csv' },
+        { source: 'bundled', file: 'XRP_USDT_USDT-1h-mark.csv' },
+      ],
+      [{ source: 'none' }, { source: 'none' }],
+    ];
+    for (const [funding, mark] of choices) {
+      const body: BacktestRequestBody = {
+        strategy: 'dca',
+        params: {},
+        risk: { leverage: '5', marginMode: 'isolated', liquidationBufferPct: 2 },
+        data: { source: 'bundled', file: 'XRP_USDT_USDT-1h-futures.csv' },
+        funding,
+        mark,
       };
       const parsed = backtestRequestSchema.safeParse(body);
       expect(parsed.success ? 'ok' : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')).toBe('ok');

@@ -1,7 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BacktestCatalog } from '../../../src/domain/backtest-run.js';
+import { listPerpetualFiles } from '../../../src/engine/backtest/perpetual-data.js';
+import { BacktestCatalogSchema } from '../../../src/server/routes/backtests.routes.js';
 import { startTempSystem, type TempSystem } from '../../support/temp-system.js';
 
 const BASE = '/api/backtests';
@@ -112,6 +116,44 @@ describe('GET /api/backtests', () => {
     expect(res.status).toBe(200);
     expect(res.json.bundledFiles).toEqual(['ADA_BTC-1m.csv', 'DASH_BTC-5m.csv', 'ETH_BTC-1m.csv', 'LTC_BTC-5m.csv', 'XLM_BTC-1m.csv', 'XLM_BTC-5m.csv', 'XRP_USDT_USDT-1h-futures.csv']);
     expect((res.json.strategies as { id: string }[]).map((s) => s.id)).toEqual(['sma-crossover', 'rsi-mean-reversion', 'grid', 'dca']);
+  });
+
+  it("lists each perpetual's funding and mark files in data/ with the time they cover, in the documented shape", async () => {
+    const res = await call({ method: 'GET', url: `${BASE}/catalog` });
+    expect(res.status).toBe(200);
+    const catalog: BacktestCatalog = BacktestCatalogSchema.parse(res.json);
+    expect(catalog.perpetualFiles).toEqual([
+      {
+        symbol: 'XRP/USDT:USDT',
+        // Settlements snapped to the whole hour (the file stamps them a few ms late).
+        funding: [{ file: 'XRP_USDT_USDT-8h-funding_rate.csv', interval: '8h', rows: 91, from: '2021-11-18T00:00:00.000Z', to: '2021-12-18T00:00:00.000Z' }],
+        mark: [{ file: 'XRP_USDT_USDT-1h-mark.csv', interval: '1h', rows: 100, from: '2021-11-15T06:00:00.000Z', to: '2021-11-19T10:00:00.000Z' }],
+      },
+    ]);
+    // The request names them as they are listed.
+    const pair = catalog.perpetualFiles[0];
+    const body = { strategy: 'dca', data: BUNDLED, from: '2021-11-18T00:00:00Z', funding: { source: 'bundled', file: pair?.funding[0]?.file }, mark: { source: 'bundled', file: pair?.mark[0]?.file } };
+    expect((await call({ method: 'POST', url: BASE, payload: body })).status).toBe(202);
+  });
+
+  it('lists an unreadable funding file with its problem, and a pair with only a mark file', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cts-perp-files-'));
+    try {
+      writeFileSync(path.join(dir, 'BTC_USDT_USDT-8h-funding_rate.csv'), 'timestamp_ms,funding_rate\n1637193600000,lots\n');
+      writeFileSync(path.join(dir, 'BTC_USDT_USDT-1h-mark.csv'), 'timestamp_ms,open,high,low,close,volume\n1637193600000,1,2,0.5,1.5,0\n1637197200000,1.5,2,1,1.2,0\n');
+      writeFileSync(path.join(dir, 'ETH_USDT_USDT-4h-mark.csv'), 'timestamp_ms,open,high,low,close,volume\n1637193600000,1,2,0.5,1.5,0\n');
+      writeFileSync(path.join(dir, 'ETH_BTC-1m.csv'), 'timestamp_ms,open,high,low,close,volume\n1637193600000,1,2,0.5,1.5,0\n');
+      const listed = listPerpetualFiles(dir);
+      expect(listed.map((p) => p.symbol)).toEqual(['BTC/USDT:USDT', 'ETH/USDT:USDT']);
+      expect(listed[0]?.funding[0]).toMatchObject({ file: 'BTC_USDT_USDT-8h-funding_rate.csv', rows: 0, from: null, to: null });
+      expect(listed[0]?.funding[0]?.problem).toContain('line 2: funding_rate "lots" is not a number');
+      expect(listed[0]?.mark[0]).toEqual({ file: 'BTC_USDT_USDT-1h-mark.csv', interval: '1h', rows: 2, from: '2021-11-18T00:00:00.000Z', to: '2021-11-18T02:00:00.000Z' });
+      // One candle: its end is unknown, so the range is that open.
+      expect(listed[1]).toEqual({ symbol: 'ETH/USDT:USDT', funding: [], mark: [{ file: 'ETH_USDT_USDT-4h-mark.csv', interval: '4h', rows: 1, from: '2021-11-18T00:00:00.000Z', to: '2021-11-18T00:00:00.000Z' }] });
+      expect(BacktestCatalogSchema.shape.perpetualFiles.parse(listed)).toEqual(listed);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -45,7 +45,7 @@ export type { StartEngineInput as StartEngineBody } from '../../../src/domain/en
 
 export type { AnyBacktestReport, BacktestReport, BacktestResult, BuyAndHold, DerivativesReport, EventList, MultiPairReport, PairReport, ReportTrade } from '../../../src/domain/backtest-report.js';
 export { isMultiPairReport } from '../../../src/domain/backtest-report.js';
-export type { BacktestCatalog, BacktestListItem, BacktestProgress, BacktestStatus, BacktestSummary, BacktestView, RankMetric, SweepMetrics, SweepResult, SweepRow } from '../../../src/domain/backtest-run.js';
+export type { BacktestCatalog, BacktestListItem, PerpetualFileInfo, PerpetualPairFiles, BacktestProgress, BacktestStatus, BacktestSummary, BacktestView, RankMetric, SweepMetrics, SweepResult, SweepRow } from '../../../src/domain/backtest-run.js';
 
 /*
  * The request body is still mirrored by hand: its zod schema (src/engine/backtest/config.ts) builds on
@@ -73,4 +73,11 @@ export interface BacktestRequestBody {
   data: DataSource;
   /** Multi-pair runs: pairs that may hold a position at once. */
   maxOpenTrades?: number;
+  /** Perpetuals: the funding-rate file (data/) or none. */
+  funding?: PerpetualFileChoice;
+  /** Perpetuals: the mark-price file (data/) or none (the candles' own prices stand in). */
+  mark?: PerpetualFileChoice;
 }
+
+/** A perpetual's funding or mark data as the form names it: a file in data/ (from the catalog's `perpetualFiles`), or none. */
+export type PerpetualFileChoice = { source: 'bundled'; file: string } | { source: 'none' };

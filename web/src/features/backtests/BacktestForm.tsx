@@ -2,10 +2,12 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, describeError } from '../../api/client';
 import { useStartBacktest } from '../../api/backtests';
 import { useStrategyFiles } from '../../api/strategies';
-import type { BacktestCatalog, BacktestRequestBody, DataSource, FieldDoc, StrategyInfo } from '../../api/engine-types';
+import type { BacktestCatalog, BacktestRequestBody, DataSource, FieldDoc, PerpetualFileChoice, PerpetualFileInfo, StrategyInfo } from '../../api/engine-types';
 import type { ConnectionView } from '../../api/types';
 import { Field, invalidProps } from '../../components/Field';
 import { ParamFields } from '../live-trading/ParamFields';
+import { PerpetualRiskFields, splitRiskDocs } from '../live-trading/PerpetualRiskFields';
+import { parseDataFileName } from '../../../../src/domain/data-files.js';
 import { groupErrors, initialValues, toPayload, validateParams, type ParamErrors, type ParamValues } from '../live-trading/param-form';
 
 /** Balance, fee and slippage, described like strategy parameters (the server's backtestRequestSchema). */
@@ -20,7 +22,9 @@ const SYMBOL_PATTERN = /^[A-Za-z0-9]{1,20}\/[A-Za-z0-9]{1,20}(:[A-Za-z0-9]{1,20}
 const MAX_CSV_BYTES = 50_000_000;
 
 type SourceKind = DataSource['source'];
-type TopField = 'data' | 'symbol' | 'timeframe' | 'from' | 'to';
+type TopField = 'data' | 'symbol' | 'timeframe' | 'from' | 'to' | 'funding' | 'mark';
+/** A funding or mark select's value: a file of data/, or none. */
+const NONE = 'none';
 
 interface BacktestFormProps {
   catalog: BacktestCatalog;
@@ -51,14 +55,33 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
   const [timeframe, setTimeframe] = useState('');
   const [from, setFrom] = useState('');
   const [to, setTo] = useState('');
+  // The trader's funding and mark choice for one symbol (another symbol starts from its own defaults).
+  const [fundingChoice, setFundingChoice] = useState<{ symbol: string; value: string } | null>(null);
+  const [markChoice, setMarkChoice] = useState<{ symbol: string; value: string } | null>(null);
   const [submitted, setSubmitted] = useState(false);
 
   const strategy = catalog.strategies.find((s) => s.id === strategyId) ?? first;
   const serverErrors = start.error instanceof ApiError ? start.error.fieldErrors : [];
+  const multi = source === 'bundled' && extraFiles.some((f) => f !== file);
+  // The pair the run trades: the symbol given, else (bundled data) the file's. A settle currency
+  // (XRP/USDT:USDT) makes it a perpetual: only then are its files and settings asked for and sent.
+  const runSymbol = symbol.trim() || (source === 'bundled' ? (parseDataFileName(file)?.symbol ?? '') : '');
+  const perpetual = multi ? [file, ...extraFiles].some((f) => parseDataFileName(f)?.symbol.includes(':') === true) : runSymbol.includes(':');
+  const runTimeframe = timeframe || (source === 'bundled' ? (parseDataFileName(file)?.timeframe ?? '') : '');
+  const pairFiles = catalog.perpetualFiles.find((p) => p.symbol === runSymbol);
+  const fundingFiles = pairFiles?.funding ?? [];
+  const markFiles = pairFiles?.mark ?? [];
+  // By default the pair's bundled files go with its bundled candles; uploaded or downloaded candles
+  // (another time, maybe another venue) start with none, as the API's own default.
+  const bundledCandles = source === 'bundled';
+  const fundingValue = fundingChoice?.symbol === runSymbol ? fundingChoice.value : bundledCandles ? defaultFile(fundingFiles, undefined) : NONE;
+  const markValue = markChoice?.symbol === runSymbol ? markChoice.value : bundledCandles ? defaultFile(markFiles, runTimeframe) : NONE;
+  const [derivativeDocs, plainRiskDocs] = splitRiskDocs(riskDocs);
+  const shownRiskDocs = perpetual ? riskDocs : plainRiskDocs;
   const local = {
     params: validateParams(strategy.params, params),
     settings: validateParams(SETTINGS_PARAMS, settings),
-    risk: validateParams(riskDocs, risk),
+    risk: validateParams(shownRiskDocs, risk),
     top: topErrors({ source, file, csv, connectionId, symbol, timeframe, from, to }),
   };
   const shown = (errors: ParamErrors, server: ParamErrors): ParamErrors => ({ ...server, ...(submitted ? errors : liveOnly(errors, 'required')) });
@@ -67,8 +90,10 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
   const topError = (field: TopField): string | undefined =>
     (submitted ? local.top[field] : undefined) ?? serverErrors.find((e) => e.path === field || e.path.startsWith(`${field}.`))?.message ?? (field === 'data' ? csvError : undefined);
 
-  const riskErrors = shown(local.risk, groupErrors(serverErrors, 'risk'));
-  const riskSet = riskDocs.filter((d) => (risk[d.name] ?? '') !== (d.default === undefined ? '' : String(d.default))).length;
+  const allRiskErrors = shown(local.risk, groupErrors(serverErrors, 'risk'));
+  const riskErrors = onlyFields(allRiskErrors, plainRiskDocs);
+  const perpetualRiskErrors = onlyFields(allRiskErrors, derivativeDocs);
+  const riskSet = plainRiskDocs.filter((d) => (risk[d.name] ?? '') !== (d.default === undefined ? '' : String(d.default))).length;
   // Collapsed by default; opened by the user or by an error inside.
   const [riskToggled, setRiskOpen] = useState(false);
   const riskOpen = riskToggled || Object.keys(riskErrors).length > 0;
@@ -106,7 +131,6 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
       return;
     }
     const others = extraFiles.filter((f) => f !== file);
-    const multi = source === 'bundled' && others.length > 0;
     const data: DataSource =
       source === 'bundled'
         ? multi
@@ -119,8 +143,12 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
       strategy: strategy.id,
       params: toPayload(strategy.params, params),
       ...(toPayload(SETTINGS_PARAMS, settings) as Pick<BacktestRequestBody, 'startingBalance' | 'feeRate' | 'slippageBps'>),
-      risk: toPayload(riskDocs, risk),
+      risk: toPayload(shownRiskDocs, risk),
       data,
+      // One pair's files as chosen; where data/ has none for the pair, the server's default (none, which
+      // its report explains). A multi-pair run uses each pair's own bundled files (the server's default).
+      ...(perpetual && !multi && fundingFiles.length > 0 ? { funding: choice(fundingValue) } : {}),
+      ...(perpetual && !multi && markFiles.length > 0 ? { mark: choice(markValue) } : {}),
       ...(symbol.trim() ? { symbol: symbol.trim() } : {}),
       ...(timeframe ? { timeframe } : {}),
       ...(from ? { from } : {}),
@@ -234,6 +262,53 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
             <input id="bt-to" type="date" value={to} onChange={(e) => setTo(e.target.value)} {...invalidProps('bt-to', topError('to'), 'bt-to-hint')} />
           </Field>
         </div>
+        {perpetual && multi ? (
+          <p className="field__hint" data-testid="bt-perpetual-files">
+            Several perpetuals: each pair uses its own funding and mark files in data/ where it has them.
+          </p>
+        ) : null}
+        {perpetual && !multi ? (
+          <div data-testid="bt-perpetual-files">
+            <Field
+              id="bt-funding"
+              label="Funding rates"
+              error={topError('funding')}
+              hint={
+                fundingFiles.length > 0
+                  ? (withTail(chosenText(fundingFiles, fundingValue, 'rates every'), 'Funding is booked at each settlement from it.') ?? 'None: no funding is booked, and the report says so.')
+                  : `data/ has no funding-rate file for ${runSymbol}: no funding is booked, and the report says so.`
+              }
+            >
+              <select id="bt-funding" value={fundingValue} onChange={(e) => setFundingChoice({ symbol: runSymbol, value: e.target.value })} {...invalidProps('bt-funding', topError('funding'), 'bt-funding-hint')}>
+                {fundingFiles.map((f) => (
+                  <option key={f.file} value={f.file} disabled={f.problem !== undefined}>
+                    {fileLabel(f, 'rates every')}
+                  </option>
+                ))}
+                <option value={NONE}>None (no funding)</option>
+              </select>
+            </Field>
+            <Field
+              id="bt-mark"
+              label="Mark prices"
+              error={topError('mark')}
+              hint={
+                markFiles.length > 0
+                  ? (withTail(chosenText(markFiles, markValue, 'candles of'), 'Liquidations and funding are priced at its marks; where it has no candle, at the candles’ own prices.') ?? 'None: each candle’s own prices stand in.')
+                  : `data/ has no mark-price file for ${runSymbol}: each candle’s own prices stand in.`
+              }
+            >
+              <select id="bt-mark" value={markValue} onChange={(e) => setMarkChoice({ symbol: runSymbol, value: e.target.value })} {...invalidProps('bt-mark', topError('mark'), 'bt-mark-hint')}>
+                {markFiles.map((f) => (
+                  <option key={f.file} value={f.file} disabled={f.problem !== undefined}>
+                    {fileLabel(f, 'candles of')}
+                  </option>
+                ))}
+                <option value={NONE}>None (the candles’ prices)</option>
+              </select>
+            </Field>
+          </div>
+        ) : null}
       </fieldset>
 
       <fieldset className="fieldset">
@@ -241,9 +316,20 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
         <ParamFields idPrefix="bt-setting" docs={SETTINGS_PARAMS} values={settings} errors={shown(local.settings, settingsServer)} onChange={(n, v) => setSettings((s) => ({ ...s, [n]: v }))} />
       </fieldset>
 
+      {perpetual ? (
+        <PerpetualRiskFields
+          idPrefix="bt-risk"
+          docs={derivativeDocs}
+          values={risk}
+          errors={perpetualRiskErrors}
+          hint="Margin = notional ÷ leverage out of the quote balance; a position is liquidated when the mark reaches its liquidation price."
+          onChange={(n, v) => setRisk((r) => ({ ...r, [n]: v }))}
+        />
+      ) : null}
+
       <details className="disclosure" open={riskOpen} onToggle={(e) => setRiskOpen(e.currentTarget.open)}>
         <summary>Risk limits{riskSet > 0 ? ` (${riskSet} set)` : ' (defaults)'}</summary>
-        <ParamFields idPrefix="bt-risk" docs={riskDocs} values={risk} errors={riskErrors} onChange={(n, v) => setRisk((r) => ({ ...r, [n]: v }))} />
+        <ParamFields idPrefix="bt-risk" docs={plainRiskDocs} values={risk} errors={riskErrors} onChange={(n, v) => setRisk((r) => ({ ...r, [n]: v }))} />
       </details>
 
       {start.isError ? (
@@ -258,6 +344,38 @@ export function BacktestForm({ catalog, riskDocs, connections, onStarted }: Back
       </div>
     </form>
   );
+}
+
+/** The default funding or mark file: the one of the run's timeframe (mark), else the first that reads; none when there is none. */
+function defaultFile(files: readonly PerpetualFileInfo[], timeframe: string | undefined): string {
+  const readable = files.filter((f) => f.problem === undefined);
+  return (readable.find((f) => f.interval === timeframe) ?? readable[0])?.file ?? NONE;
+}
+
+function choice(value: string): PerpetualFileChoice {
+  return value === NONE ? { source: 'none' } : { source: 'bundled', file: value };
+}
+
+/** `XRP_USDT_USDT-8h-funding_rate.csv — 91 rates every 8h, 2021-11-18 00:00 → 2021-12-18 00:00 UTC`. */
+function fileLabel(f: PerpetualFileInfo, what: 'rates every' | 'candles of'): string {
+  if (f.problem !== undefined || f.from === null || f.to === null) return `${f.file} — unreadable: ${f.problem ?? 'no rows'}`;
+  const at = (s: string): string => s.slice(0, 16).replace('T', ' ');
+  return `${f.file} — ${f.rows} ${what} ${f.interval}, ${at(f.from)} → ${at(f.to)} UTC`;
+}
+
+/** What the chosen file covers (`91 rates every 8h, 2021-11-18 00:00 → 2021-12-18 00:00 UTC.`), or null for none. */
+function chosenText(files: readonly PerpetualFileInfo[], value: string, what: 'rates every' | 'candles of'): string | null {
+  const f = files.find((x) => x.file === value);
+  if (!f) return null;
+  return `${fileLabel(f, what).slice(f.file.length + ' — '.length)}.`;
+}
+
+const withTail = (text: string | null, tail: string): string | null => (text === null ? null : `${text} ${tail}`);
+
+function onlyFields(errors: ParamErrors, docs: readonly FieldDoc[]): ParamErrors {
+  const out: ParamErrors = {};
+  for (const [k, v] of Object.entries(errors)) if (docs.some((d) => d.name === k)) out[k] = v;
+  return out;
 }
 
 /** Before the first submit, only format and bound errors show (an empty required field waits for submit). */

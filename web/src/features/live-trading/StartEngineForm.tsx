@@ -8,6 +8,7 @@ import { Field, invalidProps } from '../../components/Field';
 import { ErrorState, Loading } from '../../components/States';
 import { PairListFields, PairsModeChoice } from './PairListFields';
 import { ParamFields } from './ParamFields';
+import { PerpetualRiskFields, splitRiskDocs } from './PerpetualRiskFields';
 import { initialPairList, pairListBody, serverPairListErrors, validatePairList, type PairListErrors, type PairListValues, type PairsMode } from './pair-list-form';
 import { nameMentionsMode } from '../../format';
 import { EXCHANGE_FACTS } from '../../../../src/domain/exchange-ids.js';
@@ -281,21 +282,18 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
         ) : null}
       </fieldset>
 
-      {perpetual && derivativeDocs.length > 0 ? (
-        <fieldset className="fieldset">
-          <legend>Perpetual: leverage and margin</legend>
-          <p className="field__hint">Set on the exchange before the first order and read back; the start stops if the account holds other settings.</p>
-          <ParamFields
-            idPrefix="start-risk"
-            docs={derivativeDocs}
-            values={risk}
-            errors={visible('risk', local.risk)}
-            onChange={(name, value) => {
-              setRisk((r) => ({ ...r, [name]: value }));
-              touch(`risk.${name}`);
-            }}
-          />
-        </fieldset>
+      {perpetual ? (
+        <PerpetualRiskFields
+          idPrefix="start-risk"
+          docs={derivativeDocs}
+          values={risk}
+          errors={visible('risk', local.risk)}
+          hint="Set on the exchange before the first order and read back; the start stops if the account holds other settings."
+          onChange={(name, value) => {
+            setRisk((r) => ({ ...r, [name]: value }));
+            touch(`risk.${name}`);
+          }}
+        />
       ) : null}
 
       <fieldset className="fieldset">
@@ -362,11 +360,4 @@ function topErrors(input: { connectionId: string; symbol: string | null; replayS
 function focusFirstInvalid(form: HTMLFormElement): void {
   // After React renders the messages.
   requestAnimationFrame(() => form.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus());
-}
-
-/** The risk settings of a perpetual (leverage, margin mode, liquidation buffer) apart from the rest. */
-const DERIVATIVE_RISK_FIELDS: ReadonlySet<string> = new Set(['leverage', 'marginMode', 'liquidationBufferPct']);
-
-function splitRiskDocs(docs: readonly FieldDoc[]): [FieldDoc[], FieldDoc[]] {
-  return [docs.filter((d) => DERIVATIVE_RISK_FIELDS.has(d.name)), docs.filter((d) => !DERIVATIVE_RISK_FIELDS.has(d.name))];
 }
