@@ -43,6 +43,8 @@ describe('StartEngineForm', () => {
     await user.selectOptions(within(form).getByLabelText('Timeframe'), '15m');
     await user.clear(within(form).getByLabelText('Replay speed (candles per second)'));
     await user.type(within(form).getByLabelText('Replay speed (candles per second)'), '20');
+    // The hint states the range the server takes: 0 is not in it.
+    expect(within(form).getByText(/above 0 and at most 10000 candles per second/)).toBeTruthy();
     // A budget of its own, so it can run beside the connection's other bots.
     await user.selectOptions(within(form).getByLabelText('This bot may spend'), 'quote');
     await user.type(within(form).getByLabelText('Budget (quote)'), '0');

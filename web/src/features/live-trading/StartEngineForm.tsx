@@ -299,7 +299,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
       <fieldset className="fieldset">
         <legend>Options</legend>
         {isReplay ? (
-          <Field id="start-replay-speed" label="Replay speed (candles per second)" error={topError('replaySpeed')} hint="Replay only: how fast history is played back (0–10000).">
+          <Field id="start-replay-speed" label="Replay speed (candles per second)" error={topError('replaySpeed')} hint="Replay only: how fast history is played back, above 0 and at most 10000 candles per second.">
             <input
               id="start-replay-speed"
               type="number"
