@@ -16,13 +16,15 @@ export interface HealthServiceOptions {
   probeTimeoutMs: number;
 }
 
-export interface HealthEntryView extends Omit<ConnectionHealth, 'lastProbeAt' | 'lastSuccessAt' | 'nextProbeAt' | 'ban'> {
+export interface HealthEntryView extends Omit<ConnectionHealth, 'lastProbeAt' | 'lastSuccessAt' | 'nextProbeAt' | 'ban' | 'lastFailure'> {
   name: string;
   exchange: string;
   lastProbeAt: string | null;
   lastSuccessAt: string | null;
   nextProbeAt: string | null;
   ban: { until: string; banned: boolean } | null;
+  /** The last failed probe: when, the error's code and its message (never a secret: CTS's own error text). */
+  lastFailure: { at: string; code: string; message: string } | null;
 }
 
 /**
@@ -133,6 +135,7 @@ function toEntryView(h: ConnectionHealth, view: ConnectionView): HealthEntryView
     lastSuccessAt: iso(h.lastSuccessAt),
     nextProbeAt: iso(h.nextProbeAt),
     ban: h.ban ? { until: new Date(h.ban.until).toISOString(), banned: h.ban.banned } : null,
+    lastFailure: h.lastFailure ? { at: new Date(h.lastFailure.at).toISOString(), code: h.lastFailure.code, message: h.lastFailure.message } : null,
   };
 }
 

@@ -138,8 +138,13 @@ describe('GET /api/settings/connections/health', () => {
     const healthy = await waitFor(id, (h) => h.status === 'ok');
     expect(healthy.latencyP50Ms).not.toBeNull();
     sim.control.injectFault({ exchange: 'binance', fault: { kind: 'serverError', status: 503 } });
-    await waitFor(id, (h) => h.status === 'failing' && h.consecutiveFailures >= 3);
+    const failing = await waitFor(id, (h) => h.status === 'failing' && h.consecutiveFailures >= 3);
     expect((await connection(id)).status).toBe('failing');
+    // Why, as a person reads it: the error's code and message, stamped as ISO time.
+    const why = (failing as unknown as { lastFailure: { at: string; code: string; message: string } }).lastFailure;
+    expect(why.code).toBe('exchange_unavailable');
+    expect(Number.isNaN(Date.parse(why.at))).toBe(false);
+    expect(why.message).not.toMatch(new RegExp(SECRET));
     sim.control.clearFaults();
     await waitFor(id, (h) => h.status !== 'failing');
   });

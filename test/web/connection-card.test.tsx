@@ -50,6 +50,25 @@ describe('ConnectionCard', () => {
     expect(screen.getByText(/errors 2\.5%/)).toBeTruthy();
   });
 
+  it("says why the last probe failed, and what kind of pause a ban is", () => {
+    mockApi(() => undefined);
+    const health = {
+      connectionId: 'x',
+      status: 'failing' as const,
+      latencyP50Ms: 42,
+      latencyP95Ms: 180,
+      errorRate: 0.5,
+      lastSuccessAt: null,
+      consecutiveFailures: 3,
+      samples: 6,
+      lastFailure: { at: '2026-12-04T20:00:00.000Z', code: 'exchange_unavailable', message: 'Binance answered HTTP 503' },
+      ban: { until: '2026-12-04T21:00:00.000Z', banned: true },
+    };
+    renderWithClient(<ConnectionCard connection={connection()} health={health} onEdit={() => {}} />);
+    expect(screen.getByTestId('last-probe-failure').textContent).toBe(' · last probe failed: Binance answered HTTP 503');
+    expect(screen.getByText(/IP banned by the exchange until/)).toBeTruthy();
+  });
+
   it('makes a withdrawal-permission warning impossible to miss', () => {
     mockApi(() => undefined);
     const result = testResult({

@@ -73,7 +73,10 @@ export interface ConnectionHealth {
   errorRate: number | null;
   lastSuccessAt: string | null;
   consecutiveFailures: number;
-  ban: { until: string; reason: string } | null;
+  /** banned: an IP ban (HTTP 418); else a rate-limit pause (429). */
+  ban: { until: string; banned: boolean } | null;
+  /** The last failed probe and why. */
+  lastFailure?: { at: string; code: string; message: string } | null;
   /** Probes so far; 0 means none has run yet. */
   samples?: number;
   /** Why the status is what it is, e.g. "error rate 100 %". */

@@ -92,10 +92,16 @@ function HealthFacts({ health }: { health: ConnectionHealth }) {
             · {health.consecutiveFailures} failure{health.consecutiveFailures === 1 ? '' : 's'} in a row
           </span>
         ) : null}
+        {health.consecutiveFailures > 0 && health.lastFailure ? (
+          <span className="small" data-testid="last-probe-failure">
+            {' '}
+            · last probe failed: {health.lastFailure.message}
+          </span>
+        ) : null}
         {health.ban ? (
           <span className="outcome outcome--failed">
             {' '}
-            Banned until {absoluteTime(health.ban.until)}: {health.ban.reason}
+            {health.ban.banned ? 'IP banned by the exchange' : 'Rate limited by the exchange'} until {absoluteTime(health.ban.until)}
           </span>
         ) : null}
       </dd>
