@@ -36,6 +36,16 @@ export class ConflictError extends CtsError {
   readonly code = 'conflict';
 }
 
+/** A live or testnet start on a connection whose last test did not pass (or no longer applies): test it first. */
+export class ConnectionNotTestedError extends ConflictError {
+  constructor(
+    message: string,
+    readonly connectionId: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The feature exists but is not available in this build or configuration. */
 export class NotImplementedError extends CtsError {
   readonly code = 'not_implemented';

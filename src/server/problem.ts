@@ -3,6 +3,7 @@ import type { ZodError } from 'zod';
 import {
   AuthenticationFailedError,
   ConflictError,
+  ConnectionNotTestedError,
   CredentialFormatError,
   CtsError,
   InsufficientFundsError,
@@ -24,6 +25,8 @@ export interface Problem {
   status: number;
   detail: string;
   errors?: FieldError[];
+  /** connection-not-tested: the connection to test. */
+  connectionId?: string;
 }
 
 const TITLES: Record<number, string> = {
@@ -73,6 +76,8 @@ export function zodFieldErrors(error: ZodError, prefix?: string): FieldError[] {
 export function problemFromError(error: unknown): Problem {
   if (error instanceof ValidationError) return problem(400, 'validation-failed', error.message, error.fields);
   if (error instanceof NotFoundError) return problem(404, 'not-found', error.message);
+  // Its own type, so a client can offer to run the test instead of showing the API path.
+  if (error instanceof ConnectionNotTestedError) return { ...problem(409, 'connection-not-tested', error.message), connectionId: error.connectionId };
   if (error instanceof ConflictError) return problem(409, 'conflict', error.message);
   if (error instanceof NotImplementedError) return problem(501, 'not-implemented', error.message);
   // decimal.js throws a plain Error whose only mark is its message prefix (its `decimalError` constant;

@@ -77,6 +77,7 @@ export const ProblemSchema = z.object({
   status: z.number().int(),
   detail: z.string(),
   errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+  connectionId: z.string().optional().describe('connection-not-tested: the connection whose test would let the start go through'),
 });
 
 /** Methods whose request body Fastify reads (and so may refuse: malformed 400, too large 413, not JSON 415). */

@@ -124,6 +124,31 @@ describe('StartEngineForm', () => {
     expect(change).not.toHaveBeenCalled();
   });
 
+  it('offers to test a connection whose last test did not pass, instead of naming the API path', async () => {
+    const refusal = {
+      type: 'https://cts.local/problems/connection-not-tested',
+      title: 'Conflict',
+      status: 409,
+      detail: 'Connection "Binance main" has not been tested since it was last changed; a live engine needs a connection whose last test passed (POST /api/settings/connections/main/test)',
+      connectionId: 'main',
+    };
+    const api = strategiesApi((call) => {
+      if (call.url === '/api/trade-engine/start') return { status: 409, body: refusal };
+      if (call.url === '/api/settings/connections/main/test') return { status: 200, body: { outcome: 'ok', summary: 'All 4 checks passed', startedAt: '2026-12-04T20:00:00.000Z', durationMs: 300, simulated: false, steps: [] } };
+      return undefined;
+    });
+    const user = userEvent.setup();
+    renderWithClient(<StartEngineForm connections={[live]} connectionId="main" onConnectionChange={() => {}} previous={undefined} />);
+    const form = await screen.findByRole('form', { name: 'Start engine' });
+    await user.click(within(form).getByRole('button', { name: 'Start bot' }));
+    const alert = await within(form).findByRole('alert');
+    expect(alert.textContent).toMatch(/^Could not start: Connection "Binance main" has not been tested since it was last changed; a live engine needs a connection whose last test passed\./);
+    expect(alert.textContent).not.toMatch(/\/api\//);
+    await user.click(within(alert).getByRole('button', { name: 'Test connection' }));
+    expect(await within(alert).findByText('The test passed (All 4 checks passed): start the bot again.')).toBeTruthy();
+    expect(api.calls.filter((c) => c.method === 'POST' && c.url === '/api/settings/connections/main/test')).toHaveLength(1);
+  });
+
   it('takes the unfilled-limit timeout, a nested risk setting, from the fields the server describes; left at its defaults it is not sent', async () => {
     const previous = engineStatus({ id: 'bot-9', connectionId: 'main', strategy: 'sma-crossover', params: { fast: 5, slow: 20, sizeQuote: '100' }, symbol: 'BTC/USDT', timeframe: '1h', risk: { maxOpenOrders: 10, unfilledTimeout: { exitSeconds: 120, action: 'cancel', maxReprices: 3 } } });
     let reply: { status: number; body: unknown } = { status: 422, body: problem(422, 'Invalid risk settings: risk.unfilledTimeout.entrySeconds: Too big', [{ path: 'risk.unfilledTimeout.entrySeconds', message: 'Too big: expected number to be <=604800' }]) };

@@ -1,5 +1,5 @@
 import type { ConnectionView } from '../../domain/connection.js';
-import { ConflictError, ValidationError } from '../../domain/errors.js';
+import { ConnectionNotTestedError, ValidationError } from '../../domain/errors.js';
 import type { Market } from '../../exchanges/exchange.port.js';
 import { timeframeMs } from '../../domain/timeframe.js';
 import { parseRiskConfig, type RiskConfig } from '../risk.js';
@@ -17,7 +17,7 @@ import type { StartEngineRequest } from '../../domain/engine-start.js';
  * invalidated by an edit): a refusal of the current state (409), which a new passing test lifts.
  * Resume after a restart tells it apart from other refusals and re-tests instead of giving up.
  */
-export class ConnectionNotTestedError extends ConflictError {}
+export { ConnectionNotTestedError };
 
 /**
  * The start gate. For live/testnet the LAST CONNECTION TEST decides, not the health status: the
@@ -37,6 +37,7 @@ export function checkConnection(connection: ConnectionView): void {
   const why = test === null || connection.status === 'untested' ? 'has not been tested since it was last changed' : `failed its last test (${test.summary})`;
   throw new ConnectionNotTestedError(
     `Connection "${connection.name}" ${why}; a ${connection.mode} engine needs a connection whose last test passed (POST /api/settings/connections/${connection.id}/test)`,
+    connection.id,
   );
 }
 

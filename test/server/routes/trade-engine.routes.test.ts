@@ -256,6 +256,8 @@ describe('live starts that must fail answer an error status (temp system → ccx
     expect(res.status).toBe(409);
     expect(res.headers['content-type']).toContain('application/problem+json');
     expect(String(res.json().detail)).toMatch(/failed its last test.*needs a connection whose last test passed/);
+    // Its own problem type, naming the connection: the UI offers to run the test.
+    expect(res.json()).toMatchObject({ type: 'https://cts.local/problems/connection-not-tested', connectionId: id });
     expect(sim.control.requests({ exchange: 'binance' })).toEqual([]);
   });
 

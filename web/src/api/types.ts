@@ -109,4 +109,6 @@ export interface Problem {
   status?: number;
   detail?: string;
   errors?: FieldError[];
+  /** connection-not-tested: the connection to test. */
+  connectionId?: string;
 }

@@ -8,6 +8,7 @@ import { Field, invalidProps } from '../../components/Field';
 import { ErrorState, Loading } from '../../components/States';
 import { PairListFields, PairsModeChoice } from './PairListFields';
 import { ParamFields } from './ParamFields';
+import { StartRefusal } from './StartRefusal';
 import { PerpetualRiskFields, splitRiskDocs } from './PerpetualRiskFields';
 import { initialPairList, pairListBody, serverPairListErrors, validatePairList, type PairListErrors, type PairListValues, type PairsMode } from './pair-list-form';
 import { nameMentionsMode } from '../../format';
@@ -321,11 +322,7 @@ function StartForm({ connections, connectionId, onConnectionChange, previous, on
         </label>
       </fieldset>
 
-      {start.isError ? (
-        <p className="notice notice--error" role="alert">
-          Could not start: {describeError(start.error)}
-        </p>
-      ) : null}
+      {start.isError ? <StartRefusal error={start.error} /> : null}
       <div className="form__actions">
         <button type="submit" className="button button--primary" disabled={start.isPending || !connection}>
           {start.isPending ? 'Starting…' : previous ? 'Start this bot again' : 'Start bot'}
