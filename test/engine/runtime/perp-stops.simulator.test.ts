@@ -32,6 +32,13 @@ const VENUES: readonly Venue[] = [
     cancels: (r) => r.method === 'POST' && r.path === '/v5/order/cancel',
     balances: { USDT: '10000' },
   },
+  {
+    exchange: 'binance',
+    creates: (r) => r.host === 'fapi.binance.com' && r.method === 'POST' && r.path === '/fapi/v1/algoOrder',
+    cancels: (r) => r.host === 'fapi.binance.com' && r.method === 'DELETE' && r.path === '/fapi/v1/algoOrder',
+    balances: { USDT: '500' },
+    futures: { USDT: '10000' },
+  },
 ];
 
 describe.each(VENUES)('a perpetual stop-loss resting on the exchange ($exchange, simulator)', (venue) => {
@@ -54,8 +61,8 @@ describe.each(VENUES)('a perpetual stop-loss resting on the exchange ($exchange,
     const stops = await ex.fetchOpenOrders(PERP, undefined, undefined, { trigger: true });
     return [...plain, ...stops].filter((o, i, all) => all.findIndex((x) => x.id === o.id) === i && (o.stopLossPrice ?? o.triggerPrice ?? 0) > 0);
   };
-  const shortWithStop = async () => {
-    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true, stopLossPct: 5 });
+  const shortWithStop = async (risk: Record<string, unknown> = { stopLossPct: 5 }) => {
+    const started = await bot.start({ leverage: '5', marginMode: 'isolated', allowShort: true, ...risk });
     expect(started.state, JSON.stringify(started.lastError)).toBe('running');
     await bot.toFirstClose();
     await bot.nextCandle([{ kind: 'enter', side: 'short', size: { base: '0.1' } }]);
@@ -69,6 +76,9 @@ describe.each(VENUES)('a perpetual stop-loss resting on the exchange ($exchange,
     ).toBe(true);
     const [stop] = await restingStops();
     const [entry] = await account.db.orders.listFills(connectionId);
+    // Placed on the perpetual's own stop endpoint, reduce-only.
+    const create = lab.sim.control.requests({ exchange: venue.exchange }).filter((r) => venue.creates(r)).at(-1);
+    expect(String(create?.params['reduceOnly'])).toBe('true');
     return { stop, entry };
   };
 
@@ -106,6 +116,28 @@ describe.each(VENUES)('a perpetual stop-loss resting on the exchange ($exchange,
     const status = await bot.service.status(connectionId);
     expect(status.state).toBe('running');
     expect(status.positions.find((p) => p.symbol === PERP)?.side ?? 'flat').toBe('flat');
+  });
+
+  it('a trailing stop follows the short down on the exchange: the old stop is cancelled there, the new one rests at the new level', async () => {
+    const { stop } = await shortWithStop({ trailingStopPct: 2 });
+    const first = Number(stop?.stopLossPrice ?? stop?.triggerPrice);
+    const since = lab.sim.control.requests({ exchange: venue.exchange }).length;
+    paths.get('BTC/USDT')?.trade('27000');
+    lab.sim.control.step();
+    expect(
+      await until(async () => {
+        await bot.clock.advance(2_000);
+        const open = await restingStops();
+        return open.length === 1 && Number(open[0]?.stopLossPrice ?? open[0]?.triggerPrice) < first;
+      }, 5_000),
+    ).toBe(true);
+    const [moved] = await restingStops();
+    // 2 % above the lowest price since the entry: 27000 × 1.02.
+    expect(Number(moved?.stopLossPrice ?? moved?.triggerPrice)).toBe(27540);
+    expect(moved).toMatchObject({ side: 'buy', amount: 0.1, reduceOnly: true });
+    expect(lab.sim.control.requests({ exchange: venue.exchange }).slice(since).filter((r) => venue.cancels(r))).toHaveLength(1);
+    expect(await account.db.orders.findOrder(stop?.clientOrderId as string)).toMatchObject({ status: 'canceled' });
+    expect(await account.db.orders.findOrder(moved?.clientOrderId as string)).toMatchObject({ status: 'open', trigger: { kind: 'stop-loss', price: '27540' } });
   });
 
   it('an emergency stop cancels the resting stop on the exchange and flattens the short', async () => {
