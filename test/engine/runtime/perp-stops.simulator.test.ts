@@ -118,6 +118,28 @@ describe.each(VENUES)('a perpetual stop-loss resting on the exchange ($exchange,
     expect(status.positions.find((p) => p.symbol === PERP)?.side ?? 'flat').toBe('flat');
   });
 
+  it('the price rises through the resting stop while CTS runs: the exchange fills it, and its trade is booked once, to the stop', async () => {
+    const { stop } = await shortWithStop();
+    const level = Number(stop?.stopLossPrice ?? stop?.triggerPrice);
+    paths.get('BTC/USDT')?.trade(String(Math.ceil(level + 100)));
+    lab.sim.control.step();
+    expect(
+      await until(async () => {
+        await bot.clock.advance(2_000);
+        return (await bot.service.trades(connectionId)).some((f) => f.side === 'buy');
+      }, 5_000),
+    ).toBe(true);
+    for (let i = 0; i < 3; i++) await bot.clock.advance(2_000);
+    const buys = (await bot.service.trades(connectionId)).filter((f) => f.side === 'buy');
+    expect(buys).toHaveLength(1);
+    expect(buys[0]).toMatchObject({ clientOrderId: stop?.clientOrderId, amount: '0.1' });
+    // Only the exchange's stop bought: the engine's own check sent no second exit.
+    expect((await observer().fetchMyTrades(PERP)).filter((t) => t.side === 'buy')).toHaveLength(1);
+    expect((await observer().fetchPositions([PERP])).every((p) => Number(p.contracts ?? 0) === 0)).toBe(true);
+    const status = await bot.service.status(connectionId);
+    expect(status.positions.find((p) => p.symbol === PERP)?.side ?? 'flat').toBe('flat');
+  });
+
   it('a trailing stop follows the short down on the exchange: the old stop is cancelled there, the new one rests at the new level', async () => {
     const { stop } = await shortWithStop({ trailingStopPct: 2 });
     const first = Number(stop?.stopLossPrice ?? stop?.triggerPrice);
