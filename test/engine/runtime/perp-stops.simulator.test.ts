@@ -162,6 +162,20 @@ describe.each(VENUES)('a perpetual stop-loss resting on the exchange ($exchange,
     expect(await account.db.orders.findOrder(moved?.clientOrderId as string)).toMatchObject({ status: 'open', trigger: { kind: 'stop-loss', price: '27540' } });
   });
 
+  it('the strategy\'s exit cancels the resting stop on the exchange: nothing is left to close a later position', async () => {
+    const { stop } = await shortWithStop();
+    await bot.nextCandle([{ kind: 'exit' }]);
+    expect(await until(async () => (await bot.service.status(connectionId)).positions.every((p) => p.symbol !== PERP || p.side === 'flat'), 5_000)).toBe(true);
+    expect(
+      await until(async () => {
+        await bot.clock.advance(2_000);
+        return (await restingStops()).length === 0;
+      }, 5_000),
+    ).toBe(true);
+    expect(await account.db.orders.findOrder(stop?.clientOrderId as string)).toMatchObject({ status: 'canceled' });
+    expect((await observer().fetchPositions([PERP])).every((p) => Number(p.contracts ?? 0) === 0)).toBe(true);
+  });
+
   it('an emergency stop cancels the resting stop on the exchange and flattens the short', async () => {
     const { stop } = await shortWithStop();
     const before = lab.sim.control.requests({ exchange: venue.exchange }).length;
