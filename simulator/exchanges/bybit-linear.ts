@@ -60,8 +60,12 @@ export const bybitLinearOrders: Record<string, BybitEndpoint> = {
       const d = perpsOf(ctx);
       const spec = perpById(d, params['symbol']);
       if (params['symbol'] !== undefined && !spec) return bybitError(ctx, 10001, 'params error: symbol invalid');
+      // orderFilter StopOrder (ccxt's { trigger: true }) cancels only the conditional orders, Order only the others.
+      const filter = params['orderFilter'];
+      if (filter !== undefined && filter !== 'StopOrder' && filter !== 'Order') return bybitError(ctx, 10001, 'params error: orderFilter invalid');
       const list = d
         .orders(account.apiKey, { open: true, ...(spec ? { symbol: spec.symbol } : {}) })
+        .filter((o) => filter === undefined || (filter === 'StopOrder') === (o.trigger !== undefined && o.trigger.triggeredAt === undefined))
         .map((o) => d.cancel(account.apiKey, o.symbol, { orderId: o.orderId }))
         .filter((o): o is PerpOrder => o !== undefined)
         .map((o) => ({ orderId: String(o.orderId), orderLinkId: o.clientOrderId }));

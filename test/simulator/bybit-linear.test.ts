@@ -195,6 +195,19 @@ describe('Bybit v5 linear perpetuals through unmodified ccxt', () => {
     const cancelled = (await ex.fetchCanceledAndClosedOrders(BTC)).find((o) => o.id === idOf(takeProfit));
     expect(cancelled).toMatchObject({ status: 'canceled' });
     expect(cancelled?.info).toMatchObject({ orderStatus: 'Deactivated' });
+    // cancelAllOrders with { trigger: true } (orderFilter StopOrder) takes only conditional orders.
+    const limit = await ex.createOrder(BTC, 'limit', 'buy', 0.05, 50000, { reduceOnly: true });
+    const extra = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '62000' });
+    await ex.cancelAllOrders(BTC, { trigger: true });
+    expect(sim.control.requests({ method: 'POST', path: '/v5/order/cancel-all' }).at(-1)?.params).toMatchObject({ orderFilter: 'StopOrder' });
+    expect((await ex.fetchOpenOrders(BTC)).map((o) => o.id)).toEqual([idOf(limit)]);
+    expect((await ex.fetchCanceledAndClosedOrders(BTC)).find((o) => o.id === idOf(extra))).toMatchObject({ status: 'canceled' });
+    await ex.cancelOrder(idOf(limit), BTC);
+    // The two stops went with it: place them again.
+    const [stopAgain, secondAgain] = [
+      await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61000' }),
+      await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61200' }),
+    ];
     // A trigger the price already passed is refused (110092), and a stop with nothing to reduce too.
     await expect(ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '59000' })).rejects.toThrow(/110092/);
     await expect(ex.createOrder(BTC, 'market', 'sell', 0.1, undefined, { stopLossPrice: '59000' })).rejects.toThrow(/110017/);
@@ -205,14 +218,14 @@ describe('Bybit v5 linear perpetuals through unmodified ccxt', () => {
     sim.control.step();
     expect(await ex.fetchPositions()).toEqual([]);
     const closed = await ex.fetchCanceledAndClosedOrders(BTC);
-    expect(closed.find((o) => o.id === idOf(stop))).toMatchObject({ status: 'closed', filled: 0.1, average: 61000 });
-    expect(closed.find((o) => o.id === idOf(second))).toMatchObject({ status: 'canceled', filled: 0 });
+    expect(closed.find((o) => o.id === idOf(stopAgain))).toMatchObject({ status: 'closed', filled: 0.1, average: 61000 });
+    expect(closed.find((o) => o.id === idOf(secondAgain))).toMatchObject({ status: 'canceled', filled: 0 });
     expect(await ex.fetchOpenOrders(BTC)).toEqual([]);
     const trades = await ex.fetchMyTrades(BTC);
     // Taker fee 0.055 % of 6100 = 3.355; loss 0.1 × (61000 − 59999.99) = 100.001.
     expect(trades.map((t) => [t.order, t.side, t.amount, t.price, t.fee?.cost])).toEqual([
       [trades[0]?.order, 'sell', 0.1, 59999.99, 3.29999945],
-      [idOf(stop), 'buy', 0.1, 61000, 3.355],
+      [idOf(stopAgain), 'buy', 0.1, 61000, 3.355],
     ]);
     const balance = await ex.fetchBalance();
     expect(amountOf(balance.total, 'USDT')).toBe(new Dec('10000').sub('3.29999945').sub('3.355').sub('100.001').toNumber());
