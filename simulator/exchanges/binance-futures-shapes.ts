@@ -44,7 +44,8 @@ export function padded(value: string | Dec, places: number): string {
  * A symbol of Exchange Information (GET /fapi/v1/exchangeInfo,
  * https://developers.binance.com/docs/derivatives/usds-margined-futures/market-data/rest-api/Exchange-Information).
  * `orderTypes` and `timeInForce` list what the simulator trades (ccxt checks an order's type against
- * the list before it sends it); conditional orders go to the algo service, which is not simulated.
+ * the list before it sends it); STOP_MARKET and TAKE_PROFIT_MARKET go to the algo service
+ * (binance-futures-algo.ts).
  */
 export function futuresSymbolInfo(spec: PerpSpec): Record<string, unknown> {
   return {
@@ -79,7 +80,7 @@ export function futuresSymbolInfo(spec: PerpSpec): Record<string, unknown> {
       { filterType: 'MIN_NOTIONAL', notional: spec.minNotional },
       { filterType: 'PERCENT_PRICE', multiplierUp: '1.0500', multiplierDown: '0.9500', multiplierDecimal: '4' },
     ],
-    orderTypes: ['LIMIT', 'MARKET'],
+    orderTypes: ['LIMIT', 'MARKET', 'STOP_MARKET', 'TAKE_PROFIT_MARKET'],
     timeInForce: ['GTC', 'IOC', 'FOK'],
   };
 }

@@ -6,6 +6,7 @@ import type { OrderRef } from '../matching/types.js';
 import type { SimContext, SimResponse } from '../types.js';
 import { binanceError, missingParam, type BinanceCall, type Endpoint, type Params } from './binance-common.js';
 import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
+import { isAlgo } from './binance-futures-algo.js';
 import { futuresOrderShape, futuresTradeShape } from './binance-futures-shapes.js';
 import { decimalParam, json } from './common.js';
 
@@ -13,7 +14,8 @@ import { decimalParam, json } from './common.js';
  * Binance USDⓈ-M trading endpoints (…/usds-margined-futures/trade/rest-api): LIMIT and MARKET orders
  * in one-way mode (positionSide BOTH), GTC / IOC / FOK, reduce-only, on the derivatives core.
  * Conditional orders (STOP_MARKET and the like) go to the algo service in ccxt 4.5.84
- * (POST /fapi/v1/algoOrder), which is not simulated; nor is post-only (GTX), GTD or priceMatch.
+ * (POST /fapi/v1/algoOrder, binance-futures-algo.ts): these endpoints never show an algo order, only
+ * the plain order one places when it fires. Post-only (GTX), GTD and priceMatch are not simulated.
  */
 
 const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
@@ -35,7 +37,7 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
     weight: fixed(1),
     run: ({ ctx, params, account }) =>
       withOrderRef(ctx, params, (spec, d, ref) => {
-        const order = d.order(account.apiKey, ref, spec.symbol);
+        const order = plain(d.order(account.apiKey, ref, spec.symbol));
         return order ? json(200, futuresOrderShape(order, spec, 'query')) : binanceError(400, -2013, 'Order does not exist.');
       }),
   },
@@ -45,7 +47,8 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
     weight: fixed(1),
     run: ({ ctx, params, account }) =>
       withOrderRef(ctx, params, (spec, d, ref) => {
-        const order = d.cancel(account.apiKey, spec.symbol, ref);
+        const target = plain(d.order(account.apiKey, ref, spec.symbol));
+        const order = target ? d.cancel(account.apiKey, spec.symbol, { orderId: target.orderId }) : undefined;
         return order ? json(200, futuresOrderShape(order, spec, 'cancel')) : binanceError(400, -2011, 'Unknown order sent.');
       }),
   },
@@ -55,7 +58,7 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
     weight: fixed(1),
     run: ({ ctx, params, account }) =>
       withOrderRef(ctx, params, (spec, d, ref) => {
-        const order = d.order(account.apiKey, ref, spec.symbol);
+        const order = plain(d.order(account.apiKey, ref, spec.symbol));
         const open = order !== undefined && (order.status === 'new' || order.status === 'partially_filled');
         return open ? json(200, futuresOrderShape(order, spec, 'query')) : binanceError(400, -2013, 'Order does not exist.');
       }),
@@ -68,7 +71,7 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
       const d = perpsOf(ctx);
       const spec = perpById(d, params['symbol']);
       if (params['symbol'] !== undefined && !spec) return binanceError(400, -1121, 'Invalid symbol.');
-      const orders = d.orders(account.apiKey, { open: true, ...(spec ? { symbol: spec.symbol } : {}) }).sort((a, b) => a.orderId - b.orderId);
+      const orders = d.orders(account.apiKey, { open: true, ...(spec ? { symbol: spec.symbol } : {}) }).filter((o) => !isAlgo(o)).sort((a, b) => a.orderId - b.orderId);
       return json(200, orders.map((o) => futuresOrderShape(o, specOf(d, o.symbol), 'query')));
     },
   },
@@ -78,7 +81,7 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
     weight: fixed(1),
     run: ({ ctx, params, account }) =>
       withPerp(ctx, params, (spec, d) => {
-        for (const o of d.orders(account.apiKey, { symbol: spec.symbol, open: true })) d.cancel(account.apiKey, spec.symbol, { orderId: o.orderId });
+        for (const o of d.orders(account.apiKey, { symbol: spec.symbol, open: true }).filter((x) => !isAlgo(x))) d.cancel(account.apiKey, spec.symbol, { orderId: o.orderId });
         return json(200, { code: 200, msg: 'The operation of cancel all open order is done.' });
       }),
   },
@@ -91,7 +94,7 @@ export const binanceFuturesTrading: Record<string, Endpoint> = {
         const from = params['orderId'] !== undefined ? Number(params['orderId']) : undefined;
         const orders = d
           .orders(account.apiKey, { symbol: spec.symbol })
-          .filter((o) => (from === undefined || o.orderId >= from) && inWindow(o.createdAt, params))
+          .filter((o) => !isAlgo(o) && (from === undefined || o.orderId >= from) && inWindow(o.createdAt, params))
           .sort((a, b) => a.orderId - b.orderId);
         return json(200, pick(orders, params, 500, from !== undefined).map((o) => futuresOrderShape(o, spec, 'query')));
       }),
@@ -168,7 +171,8 @@ function parseNewOrder(params: Params, spec: PerpSpec): { input: PerpPlaceInput;
   const side = SIDES[params['side'] ?? ''];
   if (!side) return binanceError(400, -1117, 'Invalid side.');
   const wireType = params['type'] ?? '';
-  if (CONDITIONAL.has(wireType)) return binanceError(400, -1116, `Invalid orderType. (${wireType}: conditional orders go to the algo service, which is not simulated)`);
+  // Conditional types moved to the algo service (POST /fapi/v1/algoOrder, binance-futures-algo.ts).
+  if (CONDITIONAL.has(wireType)) return binanceError(400, -4120, 'Order type not supported for this endpoint. Please use the Algo Order API endpoints instead.');
   const type = TYPES[wireType];
   if (!type) return binanceError(400, -1116, 'Invalid orderType.');
   const positionSide = params['positionSide'] ?? 'BOTH';
@@ -243,6 +247,11 @@ function withOrderRef(ctx: SimContext, params: Params, run: (spec: PerpSpec, d: 
     if (orderId !== undefined && !/^\d+$/.test(orderId)) return binanceError(400, -1100, "Illegal characters found in parameter 'orderId'; legal range is '^[0-9]{1,20}$'.");
     return run(spec, d, orderId !== undefined ? { orderId: Number(orderId) } : { clientOrderId: clientId ?? '' });
   });
+}
+
+/** A plain order, or undefined for an algo order (the algo endpoints hold those). */
+function plain(o: PerpOrder | undefined): PerpOrder | undefined {
+  return o !== undefined && !isAlgo(o) ? o : undefined;
 }
 
 function inWindow(time: number, params: Params): boolean {

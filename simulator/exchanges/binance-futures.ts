@@ -5,6 +5,7 @@ import type { ExchangeHandler, SimContext, SimRequest, SimResponse } from '../ty
 import { answerWeighted, binanceError, type Endpoint, type Params } from './binance-common.js';
 import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
 import { binanceFuturesAccount } from './binance-futures-account.js';
+import { binanceFuturesAlgo } from './binance-futures-algo.js';
 import { FAPI_RATE_LIMITS, futuresSymbolInfo, futuresTicker24h, perpId, premiumIndex } from './binance-futures-shapes.js';
 import { binanceFuturesTrading } from './binance-futures-trading.js';
 import { json, requestParams } from './common.js';
@@ -160,7 +161,7 @@ function fundingRateHistory(ctx: SimContext, params: Params): SimResponse {
   return json(200, picked.map((r) => r.row));
 }
 
-const privateEndpoints: Record<string, Endpoint> = { ...binanceFuturesAccount, ...binanceFuturesTrading };
+const privateEndpoints: Record<string, Endpoint> = { ...binanceFuturesAccount, ...binanceFuturesTrading, ...binanceFuturesAlgo };
 
 export const binanceFuturesHandler: ExchangeHandler = {
   id: 'binance',

@@ -77,6 +77,17 @@ const STATUS: Record<PerpOrder['status'], string> = {
 };
 
 /**
+ * A conditional order's own statuses (https://bybit-exchange.github.io/docs/v5/enum#orderstatus):
+ * Untriggered while it waits, Deactivated when cancelled (or expired) before its trigger; once
+ * triggered it is a plain order again (Filled, or Cancelled when nothing was left to reduce).
+ */
+function conditionalStatus(o: PerpOrder): string | undefined {
+  if (!o.trigger || o.trigger.triggeredAt !== undefined) return undefined;
+  if (o.status === 'new') return 'Untriggered';
+  return o.status === 'canceled' || o.status === 'expired' ? 'Deactivated' : undefined;
+}
+
+/**
  * An order of Get Open & Closed Orders (https://bybit-exchange.github.io/docs/v5/order/open-order).
  * A liquidation shows as the venue's own market order, createType CreateByLiq, with no orderLinkId
  * (https://bybit-exchange.github.io/docs/v5/enum#createtype).
@@ -85,7 +96,8 @@ export function linearOrderShape(o: PerpOrder, spec: PerpSpec): Record<string, u
   const executed = new Dec(o.executedQty);
   const open = o.status === 'new' || o.status === 'partially_filled';
   const leaves = open ? new Dec(o.qty).sub(executed) : new Dec(0);
-  const status = (o.status === 'canceled' || o.status === 'expired') && executed.gt(0) ? 'PartiallyFilledCanceled' : STATUS[o.status];
+  const status = (o.status === 'canceled' || o.status === 'expired') && executed.gt(0) ? 'PartiallyFilledCanceled' : conditionalStatus(o) ?? STATUS[o.status];
+  const trigger = o.trigger;
   return {
     orderId: String(o.orderId),
     orderLinkId: o.clientOrderId,
@@ -108,16 +120,17 @@ export function linearOrderShape(o: PerpOrder, spec: PerpSpec): Record<string, u
     cumExecFee: o.cumFee,
     timeInForce: o.timeInForce,
     orderType: o.type === 'limit' ? 'Limit' : 'Market',
-    stopOrderType: '',
+    // A conditional order placed on /v5/order/create with triggerPrice is stopOrderType Stop.
+    stopOrderType: trigger ? 'Stop' : '',
     orderIv: '',
     marketUnit: '',
-    triggerPrice: '',
+    triggerPrice: trigger ? trigger.price : '',
     takeProfit: '',
     stopLoss: '',
     tpTriggerBy: '',
     slTriggerBy: '',
-    triggerDirection: 0,
-    triggerBy: '',
+    triggerDirection: trigger ? (trigger.direction === 'rise' ? 1 : 2) : 0,
+    triggerBy: trigger ? (trigger.by === 'mark' ? 'MarkPrice' : 'LastPrice') : '',
     lastPriceOnCreated: '',
     reduceOnly: o.reduceOnly,
     closeOnTrigger: false,

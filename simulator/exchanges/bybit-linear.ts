@@ -60,8 +60,12 @@ export const bybitLinearOrders: Record<string, BybitEndpoint> = {
       const d = perpsOf(ctx);
       const spec = perpById(d, params['symbol']);
       if (params['symbol'] !== undefined && !spec) return bybitError(ctx, 10001, 'params error: symbol invalid');
+      // orderFilter StopOrder (ccxt's { trigger: true }) cancels only the conditional orders, Order only the others.
+      const filter = params['orderFilter'];
+      if (filter !== undefined && filter !== 'StopOrder' && filter !== 'Order') return bybitError(ctx, 10001, 'params error: orderFilter invalid');
       const list = d
         .orders(account.apiKey, { open: true, ...(spec ? { symbol: spec.symbol } : {}) })
+        .filter((o) => filter === undefined || (filter === 'StopOrder') === (o.trigger !== undefined && o.trigger.triggeredAt === undefined))
         .map((o) => d.cancel(account.apiKey, o.symbol, { orderId: o.orderId }))
         .filter((o): o is PerpOrder => o !== undefined)
         .map((o) => ({ orderId: String(o.orderId), orderLinkId: o.clientOrderId }));
@@ -80,6 +84,13 @@ function createOrder({ ctx, params, account }: BybitCall): SimResponse {
   return withPerp(ctx, params, (spec, d) => {
     const input = parseCreate(ctx, params, spec);
     if ('status' in input) return input;
+    // A trigger the price already passed is refused (Bybit 110092 / 110093, https://bybit-exchange.github.io/docs/v5/error).
+    if (input.trigger && d.triggerReached(spec.symbol, input.trigger)) {
+      const current = d.markPrice(spec.symbol).toFixed();
+      return input.trigger.direction === 'rise'
+        ? bybitError(ctx, 110092, `expect Rising, but trigger_price[${input.trigger.price}] <= current[${current}]`)
+        : bybitError(ctx, 110093, `expect Falling, but trigger_price[${input.trigger.price}] >= current[${current}]`);
+    }
     const result = d.place(account, input);
     if (!result.ok) return rejection(ctx, result.rejection);
     return envelope(ctx, { orderId: String(result.order.orderId), orderLinkId: result.order.clientOrderId });
@@ -101,11 +112,14 @@ function parseCreate(ctx: SimContext, params: Params, spec: PerpSpec): PerpPlace
   if (type === 'limit' && price === undefined) return bybitError(ctx, 10001, 'params error: price invalid');
   const tif = TIFS[params['timeInForce'] ?? 'GTC'];
   if (tif === undefined) return bybitError(ctx, 10001, 'params error: timeInForce invalid');
-  if (params['triggerPrice'] !== undefined || params['orderFilter'] !== undefined || params['takeProfit'] !== undefined || params['stopLoss'] !== undefined) {
-    return bybitError(ctx, 10001, 'params error: conditional and TP/SL orders on linear are not simulated');
+  if (params['orderFilter'] !== undefined || params['takeProfit'] !== undefined || params['stopLoss'] !== undefined) {
+    return bybitError(ctx, 10001, 'params error: TP/SL attached to linear orders are not simulated');
   }
+  const trigger = parseTrigger(ctx, params, type, side);
+  if (trigger !== undefined && 'status' in trigger) return trigger;
   if (params['timeInForce'] === 'PostOnly') return bybitError(ctx, 10001, 'params error: PostOnly on linear is not simulated');
-  const reduceOnly = params['reduceOnly'] === 'true';
+  // closeOnTrigger: a reduce-only order that may cancel others to make room (https://bybit-exchange.github.io/docs/v5/order/create-order).
+  const reduceOnly = params['reduceOnly'] === 'true' || params['closeOnTrigger'] === 'true';
   return {
     symbol: spec.symbol,
     side,
@@ -115,7 +129,30 @@ function parseCreate(ctx: SimContext, params: Params, spec: PerpSpec): PerpPlace
     timeInForce: tif,
     reduceOnly,
     clientOrderId: linkId,
+    ...(trigger !== undefined ? { trigger } : {}),
   };
+}
+
+/**
+ * A conditional order (https://bybit-exchange.github.io/docs/v5/order/create-order): triggerPrice
+ * with triggerDirection 1 (fires when the price rises to it) or 2 (falls to it), by triggerBy
+ * LastPrice (the default) or MarkPrice. It stays on the order endpoints under its own orderId, which
+ * becomes the market order that executes. The simulator takes reduce-only Market ones only (what
+ * ccxt sends for stopLossPrice / takeProfitPrice); a stop-limit or an opening conditional is refused.
+ */
+function parseTrigger(ctx: SimContext, params: Params, type: PerpPlaceInput['type'], side: PerpPlaceInput['side']): PerpPlaceInput['trigger'] | SimResponse | undefined {
+  if (params['triggerPrice'] === undefined) return undefined;
+  const price = decimalParam(params['triggerPrice']);
+  if (price === undefined) return bybitError(ctx, 10001, 'params error: triggerPrice invalid');
+  const direction = params['triggerDirection'] === '1' ? 'rise' : params['triggerDirection'] === '2' ? 'fall' : undefined;
+  if (direction === undefined) return bybitError(ctx, 10001, 'params error: triggerDirection invalid');
+  const by = (params['triggerBy'] ?? 'LastPrice') === 'LastPrice' ? 'last' : params['triggerBy'] === 'MarkPrice' ? 'mark' : undefined;
+  if (by === undefined) return bybitError(ctx, 10001, 'params error: triggerBy invalid (IndexPrice is not simulated)');
+  if (type !== 'market') return bybitError(ctx, 10001, 'params error: conditional Limit orders on linear are not simulated');
+  if (params['reduceOnly'] !== 'true' && params['closeOnTrigger'] !== 'true') return bybitError(ctx, 10001, 'params error: conditional orders that open a position are not simulated');
+  // A buy that fires on a rise (or a sell on a fall) stops a loss; the other way round it takes profit.
+  const kind = (side === 'buy') === (direction === 'rise') ? 'stop' : 'take-profit';
+  return { price, direction, by, kind, placesOrder: false };
 }
 
 /** Refusals with the codes of https://bybit-exchange.github.io/docs/v5/error. */
@@ -153,6 +190,12 @@ function listOrders({ ctx, params, account }: BybitCall, kind: 'realtime' | 'his
   } else {
     orders = d.orders(account.apiKey, spec ? { symbol: spec.symbol } : {}).filter((o) => (kind === 'realtime' ? isOpen(o) : !isOpen(o)));
   }
+  // orderFilter (https://bybit-exchange.github.io/docs/v5/order/open-order): every kind by default;
+  // StopOrder the conditional orders that have not fired, Order the others.
+  const filter = params['orderFilter'];
+  if (filter === 'StopOrder') orders = orders.filter((o) => o.trigger !== undefined && o.trigger.triggeredAt === undefined);
+  else if (filter === 'Order') orders = orders.filter((o) => o.trigger === undefined || o.trigger.triggeredAt !== undefined);
+  else if (filter !== undefined) return bybitError(ctx, 10001, 'params error: orderFilter invalid');
   const list = orders
     .sort((a, b) => b.orderId - a.orderId)
     .slice(0, limitOf(params))

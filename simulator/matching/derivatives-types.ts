@@ -80,8 +80,27 @@ export interface PerpOrder {
   locked: string;
   /** Leverage the order was placed under (its margin is taken at this leverage). */
   leverage: string;
+  /** A conditional (stop-market / take-profit-market) order: absent on plain orders. */
+  trigger?: PerpOrderTrigger;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * A conditional order's trigger (stops.ts rules): it waits outside the book, open, until the last
+ * price (the candle's high / low) or the mark (the close) reaches `price` in `direction`, then
+ * executes as a reduce-only market order. `placesOrder`: on firing it places a plain order of its own
+ * id (Binance's algo orders, `actualOrderId`), else the conditional order itself fills (Bybit).
+ */
+export interface PerpOrderTrigger {
+  price: string;
+  direction: 'rise' | 'fall';
+  by: 'last' | 'mark';
+  kind: 'stop' | 'take-profit';
+  placesOrder: boolean;
+  triggeredAt?: number;
+  /** The plain order it placed on firing (placesOrder only). */
+  placedOrderId?: number;
 }
 
 export interface PerpFill {
@@ -147,6 +166,8 @@ export interface PerpPlaceInput {
   timeInForce?: TimeInForce;
   reduceOnly?: boolean;
   clientOrderId: string;
+  /** A conditional order (type market, reduce-only): it waits for its trigger. */
+  trigger?: Omit<PerpOrderTrigger, 'triggeredAt' | 'placedOrderId'>;
 }
 
 export type PerpPlaceResult = { ok: true; order: PerpOrder; fills: PerpFill[] } | { ok: false; rejection: PerpRejection };

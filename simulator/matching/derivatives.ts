@@ -17,6 +17,7 @@ import { constantFundingRate, fundingTimesBetween, nextFundingTime, type Funding
 import { bookFree, burnUsed, freeOf, release, reserve } from './margin.js';
 import { MONEY_DP, FLAT, applyFill, bankruptcyPrice, initialMargin, isLiquidated, liquidationPrice, maintenanceMargin, unrealizedPnl, type PositionState } from './positions.js';
 import type { PricePath } from './price-path.js';
+import { stopCrossed, triggerExecutionPrice } from './stops.js';
 import type { OrderRef, Side } from './types.js';
 
 export interface DerivativesOptions {
@@ -266,12 +267,29 @@ export class DerivativesVenue {
 
   // ---- orders ------------------------------------------------------------------------------
 
+  /**
+   * Whether a conditional order's trigger is already reached at the current price (the candle's
+   * close, which is also the simulator's mark): a wire format refuses such an order with its own code.
+   */
+  triggerReached(symbol: string, trigger: { price: string; direction: 'rise' | 'fall' }): boolean {
+    const now = this.markPrice(symbol);
+    return trigger.direction === 'rise' ? now.gte(trigger.price) : now.lte(trigger.price);
+  }
+
   place(account: SimAccount, input: PerpPlaceInput): PerpPlaceResult {
     const spec = this.#perps.get(input.symbol);
     if (!spec) return { ok: false, rejection: { kind: 'unknown_symbol' } };
     this.#accounts.set(account.apiKey, account);
     const checked = this.#validate(spec, account, input);
     if ('kind' in checked) return { ok: false, rejection: checked };
+    if (input.trigger) {
+      // Only reduce-only stop-market / take-profit-market: a conditional order never opens here.
+      if (input.type !== 'market') return { ok: false, rejection: { kind: 'bad_request', message: 'orderType' } };
+      if (input.reduceOnly !== true) return { ok: false, rejection: { kind: 'bad_request', message: 'reduceOnly' } };
+      const price = new Dec(input.trigger.price);
+      if (price.lte(0) || !price.mod(spec.tickSize).isZero()) return { ok: false, rejection: { kind: 'filter', filter: 'PRICE_FILTER' } };
+      if (this.triggerReached(spec.symbol, input.trigger)) return { ok: false, rejection: { kind: 'bad_request', message: 'triggerPrice' } };
+    }
     const now = this.#now();
     const { leverage } = this.settings(account.apiKey, spec.symbol);
     const order: PerpOrder = {
@@ -293,11 +311,14 @@ export class DerivativesVenue {
       lockPerUnit: '0',
       locked: '0',
       leverage,
+      ...(input.trigger ? { trigger: { ...input.trigger, price: new Dec(input.trigger.price).toFixed() } } : {}),
       createdAt: now,
       updatedAt: now,
     };
     const resting: Resting = { order, account };
     this.#orders.set(order.orderId, resting);
+    // A conditional order waits for its trigger (afterPriceStep): no lock, it only ever reduces.
+    if (order.trigger) return { ok: true, order: copyOf(order), fills: [] };
     const fills: PerpFill[] = [];
     const taker = this.#takerPrice(spec, order);
     if (taker !== undefined) {
@@ -314,12 +335,12 @@ export class DerivativesVenue {
     const resting = this.#find(owner, ref, symbol);
     if (!resting || !OPEN.has(resting.order.status)) return undefined;
     this.#close(resting, 'canceled');
-    return { ...resting.order };
+    return copyOf(resting.order);
   }
 
   order(owner: string, ref: OrderRef, symbol?: string): PerpOrder | undefined {
     const found = this.#find(owner, ref, symbol);
-    return found ? { ...found.order } : undefined;
+    return found ? copyOf(found.order) : undefined;
   }
 
   orders(owner: string, filter: { symbol?: string; open?: boolean } = {}): PerpOrder[] {
@@ -328,7 +349,7 @@ export class DerivativesVenue {
       if (order.owner !== owner) continue;
       if (filter.symbol !== undefined && order.symbol !== filter.symbol) continue;
       if (filter.open !== undefined && OPEN.has(order.status) !== filter.open) continue;
-      out.push({ ...order });
+      out.push(copyOf(order));
     }
     return out;
   }
@@ -354,7 +375,46 @@ export class DerivativesVenue {
     const fills: PerpFill[] = [];
     for (const spec of this.#perps.values()) {
       this.#settleFunding(spec);
-      fills.push(...this.#fillResting(spec), ...this.#liquidate(spec));
+      fills.push(...this.#fireTriggers(spec), ...this.#fillResting(spec), ...this.#liquidate(spec));
+    }
+    return fills;
+  }
+
+  /**
+   * Conditional orders whose trigger the step reached, oldest first, before resting limits and
+   * liquidation (a stop inside the liquidation price closes first). By the last price: the candle's
+   * high (rise) or low (fall), executing at the trigger or at the open when the candle gapped through
+   * it (stops.ts); by the mark: the close, executing there. The execution is a reduce-only taker fill
+   * of what still reduces; a stop with nothing left to reduce expires unfilled.
+   */
+  #fireTriggers(spec: PerpSpec): PerpFill[] {
+    const candle = this.#paths.get(spec.symbol)?.current();
+    if (!candle) return [];
+    const fills: PerpFill[] = [];
+    const waiting = [...this.#orders.values()].filter((r) => r.order.symbol === spec.symbol && r.order.trigger !== undefined && r.order.trigger.triggeredAt === undefined && OPEN.has(r.order.status));
+    for (const r of waiting.sort((a, b) => a.order.orderId - b.order.orderId)) {
+      const trigger = r.order.trigger;
+      if (!trigger) continue;
+      const level = new Dec(trigger.price);
+      const as: Side = trigger.direction === 'rise' ? 'buy' : 'sell';
+      const close = new Dec(candle.close);
+      const reached = trigger.by === 'mark' ? (as === 'buy' ? close.gte(level) : close.lte(level)) : stopCrossed(as, level, candle);
+      if (!reached) continue;
+      const price = trigger.by === 'mark' ? close : triggerExecutionPrice(as, level, candle);
+      const now = this.#now();
+      trigger.triggeredAt = now;
+      let target = r;
+      if (trigger.placesOrder) {
+        const placed: PerpOrder = { ...r.order, orderId: this.#nextOrderId++, clientOrderId: '', createdAt: now, updatedAt: now };
+        delete placed.trigger;
+        target = { order: placed, account: r.account };
+        this.#orders.set(placed.orderId, target);
+        trigger.placedOrderId = placed.orderId;
+        r.order.status = 'filled';
+        r.order.updatedAt = now;
+      }
+      const fill = this.#fill(target, spec, remaining(target.order), price, false);
+      if (fill) fills.push(fill);
     }
     return fills;
   }
@@ -662,6 +722,11 @@ export class DerivativesVenue {
 function reducibleBy(size: Dec, side: Side): Dec {
   if (size.isZero()) return new Dec(0);
   return (side === 'buy') === size.isNegative() ? size.abs() : new Dec(0);
+}
+
+/** A copy the caller may keep: the trigger is copied too (firing sets its fields). */
+function copyOf(order: PerpOrder): PerpOrder {
+  return order.trigger ? { ...order, trigger: { ...order.trigger } } : { ...order };
 }
 
 function remaining(order: PerpOrder): Dec {

@@ -11,7 +11,7 @@ import type { OrderTrigger } from './orders.js';
  * listed, cancelled, filled and reconciled through unmodified ccxt against the simulator). Elsewhere
  * the engine's own check on every price protects, while CTS runs.
  */
-export const RESTING_STOPS_VERIFIED: Readonly<Partial<Record<ExchangeId, readonly MarketType[]>>> = { binance: ['spot'], bybit: ['spot'], okx: ['spot'] };
+export const RESTING_STOPS_VERIFIED: Readonly<Partial<Record<ExchangeId, readonly MarketType[]>>> = { binance: ['spot', 'futures'], bybit: ['spot', 'futures'], okx: ['spot'] };
 
 /** The stop orders a bot's venue rests for it: the simulated account of paper and replay both; a live exchange at most a stop-loss. */
 export function restingStopKinds(mode: 'live' | 'testnet' | 'paper' | 'replay', exchange: ExchangeId, marketType: MarketType): readonly OrderTrigger['kind'][] {

@@ -45,6 +45,9 @@ describe('validation of what ccxt returns', () => {
     expect(toOrder({ ...base, type: 'take_profit_limit', price: 111, triggerPrice: 110 }, NOW)).toMatchObject({ type: 'limit', price: '111', trigger: { kind: 'take-profit', price: '110' } });
     expect(toOrder({ ...base, type: 'market', stopLossPrice: 90, triggerPrice: 90 }, NOW).trigger).toEqual({ kind: 'stop-loss', price: '90' });
     expect(toOrder({ ...base, type: 'limit', price: 100 }, NOW).trigger).toBeNull();
+    // Binance USDⓈ-M algo orders: ccxt says `market` for both kinds; info.orderType tells them apart.
+    expect(toOrder({ ...base, type: 'market', triggerPrice: 58000, info: { algoType: 'CONDITIONAL', orderType: 'TAKE_PROFIT_MARKET' } }, NOW)).toMatchObject({ type: 'market', trigger: { kind: 'take-profit', price: '58000' } });
+    expect(toOrder({ ...base, type: 'market', triggerPrice: 61000, info: { algoType: 'CONDITIONAL', orderType: 'STOP_MARKET' } }, NOW)).toMatchObject({ type: 'market', trigger: { kind: 'stop-loss', price: '61000' } });
     // A terse ack of a stop is completed from what was sent.
     expect(toOrder({ id: '8', symbol: 'BTC/USDT' }, NOW, { side: 'sell', type: 'market', amount: '1', status: 'open', trigger: { kind: 'stop-loss', price: '95' } }).trigger).toEqual({ kind: 'stop-loss', price: '95' });
     expect(() => toOrder({ ...base, type: 'iceberg_special' }, NOW)).toThrow(/type/);

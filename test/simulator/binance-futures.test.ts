@@ -229,6 +229,55 @@ describe('Binance USDⓈ-M futures through unmodified ccxt', () => {
     ]);
   });
 
+  it('rests reduce-only STOP_MARKET / TAKE_PROFIT_MARKET algo orders: listed and read with { trigger: true }, cancelable, refused when already crossed; a fired one places the MARKET order that holds its fill', async () => {
+    const ex = client();
+    await isolatedShort(ex, 0.1);
+    const stop = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61000', reduceOnly: true });
+    expect(fapi('/fapi/v1/algoOrder').at(-1)).toMatchObject({ method: 'POST', params: { algoType: 'CONDITIONAL', symbol: 'BTCUSDT', side: 'BUY', type: 'STOP_MARKET', triggerPrice: '61000', quantity: '0.1', reduceOnly: 'true' } });
+    const takeProfit = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { takeProfitPrice: '58000', reduceOnly: true });
+    expect(fapi('/fapi/v1/algoOrder').at(-1)?.params).toMatchObject({ type: 'TAKE_PROFIT_MARKET', triggerPrice: '58000' });
+    // The plain listing never holds them; the algo service's does.
+    expect(await ex.fetchOpenOrders(BTC)).toEqual([]);
+    const open = await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true });
+    expect(open.map((o) => [o.id, o.status, o.type, o.side, o.amount, o.triggerPrice, o.reduceOnly])).toEqual([
+      [idOf(stop), 'open', 'market', 'buy', 0.1, 61000, true],
+      [idOf(takeProfit), 'open', 'market', 'buy', 0.1, 58000, true],
+    ]);
+    expect(open[0]?.info).toMatchObject({ algoType: 'CONDITIONAL', orderType: 'STOP_MARKET', algoStatus: 'NEW', workingType: 'CONTRACT_PRICE' });
+    expect((await ex.fetchOrder(idOf(stop), BTC, { trigger: true })).info).toMatchObject({ algoStatus: 'NEW', actualOrderId: '' });
+    // A resting algo order holds no margin.
+    expect(amountOf((await ex.fetchBalance()).used, 'USDT')).toBe(1199.9998);
+    // Cancelled on the algo service; a plain cancel does not know it.
+    await ex.cancelOrder(idOf(takeProfit), BTC, { trigger: true });
+    expect(await ex.fetchOrder(idOf(takeProfit), BTC, { trigger: true })).toMatchObject({ status: 'canceled' });
+    await expect(ex.cancelOrder(idOf(stop), BTC)).rejects.toThrow(ccxt.OrderNotFound);
+    // A trigger the price already passed: -2021.
+    await expect(ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '59000', reduceOnly: true })).rejects.toThrow(/-2021.*Order would immediately trigger/);
+    await expect(ex.createOrder(BTC, 'market', 'sell', 0.1, undefined, { stopLossPrice: '59000', reduceOnly: true })).rejects.toThrow(/-2022/);
+
+    // The price jumps to 61500 between two candles: the stop fires at the new candle's open.
+    btcPath.trade('61500');
+    sim.control.step();
+    expect(await ex.fetchPositions([BTC])).toEqual([]);
+    const fired = await ex.fetchOrder(idOf(stop), BTC, { trigger: true });
+    expect(fired.status).toBe('closed');
+    const actual = String((fired.info as Record<string, unknown>)['actualOrderId']);
+    expect(fired.info).toMatchObject({ algoStatus: 'FINISHED' });
+    expect(actual).toMatch(/^\d+$/);
+    expect(await ex.fetchOrder(actual, BTC)).toMatchObject({ status: 'closed', type: 'market', side: 'buy', filled: 0.1, average: 61500, reduceOnly: true });
+    expect(await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true })).toEqual([]);
+    const trades = await ex.fetchMyTrades(BTC);
+    // Taker 0.05 % of 6150 = 3.075; loss 0.1 × (61500 − 59999.99) = 150.001.
+    expect(trades.map((t) => [t.order, t.side, t.amount, t.price, t.fee?.cost])).toEqual([
+      [trades[0]?.order, 'sell', 0.1, 59999.99, 2.9999995],
+      [actual, 'buy', 0.1, 61500, 3.075],
+    ]);
+    expect(trades[1]?.info).toMatchObject({ realizedPnl: '-150.00100000' });
+    expect(amountOf((await ex.fetchBalance()).used, 'USDT')).toBe(0);
+    btcPath.trade('60000');
+    sim.control.step();
+  });
+
   it('opens a cross long from a resting limit (maker fee, order margin held meanwhile) and closes it with a market sell', async () => {
     const ex = client();
     await ex.loadMarkets();

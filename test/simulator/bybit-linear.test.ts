@@ -168,6 +168,72 @@ describe('Bybit v5 linear perpetuals through unmodified ccxt', () => {
     sim.control.step();
   });
 
+  it('rests a reduce-only stop-loss as a conditional order: listed, cancelable, refused when already crossed, and filled at its trigger without ever opening a position', async () => {
+    stepPastFunding();
+    const ex = bybitClient(sim);
+    await isolatedShort(ex, 0.1);
+    // ccxt sends stopLossPrice on a buy as triggerDirection 1 (rises to it), reduce-only, Market.
+    const stop = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61000' });
+    expect(sim.control.requests({ method: 'POST', path: '/v5/order/create' }).at(-1)?.params).toMatchObject({ category: 'linear', side: 'Buy', orderType: 'Market', qty: '0.1', triggerPrice: '61000', triggerDirection: '1', reduceOnly: 'true' });
+    // A second stop above it, and a take-profit below (triggerDirection 2).
+    const second = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61200' });
+    const takeProfit = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { takeProfitPrice: '58000' });
+    expect(sim.control.requests({ method: 'POST', path: '/v5/order/create' }).at(-1)?.params).toMatchObject({ triggerPrice: '58000', triggerDirection: '2', reduceOnly: 'true' });
+    // The plain listing holds every kind; { trigger: true } (orderFilter StopOrder) the conditional ones.
+    const open = await ex.fetchOpenOrders(BTC);
+    expect(open.map((o) => [o.id, o.status, o.side, o.stopLossPrice, o.takeProfitPrice, o.reduceOnly])).toEqual([
+      [idOf(stop), 'open', 'buy', 61000, undefined, true],
+      [idOf(second), 'open', 'buy', 61200, undefined, true],
+      [idOf(takeProfit), 'open', 'buy', undefined, 58000, true],
+    ]);
+    expect(open[0]?.info).toMatchObject({ orderStatus: 'Untriggered', stopOrderType: 'Stop', triggerBy: 'LastPrice', triggerDirection: 1 });
+    expect((await ex.fetchOpenOrders(BTC, undefined, undefined, { trigger: true })).map((o) => o.id)).toEqual([idOf(stop), idOf(second), idOf(takeProfit)]);
+    // A resting stop holds no margin.
+    expect(amountOf((await ex.fetchBalance()).used, 'USDT')).toBe(1199.9998);
+    // Cancelled before its trigger: Deactivated.
+    await ex.cancelOrder(idOf(takeProfit), BTC);
+    const cancelled = (await ex.fetchCanceledAndClosedOrders(BTC)).find((o) => o.id === idOf(takeProfit));
+    expect(cancelled).toMatchObject({ status: 'canceled' });
+    expect(cancelled?.info).toMatchObject({ orderStatus: 'Deactivated' });
+    // cancelAllOrders with { trigger: true } (orderFilter StopOrder) takes only conditional orders.
+    const limit = await ex.createOrder(BTC, 'limit', 'buy', 0.05, 50000, { reduceOnly: true });
+    const extra = await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '62000' });
+    await ex.cancelAllOrders(BTC, { trigger: true });
+    expect(sim.control.requests({ method: 'POST', path: '/v5/order/cancel-all' }).at(-1)?.params).toMatchObject({ orderFilter: 'StopOrder' });
+    expect((await ex.fetchOpenOrders(BTC)).map((o) => o.id)).toEqual([idOf(limit)]);
+    expect((await ex.fetchCanceledAndClosedOrders(BTC)).find((o) => o.id === idOf(extra))).toMatchObject({ status: 'canceled' });
+    await ex.cancelOrder(idOf(limit), BTC);
+    // The two stops went with it: place them again.
+    const [stopAgain, secondAgain] = [
+      await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61000' }),
+      await ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '61200' }),
+    ];
+    // A trigger the price already passed is refused (110092), and a stop with nothing to reduce too.
+    await expect(ex.createOrder(BTC, 'market', 'buy', 0.1, undefined, { stopLossPrice: '59000' })).rejects.toThrow(/110092/);
+    await expect(ex.createOrder(BTC, 'market', 'sell', 0.1, undefined, { stopLossPrice: '59000' })).rejects.toThrow(/110017/);
+
+    // The price spikes through both stops inside one step: the first fills at its trigger and flattens
+    // the short; the second has nothing left to reduce and is cancelled, so no long is opened.
+    btcPath.queue('61500');
+    sim.control.step();
+    expect(await ex.fetchPositions()).toEqual([]);
+    const closed = await ex.fetchCanceledAndClosedOrders(BTC);
+    expect(closed.find((o) => o.id === idOf(stopAgain))).toMatchObject({ status: 'closed', filled: 0.1, average: 61000 });
+    expect(closed.find((o) => o.id === idOf(secondAgain))).toMatchObject({ status: 'canceled', filled: 0 });
+    expect(await ex.fetchOpenOrders(BTC)).toEqual([]);
+    const trades = await ex.fetchMyTrades(BTC);
+    // Taker fee 0.055 % of 6100 = 3.355; loss 0.1 × (61000 − 59999.99) = 100.001.
+    expect(trades.map((t) => [t.order, t.side, t.amount, t.price, t.fee?.cost])).toEqual([
+      [trades[0]?.order, 'sell', 0.1, 59999.99, 3.29999945],
+      [idOf(stopAgain), 'buy', 0.1, 61000, 3.355],
+    ]);
+    const balance = await ex.fetchBalance();
+    expect(amountOf(balance.total, 'USDT')).toBe(new Dec('10000').sub('3.29999945').sub('3.355').sub('100.001').toNumber());
+    expect(amountOf(balance.used, 'USDT')).toBe(0);
+    btcPath.queue('60000');
+    sim.control.step();
+  });
+
   it('books funding at the 8 h boundary: the short receives size × mark × rate, listed by fetchFundingHistory', async () => {
     const ex = bybitClient(sim);
     await isolatedShort(ex, 0.1);

@@ -119,6 +119,32 @@ describe('derivatives venue', () => {
     expect(sell('600')).toEqual({ ok: false, rejection: { kind: 'insufficient_margin' } });
   });
 
+  it('fires a conditional order by the last price (a spike inside the candle) or by the mark (the close), and never opens a position', () => {
+    const { path, venue, account } = setup();
+    expect(venue.setLeverage(account, 'BTC/USDT', '5').ok).toBe(true);
+    expect(venue.place(account, { symbol: 'BTC/USDT', side: 'sell', type: 'market', quantity: '1', clientOrderId: 'short' }).ok).toBe(true);
+    const stop = (id: string, price: string, by: 'last' | 'mark', placesOrder = false) =>
+      venue.place(account, { symbol: 'BTC/USDT', side: 'buy', type: 'market', quantity: '1', reduceOnly: true, clientOrderId: id, trigger: { price, direction: 'rise', by, kind: 'stop', placesOrder } });
+    // Crossed already, opening, or a limit: refused.
+    expect(stop('now', '99', 'last')).toEqual({ ok: false, rejection: { kind: 'bad_request', message: 'triggerPrice' } });
+    expect(venue.place(account, { symbol: 'BTC/USDT', side: 'buy', type: 'market', quantity: '1', clientOrderId: 'open', trigger: { price: '105', direction: 'rise', by: 'last', kind: 'stop', placesOrder: false } })).toEqual({ ok: false, rejection: { kind: 'bad_request', message: 'reduceOnly' } });
+    const byMark = stop('mark', '104', 'mark', true);
+    const byLast = stop('last', '105', 'last');
+    expect(byMark.ok && byLast.ok).toBe(true);
+    // A candle that spikes to 106 and closes at 103: the last-price stop fires at 105, the mark one waits.
+    path.candles.push({ openTime: path.current().openTime + HOUR, open: '100', high: '106', low: '100', close: '103', volume: '1' });
+    const fills = venue.afterPriceStep();
+    expect(fills.map((f) => [f.orderId, f.side, f.qty, f.price])).toEqual([[byLast.ok ? byLast.order.orderId : 0, 'buy', '1', '105']]);
+    expect(venue.position('k', 'BTC/USDT').size).toBe('0');
+    // The mark reaches 104 later: it fires, places its order, and that order has nothing left to reduce.
+    path.push('104.5');
+    expect(venue.afterPriceStep()).toEqual([]);
+    const fired = venue.order('k', { clientOrderId: 'mark' });
+    expect(fired).toMatchObject({ status: 'filled', trigger: { triggeredAt: path.current().openTime } });
+    expect(venue.order('k', { orderId: fired?.trigger?.placedOrderId ?? 0 })).toMatchObject({ status: 'expired', executedQty: '0', reduceOnly: true });
+    expect(venue.position('k', 'BTC/USDT').size).toBe('0');
+  });
+
   it('charges a long and pays a short at each funding time; a cross position\'s collateral includes free USDT', () => {
     const { venue, account, move } = setup('100', '0.001');
     venue.place(account, { symbol: 'BTC/USDT', side: 'sell', type: 'market', quantity: '2', clientOrderId: 'a' });

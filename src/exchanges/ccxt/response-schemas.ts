@@ -225,6 +225,16 @@ function okxAlgoType(o: z.output<typeof orderSchema>): { type: ExchangeOrder['ty
   return { type: market ? 'market' : 'limit', kind: takeProfit ? 'take-profit' : 'stop-loss', marketPrice: market };
 }
 
+/**
+ * A Binance USDⓈ-M algo order (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Query-Algo-Order):
+ * ccxt 4.5.84 reports STOP_MARKET and TAKE_PROFIT_MARKET both as type `market` with a bare
+ * `triggerPrice`; the kind is in `info.orderType`.
+ */
+function binanceAlgoType(info: unknown): (typeof STOP_TYPES)[string] | undefined {
+  if (typeof info !== 'object' || info === null || !('algoType' in info) || !('orderType' in info) || typeof info.orderType !== 'string') return undefined;
+  return STOP_TYPES[info.orderType.toLowerCase()];
+}
+
 /** OKX names our client id of an algo order (and of the order a fired one placed) `algoClOrdId`. */
 function algoClientId(info: unknown): string | undefined {
   if (typeof info !== 'object' || info === null || !('algoClOrdId' in info)) return undefined;
@@ -264,7 +274,7 @@ export function toOrder(raw: unknown, now: number, fallback: OrderFallback = {})
   const o = parseOrThrow(orderSchema, raw, 'order');
   const side = o.side ?? fallback.side;
   const algo = okxAlgoType(o);
-  const stopType = algo ?? (o.type ? STOP_TYPES[o.type.toLowerCase()] : undefined);
+  const stopType = algo ?? (o.type ? STOP_TYPES[o.type.toLowerCase()] : undefined) ?? binanceAlgoType(o.info);
   const type = o.type === 'limit' || o.type === 'market' ? o.type : (stopType?.type ?? fallback.type);
   const trigger = triggerOf(o, stopType) ?? fallback.trigger ?? null;
   const status = canceledWithPartialFill(o.info) ? 'canceled' : ((o.status ? STATUS[o.status.toLowerCase()] : undefined) ?? fallback.status);

@@ -8,7 +8,9 @@ import type { ExchangeProfile } from '../profiles/index.js';
  * orders: listed with `{ trigger: true, ordType: 'conditional' }`, read and cancelled with
  * `{ trigger: true }`, https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-get-algo-order-list;
  * Bybit spot: listed with the plain ones on a unified account, cancelled with `{ trigger: true }`,
- * https://bybit-exchange.github.io/docs/v5/order/cancel-order). null where a stop-loss does not rest.
+ * https://bybit-exchange.github.io/docs/v5/order/cancel-order; Bybit linear: plain calls throughout;
+ * Binance USDⓈ-M: the algo service, listed, read and cancelled with `{ trigger: true }`). null where a
+ * stop-loss does not rest.
  */
 export interface StopCalls {
   /** Params of a second open-orders call listing the stops, or null: the plain listing has them. */
@@ -29,12 +31,20 @@ type StopOrderCall = 'normal' | { readonly params: Readonly<Record<string, strin
 
 /**
  * An OKX algo order that fired (`effective`) placed a plain order of its own `ordId` (`ordIdList`
- * when TP/SL split it; https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-get-algo-order-details):
+ * when TP/SL split it; https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-get-algo-order-details);
+ * a Binance USDⓈ-M algo order that fired (TRIGGERED, FINISHED) names its `actualOrderId`
+ * (https://developers.binance.com/docs/derivatives/usds-margined-futures/trade/rest-api/Query-Algo-Order):
  * that order holds the fill. undefined for any other answer.
  */
 export function firedAlgoOrderId(raw: unknown): string | undefined {
   const info = infoOf(raw);
-  if (info === undefined || typeof info['algoId'] !== 'string' || info['algoId'] === '') return undefined;
+  if (info === undefined) return undefined;
+  if (typeof info['algoStatus'] === 'string') {
+    if (info['algoStatus'] !== 'TRIGGERED' && info['algoStatus'] !== 'FINISHED') return undefined;
+    const actual = info['actualOrderId'];
+    return (typeof actual === 'string' && /^\d+$/.test(actual)) || typeof actual === 'number' ? String(actual) : undefined;
+  }
+  if (typeof info['algoId'] !== 'string' || info['algoId'] === '') return undefined;
   if (info['state'] !== 'effective' && info['state'] !== 'partially_effective') return undefined;
   const list = Array.isArray(info['ordIdList']) ? info['ordIdList'].filter((id): id is string => typeof id === 'string' && id !== '') : [];
   const ordId = typeof info['ordId'] === 'string' && info['ordId'] !== '' ? info['ordId'] : undefined;

@@ -73,6 +73,8 @@ export interface PerpBot {
   /** To the first candle close after the start. */
   toFirstClose(): Promise<void>;
   events(): ReturnType<EngineService['events']>;
+  /** CTS goes down (its orders stay on the exchange) and comes back: a new service on the same store resumes the bots. */
+  restart(whileDown?: () => void | Promise<void>): Promise<void>;
 }
 
 /** A live bot on `connectionId` for each test, every price back at 30,000; shut down after. */
@@ -80,15 +82,10 @@ export function usePerpBot(perp: PerpLab, o: PerpBotOptions): PerpBot {
   const { lab, paths, script } = perp;
   let clock: ManualClock | undefined;
   let service: EngineService | undefined;
-  beforeEach(() => {
-    script.length = 0;
-    for (const p of paths.values()) p.trade('30000');
-    lab.sim.control.step();
-    o.beforeService?.();
-    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
-    service = liveEngineService({
+  const makeService = (on: ManualClock): EngineService =>
+    liveEngineService({
       db: o.account.db,
-      clock,
+      clock: on,
       sim: lab.sim,
       ccxt: lab.ccxt,
       gate: lab.gate,
@@ -96,6 +93,13 @@ export function usePerpBot(perp: PerpLab, o: PerpBotOptions): PerpBot {
       credentials: o.account.credentials,
       extra: { strategies: new StrategyRegistry([...BUILT_IN_STRATEGIES, scriptedStrategy(script)]) },
     });
+  beforeEach(() => {
+    script.length = 0;
+    for (const p of paths.values()) p.trade('30000');
+    lab.sim.control.step();
+    o.beforeService?.();
+    clock = new ManualClock((paths.get('BTC/USDT') as ScriptedPath).formingSince + 60_000);
+    service = makeService(clock);
   });
   afterEach(async () => {
     await service?.shutdown();
@@ -124,5 +128,13 @@ export function usePerpBot(perp: PerpLab, o: PerpBotOptions): PerpBot {
     },
     toFirstClose: () => running().clock.advance(HOUR - 2 * 60_000),
     events: () => running().service.events(0, { limit: 1000, engineId: o.connectionId }),
+    restart: async (whileDown) => {
+      const { service: s, clock: c } = running();
+      await s.shutdown();
+      service = undefined;
+      await whileDown?.();
+      service = makeService(c);
+      await service.resumeAll();
+    },
   };
 }
