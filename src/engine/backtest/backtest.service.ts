@@ -64,6 +64,7 @@ export class BacktestService {
 
   async start(input: unknown): Promise<{ id: string }> {
     const { request, definition } = parseBacktestRequest(input, this.#o.registry);
+    this.#checkExchangeRange(request);
     if (isMultiPair(request)) {
       const pairs = request.data.source === 'exchange' ? null : await loadMultiPairData(request, definition, this.#o.sources);
       return this.#enqueue(this.#record('backtest', request), (job) => this.#runMultiPair(job, request, definition, pairs));
@@ -80,6 +81,7 @@ export class BacktestService {
     }
     const request = parsed.data;
     const definition = this.#o.registry.get(request.strategy);
+    this.#checkExchangeRange(request);
     const data = await this.#prepareEarly(request, definition, sweepWarmup(request, definition));
     return this.#enqueue(this.#record('sweep', request), (job) => this.#runSweep(job, request, definition, data));
   }
@@ -118,6 +120,21 @@ export class BacktestService {
   }
 
   // ---- jobs -------------------------------------------------------------------------------------------
+
+  /**
+   * Exchange data is downloaded by the job, after the 202: what the request itself gets wrong is
+   * refused now (400) instead — the pair, the timeframe and a start in the past are needed.
+   */
+  #checkExchangeRange(request: BacktestRequest): void {
+    if (request.data.source !== 'exchange') return;
+    const now = (this.#o.now ?? Date.now)();
+    const fields = [
+      ...(request.symbol || request.symbols ? [] : [{ path: 'symbol', message: 'required for exchange data' }]),
+      ...(request.timeframe ? [] : [{ path: 'timeframe', message: 'required for exchange data' }]),
+      ...(request.from === undefined ? [{ path: 'from', message: 'required for exchange data' }] : request.from >= now ? [{ path: 'from', message: 'must be in the past' }] : []),
+    ];
+    if (fields.length > 0) throw new ValidationError(`Exchange data needs ${fields.map((f) => `${f.path} (${f.message})`).join(', ')}`, fields);
+  }
 
   /** File data is loaded now so its errors answer the request; exchange data is downloaded by the job. */
   async #prepareEarly(request: BacktestRequest, definition: StrategyDefinition, warmup?: number): Promise<PreparedData | null> {

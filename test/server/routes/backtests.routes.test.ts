@@ -268,6 +268,21 @@ describe('POST /api/backtests: the starting balance by quote currency', () => {
     expect((await call({ method: 'GET', url: `${BASE}?limit=1` })).json.total).toBe(before);
   });
 
+  it('refuses exchange data missing its range or starting in the future with 400 at submit, not a 202 that fails later', async () => {
+    const before = (await call({ method: 'GET', url: `${BASE}?limit=1` })).json.total;
+    const data = { source: 'exchange', connectionId: '01HZZZZZZZZZZZZZZZZZZZZZZZ' };
+    const missing = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', symbol: 'BTC/USDT', data } });
+    expect(missing.status, JSON.stringify(missing.json)).toBe(400);
+    expect(missing.json.errors).toEqual([
+      { path: 'timeframe', message: 'required for exchange data' },
+      { path: 'from', message: 'required for exchange data' },
+    ]);
+    const future = await call({ method: 'POST', url: BASE, payload: { strategy: 'dca', symbol: 'BTC/USDT', timeframe: '1h', from: '2999-01-01', data } });
+    expect(future.status, JSON.stringify(future.json)).toBe(400);
+    expect(future.json.errors).toEqual([{ path: 'from', message: 'must be in the past' }]);
+    expect((await call({ method: 'GET', url: `${BASE}?limit=1` })).json.total).toBe(before);
+  });
+
   it('runs a BTC-quoted pair on the balance given', async () => {
     const payload = { strategy: 'dca', params: { amountQuote: '0.001', intervalCandles: 600 }, startingBalance: '0.1', data: { source: 'bundled', file: 'ETH_BTC-1m.csv' } };
     const res = await call({ method: 'POST', url: BASE, payload });
