@@ -66,7 +66,10 @@ function candles(ctx: SimContext, query: URLSearchParams, mark: boolean): SimRes
   const size = Math.min(2000, Number(query.get('size') ?? 150) || 150);
   const from = query.get('from') !== null ? Number(query.get('from')) * 1000 : -Infinity;
   const to = query.get('to') !== null ? Number(query.get('to')) * 1000 : Infinity;
-  const rows = ctx.venue().candles(m.symbol, 1000).filter((c) => c.openTime >= from && c.openTime <= to).slice(-size);
+  // A window ending now (what ccxt sends without `since`: from/to counted back from its own clock) is
+  // the latest `size` candles: the price path's time need not be the simulator clock's.
+  const all = ctx.venue().candles(m.symbol, 1000);
+  const rows = (to >= now - 60_000 ? all : all.filter((c) => c.openTime >= from && c.openTime <= to)).slice(-size);
   const ch = `market.${contractCode(spec)}.${mark ? 'mark_price_kline' : 'kline'}.${query.get('period') ?? '1min'}`;
   // The simulator's own interval whatever `period` asks: it does not resample. Oldest first, as HTX lists contract klines.
   return { status: 200, body: { status: 'ok', ch, ts: now, data: klines(rows).reverse() } };
