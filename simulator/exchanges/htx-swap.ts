@@ -406,7 +406,7 @@ export function htxSwapPrivate(req: SimRequest, ctx: SimContext, account: SimAcc
   const route = ROUTES[`${method} ${req.url.pathname}`];
   if (!route) return v5Fail(1030, 'invalid request path', now);
   const { used, resetAt } = ctx.countInWindow(`${account.apiKey} v5 ${method === 'GET' ? 'read' : 'trade'}`, LIMIT_WINDOW_MS);
-  const headers = { ratelimit_limit: String(LIMIT_PER_WINDOW), ratelimit_interval: String(LIMIT_WINDOW_MS), ratelimit_remaining: String(Math.max(0, LIMIT_PER_WINDOW - used)), ratelimit_reset: String(resetAt) };
+  const headers = { 'ratelimit-limit': String(LIMIT_PER_WINDOW), 'ratelimit-interval': String(LIMIT_WINDOW_MS), 'ratelimit-remaining': String(Math.max(0, LIMIT_PER_WINDOW - used)), 'ratelimit-reset': String(resetAt) };
   if (used > LIMIT_PER_WINDOW) return { ...v5Fail(1032, 'The number of your requests exceeded the limit.', now), status: 429, headers };
   if (method === 'POST' && !account.permissions.trade) return { ...v5Fail(1003, 'Insufficient permission of API key.', now), headers };
   const params = requestParams(req.url, req.body);
