@@ -28,7 +28,11 @@ import { parseOrThrow } from './response-schemas.js';
  *    and read as the whole equity, so it is set from `available`;
  *  - `client_order_id` is a positive integer ([1, 9223372036854775807]); ccxt sends it only when it reads
  *    as one, so CTS's alphanumeric id cannot go with a swap order (shapeHtxOrder drops it) and a swap
- *    order is only found by its exchange id.
+ *    order is only found by its exchange id;
+ *  - a v5 refusal is `{ code, message }` with HTTP 200, and ccxt raises only for the codes in its table:
+ *    any other code would come back as a success without data (a refused order without an id, a refused
+ *    cancel as done), so a v5 body whose `code` is not 200 is handed to ccxt's own error path as the
+ *    `err_code` it knows how to raise (an ExchangeError at least; the translation then reads the code).
  */
 
 const TIME_IN_FORCE: Record<string, string> = { ioc: 'IOC', 'limit-fok': 'FOK', 'limit-maker': 'PO' };
@@ -37,8 +41,17 @@ type ParseOrder = CcxtInstance['parseOrder'];
 
 type ParseTrade = CcxtInstance['parseTrade'];
 
-/** Installs the order-type, swap fee and swap balance handling on one ccxt htx instance. */
+/** Installs the order-type, swap fee, swap balance and v5 refusal handling on one ccxt htx instance. */
 export function installHtxOrders(ex: CcxtInstance): void {
+  const handleErrors = ex.handleErrors.bind(ex);
+  ex.handleErrors = ((httpCode, reason, url, method, headers, body, response: unknown, requestHeaders: unknown, requestBody: unknown) => {
+    const r = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : undefined;
+    const code = r?.['code'];
+    if (r !== undefined && !('status' in r) && (typeof code === 'number' || typeof code === 'string') && String(code) !== '200' && url.includes('/v5/')) {
+      return handleErrors(httpCode, reason, url, method, headers, body, { status: 'error', err_code: String(code), err_msg: r['message'] }, requestHeaders, requestBody);
+    }
+    return handleErrors(httpCode, reason, url, method, headers, body, response, requestHeaders, requestBody);
+  }) as CcxtInstance['handleErrors'];
   const parse: ParseOrder = ex.parseOrder.bind(ex);
   ex.parseOrder = ((order, market) => {
     const parsed = parse(order, market);
