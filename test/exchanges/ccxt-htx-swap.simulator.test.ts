@@ -65,6 +65,15 @@ describe('HTX swap amounts, fees and ids through the adapter', () => {
     expect(usdt?.free).toBe(wallet?.free);
 
     await expect(exchange.fetchOrder({ symbol: PERP, clientOrderId })).rejects.toBeInstanceOf(NotImplementedError);
+
+    // A resting order: listed, and canceled by its exchange id; by our client id alone it is refused before sending, never "not found".
+    const restingId = makeClientOrderId('htx', ulid());
+    const resting = await exchange.createOrder({ symbol: PERP, side: 'buy', type: 'limit', amount: '0.002', price: '45000', clientOrderId: restingId });
+    expect((await exchange.fetchOpenOrders(PERP)).map((o) => [o.id, o.amount, o.status])).toEqual([[resting.id, '0.002', 'open']]);
+    const cancels = () => sim.control.requests({ exchange: 'htx' }).filter((r) => r.path === '/v5/trade/cancel_order').length;
+    await expect(exchange.cancelOrder({ symbol: PERP, clientOrderId: restingId })).rejects.toBeInstanceOf(NotImplementedError);
+    expect(cancels()).toBe(0);
+    expect(await exchange.cancelOrder({ symbol: PERP, id: resting.id })).toMatchObject({ id: resting.id, status: 'canceled', amount: '0.002' });
   });
 
   it('a reduce-only order with nothing to reduce (1048) and an entry the margin cannot back (1047) are insufficient funds, as ccxt 4.5.84 raises both', async () => {

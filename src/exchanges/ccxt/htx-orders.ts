@@ -67,6 +67,16 @@ export function installHtxOrders(ex: CcxtInstance): void {
     if (info === undefined || typeof fee !== 'string' || !DECIMAL_PATTERN.test(fee) || info['created_time'] === undefined || info['create_date'] !== undefined) return parsed;
     return { ...parsed, fee: { ...(parsed.fee ?? {}), cost: Number(fee), currency: parsed.fee?.currency ?? (typeof info['fee_currency'] === 'string' ? info['fee_currency'] : undefined) } };
   }) as ParseTrade;
+  // A swap order never carried our id, so a cancel by it would answer "no such order" (1061) for an order
+  // that may well rest: refused before sending, as the lookup is.
+  const cancelOrder = ex.cancelOrder.bind(ex);
+  ex.cancelOrder = (async (id: string, symbol?: string, params: Record<string, unknown> = {}) => {
+    const clientId = params['clientOrderId'] ?? params['client_order_id'];
+    if (symbol !== undefined && ex.market(symbol).spot !== true && clientId !== undefined && !/^[1-9]\d*$/.test(String(clientId))) {
+      throw new NotImplementedError(`HTX swap orders carry no CTS client id; ${String(clientId)} can only be canceled by its exchange order id`);
+    }
+    return cancelOrder(id, symbol, params);
+  }) as CcxtInstance['cancelOrder'];
   const fetchBalance = ex.fetchBalance.bind(ex);
   ex.fetchBalance = (async (params?: Record<string, unknown>) => {
     const balance = await fetchBalance(params);
