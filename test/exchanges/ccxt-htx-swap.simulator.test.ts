@@ -51,11 +51,12 @@ describe('HTX swap amounts, fees and ids through the adapter', () => {
     // HTX's swap client_order_id is an integer: ours does not go with the order.
     expect(orders().at(-1)?.params['client-order-id']).toBeUndefined();
     expect(orders().at(-1)?.params['client_order_id']).toBeUndefined();
-    expect(placed).toMatchObject({ symbol: PERP, side: 'sell', amount: '0.012' });
+    // HTX echoes the order id as client_order_id: not ours, so the placed order keeps the id we gave it.
+    expect(placed).toMatchObject({ symbol: PERP, side: 'sell', amount: '0.012', clientOrderId });
     const read = await exchange.fetchOrder({ symbol: PERP, id: placed.id });
     expect(read).toMatchObject({ id: placed.id, amount: '0.012', filled: '0.012', status: 'closed' });
     const trades = await exchange.fetchMyTrades({ symbol: PERP });
-    expect(trades.map((t) => [t.orderId, t.side, t.amount, t.feeAsset])).toEqual([[placed.id, 'sell', '0.012', 'USDT']]);
+    expect(trades.map((t) => [t.orderId, t.clientOrderId, t.side, t.amount, t.feeAsset])).toEqual([[placed.id, null, 'sell', '0.012', 'USDT']]);
     expect(new Dec(trades[0]?.fee ?? '0').toFixed()).toBe(new Dec(trades[0]?.price ?? '0').mul('0.012').mul('0.0005').toFixed());
     expect(await exchange.fetchPosition?.(PERP)).toMatchObject({ symbol: PERP, quantity: '-0.012' });
     expect((await exchange.fetchPosition?.('ETH/USDT:USDT'))?.quantity).toBe('0');

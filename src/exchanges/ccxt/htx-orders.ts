@@ -54,13 +54,13 @@ export function installHtxOrders(ex: CcxtInstance): void {
   }) as CcxtInstance['handleErrors'];
   const parse: ParseOrder = ex.parseOrder.bind(ex);
   ex.parseOrder = ((order, market) => {
-    const parsed = parse(order, market);
+    const parsed = withoutEchoedId(parse(order, market));
     const tif = parsed.type !== undefined ? TIME_IN_FORCE[parsed.type] : undefined;
     return tif === undefined ? parsed : { ...parsed, type: 'limit', timeInForce: tif };
   }) as ParseOrder;
   const parseTrade: ParseTrade = ex.parseTrade.bind(ex);
   ex.parseTrade = ((trade, market) => {
-    const parsed = parseTrade(trade, market);
+    const parsed = withoutEchoedId(parseTrade(trade, market));
     const info = parsed.info as Record<string, unknown> | undefined;
     const fee = info?.['trade_fee'];
     // v5 rows (a `trade_id` and `created_time`, no legacy `create_date`): the fee as HTX states it.
@@ -92,6 +92,18 @@ export function installHtxOrders(ex: CcxtInstance): void {
     }
     return balance;
   }) as CcxtInstance['fetchBalance'];
+}
+
+/**
+ * A swap order placed without a client id shows its own order id as `client_order_id` (ccxt's recorded v5
+ * samples, the simulator): that is no client id of ours, so it is dropped and the adapter keeps the one
+ * it knows (the order's) or none (a trade, matched by order id).
+ */
+function withoutEchoedId<T extends { clientOrderId?: string | undefined; info?: unknown }>(parsed: T): T {
+  const info = parsed.info as Record<string, unknown> | undefined;
+  // `client_order_id` (underscored) is the contract APIs' field; spot's is `client-order-id`.
+  if (info?.['client_order_id'] === undefined || parsed.clientOrderId === undefined || String(info['order_id']) !== parsed.clientOrderId) return parsed;
+  return { ...parsed, clientOrderId: undefined };
 }
 
 /** Spot market buys protected (market-buy-protection.ts); a swap order without our client id, which HTX's integer `client_order_id` cannot carry. */

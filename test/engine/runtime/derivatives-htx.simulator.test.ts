@@ -130,7 +130,7 @@ describe('derivatives on a live engine (HTX USDT swap, simulator)', () => {
     const liquidation = lab.sim.control.derivatives('htx').orders(account.apiKey, { symbol: 'BTC/USDT' }).find((o) => o.createdBy === 'liquidation');
     const fills = await account.db.orders.listFills(connectionId);
     expect(fills).toHaveLength(2);
-    expect(fills[1]).toMatchObject({ side: 'buy', amount: '0.1', orderId: String(liquidation?.orderId), fee: '0' });
+    expect(fills[1]).toMatchObject({ side: 'buy', amount: '0.1', clientOrderId: null, orderId: String(liquidation?.orderId), fee: '0' });
     expect((await bot.events()).some((e) => e.type === 'position.mismatch')).toBe(false);
     const after = await status();
     expect(after.positions.find((p) => p.symbol === PERP)).toMatchObject({ side: 'flat', quantity: '0' });
