@@ -4,6 +4,7 @@ import type { ExchangeHandler, SimAccount, SimContext, SimRequest, SimResponse }
 import { requestParams } from './common.js';
 import { SPOT_ACCOUNT_ID, UID, decimals, error, marketById, ok, withHeaders } from './htx-common.js';
 import { allPairsTicker, klines, mergedTicker } from './htx-shapes.js';
+import { htxSwapPrivate, htxSwapPublic, isHtxSwapPrivate } from './htx-swap.js';
 import { htxTrading } from './htx-trading.js';
 import { candlesFor } from './market-stats.js';
 
@@ -95,14 +96,6 @@ function spotSymbols(markets: readonly MarketSpec[]): unknown[] {
       'api-trading': 'enabled', tags: '',
     };
   });
-}
-
-function linearSwaps(): unknown[] {
-  // delivery_date is null for swaps: ccxt treats any present value (even "") as a dated future.
-  return [
-    { symbol: 'BTC', contract_code: 'BTC-USDT', contract_size: 0.001, price_tick: 0.1, delivery_date: null, delivery_time: null, create_date: '20201021', contract_status: 1, settlement_date: '', support_margin_mode: 'all', business_type: 'swap', pair: 'BTC-USDT', contract_type: 'swap', trade_partition: 'USDT' },
-    { symbol: 'ETH', contract_code: 'ETH-USDT', contract_size: 0.01, price_tick: 0.01, delivery_date: null, delivery_time: null, create_date: '20201021', contract_status: 1, settlement_date: '', support_margin_mode: 'all', business_type: 'swap', pair: 'ETH-USDT', contract_type: 'swap', trade_partition: 'USDT' },
-  ];
 }
 
 function inverseSwaps(): unknown[] {
@@ -201,10 +194,10 @@ function publicAnswer(host: string, path: string, query: URLSearchParams, ctx: S
   switch (path) {
     // The contract clock answers with the time at the top level only.
     case '/api/v1/timestamp': return { status: 200, body: { status: 'ok', ts: now } };
-    case '/linear-swap-api/v1/swap_contract_info': return ok(linearSwaps(), now);
     case '/swap-api/v1/swap_contract_info': return ok(inverseSwaps(), now);
     case '/api/v1/contract_contract_info': return ok(inverseFutures(now), now);
-    default: return null;
+    // USDT-margined swaps (htx-swap.ts): the market list, tickers, candles and funding rates.
+    default: return htxSwapPublic(path, query, ctx);
   }
 }
 
@@ -236,7 +229,11 @@ export const htxHandler: ExchangeHandler = {
       const pub = publicAnswer(host, path, req.url.searchParams, ctx, now);
       if (pub !== null) return pub;
     }
-    if (!SPOT_HOSTS.includes(host)) return null;
+    if (!SPOT_HOSTS.includes(host)) {
+      if (!isHtxSwapPrivate(method, path)) return null;
+      const account = authenticate(req, ctx);
+      return 'apiKey' in account ? htxSwapPrivate(req, ctx, account) : account;
+    }
     const trading = htxTrading.find((e) => e.method === method && e.path.test(path));
     if (!trading && !(method === 'GET' && ACCOUNT_PATHS.test(path))) return null;
     const auth = authenticate(req, ctx);

@@ -125,6 +125,28 @@ export const OKX_CONTRACTS: PerpContracts = {
 };
 
 /**
+ * HTX USDT-margined swaps: the lowest tier of GET /linear-swap-api/v1/swap_adjustfactor / GET
+ * /v5/market/risk/limit (https://www.htx.com/en-us/opend/newApiPages/?id=8cb89359-77b5-11ed-9966-0242ac110003).
+ * Plausible values (BTC and ETH 100× at 0.4 %, XRP 75× at 0.5 %), not checked against the live endpoint.
+ */
+export const HTX_TIERS: PerpTiers = {
+  BTC: { maxLeverage: '100', maintenanceMarginRate: '0.004' },
+  ETH: { maxLeverage: '100', maintenanceMarginRate: '0.004' },
+  XRP: { maxLeverage: '75', maintenanceMarginRate: '0.005' },
+};
+
+/**
+ * HTX sizes USDT-margined swaps in whole contracts of `contract_size` base coins
+ * (GET /linear-swap-api/v1/swap_contract_info: BTC-USDT 0.001 BTC, ETH-USDT 0.01 ETH; XRP-USDT 10 XRP
+ * not checked against the live endpoint).
+ */
+export const HTX_CONTRACTS: PerpContracts = {
+  BTC: { size: '0.001', lot: '1', min: '1' },
+  ETH: { size: '0.01', lot: '1', min: '1' },
+  XRP: { size: '10', lot: '1', min: '1' },
+};
+
+/**
  * Binance USDⓈ-M: the non-VIP USDT-margined rates, 0.02 % maker / 0.05 % taker, charged in USDT
  * (https://www.binance.com/en/fee/futureFee); a symbol never set trades at 20×, the default of an
  * account opened as "advanced" (https://www.binance.com/en/support/faq/detail/360034946672); the
@@ -141,6 +163,10 @@ export const PERP_VENUES: Readonly<Partial<Record<ExchangeId, PerpVenueConfig>>>
   // one trading account for spot and swaps (the account's own balances); a liquidation is taken over at
   // the bankruptcy price (https://www.okx.com/help/iv-introduction-to-liquidation).
   okx: { tiers: OKX_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, contracts: OKX_CONTRACTS },
+  // HTX: USDT-margined swaps at 0.02 % maker / 0.05 % taker (the rates ccxt 4.5.84 lists for htx
+  // contracts); the futures (contract) account is apart from spot, funded by a transfer; a liquidation
+  // closes at the bankruptcy price.
+  htx: { tiers: HTX_TIERS, fees: { maker: '0.0002', taker: '0.0005' }, futuresWallet: true, contracts: HTX_CONTRACTS },
 };
 
 /** What a Binance account's futures wallet holds when the account is created without saying. */

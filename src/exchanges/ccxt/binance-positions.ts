@@ -25,6 +25,15 @@ export function fetchOkxPosition(ex: CcxtInstance, symbol: string, params: Recor
   return fetchListedPosition(ex, symbol, params, 'OKX');
 }
 
+/**
+ * An HTX USDT-margined swap position. ccxt 4.5.84's `htx.fetchPosition` parses the first row of GET
+ * /v5/trade/position/opens, which lists open positions only, so a flat contract comes back as a
+ * position of no symbol; the list read tells flat (none) from a failure.
+ */
+export function fetchHtxPosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<unknown> {
+  return fetchListedPosition(ex, symbol, params, 'HTX');
+}
+
 async function fetchListedPosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>, venue: string): Promise<unknown> {
   const listed: unknown = await ex.fetchPositions([symbol], params);
   if (!Array.isArray(listed)) throw new InvalidResponseError(`${venue} answered the positions of a symbol with something that is not a list`);

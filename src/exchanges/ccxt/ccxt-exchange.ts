@@ -275,7 +275,7 @@ export class CcxtExchange implements Exchange {
         // Within one window: a full page is followed by the part it did not reach (pages come newest first on Bybit).
         for (;;) {
           pages += 1;
-          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), ...fundingWindowParams(this.id, from, to), limit: FUNDING_PAGE });
+          const raw: unknown = await ex.fetchFundingHistory(params.symbol, from, FUNDING_PAGE, { ...tag(), ...fundingWindowParams(this.id, from, to), ...this.#readMarginMode(ex, params.symbol), limit: FUNDING_PAGE });
           const page = toFundingPayments(raw, this.id, params.symbol);
           for (const p of page) seen.set(p.id, p);
           if (page.length < FUNDING_PAGE || pages >= FUNDING_PAGES) break;
@@ -482,7 +482,7 @@ export class CcxtExchange implements Exchange {
     const extra = { ...(this.#quirks.fetchOrderParams ?? {}), ...stopParams };
     let raw: unknown;
     try {
-      raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params }));
+      raw = await ex.fetchOrder(target.id ?? NO_ID, ref.symbol, tag({ ...extra, ...route.params, ...target.params, ...(this.#quirks.marginModeOnReads === true ? this.#marginModeParam(ref.symbol, route.marketType) : {}) }));
     } catch (error) {
       const failure = this.#hook.failureOf(error);
       const notFound = this.#quirks.isOrderNotFound;
@@ -521,6 +521,11 @@ export class CcxtExchange implements Exchange {
    * start set and read back; a pair this process has not configured (every start configures first)
    * trades isolated, CTS's default.
    */
+  /** The pair's margin mode for a read, where the venue needs it there too (VenueQuirks.marginModeOnReads). */
+  #readMarginMode(ex: CcxtInstance, symbol: string): Record<string, string> {
+    return this.#quirks.marginModeOnReads === true ? this.#marginModeParam(symbol, this.#route(ex, symbol).marketType) : {};
+  }
+
   #marginModeParam(symbol: string, marketType: MarketType): Record<string, string> {
     if (!ordersNameMarginMode(this.id) || marketType === 'spot' || marketType === 'margin') return {};
     return { marginMode: this.#marginModes.get(symbol) ?? 'isolated' };

@@ -5,6 +5,7 @@ import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import { readPositionMode, type PositionMode } from './position-mode.js';
 import { configureGateDerivatives } from './gate-derivatives.js';
+import { configureHtxDerivatives } from './htx-derivatives.js';
 import { configureOkxDerivatives } from './okx-derivatives.js';
 
 /**
@@ -14,15 +15,15 @@ import { configureOkxDerivatives } from './okx-derivatives.js';
  * Gate, derivatives-okx.simulator.test.ts for OKX swaps). Elsewhere a bot may not trade
  * derivatives: nothing is sent on settings nobody has checked.
  */
-export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance', 'gate', 'okx'];
+export const DERIVATIVES_VERIFIED: readonly ExchangeId[] = ['bybit', 'binance', 'gate', 'okx', 'htx'];
 
 /** Exchanges whose margin mode and leverage are set and read another way than ccxt's four calls. */
-const CONFIGURERS: Partial<Record<ExchangeId, typeof configureGateDerivatives>> = { gate: configureGateDerivatives, okx: configureOkxDerivatives };
+const CONFIGURERS: Partial<Record<ExchangeId, typeof configureGateDerivatives>> = { gate: configureGateDerivatives, okx: configureOkxDerivatives, htx: configureHtxDerivatives };
 
-/** Exchanges where each derivatives order names its margin mode (OKX `tdMode`): the one configureDerivatives read back. */
-const ORDERS_NAME_MARGIN_MODE: readonly ExchangeId[] = ['okx'];
+/** Exchanges where each derivatives order names its margin mode (OKX `tdMode`, HTX `margin_mode`): the one configureDerivatives read back. */
+const ORDERS_NAME_MARGIN_MODE: readonly ExchangeId[] = ['okx', 'htx'];
 
-/** Whether each order must name its margin mode (OKX `tdMode`, okx-derivatives.ts). */
+/** Whether each order must name its margin mode (OKX `tdMode`, okx-derivatives.ts; HTX `margin_mode`, htx-derivatives.ts). */
 export function ordersNameMarginMode(exchange: ExchangeId): boolean {
   return ORDERS_NAME_MARGIN_MODE.includes(exchange);
 }

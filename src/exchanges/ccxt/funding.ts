@@ -19,6 +19,8 @@ import { parseOrThrow, toDecimal } from './response-schemas.js';
  *   (https://developers.binance.com/docs/derivatives/usds-margined-futures/account/rest-api/Get-Income-History).
  * - Gate lists it in the futures account book as `type: fund` with `change` signed for the account.
  * - OKX lists it as a bill of type 8 with `balChg` signed for the account, as Binance.
+ * - HTX (USDT-margined swaps) lists it as a v5 bill of type 30 (income) / 31 (expense) with `amount`
+ *   signed for the account.
  */
 interface FundingConvention {
   /** The raw field with the amount as decimal text. */
@@ -52,6 +54,11 @@ const CONVENTIONS: Partial<Record<ExchangeId, FundingConvention>> = {
   // The bills take `begin` / `end` (ms), which ccxt 4.5.84's okx.fetchFundingHistory does not set itself
   // (it filters `since` after the answer).
   okx: { field: 'balChg', sign: 1, marketRate: () => null, window: (from, to) => ({ begin: from, end: to }) },
+  // HTX: ccxt reads GET /v5/account/bills?type=30,31 (funding fee income / expense), `amount` signed for
+  // the account, no rate (https://www.htx.com/en-us/opend/newApiPages/?id=8cb89359-77b5-11ed-9966-19588463ca2).
+  // ccxt maps `since` to start_time and `until` to end_time itself; it asks for `margin_mode` cross unless
+  // told, so the order adapter's margin mode goes with every read (ccxt-exchange.ts).
+  htx: { field: 'amount', sign: 1, marketRate: () => null },
 };
 
 /** The params bounding one funding read to [from, to] (ms): ccxt's `until`, or the exchange's own where ccxt does not map it (Gate, OKX). */

@@ -36,6 +36,12 @@ export async function readPositionMode(ex: CcxtInstance, exchange: ExchangeId, s
     if (typeof dual !== 'boolean') throw new InvalidResponseError('Gate reported no readable position mode');
     return dual ? 'hedge' : 'one-way';
   }
+  if (exchange === 'htx') {
+    const answer: unknown = await ex.contractPrivateGetV5PositionMode(params());
+    const mode = asRecord(asRecord(answer)?.['data'])?.['position_mode'];
+    if (mode !== 'single_side' && mode !== 'dual_side') throw new InvalidResponseError('HTX reported no readable position mode');
+    return mode === 'dual_side' ? 'hedge' : 'one-way';
+  }
   throw new NotImplementedError(`Reading the position mode on ${exchange} is not verified in CTS yet`);
 }
 

@@ -67,6 +67,9 @@ export const FORCED_TRADE_SOURCES: Partial<Record<ExchangeId, ForcedTradeSource>
   // OKX lists the liquidation engine's and ADL's trades among the account's fills, told apart by `subType`
   // (https://www.okx.com/docs-v5/en/#order-book-trading-trade-get-transaction-details-last-3-months):
   // 100–107 partial and full liquidation (104–107 in net mode's buy/sell and long/short names), 125–128 ADL.
+  // HTX lists the liquidation engine's and ADL's trades among the account's trades (GET /v5/trade/order/details),
+  // told apart by `order_type` (the contract APIs' 1 quotation, 2 cancelled, 3 forced liquidation, 4 delivery, 22 ADL).
+  htx: { kind: 'trade-subtypes', field: 'order_type', values: ['3', '22'] },
   okx: { kind: 'trade-subtypes', field: 'subType', values: ['100', '101', '102', '103', '104', '105', '106', '107', '125', '126', '127', '128'] },
 };
 

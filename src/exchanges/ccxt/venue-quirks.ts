@@ -1,12 +1,12 @@
 import type { ExchangeId } from '../../domain/exchange-ids.js';
 import type { OrderRequest } from '../exchange.port.js';
-import { fetchBinancePosition, fetchOkxPosition } from './binance-positions.js';
+import { fetchBinancePosition, fetchHtxPosition, fetchOkxPosition } from './binance-positions.js';
 import { fetchBybitOrderByLinkId } from './bybit-order-lookup.js';
 import type { CcxtInstance } from './ccxt-classes.js';
 import { fetchCoinbaseOrderByClientId } from './coinbase-order-lookup.js';
 import { cancelCoinbaseOrder, isCoinbaseOrderNotFound } from './coinbase-orders.js';
 import { fetchGateOrderByText } from './gate-orders.js';
-import { fetchHtxOrderByClientId, installHtxOrders } from './htx-orders.js';
+import { fetchHtxOrderByClientId, installHtxOrders, shapeHtxOrder } from './htx-orders.js';
 import { installIncreasingNonce } from './kraken-nonce.js';
 import { fetchKrakenOrderByClOrdId } from './kraken-order-lookup.js';
 import { protectMarketBuy, type ShapedOrder } from './market-buy-protection.js';
@@ -34,6 +34,12 @@ export interface VenueQuirks {
    * (OKX algo orders take `algoClOrdId`: https://www.okx.com/docs-v5/en/#order-book-trading-algo-trading-post-place-algo-order).
    */
   readonly stopClientIdField?: string;
+  /**
+   * Reads of a derivatives order and of funding name the pair's margin mode too, where ccxt otherwise
+   * asks for another one (HTX v5: ccxt's fetchOrder and fetchFundingHistory send `margin_mode: cross`
+   * unless told, and the bills are kept per margin mode).
+   */
+  readonly marginModeOnReads?: boolean;
   /** Wrappers installed on the ccxt instance once, at construction. */
   readonly setupInstance?: (ex: CcxtInstance) => void;
   /** A derivatives position where ccxt's own `fetchPosition` does not read it (Binance: options only; OKX: NullResponse when flat); answers ccxt's unified position. */
@@ -46,6 +52,6 @@ export const VENUE_QUIRKS: Readonly<Record<ExchangeId, VenueQuirks>> = {
   okx: { stopClientIdField: 'algoClOrdId', fetchPosition: fetchOkxPosition },
   kraken: { clientIdLookup: fetchKrakenOrderByClOrdId, tickersByPair: true, setupInstance: installIncreasingNonce },
   coinbase: { clientIdLookup: fetchCoinbaseOrderByClientId, shapeOrder: protectMarketBuy, cancelById: cancelCoinbaseOrder, isOrderNotFound: isCoinbaseOrderNotFound },
-  htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: protectMarketBuy, setupInstance: installHtxOrders },
+  htx: { clientIdLookup: fetchHtxOrderByClientId, shapeOrder: shapeHtxOrder, setupInstance: installHtxOrders, marginModeOnReads: true, fetchPosition: fetchHtxPosition },
   gate: { clientIdLookup: fetchGateOrderByText, shapeOrder: protectMarketBuy },
 };

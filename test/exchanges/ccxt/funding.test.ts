@@ -23,7 +23,14 @@ describe('funding payments from ccxt, signed for the account', () => {
   });
 
   it('refuses a venue whose funding sign CTS has not checked', () => {
-    expect(() => toFundingPayments([], 'htx', 'XRP/USDT:USDT')).toThrow(NotImplementedError);
+    expect(() => toFundingPayments([], 'kraken', 'XRP/USDT:USDT')).toThrow(NotImplementedError);
+  });
+
+  it("keeps HTX's v5 bill amount (type 30 income, 31 expense; signed for the account) exactly, keyed by the bill id", () => {
+    const bill = (id: string, amount: string, type: string) => ({ id, symbol: 'BTC/USDT:USDT', timestamp: 1772438400000, amount: Number(amount), info: { id, type, currency: 'USDT', amount, contract_code: 'BTC-USDT', margin_mode: 'isolated', created_time: '1772438400000' } });
+    const [paid, received] = toFundingPayments([bill('2000000001', '-0.6', '31'), bill('2000000002', '0.300000000000000044', '30')], 'htx', 'BTC/USDT:USDT');
+    expect(paid).toEqual({ id: '2000000001', symbol: 'BTC/USDT:USDT', amount: '-0.6', timestamp: 1772438400000, rate: null });
+    expect(received?.amount).toBe('0.300000000000000044');
   });
 
   it("keeps OKX's balChg (signed for the account: negative when paid) exactly, keyed by the bill id, and bounds a read by begin/end", () => {
