@@ -1,8 +1,8 @@
 import { InvalidResponseError } from '../../domain/errors.js';
 import { isDecimalString } from '../../domain/decimal-schema.js';
-import { Dec } from '../../domain/money.js';
 import type { DerivativesSettings } from '../exchange.port.js';
 import type { CcxtInstance } from './ccxt-classes.js';
+import { asRecord, heldPosition } from './held-position.js';
 
 /**
  * OKX swaps have no margin mode apart from leverage: POST /api/v5/account/set-leverage sets the
@@ -49,23 +49,4 @@ function marginModeOf(raw: unknown): DerivativesSettings['marginMode'] {
   const mode = asRecord(raw)?.['marginMode'];
   if (mode === 'isolated' || mode === 'cross') return mode;
   throw new InvalidResponseError(`okx reported a margin mode CTS does not trade with (${String(mode)})`);
-}
-
-/** The margin mode and leverage of an open position in `symbol`, if there is one (ccxt fetchPositions). */
-async function heldPosition(ex: CcxtInstance, symbol: string, params: Record<string, unknown>): Promise<{ marginMode: DerivativesSettings['marginMode']; leverage: string | undefined } | undefined> {
-  const listed: unknown = await ex.fetchPositions([symbol], params);
-  if (!Array.isArray(listed)) return undefined;
-  for (const entry of listed) {
-    const p = asRecord(entry);
-    const mode = p?.['marginMode'];
-    const contracts = p?.['contracts'];
-    if (p?.['symbol'] !== symbol || (mode !== 'isolated' && mode !== 'cross') || typeof contracts !== 'number' || contracts === 0) continue;
-    const lever = p['leverage'];
-    return { marginMode: mode, leverage: typeof lever === 'number' && Number.isFinite(lever) ? new Dec(lever).toFixed() : undefined };
-  }
-  return undefined;
-}
-
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
 }
