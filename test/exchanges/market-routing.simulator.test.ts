@@ -165,10 +165,11 @@ describe('Binance: spot + USDⓈ-M futures connection', () => {
     let before = lastSeq();
     expect(await adapter.fetchOpenOrders('BTC/USDT:USDT')).toEqual([]);
     expect(await adapter.fetchMyTrades({ symbol: 'BTC/USDT:USDT' })).toEqual([]);
-    expect(sent(before)).toEqual(['GET fapi.binance.com/fapi/v1/openOrders', 'GET fapi.binance.com/fapi/v1/userTrades']);
+    // A perpetual's resting stops are algo orders on USDⓈ-M: listed beside the plain ones.
+    expect(sent(before)).toEqual(['GET fapi.binance.com/fapi/v1/openOrders', 'GET fapi.binance.com/fapi/v1/openAlgoOrders', 'GET fapi.binance.com/fapi/v1/userTrades']);
     before = lastSeq();
     expect(await adapter.fetchOpenOrders()).toEqual([]);
-    expect(sent(before)).toEqual(['GET api.binance.com/api/v3/openOrders', 'GET fapi.binance.com/fapi/v1/openOrders']);
+    expect(sent(before)).toEqual(['GET api.binance.com/api/v3/openOrders', 'GET fapi.binance.com/fapi/v1/openOrders', 'GET fapi.binance.com/fapi/v1/openAlgoOrders']);
   });
 
   it('sets and reads back margin type and leverage on fapi, reads the position from /fapi/v3/positionRisk, and tells -2019 / -2022 apart by code', async () => {
