@@ -228,7 +228,7 @@ export class MultiPairRunner {
     let inPosition = false;
     for (let p = 0; p < lanes.length; p++) {
       const lane = lanes[p] as PairLane;
-      if (moving === lanes || moving.includes(lane)) this.#equity.price(p, lane.series.close(lane.next));
+      if (moving === lanes || moving.includes(lane)) this.#equity.price(p, this.#wallet ? lane.valuationClose(lane.next) : lane.series.close(lane.next));
       if (lane.inPosition) inPosition = true;
     }
     this.#equity.mark(time);

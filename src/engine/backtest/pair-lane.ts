@@ -129,6 +129,20 @@ export class PairLane implements MarginUser {
     return this.#in.perpetual?.book ?? null;
   }
 
+  /** What candle i values the position at: a perpetual's mark close where its mark file has the candle, else the close. */
+  valuationClose(i: number): number {
+    const book = this.#in.perpetual?.book;
+    const at = book ? book.markIndex(i) : -1;
+    return at >= 0 && book?.data.mark ? book.data.mark.series.close(at) : this.#in.series.close(i);
+  }
+
+  /** valuationClose, exact. */
+  valuationDecimal(i: number): Dec {
+    const book = this.#in.perpetual?.book;
+    const at = book ? book.markIndex(i) : -1;
+    return at >= 0 && book?.data.mark ? book.data.mark.series.decimal('close', at) : this.#in.series.decimal('close', i);
+  }
+
   /**
    * Perpetual: books the funding of every settlement up to candle i's open on the position held
    * through it, before candle i's fills (an order filling at that open came after the settlement).

@@ -196,6 +196,8 @@ export class PerpetualBook {
   readonly #tick: Dec;
   #next = 0;
   #markCursor = 0;
+  /** Where the last valuation lookup found the mark (candles are valued in time order). */
+  #valueCursor = 0;
   #liquidationCount = 0;
   #cache: LiquidationCache | null = null;
 
@@ -215,6 +217,23 @@ export class PerpetualBook {
     if (funding && fundingWindow) this.#events = fundingEventsBetween(funding, fundingWindow.after, fundingWindow.before);
     else this.#events = funding && end > start ? fundingEventsBetween(funding, series.time(start), series.time(end - 1) + tfMs) : [];
     this.#tick = params.market.priceStep === null ? DEFAULT_TICK : new Dec(params.market.priceStep);
+  }
+
+  /**
+   * The mark file's candle with the same open time as candle `i` of the run's series (an index of
+   * `data.mark.series`), or -1 where the file has none (or there is none, or its candles are another
+   * length): a position is valued at that candle's close, as the exchange
+   * values it, and at the candle's own close where no mark stands in.
+   */
+  markIndex(i: number): number {
+    const mark = this.data.mark?.timeframeMs === this.#tfMs ? this.data.mark.series : null;
+    if (mark === null || i < 0 || i >= this.#series.length) return -1;
+    const time = this.#series.time(i);
+    let c = this.#valueCursor;
+    if (c >= mark.length || (c > 0 && mark.time(c - 1) >= time)) c = lowerBoundTime(mark, time);
+    while (c < mark.length && mark.time(c) < time) c++;
+    this.#valueCursor = c;
+    return c < mark.length && mark.time(c) === time ? c : -1;
   }
 
   /**

@@ -20,7 +20,7 @@ import type { BacktestReport, BacktestResult, BacktestTrade, BuyAndHold, Derivat
 
 export interface PairFacts {
   lane: PairLane;
-  /** The last processed close, null before the first traded candle. */
+  /** The last processed close (a perpetual's mark close where its mark file has it), null before the first traded candle. */
   mark: Dec | null;
   last: number;
   trades: BacktestTrade[];
@@ -28,7 +28,7 @@ export interface PairFacts {
 
 export function pairFacts(lane: PairLane): PairFacts {
   const last = Math.min(lane.next, lane.end) - 1;
-  const mark = last >= lane.start ? lane.series.decimal('close', last) : null;
+  const mark = last >= lane.start ? lane.valuationDecimal(last) : null;
   return { lane, mark, last, trades: lane.trades.trades(mark ? lane.ledger.unrealizedPnl(mark) : ZERO) };
 }
 

@@ -162,11 +162,16 @@ export class SimulatedPerpetualExchange extends SimulatedExchange {
     const entry = this.ledger.averageEntryPrice;
     const last = this.simulator.lastPrice(symbol);
     const liquidation = this.liquidationPrice;
+    // As an exchange reports it: the mark — the mark file's close of the latest candle where it has
+    // one (the backtest values the position the same way, pair-lane.ts valuationDecimal) — else the last price.
+    const series = this.history(symbol);
+    const at = this.#book.markIndex(series.length - 1);
+    const mark = at >= 0 && this.#book.data.mark ? this.#book.data.mark.series.decimal('close', at) : last;
     return {
       symbol,
       quantity: toDecimalString(quantity),
       entryPrice: entry === null || quantity.isZero() ? null : toDecimalString(entry),
-      markPrice: last === null ? null : toDecimalString(last),
+      markPrice: mark === null ? null : toDecimalString(mark),
       liquidationPrice: liquidation === null ? null : toDecimalString(liquidation),
       leverage: this.#settings.leverage,
     };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Candle } from '../../../src/domain/candles.js';
+import { CandleSeries, type Candle } from '../../../src/domain/candles.js';
 import { InsufficientFundsError, NotImplementedError, OrderRejectedError } from '../../../src/domain/errors.js';
 import { Dec, ZERO } from '../../../src/domain/money.js';
 import type { PerpetualData } from '../../../src/engine/backtest/perpetual-data.js';
@@ -58,6 +58,27 @@ async function balance(exchange: SimulatedPerpetualExchange): Promise<{ free: De
 }
 
 describe('simulated margin account (paper and replay perpetuals)', () => {
+  it("reports the mark file's close of the latest candle as the position's mark, the last price where the file has none", async () => {
+    const mark = CandleSeries.from([{ time: T0 + H, open: '1.01', high: '1.03', low: '1', close: '1.02', volume: '0' }]);
+    const exchange = new SimulatedPerpetualExchange({
+      id: 'replay',
+      market: MARKET,
+      timeframeMs: H,
+      quoteBalance: '1000',
+      data: { ...data([]), mark: { source: 'test-mark.csv', series: mark, timeframeMs: H }, markNote: 'test' },
+      fundingWindow: { after: T0 - H, before: T0 + 10 * H },
+      takerFeeRate: '0.001',
+      idPrefix: 'mark',
+    });
+    await setLeverage(exchange, '5');
+    exchange.ingest({ symbol: SYMBOL, candle: bar(0, '1', '1', '1', '1') });
+    expect((await exchange.fetchPosition(SYMBOL)).markPrice).toBe('1'); // no mark candle at 00:00: the last price
+    exchange.ingest({ symbol: SYMBOL, candle: bar(1, '1', '1.05', '0.99', '1.04') });
+    expect((await exchange.fetchPosition(SYMBOL)).markPrice).toBe('1.02');
+    exchange.ingest({ symbol: SYMBOL, candle: bar(2, '1.04', '1.05', '1.03', '1.03') });
+    expect((await exchange.fetchPosition(SYMBOL)).markPrice).toBe('1.03'); // past the file's end
+  });
+
   it('rejects an entry the wallet no longer covers at the gapped open it fills at, and never one that closes', async () => {
     const exchange = account({ balance: '100' });
     await setLeverage(exchange, '5');
