@@ -107,3 +107,9 @@ export function answerWeighted(
   }
   return { ...answer, headers: { ...call.headers, ...answer.headers } };
 }
+
+/** An endpoint's request weight that does not depend on its parameters. */
+export const fixed = (w: number) => (): number => w;
+
+/** Binance's client order id rule (newClientOrderId, origClientOrderId, clientAlgoId): 1–36 of these characters. */
+export const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;

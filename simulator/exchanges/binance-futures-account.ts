@@ -3,7 +3,7 @@ import type { DerivativesVenue } from '../matching/derivatives.js';
 import type { PerpSpec } from '../matching/derivatives-types.js';
 import { futuresWalletOf } from '../matching/perp-markets.js';
 import type { SimContext, SimResponse } from '../types.js';
-import { binanceError, missingParam, type BinanceCall, type Endpoint, type Params } from './binance-common.js';
+import { type BinanceCall, binanceError, type Endpoint, fixed, missingParam, type Params } from './binance-common.js';
 import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
 import {
   fillIncome,
@@ -27,7 +27,6 @@ import { json } from './common.js';
  * One-way position mode only: hedge mode is refused.
  */
 
-const fixed = (w: number) => (): number => w;
 
 /** Every symbol's object with no `symbol` parameter, else that one's (-1121 when not listed). */
 function symbolOrAll(ctx: SimContext, params: Params, one: (spec: PerpSpec, d: DerivativesVenue) => unknown, all: (d: DerivativesVenue) => unknown): SimResponse {

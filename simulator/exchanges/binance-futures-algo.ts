@@ -3,8 +3,8 @@ import { Dec } from '../../src/domain/money.js';
 import type { PerpOrder, PerpPlaceInput, PerpSpec } from '../matching/derivatives-types.js';
 import type { OrderRef } from '../matching/types.js';
 import type { SimResponse } from '../types.js';
-import { binanceError, missingParam, type BinanceCall, type Endpoint, type Params } from './binance-common.js';
-import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
+import { type BinanceCall, binanceError, CLIENT_ID, type Endpoint, fixed, missingParam, type Params } from './binance-common.js';
+import { perpById, perpsOf, SIDES, withPerp } from './binance-futures-common.js';
 import { perpId } from './binance-futures-shapes.js';
 import { decimalParam, json } from './common.js';
 
@@ -22,12 +22,9 @@ import { decimalParam, json } from './common.js';
  * conditional orders are refused as not simulated.
  */
 
-const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
-const SIDES: Record<string, PerpPlaceInput['side']> = { BUY: 'buy', SELL: 'sell' };
 const KINDS: Record<string, 'stop' | 'take-profit'> = { STOP_MARKET: 'stop', TAKE_PROFIT_MARKET: 'take-profit' };
 const NOT_SIMULATED = new Set(['STOP', 'TAKE_PROFIT', 'TRAILING_STOP_MARKET']);
 
-const fixed = (w: number) => (): number => w;
 
 export const binanceFuturesAlgo: Record<string, Endpoint> = {
   'POST /fapi/v1/algoOrder': { security: 'trade', weight: fixed(0), run: newAlgoOrder },

@@ -1,5 +1,5 @@
 import type { DerivativesVenue } from '../matching/derivatives.js';
-import type { PerpSpec } from '../matching/derivatives-types.js';
+import type { PerpPlaceInput, PerpSpec } from '../matching/derivatives-types.js';
 import type { SimContext, SimResponse } from '../types.js';
 import { binanceError, missingParam, type Params } from './binance-common.js';
 import { perpId } from './binance-futures-shapes.js';
@@ -24,3 +24,5 @@ export function withPerp(ctx: SimContext, params: Params, run: (spec: PerpSpec, 
   return spec ? run(spec, d) : binanceError(400, -1121, 'Invalid symbol.');
 }
 
+/** An order's `side` on the wire. */
+export const SIDES: Record<string, PerpPlaceInput['side']> = { BUY: 'buy', SELL: 'sell' };

@@ -4,8 +4,8 @@ import type { DerivativesVenue } from '../matching/derivatives.js';
 import type { PerpOrder, PerpPlaceInput, PerpRejection, PerpSpec } from '../matching/derivatives-types.js';
 import type { OrderRef } from '../matching/types.js';
 import type { SimContext, SimResponse } from '../types.js';
-import { binanceError, missingParam, type BinanceCall, type Endpoint, type Params } from './binance-common.js';
-import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
+import { type BinanceCall, binanceError, CLIENT_ID, type Endpoint, fixed, missingParam, type Params } from './binance-common.js';
+import { perpById, perpsOf, SIDES, withPerp } from './binance-futures-common.js';
 import { isAlgo } from './binance-futures-algo.js';
 import { futuresOrderShape, futuresTradeShape } from './binance-futures-shapes.js';
 import { decimalParam, json } from './common.js';
@@ -18,15 +18,12 @@ import { decimalParam, json } from './common.js';
  * the plain order one places when it fires. Post-only (GTX), GTD and priceMatch are not simulated.
  */
 
-const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const ORDER_LIMIT_10S = 300;
 const ORDER_LIMIT_1M = 1200;
-const SIDES: Record<string, PerpPlaceInput['side']> = { BUY: 'buy', SELL: 'sell' };
 const TYPES: Record<string, PerpPlaceInput['type']> = { LIMIT: 'limit', MARKET: 'market' };
 const CONDITIONAL = new Set(['STOP', 'STOP_MARKET', 'TAKE_PROFIT', 'TAKE_PROFIT_MARKET', 'TRAILING_STOP_MARKET']);
 const TIFS = new Set(['GTC', 'IOC', 'FOK']);
 
-const fixed = (w: number) => (): number => w;
 
 export const binanceFuturesTrading: Record<string, Endpoint> = {
   // New Order, …/trade/rest-api/New-Order: no IP weight, one on each order counter.

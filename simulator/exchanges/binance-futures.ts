@@ -2,7 +2,7 @@ import type { DerivativesVenue } from '../matching/derivatives.js';
 import type { PerpSpec } from '../matching/derivatives-types.js';
 import type { MarketSpec } from '../matching/types.js';
 import type { ExchangeHandler, SimContext, SimRequest, SimResponse } from '../types.js';
-import { answerWeighted, binanceError, type Endpoint, type Params } from './binance-common.js';
+import { answerWeighted, binanceError, type Endpoint, fixed, type Params } from './binance-common.js';
 import { perpById, perpsOf, withPerp } from './binance-futures-common.js';
 import { binanceFuturesAccount } from './binance-futures-account.js';
 import { binanceFuturesAlgo } from './binance-futures-algo.js';
@@ -23,7 +23,6 @@ import { bookLevels, candlesFor, fixed8 } from './market-stats.js';
 const IP_WEIGHT_LIMIT = 2400;
 const MINUTE = 60_000;
 
-const fixed = (w: number) => (): number => w;
 
 function marketOf(ctx: SimContext, spec: PerpSpec): MarketSpec {
   const m = ctx.venue().markets().find((x) => x.symbol === spec.symbol);

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { MarketSpec, OrderRef, OrderRejection, PlaceOrderInput, SimOrder } from '../matching/types.js';
 import type { SimResponse } from '../types.js';
-import { binanceError, missingParam, withMarket, type BinanceCall, type Endpoint, type Params } from './binance-common.js';
+import { type BinanceCall, binanceError, CLIENT_ID, type Endpoint, missingParam, type Params, withMarket } from './binance-common.js';
 import { newOrderShape, orderShape, tradeShape } from './binance-shapes.js';
 import { decimalParam, json } from './common.js';
 
 /** Binance spot trading endpoints (TRADE and USER_DATA), backed by the venue's matching engine. */
 
-const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
 const ORDER_LIMIT_10S = 50;
 const ORDER_LIMIT_1D = 160_000;
 

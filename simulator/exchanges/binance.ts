@@ -1,7 +1,7 @@
 import type { ExchangeHandler, SimContext, SimRequest, SimResponse } from '../types.js';
 import type { MarketSpec } from '../matching/types.js';
 import { json, marketByCompactId, requestParams } from './common.js';
-import { answerWeighted, binanceError, missingParam, withMarket, type Endpoint, type Params } from './binance-common.js';
+import { answerWeighted, binanceError, type Endpoint, fixed, missingParam, type Params, withMarket } from './binance-common.js';
 import { BINANCE_RATE_LIMITS, accountInfo, apiRestrictions, bookTicker, symbolInfo, ticker24h } from './binance-shapes.js';
 import { binanceTrading } from './binance-trading.js';
 import { bookLevels, candlesFor } from './market-stats.js';
@@ -16,7 +16,6 @@ import { bookLevels, candlesFor } from './market-stats.js';
 const IP_WEIGHT_LIMIT = 6000;
 const MINUTE = 60_000;
 
-const fixed = (w: number) => (): number => w;
 
 const publicEndpoints: Record<string, Endpoint> = {
   'GET /api/v3/ping': { security: 'none', weight: fixed(1), run: () => json(200, {}) },
